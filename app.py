@@ -1,0 +1,140 @@
+"""Kiln: describe a small tool, get a tested single-file app, share it by URL.
+
+``python app.py`` runs the server; ``flask --app app ...`` offers the CLI.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+
+from sandbox import policy
+from sandbox.serve import bp as sandbox_bp
+from services import Kiln
+from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
+from web import api, errors, ownership, pages
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or get_settings()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    kiln = Kiln(settings)
+    kiln.start()
+    app.extensions["kiln"] = kiln
+
+    https = settings.https
+    app.config.update(
+        SECRET_KEY=settings.secret_key or _instance_secret(),
+        # Room for the largest artifact plus form fields and multipart framing.
+        MAX_CONTENT_LENGTH=settings.max_artifact_bytes * 2 + 64 * 1024,
+        SESSION_COOKIE_NAME="__Host-kiln_session" if https else "kiln_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        WTF_CSRF_TIME_LIMIT=None,  # a tab left open overnight still works
+        WTF_CSRF_SSL_STRICT=https,
+    )
+    CSRFProtect(app)
+
+    app.register_blueprint(sandbox_bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    _route_by_host(app, settings)
+    _register_cli(app)
+    return app
+
+
+def _instance_secret() -> str:
+    """A secret made once per installation and kept in instance/."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _route_by_host(app: Flask, settings: Settings) -> None:
+    """The sandbox origin serves raw artifacts only; the app origin everything else."""
+    app_host, sandbox_host = netloc_of(settings.app_origin), netloc_of(settings.sandbox_origin)
+
+    @app.before_request
+    def check_host():
+        host = request.host.lower()
+        request.kiln_on_sandbox = host == sandbox_host
+        wants_sandbox = request.blueprint == sandbox_bp.name
+        if host not in (app_host, sandbox_host):
+            return (f"Kiln answers on {settings.app_origin} (and serves artifacts on "
+                    f"{settings.sandbox_origin}); this host ({host}) is not one of them.\n",
+                    404, {"Content-Type": "text/plain; charset=utf-8"})
+        if wants_sandbox != request.kiln_on_sandbox:
+            return "Not found.\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        host = request.host.lower()
+        if host == sandbox_host:
+            kind = getattr(response, "kiln_policy", policy.Kind.SANDBOX_OTHER)
+        else:
+            kind = policy.Kind.APP
+            ownership.remember_owner(response)
+        response.headers.update(policy.headers_for(
+            kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
+            https=settings.https, filename=getattr(response, "kiln_filename", None)))
+        return response
+
+    @app.context_processor
+    def template_globals():
+        return {"kiln_settings": settings}
+
+
+def _register_cli(app: Flask) -> None:
+    @app.cli.command("import")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+    @click.option("--title", help="Title for every imported file (default: from the HTML).")
+    def import_command(files, title):
+        """Store each FILE as a new artifact; print one JSON line per file."""
+        kiln: Kiln = app.extensions["kiln"]
+        failed = 0
+        for name in files:
+            try:
+                created = kiln.import_html(Path(name).read_bytes(), None, title)
+            except (OSError, ValueError) as exc:
+                failed += 1
+                click.echo(json.dumps({"input": name, "error": str(exc)}))
+                continue
+            click.echo(json.dumps({**kiln.describe(created.artifact.id, created.version.number),
+                                   "input": name, "notices": created.notices}))
+        sys.exit(1 if failed else 0)
+
+    @app.cli.command("export")
+    @click.argument("artifact_id")
+    @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+                  help="Where to write the HTML file ('-' for standard output).")
+    @click.option("--version", "number", type=int, help="Version number (default: latest).")
+    def export_command(artifact_id, output, number):
+        """Write one artifact version, byte for byte, as a single HTML file."""
+        from artifacts import ArtifactNotFound, VersionNotFound
+
+        kiln: Kiln = app.extensions["kiln"]
+        try:
+            data = kiln.store.get_version(artifact_id, number).html.encode("utf-8")
+        except (ArtifactNotFound, VersionNotFound) as exc:
+            raise click.ClickException(str(exc)) from None
+        if output == "-":
+            sys.stdout.buffer.write(data)
+        else:
+            Path(output).write_bytes(data)
+            click.echo(f"wrote {len(data):,} bytes to {output}", err=True)
+
+
+if __name__ == "__main__":
+    current = get_settings()
+    create_app(current).run(host=current.host, port=current.port, threaded=True)

@@ -1,0 +1,90 @@
+"""Pydantic models: what the rest of Kiln reads and writes through the store."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Source(str, Enum):
+    IMPORTED = "imported"
+    EDITED = "edited"
+    GENERATED = "generated"
+    REPAIRED = "repaired"
+    REMIXED = "remixed"
+    RESTORED = "restored"
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(**{name: getattr(self, name) + getattr(other, name)
+                        for name in Usage.model_fields})
+
+
+class VersionIn(BaseModel):
+    """A new version as the caller describes it; the store assigns its number."""
+    html: str
+    source: Source
+    prompt: str | None = None
+    model: str | None = None
+    parent_number: int | None = None
+    usage: Usage = Field(default_factory=Usage)
+    failed: bool = False
+    note: str | None = None
+
+
+class SmokeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    ok: bool
+    checks: dict = Field(default_factory=dict)
+    errors: list = Field(default_factory=list)
+    duration_ms: int = 0
+    has_thumbnail: bool = False
+    created_at: datetime
+
+
+class VersionOut(BaseModel):
+    artifact_id: str
+    number: int
+    html: str
+    source: Source
+    prompt: str | None
+    model: str | None
+    parent_number: int | None
+    usage: Usage
+    failed: bool
+    note: str | None
+    created_at: datetime
+    smoke: SmokeOut | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.html.encode("utf-8"))
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    role: str
+    content: str
+    version_number: int | None
+    created_at: datetime
+
+
+class ArtifactOut(BaseModel):
+    id: str
+    title: str
+    forked_from_id: str | None
+    forked_from_version: int | None
+    created_at: datetime
+    updated_at: datetime
+    latest_version: int
+    version_count: int
+    usage: Usage
+    smoke_ok: bool | None = None

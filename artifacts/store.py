@@ -1,0 +1,297 @@
+"""The store: artifacts and their immutable versions in SQL (SQLite by default).
+
+Writes are short transactions. On SQLite every write transaction starts with
+``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of one
+failing half-way; version numbers are also guarded by a unique constraint.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import ArtifactOut, MessageOut, SmokeOut, Source, Usage, VersionIn, VersionOut
+from .tables import Artifact, Message, SmokeResult, Version, utcnow
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+TITLE_MAX = 200
+
+
+class ArtifactNotFound(LookupError):
+    pass
+
+
+class VersionNotFound(LookupError):
+    pass
+
+
+class NotOwner(PermissionError):
+    pass
+
+
+def new_artifact_id() -> str:
+    """128 random bits, URL-safe: the artifact's public, unguessable name."""
+    return secrets.token_urlsafe(16)
+
+
+def owner_hash(owner_token: str | None) -> str | None:
+    """Ownership is checked against a hash so a database copy grants no rights."""
+    if not owner_token:
+        return None
+    return hashlib.sha256(owner_token.encode()).hexdigest()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy's begin event below emits BEGIN
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000",
+                       "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        immediate = connection.get_execution_options().get("kiln_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.engine.execution_options(kiln_write=True),
+                                   expire_on_commit=False)
+
+    # -- schema -------------------------------------------------------------
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- sessions -----------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        with self._write() as session, session.begin():
+            yield session
+
+    # -- artifacts ----------------------------------------------------------
+    def create_artifact(self, title: str, first: VersionIn, owner_token: str | None,
+                        forked_from: tuple[str, int] | None = None) -> tuple[ArtifactOut, VersionOut]:
+        with self.writing() as session:
+            artifact = Artifact(id=new_artifact_id(), title=clean_title(title),
+                                owner_hash=owner_hash(owner_token))
+            if forked_from:
+                artifact.forked_from_id, artifact.forked_from_version = forked_from
+            session.add(artifact)
+            session.flush()
+            version = self._insert_version(session, artifact, first, number=1)
+            return self._artifact_out(session, artifact), self._version_out(version)
+
+    def get_artifact(self, artifact_id: str) -> ArtifactOut:
+        with self.reading() as session:
+            return self._artifact_out(session, self._artifact(session, artifact_id))
+
+    def list_artifacts(self, owner_token: str | None, limit: int = 100) -> list[ArtifactOut]:
+        digest = owner_hash(owner_token)
+        if digest is None:
+            return []
+        with self.reading() as session:
+            rows = session.scalars(select(Artifact).where(Artifact.owner_hash == digest)
+                                   .order_by(Artifact.updated_at.desc()).limit(limit))
+            return [self._artifact_out(session, row) for row in rows]
+
+    def is_owner(self, artifact_id: str, owner_token: str | None) -> bool:
+        digest = owner_hash(owner_token)
+        with self.reading() as session:
+            artifact = self._artifact(session, artifact_id)
+            return digest is not None and secrets.compare_digest(artifact.owner_hash or "", digest)
+
+    def require_owner(self, artifact_id: str, owner_token: str | None) -> None:
+        if not self.is_owner(artifact_id, owner_token):
+            raise NotOwner("only the owner of this artifact can change it; remix it to get your own copy")
+
+    def rename(self, artifact_id: str, title: str, owner_token: str | None) -> ArtifactOut:
+        self.require_owner(artifact_id, owner_token)
+        with self.writing() as session:
+            artifact = self._artifact(session, artifact_id)
+            artifact.title = clean_title(title)
+            artifact.updated_at = utcnow()
+            return self._artifact_out(session, artifact)
+
+    def remix(self, artifact_id: str, number: int | None, owner_token: str) -> tuple[ArtifactOut, VersionOut]:
+        """Copy one version (the pinned one, else the latest) into a new artifact.
+
+        Only that version travels: earlier versions and the conversation stay
+        with the original, whose prompts the sharer did not necessarily mean to
+        share. The new artifact remembers where it came from.
+        """
+        source = self.get_version(artifact_id, number)
+        original = self.get_artifact(artifact_id)
+        first = VersionIn(html=source.html, source=Source.REMIXED,
+                          note=f"Remixed from “{original.title}” v{source.number}")
+        return self.create_artifact(original.title, first, owner_token,
+                                    forked_from=(artifact_id, source.number))
+
+    # -- versions -----------------------------------------------------------
+    def add_version(self, artifact_id: str, new: VersionIn) -> VersionOut:
+        with self.writing() as session:
+            artifact = self._artifact(session, artifact_id)
+            number = (session.scalar(select(func.max(Version.number))
+                                     .where(Version.artifact_id == artifact_id)) or 0) + 1
+            version = self._insert_version(session, artifact, new, number)
+            artifact.updated_at = utcnow()
+            return self._version_out(version)
+
+    def get_version(self, artifact_id: str, number: int | None = None) -> VersionOut:
+        """One version; ``None`` means the latest."""
+        with self.reading() as session:
+            self._artifact(session, artifact_id)
+            query = select(Version).where(Version.artifact_id == artifact_id)
+            if number is None:
+                query = query.order_by(Version.number.desc()).limit(1)
+            else:
+                query = query.where(Version.number == number)
+            version = session.scalar(query)
+            if version is None:
+                raise VersionNotFound(f"artifact {artifact_id} has no version {number}")
+            return self._version_out(version, self._smoke(session, version.id))
+
+    def list_versions(self, artifact_id: str) -> list[VersionOut]:
+        with self.reading() as session:
+            artifact = self._artifact(session, artifact_id)
+            smokes = {row.version_id: row for row in session.scalars(
+                select(SmokeResult).join(Version).where(Version.artifact_id == artifact.id))}
+            return [self._version_out(v, smokes.get(v.id)) for v in artifact.versions]
+
+    # -- conversation -------------------------------------------------------
+    def add_message(self, artifact_id: str, role: str, content: str,
+                    version_number: int | None = None) -> None:
+        with self.writing() as session:
+            self._artifact(session, artifact_id)
+            session.add(Message(artifact_id=artifact_id, role=role, content=content,
+                                version_number=version_number))
+
+    def messages(self, artifact_id: str) -> list[MessageOut]:
+        with self.reading() as session:
+            self._artifact(session, artifact_id)
+            rows = session.scalars(select(Message).where(Message.artifact_id == artifact_id)
+                                   .order_by(Message.id))
+            return [MessageOut.model_validate(row) for row in rows]
+
+    # -- smoke results ------------------------------------------------------
+    def save_smoke(self, artifact_id: str, number: int, *, ok: bool, checks: dict, errors: list,
+                   duration_ms: int, thumbnail_png: bytes | None = None) -> None:
+        """Record (or replace) the smoke verdict of one version."""
+        with self.writing() as session:
+            version = self._version(session, artifact_id, number)
+            row = session.get(SmokeResult, version.id) or SmokeResult(version_id=version.id)
+            row.ok, row.checks, row.errors, row.duration_ms = ok, checks, errors, duration_ms
+            row.thumbnail_png, row.created_at = thumbnail_png, utcnow()
+            session.add(row)
+
+    def thumbnail(self, artifact_id: str, number: int | None = None) -> bytes | None:
+        version = self.get_version(artifact_id, number)
+        with self.reading() as session:
+            row = self._smoke(session, self._version(session, artifact_id, version.number).id)
+            return row.thumbnail_png if row else None
+
+    # -- helpers ------------------------------------------------------------
+    @staticmethod
+    def _artifact(session: Session, artifact_id: str) -> Artifact:
+        artifact = session.get(Artifact, artifact_id) if artifact_id else None
+        if artifact is None:
+            raise ArtifactNotFound(f"no artifact {artifact_id!r}")
+        return artifact
+
+    @staticmethod
+    def _version(session: Session, artifact_id: str, number: int) -> Version:
+        version = session.scalar(select(Version).where(Version.artifact_id == artifact_id,
+                                                       Version.number == number))
+        if version is None:
+            raise VersionNotFound(f"artifact {artifact_id} has no version {number}")
+        return version
+
+    @staticmethod
+    def _smoke(session: Session, version_id: int) -> SmokeResult | None:
+        return session.get(SmokeResult, version_id)
+
+    @staticmethod
+    def _insert_version(session: Session, artifact: Artifact, new: VersionIn, number: int) -> Version:
+        version = Version(artifact_id=artifact.id, number=number, html=new.html,
+                          source=new.source.value, prompt=new.prompt, model=new.model,
+                          parent_number=new.parent_number, failed=new.failed, note=new.note,
+                          **new.usage.model_dump())
+        session.add(version)
+        session.flush()
+        return version
+
+    @staticmethod
+    def _version_out(version: Version, smoke: SmokeResult | None = None) -> VersionOut:
+        return VersionOut(
+            artifact_id=version.artifact_id, number=version.number, html=version.html,
+            source=Source(version.source), prompt=version.prompt, model=version.model,
+            parent_number=version.parent_number, failed=version.failed, note=version.note,
+            created_at=version.created_at,
+            usage=Usage(input_tokens=version.input_tokens, output_tokens=version.output_tokens,
+                        cache_read_tokens=version.cache_read_tokens,
+                        cache_write_tokens=version.cache_write_tokens, cost_usd=version.cost_usd),
+            smoke=None if smoke is None else SmokeOut(
+                ok=smoke.ok, checks=smoke.checks, errors=smoke.errors,
+                duration_ms=smoke.duration_ms, has_thumbnail=smoke.thumbnail_png is not None,
+                created_at=smoke.created_at),
+        )
+
+    @staticmethod
+    def _artifact_out(session: Session, artifact: Artifact) -> ArtifactOut:
+        totals = session.execute(
+            select(func.max(Version.number), func.count(Version.id),
+                   func.coalesce(func.sum(Version.input_tokens), 0),
+                   func.coalesce(func.sum(Version.output_tokens), 0),
+                   func.coalesce(func.sum(Version.cache_read_tokens), 0),
+                   func.coalesce(func.sum(Version.cache_write_tokens), 0),
+                   func.coalesce(func.sum(Version.cost_usd), 0.0))
+            .where(Version.artifact_id == artifact.id)).one()
+        latest = totals[0] or 0
+        smoke_ok = session.scalar(select(SmokeResult.ok).join(Version).where(
+            Version.artifact_id == artifact.id, Version.number == latest))
+        return ArtifactOut(
+            id=artifact.id, title=artifact.title, forked_from_id=artifact.forked_from_id,
+            forked_from_version=artifact.forked_from_version, created_at=artifact.created_at,
+            updated_at=artifact.updated_at, latest_version=latest, version_count=totals[1],
+            usage=Usage(input_tokens=totals[2], output_tokens=totals[3],
+                        cache_read_tokens=totals[4], cache_write_tokens=totals[5],
+                        cost_usd=totals[6]),
+            smoke_ok=smoke_ok)
+
+
+def clean_title(title: str | None) -> str:
+    title = " ".join((title or "").split())
+    return title[:TITLE_MAX] or "Untitled tool"

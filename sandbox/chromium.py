@@ -1,0 +1,33 @@
+"""How Kiln launches Chromium: the same flags for the smoke tester and the tests."""
+from __future__ import annotations
+
+# This machine class has no network: without these, Chromium floods the closed
+# network with update, metrics and field-trial requests at every start.
+QUIET_FLAGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--metrics-recording-only",
+    "--disable-breakpad",
+    "--disable-quic",
+    "--disable-gpu",
+    "--mute-audio",
+    # Kiln serves artifacts on http://localhost and the app on 127.0.0.1: keep
+    # Chromium from upgrading or probing them.
+    "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,MediaRouter,"
+    "OptimizationHints,Translate,InterestFeedContentSuggestions",
+]
+
+
+def launch_options(executable_path: str | None) -> dict:
+    """Keyword arguments for Playwright's ``chromium.launch``."""
+    options: dict = {"headless": True, "args": list(QUIET_FLAGS)}
+    if executable_path:
+        options["executable_path"] = executable_path
+    # Root (as in CI) cannot use Chromium's own sandbox; Playwright adds
+    # --no-sandbox itself when chromium_sandbox is False (the default).
+    return options

@@ -1,0 +1,140 @@
+"""The one place that decides what a browser may do with Kiln's responses.
+
+Every security header Kiln sends is built here, and so is the iframe's
+``sandbox`` attribute. Nothing else writes these headers by hand; the app
+applies :func:`headers_for` to every response in one ``after_request`` hook.
+
+Two origins:
+* the **app origin** serves Kiln's own pages and API under a strict CSP;
+* the **sandbox origin** serves untrusted artifact HTML, and every artifact
+  response carries a CSP ``sandbox`` directive, so even a raw URL opened
+  directly runs in an opaque origin that can reach nothing.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+# The iframe gets scripts and forms (tools commonly use <form onsubmit>) and
+# nothing else: no same-origin, popups, top navigation, downloads or modals.
+IFRAME_SANDBOX = "allow-scripts allow-forms"
+
+# Powerful features an artifact never gets from the browser itself. Anything a
+# tool legitimately needs goes through the parent page with consent.
+DENIED_FEATURES = (
+    "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth", "camera",
+    "clipboard-read", "clipboard-write", "display-capture", "encrypted-media",
+    "fullscreen", "gamepad", "geolocation", "gyroscope", "hid", "identity-credentials-get",
+    "idle-detection", "local-fonts", "magnetometer", "microphone", "midi", "otp-credentials",
+    "payment", "picture-in-picture", "publickey-credentials-create",
+    "publickey-credentials-get", "screen-wake-lock", "serial", "storage-access", "usb",
+    "web-share", "window-management", "xr-spatial-tracking",
+)
+
+LIBRARY_PATH = "/lib/"
+
+
+class Kind(str, Enum):
+    APP = "app"                # Kiln's own pages and API
+    ARTIFACT = "artifact"      # raw artifact HTML on the sandbox origin
+    DOWNLOAD = "download"      # the same bytes, as an attachment
+    SANDBOX_OTHER = "sandbox"  # anything else on the sandbox origin (404s, ...)
+
+
+def permissions_policy() -> str:
+    return ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
+
+
+def iframe_allow() -> str:
+    """The iframe ``allow`` attribute: delegate no powerful feature."""
+    return "; ".join(f"{feature} 'none'" for feature in DENIED_FEATURES)
+
+
+def _csp(directives: dict[str, str]) -> str:
+    return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
+
+
+def artifact_csp(app_origin: str, sandbox_origin: str) -> str:
+    lib = f"{sandbox_origin}{LIBRARY_PATH}"
+    return _csp({
+        # The directive that makes the document an opaque origin, even when the
+        # raw URL is opened directly rather than inside Kiln's iframe.
+        "sandbox": IFRAME_SANDBOX,
+        "default-src": "'none'",
+        # Inline code is the artifact itself; eval is needed by in-browser JSX
+        # (Babel standalone) and many small libraries. Nothing can leave: every
+        # fetch-like channel below is 'none'.
+        "script-src": f"'unsafe-inline' 'unsafe-eval' {lib}",
+        "style-src": f"'unsafe-inline' {lib}",
+        "img-src": f"data: blob: {lib}",
+        "font-src": f"data: {lib}",
+        "media-src": "data: blob:",
+        "connect-src": "'none'",
+        "worker-src": "'none'",
+        "frame-src": "'none'",
+        "child-src": "'none'",
+        "object-src": "'none'",
+        "manifest-src": "'none'",
+        "form-action": "'none'",
+        "base-uri": "'none'",
+        "frame-ancestors": app_origin,
+    })
+
+
+def app_csp(sandbox_origin: str) -> str:
+    return _csp({
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data: blob:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "frame-src": sandbox_origin,
+        "child-src": sandbox_origin,
+        "worker-src": "'none'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    })
+
+
+def sandbox_other_csp() -> str:
+    return _csp({"sandbox": "", "default-src": "'none'", "base-uri": "'none'",
+                 "form-action": "'none'", "frame-ancestors": "'none'"})
+
+
+def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool = False,
+                filename: str | None = None) -> dict[str, str]:
+    """Every security header for one response of the given kind."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Permissions-Policy": permissions_policy(),
+        # Share links are unguessable on purpose: keep them out of search engines.
+        "X-Robots-Tag": "noindex, nofollow",
+    }
+    if kind is Kind.APP:
+        headers.update({
+            "Content-Security-Policy": app_csp(sandbox_origin),
+            "X-Frame-Options": "DENY",
+            "Cross-Origin-Opener-Policy": "same-origin",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        })
+        if https:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    elif kind in (Kind.ARTIFACT, Kind.DOWNLOAD):
+        headers.update({
+            "Content-Security-Policy": artifact_csp(app_origin, sandbox_origin),
+            "Cache-Control": "no-store",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        })
+        if kind is Kind.DOWNLOAD:
+            safe = "".join(c for c in (filename or "artifact.html") if c.isalnum() or c in "-_.")
+            headers["Content-Disposition"] = f'attachment; filename="{safe or "artifact.html"}"'
+    else:
+        headers.update({
+            "Content-Security-Policy": sandbox_other_csp(),
+            "X-Frame-Options": "DENY",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        })
+    return headers

@@ -1,0 +1,140 @@
+"""Shared fixtures: a real SQLite file, a real HTTP server on loopback, one
+real Chromium per test session with a fresh context per test."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+
+import httpx
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from sandbox.chromium import launch_options
+from settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(tmp_path, port: int = 5000, **overrides) -> Settings:
+    values = dict(app_origin=f"http://127.0.0.1:{port}", sandbox_origin=f"http://localhost:{port}",
+                  database_url=f"sqlite:///{tmp_path / 'kiln.sqlite3'}", secret_key="test-secret")
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["kiln"].close()
+
+
+@pytest.fixture
+def kiln(app):
+    return app.extensions["kiln"]
+
+
+class Client:
+    """A Flask test client that speaks to one origin and carries the CSRF token."""
+
+    def __init__(self, app, host: str):
+        self.http = app.test_client()
+        self.host = host
+        self._token = None
+
+    def token(self) -> str:
+        if self._token is None:
+            page = self.http.get("/", headers={"Host": self.host})
+            self._token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+        return self._token
+
+    def get(self, path, **kw):
+        return self.http.get(path, headers={"Host": self.host, **kw.pop("headers", {})}, **kw)
+
+    def _write(self, method, path, **kw):
+        headers = {"Host": self.host, "X-CSRFToken": self.token(), **kw.pop("headers", {})}
+        return getattr(self.http, method)(path, headers=headers, **kw)
+
+    def post(self, path, **kw):
+        return self._write("post", path, **kw)
+
+    def patch(self, path, **kw):
+        return self._write("patch", path, **kw)
+
+
+@pytest.fixture
+def client(app, settings) -> Client:
+    """A browser on the app origin."""
+    return Client(app, settings.app_origin.split("://", 1)[1])
+
+
+@pytest.fixture
+def other_client(app, settings) -> Client:
+    """Another browser (another cookie jar) on the app origin."""
+    return Client(app, settings.app_origin.split("://", 1)[1])
+
+
+@pytest.fixture
+def sandbox_client(app, settings) -> Client:
+    return Client(app, settings.sandbox_origin.split("://", 1)[1])
+
+
+class LiveServer:
+    def __init__(self, app, settings: Settings):
+        self.app, self.settings = app, settings
+        self.app_origin, self.sandbox_origin = settings.app_origin, settings.sandbox_origin
+        self.kiln = app.extensions["kiln"]
+
+    def http(self, **kw) -> httpx.Client:
+        return httpx.Client(timeout=10, **kw)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """Kiln over real HTTP on loopback: app on 127.0.0.1:PORT, sandbox on localhost:PORT."""
+    port = free_port()
+    settings = make_settings(tmp_path, port)
+    app = create_app(settings)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(app, settings)
+    server.shutdown()
+    thread.join(5)
+    app.extensions["kiln"].close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            **launch_options(Settings().resolved_chromium_path()))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context()
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()

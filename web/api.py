@@ -1,0 +1,96 @@
+"""The JSON API on the app origin."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import BadRequest
+
+from .forms import ImportIn, NewVersionIn, RemixIn, RenameIn, RestoreIn
+from .ownership import current_owner, owner_for_write
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def kiln():
+    return current_app.extensions["kiln"]
+
+
+def parse(model: type[BaseModel]):
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadRequest("Send a JSON object with Content-Type: application/json.")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+                             for e in exc.errors())
+        raise BadRequest(f"Invalid request: {problems}") from None
+
+
+def created_json(created, status=201):
+    body = kiln().describe(created.artifact.id, created.version.number)
+    body["notices"] = created.notices
+    return jsonify(body), status
+
+
+def artifact_json(artifact_id: str) -> dict:
+    k = kiln()
+    artifact = k.store.get_artifact(artifact_id)
+    versions = k.store.list_versions(artifact_id)
+    return {
+        **artifact.model_dump(mode="json"),
+        "url": k.page_url(artifact_id),
+        "owned": k.store.is_owner(artifact_id, current_owner()),
+        "versions": [{**v.model_dump(mode="json", exclude={"html"}),
+                      "raw_url": k.raw_url(artifact_id, v.number), "size": v.size}
+                     for v in versions],
+    }
+
+
+@bp.post("/artifacts")
+def import_artifact():
+    upload = request.files.get("file")
+    if upload is not None:
+        created = kiln().import_html(upload.read(), owner_for_write(), request.form.get("title"))
+    else:
+        body = parse(ImportIn)
+        created = kiln().import_html(body.html, owner_for_write(), body.title)
+    return created_json(created)
+
+
+@bp.get("/artifacts/<artifact_id>")
+def show(artifact_id: str):
+    return jsonify(artifact_json(artifact_id))
+
+
+@bp.patch("/artifacts/<artifact_id>")
+def rename(artifact_id: str):
+    body = parse(RenameIn)
+    kiln().store.rename(artifact_id, body.title, current_owner())
+    return jsonify(artifact_json(artifact_id))
+
+
+@bp.get("/artifacts/<artifact_id>/versions/<int:number>")
+def version(artifact_id: str, number: int):
+    k = kiln()
+    v = k.store.get_version(artifact_id, number)
+    return jsonify({**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number)})
+
+
+@bp.post("/artifacts/<artifact_id>/versions")
+def new_version(artifact_id: str):
+    body = parse(NewVersionIn)
+    return created_json(kiln().new_version(artifact_id, current_owner(), body.html,
+                                           parent=body.parent))
+
+
+@bp.post("/artifacts/<artifact_id>/restore")
+def restore(artifact_id: str):
+    body = parse(RestoreIn)
+    return created_json(kiln().restore(artifact_id, current_owner(), body.version))
+
+
+@bp.post("/artifacts/<artifact_id>/remix")
+def remix(artifact_id: str):
+    body = parse(RemixIn)
+    return created_json(kiln().remix(artifact_id, body.version, owner_for_write()))

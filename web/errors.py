@@ -1,0 +1,52 @@
+"""One translation from domain errors to HTTP answers, JSON under /api/."""
+from __future__ import annotations
+
+from flask import Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from artifacts import ArtifactNotFound, NotOwner, VersionNotFound
+from artifacts.htmlfile import BadHTML
+
+
+def _answer(status: int, message: str):
+    if getattr(request, "kiln_on_sandbox", False):
+        return Response(message, status=status, mimetype="text/plain")
+    if request.path.startswith("/api/"):
+        return jsonify(error=message, status=status), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app) -> None:
+    @app.errorhandler(ArtifactNotFound)
+    @app.errorhandler(VersionNotFound)
+    def not_found(exc):
+        return _answer(404, "There is no such artifact or version. Check the link.")
+
+    @app.errorhandler(NotOwner)
+    def not_owner(exc):
+        return _answer(403, str(exc))
+
+    @app.errorhandler(BadHTML)
+    def bad_html(exc):
+        return _answer(exc.status, str(exc))
+
+    @app.errorhandler(CSRFError)
+    def csrf(exc):
+        return _answer(400, f"The form expired or did not come from Kiln ({exc.description}). "
+                            "Reload the page and try again.")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit = app.extensions["kiln"].settings.max_artifact_bytes
+        return _answer(413, f"That upload is too large; the limit is {limit:,} bytes.")
+
+    @app.errorhandler(HTTPException)
+    def http(exc):
+        return _answer(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        app.logger.exception("unhandled error")
+        return _answer(500, "Something went wrong inside Kiln; nothing you sent was lost. "
+                            "The details are in the server log.")

@@ -1,0 +1,33 @@
+"""Input models: every route parses what it receives through one of these."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=64 * 1024 * 1024)
+
+
+class ImportIn(_Strict):
+    html: str
+    title: str | None = Field(None, max_length=200)
+
+
+class NewVersionIn(_Strict):
+    html: str
+    source: Literal["edited"] = "edited"
+    parent: int | None = Field(None, ge=1)
+
+
+class RestoreIn(_Strict):
+    version: int = Field(ge=1)
+
+
+class RemixIn(_Strict):
+    version: int | None = Field(None, ge=1)
+
+
+class RenameIn(_Strict):
+    title: str = Field(min_length=1, max_length=200)
