@@ -39,13 +39,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # a tab left open overnight still works
         WTF_CSRF_SSL_STRICT=https,
     )
+    _route_by_host(app, settings)  # first: a request on the wrong host goes no further
     CSRFProtect(app)
 
     app.register_blueprint(sandbox_bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
-    _route_by_host(app, settings)
     _register_cli(app)
     return app
 
