@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from artifacts import ArtifactOut, Source, Store, VersionIn, VersionOut
 from artifacts.htmlfile import Accepted, accept, decode
+from generator.jobs import JobRunner
 from settings import Settings
 from web import links
 
@@ -22,11 +23,17 @@ class Kiln:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = Store(settings.resolved_database_url())
+        self.jobs: JobRunner | None = None
 
     def start(self) -> None:
         self.store.migrate()
+        self.store.fail_unfinished_jobs(
+            "Kiln restarted while this was running; the partial answer is kept as a draft.")
+        self.jobs = JobRunner(self.store, workers=self.settings.job_workers)
 
     def close(self) -> None:
+        if self.jobs:
+            self.jobs.close()
         self.store.dispose()
 
     # -- links --------------------------------------------------------------

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     max_artifact_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_prompt_chars: int = Field(20_000, ge=100, le=1_000_000)
 
+    job_workers: int = Field(2, ge=1, le=32)
+
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
 

@@ -88,3 +88,23 @@ class ArtifactOut(BaseModel):
     version_count: int
     usage: Usage
     smoke_ok: bool | None = None
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    kind: str
+    artifact_id: str | None
+    prompt: str
+    status: str
+    error: str | None
+    draft: str
+    result: dict
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobEventOut(BaseModel):
+    seq: int
+    type: str
+    data: dict

@@ -16,8 +16,9 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import ArtifactOut, MessageOut, SmokeOut, Source, Usage, VersionIn, VersionOut
-from .tables import Artifact, Message, SmokeResult, Version, utcnow
+from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, SmokeOut, Source, Usage,
+                     VersionIn, VersionOut)
+from .tables import Artifact, Job, JobEvent, Message, SmokeResult, Version, utcnow
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TITLE_MAX = 200
@@ -32,6 +33,10 @@ class VersionNotFound(LookupError):
 
 
 class NotOwner(PermissionError):
+    pass
+
+
+class JobNotFound(LookupError):
     pass
 
 
@@ -222,6 +227,53 @@ class Store:
         with self.reading() as session:
             row = self._smoke(session, self._version(session, artifact_id, version.number).id)
             return row.thumbnail_png if row else None
+
+    # -- jobs ---------------------------------------------------------------
+    def create_job(self, kind: str, prompt: str, owner_token: str | None,
+                   artifact_id: str | None = None) -> JobOut:
+        with self.writing() as session:
+            job = Job(id=secrets.token_urlsafe(16), kind=kind, prompt=prompt,
+                      owner_hash=owner_hash(owner_token), artifact_id=artifact_id,
+                      status="queued", draft="", result={})
+            session.add(job)
+            session.flush()
+            return JobOut.model_validate(job)
+
+    def update_job(self, job_id: str, events: list[JobEventOut] = (), **changes) -> None:
+        """Append progress events and change fields (status, error, draft, result,
+        artifact_id) in one short transaction."""
+        with self.writing() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise JobNotFound(f"no job {job_id!r}")
+            for name, value in changes.items():
+                setattr(job, name, value)
+            job.updated_at = utcnow()
+            session.add_all(JobEvent(job_id=job_id, seq=e.seq, type=e.type, data=e.data)
+                            for e in events)
+
+    def job(self, job_id: str) -> JobOut:
+        with self.reading() as session:
+            job = session.get(Job, job_id) if job_id else None
+            if job is None:
+                raise JobNotFound(f"no job {job_id!r}")
+            return JobOut.model_validate(job)
+
+    def job_events(self, job_id: str, after: int = 0) -> list[JobEventOut]:
+        with self.reading() as session:
+            rows = session.scalars(select(JobEvent).where(JobEvent.job_id == job_id,
+                                                          JobEvent.seq > after)
+                                   .order_by(JobEvent.seq))
+            return [JobEventOut(seq=r.seq, type=r.type, data=r.data) for r in rows]
+
+    def fail_unfinished_jobs(self, reason: str) -> int:
+        """At start-up: jobs that were running when the process stopped are failed
+        (their drafts stay)."""
+        with self.writing() as session:
+            jobs = session.scalars(select(Job).where(Job.status.in_(("queued", "running")))).all()
+            for job in jobs:
+                job.status, job.error, job.updated_at = "failed", reason, utcnow()
+            return len(jobs)
 
     # -- helpers ------------------------------------------------------------
     @staticmethod

@@ -1,7 +1,9 @@
 """The JSON API on the app origin."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+import json
+
+from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
@@ -94,3 +96,28 @@ def restore(artifact_id: str):
 def remix(artifact_id: str):
     body = parse(RemixIn)
     return created_json(kiln().remix(artifact_id, body.version, owner_for_write()))
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str):
+    return jsonify(kiln().store.job(job_id).model_dump(mode="json"))
+
+
+@bp.get("/jobs/<job_id>/events")
+def job_events(job_id: str):
+    """Server-Sent Events of a job, resumable with Last-Event-ID (or ?after=N)."""
+    k = kiln()
+    k.store.job(job_id)  # 404 for an unknown job
+    raw_after = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
+    after = int(raw_after) if raw_after.isdigit() else 0
+
+    def stream():
+        yield "retry: 1000\n\n"
+        for event in k.jobs.events(job_id, after):
+            if event is None:
+                yield ": keep-alive\n\n"
+            else:
+                yield f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.data)}\n\n"
+
+    return Response(stream(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -5,7 +5,7 @@ from flask import Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from artifacts import ArtifactNotFound, NotOwner, VersionNotFound
+from artifacts import ArtifactNotFound, JobNotFound, NotOwner, VersionNotFound
 from artifacts.htmlfile import BadHTML
 
 
@@ -22,6 +22,10 @@ def register(app) -> None:
     @app.errorhandler(VersionNotFound)
     def not_found(exc):
         return _answer(404, "There is no such artifact or version. Check the link.")
+
+    @app.errorhandler(JobNotFound)
+    def no_job(exc):
+        return _answer(404, "There is no such job.")
 
     @app.errorhandler(NotOwner)
     def not_owner(exc):

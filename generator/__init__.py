@@ -1,0 +1,1 @@
+"""Writing artifacts: prompts, providers, streaming, extraction, edits, repair, jobs."""

@@ -1,0 +1,104 @@
+"""Background jobs: events streamed live over real HTTP, resumable, persisted."""
+import threading
+
+import httpx
+import pytest
+
+from generator.jobs import JobFailed
+
+
+def parse_sse(text: str) -> list[tuple[int, str, str]]:
+    events = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines()
+                      if ": " in line and not line.startswith(":"))
+        if "id" in fields:
+            events.append((int(fields["id"]), fields["event"], fields["data"]))
+    return events
+
+
+def test_job_streams_live_and_resumes(live_server):
+    kiln = live_server.kiln
+    gate = threading.Event()
+
+    def work(log):
+        log.emit("status", stage="generating")
+        for word in ("Hello", " ", "world"):
+            log.delta(word)
+        gate.wait(10)
+        log.delta("!")
+        return {"answer": log.draft}
+
+    job = kiln.jobs.start("generate", "say hello", None, work)
+    url = f"{live_server.app_origin}/api/jobs/{job.id}/events"
+    received = []
+    with httpx.stream("GET", url, timeout=10) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        buffer = ""
+        for chunk in response.iter_text():
+            buffer += chunk
+            received = parse_sse(buffer)
+            if any(t == "delta" and '"world"' in d for _, t, d in received):
+                gate.set()
+            if any(t == "end" for _, t, _ in received):
+                break
+    kinds = [t for _, t, _ in received]
+    assert kinds[:2] == ["status", "status"] and kinds[-1] == "end"
+    assert [s for s, _, _ in received] == list(range(1, len(received) + 1))
+
+    # Resume after event 3: exactly the rest, from the store now that the job is over.
+    rest = httpx.get(url, headers={"Last-Event-ID": "3"}, timeout=10)
+    assert parse_sse(rest.text) == received[3:]
+    final = kiln.store.job(job.id)
+    assert final.status == "done" and final.draft == "Hello world!"
+    assert final.result == {"answer": "Hello world!"}
+
+
+def test_failed_job_keeps_its_draft_and_says_why(kiln):
+    def work(log):
+        log.delta("<!doctype html><p>half")
+        raise JobFailed("The provider stopped mid-answer.")
+
+    job = kiln.jobs.start("generate", "p", None, work)
+    done = kiln.jobs.wait(job.id, timeout=10)
+    assert done.status == "failed" and done.error == "The provider stopped mid-answer."
+    assert done.draft == "<!doctype html><p>half" and done.prompt == "p"
+    events = kiln.store.job_events(job.id)
+    assert events[-1].type == "end" and events[-1].data["error"] == done.error
+
+
+def test_unexpected_error_ends_the_job_visibly(kiln):
+    job = kiln.jobs.start("generate", "p", None, lambda log: 1 / 0)
+    done = kiln.jobs.wait(job.id, timeout=10)
+    assert done.status == "failed" and "ZeroDivisionError" in done.error
+
+
+def test_interrupted_jobs_are_failed_at_start(settings):
+    from app import create_app
+    app = create_app(settings)
+    kiln = app.extensions["kiln"]
+    job = kiln.store.create_job("generate", "p", None)
+    kiln.store.update_job(job.id, status="running", draft="partial")
+    kiln.close()
+    again = create_app(settings).extensions["kiln"]
+    try:
+        restarted = again.store.job(job.id)
+        assert restarted.status == "failed" and "restarted" in restarted.error
+        assert restarted.draft == "partial"
+    finally:
+        again.close()
+
+
+@pytest.mark.parametrize("after", ["abc", "-1", "99999"])
+def test_odd_last_event_ids(client, kiln, after):
+    job = kiln.jobs.start("generate", "p", None, lambda log: {})
+    kiln.jobs.wait(job.id, timeout=10)
+    response = client.get(f"/api/jobs/{job.id}/events", headers={"Last-Event-ID": after})
+    assert response.status_code == 200
+    ids = [s for s, _, _ in parse_sse(response.get_data(as_text=True))]
+    assert ids == ([] if after == "99999" else [1, 2])
+
+
+def test_unknown_job_is_a_404(client):
+    assert client.get("/api/jobs/nope/events").status_code == 404
+    assert client.get("/api/jobs/nope").status_code == 404
