@@ -1,8 +1,10 @@
 """The domain: artifacts, their immutable versions, conversations and smoke results."""
 from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, SmokeOut, Source, Usage, VersionIn, VersionOut)
-from .store import ArtifactNotFound, JobNotFound, NotOwner, Store, VersionNotFound
+from .store import (ArtifactNotFound, JobNotFound, NotOwner, StorageFull, Store,
+                    VersionNotFound, owner_hash)
 
 __all__ = [
     "ArtifactOut", "JobEventOut", "JobOut", "MessageOut", "SmokeOut", "Source", "Usage", "VersionIn", "VersionOut",
-    "ArtifactNotFound", "JobNotFound", "NotOwner", "Store", "VersionNotFound",
+    "ArtifactNotFound", "JobNotFound", "NotOwner", "StorageFull", "Store", "VersionNotFound",
+    "owner_hash",
 ]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, SmokeOut, Source, Usage,
                      VersionIn, VersionOut)
-from .tables import Artifact, Job, JobEvent, Message, SmokeResult, Version, utcnow
+from .tables import Artifact, ArtifactStorage, Job, JobEvent, Message, SmokeResult, Version, utcnow
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TITLE_MAX = 200
@@ -38,6 +38,13 @@ class NotOwner(PermissionError):
 
 class JobNotFound(LookupError):
     pass
+
+
+class StorageFull(ValueError):
+    pass
+
+
+STORAGE_QUOTA = 5 * 1024 * 1024  # as browsers give an origin's localStorage (UTF-16 bytes)
 
 
 def new_artifact_id() -> str:
@@ -228,6 +235,25 @@ class Store:
             row = self._smoke(session, self._version(session, artifact_id, version.number).id)
             return row.thumbnail_png if row else None
 
+    # -- the localStorage shim's data -----------------------------------------
+    def load_storage(self, artifact_id: str, viewer_hash: str) -> dict[str, str]:
+        with self.reading() as session:
+            row = session.get(ArtifactStorage, (artifact_id, viewer_hash))
+            return dict(row.data) if row else {}
+
+    def save_storage(self, artifact_id: str, viewer_hash: str, data: dict[str, str]) -> int:
+        """Replace one viewer's storage for one artifact; returns its size in bytes."""
+        size = storage_size(data)
+        if size > STORAGE_QUOTA:
+            raise StorageFull(f"storage is {size:,} bytes; the limit is {STORAGE_QUOTA:,}")
+        with self.writing() as session:
+            self._artifact(session, artifact_id)
+            row = session.get(ArtifactStorage, (artifact_id, viewer_hash)) or ArtifactStorage(
+                artifact_id=artifact_id, viewer_hash=viewer_hash)
+            row.data, row.size, row.updated_at = dict(data), size, utcnow()
+            session.add(row)
+        return size
+
     # -- jobs ---------------------------------------------------------------
     def create_job(self, kind: str, prompt: str, owner_token: str | None,
                    artifact_id: str | None = None) -> JobOut:
@@ -342,6 +368,10 @@ class Store:
                         cache_read_tokens=totals[4], cache_write_tokens=totals[5],
                         cost_usd=totals[6]),
             smoke_ok=smoke_ok)
+
+
+def storage_size(data: dict[str, str]) -> int:
+    return 2 * sum(len(k) + len(v) for k, v in data.items())
 
 
 def clean_title(title: str | None) -> str:

@@ -40,8 +40,14 @@ class Kind(str, Enum):
     SANDBOX_OTHER = "sandbox"  # anything else on the sandbox origin (404s, ...)
 
 
-def permissions_policy() -> str:
-    return ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
+# Kiln's own pages may copy to the clipboard (share links, the bridge's consented
+# copy) and go full screen (the preview); artifacts never get either directly.
+APP_FEATURES = ("clipboard-write", "fullscreen")
+
+
+def permissions_policy(allowed_for_self: tuple[str, ...] = ()) -> str:
+    return ", ".join(f"{feature}=(self)" if feature in allowed_for_self else f"{feature}=()"
+                     for feature in DENIED_FEATURES)
 
 
 def iframe_allow() -> str:
@@ -109,7 +115,7 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
     headers = {
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
-        "Permissions-Policy": permissions_policy(),
+        "Permissions-Policy": permissions_policy(APP_FEATURES if kind is Kind.APP else ()),
         # Share links are unguessable on purpose: keep them out of search engines.
         "X-Robots-Tag": "noindex, nofollow",
     }

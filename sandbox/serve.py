@@ -1,9 +1,12 @@
 """The sandbox origin: raw artifact HTML, never served on the app origin."""
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from .policy import Kind
 
@@ -14,16 +17,62 @@ def _store():
     return current_app.extensions["kiln"].store
 
 
-def artifact_document(html: str) -> str:
-    """The exact body a browser gets for an artifact. The smoke tester serves the
-    same thing, so what is tested is what users run."""
-    return html
+BOOTSTRAP_JS = (Path(__file__).parent / "static" / "bootstrap.js").read_text()
+# One line, so the artifact's own line numbers (in errors sent to the model) do not move.
+_BOOTSTRAP_LINE = " ".join(line.strip() for line in
+                           re.sub(r"/\*.*?\*/", "", BOOTSTRAP_JS, flags=re.S).splitlines()
+                           if line.strip())
+_HEAD = re.compile(r"<head\b[^>]*>", re.I)
+_HTML = re.compile(r"<html\b[^>]*>", re.I)
+_DOCTYPE = re.compile(r"^\ufeff?\s*<!doctype[^>]*>", re.I)
+
+
+def bootstrap_tag(storage: dict | None = None, persist: bool = False) -> str:
+    config = json.dumps({"storage": storage or {}, "persist": persist}, separators=(",", ":"))
+    config = config.replace("<", "\\u003c")  # no "</script>" can end the tag early
+    return f"<script>window.__KILN__={config};{_BOOTSTRAP_LINE}</script>"
+
+
+def artifact_document(html: str, storage: dict | None = None, persist: bool = False) -> str:
+    """The exact body a browser gets for an artifact: the bootstrap first, then the
+    artifact untouched. The smoke tester serves the same, so what is tested is what
+    users run."""
+    tag = bootstrap_tag(storage, persist)
+    for pattern in (_HEAD, _HTML, _DOCTYPE):
+        match = pattern.search(html)
+        if match:
+            return html[:match.end()] + tag + html[match.end():]
+    return tag + html
+
+
+def _storage_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="kiln-storage")
+
+
+def storage_token(artifact_id: str, viewer_hash: str) -> str:
+    """Lets the artifact page's iframe load one viewer's saved storage. The
+    sandbox origin never sees the viewer's cookies, so the page vouches for them."""
+    return _storage_signer().dumps([artifact_id, viewer_hash])
+
+
+def storage_viewer(artifact_id: str, token: str | None) -> str | None:
+    if not token:
+        return None
+    try:
+        signed_id, viewer_hash = _storage_signer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return viewer_hash if signed_id == artifact_id else None
 
 
 @bp.get("/raw/<artifact_id>/<int:number>")
 def raw(artifact_id: str, number: int):
-    version = _store().get_version(artifact_id, number)
-    response = Response(artifact_document(version.html), mimetype="text/html")
+    store = _store()
+    version = store.get_version(artifact_id, number)
+    viewer = storage_viewer(artifact_id, request.args.get("st"))
+    storage = store.load_storage(artifact_id, viewer) if viewer else None
+    response = Response(artifact_document(version.html, storage, persist=viewer is not None),
+                        mimetype="text/html")
     response.kiln_policy = Kind.ARTIFACT
     return response
 

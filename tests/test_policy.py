@@ -108,7 +108,7 @@ def test_artifact_page_iframe_never_allows_same_origin(client, kiln):
     html = client.get(f"/a/{created.artifact.id}").text
     assert 'sandbox="allow-scripts allow-forms"' in html
     assert "allow-same-origin" not in html
-    assert f'src="{kiln.raw_url(created.artifact.id, 1)}"' in html
+    assert f'src="{kiln.raw_url(created.artifact.id, 1)}?st=' in html
 
 
 @pytest.mark.parametrize("path", ["/", "/a/nope", "/api/artifacts/nope"])

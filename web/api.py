@@ -7,7 +7,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from .forms import ImportIn, NewVersionIn, RemixIn, RenameIn, RestoreIn
+from artifacts import owner_hash
+
+from .forms import ImportIn, NewVersionIn, RemixIn, RenameIn, RestoreIn, StorageIn
 from .ownership import current_owner, owner_for_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -96,6 +98,14 @@ def restore(artifact_id: str):
 def remix(artifact_id: str):
     body = parse(RemixIn)
     return created_json(kiln().remix(artifact_id, body.version, owner_for_write()))
+
+
+@bp.put("/artifacts/<artifact_id>/storage")
+def save_storage(artifact_id: str):
+    """The storage shim's data for this viewer (whoever holds the cookie)."""
+    body = parse(StorageIn)
+    size = kiln().store.save_storage(artifact_id, owner_hash(owner_for_write()), body.data)
+    return jsonify(size=size)
 
 
 @bp.get("/jobs/<job_id>")

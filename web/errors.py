@@ -5,7 +5,7 @@ from flask import Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from artifacts import ArtifactNotFound, JobNotFound, NotOwner, VersionNotFound
+from artifacts import ArtifactNotFound, JobNotFound, NotOwner, StorageFull, VersionNotFound
 from artifacts.htmlfile import BadHTML
 
 
@@ -26,6 +26,10 @@ def register(app) -> None:
     @app.errorhandler(JobNotFound)
     def no_job(exc):
         return _answer(404, "There is no such job.")
+
+    @app.errorhandler(StorageFull)
+    def storage_full(exc):
+        return _answer(413, f"The tool's saved data is too large: {exc}.")
 
     @app.errorhandler(NotOwner)
     def not_owner(exc):

@@ -31,3 +31,7 @@ class RemixIn(_Strict):
 
 class RenameIn(_Strict):
     title: str = Field(min_length=1, max_length=200)
+
+
+class StorageIn(_Strict):
+    data: dict[str, str]

@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request)
 
+from artifacts import owner_hash
 from artifacts.htmlfile import BadHTML
 from sandbox import policy
+from sandbox.serve import storage_token
 
 from .ownership import current_owner, owner_for_write
 
@@ -46,12 +48,14 @@ def artifact(artifact_id: str, number: int | None = None):
     k = kiln()
     record = k.store.get_artifact(artifact_id)
     version = k.store.get_version(artifact_id, number)
+    viewer = owner_hash(owner_for_write())  # also names whose storage the tool sees
+    frame_url = f"{k.raw_url(artifact_id, version.number)}?st={storage_token(artifact_id, viewer)}"
     return render_template(
         "artifact.html", artifact=record, version=version, pinned=number is not None,
         versions=k.store.list_versions(artifact_id),
         owned=k.store.is_owner(artifact_id, current_owner()),
         share_url=k.page_url(artifact_id, number), latest_url=k.page_url(artifact_id),
-        raw_url=k.raw_url(artifact_id, version.number),
+        raw_url=k.raw_url(artifact_id, version.number), frame_url=frame_url,
         download_url=k.download_url(artifact_id, version.number),
         forked_from_url=(k.page_url(record.forked_from_id, record.forked_from_version)
                          if record.forked_from_id else None),

@@ -1,0 +1,122 @@
+/* Kiln bootstrap: runs first in every artifact. It is written on ONE line when
+   injected (so the artifact's own line numbers do not move): use block comments
+   only and end every statement with a semicolon. */
+(function () {
+  "use strict";
+  var cfg = window.__KILN__ || {}; try { delete window.__KILN__; } catch (e) {}
+  var port = null, queue = [], sent = 0, LIMIT = 200;
+  function post(msg) {
+    if (sent >= LIMIT && msg.type !== "storage") { return; }
+    if (msg.type !== "storage") { sent += 1; }
+    if (port) { try { port.postMessage(msg); } catch (e) {} } else if (queue.length < LIMIT) { queue.push(msg); }
+  }
+  function text(v) {
+    try { if (v instanceof Error) { return String(v.stack || v.message || v); } if (typeof v === "string") { return v; } return JSON.stringify(v); } catch (e) { return String(v); }
+  }
+  function clip(s, n) { s = String(s); return s.length > n ? s.slice(0, n) + "\u2026" : s; }
+
+  /* WebRTC can reach the network where CSP cannot close it: remove it. */
+  ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "RTCRtpSender", "RTCRtpReceiver", "RTCIceCandidate", "RTCSessionDescription"].forEach(function (name) {
+    try { Object.defineProperty(window, name, { value: undefined, writable: false, configurable: false }); } catch (e) {}
+  });
+
+  /* Errors, rejections, console.error and CSP violations go to the parent page. */
+  window.addEventListener("error", function (e) {
+    if (e.target && e.target !== window && e.target.tagName) { post({ type: "error", kind: "resource", message: "Failed to load " + e.target.tagName.toLowerCase() + " " + clip(e.target.src || e.target.href || "", 300) }); return; }
+    post({ type: "error", kind: "exception", message: clip(e.message || text(e.error), 2000), source: clip(e.filename || "", 300), line: e.lineno || 0, column: e.colno || 0, stack: clip(e.error && e.error.stack || "", 4000) });
+  }, true);
+  window.addEventListener("unhandledrejection", function (e) {
+    post({ type: "error", kind: "rejection", message: clip("Unhandled promise rejection: " + text(e.reason), 2000), stack: clip(e.reason && e.reason.stack || "", 4000) });
+  });
+  document.addEventListener("securitypolicyviolation", function (e) {
+    post({ type: "error", kind: "csp", message: clip("Blocked by the sandbox policy (" + e.effectiveDirective + "): " + (e.blockedURI || "inline"), 2000), line: e.lineNumber || 0, column: e.columnNumber || 0 });
+  });
+  var consoleError = console.error;
+  console.error = function () {
+    post({ type: "error", kind: "console", message: clip(Array.prototype.map.call(arguments, text).join(" "), 2000) });
+    return consoleError.apply(console, arguments);
+  };
+
+  /* Storage: an opaque origin has none, so a shim stands in, persisted by the parent. */
+  var QUOTA = 5 * 1024 * 1024;
+  function makeStorage(initial, persist) {
+    var data = Object.create(null), timer = null;
+    Object.keys(initial || {}).forEach(function (k) { data[k] = String(initial[k]); });
+    function size() { var n = 0; for (var k in data) { n += k.length + data[k].length; } return n * 2; }
+    function changed() { if (!persist) { return; } if (timer) { clearTimeout(timer); } timer = setTimeout(function () { timer = null; post({ type: "storage", data: Object.assign({}, data) }); }, 50); }
+    var api = {
+      getItem: function (k) { k = String(k); return k in data ? data[k] : null; },
+      setItem: function (k, v) { k = String(k); v = String(v); var old = data[k]; data[k] = v; if (size() > QUOTA) { if (old === undefined) { delete data[k]; } else { data[k] = old; } throw new DOMException("Storage quota of 5 MB exceeded", "QuotaExceededError"); } changed(); },
+      removeItem: function (k) { k = String(k); if (k in data) { delete data[k]; changed(); } },
+      clear: function () { data = Object.create(null); changed(); },
+      key: function (i) { var keys = Object.keys(data); return i >= 0 && i < keys.length ? keys[i] : null; }
+    };
+    Object.defineProperty(api, "length", { get: function () { return Object.keys(data).length; } });
+    return new Proxy(api, {
+      get: function (t, p) { if (p in t) { return t[p]; } return typeof p === "string" && p in data ? data[p] : undefined; },
+      set: function (t, p, v) { if (p in t) { return false; } t.setItem(p, v); return true; },
+      deleteProperty: function (t, p) { t.removeItem(p); return true; },
+      has: function (t, p) { return p in t || p in data; },
+      ownKeys: function () { return Object.keys(data); },
+      getOwnPropertyDescriptor: function (t, p) { return p in data ? { value: data[p], writable: true, enumerable: true, configurable: true } : undefined; }
+    });
+  }
+  var local = makeStorage(cfg.storage, !!cfg.persist), session = makeStorage({}, false);
+  try { Object.defineProperty(window, "localStorage", { get: function () { return local; }, configurable: true }); } catch (e) {}
+  try { Object.defineProperty(window, "sessionStorage", { get: function () { return session; }, configurable: true }); } catch (e) {}
+
+  /* Capabilities that need the viewer's consent go through the parent. */
+  var blobs = new Map(), pending = new Map(), nextId = 1;
+  var createURL = URL.createObjectURL, revokeURL = URL.revokeObjectURL;
+  URL.createObjectURL = function (obj) { var url = createURL.call(URL, obj); if (obj instanceof Blob) { blobs.set(url, obj); } return url; };
+  URL.revokeObjectURL = function (url) { setTimeout(function () { blobs.delete(url); }, 60000); return revokeURL.call(URL, url); };
+  function ask(msg) {
+    return new Promise(function (resolve, reject) {
+      if (window.parent === window) { reject(new DOMException("Not available outside Kiln's page", "NotAllowedError")); return; }
+      var id = nextId++; msg.id = id; pending.set(id, { resolve: resolve, reject: reject }); post(msg);
+    });
+  }
+  function save(href, name) {
+    var blob = blobs.get(href);
+    if (blob) { return ask({ type: "download", name: name, mime: blob.type || "application/octet-stream", data: blob }); }
+    if (/^data:/i.test(href)) { return ask({ type: "download", name: name, url: href }); }
+    return Promise.reject(new Error("Only files made on the page can be saved"));
+  }
+  document.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a[href]") : null;
+    if (!a || e.defaultPrevented) { return; }
+    var href = a.href;
+    if (a.hasAttribute("download")) { e.preventDefault(); save(href, a.getAttribute("download") || "download").catch(function () {}); return; }
+    if (/^https?:/i.test(href) && (a.target === "_blank" || a.target === "_top" || a.target === "_parent" || a.origin !== location.origin)) { e.preventDefault(); ask({ type: "open", url: href }).catch(function () {}); }
+  }, false);
+  var anchorClick = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function () {
+    if (this.hasAttribute("download") && !this.isConnected) { save(this.href, this.getAttribute("download") || "download").catch(function () {}); return; }
+    return anchorClick.call(this);
+  };
+  window.open = function (url) {
+    try { url = new URL(String(url), location.href).href; } catch (e) { return null; }
+    if (/^https?:/i.test(url)) { ask({ type: "open", url: url }).catch(function () {}); }
+    return null;
+  };
+  if (navigator.clipboard) {
+    try { Object.defineProperty(navigator.clipboard, "writeText", { value: function (t) { return ask({ type: "clipboard", text: String(t) }); }, configurable: true }); } catch (e) {}
+  }
+
+  /* The parent hands us a MessageChannel port; everything else flows through it. */
+  function onPort(e) {
+    if (e.source !== window.parent || !e.data || e.data.kiln !== "port" || !e.ports || !e.ports[0] || port) { return; }
+    port = e.ports[0];
+    port.onmessage = function (m) {
+      var d = m.data || {}, p = pending.get(d.id);
+      if (!p) { return; } pending.delete(d.id);
+      if (d.ok) { p.resolve(); } else { p.reject(new DOMException(d.error || "The viewer declined", "NotAllowedError")); }
+    };
+    queue.splice(0).forEach(function (m) { try { port.postMessage(m); } catch (x) {} });
+    window.removeEventListener("message", onPort);
+  }
+  if (window.parent !== window) {
+    window.addEventListener("message", onPort);
+    window.parent.postMessage({ kiln: "hello" }, "*");
+  }
+})();

@@ -1,0 +1,207 @@
+// The parent side of the artifact bridge. The artifact runs in an opaque origin
+// and talks to this page only through a MessageChannel port handed to the frame
+// we created; every message is validated, and anything that reaches outside the
+// sandbox (a file, the clipboard, a link) waits for the viewer's consent.
+
+const MAX_ERRORS = 50;
+const MAX_FILE_BYTES = 50 * 1024 * 1024;
+const MAX_CLIPBOARD_CHARS = 1024 * 1024;
+const STORAGE_QUOTA = 5 * 1024 * 1024;
+const ERROR_KINDS = new Set(["exception", "rejection", "console", "csp", "resource"]);
+
+const isInt = (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31;
+const isStr = (v, max) => typeof v === "string" && v.length <= max;
+
+// Each message type has a validator; anything else is dropped unread.
+const SCHEMA = {
+  error: (m) => ERROR_KINDS.has(m.kind) && isStr(m.message, 2100) &&
+    (m.line === undefined || isInt(m.line)) && (m.column === undefined || isInt(m.column)) &&
+    (m.source === undefined || isStr(m.source, 400)) && (m.stack === undefined || isStr(m.stack, 4200)),
+  storage: (m) => m.data !== null && typeof m.data === "object" && !Array.isArray(m.data) &&
+    Object.entries(m.data).every(([k, v]) => typeof v === "string") && storageSize(m.data) <= STORAGE_QUOTA,
+  download: (m) => isInt(m.id) && isStr(m.name, 500) &&
+    ((m.data instanceof Blob && m.data.size <= MAX_FILE_BYTES && isStr(m.mime, 200)) ||
+     (isStr(m.url, MAX_FILE_BYTES * 1.4) && /^data:/i.test(m.url))),
+  clipboard: (m) => isInt(m.id) && isStr(m.text, MAX_CLIPBOARD_CHARS),
+  open: (m) => isInt(m.id) && isStr(m.url, 8000),
+};
+
+function storageSize(data) {
+  let n = 0;
+  for (const [k, v] of Object.entries(data)) n += k.length + v.length;
+  return n * 2;
+}
+
+export function validate(message) {
+  if (!message || typeof message !== "object" || !Object.hasOwn(SCHEMA, message.type)) return false;
+  try { return SCHEMA[message.type](message) === true; } catch { return false; }
+}
+
+export function safeFileName(name) {
+  const cleaned = String(name).split(/[\\/]/).pop().replace(/[\u0000-\u001f\u007f<>:"|?*]/g, "").trim();
+  return cleaned.replace(/^\.+/, "").slice(0, 120) || "download";
+}
+
+export function safeLink(url) {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch { return null; }
+}
+
+function humanSize(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function dataUrlToBlob(url) {
+  const comma = url.indexOf(",");
+  const meta = url.slice(5, comma);
+  const body = url.slice(comma + 1);
+  const mime = meta.split(";")[0] || "text/plain";
+  if (/;base64/i.test(meta)) {
+    const bytes = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+    return new Blob([bytes], { type: mime });
+  }
+  return new Blob([decodeURIComponent(body)], { type: mime });
+}
+
+class Consent {
+  // One question at a time; further requests while one is open are declined.
+  constructor(dialog) { this.dialog = dialog; this.busy = false; }
+
+  ask(title, detail, allowLabel) {
+    if (this.busy || !this.dialog) return Promise.resolve(false);
+    this.busy = true;
+    const d = this.dialog;
+    d.querySelector("[data-consent-title]").textContent = title;
+    d.querySelector("[data-consent-detail]").textContent = detail;
+    d.querySelector("[data-consent-allow]").textContent = allowLabel;
+    return new Promise((resolve) => {
+      const done = (ok) => { this.busy = false; d.close(); cleanup(); resolve(ok); };
+      const allow = () => done(true);
+      const deny = () => done(false);
+      const cancel = (e) => { e.preventDefault(); done(false); };
+      const cleanup = () => {
+        d.querySelector("[data-consent-allow]").removeEventListener("click", allow);
+        d.querySelector("[data-consent-deny]").removeEventListener("click", deny);
+        d.removeEventListener("cancel", cancel);
+      };
+      d.querySelector("[data-consent-allow]").addEventListener("click", allow);
+      d.querySelector("[data-consent-deny]").addEventListener("click", deny);
+      d.addEventListener("cancel", cancel);
+      d.showModal();
+      d.querySelector("[data-consent-deny]").focus();
+    });
+  }
+}
+
+export class Bridge extends EventTarget {
+  constructor(frame, { artifactId, csrfToken, consentDialog }) {
+    super();
+    this.frame = frame;
+    this.artifactId = artifactId;
+    this.csrfToken = csrfToken;
+    this.consent = new Consent(consentDialog);
+    this.port = null;
+    this.errors = [];
+    this.saving = null;
+    this.nextStorage = null;
+    window.addEventListener("message", (event) => this.onWindowMessage(event));
+  }
+
+  onWindowMessage(event) {
+    // Sandboxed frames post with origin "null": identify the sender by its window.
+    if (event.source !== this.frame.contentWindow) return;
+    if (!event.data || event.data.kiln !== "hello") return;
+    if (this.port) this.port.close();
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.port.onmessage = (e) => this.onMessage(e.data);
+    this.frame.contentWindow.postMessage({ kiln: "port" }, "*", [channel.port2]);
+    this.errors = [];
+    this.dispatchEvent(new CustomEvent("connected"));
+  }
+
+  reply(id, ok, error) {
+    if (this.port) this.port.postMessage({ id, ok, error });
+  }
+
+  onMessage(message) {
+    if (!validate(message)) return;
+    const handler = {
+      error: () => this.onError(message),
+      storage: () => this.onStorage(message.data),
+      download: () => this.onDownload(message),
+      clipboard: () => this.onClipboard(message),
+      open: () => this.onOpen(message),
+    }[message.type];
+    handler();
+  }
+
+  onError(message) {
+    if (this.errors.length >= MAX_ERRORS) return;
+    const error = { kind: message.kind, message: message.message, line: message.line || 0,
+                    column: message.column || 0 };
+    this.errors.push(error);
+    this.dispatchEvent(new CustomEvent("artifact-error", { detail: error }));
+  }
+
+  async onStorage(data) {
+    // Keep the newest snapshot; at most one request in flight.
+    this.nextStorage = data;
+    if (this.saving) return;
+    while (this.nextStorage) {
+      const body = JSON.stringify({ data: this.nextStorage });
+      this.nextStorage = null;
+      this.saving = fetch(`/api/artifacts/${encodeURIComponent(this.artifactId)}/storage`, {
+        method: "PUT", body, credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken },
+      }).then((r) => this.dispatchEvent(new CustomEvent("storage-saved", { detail: r.status })))
+        .catch(() => this.dispatchEvent(new CustomEvent("storage-saved", { detail: 0 })));
+      await this.saving;
+      this.saving = null;
+    }
+  }
+
+  async onDownload(message) {
+    const blob = message.data instanceof Blob ? message.data : dataUrlToBlob(message.url);
+    if (blob.size > MAX_FILE_BYTES) return this.reply(message.id, false, "File too large");
+    const name = safeFileName(message.name);
+    const ok = await this.consent.ask("Save a file from this tool?",
+                                      `${name} (${humanSize(blob.size)})`, "Save file");
+    if (!ok) return this.reply(message.id, false, "The viewer declined");
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30_000);
+    this.reply(message.id, true);
+  }
+
+  async onClipboard(message) {
+    const preview = message.text.length > 200 ? `${message.text.slice(0, 200)}…` : message.text;
+    const ok = await this.consent.ask(`Copy ${message.text.length} characters to your clipboard?`,
+                                      preview, "Copy");
+    if (!ok) return this.reply(message.id, false, "The viewer declined");
+    try {
+      await navigator.clipboard.writeText(message.text);
+      this.reply(message.id, true);
+    } catch {
+      this.reply(message.id, false, "The browser refused the clipboard");
+    }
+  }
+
+  async onOpen(message) {
+    const url = safeLink(message.url);
+    if (!url) return this.reply(message.id, false, "Only http and https links can be opened");
+    const ok = await this.consent.ask("Open this link in a new tab?", url, "Open link");
+    if (!ok) return this.reply(message.id, false, "The viewer declined");
+    window.open(url, "_blank", "noopener,noreferrer");
+    this.reply(message.id, true);
+  }
+}
