@@ -21,13 +21,13 @@ IFRAME_SANDBOX = "allow-scripts allow-forms"
 # Powerful features an artifact never gets from the browser itself. Anything a
 # tool legitimately needs goes through the parent page with consent.
 DENIED_FEATURES = (
-    "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth", "camera",
+    "accelerometer", "autoplay", "camera",
     "clipboard-read", "clipboard-write", "display-capture", "encrypted-media",
     "fullscreen", "gamepad", "geolocation", "gyroscope", "hid", "identity-credentials-get",
     "idle-detection", "local-fonts", "magnetometer", "microphone", "midi", "otp-credentials",
     "payment", "picture-in-picture", "publickey-credentials-create",
     "publickey-credentials-get", "screen-wake-lock", "serial", "storage-access", "usb",
-    "web-share", "window-management", "xr-spatial-tracking",
+    "window-management", "xr-spatial-tracking",
 )
 
 LIBRARY_PATH = "/lib/"

@@ -109,12 +109,20 @@ export class Bridge extends EventTarget {
     this.saving = null;
     this.nextStorage = null;
     window.addEventListener("message", (event) => this.onWindowMessage(event));
+    // The frame may have said hello before this module ran: ask it again.
+    const ping = () => this.frame.contentWindow?.postMessage({ kiln: "ping" }, "*");
+    this.frame.addEventListener("load", ping);
+    ping();
   }
 
   onWindowMessage(event) {
     // Sandboxed frames post with origin "null": identify the sender by its window.
     if (event.source !== this.frame.contentWindow) return;
     if (!event.data || event.data.kiln !== "hello") return;
+    // One channel per document: a second hello from the same one (it answers our
+    // ping too) must not orphan the port already on its way.
+    if (this.port && event.data.doc === this.doc) return;
+    this.doc = event.data.doc;
     if (this.port) this.port.close();
     const channel = new MessageChannel();
     this.port = channel.port1;

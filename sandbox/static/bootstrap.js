@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var cfg = window.__KILN__ || {}; try { delete window.__KILN__; } catch (e) {}
-  var port = null, queue = [], sent = 0, LIMIT = 200;
+  var port = null, queue = [], sent = 0, LIMIT = 200, doc = Math.random().toString(36).slice(2);
   function post(msg) {
     if (sent >= LIMIT && msg.type !== "storage") { return; }
     if (msg.type !== "storage") { sent += 1; }
@@ -105,7 +105,12 @@
 
   /* The parent hands us a MessageChannel port; everything else flows through it. */
   function onPort(e) {
-    if (e.source !== window.parent || !e.data || e.data.kiln !== "port" || !e.ports || !e.ports[0] || port) { return; }
+    if (e.source !== window.parent || !e.data) { return; }
+    /* The parent page may have started listening after our first hello: it pings. */
+    if (e.data.kiln === "ping") { if (!port) { window.parent.postMessage({ kiln: "hello", doc: doc }, "*"); } return; }
+    if (e.data.kiln !== "port" || !e.ports || !e.ports[0]) { return; }
+    /* Two hellos (ours and a ping's) give two ports; the parent keeps the newest. */
+    if (port) { try { port.close(); } catch (x) {} }
     port = e.ports[0];
     port.onmessage = function (m) {
       var d = m.data || {}, p = pending.get(d.id);
@@ -113,10 +118,9 @@
       if (d.ok) { p.resolve(); } else { p.reject(new DOMException(d.error || "The viewer declined", "NotAllowedError")); }
     };
     queue.splice(0).forEach(function (m) { try { port.postMessage(m); } catch (x) {} });
-    window.removeEventListener("message", onPort);
   }
   if (window.parent !== window) {
     window.addEventListener("message", onPort);
-    window.parent.postMessage({ kiln: "hello" }, "*");
+    window.parent.postMessage({ kiln: "hello", doc: doc }, "*");
   }
 })();

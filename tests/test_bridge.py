@@ -1,0 +1,193 @@
+"""The parent↔artifact bridge in real Chromium: storage, consented downloads,
+clipboard and links, errors, and hostile messages."""
+import pytest
+from playwright.sync_api import expect
+
+COUNTER = """<!doctype html><html><head><title>Counter</title></head><body>
+<button id="inc">Add one</button> <output id="n"></output>
+<script>
+  const n = Number(localStorage.getItem('count') || 0);
+  document.getElementById('n').textContent = String(n);
+  localStorage.setItem('seen', 'yes');
+  document.getElementById('inc').onclick = () => {
+    const next = Number(localStorage.getItem('count') || 0) + 1;
+    localStorage.count = String(next);
+    document.getElementById('n').textContent = String(next);
+  };
+</script></body></html>"""
+
+DOWNLOADER = """<!doctype html><html><head><title>CSV maker</title></head><body>
+<button id="save">Download CSV</button> <output id="result"></output>
+<script>
+  document.getElementById('save').onclick = () => {
+    const blob = new Blob(['a,b\\n1,2\\n'], {type: 'text/csv'});
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = '../../etc/report.csv';
+    a.click();
+  };
+  document.getElementById('result').textContent = 'ready';
+</script></body></html>"""
+
+ERRORS = """<!doctype html><html><head><title>Broken</title></head><body><p>hi</p>
+<script>
+console.error('custom failure', {code: 7});
+Promise.reject(new Error('async nope'));
+undefinedFunction();
+</script></body></html>"""
+
+
+def open_artifact(page, live_server, html):
+    created = live_server.kiln.import_html(html, None)
+    page.goto(live_server.kiln.page_url(created.artifact.id))
+    return created.artifact.id, page.frame_locator("#artifact-frame")
+
+
+def test_local_storage_survives_reloads_per_viewer(live_server, page, browser):
+    artifact_id, frame = open_artifact(page, live_server, COUNTER)
+    expect(frame.locator("#n")).to_have_text("0")
+    with page.expect_response(lambda r: r.url.endswith("/storage") and r.status == 200):
+        frame.locator("#inc").click()
+        frame.locator("#inc").click()
+    expect(frame.locator("#n")).to_have_text("2")
+    page.reload()
+    expect(page.frame_locator("#artifact-frame").locator("#n")).to_have_text("2")
+
+    # Another viewer has their own storage.
+    other = browser.new_context()
+    try:
+        viewer = other.new_page()
+        viewer.goto(live_server.kiln.page_url(artifact_id))
+        expect(viewer.frame_locator("#artifact-frame").locator("#n")).to_have_text("0")
+    finally:
+        other.close()
+
+
+def test_raw_url_without_token_has_working_but_unsaved_storage(live_server, page):
+    created = live_server.kiln.import_html(COUNTER, None)
+    page.goto(live_server.kiln.raw_url(created.artifact.id, 1) + "?st=forged")
+    page.locator("#inc").click()
+    expect(page.locator("#n")).to_have_text("1")
+    page.reload()
+    expect(page.locator("#n")).to_have_text("0")
+
+
+def test_download_needs_consent_then_saves_the_file(live_server, page, tmp_path):
+    _, frame = open_artifact(page, live_server, DOWNLOADER)
+    expect(frame.locator("#result")).to_have_text("ready")
+
+    frame.locator("#save").click()
+    dialog = page.locator("dialog#consent")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("report.csv")
+    expect(dialog).to_contain_text("8 bytes")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+
+    frame.locator("#save").click()
+    with page.expect_download() as info:
+        dialog.get_by_role("button", name="Save file").click()
+    download = info.value
+    assert download.suggested_filename == "report.csv"
+    target = tmp_path / "saved.csv"
+    download.save_as(target)
+    assert target.read_text() == "a,b\n1,2\n"
+
+
+def test_errors_reach_the_page(live_server, page):
+    _, frame = open_artifact(page, live_server, ERRORS)
+    panel = page.locator("#artifact-errors")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("custom failure")
+    expect(panel).to_contain_text("undefinedFunction is not defined")
+    expect(panel).to_contain_text("async nope")
+    expect(panel.locator("[data-error-count]")).to_have_text("3")
+
+
+def test_links_and_clipboard_go_through_consent(live_server, page, context):
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    tool = """<!doctype html><html><head></head><body>
+    <a id="link" href="https://example.com/docs?q=1" target="_blank">Docs</a>
+    <button id="js">bad</button><button id="copy">Copy</button><output id="out"></output>
+    <script>
+      document.getElementById('js').onclick = () => window.open('javascript:alert(1)');
+      document.getElementById('copy').onclick = () => navigator.clipboard.writeText('copied text')
+        .then(() => out.textContent = 'copied', e => out.textContent = 'refused:' + e.name);
+    </script></body></html>"""
+    _, frame = open_artifact(page, live_server, tool)
+    dialog = page.locator("dialog#consent")
+
+    frame.locator("#js").click()
+    page.wait_for_timeout(300)
+    expect(dialog).to_be_hidden()  # javascript: URLs are never offered
+
+    frame.locator("#link").click()
+    expect(dialog).to_contain_text("https://example.com/docs?q=1")
+    dialog.get_by_role("button", name="Cancel").click()
+
+    frame.locator("#copy").click()
+    expect(dialog).to_contain_text("copied text")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(frame.locator("#out")).to_have_text("refused:NotAllowedError")
+
+    frame.locator("#copy").click()
+    dialog.get_by_role("button", name="Copy").click()
+    expect(frame.locator("#out")).to_have_text("copied")
+    # Kiln's page may not read the clipboard (its policy says so): read it elsewhere.
+    reader = context.new_page()
+    reader.route("http://127.0.0.1:9/", lambda route: route.fulfill(body="<p>reader</p>",
+                                                                    content_type="text/html"))
+    reader.goto("http://127.0.0.1:9/")
+    reader.bring_to_front()
+    assert reader.evaluate("navigator.clipboard.readText()") == "copied text"
+
+
+HIJACK = """<!doctype html><html><head></head><body><output id="state">start</output>
+<script>
+  // A hostile tool asks the parent for a fresh port and sends it malformed messages.
+  window.addEventListener('message', (e) => {
+    if (!e.ports || !e.ports[0]) return;
+    const port = e.ports[0];
+    port.postMessage({type: 'storage', data: {k: {nested: 1}}});
+    port.postMessage({type: 'storage', data: 'x'.repeat(10)});
+    port.postMessage({type: 'download', id: 1, name: 'x.html', url: 'javascript:alert(1)'});
+    port.postMessage({type: 'open', id: 2, url: 'javascript:alert(1)'});
+    port.postMessage({type: 'open', id: 3, url: 'data:text/html,<script>alert(1)<\\/script>'});
+    port.postMessage({type: 'evil', id: 4});
+    port.postMessage({type: 'error', kind: 'console', message: 'x'.repeat(100000)});
+    port.onmessage = (m) => { document.getElementById('state').textContent += ' reply' + m.data.id + ':' + m.data.ok; };
+    setTimeout(() => document.getElementById('state').textContent += ' done', 300);
+  });
+  parent.postMessage({kiln: 'hello'}, '*');
+  parent.postMessage({type: 'storage', data: {stolen: '1'}}, '*');
+</script></body></html>"""
+
+
+def test_hostile_messages_are_dropped(live_server, page):
+    storage_writes = []
+    page.on("request", lambda r: storage_writes.append(r.url) if r.url.endswith("/storage") else None)
+    _, frame = open_artifact(page, live_server, HIJACK)
+    expect(frame.locator("#state")).to_contain_text("done")
+    expect(frame.locator("#state")).to_contain_text("reply3:false")
+    assert "reply1" not in frame.locator("#state").inner_text()
+    expect(page.locator("dialog#consent")).to_be_hidden()
+    expect(page.locator("#artifact-errors")).to_be_hidden()
+    assert storage_writes == []
+
+
+@pytest.mark.parametrize("payload,status", [
+    ({"data": {"k": 1}}, 400), ({"data": []}, 400), ({}, 400),
+    ({"data": {"k": "v" * (3 * 1024 * 1024)}}, 413),
+])
+def test_storage_api_refuses_bad_data(client, kiln, payload, status):
+    artifact_id = kiln.import_html("<p>x</p>", None).artifact.id
+    response = client.http.put(f"/api/artifacts/{artifact_id}/storage", json=payload,
+                               headers={"Host": client.host, "X-CSRFToken": client.token()})
+    assert response.status_code == status
+    assert response.json["error"]
+
+
+def test_storage_for_unknown_artifact_is_a_404(client):
+    response = client.http.put("/api/artifacts/nope/storage", json={"data": {}},
+                               headers={"Host": client.host, "X-CSRFToken": client.token()})
+    assert response.status_code == 404
