@@ -104,7 +104,8 @@ class FakeLLM:
             return self._queue.popleft() if self._queue else self.default
 
     def start(self) -> "FakeLLM":
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -217,6 +218,13 @@ def _handler_for(fake: FakeLLM):
             else:
                 self._json(404, {"error": {"type": "not_found_error", "message": "no route"}})
 
+        def _key(self) -> str | None:
+            """The API key as sent: ``x-api-key``, or a bearer token (newer SDKs)."""
+            bearer = self.headers.get("authorization") or ""
+            if bearer.lower().startswith("bearer "):
+                return bearer[7:]
+            return self.headers.get("x-api-key")
+
         def _record(self, body: dict | None) -> None:
             entry = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
                              body, time.perf_counter())
@@ -231,7 +239,7 @@ def _handler_for(fake: FakeLLM):
                                 "request_id": "req_fake"}, headers)
 
         def _anthropic(self, body: dict) -> None:
-            if fake.api_key is not None and self.headers.get("x-api-key") != fake.api_key:
+            if fake.api_key is not None and self._key() != fake.api_key:
                 return self._anthropic_error(401, "authentication_error", "invalid x-api-key")
             messages = body.get("messages") or []
             if fake.reject_prefill and messages and messages[-1].get("role") == "assistant":
@@ -293,8 +301,7 @@ def _handler_for(fake: FakeLLM):
                                           "code": error_type}}, headers)
 
         def _openai(self, body: dict) -> None:
-            if fake.api_key is not None and \
-                    self.headers.get("authorization") != f"Bearer {fake.api_key}":
+            if fake.api_key is not None and self._key() != fake.api_key:
                 return self._openai_error(401, "invalid_api_key", "Incorrect API key provided")
             script = fake.next_script()
             if script is None:
@@ -346,6 +353,26 @@ def _handler_for(fake: FakeLLM):
 def fake_llm():
     with FakeLLM() as fake:
         yield fake
+
+
+# -- settings that point Kiln at a fake server ---------------------------------------------
+def anthropic_settings(fake: FakeLLM, **overrides):
+    """Settings for the real Anthropic SDK against ``fake``, with no backoff waits."""
+    from settings import Settings
+    values = dict(provider="anthropic", anthropic_api_key="test-key", anthropic_base_url=fake.url,
+                  anthropic_model="claude-sonnet-5-5", retry_backoff_s=0, retry_backoff_max_s=0,
+                  request_timeout_s=30, max_output_tokens=1000)
+    values.update(overrides)
+    return Settings(**values)
+
+
+def openai_settings(fake: FakeLLM, **overrides):
+    from settings import Settings
+    values = dict(provider="openai", openai_base_url=fake.openai_url, openai_model="fake-model",
+                  openai_api_key="", anthropic_api_key="", retry_backoff_s=0,
+                  retry_backoff_max_s=0, request_timeout_s=30, max_output_tokens=1000)
+    values.update(overrides)
+    return Settings(**values)
 
 
 def main() -> None:
