@@ -98,7 +98,7 @@ def parse_edits(answer: str) -> ParsedEdits:
                 replace.append(line)
     if state != "out":
         errors.append(f"Block {number} is cut off: it has no >>>>>>> REPLACE line.")
-    return ParsedEdits(edits, errors, "\n".join(notes).strip())
+    return ParsedEdits(edits, errors, re.sub(r"\n{3,}", "\n\n", "\n".join(notes)).strip())
 
 
 # -- matching ------------------------------------------------------------------------
