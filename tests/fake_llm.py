@@ -65,6 +65,7 @@ class Recorded:
     headers: dict
     body: dict | None
     received_at: float
+    done: bool = False   # the whole response has been sent
 
 
 class FakeLLM:
@@ -209,14 +210,17 @@ def _handler_for(fake: FakeLLM):
 
         def do_POST(self) -> None:
             body = self._body()
-            self._record(body)
+            entry = self._record(body)
             path = self.path.split("?")[0].rstrip("/")
-            if path.endswith("/messages"):
-                self._anthropic(body or {})
-            elif path.endswith("/chat/completions"):
-                self._openai(body or {})
-            else:
-                self._json(404, {"error": {"type": "not_found_error", "message": "no route"}})
+            try:
+                if path.endswith("/messages"):
+                    self._anthropic(body or {})
+                elif path.endswith("/chat/completions"):
+                    self._openai(body or {})
+                else:
+                    self._json(404, {"error": {"type": "not_found_error", "message": "no route"}})
+            finally:
+                entry.done = True
 
         def _key(self) -> str | None:
             """The API key as sent: ``x-api-key``, or a bearer token (newer SDKs)."""
@@ -225,11 +229,12 @@ def _handler_for(fake: FakeLLM):
                 return bearer[7:]
             return self.headers.get("x-api-key")
 
-        def _record(self, body: dict | None) -> None:
+        def _record(self, body: dict | None) -> Recorded:
             entry = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
                              body, time.perf_counter())
             with fake._lock:
                 fake.requests.append(entry)
+            return entry
 
         # -- Anthropic Messages API -------------------------------------------------
         def _anthropic_error(self, status: int, error_type: str, message: str,
