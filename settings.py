@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (AliasChoices, BaseModel, Field, ValidationError, field_validator,
+                      model_validator)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent

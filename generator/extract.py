@@ -71,7 +71,8 @@ def fenced_blocks(answer: str) -> list[_Block]:
             body = answer[current.body_start:offset]
             in_open_document = DOC_START.search(body) and not DOC_END.search(body)
             if not (in_open_document and offset < last_doc_end):
-                current.body_end, current.end, current.closed = offset, min(line_end, len(answer)), True
+                current.body_end, current.closed = offset, True
+                current.end = min(line_end, len(answer))
                 blocks.append(current)
                 current = None
         offset = line_end

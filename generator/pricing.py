@@ -34,7 +34,8 @@ def priced(usage: Usage, model: str | None,
     """``usage`` with its cost filled in, and whether the model's price is known
     (an unknown price costs 0 and should be shown as "unknown", not as free)."""
     price = price_for(model, prices)
-    return usage.model_copy(update={"cost_usd": round(cost_usd(usage, price), 6)}), price is not None
+    cost = round(cost_usd(usage, price), 6)
+    return usage.model_copy(update={"cost_usd": cost}), price is not None
 
 
 def total(usages: Iterable[Usage]) -> Usage:

@@ -230,8 +230,8 @@ def _handler_for(fake: FakeLLM):
             return self.headers.get("x-api-key")
 
         def _record(self, body: dict | None) -> Recorded:
-            entry = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                             body, time.perf_counter())
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            entry = Recorded(self.command, self.path, headers, body, time.perf_counter())
             with fake._lock:
                 fake.requests.append(entry)
             return entry

@@ -90,7 +90,8 @@ def classify(*, provider: str, status: int | None, body: object,
              model: str = "") -> ProviderError:
     error_type, said = error_fields(body)
     kind = kind_for(status, error_type)
-    code = " ".join(str(p) for p in (status if status not in (None, 200) else None, error_type) if p)
+    shown_status = status if status not in (None, 200) else None
+    code = " ".join(str(p) for p in (shown_status, error_type) if p)
     detail = f"{code}: {said}" if said else code
     where = f"{provider} ({code})" if code else provider
     if kind is Kind.BAD_REQUEST and "prefill" in said.lower():
