@@ -10,7 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from typing import Literal
+
+from pydantic import (AliasChoices, BaseModel, Field, ValidationError, field_validator,
+                      model_validator)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -49,9 +52,50 @@ def netloc_of(origin: str) -> str:
     return urlsplit(origin).netloc
 
 
+class ModelPrice(BaseModel):
+    """USD per million tokens. Cache writes are the 5-minute ones Kiln uses."""
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cache_write: float = Field(ge=0)
+    cache_read: float = Field(ge=0)
+
+
+def _price(input: float, output: float, cache_read: float) -> ModelPrice:
+    return ModelPrice(input=input, output=output, cache_write=input * 1.25, cache_read=cache_read)
+
+
+# Published list prices at the time of writing, keyed by model id prefix (the
+# longest matching prefix wins, so dated ids such as claude-sonnet-4-5-20250929
+# find their family). Override the whole table with KILN_PRICES (JSON). A model
+# missing here is costed at 0 and reported as "unknown price", never guessed.
+DEFAULT_PRICES: dict[str, ModelPrice] = {
+    "claude-fable-5-1": _price(10, 50, 0.25),
+    "claude-mythos-5-1": _price(10, 50, 0.25),
+    "claude-fable-5": _price(10, 50, 1.0),
+    "claude-mythos-5": _price(10, 50, 1.0),
+    "claude-opus-5-5": _price(4, 20, 0.20),
+    "claude-opus-5": _price(5, 25, 0.50),
+    "claude-opus-4-8": _price(5, 25, 0.50),
+    "claude-opus-4-7": _price(5, 25, 0.50),
+    "claude-opus-4-6": _price(5, 25, 0.50),
+    "claude-opus-4-5": _price(5, 25, 0.50),
+    "claude-opus-4-1": _price(15, 75, 1.50),
+    "claude-opus-4-0": _price(15, 75, 1.50),
+    "claude-opus-4-20250514": _price(15, 75, 1.50),
+    "claude-sonnet-5-5": _price(2, 10, 0.10),
+    "claude-sonnet-5": _price(2, 10, 0.20),
+    "claude-sonnet-4-6": _price(3, 15, 0.30),
+    "claude-sonnet-4-5": _price(3, 15, 0.30),
+    "claude-sonnet-4-0": _price(3, 15, 0.30),
+    "claude-sonnet-4-20250514": _price(3, 15, 0.30),
+    "claude-haiku-4-5": _price(1, 5, 0.10),
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="KILN_", env_file=ROOT / ".env", extra="ignore", validate_default=True
+        env_prefix="KILN_", env_file=ROOT / ".env", extra="ignore", validate_default=True,
+        populate_by_name=True,
     )
 
     app_origin: str = "http://127.0.0.1:5000"
@@ -67,6 +111,34 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
+
+    # -- generation ------------------------------------------------------------
+    # "auto" picks Anthropic when it has a key, else an OpenAI-compatible
+    # endpoint when it has a base URL, else none (the app still runs).
+    provider: Literal["auto", "anthropic", "openai"] = "auto"
+    anthropic_api_key: str = Field("", validation_alias=AliasChoices(
+        "KILN_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY", "anthropic_api_key"))
+    anthropic_base_url: str = Field("", validation_alias=AliasChoices(
+        "KILN_ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL", "anthropic_base_url"))
+    anthropic_model: str = "claude-sonnet-5-5"
+    # "auto" sends the partial answer back as an assistant prefill and, if the
+    # model refuses prefills (newer models do), asks it to continue instead.
+    anthropic_continuation: Literal["auto", "prefill", "ask"] = "auto"
+    openai_base_url: str = ""
+    openai_api_key: str = ""
+    openai_model: str = ""
+    max_output_tokens: int = Field(16_000, ge=256, le=200_000)
+    request_timeout_s: float = Field(600, gt=0)
+    # Bounds on the work one generation may do.
+    continuation_rounds: int = Field(3, ge=0, le=20)
+    retries: int = Field(3, ge=0, le=20)
+    retry_backoff_s: float = Field(1.0, ge=0)
+    retry_backoff_max_s: float = Field(30.0, ge=0)
+    # A server asking us to wait longer than this is reported, not waited for.
+    retry_after_max_s: float = Field(60.0, ge=0)
+    edit_retries: int = Field(1, ge=0, le=5)
+    daily_token_budget: int = Field(0, ge=0)  # 0 = no limit
+    prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
     @field_validator("app_origin", "sandbox_origin")
     @classmethod

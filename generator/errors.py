@@ -1,0 +1,71 @@
+"""One family of errors for everything that can go wrong while talking to a
+model. Each carries a kind (for code), a message a person can act on, and
+whatever partial answer had already arrived (it is kept as a draft)."""
+from __future__ import annotations
+
+from enum import Enum
+
+from artifacts import Usage
+
+
+class Kind(str, Enum):
+    NOT_CONFIGURED = "not_configured"
+    AUTH = "auth"
+    RATE_LIMITED = "rate_limited"
+    OVERLOADED = "overloaded"
+    REFUSED = "refused"
+    BAD_REQUEST = "bad_request"
+    SERVER = "server"
+    CONNECTION = "connection"
+    INCOMPLETE = "incomplete"
+    BUDGET = "budget"
+
+
+# Kinds that a later attempt may cure by itself.
+TRANSIENT = {Kind.RATE_LIMITED, Kind.OVERLOADED, Kind.SERVER, Kind.CONNECTION, Kind.INCOMPLETE}
+
+
+class ProviderError(Exception):
+    def __init__(self, kind: Kind, message: str, *, detail: str = "", status: int | None = None,
+                 retry_after: float | None = None, partial_text: str = "",
+                 usage: Usage | None = None, model: str | None = None):
+        super().__init__(message)
+        self.kind = Kind(kind)
+        self.message = message
+        self.detail = detail
+        self.status = status
+        self.retry_after = retry_after
+        self.partial_text = partial_text
+        self.usage = usage or Usage()
+        self.model = model
+
+    @property
+    def transient(self) -> bool:
+        return self.kind in TRANSIENT
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind.value, "message": self.message, "detail": self.detail,
+                "status": self.status}
+
+
+class NotConfigured(ProviderError):
+    def __init__(self, message: str):
+        super().__init__(Kind.NOT_CONFIGURED, message)
+
+
+HOW_TO_CONFIGURE = (
+    "No model provider is configured. Set KILN_ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY) to use "
+    "Claude, or set KILN_OPENAI_BASE_URL (for example http://127.0.0.1:11434/v1 for Ollama) and "
+    "KILN_OPENAI_MODEL, plus KILN_OPENAI_API_KEY if the endpoint needs one, to use an "
+    "OpenAI-compatible server. Everything that needs no model keeps working meanwhile."
+)
+
+
+class PrefillRejected(ProviderError):
+    """The model does not accept a partial assistant turn to continue from."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(Kind.BAD_REQUEST, message, detail=detail, status=400)

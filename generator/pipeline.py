@@ -1,0 +1,195 @@
+"""One generation, start to end, as a background job calls it: build the
+prompt, stream the answer, turn it into a document (extraction, or edits with
+their fallback chain), and account for tokens and cost. No web framework, no
+database: the caller stores what comes back."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from artifacts import Usage
+from settings import DEFAULT_PRICES, ModelPrice
+
+from . import prompts
+from .edits import apply_edits, parse_edits
+from .errors import Kind, ProviderError
+from .events import Event, Finished, Stage, TextDelta
+from .extract import extract_html
+from .messages import Image, Message, assistant, user
+from .pricing import priced
+from .providers.base import Provider
+
+
+@dataclass
+class GenerationResult:
+    html: str | None                 # the new document; None unless it is whole and usable
+    raw_answer: str                  # the last answer as the model sent it (or its partial)
+    notes: str                       # the model's prose around the document or edits
+    usage: Usage                     # summed over every request, cost included
+    model: str
+    stop_reason: str | None
+    error: str | None                # person-readable; None on success
+    complete: bool
+    mode: str = "create"             # create | edit | repair
+    method: str | None = None        # document | edits | rewrite: how html was obtained
+    error_kind: str | None = None    # a generator.errors.Kind value
+    draft_html: str | None = None    # what there is of a cut-off document
+    price_known: bool = True
+    prompt_version: str = prompts.VERSION
+    stages: list[str] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)   # every answer, in order
+    edit_failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.html is not None and self.error is None
+
+
+class _Run:
+    """Shared state of one generation: the provider, callbacks and the tally."""
+
+    def __init__(self, provider: Provider, system: str, mode: str,
+                 on_delta: Callable[[str], None] | None,
+                 on_event: Callable[[Event], None] | None,
+                 prices: Mapping[str, ModelPrice]):
+        self.provider, self.system, self.mode = provider, system, mode
+        self.on_delta, self.on_event, self.prices = on_delta, on_event, prices
+        self.usage = Usage()
+        self.model = provider.model
+        self.stop_reason: str | None = None
+        self.stages: list[str] = []
+        self.answers: list[str] = []
+
+    def ask(self, stage: str, messages: list[Message], detail: str = "") -> str:
+        self.stages.append(stage)
+        if self.on_event:
+            self.on_event(Stage(stage, detail))
+        parts: list[str] = []
+        try:
+            for event in self.provider.stream(self.system, messages):
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                    if self.on_delta:
+                        self.on_delta(event.text)
+                elif isinstance(event, Finished):
+                    self.usage = self.usage + event.usage
+                    self.model = event.model or self.model
+                    self.stop_reason = event.stop_reason
+                if self.on_event:
+                    self.on_event(event)
+        except ProviderError as err:
+            self.usage = self.usage + err.usage
+            self.model = err.model or self.model
+            self.answers.append(err.partial_text)
+            raise
+        answer = "".join(parts)
+        self.answers.append(answer)
+        return answer
+
+    def result(self, **values) -> GenerationResult:
+        usage, known = priced(self.usage, self.model, self.prices)
+        values.setdefault("raw_answer", self.answers[-1] if self.answers else "")
+        values.setdefault("notes", "")
+        values.setdefault("complete", values.get("html") is not None)
+        values.setdefault("error", None)
+        return GenerationResult(usage=usage, model=self.model, stop_reason=self.stop_reason,
+                                mode=self.mode, price_known=known, stages=list(self.stages),
+                                answers=list(self.answers), **values)
+
+    def failed(self, err: ProviderError) -> GenerationResult:
+        partial = err.partial_text
+        draft = extract_html(partial).html if partial else None
+        self.stop_reason = None if err.kind is Kind.INCOMPLETE else self.stop_reason
+        return self.result(html=None, raw_answer=partial, error=err.message,
+                           error_kind=err.kind.value, draft_html=draft, complete=False)
+
+
+def _document_result(run: _Run, answer: str, method: str) -> GenerationResult:
+    found = extract_html(answer)
+    if found.ok:
+        return run.result(html=found.html, notes=found.notes, method=method)
+    return run.result(html=None, notes=found.notes, error=found.reason,
+                      error_kind=Kind.INCOMPLETE.value if found.html else "no_html",
+                      draft_html=found.html, complete=False, method=method)
+
+
+def _edit_chain(run: _Run, document: str, first_prompt: str, rewrite_request: str,
+                image: Image | None, edit_retries: int) -> GenerationResult:
+    """Ask for edits; if they do not apply, tell the model why (``edit_retries``
+    times); then ask for the whole document instead."""
+    failures: list[str] = []
+    conversation = [user(first_prompt, image)]
+    stage = run.mode
+    for attempt in range(edit_retries + 1):
+        answer = run.ask(stage, conversation)
+        parsed = parse_edits(answer)
+        if not parsed.edits and not parsed.errors:
+            # The model rewrote the document instead: accept it when whole.
+            found = extract_html(answer)
+            if found.ok:
+                return run.result(html=found.html, notes=found.notes, method="rewrite",
+                                  edit_failures=failures)
+        problems = list(parsed.errors)
+        if parsed.edits and not problems:
+            applied = apply_edits(document, parsed.edits)
+            if applied.ok:
+                return run.result(html=applied.html, notes=parsed.notes, method="edits",
+                                  edit_failures=failures)
+            problems = [str(f) for f in applied.failures]
+        elif not parsed.edits and not problems:
+            problems = ["The answer holds no SEARCH/REPLACE edit blocks."]
+        failures.extend(problems)
+        if attempt < edit_retries:
+            conversation = [*conversation, assistant(answer.rstrip() or "(no answer)"),
+                            user(prompts.edit_retry_prompt(problems))]
+            stage = "edit_retry"
+    answer = run.ask("rewrite", [user(prompts.rewrite_prompt(document, rewrite_request), image)],
+                     detail="; ".join(failures)[:500])
+    result = _document_result(run, answer, "rewrite")
+    result.edit_failures = failures
+    return result
+
+
+def generate(provider: Provider, prompt: str = "", current_html: str | None = None,
+             image: Image | None = None, on_delta: Callable[[str], None] | None = None, *,
+             errors: Iterable[object] | None = None, libraries: Iterable[object] = (),
+             on_event: Callable[[Event], None] | None = None,
+             prices: Mapping[str, ModelPrice] | None = None, edit_retries: int = 1,
+             tokens_left: int | None = None) -> GenerationResult:
+    """Create a tool (no ``current_html``), change one (``current_html`` and a
+    ``prompt``), or repair one (``current_html`` and the smoke ``errors``).
+
+    Never raises for a provider or model failure: the result carries the error,
+    the partial answer and, for a cut-off document, the draft."""
+    errors = list(errors) if errors is not None else None
+    mode = "create" if current_html is None else ("repair" if errors is not None else "edit")
+    system = prompts.system_prompt(libraries)
+    run = _Run(provider, system.text, mode, on_delta, on_event,
+               DEFAULT_PRICES if prices is None else prices)
+    if tokens_left is not None and tokens_left <= 0:
+        return run.result(html=None, error="Today's token budget is used up "
+                          "(KILN_DAILY_TOKEN_BUDGET); try again tomorrow or raise it.",
+                          error_kind=Kind.BUDGET.value, complete=False)
+    if mode != "repair" and not prompt.strip():
+        return run.result(html=None, error="The prompt is empty: describe the tool or the change.",
+                          error_kind=Kind.BAD_REQUEST.value, complete=False)
+    try:
+        if mode == "create":
+            answer = run.ask("create", [user(prompts.create_prompt(prompt), image)])
+            return _document_result(run, answer, "document")
+        if mode == "edit":
+            return _edit_chain(run, current_html, prompts.edit_prompt(current_html, prompt),
+                               prompt, image, edit_retries)
+        problems = "\n".join(f"- {e.describe()}" for e in prompts.dedupe_errors(errors)[:20])
+        rewrite_request = f"Fix these problems:\n{problems or '- the page failed its checks'}"
+        if prompt.strip():
+            rewrite_request += f"\n{prompt.strip()}"
+        return _edit_chain(run, current_html, prompts.repair_prompt(current_html, errors, prompt),
+                           rewrite_request, image, edit_retries)
+    except ProviderError as err:
+        return run.failed(err)
+
+
+def budget_left(daily_budget: int, used_today: int) -> int | None:
+    """Tokens left today, or None when there is no budget (0 means unlimited)."""
+    return None if daily_budget <= 0 else daily_budget - used_today
