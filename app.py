@@ -17,7 +17,7 @@ from sandbox import policy
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
-from web import api, errors, ownership, pages
+from web import api, errors, limits, ownership, pages
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     _route_by_host(app, settings)  # first: a request on the wrong host goes no further
     CSRFProtect(app)
+    limits.limiter.init_app(app)
 
     app.register_blueprint(sandbox_bp)
     app.register_blueprint(pages.bp)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from artifacts import ArtifactOut, Source, Store, VersionIn, VersionOut
+from artifacts import ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut
 from artifacts.htmlfile import Accepted, accept, decode
+import workflow
+from generator import HOW_TO_CONFIGURE, NotConfigured, load_image, provider_configured
 from generator.jobs import JobRunner
 from settings import Settings
 from web import links
@@ -84,3 +86,61 @@ class Kiln:
 
     def version_stored(self, version: VersionOut) -> None:
         """Every new version passes through here (the smoke tester hooks in)."""
+
+    def test_now(self, version: VersionOut):
+        """Smoke-test one version and store the verdict; None when testing is off."""
+        return None
+
+    def libraries(self) -> list:
+        """What artifacts may load from the mirror (the system prompt lists it)."""
+        return []
+
+    # -- generation jobs ------------------------------------------------------
+    def check_can_generate(self, prompt: str, required: bool = True) -> None:
+        """Refuse before any job starts: no provider, over budget, a bad prompt."""
+        if not provider_configured(self.settings):
+            raise NotConfigured(HOW_TO_CONFIGURE)
+        if required and not prompt.strip():
+            raise GenerationRefused("The prompt is empty: describe the tool you want.", 400)
+        if len(prompt) > self.settings.max_prompt_chars:
+            raise GenerationRefused(
+                f"The prompt is {len(prompt):,} characters; the limit is "
+                f"{self.settings.max_prompt_chars:,} (KILN_MAX_PROMPT_CHARS).", 413)
+        left = workflow.tokens_left(self)
+        if left is not None and left <= 0:
+            raise GenerationRefused(
+                f"Today's token budget of {self.settings.daily_token_budget:,} tokens is used up "
+                "(KILN_DAILY_TOKEN_BUDGET). Nothing was sent to the model; try again tomorrow.", 429)
+
+    def start_create(self, prompt: str, owner: str, image: bytes | None = None) -> JobOut:
+        self.check_can_generate(prompt)
+        request = workflow.Request(prompt=prompt, owner=owner, image=_image(image))
+        return self.jobs.start("create", prompt, owner, lambda log: workflow.create(self, log, request))
+
+    def start_follow_up(self, artifact_id: str, prompt: str, owner: str | None,
+                        image: bytes | None = None) -> JobOut:
+        self.store.require_owner(artifact_id, owner)
+        self.check_can_generate(prompt)
+        request = workflow.Request(prompt=prompt, owner=owner, image=_image(image),
+                                   artifact_id=artifact_id)
+        return self.jobs.start("edit", prompt, owner,
+                               lambda log: workflow.follow_up(self, log, request), artifact_id)
+
+    def start_fix(self, artifact_id: str, owner: str | None, errors: list[dict],
+                  prompt: str = "") -> JobOut:
+        self.store.require_owner(artifact_id, owner)
+        self.check_can_generate(prompt, required=False)
+        request = workflow.Request(prompt=prompt, owner=owner, artifact_id=artifact_id,
+                                   errors=errors)
+        return self.jobs.start("fix", prompt, owner, lambda log: workflow.fix(self, log, request),
+                               artifact_id)
+
+
+class GenerationRefused(ValueError):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def _image(data: bytes | None):
+    return load_image(data) if data else None

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     max_prompt_chars: int = Field(20_000, ge=100, le=1_000_000)
 
     job_workers: int = Field(2, ge=1, le=32)
+    generate_rate_limit: str = "10 per minute"
+    write_rate_limit: str = "120 per minute"
+    storage_rate_limit: str = "1200 per minute"
 
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)

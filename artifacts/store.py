@@ -183,12 +183,13 @@ class Store:
             return self._version_out(version)
 
     def get_version(self, artifact_id: str, number: int | None = None) -> VersionOut:
-        """One version; ``None`` means the latest."""
+        """One version; ``None`` means the current one: the newest that did not fail
+        (a failed generation is kept in the history but does not replace a working tool)."""
         with self.reading() as session:
             self._artifact(session, artifact_id)
             query = select(Version).where(Version.artifact_id == artifact_id)
             if number is None:
-                query = query.order_by(Version.number.desc()).limit(1)
+                query = query.order_by(Version.failed.asc(), Version.number.desc()).limit(1)
             else:
                 query = query.where(Version.number == number)
             version = session.scalar(query)
@@ -202,6 +203,14 @@ class Store:
             smokes = {row.version_id: row for row in session.scalars(
                 select(SmokeResult).join(Version).where(Version.artifact_id == artifact.id))}
             return [self._version_out(v, smokes.get(v.id)) for v in artifact.versions]
+
+    def tokens_used_today(self) -> int:
+        """Input and output tokens of every version made since midnight UTC."""
+        midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        with self.reading() as session:
+            return session.scalar(select(func.coalesce(
+                func.sum(Version.input_tokens + Version.output_tokens), 0))
+                .where(Version.created_at >= midnight)) or 0
 
     # -- conversation -------------------------------------------------------
     def add_message(self, artifact_id: str, role: str, content: str,

@@ -9,7 +9,9 @@ from werkzeug.exceptions import BadRequest
 
 from artifacts import owner_hash
 
-from .forms import ImportIn, NewVersionIn, RemixIn, RenameIn, RestoreIn, StorageIn
+from . import limits
+from .forms import (FixIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn, RestoreIn,
+                    StorageIn)
 from .ownership import current_owner, owner_for_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -52,6 +54,7 @@ def artifact_json(artifact_id: str) -> dict:
 
 
 @bp.post("/artifacts")
+@limits.writes
 def import_artifact():
     upload = request.files.get("file")
     if upload is not None:
@@ -68,6 +71,7 @@ def show(artifact_id: str):
 
 
 @bp.patch("/artifacts/<artifact_id>")
+@limits.writes
 def rename(artifact_id: str):
     body = parse(RenameIn)
     kiln().store.rename(artifact_id, body.title, current_owner())
@@ -82,6 +86,7 @@ def version(artifact_id: str, number: int):
 
 
 @bp.post("/artifacts/<artifact_id>/versions")
+@limits.writes
 def new_version(artifact_id: str):
     body = parse(NewVersionIn)
     return created_json(kiln().new_version(artifact_id, current_owner(), body.html,
@@ -89,23 +94,61 @@ def new_version(artifact_id: str):
 
 
 @bp.post("/artifacts/<artifact_id>/restore")
+@limits.writes
 def restore(artifact_id: str):
     body = parse(RestoreIn)
     return created_json(kiln().restore(artifact_id, current_owner(), body.version))
 
 
 @bp.post("/artifacts/<artifact_id>/remix")
+@limits.writes
 def remix(artifact_id: str):
     body = parse(RemixIn)
     return created_json(kiln().remix(artifact_id, body.version, owner_for_write()))
 
 
 @bp.put("/artifacts/<artifact_id>/storage")
+@limits.storage
 def save_storage(artifact_id: str):
     """The storage shim's data for this viewer (whoever holds the cookie)."""
     body = parse(StorageIn)
     size = kiln().store.save_storage(artifact_id, owner_hash(owner_for_write()), body.data)
     return jsonify(size=size)
+
+
+def job_json(job, status=202):
+    return jsonify(job_id=job.id, job_url=f"/api/jobs/{job.id}",
+                   events_url=f"/api/jobs/{job.id}/events"), status
+
+
+def prompt_and_image() -> tuple[str, bytes | None]:
+    """A prompt as JSON, or as a form with an optional image file."""
+    if request.mimetype == "multipart/form-data":
+        image = request.files.get("image")
+        return request.form.get("prompt", ""), (image.read() if image and image.filename else None)
+    return parse(PromptIn).prompt, None
+
+
+@bp.post("/generate")
+@limits.generation
+def generate():
+    prompt, image = prompt_and_image()
+    return job_json(kiln().start_create(prompt, owner_for_write(), image))
+
+
+@bp.post("/artifacts/<artifact_id>/prompt")
+@limits.generation
+def follow_up(artifact_id: str):
+    prompt, image = prompt_and_image()
+    return job_json(kiln().start_follow_up(artifact_id, prompt, current_owner(), image))
+
+
+@bp.post("/artifacts/<artifact_id>/fix")
+@limits.generation
+def fix(artifact_id: str):
+    body = parse(FixIn)
+    errors = [e.model_dump() for e in body.errors]
+    return job_json(kiln().start_fix(artifact_id, current_owner(), errors, body.prompt))
 
 
 @bp.get("/jobs/<job_id>")

@@ -7,6 +7,8 @@ from werkzeug.exceptions import HTTPException
 
 from artifacts import ArtifactNotFound, JobNotFound, NotOwner, StorageFull, VersionNotFound
 from artifacts.htmlfile import BadHTML
+from generator import ImageRejected, NotConfigured
+from services import GenerationRefused
 
 
 def _answer(status: int, message: str):
@@ -26,6 +28,22 @@ def register(app) -> None:
     @app.errorhandler(JobNotFound)
     def no_job(exc):
         return _answer(404, "There is no such job.")
+
+    @app.errorhandler(NotConfigured)
+    def not_configured(exc):
+        return _answer(503, exc.message)
+
+    @app.errorhandler(GenerationRefused)
+    def refused(exc):
+        return _answer(exc.status, str(exc))
+
+    @app.errorhandler(ImageRejected)
+    def bad_image(exc):
+        return _answer(415, f"That image cannot be used: {exc}")
+
+    @app.errorhandler(429)
+    def too_many(exc):
+        return _answer(429, exc.description or "Too many requests; wait a minute.")
 
     @app.errorhandler(StorageFull)
     def storage_full(exc):

@@ -35,3 +35,20 @@ class RenameIn(_Strict):
 
 class StorageIn(_Strict):
     data: dict[str, str]
+
+
+class PromptIn(_Strict):
+    prompt: str = Field(max_length=1_000_000)
+
+
+class PageError(_Strict):
+    """An error the viewer's page saw (forwarded by the bridge); never trusted, only quoted."""
+    kind: Literal["exception", "rejection", "console", "csp", "resource"] = "exception"
+    message: str = Field(max_length=2000)
+    line: int | None = Field(None, ge=0)
+    column: int | None = Field(None, ge=0)
+
+
+class FixIn(_Strict):
+    errors: list[PageError] = Field(default_factory=list, max_length=20)
+    prompt: str = Field("", max_length=20_000)

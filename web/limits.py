@@ -1,0 +1,20 @@
+"""Rate limits on the endpoints that write or spend (Flask-Limiter)."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
+
+
+def _setting(name: str):
+    return lambda: getattr(current_app.extensions["kiln"].settings, name)
+
+
+generation = limiter.limit(_setting("generate_rate_limit"),
+                           error_message="Too many generations from this address; wait a minute.")
+writes = limiter.limit(_setting("write_rate_limit"),
+                       error_message="Too many changes from this address; wait a minute.")
+storage = limiter.limit(_setting("storage_rate_limit"),
+                        error_message="The tool is saving too often; wait a moment.")
