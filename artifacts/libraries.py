@@ -84,14 +84,14 @@ LIBRARIES: tuple[Library, ...] = (
         usage="Load react, react-dom and @babel/standalone, then write JSX in "
               '<script type="text/babel">; use React.useState etc. and '
               "ReactDOM.createRoot(el).render(<App />). No import statements.",
-        cdnjs="react", cdn_paths={"umd/react.min.js": "umd/react.production.min.js"},
+        extras=("umd/",), cdnjs="react", cdn_paths={"umd/react.min.js": "umd/react.production.min.js"},
     ),
     Library(
         name="react-dom", version="18.3.1",
         description="ReactDOM 18 (UMD build, load after react)",
         scripts=("umd/react-dom.production.min.js",), global_name="ReactDOM",
         usage="ReactDOM.createRoot(document.getElementById('root')).render(<App />)",
-        cdnjs="react-dom", cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
+        extras=("umd/",), cdnjs="react-dom", cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
     ),
     Library(
         name="@babel/standalone", version="7.29.12",
@@ -132,6 +132,9 @@ LIBRARIES: tuple[Library, ...] = (
         usage="Add the import map, then in <script type=\"module\">: import * as THREE from 'three'; "
               "import { OrbitControls } from 'three/addons/controls/OrbitControls.js';",
         cdnjs="three.js", cdn_paths={"build/three.module.min.js": "build/three.module.js"},
+        # Pages written for r150+ mostly run unchanged; leaving their CDN URL
+        # would fail for certain, so they get the mirrored release.
+        compatible_from="0.150.0",
     ),
     Library(
         name="lodash", version="4.18.1",
