@@ -270,13 +270,14 @@ def csp_sources(sandbox_origin: str) -> dict[str, tuple[str, ...]]:
 
     Fonts (KaTeX) and images (Leaflet markers) are loaded by the libraries'
     stylesheets; Tailwind and Leaflet inject inline styles; Babel evaluates the
-    code it compiles."""
+    code it compiles; Tone.js keeps time in a worker made from a blob."""
     lib = f"{sandbox_origin}{MIRROR_PREFIX}"
     return {
         "script-src": ("'unsafe-inline'", "'unsafe-eval'", lib),
         "style-src": ("'unsafe-inline'", lib),
         "font-src": (lib,),
         "img-src": ("data:", lib),
+        "worker-src": ("blob:",),
     }
 
 

@@ -72,7 +72,10 @@ def artifact_csp(app_origin: str, sandbox_origin: str) -> str:
         "font-src": f"data: {lib}",
         "media-src": "data: blob:",
         "connect-src": "'none'",
-        "worker-src": "'none'",
+        # Workers the page makes itself (blob:) inherit this policy, so they
+        # reach nothing either; Tone.js runs its clock in one and Papa Parse
+        # parses in one. Workers from URLs stay blocked.
+        "worker-src": "blob:",
         "frame-src": "'none'",
         "child-src": "'none'",
         "object-src": "'none'",
