@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape, unescape
 
 from .libraries import LIBRARIES, Library
@@ -42,6 +43,7 @@ class Resolution:
 
 # -- one URL -----------------------------------------------------------------
 
+@lru_cache(maxsize=1024)
 def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
     """Where a CDN URL lives in the mirror; None when it is not a CDN URL."""
     match = CDN_URL.match(url.strip())
@@ -169,13 +171,22 @@ def compatible(lib: Library, requested: str | None) -> bool:
 
 # -- documents ---------------------------------------------------------------
 
-OPENERS = re.compile(r"<!--|<(script|link|style|textarea|title|xmp)(?=[\s/>])", re.I)
+# Every start tag is read (quote-aware), so "<script" inside an attribute
+# value is never mistaken for a tag.
+OPENERS = re.compile(r"<!--|<([a-zA-Z][^\s/>]*)")
+RAW_TEXT = ("script", "style", "textarea", "title", "xmp")
 ATTRIBUTE = re.compile(
     r"""[\s/]*(?P<name>[^\s"'>/=][^\s>/=]*)(?:\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^\s>]*))?""")
-TAG_END = re.compile(r"[\s/]*>")
+# The rest of a start tag up to its ">", in one linear pass (possessive, so
+# no backtracking): quotes only quote after "=", as in the HTML tokenizer.
+TAG_REST = re.compile(r"""(?:[^>"'=]++|=\s*+"[^"]*+"|=\s*+'[^']*+'|=|["'])*+>""")
 MODULE_SPECIFIER = re.compile(
     r"""(?P<lead>\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(?P<q>["'])(?P<url>(?:https?:)?//[^"'\s]+)(?P=q)""")
 DROP_WHEN_REWRITTEN = ("integrity", "crossorigin")
+READ_ATTRIBUTES = frozenset({"src", "href", "rel", "as", "type", *DROP_WHEN_REWRITTEN})
+# A <script> or <link> this long is not an honest library load; reading its
+# attributes one by one would only cost time.
+MAX_TAG_CHARS = 64 * 1024
 
 
 @dataclass
@@ -188,23 +199,28 @@ class _Attr:
 
 def _start_tag(html: str, pos: int) -> tuple[list[_Attr], int] | None:
     """The attributes of a start tag whose name ends at pos, and where it ends."""
+    rest = TAG_REST.match(html, pos)
+    if rest is None:
+        return None  # never closed: the browser reads the rest as this tag
+    if rest.end() - pos > MAX_TAG_CHARS:
+        return [], rest.end()
     attrs = []
-    while pos < len(html):
-        end = TAG_END.match(html, pos)
-        if end:
-            return attrs, end.end()
-        m = ATTRIBUTE.match(html, pos)
-        if not m or m.end() == pos:
-            pos += 1  # a stray quote or "=": browsers skip it too
+    for m in ATTRIBUTE.finditer(html, pos, rest.end() - 1):
+        name = m["name"].lower()
+        if name not in READ_ATTRIBUTES:
             continue
         raw = m["value"]
         value = None
         if raw is not None:
-            value = unescape(raw[1:-1] if raw[:1] in "\"'" and len(raw) > 1 and raw[-1] == raw[0]
-                             else raw)
-        attrs.append(_Attr(m["name"].lower(), value, m.span(), m.span("value") if raw else None))
-        pos = m.end()
-    return None
+            quoted = len(raw) > 1 and raw[0] in "\"'" and raw[-1] == raw[0]
+            value = unescape(raw[1:-1] if quoted else raw)
+        attrs.append(_Attr(name, value, m.span(), m.span("value") if raw else None))
+    return attrs, rest.end()
+
+
+def _tag_end(html: str, pos: int) -> int | None:
+    rest = TAG_REST.match(html, pos)
+    return rest.end() if rest else None
 
 
 def _attr(attrs: list[_Attr], name: str) -> _Attr | None:
@@ -294,6 +310,12 @@ def rewrite_cdn_urls(html: str) -> tuple[str, list[str]]:
                 pos = len(html) if end < 0 else end + 3
             continue
         tag = m.group(1).lower()
+        if tag not in RAW_TEXT and tag != "link":
+            end = _tag_end(html, m.end())
+            if end is None:
+                break
+            pos = end
+            continue
         parsed = _start_tag(html, m.end())
         if parsed is None:
             break

@@ -128,7 +128,7 @@ LIBRARIES: tuple[Library, ...] = (
         description="three.js r187: 3D graphics with WebGL (ES modules only)",
         module="build/three.module.js",
         import_map={"three": "build/three.module.js", "three/addons/": "examples/jsm/"},
-        extras=("build/", "examples/jsm/"),
+        extras=("examples/jsm/",),
         usage="Add the import map, then in <script type=\"module\">: import * as THREE from 'three'; "
               "import { OrbitControls } from 'three/addons/controls/OrbitControls.js';",
         cdnjs="three.js", cdn_paths={"build/three.module.min.js": "build/three.module.js"},
