@@ -39,6 +39,12 @@ SCRIPT, MODULE, STYLE = "script", "module", "style"
 class Resolution:
     url: str | None  # the mirror URL, or None when it stays as it was
     notice: str
+    prelude: str = ""  # markup to put just before the rewritten tag
+
+
+# Tailwind v3 pages configure the Play CDN with `tailwind.config = {...}`; v4
+# has no such global, so without this the page would throw on that line.
+TAILWIND_V3_SHIM = "<script>window.tailwind = window.tailwind || {};</script>"
 
 
 # -- one URL -----------------------------------------------------------------
@@ -95,7 +101,7 @@ def _tailwind_play(url: str) -> Resolution:
     return Resolution(TAILWIND.url(TAILWIND.scripts[0]), (
         f"{url} (the Tailwind v3 Play CDN) now loads Tailwind {TAILWIND.version} from Kiln's "
         "library mirror: utility classes work, but a `tailwind.config = ...` script and "
-        "?plugins= are ignored in v4."))
+        "?plugins= are ignored in v4."), prelude=TAILWIND_V3_SHIM)
 
 
 def _npm(path: str) -> tuple[Library | None, str | None, str] | None:
@@ -232,31 +238,33 @@ class _Rewriter:
         self.edits: list[tuple[int, int, str]] = []
         self.notices: list[str] = []
 
-    def url(self, url: str, context: str) -> str | None:
+    def url(self, url: str, context: str) -> Resolution | None:
         result = resolve(url, context)
         if result is None:
             return None
         if result.notice not in self.notices:
             self.notices.append(result.notice)
-        return result.url
+        return result if result.url else None
 
-    def tag(self, attrs: list[_Attr], name: str, context: str) -> None:
+    def tag(self, attrs: list[_Attr], name: str, context: str, tag_start: int) -> None:
         attr = _attr(attrs, name)
         if attr is None or not attr.value or attr.value_span is None:
             return
-        new = self.url(attr.value, context)
-        if new is None:
+        result = self.url(attr.value, context)
+        if result is None:
             return
-        self.edits.append((*attr.value_span, f'"{escape(new)}"'))
+        if result.prelude:
+            self.edits.append((tag_start, tag_start, result.prelude))
+        self.edits.append((*attr.value_span, f'"{escape(result.url)}"'))
         for drop in attrs:
             if drop.name in DROP_WHEN_REWRITTEN:
                 self.edits.append((*drop.span, ""))
 
     def module_body(self, body: str, offset: int) -> None:
         for m in MODULE_SPECIFIER.finditer(body):
-            new = self.url(m["url"], MODULE)
-            if new is not None:
-                self.edits.append((offset + m.start("url"), offset + m.end("url"), new))
+            result = self.url(m["url"], MODULE)
+            if result is not None:
+                self.edits.append((offset + m.start("url"), offset + m.end("url"), result.url))
 
     def import_map(self, body: str, offset: int) -> None:
         try:
@@ -273,9 +281,9 @@ class _Rewriter:
                 continue
             for key, value in mapping.items():
                 if isinstance(value, str):
-                    new = self.url(value, MODULE)
-                    if new is not None:
-                        mapping[key], changed = new, True
+                    result = self.url(value, MODULE)
+                    if result is not None:
+                        mapping[key], changed = result.url, True
         if changed:
             self.edits.append((offset, offset + len(body), json.dumps(data, indent=2)))
 
@@ -323,11 +331,12 @@ def rewrite_cdn_urls(html: str) -> tuple[str, list[str]]:
         if tag == "link":
             rel = _value(attrs, "rel").split()
             if "stylesheet" in rel:
-                rw.tag(attrs, "href", STYLE)
+                rw.tag(attrs, "href", STYLE, m.start())
             elif "modulepreload" in rel:
-                rw.tag(attrs, "href", MODULE)
+                rw.tag(attrs, "href", MODULE, m.start())
             elif "preload" in rel:
-                rw.tag(attrs, "href", STYLE if _value(attrs, "as") == "style" else SCRIPT)
+                rw.tag(attrs, "href", STYLE if _value(attrs, "as") == "style" else SCRIPT,
+                       m.start())
             pos = body_start
             continue
         close = re.compile(rf"</{tag}[\s/>]", re.I).search(html, body_start)
@@ -335,11 +344,11 @@ def rewrite_cdn_urls(html: str) -> tuple[str, list[str]]:
         if tag == "script":
             kind = _value(attrs, "type")
             if kind == "module":
-                rw.tag(attrs, "src", MODULE)
+                rw.tag(attrs, "src", MODULE, m.start())
                 rw.module_body(html[body_start:body_end], body_start)
             elif kind == "importmap":
                 rw.import_map(html[body_start:body_end], body_start)
             else:
-                rw.tag(attrs, "src", SCRIPT)
+                rw.tag(attrs, "src", SCRIPT, m.start())
         pos = body_end
     return rw.apply(html), rw.notices

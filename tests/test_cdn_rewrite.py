@@ -280,3 +280,14 @@ def test_many_scripts_each_rewritten_once():
     html, notices = rewrite_cdn_urls(one * 2000)
     assert html == f'<script src="{CHART}"></script>\n' * 2000
     assert len(notices) == 1  # the same notice is not repeated
+
+
+def test_tailwind_play_cdn_gets_the_v4_build_and_a_config_shim():
+    page = ('<head><script src="https://cdn.tailwindcss.com?plugins=forms"></script>\n'
+            "<script>tailwind.config = {theme: {}}</script></head>")
+    html, notices = rewrite_cdn_urls(page)
+    assert html == ('<head><script>window.tailwind = window.tailwind || {};</script>'
+                    '<script src="/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"></script>\n'
+                    "<script>tailwind.config = {theme: {}}</script></head>")
+    assert "tailwind.config" in notices[0]
+    assert rewrite_cdn_urls(html) == (html, [])

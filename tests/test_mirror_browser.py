@@ -171,3 +171,127 @@ def test_blob_workers_run_but_reach_nothing(live_server, page):
     page.goto(created["raw_url"])
     expect(page.locator("#out")).to_have_text("fetch-blocked")
     assert fetched == []
+
+
+# -- real-world tools written against public CDNs ------------------------------
+
+CHART_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Sales chart</title>
+<script src="https://cdn.jsdelivr.net/npm/chart.js@4.4.1/dist/chart.umd.min.js"
+  integrity="sha384-9nhczxUqK87bcKHh20fSQcTGD4qq5GhayNYSYWqwBkINBhOfQLg/P5HG5lF1urn4"
+  crossorigin="anonymous"></script>
+</head><body><canvas id="chart" width="400" height="200"></canvas><script>
+new Chart(document.getElementById('chart'), {
+  type: 'bar',
+  data: {labels: ['Q1', 'Q2', 'Q3'],
+         datasets: [{label: 'Sales', data: [12, 19, 7], backgroundColor: 'rgb(30, 90, 220)'}]},
+  options: {animation: false, responsive: false}
+});
+</script></body></html>"""
+
+MARKED_TOOL = """<!doctype html><html><head><title>Markdown preview</title>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/marked/12.0.0/marked.min.js"
+  integrity="sha512-bogus==" crossorigin="anonymous" referrerpolicy="no-referrer"></script>
+</head><body><textarea id="md"># Shopping list
+
+- **milk**
+- eggs</textarea><div id="preview"></div><script>
+const render = () => {
+  document.getElementById('preview').innerHTML =
+    marked.parse(document.getElementById('md').value);
+};
+document.getElementById('md').addEventListener('input', render);
+render();
+</script></body></html>"""
+
+REACT_TOOL = """<!doctype html><html><head><title>Counter</title>
+<script crossorigin src="https://unpkg.com/react@18/umd/react.development.js"></script>
+<script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.development.js"></script>
+<script src="https://unpkg.com/@babel/standalone/babel.min.js"></script>
+</head><body><div id="root"></div>
+<script type="text/babel">
+function Counter() {
+  const [count, setCount] = React.useState(0);
+  return (<div>
+    <h1>Clicks: {count}</h1>
+    <button onClick={() => setCount(c => c + 1)}>Add one</button>
+  </div>);
+}
+ReactDOM.createRoot(document.getElementById('root')).render(<Counter />);
+</script></body></html>"""
+
+
+def open_imported(live_server, page, html: str) -> tuple[Watch, dict]:
+    watch = Watch(page)
+    created = import_via_api(live_server, html)
+    page.goto(created["raw_url"])
+    assert page.evaluate("() => self.origin") == "null"
+    return watch, created
+
+
+def test_chart_js_from_jsdelivr_renders_offline(live_server, page):
+    watch, created = open_imported(live_server, page, CHART_TOOL)
+    assert any("chart.js 4.6.1" in n for n in created["notices"])
+    page.wait_for_function("() => typeof Chart === 'function' && Chart.version === '4.6.1'")
+    blue = page.evaluate("""() => {
+        const c = document.getElementById('chart');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4)
+          if (px[i] < 60 && px[i + 1] > 70 && px[i + 1] < 110 && px[i + 2] > 200) n++;
+        return n; }""")
+    assert blue > 1000  # three bars drawn in the dataset's colour
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+def test_marked_from_cdnjs_renders_offline(live_server, page):
+    watch, created = open_imported(live_server, page, MARKED_TOOL)
+    assert any("marked 18.2.1" in n and "12.0.0" in n for n in created["notices"])
+    expect(page.locator("#preview h1")).to_have_text("Shopping list")
+    expect(page.locator("#preview li strong")).to_have_text("milk")
+    page.locator("#md").fill("## Done\n\n`code`")
+    expect(page.locator("#preview h2")).to_have_text("Done")
+    expect(page.locator("#preview code")).to_have_text("code")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+def test_react_and_babel_jsx_from_unpkg_render_offline(live_server, page):
+    watch, created = open_imported(live_server, page, REACT_TOOL)
+    assert len(created["notices"]) == 3
+    expect(page.get_by_role("heading")).to_have_text("Clicks: 0")
+    page.get_by_role("button", name="Add one").click()
+    page.get_by_role("button", name="Add one").click()
+    expect(page.get_by_role("heading")).to_have_text("Clicks: 2")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+def test_a_library_the_mirror_lacks_is_reported_and_blocked(live_server, page):
+    html = CHART_TOOL.replace("chart.js@4.4.1/dist/chart.umd.min.js", "chart.js@2.9.4/dist/Chart.min.js")
+    watch, created = open_imported(live_server, page, html)
+    assert any("2.9.4" in n and "will not load" in n for n in created["notices"])
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => typeof Chart") == "undefined"
+    assert any("Content Security Policy" in e for e in watch.errors)
+
+
+def test_imported_tool_works_in_the_app_page_preview(live_server, page):
+    watch = Watch(page)
+    created = import_via_api(live_server, MARKED_TOOL)
+    page.goto(created["url"])
+    preview = page.frame_locator("iframe.preview")
+    expect(preview.locator("#preview h1")).to_have_text("Shopping list")
+    assert watch.errors == []
+
+
+TAILWIND_V3_TOOL = """<!doctype html><html><head><title>Card</title>
+<script src="https://cdn.tailwindcss.com"></script>
+<script>tailwind.config = {theme: {extend: {colors: {brand: '#0a7'}}}};</script>
+</head><body class="bg-gray-100"><div id="card" class="p-6 m-2 rounded-lg bg-white shadow">Hi</div>
+</body></html>"""
+
+
+def test_tailwind_play_cdn_tool_is_styled_offline_without_errors(live_server, page):
+    watch, created = open_imported(live_server, page, TAILWIND_V3_TOOL)
+    assert any("Tailwind v3 Play CDN" in n for n in created["notices"])
+    page.wait_for_function(
+        "() => getComputedStyle(document.getElementById('card')).paddingTop === '24px'")
+    watch.assert_clean(live_server.sandbox_origin)
