@@ -136,10 +136,11 @@ def mirror_path(lib: Library, file: str, context: str) -> str | None:
             return lib.styles[0] if lib.styles else None
         return lib.scripts[0] if lib.scripts else None
     declared = set(lib.entry_files()) | set(lib.extras)
+    folders = [extra for extra in lib.extras if extra.endswith("/")]
     for candidate in (file, file.removeprefix("dist/"), "dist/" + file):
         if candidate in lib.cdn_paths:
             return lib.cdn_paths[candidate]
-        if candidate in declared or any(candidate.startswith(d) for d in lib.extras if d.endswith("/")):
+        if candidate in declared or any(candidate.startswith(f) for f in folders):
             return candidate
     return None
 
@@ -186,8 +187,10 @@ ATTRIBUTE = re.compile(
 # The rest of a start tag up to its ">", in one linear pass (possessive, so
 # no backtracking): quotes only quote after "=", as in the HTML tokenizer.
 TAG_REST = re.compile(r"""(?:[^>"'=]++|=\s*+"[^"]*+"|=\s*+'[^']*+'|=|["'])*+>""")
+# `from "URL"`, `import "URL"` and `import("URL")` in a module script.
 MODULE_SPECIFIER = re.compile(
-    r"""(?P<lead>\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(?P<q>["'])(?P<url>(?:https?:)?//[^"'\s]+)(?P=q)""")
+    r"""(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"""
+    r"""(?P<q>["'])(?P<url>(?:https?:)?//[^"'\s]+)(?P=q)""")
 DROP_WHEN_REWRITTEN = ("integrity", "crossorigin")
 READ_ATTRIBUTES = frozenset({"src", "href", "rel", "as", "type", *DROP_WHEN_REWRITTEN})
 # A <script> or <link> this long is not an honest library load; reading its

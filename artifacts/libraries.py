@@ -84,14 +84,16 @@ LIBRARIES: tuple[Library, ...] = (
         usage="Load react, react-dom and @babel/standalone, then write JSX in "
               '<script type="text/babel">; use React.useState etc. and '
               "ReactDOM.createRoot(el).render(<App />). No import statements.",
-        extras=("umd/",), cdnjs="react", cdn_paths={"umd/react.min.js": "umd/react.production.min.js"},
+        extras=("umd/",), cdnjs="react",
+        cdn_paths={"umd/react.min.js": "umd/react.production.min.js"},
     ),
     Library(
         name="react-dom", version="18.3.1",
         description="ReactDOM 18 (UMD build, load after react)",
         scripts=("umd/react-dom.production.min.js",), global_name="ReactDOM",
         usage="ReactDOM.createRoot(document.getElementById('root')).render(<App />)",
-        extras=("umd/",), cdnjs="react-dom", cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
+        extras=("umd/",), cdnjs="react-dom",
+        cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
     ),
     Library(
         name="@babel/standalone", version="7.29.12",
@@ -110,7 +112,8 @@ LIBRARIES: tuple[Library, ...] = (
         usage="new Chart(canvas, {type: 'bar', data: {labels, datasets: [{label, data}]}, "
               "options}); keep the returned chart and call chart.update() after changing data.",
         cdnjs="Chart.js",
-        cdn_paths={"chart.umd.js": "dist/chart.umd.min.js", "chart.umd.min.js": "dist/chart.umd.min.js",
+        cdn_paths={"chart.umd.js": "dist/chart.umd.min.js",
+                   "chart.umd.min.js": "dist/chart.umd.min.js",
                    "chart.min.js": "dist/chart.umd.min.js", "chart.js": "dist/chart.umd.min.js",
                    "dist/chart.min.js": "dist/chart.umd.min.js",
                    "dist/chart.js": "dist/chart.umd.min.js", "auto": "dist/chart.umd.min.js"},
@@ -129,7 +132,8 @@ LIBRARIES: tuple[Library, ...] = (
         module="build/three.module.js",
         import_map={"three": "build/three.module.js", "three/addons/": "examples/jsm/"},
         extras=("examples/jsm/",),
-        usage="Add the import map, then in <script type=\"module\">: import * as THREE from 'three'; "
+        usage="Add the import map, then in <script type=\"module\">: "
+              "import * as THREE from 'three'; "
               "import { OrbitControls } from 'three/addons/controls/OrbitControls.js';",
         cdnjs="three.js", cdn_paths={"build/three.module.min.js": "build/three.module.js"},
         # Pages written for r150+ mostly run unchanged; leaving their CDN URL
@@ -148,7 +152,7 @@ LIBRARIES: tuple[Library, ...] = (
         description="Papa Parse 5: CSV parsing and writing",
         scripts=("papaparse.min.js",), global_name="Papa",
         usage="Papa.parse(text or File, {header: true, skipEmptyLines: true, "
-              "complete: r => ...}); Papa.unparse(rows). No worker: true (workers are blocked).",
+              "complete: r => ...}); Papa.unparse(rows).",
         cdnjs="PapaParse",
     ),
     Library(
@@ -160,7 +164,8 @@ LIBRARIES: tuple[Library, ...] = (
         cdnjs="marked",
         cdn_paths={"marked.min.js": "lib/marked.umd.js", "marked.js": "lib/marked.umd.js",
                    "lib/marked.min.js": "lib/marked.umd.js", "lib/marked.js": "lib/marked.umd.js",
-                   "marked.esm.js": "lib/marked.esm.js", "lib/marked.esm.min.js": "lib/marked.esm.js",
+                   "marked.esm.js": "lib/marked.esm.js",
+                   "lib/marked.esm.min.js": "lib/marked.esm.js",
                    "+esm": "lib/marked.esm.js"},
         # marked.parse() has been the entry point since v4.
         compatible_from="4.0.0",

@@ -107,7 +107,7 @@ def library_file(spec: str):
     except MirrorMissing as exc:
         return _text(f"The library mirror is not installed or out of date ({exc}). "
                      f"Run `{libraries.SETUP_COMMAND}` in Kiln's directory.", 503)
-    response = send_file(path, mimetype=MIME_TYPES[os.path.splitext(spec)[1].lower()], conditional=True,
-                         etag=True, max_age=None)
+    mimetype = MIME_TYPES[os.path.splitext(spec)[1].lower()]
+    response = send_file(path, mimetype=mimetype, conditional=True, etag=True)
     response.kiln_policy = Kind.LIBRARY
     return response

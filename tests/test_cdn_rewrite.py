@@ -31,7 +31,8 @@ def rewritten(html: str) -> str:
      "/lib/react@18.3.1/umd/react.development.js"),
     ("https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js",
      "/lib/react-dom@18.3.1/umd/react-dom.production.min.js"),
-    ("https://unpkg.com/@babel/standalone/babel.min.js", "/lib/@babel/standalone@7.29.12/babel.min.js"),
+    ("https://unpkg.com/@babel/standalone/babel.min.js",
+     "/lib/@babel/standalone@7.29.12/babel.min.js"),
     ("https://cdnjs.cloudflare.com/ajax/libs/babel-standalone/6.26.0/babel.min.js",
      "/lib/@babel/standalone@7.29.12/babel.min.js"),
     ("https://cdn.jsdelivr.net/npm/d3@7", "/lib/d3@7.9.2/dist/d3.min.js"),
@@ -54,7 +55,8 @@ def rewritten(html: str) -> str:
      "/lib/@highlightjs/cdn-assets@11.12.0/highlight.min.js"),
     ("https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/languages/rust.min.js",
      "/lib/@highlightjs/cdn-assets@11.12.0/languages/rust.min.js"),
-    ("https://unpkg.com/@tailwindcss/browser@4", "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
+    ("https://unpkg.com/@tailwindcss/browser@4",
+     "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
     ("https://cdn.tailwindcss.com", "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
     ("https://cdn.tailwindcss.com/3.4.1?plugins=forms",
      "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
@@ -202,12 +204,15 @@ def test_non_mirrored_cdn_loads_are_left_but_reported():
 
 def test_stylesheets_and_preloads():
     html, notices = rewrite_cdn_urls(
-        '<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/KaTeX/0.16.9/katex.min.css"'
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/KaTeX/0.16.9/katex.min.css"'
         ' integrity="sha512-x" crossorigin="anonymous">'
         '<link href="https://unpkg.com/leaflet@1.9.4/dist/leaflet.css" rel="Stylesheet">'
-        '<link rel="preload" as="style" href="https://cdn.jsdelivr.net/npm/katex@0.16/dist/katex.min.css">'
+        '<link rel="preload" as="style" '
+        'href="https://cdn.jsdelivr.net/npm/katex@0.16/dist/katex.min.css">'
         '<link rel="modulepreload" href="https://esm.sh/marked@15">'
-        '<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/styles/'
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/styles/'
         'github-dark.min.css">')
     assert '<link rel="stylesheet" href="/lib/katex@0.19.1/dist/katex.min.css">' in html
     assert 'href="/lib/leaflet@1.9.4/dist/leaflet.css" rel="Stylesheet"' in html

@@ -113,9 +113,10 @@ LIBRARY_CHECKS = {
         L.marker([51.5, -0.09]).addTo(map);</script>""",
                 """() => { const img = document.querySelector('img.leaflet-marker-icon');
                   const shadow = document.querySelector('img.leaflet-marker-shadow');
+                  const map = document.getElementById('map');
                   return img && img.complete && img.naturalWidth === 25
                     && shadow && shadow.complete && shadow.naturalWidth > 0
-                    && getComputedStyle(document.getElementById('map')).overflow === 'hidden'; }"""),
+                    && getComputedStyle(map).overflow === 'hidden'; }"""),
     "katex": (["katex"], """<div id="out"></div><p id="auto">Inline $$a^2$$ here</p><script>
         katex.render('c = \\\\pm\\\\sqrt{a^2 + b^2}', document.getElementById('out'));
         renderMathInElement(document.getElementById('auto'));</script>""",
@@ -154,7 +155,8 @@ def test_library_works_inside_the_artifact_sandbox(live_server, page, name):
 
 WORKER_PROBE = """<!doctype html><html><head><title>Worker probe</title></head><body>
 <output id="out">waiting</output><script>
-const source = "fetch('LIB_URL').then(() => postMessage('fetch-ok'), () => postMessage('fetch-blocked'))";
+const source = "fetch('LIB_URL').then(() => postMessage('fetch-ok'), "
+             + "() => postMessage('fetch-blocked'))";
 const worker = new Worker(URL.createObjectURL(new Blob([source], {type: 'text/javascript'})));
 worker.onmessage = (e) => { document.getElementById('out').textContent = e.data; };
 worker.onerror = () => { document.getElementById('out').textContent = 'worker-error'; };
@@ -265,7 +267,8 @@ def test_react_and_babel_jsx_from_unpkg_render_offline(live_server, page):
 
 
 def test_a_library_the_mirror_lacks_is_reported_and_blocked(live_server, page):
-    html = CHART_TOOL.replace("chart.js@4.4.1/dist/chart.umd.min.js", "chart.js@2.9.4/dist/Chart.min.js")
+    html = CHART_TOOL.replace("chart.js@4.4.1/dist/chart.umd.min.js",
+                              "chart.js@2.9.4/dist/Chart.min.js")
     watch, created = open_imported(live_server, page, html)
     assert any("2.9.4" in n and "will not load" in n for n in created["notices"])
     page.wait_for_load_state("load")
