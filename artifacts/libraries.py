@@ -165,8 +165,7 @@ LIBRARIES: tuple[Library, ...] = (
         cdn_paths={"marked.min.js": "lib/marked.umd.js", "marked.js": "lib/marked.umd.js",
                    "lib/marked.min.js": "lib/marked.umd.js", "lib/marked.js": "lib/marked.umd.js",
                    "marked.esm.js": "lib/marked.esm.js",
-                   "lib/marked.esm.min.js": "lib/marked.esm.js",
-                   "+esm": "lib/marked.esm.js"},
+                   "lib/marked.esm.min.js": "lib/marked.esm.js"},
         # marked.parse() has been the entry point since v4.
         compatible_from="4.0.0",
     ),
@@ -176,8 +175,7 @@ LIBRARIES: tuple[Library, ...] = (
         scripts=("dist/purify.min.js",), module="dist/purify.es.mjs", global_name="DOMPurify",
         usage="el.innerHTML = DOMPurify.sanitize(untrustedHtml)",
         cdnjs="dompurify",
-        cdn_paths={"purify.min.js": "dist/purify.min.js", "purify.js": "dist/purify.js",
-                   "+esm": "dist/purify.es.mjs"},
+        cdn_paths={"purify.min.js": "dist/purify.min.js", "purify.js": "dist/purify.js"},
         compatible_from="2.0.0",
     ),
     Library(
