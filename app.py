@@ -14,6 +14,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from sandbox import policy
+from sandbox.mirror import bp as mirror_bp
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     limits.limiter.init_app(app)
 
     app.register_blueprint(sandbox_bp)
+    app.register_blueprint(mirror_bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
@@ -62,14 +64,16 @@ def _instance_secret() -> str:
 
 
 def _route_by_host(app: Flask, settings: Settings) -> None:
-    """The sandbox origin serves raw artifacts only; the app origin everything else."""
+    """The sandbox origin serves raw artifacts and the library mirror only; the app
+    origin everything else."""
     app_host, sandbox_host = netloc_of(settings.app_origin), netloc_of(settings.sandbox_origin)
+    sandbox_blueprints = {sandbox_bp.name, mirror_bp.name}
 
     @app.before_request
     def check_host():
         host = request.host.lower()
         request.kiln_on_sandbox = host == sandbox_host
-        wants_sandbox = request.blueprint == sandbox_bp.name
+        wants_sandbox = request.blueprint in sandbox_blueprints
         if host not in (app_host, sandbox_host):
             return (f"Kiln answers on {settings.app_origin} (and serves artifacts on "
                     f"{settings.sandbox_origin}); this host ({host}) is not one of them.\n",

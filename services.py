@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from artifacts import ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut
+from artifacts.cdn import rewrite_cdn_urls
 from artifacts.htmlfile import Accepted, accept, decode
 import workflow
 from generator import HOW_TO_CONFIGURE, NotConfigured, load_image, provider_configured
@@ -57,7 +58,11 @@ class Kiln:
     def accept_upload(self, data: bytes | str, title: str | None = None) -> Accepted:
         limit = self.settings.max_artifact_bytes
         text = data if isinstance(data, str) else decode(data, limit)
-        return accept(text, limit, title)
+        accepted = accept(text, limit, title)
+        # Artifacts cannot reach CDNs: libraries the mirror has are loaded from it.
+        accepted.html, rewritten = rewrite_cdn_urls(accepted.html)
+        accepted.notices.extend(rewritten)
+        return accepted
 
     def import_html(self, data: bytes | str, owner: str | None, title: str | None = None) -> Created:
         accepted = self.accept_upload(data, title)

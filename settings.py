@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = ROOT / "instance"
+# Where `npm ci --prefix mirror` installs the library mirror.
+MIRROR_DIR = ROOT / "mirror" / "node_modules"
 
 # Where a Chromium may live when Playwright has no browser of its own. The
 # headless shell comes first: it starts and renders about three times faster.
@@ -103,6 +105,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: str = ""
     chromium_path: str = ""
+    mirror_dir: str = ""
 
     max_artifact_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_prompt_chars: int = Field(20_000, ge=100, le=1_000_000)
@@ -166,6 +169,10 @@ class Settings(BaseSettings):
             return self.database_url
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{INSTANCE_DIR / 'kiln.sqlite3'}"
+
+    def resolved_mirror_dir(self) -> Path:
+        """The node_modules directory the library mirror is served from."""
+        return Path(self.mirror_dir) if self.mirror_dir else MIRROR_DIR
 
     def resolved_chromium_path(self) -> str | None:
         """The Chromium to launch, or None to let Playwright use its own download."""

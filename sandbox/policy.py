@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from artifacts.libraries import MIRROR_PREFIX
+
 # The iframe gets scripts and forms (tools commonly use <form onsubmit>) and
 # nothing else: no same-origin, popups, top navigation, downloads or modals.
 IFRAME_SANDBOX = "allow-scripts allow-forms"
@@ -30,13 +32,14 @@ DENIED_FEATURES = (
     "window-management", "xr-spatial-tracking",
 )
 
-LIBRARY_PATH = "/lib/"
+LIBRARY_PATH = MIRROR_PREFIX
 
 
 class Kind(str, Enum):
     APP = "app"                # Kiln's own pages and API
     ARTIFACT = "artifact"      # raw artifact HTML on the sandbox origin
     DOWNLOAD = "download"      # the same bytes, as an attachment
+    LIBRARY = "library"        # a file of the library mirror (/lib/...)
     SANDBOX_OTHER = "sandbox"  # anything else on the sandbox origin (404s, ...)
 
 
@@ -75,7 +78,10 @@ def artifact_csp(app_origin: str, sandbox_origin: str) -> str:
         "font-src": f"data: {lib}",
         "media-src": "data: blob:",
         "connect-src": "'none'",
-        "worker-src": "'none'",
+        # Workers the page makes itself (blob:) inherit this policy, so they
+        # reach nothing either; Tone.js runs its clock in one and Papa Parse
+        # parses in one. Workers from URLs stay blocked.
+        "worker-src": "blob:",
         "frame-src": "'none'",
         "child-src": "'none'",
         "object-src": "'none'",
@@ -137,6 +143,20 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
         if kind is Kind.DOWNLOAD:
             safe = "".join(c for c in (filename or "artifact.html") if c.isalnum() or c in "-_.")
             headers["Content-Disposition"] = f'attachment; filename="{safe or "artifact.html"}"'
+    elif kind is Kind.LIBRARY:
+        headers.update({
+            # Only ever loaded as a subresource; should one be opened as a
+            # document (an SVG, say) it runs nothing and has no origin.
+            "Content-Security-Policy": sandbox_other_csp(),
+            "X-Frame-Options": "DENY",
+            # Files are addressed by exact version, so they never change.
+            "Cache-Control": "public, max-age=31536000, immutable",
+            # Artifacts run in an opaque origin ("null"): module scripts and
+            # @font-face are CORS requests from it, and classic scripts are
+            # cross-origin no-cors loads, which CORP same-origin would block.
+            "Access-Control-Allow-Origin": "*",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        })
     else:
         headers.update({
             "Content-Security-Policy": sandbox_other_csp(),

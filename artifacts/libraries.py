@@ -1,0 +1,305 @@
+"""The library mirror's one list: every front-end library an artifact may load.
+
+Artifacts cannot reach the internet (their CSP allows scripts and styles only
+inline or from the sandbox origin's ``/lib/``), so the libraries they use are
+installed from the npm registry at set-up (``mirror/package.json``, kept equal
+to this list by a test) and served by the sandbox at
+``/lib/NAME@VERSION/PATH``.
+
+Artifacts refer to the mirror with **root-relative** URLs (``/lib/...``): the
+document always runs on the sandbox origin, so they resolve there, and a
+stored version keeps working when ``KILN_SANDBOX_ORIGIN`` changes.
+
+The generator renders :func:`prompt_section` into its system prompt; the
+sandbox serves only what :func:`find` knows; imported HTML is pointed here by
+:mod:`artifacts.cdn`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MIRROR_PREFIX = "/lib/"
+
+# The command that installs the mirror, run from the project root.
+SETUP_COMMAND = "npm ci --prefix mirror --ignore-scripts --no-audit --no-fund"
+
+
+@dataclass(frozen=True)
+class Library:
+    name: str                      # npm package name
+    version: str                   # exact pinned version
+    description: str               # what it is for, one phrase, for the prompt
+    usage: str                     # one line telling the model how to use it
+    scripts: tuple[str, ...] = ()  # classic scripts, in load order
+    styles: tuple[str, ...] = ()   # stylesheets
+    module: str | None = None      # self-contained ES module entry
+    global_name: str | None = None  # what the classic scripts define on window
+    # Extra paths a page may load directly (plugins, themes, addons): a
+    # trailing "/" means everything under that directory.
+    extras: tuple[str, ...] = ()
+    # Import map entries (specifier -> path in the package) for ESM packages
+    # whose own files import bare specifiers (three's addons import "three").
+    import_map: dict[str, str] = field(default_factory=dict)
+    # Other names the same files go by on public CDNs.
+    cdnjs: str | None = None
+    npm_aliases: tuple[str, ...] = ()
+    # CDN file paths that differ from the npm layout -> path in the package.
+    cdn_paths: dict[str, str] = field(default_factory=dict)
+    # Oldest version whose API this one still serves, for mapping CDN URLs;
+    # by default the same semver major (0.x: the same minor).
+    compatible_from: str | None = None
+
+    @property
+    def base(self) -> str:
+        return f"{MIRROR_PREFIX}{self.name}@{self.version}/"
+
+    def url(self, path: str) -> str:
+        return self.base + path.lstrip("/")
+
+    def entry_files(self) -> tuple[str, ...]:
+        """Every file the prompt tells a page to load."""
+        files = [*self.scripts, *self.styles]
+        if self.module:
+            files.append(self.module)
+        files.extend(self.import_map.values())
+        return tuple(dict.fromkeys(f for f in files if not f.endswith("/")))
+
+    def tags(self) -> list[str]:
+        """The exact tags a page uses to load it."""
+        tags = [f'<link rel="stylesheet" href="{self.url(p)}">' for p in self.styles]
+        tags += [f'<script src="{self.url(p)}"></script>' for p in self.scripts]
+        if self.import_map:
+            imports = ", ".join(f'"{spec}": "{self.url(p)}"' for spec, p in self.import_map.items())
+            tags.append(f'<script type="importmap">{{"imports": {{{imports}}}}}</script>')
+        elif self.module and not self.scripts:
+            tags.append(f'import ... from "{self.url(self.module)}"')
+        return tags
+
+
+LIBRARIES: tuple[Library, ...] = (
+    Library(
+        name="react", version="18.3.1",
+        description="React 18 (UMD build)",
+        scripts=("umd/react.production.min.js",), global_name="React",
+        usage="Load react, react-dom and @babel/standalone, then write JSX in "
+              '<script type="text/babel">; use React.useState etc. and '
+              "ReactDOM.createRoot(el).render(<App />). No import statements.",
+        extras=("umd/",), cdnjs="react",
+        cdn_paths={"umd/react.min.js": "umd/react.production.min.js"},
+    ),
+    Library(
+        name="react-dom", version="18.3.1",
+        description="ReactDOM 18 (UMD build, load after react)",
+        scripts=("umd/react-dom.production.min.js",), global_name="ReactDOM",
+        usage="ReactDOM.createRoot(document.getElementById('root')).render(<App />)",
+        extras=("umd/",), cdnjs="react-dom",
+        cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
+    ),
+    Library(
+        name="@babel/standalone", version="7.29.12",
+        description="Babel in the browser: compiles <script type=\"text/babel\"> (JSX)",
+        scripts=("babel.min.js",), global_name="Babel",
+        usage='Put JSX in <script type="text/babel"> (add data-presets="react" if needed); '
+              "it runs after the page loads.",
+        # Babel 6's standalone build was used the same way (text/babel).
+        cdnjs="babel-standalone", npm_aliases=("babel-standalone",),
+        compatible_from="6.0.0",
+    ),
+    Library(
+        name="chart.js", version="4.6.1",
+        description="Chart.js 4: canvas charts (bar, line, pie, doughnut, scatter, radar)",
+        scripts=("dist/chart.umd.min.js",), global_name="Chart",
+        usage="new Chart(canvas, {type: 'bar', data: {labels, datasets: [{label, data}]}, "
+              "options}); keep the returned chart and call chart.update() after changing data.",
+        cdnjs="Chart.js",
+        cdn_paths={"chart.umd.js": "dist/chart.umd.min.js",
+                   "chart.umd.min.js": "dist/chart.umd.min.js",
+                   "chart.min.js": "dist/chart.umd.min.js", "chart.js": "dist/chart.umd.min.js",
+                   "dist/chart.min.js": "dist/chart.umd.min.js",
+                   "dist/chart.js": "dist/chart.umd.min.js", "auto": "dist/chart.umd.min.js"},
+    ),
+    Library(
+        name="d3", version="7.9.2",
+        description="D3 v7: data-driven SVG charts, scales, layouts, geo",
+        scripts=("dist/d3.min.js",), global_name="d3",
+        usage="d3.select('#chart').append('svg')...; event handlers get (event, d) (v6+).",
+        cdnjs="d3", cdn_paths={"d3.min.js": "dist/d3.min.js", "d3.js": "dist/d3.js"},
+        compatible_from="6.0.0",
+    ),
+    Library(
+        name="three", version="0.187.0",
+        description="three.js r187: 3D graphics with WebGL (ES modules only)",
+        module="build/three.module.js",
+        import_map={"three": "build/three.module.js", "three/addons/": "examples/jsm/"},
+        extras=("examples/jsm/",),
+        usage="Add the import map, then in <script type=\"module\">: "
+              "import * as THREE from 'three'; "
+              "import { OrbitControls } from 'three/addons/controls/OrbitControls.js';",
+        cdnjs="three.js", cdn_paths={"build/three.module.min.js": "build/three.module.js"},
+        # Pages written for r150+ mostly run unchanged; leaving their CDN URL
+        # would fail for certain, so they get the mirrored release.
+        compatible_from="0.150.0",
+    ),
+    Library(
+        name="lodash", version="4.18.1",
+        description="Lodash 4: collection, object and function utilities",
+        scripts=("lodash.min.js",), global_name="_",
+        usage="_.groupBy(rows, 'kind'), _.debounce(fn, 200), _.sortBy(...), _.chunk(...)",
+        cdnjs="lodash.js", cdn_paths={"lodash.js": "lodash.min.js"},
+    ),
+    Library(
+        name="papaparse", version="5.7.1",
+        description="Papa Parse 5: CSV parsing and writing",
+        scripts=("papaparse.min.js",), global_name="Papa",
+        usage="Papa.parse(text or File, {header: true, skipEmptyLines: true, "
+              "complete: r => ...}); Papa.unparse(rows).",
+        cdnjs="PapaParse",
+    ),
+    Library(
+        name="marked", version="18.2.1",
+        description="marked 18: Markdown to HTML",
+        scripts=("lib/marked.umd.js",), module="lib/marked.esm.js", global_name="marked",
+        usage="marked.parse(markdown) returns HTML; pass it through DOMPurify.sanitize() "
+              "before innerHTML when the markdown comes from the user.",
+        cdnjs="marked",
+        cdn_paths={"marked.min.js": "lib/marked.umd.js", "marked.js": "lib/marked.umd.js",
+                   "lib/marked.min.js": "lib/marked.umd.js", "lib/marked.js": "lib/marked.umd.js",
+                   "marked.esm.js": "lib/marked.esm.js",
+                   "lib/marked.esm.min.js": "lib/marked.esm.js"},
+        # marked.parse() has been the entry point since v4.
+        compatible_from="4.0.0",
+    ),
+    Library(
+        name="dompurify", version="3.5.0",
+        description="DOMPurify 3: sanitise HTML before inserting it",
+        scripts=("dist/purify.min.js",), module="dist/purify.es.mjs", global_name="DOMPurify",
+        usage="el.innerHTML = DOMPurify.sanitize(untrustedHtml)",
+        cdnjs="dompurify",
+        cdn_paths={"purify.min.js": "dist/purify.min.js", "purify.js": "dist/purify.js"},
+        compatible_from="2.0.0",
+    ),
+    Library(
+        name="mathjs", version="15.2.0",
+        description="math.js 15: expression parser, units, matrices, big numbers",
+        scripts=("lib/browser/math.js",), global_name="math",
+        usage="math.evaluate('12.7 cm to inch'), math.format(x, {precision: 14}), "
+              "math.matrix(...), math.derivative('x^2', 'x')",
+        cdnjs="mathjs",
+        cdn_paths={"math.min.js": "lib/browser/math.js", "math.js": "lib/browser/math.js",
+                   "dist/math.min.js": "lib/browser/math.js", "dist/math.js": "lib/browser/math.js",
+                   "lib/browser/math.min.js": "lib/browser/math.js"},
+        compatible_from="11.0.0",
+    ),
+    Library(
+        name="tone", version="15.5.44",
+        description="Tone.js 15: Web Audio synths, effects and scheduling",
+        scripts=("build/Tone.js",), global_name="Tone",
+        usage="Start audio from a click: await Tone.start(); then "
+              "new Tone.Synth().toDestination().triggerAttackRelease('C4', '8n').",
+        cdnjs="tone", cdn_paths={"Tone.js": "build/Tone.js", "build/Tone.min.js": "build/Tone.js",
+                                 "Tone.min.js": "build/Tone.js"},
+        compatible_from="14.7.0",
+    ),
+    Library(
+        name="leaflet", version="1.9.4",
+        description="Leaflet 1.9: interactive maps (markers, polygons, GeoJSON)",
+        scripts=("dist/leaflet.js",), styles=("dist/leaflet.css",), global_name="L",
+        extras=("dist/images/",),
+        usage="L.map('map').setView([lat, lng], zoom); give #map a height. Internet tile "
+              "servers are blocked: draw GeoJSON, vector layers or an L.imageOverlay instead.",
+        cdnjs="leaflet",
+        cdn_paths={"leaflet.js": "dist/leaflet.js", "leaflet.css": "dist/leaflet.css",
+                   "leaflet.min.js": "dist/leaflet.js", "leaflet.min.css": "dist/leaflet.css",
+                   "leaflet-src.js": "dist/leaflet-src.js"},
+    ),
+    Library(
+        name="katex", version="0.19.1",
+        description="KaTeX: fast TeX math rendering",
+        scripts=("dist/katex.min.js", "dist/contrib/auto-render.min.js"),
+        styles=("dist/katex.min.css",), module="dist/katex.mjs", global_name="katex",
+        extras=("dist/contrib/", "dist/fonts/"),
+        usage="katex.render('c = \\\\pm\\\\sqrt{a^2 + b^2}', el, {throwOnError: false}); or "
+              "renderMathInElement(document.body) for $$...$$ in text (auto-render).",
+        cdnjs="KaTeX",
+        cdn_paths={"katex.min.js": "dist/katex.min.js", "katex.js": "dist/katex.js",
+                   "katex.min.css": "dist/katex.min.css", "katex.css": "dist/katex.css",
+                   "contrib/auto-render.min.js": "dist/contrib/auto-render.min.js",
+                   "contrib/auto-render.js": "dist/contrib/auto-render.js",
+                   "contrib/mhchem.min.js": "dist/contrib/mhchem.min.js",
+                   "contrib/copy-tex.min.js": "dist/contrib/copy-tex.min.js"},
+        compatible_from="0.13.0",
+    ),
+    Library(
+        name="@highlightjs/cdn-assets", version="11.12.0",
+        description="highlight.js 11: syntax highlighting (common languages built in)",
+        scripts=("highlight.min.js",), styles=("styles/github.min.css",),
+        global_name="hljs", extras=("languages/", "styles/"),
+        usage="hljs.highlightElement(codeEl) or hljs.highlightAll(); other themes: "
+              "styles/github-dark.min.css, styles/atom-one-dark.min.css; more languages: "
+              "languages/NAME.min.js.",
+        cdnjs="highlight.js", npm_aliases=("highlight.js",),
+        cdn_paths={"build/highlight.min.js": "highlight.min.js",
+                   "build/highlight.js": "highlight.js"},
+    ),
+    Library(
+        name="@tailwindcss/browser", version="4.3.4",
+        description="Tailwind CSS v4, compiled in the browser from the classes you use",
+        scripts=("dist/index.global.js",),
+        usage="Load the script and use utility classes; customise with "
+              '<style type="text/tailwindcss">@theme { --color-brand: #0af; }</style> '
+              "(v4: no tailwind.config).",
+        cdn_paths={"index.global.js": "dist/index.global.js"},
+    ),
+)
+
+_BY_NAME = {lib.name: lib for lib in LIBRARIES}
+
+
+def find(name: str, version: str | None = None) -> Library | None:
+    """The listed library of that name (and exact version, when given)."""
+    lib = _BY_NAME.get(name)
+    if lib is None or (version is not None and version != lib.version):
+        return None
+    return lib
+
+
+def package_json_dependencies() -> dict[str, str]:
+    """What ``mirror/package.json`` must pin, exactly."""
+    return {lib.name: lib.version for lib in LIBRARIES}
+
+
+def csp_sources(sandbox_origin: str) -> dict[str, tuple[str, ...]]:
+    """The CSP sources artifacts need to use the mirror, per directive.
+
+    Fonts (KaTeX) and images (Leaflet markers) are loaded by the libraries'
+    stylesheets; Tailwind and Leaflet inject inline styles; Babel evaluates the
+    code it compiles; Tone.js keeps time in a worker made from a blob."""
+    lib = f"{sandbox_origin}{MIRROR_PREFIX}"
+    return {
+        "script-src": ("'unsafe-inline'", "'unsafe-eval'", lib),
+        "style-src": ("'unsafe-inline'", lib),
+        "font-src": (lib,),
+        "img-src": ("data:", lib),
+        "worker-src": ("blob:",),
+    }
+
+
+def prompt_section() -> str:
+    """The system prompt's list of libraries, with the exact tags to use."""
+    lines = [
+        "Libraries: the page cannot reach the internet or any CDN. Use only these "
+        "pinned libraries, loaded exactly as shown (root-relative /lib/ URLs; no "
+        "integrity or crossorigin attributes). Prefer plain JavaScript when a library "
+        "is not needed.",
+        "",
+    ]
+    for lib in LIBRARIES:
+        head = f"- {lib.name} {lib.version}: {lib.description}"
+        if lib.global_name:
+            head += f" (global `{lib.global_name}`)"
+        lines.append(head)
+        lines.extend(f"    {tag}" for tag in lib.tags())
+        if lib.module and lib.scripts:
+            lines.append(f'    or as an ES module: import ... from "{lib.url(lib.module)}"')
+        lines.append(f"    {lib.usage}")
+    return "\n".join(lines)

@@ -1,0 +1,298 @@
+"""rewrite_cdn_urls: CDN loads of mirrored libraries point at the mirror; nothing else moves."""
+import json
+import re
+
+import pytest
+
+from artifacts.cdn import compatible, resolve, rewrite_cdn_urls
+from artifacts.libraries import find
+from settings import MIRROR_DIR
+
+CHART = "/lib/chart.js@4.6.1/dist/chart.umd.min.js"
+
+
+def rewritten(html: str) -> str:
+    return rewrite_cdn_urls(html)[0]
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://cdn.jsdelivr.net/npm/chart.js", CHART),
+    ("https://cdn.jsdelivr.net/npm/chart.js@4", CHART),
+    ("https://cdn.jsdelivr.net/npm/chart.js@latest/dist/chart.umd.min.js", CHART),
+    ("https://cdn.jsdelivr.net/npm/chart.js@4.4.1/dist/chart.umd.js", CHART),
+    ("https://cdnjs.cloudflare.com/ajax/libs/Chart.js/4.4.0/chart.umd.min.js", CHART),
+    ("https://cdnjs.cloudflare.com/ajax/libs/Chart.js/4.4.0/chart.min.js", CHART),
+    ("//cdn.jsdelivr.net/npm/chart.js@^4.0.0", CHART),
+    ("http://unpkg.com/chart.js@4.x/dist/chart.umd.min.js", CHART),
+    ("https://cdnjs.cloudflare.com/ajax/libs/marked/12.0.0/marked.min.js",
+     "/lib/marked@18.2.1/lib/marked.umd.js"),
+    ("https://cdn.jsdelivr.net/npm/marked/marked.min.js", "/lib/marked@18.2.1/lib/marked.umd.js"),
+    ("https://unpkg.com/react@18/umd/react.development.js",
+     "/lib/react@18.3.1/umd/react.development.js"),
+    ("https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js",
+     "/lib/react-dom@18.3.1/umd/react-dom.production.min.js"),
+    ("https://unpkg.com/@babel/standalone/babel.min.js",
+     "/lib/@babel/standalone@7.29.12/babel.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/babel-standalone/6.26.0/babel.min.js",
+     "/lib/@babel/standalone@7.29.12/babel.min.js"),
+    ("https://cdn.jsdelivr.net/npm/d3@7", "/lib/d3@7.9.2/dist/d3.min.js"),
+    ("https://d3js.org/d3.v7.min.js", None),  # not a CDN we know: untouched
+    ("https://cdnjs.cloudflare.com/ajax/libs/lodash.js/4.17.21/lodash.min.js",
+     "/lib/lodash@4.18.1/lodash.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/PapaParse/5.4.1/papaparse.min.js",
+     "/lib/papaparse@5.7.1/papaparse.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/dompurify/3.0.6/purify.min.js",
+     "/lib/dompurify@3.5.0/dist/purify.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/mathjs/12.2.1/math.min.js",
+     "/lib/mathjs@15.2.0/lib/browser/math.js"),
+    ("https://unpkg.com/tone@14.7.77/build/Tone.js", "/lib/tone@15.5.44/build/Tone.js"),
+    ("https://unpkg.com/leaflet@1.9.4/dist/leaflet.js", "/lib/leaflet@1.9.4/dist/leaflet.js"),
+    ("https://cdn.jsdelivr.net/npm/katex@0.16.9/dist/contrib/auto-render.min.js",
+     "/lib/katex@0.19.1/dist/contrib/auto-render.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/KaTeX/0.16.9/contrib/auto-render.min.js",
+     "/lib/katex@0.19.1/dist/contrib/auto-render.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/highlight.min.js",
+     "/lib/@highlightjs/cdn-assets@11.12.0/highlight.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/languages/rust.min.js",
+     "/lib/@highlightjs/cdn-assets@11.12.0/languages/rust.min.js"),
+    ("https://unpkg.com/@tailwindcss/browser@4",
+     "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
+    ("https://cdn.tailwindcss.com", "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
+    ("https://cdn.tailwindcss.com/3.4.1?plugins=forms",
+     "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
+])
+def test_script_urls(url, expected):
+    result = resolve(url)
+    assert (result.url if result else None) == expected
+
+
+@pytest.mark.parametrize("url", [
+    "https://cdn.jsdelivr.net/npm/chart.js@2.9.4/dist/Chart.min.js",   # another major
+    "https://unpkg.com/react@17/umd/react.production.min.js",
+    "https://cdn.jsdelivr.net/npm/three@0.128.0/build/three.min.js",    # no UMD build any more
+    "https://unpkg.com/three@0.160.0/build/three.min.js",
+    "https://esm.sh/react@18",                                         # no ES module build
+    "https://cdn.jsdelivr.net/npm/chart.js@4/dist/chart.js",           # ES module, via ...
+    "https://cdn.jsdelivr.net/npm/left-pad@1.3.0/index.js",            # not mirrored
+    "https://cdn.jsdelivr.net/npm/chart.js@>=3 <5",                    # a range we don't guess
+    "https://cdn.jsdelivr.net/npm/chart.js@4.6.1/dist/nonexistent.js",
+])
+def test_unmirrorable_urls_are_left_with_a_reason(url):
+    context = "module" if "chart.js@4/dist/chart.js" in url else "script"
+    result = resolve(url, context)
+    if "chart.js@4/dist/chart.js" in url:
+        # chart.js's dist/chart.js is its ESM build; the mirror serves UMD for it.
+        assert result.url == CHART
+        return
+    assert result.url is None
+    assert url in result.notice and "left as it was" in result.notice
+
+
+def test_versions_compatible_within_the_same_major_or_the_declared_range():
+    chart, katex, babel = find("chart.js"), find("katex"), find("@babel/standalone")
+    assert compatible(chart, "4.0.0") and compatible(chart, "4.99") and compatible(chart, None)
+    assert compatible(chart, "latest") and compatible(chart, "^4.4.1") and compatible(chart, "4.x")
+    assert not compatible(chart, "3.9.1") and not compatible(chart, "5.0.0")
+    assert not compatible(chart, "next") and not compatible(chart, "")
+    assert compatible(katex, "0.16.9") and not compatible(katex, "0.12.0")
+    assert not compatible(katex, "0.20.0")
+    assert compatible(babel, "6.26.0") and not compatible(babel, "8.0.0")
+
+
+def test_every_mapped_file_exists_in_the_installed_mirror():
+    probes = ["chart.min.js", "dist/chart.min.js", "marked.min.js", "math.min.js",
+              "katex.min.css", "contrib/auto-render.min.js", "leaflet.css", "Tone.js", ""]
+    for name in ("chart.js", "marked", "mathjs", "katex", "leaflet", "tone", "three", "dompurify"):
+        lib = find(name)
+        for probe in probes:
+            for context in ("script", "module", "style"):
+                result = resolve(f"https://unpkg.com/{name}@{lib.version}/{probe}", context)
+                if result and result.url:
+                    relative = result.url.removeprefix(lib.base)
+                    assert (MIRROR_DIR / lib.name / relative).is_file(), result.url
+
+
+# -- documents ---------------------------------------------------------------
+
+CHART_PAGE = """<!doctype html><html><head><title>Sales</title>
+<script defer id="lib" src="https://cdn.jsdelivr.net/npm/chart.js@4.4.1/dist/chart.umd.min.js"
+        integrity="sha384-9nhczxUqK87bcKHh20fSQcTGD4qq5GhayNYSYWqwBkINBhOfQLg/P5HG5lF1urn4"
+        crossorigin="anonymous" referrerpolicy="no-referrer"></script>
+</head><body><canvas id="c"></canvas></body></html>"""
+
+
+def test_script_tag_is_rewritten_and_sri_attributes_dropped():
+    html, notices = rewrite_cdn_urls(CHART_PAGE)
+    assert f'src="{CHART}"' in html
+    assert "integrity" not in html and "crossorigin" not in html
+    assert 'defer id="lib"' in html and 'referrerpolicy="no-referrer"' in html
+    assert html.replace(f'src="{CHART}"', "").count("cdn.jsdelivr") == 0
+    assert len(notices) == 1 and "chart.js 4.6.1" in notices[0] and "4.4.1" in notices[0]
+    # Everything outside the tag is untouched.
+    assert html.startswith("<!doctype html><html><head><title>Sales</title>\n<script defer")
+    assert html.endswith("</script>\n</head><body><canvas id=\"c\"></canvas></body></html>")
+
+
+def test_rewriting_twice_changes_nothing_more():
+    once, _ = rewrite_cdn_urls(CHART_PAGE)
+    twice, notices = rewrite_cdn_urls(once)
+    assert twice == once and notices == []
+
+
+@pytest.mark.parametrize("tag", [
+    "<script src=https://cdn.jsdelivr.net/npm/chart.js></script>",
+    "<script src='https://cdn.jsdelivr.net/npm/chart.js'></script>",
+    '<SCRIPT SRC = "https://cdn.jsdelivr.net/npm/chart.js" ></SCRIPT>',
+    '<script\n\tsrc="https://cdn.jsdelivr.net/npm/chart.js"\n></script>',
+    '<script data-note="a > b" src="https://cdn.jsdelivr.net/npm/chart.js"></script>',
+    "<script data-x='\"' src=\"https://cdn.jsdelivr.net/npm/chart.js\"></script>",
+    '<script src=" https://cdn.jsdelivr.net/npm/chart.js "></script>',
+    '<script src="https://cdn.jsdelivr.net/npm/chart.js" async/>',
+    '<script type="text/javascript" src="https://cdn.jsdelivr.net/npm/chart.js"></script>',
+])
+def test_odd_quoting_and_spacing(tag):
+    html, notices = rewrite_cdn_urls(f"<html><body>{tag}<p>after</p></body></html>")
+    assert CHART in html and "jsdelivr" not in html
+    assert html.endswith("<p>after</p></body></html>") and len(notices) == 1
+
+
+def test_entities_in_attribute_values_are_decoded_before_matching():
+    html = rewritten('<script src="https:&#x2F;&#x2F;cdn.jsdelivr.net/npm/chart.js@4?a=1&amp;b=2">'
+                     '</script>')
+    assert html == f'<script src="{CHART}"></script>'
+
+
+@pytest.mark.parametrize("html", [
+    # A comment: nothing loads it.
+    '<!-- <script src="https://cdn.jsdelivr.net/npm/chart.js"></script> -->',
+    # Strings in classic scripts are data, not loads.
+    '<script>const cdn = "https://cdn.jsdelivr.net/npm/chart.js"; // <script src="x">\n</script>',
+    # Raw-text elements.
+    '<textarea><script src="https://cdn.jsdelivr.net/npm/chart.js"></script></textarea>',
+    '<title><script src="https://cdn.jsdelivr.net/npm/chart.js"></script></title>',
+    '<style>/* <link rel=stylesheet href="https://unpkg.com/leaflet/dist/leaflet.css"> */</style>',
+    # Text.
+    '<p>Load https://cdn.jsdelivr.net/npm/chart.js in your page.</p>',
+    '<pre>&lt;script src="https://cdn.jsdelivr.net/npm/chart.js"&gt;&lt;/script&gt;</pre>',
+    # Attributes that load nothing.
+    '<a href="https://cdn.jsdelivr.net/npm/chart.js">docs</a>',
+    '<link rel="preconnect" href="https://cdn.jsdelivr.net">',
+    '<div data-src="https://cdn.jsdelivr.net/npm/chart.js"></div>',
+    # Not mirrored or not a CDN.
+    '<script src="https://cdn.jsdelivr.net/npm/left-pad@1.3.0/index.js"></script>',
+    '<script src="https://example.com/npm/chart.js"></script>',
+    '<script src="https://cdn.jsdelivr.net.evil.example/npm/chart.js"></script>',
+    '<script src="/lib/chart.js@4.6.1/dist/chart.umd.min.js"></script>',
+    # Broken markup.
+    '<script src="https://cdn.jsdelivr.net/npm/chart.js',
+    '<!-- unterminated <script src="https://cdn.jsdelivr.net/npm/chart.js"></script>',
+    '<!--><script src="x"></script>',
+])
+def test_things_that_are_not_loads_stay_byte_for_byte(html):
+    document = f"<!doctype html><html><body>{html}</body></html>"
+    assert rewritten(document) == document
+
+
+def test_non_mirrored_cdn_loads_are_left_but_reported():
+    html, notices = rewrite_cdn_urls(
+        '<script src="https://cdn.jsdelivr.net/npm/left-pad@1.3.0/index.js"></script>'
+        '<script src="https://cdn.jsdelivr.net/npm/chart.js@2.9.4"></script>')
+    assert len(notices) == 2
+    assert "not in Kiln's library mirror" in notices[0]
+    assert "4.6.1" in notices[1] and "2.9.4" in notices[1]
+
+
+def test_stylesheets_and_preloads():
+    html, notices = rewrite_cdn_urls(
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/KaTeX/0.16.9/katex.min.css"'
+        ' integrity="sha512-x" crossorigin="anonymous">'
+        '<link href="https://unpkg.com/leaflet@1.9.4/dist/leaflet.css" rel="Stylesheet">'
+        '<link rel="preload" as="style" '
+        'href="https://cdn.jsdelivr.net/npm/katex@0.16/dist/katex.min.css">'
+        '<link rel="modulepreload" href="https://esm.sh/marked@15">'
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/styles/'
+        'github-dark.min.css">')
+    assert '<link rel="stylesheet" href="/lib/katex@0.19.1/dist/katex.min.css">' in html
+    assert 'href="/lib/leaflet@1.9.4/dist/leaflet.css" rel="Stylesheet"' in html
+    assert 'as="style" href="/lib/katex@0.19.1/dist/katex.min.css"' in html
+    assert 'href="/lib/marked@18.2.1/lib/marked.esm.js"' in html
+    assert 'href="/lib/@highlightjs/cdn-assets@11.12.0/styles/github-dark.min.css"' in html
+    assert len(notices) == 5
+
+
+def test_module_imports_and_dynamic_imports():
+    source = """<script type="module">
+  import { marked } from "https://esm.sh/marked@12.0.0";
+  import DOMPurify from 'https://cdn.jsdelivr.net/npm/dompurify@3/+esm';
+  import "https://esm.sh/left-pad";
+  const hljs = await import("https://esm.sh/react@18");
+  // import x from "https://esm.sh/marked" stays a comment, harmlessly rewritten or not
+  const s = "from https://esm.sh/marked";
+</script>"""
+    html, notices = rewrite_cdn_urls(source)
+    assert 'import { marked } from "/lib/marked@18.2.1/lib/marked.esm.js";' in html
+    assert "import DOMPurify from '/lib/dompurify@3.5.0/dist/purify.es.mjs';" in html
+    assert 'import "https://esm.sh/left-pad";' in html          # not mirrored
+    assert 'await import("https://esm.sh/react@18")' in html     # React 18 has no ESM build
+    assert 'const s = "from https://esm.sh/marked";' in html
+    assert any("left-pad" in n for n in notices) and any("react" in n for n in notices)
+
+
+def test_module_script_src_uses_the_module_entry():
+    html = rewritten('<script type="module" src="https://esm.sh/marked"></script>'
+                     '<script src="https://unpkg.com/marked"></script>')
+    assert html == ('<script type="module" src="/lib/marked@18.2.1/lib/marked.esm.js"></script>'
+                    '<script src="/lib/marked@18.2.1/lib/marked.umd.js"></script>')
+
+
+def test_import_maps_are_rewritten_entry_by_entry():
+    page = """<script type="importmap">
+{"imports": {"three": "https://unpkg.com/three@0.160.0/build/three.module.js",
+             "three/addons/": "https://unpkg.com/three@0.160.0/examples/jsm/",
+             "other": "https://esm.sh/left-pad"}}
+</script>"""
+    html, notices = rewrite_cdn_urls(page)
+    body = re.search(r'<script type="importmap">(.*)</script>', html, re.S).group(1)
+    assert json.loads(body) == {"imports": {
+        "three": "/lib/three@0.187.0/build/three.module.js",
+        "three/addons/": "/lib/three@0.187.0/examples/jsm/",
+        "other": "https://esm.sh/left-pad"}}
+    assert len(notices) == 3
+
+
+def test_a_broken_import_map_is_left_alone():
+    page = '<script type="importmap">{"imports": {"three": "https://unpkg.com/three"</script>'
+    assert rewritten(page) == page
+
+
+def test_huge_and_hostile_documents_finish_and_keep_their_bytes():
+    noise = ('<div a=b c="d" e=\'f\' g>x</div><!-- c --><p title="<script src=x>">'
+             "<scrip src=https://cdn.jsdelivr.net/npm/chart.js>" * 20_000)
+    unclosed = "<script a=\"" + "x" * 200_000            # an attribute that never ends
+    attrs = "<script " + "a=1 " * 50_000 + ">"             # a tag with very many attributes
+    quotes = "<link " + "\"'" * 50_000 + ">"
+    load = '<script src="https://cdn.jsdelivr.net/npm/chart.js"></script>'
+    for document in (noise + load, load + unclosed, attrs + "</script>" + load, quotes + load):
+        html, notices = rewrite_cdn_urls(document)
+        assert html == document.replace(load, f'<script src="{CHART}"></script>'), document[:60]
+        assert len(notices) == 1
+
+
+def test_many_scripts_each_rewritten_once():
+    one = '<script src="https://cdn.jsdelivr.net/npm/chart.js@4.4.1"></script>\n'
+    html, notices = rewrite_cdn_urls(one * 2000)
+    assert html == f'<script src="{CHART}"></script>\n' * 2000
+    assert len(notices) == 1  # the same notice is not repeated
+
+
+def test_tailwind_play_cdn_gets_the_v4_build_and_a_config_shim():
+    page = ('<head><script src="https://cdn.tailwindcss.com?plugins=forms"></script>\n'
+            "<script>tailwind.config = {theme: {}}</script></head>")
+    html, notices = rewrite_cdn_urls(page)
+    assert html == ('<head><script>window.tailwind = window.tailwind || {};</script>'
+                    '<script src="/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"></script>\n'
+                    "<script>tailwind.config = {theme: {}}</script></head>")
+    assert "tailwind.config" in notices[0]
+    assert rewrite_cdn_urls(html) == (html, [])

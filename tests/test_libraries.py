@@ -1,0 +1,97 @@
+"""The one list of libraries agrees with what npm installs and what the policy allows."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from artifacts import libraries
+from artifacts.libraries import LIBRARIES
+from sandbox import policy
+from settings import MIRROR_DIR, ROOT
+
+MIRROR = ROOT / "mirror"
+
+
+def installed(name: str) -> Path:
+    return MIRROR_DIR / name
+
+
+@pytest.fixture(scope="module", autouse=True)
+def mirror_installed():
+    if not MIRROR_DIR.is_dir():
+        pytest.fail(f"the library mirror is not installed: run `{libraries.SETUP_COMMAND}`")
+
+
+def test_package_json_pins_exactly_the_list():
+    manifest = json.loads((MIRROR / "package.json").read_text())
+    assert manifest["dependencies"] == libraries.package_json_dependencies()
+    assert not manifest.get("devDependencies")
+    for version in manifest["dependencies"].values():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), "pin exact versions, no ranges"
+
+
+def test_lockfile_matches_and_only_downloads_from_the_registry():
+    lock = json.loads((MIRROR / "package-lock.json").read_text())
+    assert lock["packages"][""]["dependencies"] == libraries.package_json_dependencies()
+    for lib in LIBRARIES:
+        assert lock["packages"][f"node_modules/{lib.name}"]["version"] == lib.version
+    for path, entry in lock["packages"].items():
+        if not path:
+            continue
+        # npm may omit "resolved" for registry packages (omit-lockfile-registry-
+        # resolved); then `npm ci` fetches from the configured registry and
+        # checks the integrity hash. Git, file, link or tarball URLs never.
+        resolved = entry.get("resolved", "https://registry.npmjs.org/")
+        assert resolved.startswith("https://registry.npmjs.org/"), (path, resolved)
+        assert entry["integrity"].startswith("sha512-"), path
+        assert not entry.get("link"), path
+
+
+@pytest.mark.parametrize("lib", LIBRARIES, ids=lambda lib: lib.name)
+def test_installed_version_and_every_listed_file_exist(lib):
+    manifest = json.loads((installed(lib.name) / "package.json").read_text())
+    assert manifest["version"] == lib.version
+    for path in (*lib.entry_files(), *lib.cdn_paths.values()):
+        assert (installed(lib.name) / path).is_file(), path
+    for path in lib.extras:
+        target = installed(lib.name) / path
+        assert target.is_dir() if path.endswith("/") else target.is_file(), path
+
+
+def test_names_are_unique_and_every_library_says_how_to_use_it():
+    assert len({lib.name for lib in LIBRARIES}) == len(LIBRARIES)
+    for lib in LIBRARIES:
+        assert lib.description and lib.usage
+        assert lib.scripts or lib.module, lib.name
+
+
+def test_prompt_section_names_every_library_with_exact_tags():
+    text = libraries.prompt_section()
+    for lib in LIBRARIES:
+        for path in lib.scripts:
+            assert f'<script src="/lib/{lib.name}@{lib.version}/{path}"></script>' in text
+        for path in lib.styles:
+            assert f'<link rel="stylesheet" href="/lib/{lib.name}@{lib.version}/{path}">' in text
+    assert '"three": "/lib/three@0.187.0/build/three.module.js"' in text
+    assert "cdn" in text.lower()  # it tells the model there is no CDN
+
+
+def test_artifact_csp_allows_what_the_libraries_need():
+    origin = "http://localhost:5000"
+    csp = policy.artifact_csp("http://127.0.0.1:5000", origin)
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split("; ")}
+    for directive, sources in libraries.csp_sources(origin).items():
+        for source in sources:
+            assert source in directives[directive], (directive, source)
+    assert policy.LIBRARY_PATH == libraries.MIRROR_PREFIX
+
+
+def test_library_headers_allow_opaque_origins_and_cache_forever():
+    headers = policy.headers_for(policy.Kind.LIBRARY, app_origin="http://127.0.0.1:5000",
+                                 sandbox_origin="http://localhost:5000")
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Security-Policy"].startswith("sandbox;")

@@ -1,0 +1,300 @@
+"""The mirror in real Chromium: every library loads and works inside the artifact
+sandbox (opaque origin, artifact CSP), and imported tools that load libraries
+from public CDNs work offline once rewritten."""
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from artifacts.libraries import LIBRARIES, find
+
+
+def import_via_api(live_server, html: str) -> dict:
+    """POST the HTML to the JSON API like any client, with a CSRF token."""
+    with httpx.Client(base_url=live_server.app_origin, timeout=10) as http:
+        home = http.get("/")
+        token = re.search(r'name="csrf-token" content="([^"]+)"', home.text).group(1)
+        response = http.post("/api/artifacts", json={"html": html},
+                             headers={"X-CSRFToken": token})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+class Watch:
+    """Everything that went wrong on a page, and every URL it asked for."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url} {r.failure}"))
+        page.on("response", lambda r: self.errors.append(f"{r.status}: {r.url}")
+                if r.status >= 400 else None)
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def assert_clean(self, sandbox_origin: str):
+        assert self.errors == []
+        outside = [u for u in self.requests
+                   if not u.startswith((sandbox_origin + "/", "data:", "blob:null/"))]
+        assert outside == []
+
+
+def page_for(lib_names: list[str], body: str) -> str:
+    tags = "\n".join(tag for name in lib_names for tag in find(name).tags()
+                     if not tag.startswith("import "))
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>t</title>\n{tags}\n"
+            f"</head><body>\n{body}\n</body></html>")
+
+
+# For each library: the page body, and a check evaluated once the page is ready.
+# Each check fails unless the library actually ran (not just loaded).
+LIBRARY_CHECKS = {
+    "react": (["react", "react-dom"], """<div id="root"></div><script>
+        ReactDOM.createRoot(document.getElementById('root'))
+          .render(React.createElement('p', {id: 'out'}, 'hello ' + React.version));</script>""",
+              "() => document.getElementById('out')?.textContent === 'hello 18.3.1'"),
+    "react-dom": (["react", "react-dom"], """<div id="root"></div><script>
+        ReactDOM.createRoot(document.getElementById('root'))
+          .render(React.createElement('b', {id: 'out'}, 'dom'));</script>""",
+                  "() => document.querySelector('#root b#out')?.textContent === 'dom'"),
+    "@babel/standalone": (["react", "react-dom", "@babel/standalone"], """<div id="root"></div>
+        <script type="text/babel">
+          const App = () => <p id="out">{[1, 2, 3].map(n => n * 2).join(',')}</p>;
+          ReactDOM.createRoot(document.getElementById('root')).render(<App />);
+        </script>""", "() => document.getElementById('out')?.textContent === '2,4,6'"),
+    "chart.js": (["chart.js"], """<canvas id="c" width="300" height="150"></canvas><script>
+        new Chart(document.getElementById('c'), {type: 'bar', options: {animation: false,
+          responsive: false}, data: {labels: ['a', 'b'], datasets: [{label: 'n', data: [3, 5],
+          backgroundColor: '#e11'}]}});</script>""",
+                 """() => { const c = document.getElementById('c');
+                   const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   let red = 0; for (let i = 0; i < px.length; i += 4)
+                     if (px[i] > 200 && px[i + 1] < 60 && px[i + 3] > 200) red++;
+                   return red > 500; }"""),
+    "d3": (["d3"], """<svg id="s" width="100" height="50"></svg><script>
+        d3.select('#s').selectAll('rect').data([10, 20, 30]).join('rect')
+          .attr('x', (d, i) => i * 30).attr('height', d => d).attr('width', 20);</script>""",
+           "() => document.querySelectorAll('#s rect').length === 3 && d3.sum([1, 2]) === 3"),
+    "three": (["three"], """<p id="out"></p><script type="module">
+        import * as THREE from 'three';
+        import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+        const v = new THREE.Vector3(1, 2, 2);
+        document.getElementById('out').textContent =
+          THREE.REVISION + ':' + v.length() + ':' + typeof OrbitControls;</script>""",
+              "() => document.getElementById('out').textContent === '187:3:function'"),
+    "lodash": (["lodash"], "<script>window.out = _.chunk([1, 2, 3, 4, 5], 2).length;</script>",
+               "() => window.out === 3"),
+    "papaparse": (["papaparse"], """<script>
+        window.out = Papa.parse('a,b\\n1,2\\n3,4', {header: true}).data[1].b;</script>""",
+                  "() => window.out === '4'"),
+    "marked": (["marked"], """<div id="out"></div><script>
+        document.getElementById('out').innerHTML = marked.parse('# Title\\n\\n**bold**');</script>
+        <script type="module">
+        import { marked as m } from '/lib/marked@18.2.1/lib/marked.esm.js';
+        window.esm = m.parse('*x*');</script>""",
+               """() => document.querySelector('#out h1')?.textContent === 'Title'
+                   && document.querySelector('#out strong')?.textContent === 'bold'
+                   && window.esm?.includes('<em>x</em>')"""),
+    "dompurify": (["dompurify"], """<script>
+        window.out = DOMPurify.sanitize('<img src=x onerror=alert(1)><b>ok</b>');</script>""",
+                  "() => window.out === '<img src=\"x\"><b>ok</b>'"),
+    "mathjs": (["mathjs"], "<script>window.out = math.format(math.evaluate('12.7 cm to inch'));"
+                           "</script>",
+               "() => window.out === '5 inch'"),
+    "tone": (["tone"], """<script>window.out = typeof Tone.Synth + ':' +
+        Tone.Frequency('A4').toFrequency();</script>""",
+             "() => window.out === 'function:440'"),
+    "leaflet": (["leaflet"], """<div id="map" style="height:200px;width:300px"></div><script>
+        const map = L.map('map').setView([51.5, -0.09], 13);
+        L.marker([51.5, -0.09]).addTo(map);</script>""",
+                """() => { const img = document.querySelector('img.leaflet-marker-icon');
+                  const shadow = document.querySelector('img.leaflet-marker-shadow');
+                  const map = document.getElementById('map');
+                  return img && img.complete && img.naturalWidth === 25
+                    && shadow && shadow.complete && shadow.naturalWidth > 0
+                    && getComputedStyle(map).overflow === 'hidden'; }"""),
+    "katex": (["katex"], """<div id="out"></div><p id="auto">Inline $$a^2$$ here</p><script>
+        katex.render('c = \\\\pm\\\\sqrt{a^2 + b^2}', document.getElementById('out'));
+        renderMathInElement(document.getElementById('auto'));</script>""",
+              """async () => { await document.fonts.ready;
+                return !!document.querySelector('#out .katex-html')
+                  && !!document.querySelector('#auto .katex')
+                  && document.fonts.check('16px KaTeX_Main')
+                  && [...document.fonts].some(f => f.family.includes('KaTeX_Main')
+                                                   && f.status === 'loaded'); }"""),
+    "@highlightjs/cdn-assets": (["@highlightjs/cdn-assets"],
+        """<pre><code id="c" class="language-javascript">const x = 1; // hi</code></pre>
+        <script>hljs.highlightElement(document.getElementById('c'));</script>""",
+        """() => { const kw = document.querySelector('#c .hljs-keyword');
+          return kw && kw.textContent === 'const'
+            && getComputedStyle(kw).color !== getComputedStyle(document.body).color; }"""),
+    "@tailwindcss/browser": (["@tailwindcss/browser"],
+        '<div id="box" class="p-4 bg-red-500 text-white">x</div>',
+        """() => getComputedStyle(document.getElementById('box')).paddingTop === '16px'"""),
+}
+
+
+def test_every_library_has_a_browser_check():
+    assert set(LIBRARY_CHECKS) == {lib.name for lib in LIBRARIES}
+
+
+@pytest.mark.parametrize("name", list(LIBRARY_CHECKS))
+def test_library_works_inside_the_artifact_sandbox(live_server, page, name):
+    libs, body, check = LIBRARY_CHECKS[name]
+    watch = Watch(page)
+    created = import_via_api(live_server, page_for(libs, body))
+    page.goto(created["raw_url"])
+    assert page.evaluate("() => self.origin") == "null"  # really the sandbox
+    page.wait_for_function(check, timeout=15_000)
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+WORKER_PROBE = """<!doctype html><html><head><title>Worker probe</title></head><body>
+<output id="out">waiting</output><script>
+const source = "fetch('LIB_URL').then(() => postMessage('fetch-ok'), "
+             + "() => postMessage('fetch-blocked'))";
+const worker = new Worker(URL.createObjectURL(new Blob([source], {type: 'text/javascript'})));
+worker.onmessage = (e) => { document.getElementById('out').textContent = e.data; };
+worker.onerror = () => { document.getElementById('out').textContent = 'worker-error'; };
+</script></body></html>"""
+
+
+def test_blob_workers_run_but_reach_nothing(live_server, page):
+    """worker-src allows blob: (Tone.js, Papa Parse) because such a worker inherits
+    the artifact's CSP: it computes, but cannot fetch, not even the mirror."""
+    lib_url = live_server.sandbox_origin + "/lib/lodash@4.18.1/lodash.min.js"
+    created = import_via_api(live_server, WORKER_PROBE.replace("LIB_URL", lib_url))
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if r.url == lib_url else None)
+    page.goto(created["raw_url"])
+    expect(page.locator("#out")).to_have_text("fetch-blocked")
+    assert fetched == []
+
+
+# -- real-world tools written against public CDNs ------------------------------
+
+CHART_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Sales chart</title>
+<script src="https://cdn.jsdelivr.net/npm/chart.js@4.4.1/dist/chart.umd.min.js"
+  integrity="sha384-9nhczxUqK87bcKHh20fSQcTGD4qq5GhayNYSYWqwBkINBhOfQLg/P5HG5lF1urn4"
+  crossorigin="anonymous"></script>
+</head><body><canvas id="chart" width="400" height="200"></canvas><script>
+new Chart(document.getElementById('chart'), {
+  type: 'bar',
+  data: {labels: ['Q1', 'Q2', 'Q3'],
+         datasets: [{label: 'Sales', data: [12, 19, 7], backgroundColor: 'rgb(30, 90, 220)'}]},
+  options: {animation: false, responsive: false}
+});
+</script></body></html>"""
+
+MARKED_TOOL = """<!doctype html><html><head><title>Markdown preview</title>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/marked/12.0.0/marked.min.js"
+  integrity="sha512-bogus==" crossorigin="anonymous" referrerpolicy="no-referrer"></script>
+</head><body><textarea id="md"># Shopping list
+
+- **milk**
+- eggs</textarea><div id="preview"></div><script>
+const render = () => {
+  document.getElementById('preview').innerHTML =
+    marked.parse(document.getElementById('md').value);
+};
+document.getElementById('md').addEventListener('input', render);
+render();
+</script></body></html>"""
+
+REACT_TOOL = """<!doctype html><html><head><title>Counter</title>
+<script crossorigin src="https://unpkg.com/react@18/umd/react.development.js"></script>
+<script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.development.js"></script>
+<script src="https://unpkg.com/@babel/standalone/babel.min.js"></script>
+</head><body><div id="root"></div>
+<script type="text/babel">
+function Counter() {
+  const [count, setCount] = React.useState(0);
+  return (<div>
+    <h1>Clicks: {count}</h1>
+    <button onClick={() => setCount(c => c + 1)}>Add one</button>
+  </div>);
+}
+ReactDOM.createRoot(document.getElementById('root')).render(<Counter />);
+</script></body></html>"""
+
+
+def open_imported(live_server, page, html: str) -> tuple[Watch, dict]:
+    watch = Watch(page)
+    created = import_via_api(live_server, html)
+    page.goto(created["raw_url"])
+    assert page.evaluate("() => self.origin") == "null"
+    return watch, created
+
+
+def test_chart_js_from_jsdelivr_renders_offline(live_server, page):
+    watch, created = open_imported(live_server, page, CHART_TOOL)
+    assert any("chart.js 4.6.1" in n for n in created["notices"])
+    page.wait_for_function("() => typeof Chart === 'function' && Chart.version === '4.6.1'")
+    blue = page.evaluate("""() => {
+        const c = document.getElementById('chart');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4)
+          if (px[i] < 60 && px[i + 1] > 70 && px[i + 1] < 110 && px[i + 2] > 200) n++;
+        return n; }""")
+    assert blue > 1000  # three bars drawn in the dataset's colour
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+def test_marked_from_cdnjs_renders_offline(live_server, page):
+    watch, created = open_imported(live_server, page, MARKED_TOOL)
+    assert any("marked 18.2.1" in n and "12.0.0" in n for n in created["notices"])
+    expect(page.locator("#preview h1")).to_have_text("Shopping list")
+    expect(page.locator("#preview li strong")).to_have_text("milk")
+    page.locator("#md").fill("## Done\n\n`code`")
+    expect(page.locator("#preview h2")).to_have_text("Done")
+    expect(page.locator("#preview code")).to_have_text("code")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+def test_react_and_babel_jsx_from_unpkg_render_offline(live_server, page):
+    watch, created = open_imported(live_server, page, REACT_TOOL)
+    assert len(created["notices"]) == 3
+    expect(page.get_by_role("heading")).to_have_text("Clicks: 0")
+    page.get_by_role("button", name="Add one").click()
+    page.get_by_role("button", name="Add one").click()
+    expect(page.get_by_role("heading")).to_have_text("Clicks: 2")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+def test_a_library_the_mirror_lacks_is_reported_and_blocked(live_server, page):
+    html = CHART_TOOL.replace("chart.js@4.4.1/dist/chart.umd.min.js",
+                              "chart.js@2.9.4/dist/Chart.min.js")
+    watch, created = open_imported(live_server, page, html)
+    assert any("2.9.4" in n and "will not load" in n for n in created["notices"])
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => typeof Chart") == "undefined"
+    assert any("Content Security Policy" in e for e in watch.errors)
+
+
+def test_imported_tool_works_in_the_app_page_preview(live_server, page):
+    watch = Watch(page)
+    created = import_via_api(live_server, MARKED_TOOL)
+    page.goto(created["url"])
+    preview = page.frame_locator("iframe.preview")
+    expect(preview.locator("#preview h1")).to_have_text("Shopping list")
+    assert watch.errors == []
+
+
+TAILWIND_V3_TOOL = """<!doctype html><html><head><title>Card</title>
+<script src="https://cdn.tailwindcss.com"></script>
+<script>tailwind.config = {theme: {extend: {colors: {brand: '#0a7'}}}};</script>
+</head><body class="bg-gray-100"><div id="card" class="p-6 m-2 rounded-lg bg-white shadow">Hi</div>
+</body></html>"""
+
+
+def test_tailwind_play_cdn_tool_is_styled_offline_without_errors(live_server, page):
+    watch, created = open_imported(live_server, page, TAILWIND_V3_TOOL)
+    assert any("Tailwind v3 Play CDN" in n for n in created["notices"])
+    page.wait_for_function(
+        "() => getComputedStyle(document.getElementById('card')).paddingTop === '24px'")
+    watch.assert_clean(live_server.sandbox_origin)
