@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from artifacts import ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut
+from artifacts import libraries
 from artifacts.cdn import rewrite_cdn_urls
 from artifacts.htmlfile import Accepted, accept, decode
 import workflow
@@ -96,9 +97,9 @@ class Kiln:
         """Smoke-test one version and store the verdict; None when testing is off."""
         return None
 
-    def libraries(self) -> list:
-        """What artifacts may load from the mirror (the system prompt lists it)."""
-        return []
+    def libraries(self) -> str:
+        """What artifacts may load from the mirror, as the system prompt lists it."""
+        return libraries.prompt_section()
 
     # -- generation jobs ------------------------------------------------------
     def check_can_generate(self, prompt: str, required: bool = True) -> None:

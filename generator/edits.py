@@ -185,6 +185,11 @@ def _miss_reason(text: str, search: str) -> str:
     return f"SEARCH not found: nothing like its first line {_quote(first)} is in the document."
 
 
+def _to_crlf(text: str) -> str:
+    """Models answer with LF; a CRLF document keeps its own line endings."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
 def apply_edits(document: str, edits: list[Edit]) -> Applied:
     """All edits, in order, or none. Failures name the block and the reason; the
     later blocks are still checked (against the text without the failed ones) so
@@ -198,7 +203,7 @@ def apply_edits(document: str, edits: list[Edit]) -> Applied:
     for edit in edits:
         search, replace = edit.search, edit.replace
         if crlf and "\r\n" not in search:
-            search, replace = search.replace("\n", "\r\n"), replace.replace("\n", "\r\n")
+            search, replace = _to_crlf(search), _to_crlf(replace)
         if not search.strip():
             failures.append(EditFailure(edit.index, "SEARCH is empty; it must quote the lines "
                                                     "to change."))

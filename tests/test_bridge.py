@@ -46,7 +46,9 @@ def open_artifact(page, live_server, html):
 def test_local_storage_survives_reloads_per_viewer(live_server, page, browser):
     artifact_id, frame = open_artifact(page, live_server, COUNTER)
     expect(frame.locator("#n")).to_have_text("0")
-    with page.expect_response(lambda r: r.url.endswith("/storage") and r.status == 200):
+    saved = lambda r: (r.url.endswith("/storage") and r.status == 200  # noqa: E731
+                       and '"count":"2"' in (r.request.post_data or ""))
+    with page.expect_response(saved):
         frame.locator("#inc").click()
         frame.locator("#inc").click()
     expect(frame.locator("#n")).to_have_text("2")

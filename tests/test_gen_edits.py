@@ -152,6 +152,12 @@ def test_unique_search_is_replaced_exactly(prefix, search, suffix, replace):
     document = prefix + search + suffix
     assume(search.strip() and len(positions(document, search)) == 1)
     result = apply_edits(document, [Edit(search, replace, 1)])
+    if "\r\n" in document and "\r\n" not in search:
+        # A CRLF document keeps CRLF: the LF-only replacement follows it.
+        replace = replace.replace("\r\n", "\n").replace("\n", "\r\n")
+        if "\n" in search:  # the search was matched in its CRLF form
+            assume(len(positions(document, search.replace("\n", "\r\n"))) == 1)
+            prefix, _, suffix = document.partition(search.replace("\n", "\r\n"))
     assert result.ok and result.html == prefix + replace + suffix
 
 

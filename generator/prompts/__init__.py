@@ -79,9 +79,14 @@ def library_lines(libraries: Iterable[object]) -> list[str]:
     return lines
 
 
-def system_prompt(libraries: Iterable[object] = (), version: str = VERSION) -> Prompt:
-    lines = library_lines(libraries)
-    block = "\n".join(lines) if lines else "- none available: use plain JavaScript and CSS."
+def system_prompt(libraries: str | Iterable[object] = (), version: str = VERSION) -> Prompt:
+    """``libraries`` is the mirror's own rendering (a string, with the exact tags
+    to use) or a list of entries to render here."""
+    if isinstance(libraries, str):
+        block = libraries.strip()
+    else:
+        block = "\n".join(library_lines(libraries))
+    block = block or "- none available: use plain JavaScript and CSS."
     return Prompt(render("system", version, libraries=block), version)
 
 
