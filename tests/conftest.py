@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -22,10 +23,14 @@ def free_port() -> int:
 
 
 def make_settings(tmp_path, port: int = 5000, **overrides) -> Settings:
+    """Settings for one test: its own database, and no provider unless the test
+    names one (a developer's own keys in the environment never leak in)."""
     values = dict(app_origin=f"http://127.0.0.1:{port}", sandbox_origin=f"http://localhost:{port}",
-                  database_url=f"sqlite:///{tmp_path / 'kiln.sqlite3'}", secret_key="test-secret")
+                  database_url=f"sqlite:///{tmp_path / 'kiln.sqlite3'}", secret_key="test-secret",
+                  anthropic_api_key="", anthropic_base_url="", openai_base_url="",
+                  openai_api_key="", openai_model="")
     values.update(overrides)
-    return Settings(**values)
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture
@@ -101,19 +106,27 @@ class LiveServer:
         return httpx.Client(timeout=10, **kw)
 
 
-@pytest.fixture
-def live_server(tmp_path):
+@contextmanager
+def serve_kiln(tmp_path, **overrides):
     """Kiln over real HTTP on loopback: app on 127.0.0.1:PORT, sandbox on localhost:PORT."""
     port = free_port()
-    settings = make_settings(tmp_path, port)
+    settings = make_settings(tmp_path, port, **overrides)
     app = create_app(settings)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(app, settings)
-    server.shutdown()
-    thread.join(5)
-    app.extensions["kiln"].close()
+    try:
+        yield LiveServer(app, settings)
+    finally:
+        server.shutdown()
+        thread.join(5)
+        app.extensions["kiln"].close()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    with serve_kiln(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,206 @@
+"""The whole loop through Kiln's HTTP API, the real anthropic SDK and a fake
+provider on loopback: generate, stream, store, follow up by edits, fail safely."""
+import json
+
+import httpx
+import pytest
+
+from tests.conftest import serve_kiln
+from tests.fake_llm import FakeLLM, Script  # noqa: F401  (fake_llm fixture below)
+from tests.fake_llm import fake_llm  # noqa: F401
+from tests.test_jobs import parse_sse
+
+DOC = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Tip calculator</title></head>
+<body><label>Bill <input id="bill" value="10"></label><output id="tip">1.50</output>
+<script>document.getElementById('bill').oninput = e => {
+  document.getElementById('tip').textContent = (e.target.value * 0.15).toFixed(2);
+};</script></body></html>"""
+
+ANSWER = f"A tip calculator with a live result.\n\n```html\n{DOC}\n```\n"
+
+
+def provider_overrides(fake):
+    return dict(provider="anthropic", anthropic_api_key="test-key", anthropic_base_url=fake.url,
+                retry_backoff_s=0, retry_backoff_max_s=0, request_timeout_s=30,
+                max_output_tokens=2000, smoke_on_save=False)
+
+
+@pytest.fixture
+def server(tmp_path, fake_llm):  # noqa: F811
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as live:
+        live.fake = fake_llm
+        yield live
+
+
+class Browser:
+    """An HTTP client with its own cookies and the page's CSRF token."""
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.http = httpx.Client(base_url=origin, timeout=30)
+        page = self.http.get("/")
+        self.token = page.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+
+    def post(self, path, **kw):
+        return self.http.post(path, headers={"X-CSRFToken": self.token}, **kw)
+
+    def events(self, job_id) -> list[tuple[int, str, dict]]:
+        text = self.http.get(f"/api/jobs/{job_id}/events").text
+        return [(seq, kind, json.loads(data)) for seq, kind, data in parse_sse(text)]
+
+
+def finish(server, job_id):
+    return server.kiln.jobs.wait(job_id, timeout=30)
+
+
+def test_generation_end_to_end(server):
+    server.fake.script(Script(ANSWER, usage={"input_tokens": 1200, "output_tokens": 400}))
+    me = Browser(server.app_origin)
+    started = me.post("/api/generate", json={"prompt": "a tip calculator"})
+    assert started.status_code == 202
+    job = finish(server, started.json()["job_id"])
+    assert job.status == "done", job.error
+
+    artifact_id = job.result["artifact_id"]
+    version = server.kiln.store.get_version(artifact_id, 1)
+    assert version.html == DOC
+    assert version.source.value == "generated" and version.prompt == "a tip calculator"
+    assert version.usage.input_tokens >= 1200 and version.usage.output_tokens == 400
+    assert version.usage.cost_usd > 0
+    assert server.kiln.store.get_artifact(artifact_id).title == "Tip calculator"
+    roles = [m.role for m in server.kiln.store.messages(artifact_id)]
+    assert roles == ["user", "assistant"]
+
+    events = me.events(job.id)
+    kinds = [kind for _, kind, _ in events]
+    assert kinds[0] == "status" and kinds[-1] == "end"
+    streamed = "".join(data["text"] for _, kind, data in events if kind == "delta")
+    assert streamed == ANSWER
+    assert ("version", 1) in [(k, d.get("number")) for _, k, d in events]
+
+    # the request the real SDK sent: the system prompt cached, listing the mirror
+    body = server.fake.requests[0].body
+    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert "/lib/chart.js@" in body["system"][0]["text"]
+    assert me.http.get(f"/api/artifacts/{artifact_id}").json()["owned"] is True
+
+
+def test_follow_up_is_applied_as_an_edit(server):
+    server.fake.script(ANSWER, "Made the tip 20%.\n<<<<<<< SEARCH\n"
+                               "(e.target.value * 0.15)\n=======\n(e.target.value * 0.20)\n"
+                               ">>>>>>> REPLACE\n")
+    me = Browser(server.app_origin)
+    artifact_id = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"]
+                         ).result["artifact_id"]
+    job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
+                                 json={"prompt": "make it 20%"}).json()["job_id"])
+    assert job.status == "done", job.error
+    v2 = server.kiln.store.get_version(artifact_id, 2)
+    assert v2.html == DOC.replace("0.15", "0.20") and v2.parent_number == 1
+    assert "by edits" in v2.note
+    # the model was sent the current document, not asked to start over
+    assert "0.15" in json.dumps(server.fake.requests[1].body["messages"])
+
+
+def test_non_owner_cannot_prompt_or_fix(server):
+    server.fake.script(ANSWER)
+    me, stranger = Browser(server.app_origin), Browser(server.app_origin)
+    artifact_id = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"]
+                         ).result["artifact_id"]
+    assert stranger.post(f"/api/artifacts/{artifact_id}/prompt", json={"prompt": "x"}).status_code == 403
+    assert stranger.post(f"/api/artifacts/{artifact_id}/fix", json={}).status_code == 403
+    assert len(server.fake.requests) == 1
+
+
+def test_cut_stream_keeps_the_draft_and_says_so(tmp_path, fake_llm):  # noqa: F811
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm), retries=0) as server:
+        fake_llm.script(Script(ANSWER, cut_after=120))
+        me = Browser(server.app_origin)
+        job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
+        assert job.status == "failed"
+        assert any(word in job.error.lower() for word in ("cut", "incomplete", "stopped"))
+        assert job.draft == ANSWER[:120] and job.prompt == "tips"
+        artifact_id = job.artifact_id
+        failed = server.kiln.store.list_versions(artifact_id)[0]
+        assert failed.failed and failed.prompt == "tips" and failed.note == job.error
+        assert ANSWER[:120] in [m.content for m in server.kiln.store.messages(artifact_id)][1]
+
+
+def test_answer_without_html_is_a_failed_version(server):
+    server.fake.script("I can't help with building that, sorry.")
+    me = Browser(server.app_origin)
+    job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
+    assert job.status == "failed" and "HTML" in job.error
+    version = server.kiln.store.list_versions(job.artifact_id)[0]
+    assert version.failed and version.html == ""
+    assert "can't help" in server.kiln.store.messages(job.artifact_id)[1].content
+
+
+def test_failed_follow_up_does_not_replace_the_working_version(server):
+    server.fake.script(ANSWER, Script("Sure! <<<<<<< SEARCH", cut_after=10))
+    me = Browser(server.app_origin)
+    artifact_id = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"]
+                         ).result["artifact_id"]
+    job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
+                                 json={"prompt": "change"}).json()["job_id"])
+    assert job.status == "failed"
+    assert server.kiln.store.get_version(artifact_id).number == 1  # current stays the good one
+    assert server.kiln.store.get_artifact(artifact_id).latest_version == 2
+
+
+def test_no_provider_says_how_to_configure(live_server):
+    me = Browser(live_server.app_origin)
+    response = me.post("/api/generate", json={"prompt": "tips"})
+    assert response.status_code == 503
+    assert "KILN_ANTHROPIC_API_KEY" in response.json()["error"]
+
+
+def test_budget_exhausted_refuses_without_calling_the_model(tmp_path, fake_llm):  # noqa: F811
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm), daily_token_budget=1000) as server:
+        fake_llm.script(Script(ANSWER, usage={"input_tokens": 900, "output_tokens": 400}))
+        me = Browser(server.app_origin)
+        assert finish(server, me.post("/api/generate", json={"prompt": "a"}).json()["job_id"]
+                      ).status == "done"
+        refused = me.post("/api/generate", json={"prompt": "b"})
+        assert refused.status_code == 429 and "budget" in refused.json()["error"]
+        assert len(fake_llm.requests) == 1
+
+
+@pytest.mark.parametrize("payload,status", [
+    ({"prompt": ""}, 400), ({"prompt": "   "}, 400), ({"prompt": "x" * 20_001}, 413),
+    ({}, 400), ({"prompt": 5}, 400), ({"prompt": "ok", "extra": True}, 400),
+])
+def test_bad_prompts_are_refused_before_any_call(server, payload, status):
+    me = Browser(server.app_origin)
+    response = me.post("/api/generate", json=payload)
+    assert response.status_code == status and response.json()["error"]
+    assert server.fake.requests == []
+
+
+def test_bad_image_is_refused(server):
+    me = Browser(server.app_origin)
+    response = me.post("/api/generate", data={"prompt": "like this"},
+                       files={"image": ("x.png", b"GIF89a not a png", "image/png")})
+    assert response.status_code == 415 and "image" in response.json()["error"]
+    assert server.fake.requests == []
+
+
+def test_image_is_sent_to_the_model(server):
+    import base64
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+    server.fake.script(ANSWER)
+    me = Browser(server.app_origin)
+    started = me.post("/api/generate", data={"prompt": "a tool like this"},
+                      files={"image": ("shot.png", png, "image/png")})
+    assert started.status_code == 202
+    assert finish(server, started.json()["job_id"]).status == "done"
+    content = server.fake.requests[0].body["messages"][0]["content"]
+    assert any(block.get("type") == "image" for block in content)
+
+
+def test_generation_is_rate_limited(tmp_path, fake_llm):  # noqa: F811
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm), generate_rate_limit="2 per minute") as server:
+        me = Browser(server.app_origin)
+        codes = [me.post("/api/generate", json={"prompt": ""}).status_code for _ in range(3)]
+        assert codes == [400, 400, 429]
