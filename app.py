@@ -119,6 +119,32 @@ def _register_cli(app: Flask) -> None:
                                    "input": name, "notices": created.notices}))
         sys.exit(1 if failed else 0)
 
+    @app.cli.command("generate")
+    @click.argument("prompt")
+    @click.option("--image", type=click.Path(exists=True, dir_okay=False),
+                  help="A PNG, JPEG or WebP to build from (\"make a tool like this\").")
+    @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+    def generate_command(prompt, image, as_json):
+        """Generate a tool from PROMPT: write, store, smoke-test and repair it."""
+        from generator import NotConfigured
+        from services import GenerationRefused
+
+        kiln: Kiln = app.extensions["kiln"]
+        try:
+            job = kiln.start_create(prompt, None, Path(image).read_bytes() if image else None)
+        except (NotConfigured, GenerationRefused, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+        for event in kiln.jobs.events(job.id, heartbeat=1.0):
+            if event is not None:
+                _progress(event)
+        job = kiln.store.job(job.id)
+        summary = _generation_summary(kiln, job)
+        if as_json:
+            click.echo(json.dumps(summary))
+        else:
+            click.echo(summary.get("url") or summary["error"])
+        sys.exit(0 if job.status == "done" else 1)
+
     @app.cli.command("export")
     @click.argument("artifact_id")
     @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
@@ -138,6 +164,41 @@ def _register_cli(app: Flask) -> None:
         else:
             Path(output).write_bytes(data)
             click.echo(f"wrote {len(data):,} bytes to {output}", err=True)
+
+
+def _progress(event) -> None:
+    """One line on stderr per step (text deltas become dots)."""
+    data = event.data
+    if event.type == "delta":
+        click.echo(".", err=True, nl=False)
+        return
+    text = {
+        "status": lambda: f"{data.get('stage')}" + (f" v{data['version']}" if data.get("version") else ""),
+        "stage": lambda: f"asking the model ({data.get('name')})",
+        "retrying": lambda: f"retrying in {data.get('wait_s', 0):.1f}s: {data.get('reason')}",
+        "version": lambda: f"stored v{data['number']} ({data['source']}{', failed' if data['failed'] else ''})",
+        "smoke": lambda: f"smoke test v{data['version']}: {'passed' if data['ok'] else 'failed'}",
+        "usage": lambda: f"tokens in {data['input_tokens']}, out {data['output_tokens']}, ${data['cost_usd']:.4f}",
+        "end": lambda: f"{data.get('status')}" + (f": {data['error']}" if data.get("error") else ""),
+    }.get(event.type, lambda: event.type)()
+    click.echo(f"\n{text}", err=True)
+
+
+def _generation_summary(kiln: Kiln, job) -> dict:
+    summary = {"job": job.id, "status": job.status, "error": job.error, "prompt": job.prompt,
+               "id": job.artifact_id}
+    if job.artifact_id:
+        artifact = kiln.store.get_artifact(job.artifact_id)
+        current = kiln.store.get_version(job.artifact_id)
+        summary.update(
+            version=current.number, url=kiln.page_url(artifact.id),
+            raw_url=kiln.raw_url(artifact.id, current.number),
+            smoke_ok=current.smoke.ok if current.smoke else None,
+            versions=[{"number": v.number, "source": v.source.value, "failed": v.failed,
+                       "smoke_ok": v.smoke.ok if v.smoke else None}
+                      for v in kiln.store.list_versions(artifact.id)],
+            usage=artifact.usage.model_dump())
+    return summary
 
 
 if __name__ == "__main__":

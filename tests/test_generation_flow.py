@@ -204,3 +204,27 @@ def test_generation_is_rate_limited(tmp_path, fake_llm):  # noqa: F811
         me = Browser(server.app_origin)
         codes = [me.post("/api/generate", json={"prompt": ""}).status_code for _ in range(3)]
         assert codes == [400, 400, 429]
+
+
+def test_cli_generate(tmp_path, fake_llm):  # noqa: F811
+    from app import create_app
+    from tests.conftest import make_settings
+    fake_llm.script(ANSWER)
+    app = create_app(make_settings(tmp_path, **provider_overrides(fake_llm)))
+    try:
+        result = app.test_cli_runner().invoke(args=["generate", "tips", "--json"])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        assert summary["status"] == "done" and summary["version"] == 1
+        assert summary["versions"] == [{"number": 1, "source": "generated", "failed": False,
+                                        "smoke_ok": None}]
+        assert summary["usage"]["output_tokens"] > 0 and summary["raw_url"].endswith("/1")
+        assert "stored v1" in result.stderr
+        assert app.extensions["kiln"].store.get_version(summary["id"]).html == DOC
+    finally:
+        app.extensions["kiln"].close()
+
+
+def test_cli_generate_without_provider(app):
+    result = app.test_cli_runner().invoke(args=["generate", "tips"])
+    assert result.exit_code == 1 and "KILN_ANTHROPIC_API_KEY" in result.output
