@@ -65,6 +65,13 @@ class Settings(BaseSettings):
 
     job_workers: int = Field(2, ge=1, le=32)
 
+    # The smoke tester: test every new version in the background (turn off for
+    # tests that do not need a browser), with this many pages at once, on a
+    # browser replaced after this many artifacts.
+    smoke_on_save: bool = True
+    smoke_concurrency: int = Field(2, ge=1, le=16)
+    smoke_recycle_after: int = Field(200, ge=1, le=100_000)
+
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
 

@@ -23,7 +23,8 @@ def free_port() -> int:
 
 def make_settings(tmp_path, port: int = 5000, **overrides) -> Settings:
     values = dict(app_origin=f"http://127.0.0.1:{port}", sandbox_origin=f"http://localhost:{port}",
-                  database_url=f"sqlite:///{tmp_path / 'kiln.sqlite3'}", secret_key="test-secret")
+                  database_url=f"sqlite:///{tmp_path / 'kiln.sqlite3'}", secret_key="test-secret",
+                  smoke_on_save=False)  # tests that want the background smoke test turn it on
     values.update(overrides)
     return Settings(**values)
 
@@ -138,3 +139,14 @@ def context(browser):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def smoke_tester():
+    """One warm smoke-test browser pool shared by every smoke test."""
+    from sandbox.smoke import SmokeTester
+
+    settings = Settings()
+    with SmokeTester(settings.resolved_chromium_path(), settings.sandbox_origin,
+                     settings.app_origin, concurrency=2) as tester:
+        yield tester
