@@ -23,8 +23,10 @@ from . import policy
 from .smoke_verdict import Blocked, Observations
 
 PROBE = Path(__file__).with_name("smoke_probe.js").read_text("utf-8")
+PRELUDE = Path(__file__).with_name("smoke_prelude.js").read_text("utf-8")
 WORLD = "kiln_smoke"
 BINDING = "__kilnSmokeReport"
+BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off window
 
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
 # so no server needs to be listening there.
@@ -42,6 +44,11 @@ SANDBOX_NOTES = (
     ("in a new window", "window.open()"),
     ("Download is disallowed", "a download"),
 )
+
+# A page that logs without end (alert() in a loop: one log line per ignored
+# call) would flood the pool's single event loop and starve the other pages
+# under test. Past this many browser log lines, stop listening to them.
+LOG_FLOOD = 200
 
 LibraryHandler = Callable[[str], "tuple[bytes, str] | None"]
 
@@ -80,6 +87,8 @@ class ArtifactRun:
         self.world_id: int | None = None
         self.main_frame: str | None = None
         self._pending_rejections: dict[int, SmokeError] = {}
+        self._log_lines = 0
+        self._load_started = 0.0
 
     # -- the timeline ---------------------------------------------------------
     async def execute(self) -> Observations:
@@ -110,11 +119,13 @@ class ArtifactRun:
         await asyncio.gather(
             cdp.send("Page.enable"), cdp.send("Runtime.enable"), cdp.send("Log.enable"),
             cdp.send("Runtime.addBinding", {"name": BINDING, "executionContextName": WORLD}),
+            cdp.send("Runtime.addBinding", {"name": BLOCKED_BINDING}),
             cdp.send("Page.addScriptToEvaluateOnNewDocument",
-                     {"source": PROBE, "worldName": WORLD}))
+                     {"source": PROBE, "worldName": WORLD}),
+            cdp.send("Page.addScriptToEvaluateOnNewDocument", {"source": PRELUDE}))
 
     async def _load(self) -> bool:
-        started = time.perf_counter()
+        started = self._load_started = time.perf_counter()
         try:
             await self.page.goto(self.url, wait_until="load", timeout=self.budget.load_s * 1000)
             self.obs.loaded = True
@@ -132,8 +143,11 @@ class ArtifactRun:
         return True
 
     async def _settle(self) -> bool:
+        # The first frame belongs to loading: it gets what is left of the load budget.
+        left = self.budget.load_s - (time.perf_counter() - self._load_started)
         try:
-            await asyncio.wait_for(self._evaluate("__kilnProbe.settle()"), self.budget.settle_s)
+            await asyncio.wait_for(self._evaluate("__kilnProbe.settle()"),
+                                   max(self.budget.settle_s, left))
             return True
         except asyncio.TimeoutError:
             await self._hang("load", "the page stopped responding right after it loaded "
@@ -278,6 +292,9 @@ class ArtifactRun:
         asyncio.ensure_future(_quietly(download.cancel()))
 
     def _on_binding(self, event) -> None:
+        if event.get("name") == BLOCKED_BINDING:
+            self.obs.sandbox_notes.append(str(event.get("payload", ""))[:40])
+            return
         if event.get("name") != BINDING:
             return
         try:
@@ -327,12 +344,17 @@ class ArtifactRun:
             else:
                 parts.append(arg.get("description") or arg.get("type", ""))
         message = " ".join(parts).split("\n    at ", 1)[0] or "console.error()"
-        frames = (event.get("stackTrace") or {}).get("callFrames") or [{}]
-        top = frames[0]
+        frames = (event.get("stackTrace") or {}).get("callFrames") or []
+        top = next((f for f in frames if f.get("url")), {})
         self.obs.console.append(self._error("console", message, top.get("url"),
                                             top.get("lineNumber"), top.get("columnNumber")))
 
     def _on_log(self, event) -> None:
+        self._log_lines += 1
+        if self._log_lines == LOG_FLOOD:
+            asyncio.ensure_future(_quietly(self.cdp.send("Log.disable")))
+        if self._log_lines >= LOG_FLOOD:
+            return
         text = event.get("entry", {}).get("text", "")
         for needle, feature in SANDBOX_NOTES:
             if needle in text:
