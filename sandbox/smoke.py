@@ -47,6 +47,10 @@ class SmokeTester:
         self.budget = budget or Budget()
         self.pool = BrowserPool(chromium_path, concurrency=concurrency,
                                 recycle_after=recycle_after, launch_args=CONFINE_ARGS)
+        # One run prepared ahead per browser (context, page, CDP wiring): a new
+        # page costs a renderer process start, which then overlaps the previous
+        # artifact's waits instead of adding to the next one's latency.
+        self._spares: dict[object, asyncio.Task] = {}
 
     def submit(self, html: str) -> concurrent.futures.Future[SmokeReport]:
         """Test in the background. The future raises SmokeUnavailable if the
@@ -80,12 +84,8 @@ class SmokeTester:
     # -- on the pool's loop ------------------------------------------------
     async def _test(self, browser, html: str) -> SmokeReport:
         started = time.perf_counter()
-        context = await browser.new_context(
-            viewport=VIEWPORT, service_workers="block", accept_downloads=False)
-        context.set_default_timeout(self.budget.total_s * 1000)
-        run = ArtifactRun(context, document=artifact_document(html), html=html,
-                          app_origin=self.app_origin, sandbox_origin=self.sandbox_origin,
-                          library=self.library, budget=self.budget)
+        run = await self._take_run(browser)
+        run.use(artifact_document(html), html)
         try:
             await asyncio.wait_for(run.execute(), self.budget.total_s)
         except asyncio.TimeoutError:
@@ -95,7 +95,46 @@ class SmokeTester:
                 run.obs.load_error = run.obs.load_error or f"the test was cut short: {exc}"
         finally:
             try:
-                await asyncio.wait_for(context.close(), CONTEXT_CLOSE_TIMEOUT_S)
+                await asyncio.wait_for(run.context.close(), CONTEXT_CLOSE_TIMEOUT_S)
             except Exception:  # noqa: BLE001 - a wedged renderer: replace the browser
                 self.pool.mark_broken(browser)
+        if not browser.is_connected():
+            # The browser died, not just this page's tab: no verdict on the artifact.
+            raise RuntimeError("the test browser exited during the test")
         return judge(run.obs, int((time.perf_counter() - started) * 1000))
+
+    async def _take_run(self, browser) -> ArtifactRun:
+        spare = self._spares.pop(browser, None)
+        for gone in [b for b in self._spares if not b.is_connected()]:
+            self._spares.pop(gone).cancel()
+        run = None
+        if spare is not None:
+            try:
+                run = await spare
+            except Exception:  # noqa: BLE001 - made on a browser that has since gone
+                run = None
+        if browser.is_connected() and browser not in self._spares:
+            spare = self._spares[browser] = asyncio.ensure_future(self._prepare(browser))
+            # A spare whose browser is closed under it fails unseen; that is fine.
+            spare.add_done_callback(lambda task: task.cancelled() or task.exception())
+        return run or await self._prepare(browser)
+
+    async def _prepare(self, browser) -> ArtifactRun:
+        context = await browser.new_context(
+            viewport=VIEWPORT, service_workers="block", accept_downloads=False)
+        context.set_default_timeout(self.budget.total_s * 1000)
+        run = ArtifactRun(context, app_origin=self.app_origin, sandbox_origin=self.sandbox_origin,
+                          library=self.library, budget=self.budget)
+        try:
+            await run.open()
+        except BaseException:
+            await _close_quietly(context)
+            raise
+        return run
+
+
+async def _close_quietly(context) -> None:
+    try:
+        await asyncio.wait_for(context.close(), CONTEXT_CLOSE_TIMEOUT_S)
+    except Exception:  # noqa: BLE001
+        pass

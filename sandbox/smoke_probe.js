@@ -105,9 +105,9 @@
   const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 
   globalThis.__kilnProbe = {
-    // Let first-frame work (requestAnimationFrame, setTimeout 0) happen.
+    // Let first-frame work (requestAnimationFrame, setTimeout 0) happen; the
+    // screenshot that follows forces a paint of whatever that did.
     async settle() {
-      await frame();
       await frame();
       await nextTask();
       return true;

@@ -67,15 +67,12 @@ class Stuck(Exception):
 
 
 class ArtifactRun:
-    def __init__(self, context, *, document: str, html: str, app_origin: str, sandbox_origin: str,
+    def __init__(self, context, *, app_origin: str, sandbox_origin: str,
                  library: LibraryHandler | None, budget: Budget):
         self.context = context
-        self.document = document
-        self.lines = html.splitlines()
-        # If the served document adds a prefix (a bootstrap script, say), line
-        # numbers are shifted back so they point into the stored HTML.
-        prefix = document.find(html) if html else -1
-        self.line_shift = document[:prefix].count("\n") if prefix > 0 else 0
+        self.document = ""
+        self.lines: list[str] = []
+        self.line_shift = 0
         self.app_origin, self.sandbox_origin = app_origin, sandbox_origin
         self.url = sandbox_origin + SMOKE_PATH
         self.library = library
@@ -90,9 +87,17 @@ class ArtifactRun:
         self._log_lines = 0
         self._load_started = 0.0
 
+    def use(self, document: str, html: str) -> None:
+        """The artifact this (possibly prepared in advance) run will test."""
+        self.document = document
+        self.lines = html.splitlines()
+        # If the served document adds a prefix (a bootstrap script, say), line
+        # numbers are shifted back so they point into the stored HTML.
+        prefix = document.find(html) if html else -1
+        self.line_shift = document[:prefix].count("\n") if prefix > 0 else 0
+
     # -- the timeline ---------------------------------------------------------
     async def execute(self) -> Observations:
-        await self._open()
         if await self._load() and await self._settle():
             self.obs.content = await self._probe("__kilnProbe.content()")
         await self._screenshot()
@@ -100,7 +105,8 @@ class ArtifactRun:
             await self._interact()
         return self.obs
 
-    async def _open(self) -> None:
+    async def open(self) -> None:
+        """Everything before the artifact is known: done ahead of time for the next one."""
         await self.context.route("**/*", self._route)
         page = self.page = await self.context.new_page()
         page.on("crash", self._on_crash)
