@@ -165,6 +165,52 @@ def _register_cli(app: Flask) -> None:
             Path(output).write_bytes(data)
             click.echo(f"wrote {len(data):,} bytes to {output}", err=True)
 
+    @app.cli.command("smoke")
+    @click.argument("inputs", nargs=-1, required=True, metavar="FILE|ID[:VERSION]...")
+    @click.option("--json", "as_json", is_flag=True, help="One JSON line per input.")
+    @click.option("--concurrency", type=click.IntRange(1, 16), default=None,
+                  help="Pages tested at once (default: KILN_SMOKE_CONCURRENCY).")
+    def smoke_command(inputs, as_json, concurrency):
+        """Smoke-test HTML files or stored artifacts in headless Chromium, with the
+        headers users get. A stored version's verdict is saved. Exit status 0
+        only if every input passed."""
+        kiln: Kiln = app.extensions["kiln"]
+        tester = kiln.new_smoke_tester(concurrency)
+        failed = False
+        try:
+            jobs = []
+            for name in inputs:
+                try:
+                    html, stored = kiln.smoke_input(name)
+                    jobs.append((name, stored, tester.submit(html), None))
+                except (OSError, LookupError, ValueError) as exc:
+                    jobs.append((name, None, None, str(exc)))
+            for name, stored, future, error in jobs:
+                if future is not None:
+                    try:
+                        report = future.result()
+                    except Exception as exc:  # noqa: BLE001 - the tester itself failed
+                        error = str(exc)
+                if error is not None:
+                    failed = True
+                    click.echo(json.dumps({"input": name, "ok": False, "checks": {},
+                                           "errors": [{"kind": "input", "message": error}],
+                                           "duration_ms": 0, "error": error}) if as_json
+                               else f"ERROR {name}: {error}")
+                    continue
+                if stored:
+                    kiln.save_smoke_report(*stored, report)
+                failed |= not report.ok
+                if as_json:
+                    click.echo(json.dumps({"input": name, **report.summary()}))
+                else:
+                    click.echo(f"{'PASS' if report.ok else 'FAIL'} {name} ({report.duration_ms} ms)")
+                    if not report.ok:
+                        click.echo("  " + report.for_model().replace("\n", "\n  "))
+        finally:
+            tester.close()
+        sys.exit(1 if failed else 0)
+
 
 def _progress(event) -> None:
     """One line on stderr per step (text deltas become dots)."""

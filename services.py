@@ -3,17 +3,24 @@ that span them (store a version, then have it tested, ...). Routes and CLI
 commands call these; the parts themselves never import each other."""
 from __future__ import annotations
 
+import concurrent.futures
+import logging
+import threading
 from dataclasses import dataclass
 
 from artifacts import ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut
 from artifacts import libraries
 from artifacts.cdn import rewrite_cdn_urls
 from artifacts.htmlfile import Accepted, accept, decode
+from artifacts.smoke_report import SmokeReport
 import workflow
 from generator import HOW_TO_CONFIGURE, NotConfigured, load_image, provider_configured
 from generator.jobs import JobRunner
+from sandbox.smoke import SmokeTester
 from settings import Settings
 from web import links
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,16 +35,30 @@ class Kiln:
         self.settings = settings
         self.store = Store(settings.resolved_database_url())
         self.jobs: JobRunner | None = None
+        self.smoke: SmokeTester | None = None
+        self._smoke_saver: concurrent.futures.ThreadPoolExecutor | None = None
+        self._smoke_pending: dict[tuple[str, int], concurrent.futures.Future] = {}
+        self._smoke_lock = threading.Lock()
 
     def start(self) -> None:
         self.store.migrate()
         self.store.fail_unfinished_jobs(
             "Kiln restarted while this was running; the partial answer is kept as a draft.")
         self.jobs = JobRunner(self.store, workers=self.settings.job_workers)
+        if self.settings.smoke_on_save:
+            # The browser starts on the first test, not here.
+            self.smoke = self.new_smoke_tester()
+            self._smoke_saver = concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix="kiln-smoke-save")
 
     def close(self) -> None:
         if self.jobs:
             self.jobs.close()
+        if self.smoke:
+            self.wait_for_smoke(timeout=30)
+            self.smoke.close()
+            self._smoke_saver.shutdown(wait=True)
+            self.smoke = None
         self.store.dispose()
 
     # -- links --------------------------------------------------------------
@@ -90,12 +111,78 @@ class Kiln:
         self.version_stored(version)
         return Created(artifact, version, [])
 
-    def version_stored(self, version: VersionOut) -> None:
-        """Every new version passes through here (the smoke tester hooks in)."""
+    def version_stored(self, version: VersionOut) -> concurrent.futures.Future | None:
+        """Every new version passes through here: it is smoke-tested in the
+        background and the verdict stored. Never blocks; the returned future
+        gives the SmokeReport (or None if the tester could not run)."""
+        if self.smoke is None:
+            return None
+        key = (version.artifact_id, version.number)
+        saved: concurrent.futures.Future = concurrent.futures.Future()
+        with self._smoke_lock:
+            self._smoke_pending[key] = saved
 
-    def test_now(self, version: VersionOut):
-        """Smoke-test one version and store the verdict; None when testing is off."""
-        return None
+        def tested(future):
+            # Runs on the browser pool's thread: hand the database write to our own.
+            self._smoke_saver.submit(self._save_tested, key, future, saved)
+        self.smoke.submit(version.html).add_done_callback(tested)
+        return saved
+
+    def _save_tested(self, key, tested: concurrent.futures.Future, saved: concurrent.futures.Future):
+        report = None
+        try:
+            report = tested.result()
+            self.save_smoke_report(*key, report)
+        except Exception:  # noqa: BLE001 - no verdict is better than a lost request
+            log.warning("smoke test of %s v%s not recorded", *key, exc_info=True)
+        finally:
+            with self._smoke_lock:
+                if self._smoke_pending.get(key) is saved:
+                    del self._smoke_pending[key]
+            saved.set_result(report)
+
+    def save_smoke_report(self, artifact_id: str, number: int, report: SmokeReport) -> None:
+        summary = report.summary()
+        self.store.save_smoke(artifact_id, number, ok=report.ok, checks=summary["checks"],
+                              errors=summary["errors"], duration_ms=report.duration_ms,
+                              thumbnail_png=report.thumbnail_png)
+
+    def wait_for_smoke(self, timeout: float | None = None) -> bool:
+        """Wait for the background smoke tests started so far; False on timeout."""
+        with self._smoke_lock:
+            pending = list(self._smoke_pending.values())
+        _, not_done = concurrent.futures.wait(pending, timeout)
+        return not not_done
+
+    def new_smoke_tester(self, concurrency: int | None = None) -> SmokeTester:
+        s = self.settings
+        return SmokeTester(s.resolved_chromium_path(), s.sandbox_origin, s.app_origin,
+                           concurrency=concurrency or s.smoke_concurrency,
+                           recycle_after=s.smoke_recycle_after)
+
+    def smoke_input(self, name: str) -> tuple[str, tuple[str, int] | None]:
+        """What `flask smoke NAME` tests: a file (as import would store it) or a
+        stored version, ``ID`` (latest) or ``ID:NUMBER``. Raises LookupError
+        or BadHTML with a message for a person."""
+        from pathlib import Path
+
+        path = Path(name)
+        if path.is_file():
+            return self.accept_upload(path.read_bytes()).html, None
+        artifact_id, _, number = name.partition(":")
+        if number and not number.isdigit():
+            raise LookupError(f"{name!r} is neither a file nor an artifact id (ID or ID:VERSION)")
+        try:
+            version = self.store.get_version(artifact_id, int(number) if number else None)
+        except LookupError:
+            raise LookupError(f"{name!r} is neither a file nor a stored artifact") from None
+        return version.html, (version.artifact_id, version.number)
+
+    def test_now(self, version: VersionOut) -> SmokeReport | None:
+        """Smoke-test one version, store the verdict and return it (for the repair
+        loop); None when smoke testing is off or Chromium could not run."""
+        future = self.version_stored(version)
+        return future.result() if future is not None else None
 
     def libraries(self) -> str:
         """What artifacts may load from the mirror, as the system prompt lists it."""

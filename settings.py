@@ -115,6 +115,13 @@ class Settings(BaseSettings):
     write_rate_limit: str = "120 per minute"
     storage_rate_limit: str = "1200 per minute"
 
+    # The smoke tester: test every new version in the background (turn off for
+    # tests that do not need a browser), with this many pages at once, on a
+    # browser replaced after this many artifacts.
+    smoke_on_save: bool = True
+    smoke_concurrency: int = Field(2, ge=1, le=16)
+    smoke_recycle_after: int = Field(200, ge=1, le=100_000)
+
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
 

@@ -28,7 +28,8 @@ def make_settings(tmp_path, port: int = 5000, **overrides) -> Settings:
     values = dict(app_origin=f"http://127.0.0.1:{port}", sandbox_origin=f"http://localhost:{port}",
                   database_url=f"sqlite:///{tmp_path / 'kiln.sqlite3'}", secret_key="test-secret",
                   anthropic_api_key="", anthropic_base_url="", openai_base_url="",
-                  openai_api_key="", openai_model="")
+                  openai_api_key="", openai_model="",
+                  smoke_on_save=False)  # tests that want the background smoke test turn it on
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -151,3 +152,14 @@ def context(browser):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def smoke_tester():
+    """One warm smoke-test browser pool shared by every smoke test."""
+    from sandbox.smoke import SmokeTester
+
+    settings = Settings()
+    with SmokeTester(settings.resolved_chromium_path(), settings.sandbox_origin,
+                     settings.app_origin, concurrency=2) as tester:
+        yield tester

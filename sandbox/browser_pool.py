@@ -1,0 +1,150 @@
+"""One warm Chromium per process, driven from one dedicated thread.
+
+Playwright objects belong to the thread and event loop that made them, so the
+pool owns a thread with its own asyncio loop and async Playwright. Other
+threads (Flask requests, CLI commands) hand it jobs with :meth:`submit` and get
+a ``concurrent.futures.Future`` back; they never touch a Playwright object.
+
+A job is ``async def job(browser) -> T``. At most ``concurrency`` jobs run at
+once. The browser is replaced after ``recycle_after`` jobs (long-lived
+Chromiums grow), after it disconnects (crash), or when a job reports it wedged;
+jobs already running on the old one finish first.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from typing import Awaitable, Callable, TypeVar
+
+from .chromium import launch_options
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LAUNCH_TIMEOUT_S = 30
+CLOSE_TIMEOUT_S = 5
+
+
+class PoolClosed(RuntimeError):
+    pass
+
+
+class BrowserPool:
+    def __init__(self, chromium_path: str | None, *, concurrency: int = 2,
+                 recycle_after: int = 200, launch_args: tuple[str, ...] = ()):
+        if concurrency < 1 or recycle_after < 1:
+            raise ValueError("concurrency and recycle_after must be at least 1")
+        self.chromium_path = chromium_path
+        self.concurrency = concurrency
+        self.recycle_after = recycle_after
+        self.launch_args = tuple(launch_args)
+        self.launches = 0            # how many browsers this pool has started (tests read it)
+        self._closed = False
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kiln-browser-pool",
+                                        daemon=True)
+        self._thread.start()
+        # Everything below is touched only on the pool's loop.
+        self._playwright = None
+        self._browser = None
+        self._served = 0
+        self._in_flight: dict[object, int] = {}
+        self._broken: set[object] = set()
+        self._slots: asyncio.Semaphore | None = None
+        self._launching: asyncio.Lock | None = None
+
+    # -- any thread -----------------------------------------------------------
+    def submit(self, job: Callable[[object], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        if self._closed:
+            raise PoolClosed("the browser pool is closed")
+        return asyncio.run_coroutine_threadsafe(self._run(job), self._loop)
+
+    def close(self, timeout: float = 15) -> None:
+        """Stop every browser and the thread. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout)
+        except Exception:  # noqa: BLE001 - a wedged browser must not block shutdown
+            log.warning("browser pool did not shut down cleanly", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+
+    # -- the pool's loop ------------------------------------------------------
+    def mark_broken(self, browser) -> None:
+        """A job found this browser unusable (a close that hung, ...): replace it."""
+        self._broken.add(browser)
+
+    async def _run(self, job):
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
+            self._launching = asyncio.Lock()
+        async with self._slots:
+            browser = await self._lease()
+            try:
+                return await job(browser)
+            finally:
+                await self._release(browser)
+
+    async def _lease(self):
+        async with self._launching:
+            current = self._browser
+            if (current is None or not current.is_connected() or current in self._broken
+                    or self._served >= self.recycle_after):
+                self._browser = await self._launch()
+                self._served = 0
+                if current is not None:
+                    await self._retire(current)
+            self._served += 1
+            self._in_flight[self._browser] = self._in_flight.get(self._browser, 0) + 1
+            return self._browser
+
+    async def _release(self, browser) -> None:
+        self._in_flight[browser] -= 1
+        if browser is not self._browser:
+            await self._retire(browser)
+        elif browser in self._broken or not browser.is_connected():
+            # Replace it now rather than on the next lease: its processes may be spinning.
+            async with self._launching:
+                if self._browser is browser:
+                    self._browser = None
+                    await self._retire(browser)
+
+    async def _retire(self, browser) -> None:
+        if self._in_flight.get(browser, 0) > 0:
+            return  # the last job on it retires it
+        self._in_flight.pop(browser, None)
+        self._broken.discard(browser)
+        try:
+            await asyncio.wait_for(browser.close(), CLOSE_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - already dead, or wedged: the driver reaps it
+            log.warning("could not close a retired browser cleanly", exc_info=True)
+
+    async def _launch(self):
+        if self._playwright is None:
+            from playwright.async_api import async_playwright
+            self._playwright = await async_playwright().start()
+        options = launch_options(self.chromium_path)
+        options["args"] += list(self.launch_args)
+        options["timeout"] = LAUNCH_TIMEOUT_S * 1000
+        browser = await self._playwright.chromium.launch(**options)
+        self.launches += 1
+        return browser
+
+    async def _shutdown(self) -> None:
+        for browser in list(self._in_flight) + ([self._browser] if self._browser else []):
+            try:
+                await asyncio.wait_for(browser.close(), CLOSE_TIMEOUT_S)
+            except Exception:  # noqa: BLE001
+                pass
+        self._browser = None
+        self._in_flight.clear()
+        if self._playwright is not None:
+            try:
+                await asyncio.wait_for(self._playwright.stop(), CLOSE_TIMEOUT_S)
+            except Exception:  # noqa: BLE001
+                pass
+            self._playwright = None

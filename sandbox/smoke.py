@@ -1,0 +1,140 @@
+"""The smoke tester: every artifact version, loaded as users get it, in real
+headless Chromium, judged within a hard time cap.
+
+    tester = SmokeTester(chromium_path, sandbox_origin, app_origin)
+    report = tester.run(html)               # blocks; any thread
+    future = tester.submit(html)            # concurrent.futures.Future[SmokeReport]
+    tester.close()
+
+Each artifact gets a fresh browser context in a shared warm browser (see
+:mod:`sandbox.browser_pool`); the page is served at a real sandbox-origin URL
+with the exact headers (:func:`sandbox.policy.headers_for`) and body
+(:func:`sandbox.serve.artifact_document`) users get.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import time
+
+from artifacts.smoke_report import SmokeReport
+
+from .browser_pool import BrowserPool
+from .serve import artifact_document
+from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler
+from .smoke_verdict import judge
+
+log = logging.getLogger(__name__)
+
+# Hostile pages get a small heap: a memory bomb crashes its own tab in seconds
+# instead of eating the machine. Small tools use a few megabytes.
+CONFINE_ARGS = ("--js-flags=--max-old-space-size=512",)
+CONTEXT_CLOSE_TIMEOUT_S = 3
+
+
+class SmokeUnavailable(RuntimeError):
+    """The tester itself could not run (no Chromium, ...): no verdict on the artifact."""
+
+
+class SmokeTester:
+    def __init__(self, chromium_path: str | None, sandbox_origin: str, app_origin: str, *,
+                 concurrency: int = 2, recycle_after: int = 200,
+                 library: LibraryHandler | None = None, budget: Budget | None = None):
+        self.sandbox_origin = sandbox_origin.rstrip("/")
+        self.app_origin = app_origin.rstrip("/")
+        self.library = library
+        self.budget = budget or Budget()
+        self.pool = BrowserPool(chromium_path, concurrency=concurrency,
+                                recycle_after=recycle_after, launch_args=CONFINE_ARGS)
+        # One run prepared ahead per browser (context, page, CDP wiring): a new
+        # page costs a renderer process start, which then overlaps the previous
+        # artifact's waits instead of adding to the next one's latency.
+        self._spares: dict[object, asyncio.Task] = {}
+
+    def submit(self, html: str) -> concurrent.futures.Future[SmokeReport]:
+        """Test in the background. The future raises SmokeUnavailable if the
+        browser could not be started; a broken artifact is a report, never an error."""
+        outer: concurrent.futures.Future[SmokeReport] = concurrent.futures.Future()
+        inner = self.pool.submit(lambda browser: self._test(browser, html))
+
+        def done(future):
+            error = future.exception()
+            if error is None:
+                outer.set_result(future.result())
+            else:
+                log.warning("smoke test could not run: %s", error)
+                outer.set_exception(SmokeUnavailable(f"the smoke tester could not run: {error}"))
+        inner.add_done_callback(done)
+        return outer
+
+    def run(self, html: str, timeout: float | None = None) -> SmokeReport:
+        wait = timeout if timeout is not None else self.budget.total_s * 3 + 60
+        return self.submit(html).result(wait)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def __enter__(self) -> "SmokeTester":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- on the pool's loop ------------------------------------------------
+    async def _test(self, browser, html: str) -> SmokeReport:
+        started = time.perf_counter()
+        run = await self._take_run(browser)
+        run.use(artifact_document(html), html)
+        try:
+            await asyncio.wait_for(run.execute(), self.budget.total_s)
+        except asyncio.TimeoutError:
+            run.obs.capped = True
+        except Exception as exc:  # noqa: BLE001 - whatever the page did, it gets a verdict
+            if not run.obs.crashed:
+                run.obs.load_error = run.obs.load_error or f"the test was cut short: {exc}"
+        finally:
+            try:
+                await asyncio.wait_for(run.context.close(), CONTEXT_CLOSE_TIMEOUT_S)
+            except Exception:  # noqa: BLE001 - a wedged renderer: replace the browser
+                self.pool.mark_broken(browser)
+        if not browser.is_connected():
+            # The browser died, not just this page's tab: no verdict on the artifact.
+            raise RuntimeError("the test browser exited during the test")
+        return judge(run.obs, int((time.perf_counter() - started) * 1000))
+
+    async def _take_run(self, browser) -> ArtifactRun:
+        spare = self._spares.pop(browser, None)
+        for gone in [b for b in self._spares if not b.is_connected()]:
+            self._spares.pop(gone).cancel()
+        run = None
+        if spare is not None:
+            try:
+                run = await spare
+            except Exception:  # noqa: BLE001 - made on a browser that has since gone
+                run = None
+        if browser.is_connected() and browser not in self._spares:
+            spare = self._spares[browser] = asyncio.ensure_future(self._prepare(browser))
+            # A spare whose browser is closed under it fails unseen; that is fine.
+            spare.add_done_callback(lambda task: task.cancelled() or task.exception())
+        return run or await self._prepare(browser)
+
+    async def _prepare(self, browser) -> ArtifactRun:
+        context = await browser.new_context(
+            viewport=VIEWPORT, service_workers="block", accept_downloads=False)
+        context.set_default_timeout(self.budget.total_s * 1000)
+        run = ArtifactRun(context, app_origin=self.app_origin, sandbox_origin=self.sandbox_origin,
+                          library=self.library, budget=self.budget)
+        try:
+            await run.open()
+        except BaseException:
+            await _close_quietly(context)
+            raise
+        return run
+
+
+async def _close_quietly(context) -> None:
+    try:
+        await asyncio.wait_for(context.close(), CONTEXT_CLOSE_TIMEOUT_S)
+    except Exception:  # noqa: BLE001
+        pass

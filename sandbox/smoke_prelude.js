@@ -1,0 +1,30 @@
+// Runs in the page's own world before any of its scripts. It changes nothing a
+// person could notice: Kiln's sandbox already ignores these calls (alert() is
+// undefined, confirm() false, prompt() null, window.open() null), but Chromium
+// writes a log line for every ignored call, and a page calling alert() in a
+// loop floods the DevTools connection so that even stopping the loop queues
+// behind the flood. Here they do the same nothing, silently, and are counted.
+// Console output, which no user sees, is capped for the same reason.
+(() => {
+  const BINDING = "__kilnSmokeBlocked";
+  const report = globalThis[BINDING];
+  delete globalThis[BINDING];
+  const seen = Object.create(null);
+  const note = (name) => {
+    seen[name] = (seen[name] || 0) + 1;
+    // The first few say what happened; a flood only needs to be known as one.
+    if (seen[name] <= 20) { try { report(name); } catch (e) { /* tab closing */ } }
+  };
+  const blocked = { alert: undefined, confirm: false, prompt: null, print: undefined, open: null };
+  for (const [name, result] of Object.entries(blocked)) {
+    const label = name === "open" ? "window.open()" : name + "()";
+    const stub = { [name]() { note(label); return result; } }[name];
+    try { Object.defineProperty(window, name, { value: stub, writable: true, configurable: true }); } catch (e) { /* keep native */ }
+  }
+  let budget = 1000;
+  for (const method of ["log", "info", "warn", "error", "debug", "trace", "table", "dir", "assert"]) {
+    const original = console[method];
+    if (typeof original !== "function") continue;
+    console[method] = { [method](...args) { if (budget-- > 0) return original.apply(console, args); } }[method];
+  }
+})();

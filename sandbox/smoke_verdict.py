@@ -1,0 +1,254 @@
+"""From what was seen to a verdict: every rule of the smoke test, in one place.
+
+A tool that works when opened normally must pass unless it needs the network,
+so each rule fails only on evidence that a person would hit the problem:
+
+* exceptions   any uncaught exception or unhandled rejection, at load or when used;
+* console      console.error() while loading (when used, only a warning: tools
+               legitimately log rejected input);
+* network      fetch/XHR/WebSocket, form posts and navigations away always fail
+               (the tool needs a network Kiln never gives it); a blocked script
+               fails when the page is also broken (then it is the likely cause);
+               blocked stylesheets, fonts, images are a warning (looks differ,
+               the tool works);
+* blank        nothing visible in the DOM, or a screenshot of a single colour;
+* hang         the page kept its thread past the load or interaction budget;
+* crash        the renderer died (out of memory, usually);
+* sandbox      alert()/confirm()/prompt(), popups and downloads, which Kiln's
+               sandbox ignores: a warning, the tool still runs;
+* interaction  what the interaction pass did (for the record).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from artifacts.smoke_report import (MAX_ERROR_CHARS, MAX_ERRORS, Check, SmokeError, SmokeReport,
+                                    Status)
+
+
+@dataclass
+class Blocked:
+    url: str
+    kind: str       # a request's resource type, or "navigation"
+    reason: str
+    phase: str
+
+
+@dataclass
+class Observations:
+    served: bool = False
+    loaded: bool = False
+    load_ms: int = 0
+    load_error: str | None = None
+    hang: tuple[str, str] | None = None      # (phase, detail)
+    unstuck: bool = True
+    crashed: str | bool = False              # the phase it crashed in
+    capped: bool = False                     # the hard cap cut the run short
+    exceptions: list[SmokeError] = field(default_factory=list)
+    console: list[SmokeError] = field(default_factory=list)
+    csp: list[dict] = field(default_factory=list)
+    blocked: list[Blocked] = field(default_factory=list)
+    sandbox_notes: list[str] = field(default_factory=list)
+    content: dict | None = None
+    screenshot: bytes | None = None
+    interaction: dict | None = None
+    last_step: str | None = None
+
+
+# CSP directives whose refusal means the tool wanted the network (or to leave).
+NETWORK_DIRECTIVES = {"connect-src", "form-action", "navigate-to", "worker-src", "frame-src",
+                      "child-src", "manifest-src", "object-src"}
+SCRIPT_DIRECTIVES = {"script-src", "script-src-elem", "script-src-attr"}
+NETWORK_KINDS = {"fetch", "xhr", "websocket", "eventsource", "navigation", "ping", "other"}
+
+
+def judge(obs: Observations, duration_ms: int) -> SmokeReport:
+    checks: dict[str, Check] = {}
+    blank_status, blank_detail = _blank(obs)
+    broken = bool(obs.exceptions or obs.hang or obs.crashed or obs.load_error
+                  or any(e.phase == "load" for e in obs.console) or blank_status is Status.FAIL)
+
+    checks["load"] = _load(obs)
+    checks["exceptions"] = _exceptions(obs)
+    checks["console"] = _console(obs)
+    checks["network"], network_errors = _network(obs, broken)
+    checks["blank"] = Check(status=blank_status, detail=blank_detail)
+    checks["hang"] = _hang(obs)
+    checks["crash"] = (Check(status=Status.FAIL, detail=f"the page crashed the browser tab during "
+                             f"{obs.crashed} (out of memory, usually)")
+                       if obs.crashed else Check(status=Status.PASS, detail="no crash"))
+    checks["sandbox"] = _sandbox(obs)
+    checks["interaction"] = _interaction(obs)
+
+    errors = list(obs.exceptions)
+    if obs.hang:
+        errors.append(SmokeError(kind="hang", message=obs.hang[1], phase=obs.hang[0]))
+    if obs.crashed:
+        errors.append(SmokeError(kind="crash", message=checks["crash"].detail, phase=str(obs.crashed)))
+    if obs.load_error:
+        errors.append(SmokeError(kind="load", message=obs.load_error, phase="load"))
+    errors += [e for e in obs.console if e.phase == "load"] + network_errors
+    errors += [e for e in obs.console if e.phase != "load"]
+    distinct, more = dedupe(errors)
+    ok = not any(c.status is Status.FAIL for c in checks.values())
+    return SmokeReport(ok=ok, checks=checks, errors=distinct, more_errors=more,
+                       duration_ms=duration_ms, thumbnail_png=obs.screenshot)
+
+
+def dedupe(errors: list[SmokeError]) -> tuple[list[SmokeError], int]:
+    """Distinct errors in order of first appearance, counted, trimmed for a model."""
+    seen: dict[tuple, SmokeError] = {}
+    for error in errors:
+        key = error.key()
+        if key in seen:
+            seen[key].count += error.count
+        else:
+            seen[key] = error.model_copy()
+    distinct = list(seen.values())
+    for error in distinct:
+        if len(error.message) > MAX_ERROR_CHARS:
+            error.message = error.message[:MAX_ERROR_CHARS - 1] + "…"
+    return distinct[:MAX_ERRORS], max(0, len(distinct) - MAX_ERRORS)
+
+
+def _load(obs: Observations) -> Check:
+    if obs.loaded:
+        return Check(status=Status.PASS, detail=f"loaded in {obs.load_ms} ms")
+    if obs.hang and obs.hang[0] == "load":
+        return Check(status=Status.FAIL, detail=obs.hang[1])
+    if obs.crashed:
+        return Check(status=Status.FAIL, detail="the tab crashed while loading")
+    return Check(status=Status.FAIL, detail=f"the page did not load: {obs.load_error or 'unknown error'}")
+
+
+def _exceptions(obs: Observations) -> Check:
+    if not obs.exceptions:
+        return Check(status=Status.PASS, detail="no uncaught exceptions or unhandled rejections")
+    phases = sorted({e.phase or "load" for e in obs.exceptions}, key=["load", "interaction"].index)
+    first = obs.exceptions[0]
+    return Check(status=Status.FAIL, detail=(
+        f"{len(obs.exceptions)} uncaught error(s) during {' and '.join(phases)}; first: "
+        f"{first.message[:200]}"))
+
+
+def _console(obs: Observations) -> Check:
+    at_load = [e for e in obs.console if e.phase == "load"]
+    if at_load:
+        return Check(status=Status.FAIL, detail=f"console.error() while loading: {at_load[0].message[:200]}")
+    if obs.console:
+        return Check(status=Status.WARN, detail=(
+            f"console.error() when used ({len(obs.console)}x): {obs.console[0].message[:200]}"))
+    return Check(status=Status.PASS, detail="no console errors")
+
+
+def _network(obs: Observations, broken: bool) -> tuple[Check, list[SmokeError]]:
+    """Sort every refused request into needs-the-network, code, or looks."""
+    needs_network: list[str] = []
+    scripts: list[str] = []
+    cosmetic: list[str] = []
+    for violation in obs.csp:
+        directive = (violation.get("directive") or "").strip()
+        target = violation.get("blocked") or "inline"
+        if violation.get("disposition") == "report":
+            continue
+        if directive in NETWORK_DIRECTIVES:
+            needs_network.append(f"{target} ({directive})")
+        elif directive in SCRIPT_DIRECTIVES:
+            scripts.append(target)
+        else:
+            cosmetic.append(f"{target} ({directive})")
+    for blocked in obs.blocked:
+        if blocked.kind in NETWORK_KINDS:
+            needs_network.append(f"{blocked.url} ({blocked.reason})")
+        elif blocked.kind == "script":
+            scripts.append(f"{blocked.url} ({blocked.reason})")
+        else:
+            cosmetic.append(f"{blocked.url} ({blocked.reason})")
+    needs_network, scripts, cosmetic = _unique(needs_network), _unique(scripts), _unique(cosmetic)
+
+    errors = [SmokeError(kind="network", message=f"blocked: {item}; Kiln's sandbox has no network")
+              for item in needs_network]
+    if scripts and broken:
+        errors += [SmokeError(kind="blocked-script", message=(
+            f"script {item} was blocked; the page's errors are likely because this library never "
+            "loaded (use the library mirror under /lib/ or inline the code)")) for item in scripts]
+    if needs_network:
+        return Check(status=Status.FAIL, detail=(
+            "the tool tried to reach the network, which Kiln never allows: "
+            + ", ".join(needs_network[:3]))), errors
+    if scripts and broken:
+        return Check(status=Status.FAIL, detail=(
+            "blocked script(s) and the page is broken: " + ", ".join(scripts[:3]))), errors
+    if scripts or cosmetic:
+        what = ", ".join((scripts + cosmetic)[:3])
+        return Check(status=Status.WARN, detail=f"blocked but the page works without them: {what}"), errors
+    return Check(status=Status.PASS, detail="nothing blocked"), errors
+
+
+def _blank(obs: Observations) -> tuple[Status, str]:
+    content = obs.content
+    if content is not None and not content.get("text") and not content.get("elements"):
+        return Status.FAIL, "the page shows nothing: no visible text, image, canvas or control"
+    colour = single_colour(obs.screenshot) if obs.screenshot else None
+    if colour:
+        return Status.FAIL, f"the screenshot is a single colour ({colour}): nothing visible is drawn"
+    if content is None and obs.screenshot is None:
+        return Status.SKIP, "could not look at the page"
+    parts = []
+    if content is not None:
+        parts.append(f"{content.get('text', 0)} characters of text, {content.get('elements', 0)} "
+                     "visible elements")
+    if obs.screenshot:
+        parts.append("screenshot has content")
+    return Status.PASS, "; ".join(parts)
+
+
+def _hang(obs: Observations) -> Check:
+    if obs.hang:
+        phase, detail = obs.hang
+        note = "" if obs.unstuck else " (the script could not even be stopped)"
+        return Check(status=Status.FAIL, detail=f"{detail}{note}")
+    if obs.capped:
+        return Check(status=Status.FAIL, detail="the test hit its overall time limit")
+    return Check(status=Status.PASS, detail="the page stayed responsive")
+
+
+def _sandbox(obs: Observations) -> Check:
+    if not obs.sandbox_notes:
+        return Check(status=Status.PASS, detail="used nothing the sandbox refuses")
+    counts: dict[str, int] = {}
+    for note in obs.sandbox_notes:
+        counts[note] = counts.get(note, 0) + 1
+    used = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in counts.items())
+    return Check(status=Status.WARN, detail=(
+        f"called {used}, which Kiln's sandbox ignores: show messages in the page instead"))
+
+
+def _interaction(obs: Observations) -> Check:
+    if obs.interaction is None:
+        if obs.hang and obs.hang[0] == "interaction":
+            return Check(status=Status.FAIL, detail=obs.hang[1])
+        if obs.crashed == "interaction":
+            return Check(status=Status.FAIL, detail="the tab crashed while being used")
+        return Check(status=Status.SKIP, detail="not reached")
+    done = obs.interaction.get("done", 0)
+    return Check(status=Status.PASS, detail=(
+        f"filled or clicked {done} control(s) and pressed the arrow keys" if done
+        else "no controls to use; pressed the arrow keys"))
+
+
+def single_colour(png: bytes) -> str | None:
+    """The colour of a screenshot that has only one, else None."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1)
+    if not colours:
+        return None
+    r, g, b = colours[0][1]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
