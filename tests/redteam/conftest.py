@@ -57,6 +57,7 @@ class Run:
     ready: bool = False
     done: bool = False
     results: dict = field(default_factory=dict)
+    dom: dict = field(default_factory=dict)   # what the artifact wrote into its own DOM
     leaks: list = field(default_factory=list)
     popups: list = field(default_factory=list)
     downloads: list = field(default_factory=list)
@@ -126,52 +127,122 @@ def redteam_context(browser):
     context.close()
 
 
-def run_artifact(context, url: str, token: str, sink: Sink, *, in_frame: bool,
-                 frame_selector: str = "iframe.preview") -> Run:
-    """Open ``url``, let the artifact try its channel (clicking what it asks to be
-    clicked), wait until it says it is done plus a grace period, and collect
-    everything that reached ``sink`` meanwhile."""
-    run = Run(token)
-    page = context.new_page()
-    context.on("page", lambda p: (run.popups.append(p.url), p.close()))
-    page.on("download", lambda d: run.downloads.append(d.url))
-    page.on("dialog", lambda d: (run.dialogs.append(d.message), d.dismiss()))
+class ArtifactRun:
+    """One artifact in one page: open it, wait until it has run, click what it
+    asks to be clicked, wait until it says it is done, then a grace period.
 
-    def on_console(message):
-        text = message.text
+    A small state machine, so that several runs can share one Playwright
+    connection and progress together (see :func:`run_many`)."""
+
+    def __init__(self, context, url: str, token: str, *, in_frame: bool,
+                 frame_selector: str = "iframe.preview"):
+        self.url, self.in_frame, self.frame_selector = url, in_frame, frame_selector
+        self.run = run = Run(token)
+        self.page = page = context.new_page()
+        context.on("page", lambda p: p is not page and (run.popups.append(p.url), p.close()))
+        page.on("download", lambda d: run.downloads.append(d.url))
+        page.on("dialog", lambda d: (run.dialogs.append(d.message), d.dismiss()))
+        page.on("console", self._console)
+        self.state, self.deadline = "new", 0.0
+        self.started = self.ended = 0.0
+
+    def _console(self, message) -> None:
+        text, token = message.text, self.run.token
         if text == f"redteam:ready:{token}":
-            run.ready = True
+            self.run.ready = True
         elif text.startswith(f"redteam:done:{token}:"):
-            run.done = True
-            run.results = json.loads(text.split(":", 3)[3])
-    page.on("console", on_console)
+            self.run.done = True
+            self.run.results.update(json.loads(text.split(":", 3)[3]))
 
-    mark = sink.mark()
-    page.goto(url, wait_until="commit")
-    _pump(page, lambda: run.ready or run.done, READY_TIMEOUT_S)
-    if run.ready:
-        target = page.frame_locator(frame_selector) if in_frame else page
+    def step(self) -> bool:
+        """Advance as far as possible without waiting; True once finished."""
+        now = time.monotonic()
+        if self.state == "new":
+            self.started = now
+            self.page.goto(self.url, wait_until="commit")
+            self.state, self.deadline = "loading", now + READY_TIMEOUT_S
+        elif self.state == "loading" and (self.run.ready or self.run.done or now > self.deadline):
+            if self.run.ready:
+                self._click()
+            self.state, self.deadline = "running", time.monotonic() + READY_TIMEOUT_S
+        elif self.state == "running" and (self.run.done or now > self.deadline):
+            self.state, self.deadline = "grace", now + GRACE_S
+        elif self.state == "grace" and now > self.deadline:
+            self._read_dom()
+            self.state, self.ended = "finished", now
+        return self.state == "finished"
+
+    def target(self):
+        return self.page.frame_locator(self.frame_selector) if self.in_frame else self.page
+
+    def _read_dom(self) -> None:
+        try:
+            raw = self.target().locator("html").get_attribute("data-results", timeout=1_000)
+        except Exception:  # navigated away, or never ran
+            return
+        self.run.dom = json.loads(raw) if raw else {}
+
+    def _click(self) -> None:
+        target = self.target()
         for element in target.locator("[data-click]").all():
             try:
                 element.click(timeout=2_000, no_wait_after=True)
             except Exception as exc:  # the page may already have navigated away
-                run.results.setdefault("click-error", str(exc).splitlines()[0])
-    _pump(page, lambda: run.done, READY_TIMEOUT_S)
-    _pump(page, lambda: False, GRACE_S)
-    run.leaks = [f"{e.kind}: {e.detail}" for e in sink.since(mark)]
-    page.close()
-    return run
+                self.run.results.setdefault("click-error", str(exc).splitlines()[0])
+
+    def collect(self, sink: Sink) -> Run:
+        events = sink.attributed(self.run.token) + sink.anonymous(self.started, self.ended)
+        self.run.leaks = [f"{e.kind}: {e.detail}" for e in sorted(events, key=lambda e: e.at)]
+        return self.run
 
 
-def _pump(page, condition, seconds: float) -> None:
-    """Wait for ``condition`` while letting Playwright deliver events."""
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
+def run_many(make_context, jobs: dict, sink: Sink, concurrency: int = 6) -> dict:
+    """Run many artifacts, each in a fresh context, several at a time.
+
+    ``jobs`` maps a key to ``(url, token, in_frame)``. Requests are attributed by
+    the token in their path; traffic that names no one (UDP, bare connections)
+    is charged to every run that was open at the time, so concurrency can only
+    over-report a leak, never hide one."""
+    pending, active, done = list(jobs.items()), [], {}
+    while pending or active:
+        while pending and len(active) < concurrency:
+            key, (url, token, in_frame) = pending.pop(0)
+            context = make_context()
+            active.append((key, context, ArtifactRun(context, url, token, in_frame=in_frame)))
+        for entry in list(active):
+            key, context, artifact_run = entry
+            if artifact_run.step():
+                active.remove(entry)
+                done[key] = (context, artifact_run)
+        if active:
+            active[0][2].page.wait_for_timeout(20)  # lets Playwright deliver events
+    results = {key: artifact_run.collect(sink) for key, (context, artifact_run) in done.items()}
+    for context, _ in done.values():
+        context.close()
+    return results
+
+
+def run_artifact(context, url: str, token: str, sink: Sink, *, in_frame: bool,
+                 frame_selector: str = "iframe.preview") -> Run:
+    """Run one artifact on its own and report what it did."""
+    artifact_run = ArtifactRun(context, url, token, in_frame=in_frame,
+                               frame_selector=frame_selector)
+    while not artifact_run.step():
         try:
-            page.wait_for_timeout(50)
-        except Exception:  # page closed under us
-            return
+            artifact_run.page.wait_for_timeout(20)
+        except Exception:  # the page went away under us
+            break
+    artifact_run.ended = artifact_run.ended or time.monotonic()
+    return artifact_run.collect(sink)
 
 
 def new_token(name: str) -> str:
     return f"{name.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+
+
+def fresh_context_factory(browser):
+    def make():
+        context = browser.new_context(accept_downloads=True)
+        context.set_default_timeout(5_000)
+        return context
+    return make

@@ -8,6 +8,7 @@ control and the "third-party site" get onto another origin.
 """
 from __future__ import annotations
 
+import itertools
 import socket
 import socketserver
 import threading
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 class Event:
     kind: str          # "tcp" (a connection), "http" (a request on it) or "udp" (a datagram)
     detail: str        # the request line, or a short description
+    conn: int = 0      # which TCP connection (0 for UDP)
     at: float = field(default_factory=time.monotonic)
 
 
@@ -27,11 +29,13 @@ class Sink:
         self.pages = dict(pages or {})
         self.events: list[Event] = []
         self._lock = threading.Lock()
+        self._connections = itertools.count(1)
         sink = self
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self):
-                sink._record("tcp", f"connection from {self.client_address[0]}")
+                conn = next(sink._connections)
+                sink._record("tcp", f"connection from {self.client_address[0]}", conn)
                 self.request.settimeout(2)
                 try:
                     data = self.request.recv(65536)
@@ -41,9 +45,9 @@ class Sink:
                     return
                 line = data.split(b"\r\n", 1)[0].decode("latin-1", "replace")
                 if " HTTP/" not in line:
-                    sink._record("tcp", f"{len(data)} bytes of non-HTTP data")
+                    sink._record("tcp", f"{len(data)} bytes of non-HTTP data", conn)
                     return
-                sink._record("http", line)
+                sink._record("http", line, conn)
                 self.request.sendall(sink._respond(line.split(" ")[1]))
 
         class Server(socketserver.ThreadingTCPServer):
@@ -78,9 +82,18 @@ class Sink:
         with self._lock:
             return list(self.events[mark:])
 
-    def hits(self, token: str) -> list[Event]:
+    def attributed(self, token: str) -> list[Event]:
+        """Requests that carry ``token``, and the connections they came on."""
         with self._lock:
-            return [e for e in self.events if e.kind == "http" and f"/{token}/" in e.detail]
+            conns = {e.conn for e in self.events if e.kind == "http" and f"/{token}/" in e.detail}
+            return [e for e in self.events if e.conn in conns and e.conn]
+
+    def anonymous(self, start: float, end: float) -> list[Event]:
+        """Traffic that names no one (UDP, bare or non-HTTP connections) within a window."""
+        with self._lock:
+            named = {e.conn for e in self.events if e.kind == "http"}
+            return [e for e in self.events if start <= e.at <= end
+                    and (e.kind == "udp" or e.conn not in named)]
 
     def wait_for(self, predicate, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -99,9 +112,9 @@ class Sink:
         self._udp.close()
 
     # -- internals ------------------------------------------------------------
-    def _record(self, kind: str, detail: str) -> None:
+    def _record(self, kind: str, detail: str, conn: int = 0) -> None:
         with self._lock:
-            self.events.append(Event(kind, detail))
+            self.events.append(Event(kind, detail, conn))
 
     def _respond(self, target: str) -> bytes:
         path = target.split("?", 1)[0]

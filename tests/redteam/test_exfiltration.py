@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import HOSTILE, load, new_token, render, run_artifact
+from .conftest import HOSTILE, fresh_context_factory, load, new_token, render, run_many
 
 # Opened as a top-level document there is no parent CSP (frame-src) and no iframe
 # sandbox attribute: only the response's own headers stand in the way.
@@ -29,12 +29,20 @@ def test_the_suite_is_as_big_as_promised():
     assert RAW_TOO <= set(HOSTILE)
 
 
+@pytest.fixture(scope="module")
+def hostile_runs(kiln_server, sink, browser):
+    """Every case, run once, several at a time, each in a fresh browser context."""
+    jobs = {}
+    for name, mode in CASES:
+        token = new_token(f"{name}-{mode}")
+        page_url, raw_url = kiln_server.store(render(load("hostile", name), sink, token))
+        jobs[name, mode] = (page_url if mode == "frame" else raw_url, token, mode == "frame")
+    return run_many(fresh_context_factory(browser), jobs, sink)
+
+
 @pytest.mark.parametrize("name,mode", CASES, ids=[f"{n}-{m}" for n, m in CASES])
-def test_hostile_artifact_reaches_nothing(kiln_server, sink, redteam_context, name, mode):
-    token = new_token(name)
-    page_url, raw_url = kiln_server.store(render(load("hostile", name), sink, token))
-    run = run_artifact(redteam_context, page_url if mode == "frame" else raw_url, token, sink,
-                       in_frame=mode == "frame")
+def test_hostile_artifact_reaches_nothing(hostile_runs, name, mode):
+    run = hostile_runs[name, mode]
     assert run.ready and run.done, f"the artifact never ran to its end: {run.explain()}"
     assert run.leaks == [], f"LEAK through {name} ({mode}): {run.explain()}"
     assert run.popups == [] and run.downloads == [], run.explain()
