@@ -34,6 +34,16 @@ DENIED_FEATURES = (
 
 LIBRARY_PATH = MIRROR_PREFIX
 
+# Connection Allowlists (WICG; Chromium 152+): one network-level allowlist for
+# every connection a document starts, including the channels CSP cannot name.
+# With the CSP above, Chromium still let an artifact send STUN/TURN packets
+# (WebRTC) and, opened as a top-level raw URL, navigate itself, follow a meta
+# refresh, run speculation-rules prefetches or start a download towards any
+# host; the red-team suite saw each of those reach its sink. Only the sandbox
+# origin itself (where /lib/ lives) stays reachable. Browsers without the
+# feature ignore the header; see SECURITY.md for what remains open there.
+CONNECTION_ALLOWLIST = "(response-origin)"
+
 
 class Kind(str, Enum):
     APP = "app"                # Kiln's own pages and API
@@ -124,6 +134,9 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
         "Permissions-Policy": permissions_policy(APP_FEATURES if kind is Kind.APP else ()),
         # Share links are unguessable on purpose: keep them out of search engines.
         "X-Robots-Tag": "noindex, nofollow",
+        # Turn off the legacy XSS auditor of old browsers, which itself leaked
+        # data across origins; modern browsers have none (header checkers ask for 0).
+        "X-XSS-Protection": "0",
     }
     if kind is Kind.APP:
         headers.update({
@@ -137,6 +150,7 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
     elif kind in (Kind.ARTIFACT, Kind.DOWNLOAD):
         headers.update({
             "Content-Security-Policy": artifact_csp(app_origin, sandbox_origin),
+            "Connection-Allowlist": CONNECTION_ALLOWLIST,
             "Cache-Control": "no-store",
             "Cross-Origin-Resource-Policy": "same-origin",
         })

@@ -24,6 +24,8 @@ def check_artifact_headers(headers, app=APP, sandbox=SANDBOX):
     assert csp["connect-src"] == "'none'"
     assert csp["form-action"] == "'none'"
     assert csp["frame-ancestors"] == app
+    # CSP does not govern WebRTC or top-level navigations: the allowlist does (SECURITY.md).
+    assert headers["Connection-Allowlist"] == "(response-origin)"
     assert csp["base-uri"] == "'none'"
     assert csp["object-src"] == "'none'"
     for name in ("script-src", "style-src"):

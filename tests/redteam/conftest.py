@@ -1,0 +1,248 @@
+"""The red-team harness: one Kiln over real HTTP for the whole run, a loopback
+sink that hostile artifacts try to reach, and a helper that runs one artifact
+in real Chromium the way a viewer would (inside Kiln's page) or the way a
+curious viewer might (the raw URL opened directly)."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from tests.conftest import free_port, make_settings
+
+from .sink import Sink
+
+HERE = Path(__file__).parent
+PRELUDE = (HERE / "prelude.html").read_text()
+HOSTILE = sorted(p.stem for p in (HERE / "hostile").glob("*.html"))
+PROBES = sorted(p.stem for p in (HERE / "probes").glob("*.html"))
+
+# How long the network may stay quiet after an artifact says it is done before
+# the run counts as clean. The positive control uses the same window, so a
+# window too short to see a leak would fail there.
+GRACE_S = 0.3
+READY_TIMEOUT_S = 5.0
+
+
+def render(template: str, sink: Sink, token: str) -> str:
+    values = {
+        "{{LEAK}}": f"{sink.origin}/leak/{token}/",
+        "{{WS}}": f"ws://127.0.0.1:{sink.port}/leak/{token}/",
+        "{{ORIGIN}}": sink.origin,
+        "{{UDP_PORT}}": str(sink.udp_port),
+        "{{TCP_PORT}}": str(sink.port),
+        "{{TOKEN}}": token,
+    }
+    html = template.replace("<!--PRELUDE-->", PRELUDE)
+    for key, value in values.items():
+        html = html.replace(key, value)
+    return html
+
+
+def load(kind: str, name: str) -> str:
+    return (HERE / kind / f"{name}.html").read_text()
+
+
+@dataclass
+class Run:
+    """What one artifact did: whether it ran, what it reported, what reached the sink."""
+    token: str
+    ready: bool = False
+    done: bool = False
+    results: dict = field(default_factory=dict)
+    dom: dict = field(default_factory=dict)   # what the artifact wrote into its own DOM
+    leaks: list = field(default_factory=list)
+    popups: list = field(default_factory=list)
+    downloads: list = field(default_factory=list)
+    dialogs: list = field(default_factory=list)
+
+    def explain(self) -> str:
+        return (f"token={self.token} ready={self.ready} done={self.done} results={self.results} "
+                f"leaks={self.leaks} popups={self.popups} downloads={self.downloads}")
+
+
+class KilnServer:
+    def __init__(self, tmp_path: Path):
+        port = free_port()
+        self.settings = make_settings(tmp_path, port)
+        self.app = create_app(self.settings)
+        self.kiln = self.app.extensions["kiln"]
+        self._server = make_server("127.0.0.1", port, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def app_origin(self) -> str:
+        return self.settings.app_origin
+
+    def store(self, html: str) -> tuple[str, str]:
+        """Import an artifact as some author would; return (page URL, raw URL)."""
+        created = self.kiln.import_html(html, None)
+        return (self.kiln.page_url(created.artifact.id),
+                self.kiln.raw_url(created.artifact.id, created.version.number))
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+        self.kiln.close()
+
+
+@pytest.fixture(scope="session")
+def kiln_server(tmp_path_factory):
+    server = KilnServer(tmp_path_factory.mktemp("redteam"))
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def sink():
+    """The attacker's server that Kiln-served artifacts aim at: it must hear nothing."""
+    target = Sink()
+    yield target
+    heard = list(target.events)
+    target.close()
+    assert heard == [], f"the sink heard something over the whole run: {heard}"
+
+
+@pytest.fixture(scope="session")
+def control_sink():
+    """A second sink for the positive control, which must hear the same attacks."""
+    target = Sink()
+    yield target
+    target.close()
+
+
+@pytest.fixture
+def redteam_context(browser):
+    context = browser.new_context(accept_downloads=True)
+    context.set_default_timeout(5_000)
+    yield context
+    context.close()
+
+
+class ArtifactRun:
+    """One artifact in one page: open it, wait until it has run, click what it
+    asks to be clicked, wait until it says it is done, then a grace period.
+
+    A small state machine, so that several runs can share one Playwright
+    connection and progress together (see :func:`run_many`)."""
+
+    def __init__(self, context, url: str, token: str, *, in_frame: bool,
+                 frame_selector: str = "iframe.preview"):
+        self.url, self.in_frame, self.frame_selector = url, in_frame, frame_selector
+        self.run = run = Run(token)
+        self.page = page = context.new_page()
+        context.on("page", lambda p: p is not page and (run.popups.append(p.url), p.close()))
+        page.on("download", lambda d: run.downloads.append(d.url))
+        page.on("dialog", lambda d: (run.dialogs.append(d.message), d.dismiss()))
+        page.on("console", self._console)
+        self.state, self.deadline = "new", 0.0
+        self.started = self.ended = 0.0
+
+    def _console(self, message) -> None:
+        text, token = message.text, self.run.token
+        if text == f"redteam:ready:{token}":
+            self.run.ready = True
+        elif text.startswith(f"redteam:done:{token}:"):
+            self.run.done = True
+            self.run.results.update(json.loads(text.split(":", 3)[3]))
+
+    def step(self) -> bool:
+        """Advance as far as possible without waiting; True once finished."""
+        now = time.monotonic()
+        if self.state == "new":
+            self.started = now
+            self.page.goto(self.url, wait_until="commit")
+            self.state, self.deadline = "loading", now + READY_TIMEOUT_S
+        elif self.state == "loading" and (self.run.ready or self.run.done or now > self.deadline):
+            if self.run.ready:
+                self._click()
+            self.state, self.deadline = "running", time.monotonic() + READY_TIMEOUT_S
+        elif self.state == "running" and (self.run.done or now > self.deadline):
+            self.state, self.deadline = "grace", now + GRACE_S
+        elif self.state == "grace" and now > self.deadline:
+            self._read_dom()
+            self.state, self.ended = "finished", now
+        return self.state == "finished"
+
+    def target(self):
+        return self.page.frame_locator(self.frame_selector) if self.in_frame else self.page
+
+    def _read_dom(self) -> None:
+        try:
+            raw = self.target().locator("html").get_attribute("data-results", timeout=1_000)
+        except Exception:  # navigated away, or never ran
+            return
+        self.run.dom = json.loads(raw) if raw else {}
+
+    def _click(self) -> None:
+        target = self.target()
+        for element in target.locator("[data-click]").all():
+            try:
+                element.click(timeout=2_000, no_wait_after=True)
+            except Exception as exc:  # the page may already have navigated away
+                self.run.results.setdefault("click-error", str(exc).splitlines()[0])
+
+    def collect(self, sink: Sink) -> Run:
+        events = sink.attributed(self.run.token) + sink.anonymous(self.started, self.ended)
+        self.run.leaks = [f"{e.kind}: {e.detail}" for e in sorted(events, key=lambda e: e.at)]
+        return self.run
+
+
+def run_many(make_context, jobs: dict, sink: Sink, concurrency: int = 6) -> dict:
+    """Run many artifacts, each in a fresh context, several at a time.
+
+    ``jobs`` maps a key to ``(url, token, in_frame)``. Requests are attributed by
+    the token in their path; traffic that names no one (UDP, bare connections)
+    is charged to every run that was open at the time, so concurrency can only
+    over-report a leak, never hide one."""
+    pending, active, done = list(jobs.items()), [], {}
+    while pending or active:
+        while pending and len(active) < concurrency:
+            key, (url, token, in_frame) = pending.pop(0)
+            context = make_context()
+            active.append((key, context, ArtifactRun(context, url, token, in_frame=in_frame)))
+        for entry in list(active):
+            key, context, artifact_run = entry
+            if artifact_run.step():
+                active.remove(entry)
+                done[key] = (context, artifact_run)
+        if active:
+            active[0][2].page.wait_for_timeout(20)  # lets Playwright deliver events
+    results = {key: artifact_run.collect(sink) for key, (context, artifact_run) in done.items()}
+    for context, _ in done.values():
+        context.close()
+    return results
+
+
+def run_artifact(context, url: str, token: str, sink: Sink, *, in_frame: bool,
+                 frame_selector: str = "iframe.preview") -> Run:
+    """Run one artifact on its own and report what it did."""
+    artifact_run = ArtifactRun(context, url, token, in_frame=in_frame,
+                               frame_selector=frame_selector)
+    while not artifact_run.step():
+        try:
+            artifact_run.page.wait_for_timeout(20)
+        except Exception:  # the page went away under us
+            break
+    artifact_run.ended = artifact_run.ended or time.monotonic()
+    return artifact_run.collect(sink)
+
+
+def new_token(name: str) -> str:
+    return f"{name.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+
+
+def fresh_context_factory(browser):
+    def make():
+        context = browser.new_context(accept_downloads=True)
+        context.set_default_timeout(5_000)
+        return context
+    return make

@@ -1,0 +1,48 @@
+"""Hostile artifacts try to send data to a loopback sink; nothing may arrive.
+
+Each file in hostile/ is one attacker's artifact, aimed at one channel (its
+title says which). It runs in real Chromium through Kiln's real server: inside
+the artifact page on the app origin (the iframe every viewer gets) and, for the
+channels that behave differently at top level, with the raw URL opened
+directly. The positive control in test_positive_control.py runs the same files
+without Kiln's headers and sees them leak, so a harness that loads nothing
+cannot pass here.
+"""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import HOSTILE, fresh_context_factory, load, new_token, render, run_many
+
+# Opened as a top-level document there is no parent CSP (frame-src) and no iframe
+# sandbox attribute: only the response's own headers stand in the way.
+RAW_TOO = {
+    "fetch", "img", "websocket", "form_get", "form_post", "form_top", "meta_refresh", "self_nav",
+    "link_click", "history_redirect", "window_open", "blank_link", "download",
+    "webrtc_stun", "webrtc_turn", "speculation", "prefetch_preload", "preconnect",
+}
+CASES = [(name, "frame") for name in HOSTILE] + [(name, "raw") for name in sorted(RAW_TOO)]
+
+
+def test_the_suite_is_as_big_as_promised():
+    assert len(HOSTILE) >= 35
+    assert RAW_TOO <= set(HOSTILE)
+
+
+@pytest.fixture(scope="module")
+def hostile_runs(kiln_server, sink, browser):
+    """Every case, run once, several at a time, each in a fresh browser context."""
+    jobs = {}
+    for name, mode in CASES:
+        token = new_token(f"{name}-{mode}")
+        page_url, raw_url = kiln_server.store(render(load("hostile", name), sink, token))
+        jobs[name, mode] = (page_url if mode == "frame" else raw_url, token, mode == "frame")
+    return run_many(fresh_context_factory(browser), jobs, sink)
+
+
+@pytest.mark.parametrize("name,mode", CASES, ids=[f"{n}-{m}" for n, m in CASES])
+def test_hostile_artifact_reaches_nothing(hostile_runs, name, mode):
+    run = hostile_runs[name, mode]
+    assert run.ready and run.done, f"the artifact never ran to its end: {run.explain()}"
+    assert run.leaks == [], f"LEAK through {name} ({mode}): {run.explain()}"
+    assert run.popups == [] and run.downloads == [], run.explain()
