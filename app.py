@@ -90,9 +90,12 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
         else:
             kind = policy.Kind.APP
             ownership.remember_owner(response)
-        response.headers.update(policy.headers_for(
+        headers = policy.headers_for(
             kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
-            https=settings.https, filename=getattr(response, "kiln_filename", None)))
+            https=settings.https, filename=getattr(response, "kiln_filename", None))
+        if kind is policy.Kind.APP and "Cache-Control" in response.headers:
+            del headers["Cache-Control"]
+        response.headers.update(headers)
         return response
 
     @app.context_processor

@@ -144,6 +144,9 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
             "X-Frame-Options": "DENY",
             "Cross-Origin-Opener-Policy": "same-origin",
             "Cross-Origin-Resource-Policy": "same-origin",
+            # Pages and API answers carry CSRF tokens and ownership: never store
+            # them. (A response that chose its own caching, static files, keeps it.)
+            "Cache-Control": "no-store",
         })
         if https:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"

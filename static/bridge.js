@@ -67,19 +67,30 @@ function dataUrlToBlob(url) {
   return new Blob([decodeURIComponent(body)], { type: mime });
 }
 
+const MAX_DECLINES = 3;
+
 class Consent {
-  // One question at a time; further requests while one is open are declined.
-  constructor(dialog) { this.dialog = dialog; this.busy = false; }
+  // One question at a time; further requests while one is open are declined,
+  // and after a few refusals the tool is not allowed to ask again.
+  constructor(dialog) { this.dialog = dialog; this.busy = false; this.declined = 0; }
+
+  reset() { this.declined = 0; }
 
   ask(title, detail, allowLabel) {
-    if (this.busy || !this.dialog) return Promise.resolve(false);
+    if (this.busy || !this.dialog || this.declined >= MAX_DECLINES) return Promise.resolve(false);
     this.busy = true;
     const d = this.dialog;
     d.querySelector("[data-consent-title]").textContent = title;
     d.querySelector("[data-consent-detail]").textContent = detail;
     d.querySelector("[data-consent-allow]").textContent = allowLabel;
     return new Promise((resolve) => {
-      const done = (ok) => { this.busy = false; d.close(); cleanup(); resolve(ok); };
+      const done = (ok) => {
+        this.busy = false;
+        if (!ok) this.declined += 1;
+        d.close();
+        cleanup();
+        resolve(ok);
+      };
       const allow = () => done(true);
       const deny = () => done(false);
       const cancel = (e) => { e.preventDefault(); done(false); };
@@ -129,6 +140,7 @@ export class Bridge extends EventTarget {
     this.port.onmessage = (e) => this.onMessage(e.data);
     this.frame.contentWindow.postMessage({ kiln: "port" }, "*", [channel.port2]);
     this.errors = [];
+    this.consent.reset();
     this.dispatchEvent(new CustomEvent("connected"));
   }
 

@@ -73,6 +73,8 @@
   function ask(msg) {
     return new Promise(function (resolve, reject) {
       if (window.parent === window) { reject(new DOMException("Not available outside Kiln's page", "NotAllowedError")); return; }
+      /* Like a browser's popup blocker: only in answer to the viewer's own click or key. */
+      if (navigator.userActivation && !navigator.userActivation.isActive) { reject(new DOMException("Needs a click or key press first", "NotAllowedError")); return; }
       var id = nextId++; msg.id = id; pending.set(id, { resolve: resolve, reject: reject }); post(msg);
     });
   }

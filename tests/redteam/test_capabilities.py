@@ -80,8 +80,11 @@ def test_geolocation_camera_and_notifications_are_denied(probe_runs):
 
 def test_clipboard_is_denied_even_after_a_click(probe_runs):
     dom = finished(probe_runs["clipboard", "frame"])
-    for name in ("writeText", "readText", "write"):
+    for name in ("readText", "write"):
         assert refused(dom[name]), f"{name}: {dom[name]}"
+    # writeText goes to the bridge, which waits for the viewer's consent (nobody
+    # answers here): it must never succeed on its own.
+    assert dom["writeText"] == "attempted" or refused(dom["writeText"]), dom["writeText"]
 
 
 def test_fullscreen_and_locks_are_denied(probe_runs):
@@ -119,7 +122,7 @@ def test_spoofed_messages_change_nothing_in_the_parent(kiln_server, sink, redtea
         page.wait_for_timeout(20)
 
     assert page.url == page_url and navigations == [page_url], navigations
-    assert page.locator("iframe.preview").get_attribute("src") == raw_url
+    assert page.locator("iframe.preview").get_attribute("src").startswith(raw_url + "?st=")
     assert page.locator("img[src='x']").count() == 0, "a message was rendered as HTML"
     assert page.locator("main script").count() == 0
     foreign_writes = [w for w in writes if f"/{artifact_id}/storage" not in w]

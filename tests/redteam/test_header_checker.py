@@ -17,10 +17,13 @@ ACCEPTED = {
                      "server or proxy that sets or strips it",
     ("*", "Strict-Transport-Security"): "sent when KILN_APP_ORIGIN is https; over http "
                                         "browsers ignore it",
-    ("app", "Cache-Control"): "proposed: no-store on pages and API JSON (they carry a CSRF "
-                              "token and ownership); static files may be cached",
+    ("app", "Cache-Control"): "pages and API JSON are no-store (max-age=0 adds nothing to "
+                              "it); static files and thumbnails keep their own validation",
     ("app", "Set-Cookie - kiln_session"): "Secure is set when the app origin is https; over "
                                           "http a Secure cookie would never come back",
+    ("app", "Set-Cookie - kiln_owner"): "Secure (and the __Host- prefix) are set when the app "
+                                        "origin is https; over http a Secure cookie would "
+                                        "never come back",
     ("artifact", "Cache-Control"): "no-store alone forbids storing; max-age=0 adds nothing",
     ("artifact", "Content-Security-Policy - script-src"): "artifact code is inline and may "
         "use eval (Babel and friends); it runs in an opaque origin with no network",

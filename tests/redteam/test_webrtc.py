@@ -12,12 +12,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sandbox.serve import artifact_document
-
 from .conftest import fresh_context_factory, load, new_token, render, run_many
-
-HAS_BOOTSTRAP = artifact_document("<p>x</p>") != "<p>x</p>"
-
 
 def test_artifact_responses_carry_a_connection_allowlist(kiln_server):
     _, raw_url = kiln_server.store("<!doctype html><title>x</title><p>x</p>")
@@ -43,8 +38,6 @@ def test_no_fresh_realm_hands_back_webrtc(globals_runs, mode):
     assert run.dom["fresh-realm"] == "threw SecurityError", run.dom
 
 
-@pytest.mark.xfail(not HAS_BOOTSTRAP, strict=True,
-                   reason="the bootstrap that removes WebRTC constructors is not injected yet")
 @pytest.mark.parametrize("mode", ["frame", "raw"])
 def test_bootstrap_removes_webrtc_constructors_before_artifact_code(globals_runs, mode):
     run = globals_runs[mode]
