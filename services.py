@@ -16,6 +16,7 @@ from artifacts.smoke_report import SmokeReport
 import workflow
 from generator import HOW_TO_CONFIGURE, NotConfigured, load_image, provider_configured
 from generator.jobs import JobRunner
+from sandbox import mirror
 from sandbox.smoke import SmokeTester
 from settings import Settings
 from web import links
@@ -158,7 +159,8 @@ class Kiln:
         s = self.settings
         return SmokeTester(s.resolved_chromium_path(), s.sandbox_origin, s.app_origin,
                            concurrency=concurrency or s.smoke_concurrency,
-                           recycle_after=s.smoke_recycle_after)
+                           recycle_after=s.smoke_recycle_after,
+                           library=mirror.reader(s.resolved_mirror_dir()))
 
     def smoke_input(self, name: str) -> tuple[str, tuple[str, int] | None]:
         """What `flask smoke NAME` tests: a file (as import would store it) or a

@@ -106,12 +106,13 @@ def _finish(kiln, log: JobLog, result: GenerationResult | None, version: Version
         verdict = kiln.test_now(version)
         if verdict is None:  # smoke testing is turned off
             break
-        log.emit("smoke", version=version.number, ok=verdict.ok, errors=verdict.errors[:5],
-                 checks=verdict.checks)
+        report = verdict.summary()  # plain JSON: checks and deduplicated errors
+        log.emit("smoke", version=version.number, ok=verdict.ok, errors=report["errors"],
+                 checks=report["checks"])
         if verdict.ok or rounds >= auto_repairs:
             break
         rounds += 1
-        version = _repair(kiln, log, version, verdict.errors)
+        version = _repair(kiln, log, version, report["errors"])
     log.emit("status", stage="done", version=version.number)
     artifact = kiln.store.get_artifact(version.artifact_id)
     final = kiln.store.get_version(version.artifact_id, version.number)

@@ -93,6 +93,18 @@ def locate(root: Path, spec: str) -> Path:
     return Path(target)
 
 
+def reader(root: Path):
+    """The mirror as the smoke tester reads it: a /lib/ path → (bytes, MIME type),
+    or None for anything the server would not serve."""
+    def read(spec: str) -> tuple[bytes, str] | None:
+        try:
+            path = locate(root, spec)
+        except (NotInMirror, MirrorMissing):
+            return None
+        return path.read_bytes(), MIME_TYPES[os.path.splitext(spec)[1].lower()]
+    return read
+
+
 def _text(message: str, status: int) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 

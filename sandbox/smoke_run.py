@@ -120,6 +120,7 @@ class ArtifactRun:
         cdp.on("Runtime.bindingCalled", self._on_binding)
         cdp.on("Runtime.executionContextCreated", self._on_context)
         cdp.on("Log.entryAdded", self._on_log)
+        cdp.on("Page.frameRequestedNavigation", self._on_navigation_request)
         tree = await cdp.send("Page.getFrameTree")
         self.main_frame = tree["frameTree"]["frame"]["id"]
         await asyncio.gather(
@@ -279,6 +280,14 @@ class ArtifactRun:
         aux = context.get("auxData", {})
         if context.get("name") == WORLD and aux.get("frameId") == self.main_frame:
             self.world_id = context["id"]
+
+    def _on_navigation_request(self, event) -> None:
+        # Users' browsers refuse to leave (Connection-Allowlist) before any request
+        # is made, so the route never sees it: the browser still says where to.
+        url = event.get("url", "")
+        if event.get("frameId") == self.main_frame and self.obs.served and url != self.url:
+            self.obs.blocked.append(Blocked(url.split("#", 1)[0], "navigation",
+                                            "the page tried to leave itself", self.phase))
 
     def _on_crash(self, _page) -> None:
         self.obs.crashed = self.obs.crashed or self.phase

@@ -157,9 +157,11 @@ def page(context):
 @pytest.fixture(scope="session")
 def smoke_tester():
     """One warm smoke-test browser pool shared by every smoke test."""
+    from sandbox import mirror
     from sandbox.smoke import SmokeTester
 
-    settings = Settings()
+    settings = Settings(_env_file=None)
     with SmokeTester(settings.resolved_chromium_path(), settings.sandbox_origin,
-                     settings.app_origin, concurrency=2) as tester:
+                     settings.app_origin, concurrency=2,
+                     library=mirror.reader(settings.resolved_mirror_dir())) as tester:
         yield tester

@@ -228,3 +228,57 @@ def test_cli_generate(tmp_path, fake_llm):  # noqa: F811
 def test_cli_generate_without_provider(app):
     result = app.test_cli_runner().invoke(args=["generate", "tips"])
     assert result.exit_code == 1 and "KILN_ANTHROPIC_API_KEY" in result.output
+
+
+BROKEN = DOC.replace("document.getElementById('bill').oninput",
+                     "documnt.getElementById('bill').oninput")
+REPAIR = ("Fixed the typo.\n<<<<<<< SEARCH\ndocumnt.getElementById('bill')\n=======\n"
+          "document.getElementById('bill')\n>>>>>>> REPLACE\n")
+
+
+def test_failed_smoke_test_is_repaired_in_one_round(tmp_path, fake_llm):  # noqa: F811
+    overrides = {**provider_overrides(fake_llm), "smoke_on_save": True}
+    with serve_kiln(tmp_path, **overrides) as server:
+        fake_llm.script(f"Here.\n```html\n{BROKEN}\n```\n", REPAIR)
+        me = Browser(server.app_origin)
+        job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
+        assert job.status == "done", job.error
+        assert job.result["repairs"] == 1 and job.result["smoke_ok"] is True
+        v1, v2 = server.kiln.store.list_versions(job.artifact_id)
+        assert v1.smoke and not v1.smoke.ok
+        assert any("documnt is not defined" in e["message"] for e in v1.smoke.errors)
+        assert v2.source.value == "repaired" and v2.parent_number == 1 and v2.smoke.ok
+        assert v2.html == DOC
+        # the repair request quoted the smoke test's error, with its line
+        repair_request = json.dumps(fake_llm.requests[1].body["messages"])
+        assert "documnt is not defined" in repair_request and "line" in repair_request
+        kinds = [k for _, k, _ in me.events(job.id)]
+        assert kinds.count("smoke") == 2 and "version" in kinds
+
+
+def test_repair_stops_after_two_rounds(tmp_path, fake_llm):  # noqa: F811
+    still_broken = ("Tried.\n<<<<<<< SEARCH\n<output id=\"tip\">\n=======\n"
+                    "<output id=\"tip\" data-try=\"{n}\">\n>>>>>>> REPLACE\n")
+    overrides = {**provider_overrides(fake_llm), "smoke_on_save": True}
+    with serve_kiln(tmp_path, **overrides) as server:
+        fake_llm.script(f"```html\n{BROKEN}\n```", still_broken.format(n=1),
+                        still_broken.replace('<output id="tip">', '<output id="tip" data-try="1">')
+                        .format(n=2))
+        me = Browser(server.app_origin)
+        job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
+        assert job.status == "done" and job.result["repairs"] == 2
+        assert job.result["smoke_ok"] is False
+        versions = server.kiln.store.list_versions(job.artifact_id)
+        assert [v.source.value for v in versions] == ["generated", "repaired", "repaired"]
+        assert len(fake_llm.requests) == 3  # no third automatic round
+
+        # "Fix it" asks for one more round on demand, with what the viewer saw too
+        fake_llm.script(REPAIR)
+        fixed = me.post(f"/api/artifacts/{job.artifact_id}/fix",
+                        json={"errors": [{"kind": "exception", "message": "seen in my browser",
+                                          "line": 3}]})
+        assert fixed.status_code == 202
+        done = finish(server, fixed.json()["job_id"])
+        assert done.status == "done", done.error
+        assert "seen in my browser" in json.dumps(fake_llm.requests[3].body["messages"])
+        assert server.kiln.store.get_version(job.artifact_id).smoke.ok
