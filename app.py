@@ -120,6 +120,9 @@ def _register_cli(app: Flask) -> None:
                 continue
             click.echo(json.dumps({**kiln.describe(created.artifact.id, created.version.number),
                                    "input": name, "notices": created.notices}))
+        # The smoke tests run in the background; let them finish and be stored
+        # before this short-lived process exits.
+        kiln.wait_for_smoke(timeout=120)
         sys.exit(1 if failed else 0)
 
     @app.cli.command("generate")

@@ -166,3 +166,23 @@ def test_cli_export_unknown_id(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["export", "nope", "-o", str(tmp_path / "x.html")])
     assert result.exit_code != 0 and "no artifact" in result.output
     assert not (tmp_path / "x.html").exists()
+
+
+def test_cli_import_stores_the_smoke_verdict_before_exiting(tmp_path):
+    from app import create_app
+    from tests.conftest import make_settings
+    tool = tmp_path / "tool.html"
+    tool.write_bytes(TOOL.encode())
+    broken = tmp_path / "broken.html"
+    broken.write_text("<!doctype html><title>b</title><p>x</p><script>nope()</script>")
+    app = create_app(make_settings(tmp_path, smoke_on_save=True))
+    try:
+        result = app.test_cli_runner().invoke(args=["import", str(tool), str(broken)])
+        assert result.exit_code == 0, result.output
+        ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+        store = app.extensions["kiln"].store
+        verdicts = [store.get_version(i, 1).smoke for i in ids]
+        assert verdicts[0] is not None and verdicts[0].ok
+        assert verdicts[1] is not None and not verdicts[1].ok
+    finally:
+        app.extensions["kiln"].close()
