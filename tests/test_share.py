@@ -92,6 +92,6 @@ def test_restore_makes_a_new_version(client, kiln):
 
 
 def test_home_lists_only_my_artifacts(client, other_client):
-    artifact_id = create(client, "<!doctype html><title>Only mine</title>")
+    create(client, "<!doctype html><title>Only mine</title>")
     assert "Only mine" in client.get("/").text
     assert "Only mine" not in other_client.get("/").text

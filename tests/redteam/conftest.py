@@ -196,6 +196,17 @@ class ArtifactRun:
         return self.run
 
 
+def run_cases(kiln_server, sink, browser, folder: str, cases) -> dict:
+    """Store each (name, mode) artifact from ``folder`` and run them all, several
+    at a time, each in a fresh context: framed in Kiln's page, or the raw URL."""
+    jobs = {}
+    for name, mode in cases:
+        token = new_token(f"{name}-{mode}")
+        page_url, raw_url = kiln_server.store(render(load(folder, name), sink, token))
+        jobs[name, mode] = (page_url if mode == "frame" else raw_url, token, mode == "frame")
+    return run_many(fresh_context_factory(browser), jobs, sink)
+
+
 def run_many(make_context, jobs: dict, sink: Sink, concurrency: int = 6) -> dict:
     """Run many artifacts, each in a fresh context, several at a time.
 

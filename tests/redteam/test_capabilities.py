@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import (ArtifactRun, fresh_context_factory, load, new_token, render, run_many)
+from .conftest import ArtifactRun, load, new_token, render, run_cases
 
 CASES = [("origin", "frame"), ("origin", "raw"), ("storage", "frame"), ("storage", "raw"),
          ("parent_access", "frame"), ("dialogs", "frame"), ("dialogs", "raw"),
@@ -19,12 +19,7 @@ CASES = [("origin", "frame"), ("origin", "raw"), ("storage", "frame"), ("storage
 
 @pytest.fixture(scope="module")
 def probe_runs(kiln_server, sink, browser):
-    jobs = {}
-    for name, mode in CASES:
-        token = new_token(f"{name}-{mode}")
-        page_url, raw_url = kiln_server.store(render(load("probes", name), sink, token))
-        jobs[name, mode] = (page_url if mode == "frame" else raw_url, token, mode == "frame")
-    return run_many(fresh_context_factory(browser), jobs, sink)
+    return run_cases(kiln_server, sink, browser, "probes", CASES)
 
 
 def finished(run):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import HOSTILE, fresh_context_factory, load, new_token, render, run_many
+from .conftest import HOSTILE, run_cases
 
 # Opened as a top-level document there is no parent CSP (frame-src) and no iframe
 # sandbox attribute: only the response's own headers stand in the way.
@@ -32,12 +32,7 @@ def test_the_suite_is_as_big_as_promised():
 @pytest.fixture(scope="module")
 def hostile_runs(kiln_server, sink, browser):
     """Every case, run once, several at a time, each in a fresh browser context."""
-    jobs = {}
-    for name, mode in CASES:
-        token = new_token(f"{name}-{mode}")
-        page_url, raw_url = kiln_server.store(render(load("hostile", name), sink, token))
-        jobs[name, mode] = (page_url if mode == "frame" else raw_url, token, mode == "frame")
-    return run_many(fresh_context_factory(browser), jobs, sink)
+    return run_cases(kiln_server, sink, browser, "hostile", CASES)
 
 
 @pytest.mark.parametrize("name,mode", CASES, ids=[f"{n}-{m}" for n, m in CASES])
