@@ -124,7 +124,14 @@ def _finish(kiln, log: JobLog, result: GenerationResult | None, version: Version
 
 def _record(kiln, log: JobLog, prompt: str, result: GenerationResult, version: VersionOut,
             user_role: str = "user") -> None:
-    """Keep the conversation, and tell listeners about the new version."""
+    """Keep the conversation and the model log, and tell listeners about the new version."""
+    kiln.store.log_model_calls([
+        {"job_id": log.job_id, "artifact_id": version.artifact_id,
+         "version_number": version.number, "stage": call.stage, "model": call.model,
+         "system_prompt_version": result.prompt_version, "messages": call.messages,
+         "answer": call.answer, "stop_reason": call.stop_reason, "error": call.error,
+         "duration_ms": call.duration_ms, **call.usage.model_dump()}
+        for call in result.calls])
     kiln.store.add_message(version.artifact_id, user_role, prompt, version.number)
     answer = result.notes if result.ok else (result.raw_answer or result.error or "")
     if answer:

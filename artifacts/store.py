@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, SmokeOut, Source, Usage,
                      VersionIn, VersionOut)
-from .tables import Artifact, ArtifactStorage, Job, JobEvent, Message, SmokeResult, Version, utcnow
+from .tables import Artifact, ArtifactStorage, Job, ModelCall, JobEvent, Message, SmokeResult, Version, utcnow
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TITLE_MAX = 200
@@ -262,6 +262,20 @@ class Store:
             row.data, row.size, row.updated_at = dict(data), size, utcnow()
             session.add(row)
         return size
+
+    # -- the model log --------------------------------------------------------
+    def log_model_calls(self, calls: list[dict]) -> None:
+        """Keep every request and answer (fields as in ``tables.ModelCall``)."""
+        if calls:
+            with self.writing() as session:
+                session.add_all(ModelCall(**call) for call in calls)
+
+    def model_calls(self, artifact_id: str) -> list[dict]:
+        with self.reading() as session:
+            rows = session.scalars(select(ModelCall).where(ModelCall.artifact_id == artifact_id)
+                                   .order_by(ModelCall.id))
+            return [{c.name: getattr(row, c.name) for c in ModelCall.__table__.columns}
+                    for row in rows]
 
     # -- jobs ---------------------------------------------------------------
     def create_job(self, kind: str, prompt: str, owner_token: str | None,

@@ -4,6 +4,7 @@ their fallback chain), and account for tokens and cost. No web framework, no
 database: the caller stores what comes back."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -18,6 +19,19 @@ from .extract import extract_html
 from .messages import Image, Message, assistant, user
 from .pricing import priced
 from .providers.base import Provider
+
+
+@dataclass
+class Call:
+    """One request to the model and its answer, as the log keeps it."""
+    stage: str
+    messages: list[dict]             # role, text, and whether an image went along
+    answer: str
+    usage: Usage
+    model: str
+    stop_reason: str | None
+    error: str | None
+    duration_ms: int
 
 
 @dataclass
@@ -39,6 +53,8 @@ class GenerationResult:
     stages: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)   # every answer, in order
     edit_failures: list[str] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)   # every request and answer, for the log
+    system_prompt: str = ""
 
     @property
     def ok(self) -> bool:
@@ -59,12 +75,20 @@ class _Run:
         self.stop_reason: str | None = None
         self.stages: list[str] = []
         self.answers: list[str] = []
+        self.calls: list[Call] = []
 
     def ask(self, stage: str, messages: list[Message], detail: str = "") -> str:
         self.stages.append(stage)
         if self.on_event:
             self.on_event(Stage(stage, detail))
         parts: list[str] = []
+        started = time.monotonic()
+        logged = [{"role": m.role, "text": m.text, "image": m.image is not None} for m in messages]
+
+        def log(answer: str, usage: Usage, stop_reason: str | None, error: str | None) -> None:
+            self.calls.append(Call(stage, logged, answer, priced(usage, self.model, self.prices)[0],
+                                   self.model, stop_reason, error,
+                                   int((time.monotonic() - started) * 1000)))
         try:
             for event in self.provider.stream(self.system, messages):
                 if isinstance(event, TextDelta):
@@ -75,12 +99,14 @@ class _Run:
                     self.usage = self.usage + event.usage
                     self.model = event.model or self.model
                     self.stop_reason = event.stop_reason
+                    log("".join(parts), event.usage, event.stop_reason, None)
                 if self.on_event:
                     self.on_event(event)
         except ProviderError as err:
             self.usage = self.usage + err.usage
             self.model = err.model or self.model
             self.answers.append(err.partial_text)
+            log(err.partial_text, err.usage, None, err.message)
             raise
         answer = "".join(parts)
         self.answers.append(answer)
@@ -94,7 +120,8 @@ class _Run:
         values.setdefault("error", None)
         return GenerationResult(usage=usage, model=self.model, stop_reason=self.stop_reason,
                                 mode=self.mode, price_known=known, stages=list(self.stages),
-                                answers=list(self.answers), **values)
+                                answers=list(self.answers), calls=list(self.calls),
+                                system_prompt=self.system, **values)
 
     def failed(self, err: ProviderError) -> GenerationResult:
         partial = err.partial_text

@@ -282,3 +282,24 @@ def test_repair_stops_after_two_rounds(tmp_path, fake_llm):  # noqa: F811
         assert done.status == "done", done.error
         assert "seen in my browser" in json.dumps(fake_llm.requests[3].body["messages"])
         assert server.kiln.store.get_version(job.artifact_id).smoke.ok
+
+
+def test_every_model_call_is_logged(server):
+    server.fake.script(ANSWER, "<<<<<<< SEARCH\nno such line\n=======\nx\n>>>>>>> REPLACE\n",
+                       "<<<<<<< SEARCH\n(e.target.value * 0.15)\n=======\n(e.target.value * 0.2)\n"
+                       ">>>>>>> REPLACE\n")
+    me = Browser(server.app_origin)
+    artifact_id = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"]
+                         ).result["artifact_id"]
+    job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
+                                 json={"prompt": "20%"}).json()["job_id"])
+    assert job.status == "done", job.error
+    calls = server.kiln.store.model_calls(artifact_id)
+    assert [(c["version_number"], c["stage"]) for c in calls][0] == (1, "create")
+    assert len(calls) == 3 and [c["version_number"] for c in calls] == [1, 2, 2]
+    assert calls[0]["answer"] == ANSWER and "tips" in calls[0]["messages"][0]["text"]
+    assert "no such line" in calls[1]["answer"]
+    assert "no such line" in calls[2]["messages"][-1]["text"]  # the retry told the model why
+    assert all(c["output_tokens"] > 0 and c["model"] == "claude-sonnet-5-5" for c in calls)
+    assert sum(c["cost_usd"] for c in calls) == pytest.approx(
+        server.kiln.store.get_artifact(artifact_id).usage.cost_usd)
