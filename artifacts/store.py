@@ -395,8 +395,10 @@ class Store:
                    func.coalesce(func.sum(Version.cost_usd), 0.0))
             .where(Version.artifact_id == artifact.id)).one()
         latest = totals[0] or 0
-        smoke_ok = session.scalar(select(SmokeResult.ok).join(Version).where(
-            Version.artifact_id == artifact.id, Version.number == latest))
+        smoke = session.execute(select(SmokeResult.ok, SmokeResult.thumbnail_png.is_not(None))
+                                .join(Version).where(Version.artifact_id == artifact.id,
+                                                     Version.number == latest)).first()
+        smoke_ok, has_thumbnail = smoke if smoke else (None, False)
         return ArtifactOut(
             id=artifact.id, title=artifact.title, forked_from_id=artifact.forked_from_id,
             forked_from_version=artifact.forked_from_version, created_at=artifact.created_at,
@@ -404,7 +406,7 @@ class Store:
             usage=Usage(input_tokens=totals[2], output_tokens=totals[3],
                         cache_read_tokens=totals[4], cache_write_tokens=totals[5],
                         cost_usd=totals[6]),
-            smoke_ok=smoke_ok)
+            smoke_ok=smoke_ok, has_thumbnail=bool(has_thumbnail))
 
 
 def storage_size(data: dict[str, str]) -> int:
