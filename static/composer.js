@@ -55,7 +55,10 @@ export function wireComposer(form, { onStarted }) {
   return {
     prompt,
     reset() { prompt.value = ""; image.value = ""; showImage(); },
-    restore(text, message) { prompt.value = text; showError(message || ""); submit.disabled = false; },
+    restore(text, message, label) {
+      prompt.value = text; showError(message || ""); submit.disabled = false;
+      if (label) submit.textContent = label;
+    },
     setBusy(busy) { submit.disabled = busy; },
     fill(text) { prompt.value = text; prompt.focus(); },
   };

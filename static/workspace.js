@@ -231,7 +231,7 @@ export function initWorkspace(root, bridge) {
         liveError.textContent = d.error || "The generation failed.";
         statusText.textContent = `Failed${usageText()}`;
         codeLabel.textContent = "The partial answer (kept)";
-        composer?.restore(promptText || "", "");
+        composer?.restore(promptText || root.dataset.jobPrompt || "", "", artifactId ? "" : "Try again");
         if (!artifactId && job.job_id) {
           // The failed answer is stored as a version too: offer it.
           fetch(`/api/jobs/${encodeURIComponent(job.job_id)}`).then((r) => r.json()).then((j) => {
