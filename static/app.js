@@ -34,7 +34,6 @@ const applyTheme = (theme) => {
   else document.documentElement.dataset.theme = theme;
   if (themeButton) {
     themeButton.textContent = { auto: "Theme: auto", light: "Theme: light", dark: "Theme: dark" }[theme];
-    themeButton.setAttribute("aria-label", `Colour theme: ${theme === "auto" ? "follows your system" : theme}. Change`);
   }
 };
 let theme = localStorage.getItem("kiln-theme") || "auto";
