@@ -85,9 +85,9 @@ def answer(notes: str, doc: str) -> str:
     return f"{notes}\n\n```html\n{doc}\n```\n"
 
 
-def shoot(page, name: str) -> None:
+def shoot(page, name: str, full_page: bool = False) -> None:
     path = DOCS / name
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
 
 
@@ -115,7 +115,7 @@ def main() -> None:
             page.goto(kiln.app_origin)
             expect(page.locator(".card img").first).to_be_visible()
             page.fill("#prompt", "A tip calculator that splits the bill between friends")
-            shoot(page, "home.png")
+            shoot(page, "home.png", full_page=True)
 
             # The workspace mid-stream: a slow answer, caught once the preview is drawing.
             fake.script(Script(answer("Here is a **tip splitter**: pick a tip, enter the bill and "
