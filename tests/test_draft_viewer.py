@@ -39,7 +39,7 @@ def test_draft_viewer_is_served_only_on_the_sandbox_origin_with_the_artifact_pol
 def import_in_browser(page, app_origin, html, title=""):
     """Import through the home page, so this browser owns the artifact."""
     page.goto(app_origin)
-    page.locator("#import summary").click()
+    page.locator("#import").evaluate("details => { details.open = true; }")
     page.fill("#title", title)
     page.fill("#html", html)
     page.locator("#import").get_by_role("button", name="Import").click()
