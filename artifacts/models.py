@@ -88,6 +88,7 @@ class ArtifactOut(BaseModel):
     version_count: int
     usage: Usage
     smoke_ok: bool | None = None
+    has_thumbnail: bool = False  # of the latest version
 
 
 class JobOut(BaseModel):

@@ -7,12 +7,13 @@ failing half-way; version numbers are also guarded by a unique constraint.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -139,6 +140,33 @@ class Store:
             rows = session.scalars(select(Artifact).where(Artifact.owner_hash == digest)
                                    .order_by(Artifact.updated_at.desc()).limit(limit))
             return [self._artifact_out(session, row) for row in rows]
+
+    def search_artifacts(self, owner_token: str | None, query: str,
+                         limit: int = 100) -> list[ArtifactOut]:
+        """The owner's artifacts whose title or prompts contain every word of
+        ``query`` (as word prefixes), best match first. Anything typed is safe:
+        only words are taken from it, never FTS syntax."""
+        digest, words = owner_hash(owner_token), search_words(query)
+        if digest is None:
+            return []
+        if not words:
+            return self.list_artifacts(owner_token, limit)
+        with self.reading() as session:
+            if self.engine.dialect.name == "sqlite":
+                match = " ".join(f'"{w}"*' for w in words)
+                ids = session.execute(text(
+                    "SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
+                    " ON a.id = s.artifact_id WHERE artifact_search MATCH :match"
+                    " AND a.owner_hash = :owner ORDER BY bm25(artifact_search, 0, 5.0, 1.0),"
+                    " a.updated_at DESC LIMIT :limit"),
+                    {"match": match, "owner": digest, "limit": limit}).scalars().all()
+            else:  # no FTS5: a plain substring search over titles and prompts
+                conditions = [or_(Artifact.title.ilike(f"%{w}%"), Artifact.versions.any(
+                    Version.prompt.ilike(f"%{w}%"))) for w in words]
+                ids = session.scalars(select(Artifact.id).where(
+                    Artifact.owner_hash == digest, *conditions)
+                    .order_by(Artifact.updated_at.desc()).limit(limit)).all()
+            return [self._artifact_out(session, self._artifact(session, i)) for i in ids]
 
     def is_owner(self, artifact_id: str, owner_token: str | None) -> bool:
         digest = owner_hash(owner_token)
@@ -381,8 +409,10 @@ class Store:
                    func.coalesce(func.sum(Version.cost_usd), 0.0))
             .where(Version.artifact_id == artifact.id)).one()
         latest = totals[0] or 0
-        smoke_ok = session.scalar(select(SmokeResult.ok).join(Version).where(
-            Version.artifact_id == artifact.id, Version.number == latest))
+        smoke = session.execute(select(SmokeResult.ok, SmokeResult.thumbnail_png.is_not(None))
+                                .join(Version).where(Version.artifact_id == artifact.id,
+                                                     Version.number == latest)).first()
+        smoke_ok, has_thumbnail = smoke if smoke else (None, False)
         return ArtifactOut(
             id=artifact.id, title=artifact.title, forked_from_id=artifact.forked_from_id,
             forked_from_version=artifact.forked_from_version, created_at=artifact.created_at,
@@ -390,11 +420,19 @@ class Store:
             usage=Usage(input_tokens=totals[2], output_tokens=totals[3],
                         cache_read_tokens=totals[4], cache_write_tokens=totals[5],
                         cost_usd=totals[6]),
-            smoke_ok=smoke_ok)
+            smoke_ok=smoke_ok, has_thumbnail=bool(has_thumbnail))
 
 
 def storage_size(data: dict[str, str]) -> int:
     return 2 * sum(len(k) + len(v) for k, v in data.items())
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_words(query: str | None, most: int = 12) -> list[str]:
+    """The words of a search box's text, lower-cased, at most ``most`` of them."""
+    return [w.lower() for w in _WORD.findall(query or "")[:most]]
 
 
 def clean_title(title: str | None) -> str:

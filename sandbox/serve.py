@@ -77,6 +77,24 @@ def raw(artifact_id: str, number: int):
     return response
 
 
+DRAFT_JS = (Path(__file__).parent / "static" / "draft.js").read_text()
+
+
+def draft_viewer_document() -> str:
+    """The same for every request and carrying no data: the Kiln page that frames
+    it posts the draft in (see static/draft.js). The bootstrap comes first so a
+    draft that uses localStorage gets the (unsaved) shim, as artifacts do."""
+    return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Draft</title>"
+            f"{bootstrap_tag()}<script>{DRAFT_JS}</script></head><body></body></html>")
+
+
+@bp.get("/draft")
+def draft():
+    response = Response(draft_viewer_document(), mimetype="text/html")
+    response.kiln_policy = Kind.ARTIFACT
+    return response
+
+
 @bp.get("/raw/<artifact_id>/<int:number>/download")
 def download(artifact_id: str, number: int):
     store = _store()

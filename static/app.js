@@ -1,7 +1,9 @@
-// Progressive enhancements for Kiln's pages (no inline scripts: CSP is script-src 'self').
+// Kiln's pages load this one module (no inline scripts: CSP is script-src 'self').
 import { Bridge } from "./bridge.js";
-
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
+import { csrfToken } from "./api.js";
+import { highlightInto } from "./highlight.js";
+import { initHome } from "./home.js";
+import { initWorkspace } from "./workspace.js";
 
 for (const button of document.querySelectorAll("[data-copy]")) {
   button.addEventListener("click", async () => {
@@ -18,9 +20,35 @@ for (const button of document.querySelectorAll("[data-copy]")) {
   });
 }
 
+// "Link to the latest" or "Link to this version only".
+const which = document.querySelector("[data-share-which]");
+if (which) {
+  which.addEventListener("change", () => { document.getElementById("share-url").value = which.value; });
+}
+
+// Theme: follow the system, or the viewer's choice (kept in this browser).
+const THEMES = ["auto", "light", "dark"];
+const themeButton = document.querySelector("[data-theme-toggle]");
+const applyTheme = (theme) => {
+  if (theme === "auto") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  if (themeButton) {
+    themeButton.textContent = { auto: "Theme: auto", light: "Theme: light", dark: "Theme: dark" }[theme];
+  }
+};
+let theme = localStorage.getItem("kiln-theme") || "auto";
+if (!THEMES.includes(theme)) theme = "auto";
+applyTheme(theme);
+themeButton?.addEventListener("click", () => {
+  theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
+  localStorage.setItem("kiln-theme", theme);
+  applyTheme(theme);
+});
+
 const frame = document.getElementById("artifact-frame");
+let bridge = null;
 if (frame) {
-  const bridge = new Bridge(frame, {
+  bridge = new Bridge(frame, {
     artifactId: frame.dataset.artifact,
     csrfToken,
     consentDialog: document.getElementById("consent"),
@@ -42,5 +70,30 @@ if (frame) {
     list.append(item);
     panel.hidden = false;
     panel.querySelector("[data-error-count]").textContent = String(list.children.length);
+  });
+  document.querySelector("[data-reload]")?.addEventListener("click", () => {
+    frame.src = frame.src;  // a fresh run of the tool
+  });
+}
+
+if (document.body.classList.contains("page-home")) initHome();
+
+const workspace = document.querySelector("[data-workspace]");
+if (workspace) initWorkspace(workspace, bridge);
+
+const share = document.querySelector("[data-share-page]");
+if (share) {
+  const source = document.getElementById("source");
+  const toggle = share.querySelector("[data-view-source]");
+  let painted = false;
+  toggle.addEventListener("click", () => {
+    source.hidden = !source.hidden;
+    toggle.setAttribute("aria-expanded", String(!source.hidden));
+    toggle.textContent = source.hidden ? "View source" : "Hide source";
+    if (!painted) { const code = source.querySelector("[data-code]"); highlightInto(code, code.textContent); painted = true; }
+    if (!source.hidden) source.scrollIntoView({ behavior: "smooth", block: "start" });
+  });
+  share.querySelector("[data-fullscreen]")?.addEventListener("click", () => {
+    share.querySelector("[data-viewport]").requestFullscreen?.().catch(() => {});
   });
 }

@@ -14,3 +14,8 @@ def raw_url(sandbox_origin: str, artifact_id: str, number: int) -> str:
 
 def download_url(sandbox_origin: str, artifact_id: str, number: int) -> str:
     return f"{raw_url(sandbox_origin, artifact_id, number)}/download"
+
+
+def draft_url(sandbox_origin: str) -> str:
+    """The draft viewer: renders a streaming answer handed to it by the page framing it."""
+    return f"{sandbox_origin}/draft"

@@ -6,21 +6,40 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 
 from artifacts import owner_hash
 from artifacts.htmlfile import BadHTML
+from generator import HOW_TO_CONFIGURE
 from sandbox import policy
 from sandbox.serve import storage_token
 
+from . import links
 from .ownership import current_owner, owner_for_write
+from .present import conversation, line_diff, model_in_use
 
 bp = Blueprint("pages", __name__)
+
+EXAMPLES = (
+    "A tip calculator that splits the bill between friends",
+    "Extract every URL from pasted text, one per line, with a copy button",
+    "A pomodoro timer with a progress ring and a log of finished sessions",
+    "Convert CSV to a sortable table and back",
+)
 
 
 def kiln():
     return current_app.extensions["kiln"]
 
 
+def home_page(status: int = 200, **extra):
+    k, q = kiln(), request.args.get("q", "").strip()[:200]
+    artifacts = (k.store.search_artifacts(current_owner(), q) if q
+                 else k.store.list_artifacts(current_owner()))
+    return render_template("home.html", artifacts=artifacts, q=q, examples=EXAMPLES,
+                           model=model_in_use(k.settings), how_to_configure=HOW_TO_CONFIGURE,
+                           **extra), status
+
+
 @bp.get("/")
 def home():
-    return render_template("home.html", artifacts=kiln().store.list_artifacts(current_owner()))
+    return home_page()
 
 
 @bp.post("/import")
@@ -35,31 +54,69 @@ def import_page():
             created = kiln().import_html(pasted, owner_for_write(), title)
     except BadHTML as exc:
         # Keep what the person pasted: nothing is lost on a refusal.
-        return render_template("home.html", artifacts=kiln().store.list_artifacts(current_owner()),
-                               error=str(exc), pasted=pasted, title=title), exc.status
+        return home_page(exc.status, error=str(exc), pasted=pasted, title=title)
     for notice in created.notices:
         flash(notice)
     return redirect(f"/a/{created.artifact.id}", 303)
 
 
+def frame_context(artifact_id: str, number: int) -> dict:
+    k = kiln()
+    viewer = owner_hash(owner_for_write())  # also names whose storage the tool sees
+    return dict(frame_url=f"{k.raw_url(artifact_id, number)}?st={storage_token(artifact_id, viewer)}",
+                raw_url=k.raw_url(artifact_id, number),
+                download_url=k.download_url(artifact_id, number),
+                draft_url=links.draft_url(k.settings.sandbox_origin),
+                iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
+
+
 @bp.get("/a/<artifact_id>")
 @bp.get("/a/<artifact_id>/v/<int:number>")
 def artifact(artifact_id: str, number: int | None = None):
+    """The owner's workspace; everyone else with the link gets the share page."""
     k = kiln()
     record = k.store.get_artifact(artifact_id)
     version = k.store.get_version(artifact_id, number)
-    viewer = owner_hash(owner_for_write())  # also names whose storage the tool sees
-    frame_url = f"{k.raw_url(artifact_id, version.number)}?st={storage_token(artifact_id, viewer)}"
-    return render_template(
-        "artifact.html", artifact=record, version=version, pinned=number is not None,
-        versions=k.store.list_versions(artifact_id),
-        owned=k.store.is_owner(artifact_id, current_owner()),
-        share_url=k.page_url(artifact_id, number), latest_url=k.page_url(artifact_id),
-        raw_url=k.raw_url(artifact_id, version.number), frame_url=frame_url,
-        download_url=k.download_url(artifact_id, version.number),
+    owned = k.store.is_owner(artifact_id, current_owner())
+    versions = k.store.list_versions(artifact_id)
+    context = dict(
+        artifact=record, version=version, pinned=number is not None, versions=versions,
+        owned=owned, share_url=k.page_url(artifact_id, number),
+        latest_url=k.page_url(artifact_id), pinned_url=k.page_url(artifact_id, version.number),
         forked_from_url=(k.page_url(record.forked_from_id, record.forked_from_version)
                          if record.forked_from_id else None),
-        iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
+        **frame_context(artifact_id, version.number))
+    if not owned:
+        return render_template("share.html", **context)
+    return render_template("workspace.html", job=None, model=model_in_use(k.settings),
+                           turns=conversation(k.store.messages(artifact_id), versions),
+                           **context)
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str):
+    """A generation that has no artifact yet: the workspace, waiting for its first version."""
+    k = kiln()
+    record = k.store.job(job_id)
+    if record.artifact_id and record.status == "done":
+        return redirect(f"/a/{record.artifact_id}", 303)
+    return render_template("workspace.html", job=record, artifact=None, version=None,
+                           versions=[], owned=True, turns=[], model=model_in_use(k.settings),
+                           draft_url=links.draft_url(k.settings.sandbox_origin),
+                           iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
+
+
+@bp.get("/a/<artifact_id>/diff")
+def diff(artifact_id: str):
+    k = kiln()
+    record = k.store.get_artifact(artifact_id)
+    versions = k.store.list_versions(artifact_id)
+    older = request.args.get("from", type=int) or max(record.latest_version - 1, 1)
+    newer = request.args.get("to", type=int) or record.latest_version
+    a, b = k.store.get_version(artifact_id, older), k.store.get_version(artifact_id, newer)
+    return render_template("diff.html", artifact=record, versions=versions, a=a, b=b,
+                           diff=line_diff(a.html, b.html),
+                           owned=k.store.is_owner(artifact_id, current_owner()))
 
 
 @bp.post("/a/<artifact_id>/remix")
@@ -73,7 +130,9 @@ def remix(artifact_id: str):
 @bp.post("/a/<artifact_id>/versions")
 def new_version(artifact_id: str):
     pasted = request.form.get("html", "")
-    created = kiln().new_version(artifact_id, current_owner(), pasted)
+    parent = request.form.get("parent", type=int)
+    created = kiln().new_version(artifact_id, current_owner(), pasted, parent=parent)
+    flash(f"Saved as version {created.version.number}.")
     for notice in created.notices:
         flash(notice)
     return redirect(f"/a/{artifact_id}", 303)
@@ -84,8 +143,8 @@ def restore(artifact_id: str):
     number = request.form.get("version", type=int)
     if not number:
         abort(400, "Say which version to restore.")
-    kiln().restore(artifact_id, current_owner(), number)
-    flash(f"Version {number} restored as a new version.")
+    created = kiln().restore(artifact_id, current_owner(), number)
+    flash(f"Version {number} restored as version {created.version.number}.")
     return redirect(f"/a/{artifact_id}", 303)
 
 

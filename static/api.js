@@ -1,0 +1,44 @@
+// Talking to Kiln's JSON API from its own pages: CSRF header, JSON errors.
+
+export const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+export class ApiError extends Error {
+  constructor(message, status) { super(message); this.status = status; }
+}
+
+/** POST `body` (an object as JSON, or FormData as is); resolve to the JSON answer. */
+export async function post(url, body) {
+  const isForm = body instanceof FormData;
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken, ...(isForm ? {} : { "Content-Type": "application/json" }) },
+      body: isForm ? body : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError("Kiln could not be reached. Check that it is still running, then try again.", 0);
+  }
+  let data = {};
+  try { data = await response.json(); } catch { /* not JSON: a proxy's error page */ }
+  if (!response.ok) {
+    throw new ApiError(data.error || `Kiln answered ${response.status}.`, response.status);
+  }
+  return data;
+}
+
+/** Follow a job's Server-Sent Events; `on[type](data)` for each. Returns a stop function.
+ *  The browser resumes a dropped stream by itself (Last-Event-ID); we stop at "end". */
+export function followJob(eventsUrl, on) {
+  const source = new EventSource(eventsUrl);
+  const types = ["status", "stage", "delta", "retrying", "continuing", "version", "smoke", "usage", "end"];
+  for (const type of types) {
+    source.addEventListener(type, (event) => {
+      let data;
+      try { data = JSON.parse(event.data); } catch { return; }
+      if (type === "end") source.close();
+      on[type]?.(data);
+    });
+  }
+  return () => source.close();
+}

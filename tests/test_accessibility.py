@@ -1,0 +1,84 @@
+"""axe-core on Kiln's pages: no serious or critical violations.
+
+axe is injected as a script tag, which the app pages' CSP (script-src 'self')
+would refuse: this test's browser context bypasses CSP for that reason only.
+"""
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import serve_kiln
+from tests.fake_llm import fake_llm  # noqa: F401
+from tests.test_draft_viewer import import_in_browser
+from tests.test_generation_flow import provider_overrides
+from tests.test_workspace_flow import ANSWER, EDIT
+
+AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = pytest.mark.skipif(not AXE.exists(), reason="run scripts/setup (npm ci in tests/js)")
+
+
+def serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => `${v.id} (${v.impact}): ${v.help} -> ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+    }""")
+    return result
+
+
+@pytest.fixture
+def axe_context(browser):
+    ctx = browser.new_context(bypass_csp=True)
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_context, scheme):  # noqa: F811
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as server:
+        page = axe_context.new_page()
+        page.emulate_media(color_scheme=scheme)
+        fake_llm.script(ANSWER, EDIT)
+        page.goto(server.app_origin)
+        assert serious_violations(page) == [], "home (empty)"
+
+        page.fill("#prompt", "tips")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/a/[\w-]+$"), timeout=20_000)
+        page.fill("#prompt", "20%")
+        page.keyboard.press("Enter")
+        expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
+        artifact_url = page.url
+        for tab in ("#tab-preview", "#tab-code", "#tab-checks", "#tab-history"):
+            page.locator(tab).click()
+            assert serious_violations(page) == [], f"workspace {tab}"
+
+        page.goto(f"{artifact_url}/diff?from=1&to=2")
+        assert serious_violations(page) == [], "diff"
+
+        page.goto(server.app_origin)
+        assert serious_violations(page) == [], "home with the gallery"
+
+        import_in_browser(page, server.app_origin, "<!doctype html><title>Plain</title><p>x</p>")
+        viewer = axe_context.browser.new_context(bypass_csp=True)
+        shared = viewer.new_page()
+        shared.emulate_media(color_scheme=scheme)
+        shared.goto(artifact_url)
+        expect(shared.get_by_role("button", name="Remix")).to_be_visible()
+        assert serious_violations(shared) == [], "share page"
+        shared.get_by_role("button", name="View source").click()
+        assert serious_violations(shared) == [], "share page with source"
+        viewer.close()
+
+
+def test_axe_finds_a_planted_violation(live_server, axe_context):
+    """The check can fail: an unlabelled button is caught."""
+    page = axe_context.new_page()
+    page.goto(live_server.app_origin)
+    page.evaluate("() => document.querySelector('main').append(Object.assign("
+                  "document.createElement('button'), {className: 'x'}))")
+    assert any(v.startswith("button-name") for v in serious_violations(page))

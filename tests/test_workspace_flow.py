@@ -1,0 +1,243 @@
+"""The workspace end to end in real Chromium, against Kiln's HTTP server and the
+fake model provider: generate from the home page, watch it stream, follow up,
+compare, restore, share, remix. Plus every state that can go wrong."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import serve_kiln
+from tests.fake_llm import Script, fake_llm  # noqa: F401
+from tests.test_draft_viewer import import_in_browser
+from tests.test_generation_flow import DOC, provider_overrides
+
+NOTES = "A tip calculator with a **live** result."
+ANSWER = f"{NOTES}\n\n```html\n{DOC}\n```\n"
+EDIT = ("Made the tip 20%.\n<<<<<<< SEARCH\n(e.target.value * 0.15)\n=======\n"
+        "(e.target.value * 0.20)\n>>>>>>> REPLACE\n")
+ARTIFACT_URL = re.compile(r"/a/[\w-]+$")
+
+
+@pytest.fixture
+def server(tmp_path, fake_llm):  # noqa: F811
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as live:
+        live.fake = fake_llm
+        yield live
+
+
+def generate(page, server, prompt="a tip calculator"):
+    page.goto(server.app_origin)
+    page.fill("#prompt", prompt)
+    page.keyboard.press("Enter")
+    page.wait_for_url(ARTIFACT_URL, timeout=20_000)
+    return page.url.rsplit("/a/", 1)[1]
+
+
+def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    server.fake.script(ANSWER, EDIT)
+    artifact_id = generate(page, server)
+
+    # the preview runs the tool; the conversation shows the prompt and the notes
+    frame = page.frame_locator("#artifact-frame")
+    frame.locator("#bill").fill("100")
+    expect(frame.locator("#tip")).to_have_text("15.00")
+    expect(page.locator(".turn.user")).to_have_text(re.compile("a tip calculator"))
+    expect(page.locator(".turn.assistant .notes strong")).to_have_text("live")
+    expect(page.locator(".ws-meta")).to_contain_text("Version 1 of 1")
+
+    # a follow-up makes version 2
+    page.fill("#prompt", "make it 20%")
+    page.keyboard.press("Enter")
+    expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
+    page.frame_locator("#artifact-frame").locator("#bill").fill("100")
+    expect(page.frame_locator("#artifact-frame").locator("#tip")).to_have_text("20.00")
+
+    # compare 1 and 2
+    page.locator("#tab-history").click()
+    page.select_option("#diff-from", "1")
+    page.select_option("#diff-to", "2")
+    page.get_by_role("button", name="Show changes").click()
+    expect(page.locator(".d-del .text")).to_contain_text(["0.15"])
+    expect(page.locator(".d-add .text")).to_contain_text(["0.20"])
+    expect(page.locator("h1")).to_contain_text("v1 → v2")
+
+    # restore 1: a new version 3, nothing overwritten
+    page.get_by_role("button", name="Restore v1").click()
+    expect(page.locator(".notice")).to_contain_text("Version 1 restored as version 3")
+    store = server.kiln.store
+    assert store.get_version(artifact_id, 3).html == store.get_version(artifact_id, 1).html
+    assert store.get_version(artifact_id, 2).html == DOC.replace("0.15", "0.20")
+
+    # the share link, opened by someone else, then remixed
+    share_url = page.input_value("#share-url")
+    assert share_url == f"{server.app_origin}/a/{artifact_id}"
+    stranger_context = browser.new_context()
+    stranger = stranger_context.new_page()
+    stranger.goto(share_url)
+    expect(stranger.locator("h1")).to_have_text("Tip calculator")
+    expect(stranger.locator("text=Save as a new version")).to_have_count(0)
+    expect(stranger.frame_locator("#artifact-frame").locator("#tip")).to_have_text("1.50")
+    stranger.get_by_role("button", name="View source").click()
+    expect(stranger.locator("#source")).to_contain_text("getElementById")
+    stranger.get_by_role("button", name="Remix").click()
+    stranger.wait_for_url(ARTIFACT_URL)
+    remix_id = stranger.url.rsplit("/a/", 1)[1]
+    assert remix_id != artifact_id
+    expect(stranger.locator(".notice")).to_contain_text("Remixed")
+
+    # the remix is the stranger's to edit by hand ...
+    stranger.locator("#tab-code").click()
+    stranger.get_by_role("button", name="Edit").click()
+    stranger.fill("#html", DOC.replace("Tip calculator", "My tips"))
+    stranger.get_by_role("button", name="Save as a new version").click()
+    expect(stranger.locator(".notice")).to_contain_text("Saved as version 2")
+    edited = store.get_version(remix_id, 2)
+    assert edited.source.value == "edited" and "My tips" in edited.html
+    # ... and the original is not
+    refused = stranger.evaluate("""async (id) => (await fetch(`/api/artifacts/${id}/versions`, {
+        method: 'POST', headers: {'Content-Type': 'application/json',
+        'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify({html: '<p>mine now</p>'})})).status""", artifact_id)
+    assert refused == 403 and store.get_artifact(artifact_id).latest_version == 3
+    stranger_context.close()
+    assert dialogs == []
+
+
+def test_the_preview_and_code_stream_while_the_model_writes(server, page):
+    server.fake.script(Script(ANSWER, tokens_per_second=15, chunk_chars=6))
+    page.goto(server.app_origin)
+    page.fill("#prompt", "tips, slowly")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/jobs/"))
+    expect(page.locator("[data-status]")).to_have_attribute("data-stage", "generating")
+    expect(page.locator(".turn.user")).to_contain_text("tips, slowly")
+    # a draft is drawn in the sandbox before the answer is complete
+    draft = page.frame_locator("[data-drafts] iframe:not([hidden])")
+    expect(draft.locator("label")).to_contain_text("Bill", timeout=15_000)
+    assert "/jobs/" in page.url and server.fake.requests[-1].done is False
+    expect(page.locator("[data-status-text]")).to_contain_text("characters")
+    page.locator("#tab-code").click()
+    expect(page.locator("[data-code] .tok-tag").first).to_be_visible()
+    page.wait_for_url(ARTIFACT_URL, timeout=30_000)
+    expect(page.frame_locator("#artifact-frame").locator("#tip")).to_have_text("1.50")
+
+
+def test_a_job_that_fails_mid_stream_keeps_the_draft_and_the_prompt(tmp_path, fake_llm, page):  # noqa: F811
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm), retries=0) as server:
+        fake_llm.script(Script(ANSWER, cut_after=300, tokens_per_second=200))
+        page.goto(server.app_origin)
+        page.fill("#prompt", "tips that will be cut")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/jobs/"))
+        expect(page.locator("[data-live-error]")).to_be_visible(timeout=20_000)
+        expect(page.locator("[data-live-error]")).to_contain_text(re.compile("cut|incomplete|stopped", re.I))
+        expect(page.locator("#prompt")).to_have_value("tips that will be cut")
+        expect(page.get_by_role("button", name="Try again")).to_be_enabled()
+        page.locator("#tab-code").click()
+        expect(page.locator("[data-code]")).to_contain_text("<title>Tip calculator</title>")
+        link = page.get_by_role("link", name="Open what was kept")
+        expect(link).to_be_visible()
+        # reloaded, the page still shows the error and the partial answer
+        page.reload()
+        expect(page.locator(".turn.failed")).to_contain_text(re.compile("cut|incomplete|stopped", re.I))
+        expect(page.locator("#prompt")).to_have_value("tips that will be cut")
+        link.click()
+        expect(page.locator(".ws-meta .badge.bad")).to_have_text("failed")
+
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert("y")>'
+
+
+def test_hostile_prompts_titles_and_notes_are_shown_as_text(server, page):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    server.fake.script(f"Notes {HOSTILE} [x](javascript:alert(1))\n\n```html\n{DOC}\n```\n")
+    generate(page, server, prompt=f"tips {HOSTILE}")
+    expect(page.locator(".turn.user .bubble")).to_have_text(f"tips {HOSTILE}")
+    turns = page.locator(".turns")
+    assert turns.locator("script, img, [onerror]").count() == 0
+    assert page.locator(".notes a[href^='javascript']").count() == 0
+    # a hostile title, imported
+    import_in_browser(page, server.app_origin, "<p>x</p>", title=HOSTILE)
+    expect(page.locator("h1")).to_have_text(HOSTILE)
+    # searched for, both match (one by its title, one by its prompt) and show as text
+    page.goto(f"{server.app_origin}/?q={HOSTILE}")
+    expect(page.locator(".card-title")).to_have_count(2)
+    expect(page.locator("#q")).to_have_value(HOSTILE)
+    page.goto(f"{server.app_origin}/?q=tips")
+    expect(page.locator(".card-title")).to_have_text(["Tip calculator"])
+    page.wait_for_timeout(200)
+    assert dialogs == []
+
+
+@pytest.mark.parametrize("query", ['"', "*", "AND(", "NEAR(", "'--"])
+def test_hostile_searches_answer_normally(server, page, query):
+    page.goto(f"{server.app_origin}/?q={query}")
+    expect(page.locator("#q")).to_have_value(query)
+    expect(page.locator("#gallery")).to_contain_text("Nothing")
+
+
+def test_refusals_are_shown_and_the_prompt_is_kept(tmp_path, fake_llm, page):  # noqa: F811
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm), daily_token_budget=10) as server:
+        page.goto(server.app_origin)
+        error = page.locator("[data-form-error]")
+        # too long
+        page.fill("#prompt", "x" * 20_001)
+        page.evaluate("() => document.getElementById('prompt').removeAttribute('maxlength')")
+        page.fill("#prompt", "x" * 20_001)
+        page.keyboard.press("Enter")
+        expect(error).to_contain_text("limit is 20,000")
+        # a bad image
+        page.fill("#prompt", "a tool like this")
+        page.set_input_files("#image", files=[{"name": "x.png", "mimeType": "image/png",
+                                                "buffer": b"GIF89a not a png"}])
+        expect(page.locator("[data-image-name]")).to_contain_text("x.png")
+        page.keyboard.press("Enter") if False else page.locator("#prompt").press("Enter")
+        expect(error).to_contain_text("image")
+        page.get_by_role("button", name="Remove the attached image").click()
+        # the budget: spent by one generation, refused before the next
+        fake_llm.script(Script(ANSWER, usage={"input_tokens": 50, "output_tokens": 50}))
+        page.locator("#prompt").press("Enter")
+        page.wait_for_url(ARTIFACT_URL, timeout=20_000)
+        page.goto(server.app_origin)
+        page.fill("#prompt", "another one")
+        page.locator("#prompt").press("Enter")
+        expect(error).to_contain_text("budget")
+        expect(page.locator("#prompt")).to_have_value("another one")
+        assert len(fake_llm.requests) == 1
+
+
+def test_without_a_provider_the_home_page_says_how_and_import_works(live_server, page):
+    page.goto(live_server.app_origin)
+    expect(page.locator("#no-model")).to_contain_text("KILN_ANTHROPIC_API_KEY")
+    expect(page.get_by_role("button", name="Generate")).to_be_disabled()
+    artifact_id = import_in_browser(page, live_server.app_origin, "<!doctype html><title>Hand made</title><p>hi</p>")
+    expect(page.locator("h1")).to_have_text("Hand made")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    assert live_server.kiln.store.get_artifact(artifact_id).title == "Hand made"
+
+
+BROKEN_ON_CLICK = """<!doctype html><html><head><title>Clicker</title></head><body>
+<button id="go">Go</button><script>
+document.getElementById('go').onclick = () => { undefinedFunction(); };
+</script></body></html>"""
+FIXED = BROKEN_ON_CLICK.replace("undefinedFunction();", "document.title = 'ok';")
+
+
+def test_errors_from_the_tool_appear_and_fix_it_repairs(server, page):
+    import_in_browser(page, server.app_origin, BROKEN_ON_CLICK)
+    banner = page.locator("[data-error-banner]")
+    expect(banner).to_be_hidden()
+    page.frame_locator("#artifact-frame").locator("#go").click()
+    expect(banner).to_contain_text("1 error")
+    expect(page.locator("[data-check-count]")).to_have_text("1")
+    page.locator("#tab-checks").click()
+    expect(page.locator("#artifact-errors")).to_contain_text("undefinedFunction")
+    server.fake.script(f"Defined the call.\n```html\n{FIXED}\n```\n")
+    page.locator("#artifact-errors [data-fix]").click()
+    expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
+    sent = str(server.fake.requests[0].body["messages"])
+    assert "undefinedFunction" in sent
+    expect(page.locator(".turn.version")).to_have_count(2)

@@ -1,0 +1,117 @@
+"""How things look on Kiln's pages: the model's notes as safe HTML, line diffs,
+which model is in use. Plain functions, so each rule is tested on its own."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import bleach
+import markdown
+from markupsafe import Markup
+
+from generator import provider_configured
+
+NOTE_TAGS = ["p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li", "blockquote",
+             "h3", "h4", "h5", "h6", "a", "hr", "table", "thead", "tbody", "tr", "th", "td"]
+NOTE_ATTRIBUTES = {"a": ["href", "title"]}
+NOTE_PROTOCOLS = ["http", "https", "mailto"]
+MAX_NOTE_CHARS = 20_000
+# The document itself is shown in the Code tab; in the conversation it is noise,
+# and a cut-off answer may leave its fence open.
+_DOCUMENT_FENCE = re.compile(r"```[ \t]*html?\b.*?(?:```|\Z)", re.S | re.I)
+_EDIT_BLOCK = re.compile(r"<{7} SEARCH.*?(?:>{7} REPLACE|\Z)", re.S)
+
+
+def render_notes(text: str | None) -> Markup:
+    """The model's notes (Markdown) as HTML that cannot run anything: only a few
+    formatting tags survive, links only to http(s)/mailto and never open in place."""
+    text = _DOCUMENT_FENCE.sub("\n*(the HTML document: see the Code tab)*\n", text or "")
+    text = _EDIT_BLOCK.sub("\n*(an edit: see the Code tab)*\n", text)
+    if len(text) > MAX_NOTE_CHARS:
+        text = text[:MAX_NOTE_CHARS] + "\n\n*(cut: the rest is too long to show here)*"
+    html = markdown.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
+    clean = bleach.clean(html, tags=NOTE_TAGS, attributes=NOTE_ATTRIBUTES,
+                         protocols=NOTE_PROTOCOLS, strip=True)
+    clean = re.sub(r"<a ", '<a rel="nofollow noopener noreferrer" target="_blank" ', clean)
+    return Markup(clean)
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str            # "same", "add", "del" or "skip" (unchanged lines left out)
+    old: int | None      # line number in the older version
+    new: int | None      # line number in the newer version
+    text: str
+
+
+@dataclass(frozen=True)
+class Diff:
+    lines: list[DiffLine]
+    added: int
+    removed: int
+    truncated: bool = False
+
+
+def line_diff(old: str, new: str, context: int = 3, max_lines: int = 4000) -> Diff:
+    """A unified line diff with ``context`` unchanged lines around each change.
+    Text stays text: the template escapes it."""
+    a, b = old.splitlines(), new.splitlines()
+    lines: list[DiffLine] = []
+    added = removed = 0
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for group_index, group in enumerate(matcher.get_grouped_opcodes(context)):
+        first = group[0]
+        if group_index or first[1] or first[3]:
+            lines.append(DiffLine("skip", first[1] + 1, first[3] + 1, "⋯"))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [DiffLine("same", i1 + k + 1, j1 + k + 1, a[i1 + k]) for k in range(i2 - i1)]
+                continue
+            if tag in ("replace", "delete"):
+                removed += i2 - i1
+                lines += [DiffLine("del", i1 + k + 1, None, a[i1 + k]) for k in range(i2 - i1)]
+            if tag in ("replace", "insert"):
+                added += j2 - j1
+                lines += [DiffLine("add", None, j1 + k + 1, b[j1 + k]) for k in range(j2 - j1)]
+    truncated = len(lines) > max_lines
+    return Diff(lines[:max_lines], added, removed, truncated)
+
+
+def model_in_use(settings) -> str | None:
+    """What the home page names as the model, or None when none is configured."""
+    if not provider_configured(settings):
+        return None
+    uses_anthropic = settings.provider == "anthropic" or (
+        settings.provider == "auto" and settings.anthropic_api_key)
+    if uses_anthropic:
+        return f"{settings.anthropic_model} (Anthropic)"
+    return f"{settings.openai_model or 'model'} at {settings.openai_base_url}"
+
+
+@dataclass
+class Turn:
+    """One entry of the workspace's conversation."""
+    role: str                     # "user", "assistant", "repair" or "version"
+    text: str = ""                # what a person wrote (escaped by the template)
+    html: Markup | None = None    # the model's notes, already sanitised
+    version: object | None = None  # the VersionOut this turn produced
+
+
+def conversation(messages, versions) -> list[Turn]:
+    """The prompts and answers in order, each version after the turn that made it;
+    versions made without a prompt (imported, edited, restored) stand alone."""
+    by_version: dict[int | None, list] = {}
+    for message in messages:
+        by_version.setdefault(message.version_number, []).append(message)
+    turns = [_turn(m) for m in by_version.pop(None, [])]
+    for version in versions:
+        turns += [_turn(m) for m in by_version.pop(version.number, [])]
+        turns.append(Turn("version", version=version))
+    return turns
+
+
+def _turn(message) -> Turn:
+    if message.role == "assistant":
+        return Turn("assistant", html=render_notes(message.content))
+    return Turn(message.role, text=message.content)
