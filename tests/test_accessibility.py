@@ -16,7 +16,12 @@ from tests.test_generation_flow import provider_overrides
 from tests.test_workspace_flow import ANSWER, EDIT
 
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
-pytestmark = pytest.mark.skipif(not AXE.exists(), reason="run scripts/setup (npm ci in tests/js)")
+
+
+@pytest.fixture(autouse=True)
+def axe_is_installed():
+    # A missing checker must fail loudly, never pass by skipping.
+    assert AXE.exists(), "axe-core is missing: run scripts/setup (npm ci in tests/js)"
 
 
 def serious_violations(page) -> list[str]:
