@@ -54,6 +54,13 @@ def finish(server, job_id):
     return server.kiln.jobs.wait(job_id, timeout=30)
 
 
+def generated(server, me, prompt="tips") -> str:
+    """Generate from ``prompt`` and return the new artifact's id."""
+    job = finish(server, me.post("/api/generate", json={"prompt": prompt}).json()["job_id"])
+    assert job.status == "done", job.error
+    return job.result["artifact_id"]
+
+
 def test_generation_end_to_end(server):
     server.fake.script(Script(ANSWER, usage={"input_tokens": 1200, "output_tokens": 400}))
     me = Browser(server.app_origin)
@@ -91,8 +98,7 @@ def test_follow_up_is_applied_as_an_edit(server):
                                "(e.target.value * 0.15)\n=======\n(e.target.value * 0.20)\n"
                                ">>>>>>> REPLACE\n")
     me = Browser(server.app_origin)
-    artifact_id = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"]
-                         ).result["artifact_id"]
+    artifact_id = generated(server, me)
     job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
                                  json={"prompt": "make it 20%"}).json()["job_id"])
     assert job.status == "done", job.error
@@ -106,8 +112,7 @@ def test_follow_up_is_applied_as_an_edit(server):
 def test_non_owner_cannot_prompt_or_fix(server):
     server.fake.script(ANSWER)
     me, stranger = Browser(server.app_origin), Browser(server.app_origin)
-    artifact_id = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"]
-                         ).result["artifact_id"]
+    artifact_id = generated(server, me)
     assert stranger.post(f"/api/artifacts/{artifact_id}/prompt", json={"prompt": "x"}).status_code == 403
     assert stranger.post(f"/api/artifacts/{artifact_id}/fix", json={}).status_code == 403
     assert len(server.fake.requests) == 1
@@ -140,8 +145,7 @@ def test_answer_without_html_is_a_failed_version(server):
 def test_failed_follow_up_does_not_replace_the_working_version(server):
     server.fake.script(ANSWER, Script("Sure! <<<<<<< SEARCH", cut_after=10))
     me = Browser(server.app_origin)
-    artifact_id = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"]
-                         ).result["artifact_id"]
+    artifact_id = generated(server, me)
     job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
                                  json={"prompt": "change"}).json()["job_id"])
     assert job.status == "failed"
@@ -289,8 +293,7 @@ def test_every_model_call_is_logged(server):
                        "<<<<<<< SEARCH\n(e.target.value * 0.15)\n=======\n(e.target.value * 0.2)\n"
                        ">>>>>>> REPLACE\n")
     me = Browser(server.app_origin)
-    artifact_id = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"]
-                         ).result["artifact_id"]
+    artifact_id = generated(server, me)
     job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
                                  json={"prompt": "20%"}).json()["job_id"])
     assert job.status == "done", job.error
