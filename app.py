@@ -156,15 +156,24 @@ def _register_cli(app: Flask) -> None:
     @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
                   help="Where to write the HTML file ('-' for standard output).")
     @click.option("--version", "number", type=int, help="Version number (default: latest).")
-    def export_command(artifact_id, output, number):
+    @click.option("--standalone", is_flag=True,
+                  help="Write the mirrored libraries into the file, so it works from disk.")
+    def export_command(artifact_id, output, number, standalone):
         """Write one artifact version, byte for byte, as a single HTML file."""
         from artifacts import ArtifactNotFound, VersionNotFound
+        from sandbox import mirror
+        from sandbox.standalone import standalone as inline_libraries
 
         kiln: Kiln = app.extensions["kiln"]
         try:
-            data = kiln.store.get_version(artifact_id, number).html.encode("utf-8")
+            html = kiln.store.get_version(artifact_id, number).html
         except (ArtifactNotFound, VersionNotFound) as exc:
             raise click.ClickException(str(exc)) from None
+        if standalone:
+            html, notes = inline_libraries(html, mirror.reader(kiln.settings.resolved_mirror_dir()))
+            for note in notes:
+                click.echo(note, err=True)
+        data = html.encode("utf-8")
         if output == "-":
             sys.stdout.buffer.write(data)
         else:

@@ -8,7 +8,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from . import mirror
 from .policy import Kind
+from .standalone import standalone
 
 bp = Blueprint("sandbox", __name__)
 
@@ -100,9 +102,15 @@ def download(artifact_id: str, number: int):
     store = _store()
     version = store.get_version(artifact_id, number)
     title = store.get_artifact(artifact_id).title
-    response = Response(version.html, mimetype="text/html")
+    html, suffix = version.html, ""
+    if request.args.get("standalone"):
+        # Libraries written into the file, so it works opened from disk.
+        html, _ = standalone(html, mirror.reader(current_app.extensions["kiln"].settings
+                                                 .resolved_mirror_dir()))
+        suffix = "-standalone"
+    response = Response(html, mimetype="text/html")
     response.kiln_policy = Kind.DOWNLOAD
-    response.kiln_filename = f"{slug(title)}-v{number}.html"
+    response.kiln_filename = f"{slug(title)}-v{number}{suffix}.html"
     return response
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request)
 
-from artifacts import owner_hash
+from artifacts import libraries, owner_hash
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
 from sandbox import policy
@@ -60,12 +60,16 @@ def import_page():
     return redirect(f"/a/{created.artifact.id}", 303)
 
 
-def frame_context(artifact_id: str, number: int) -> dict:
+def frame_context(artifact_id: str, number: int, html: str) -> dict:
     k = kiln()
     viewer = owner_hash(owner_for_write())  # also names whose storage the tool sees
+    download_url = k.download_url(artifact_id, number)
     return dict(frame_url=f"{k.raw_url(artifact_id, number)}?st={storage_token(artifact_id, viewer)}",
                 raw_url=k.raw_url(artifact_id, number),
-                download_url=k.download_url(artifact_id, number),
+                download_url=download_url,
+                # Tools that load mirrored libraries also come as one file that works from disk.
+                standalone_url=(f"{download_url}?standalone=1"
+                                if libraries.MIRROR_PREFIX in html else None),
                 draft_url=links.draft_url(k.settings.sandbox_origin),
                 iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
 
@@ -85,7 +89,7 @@ def artifact(artifact_id: str, number: int | None = None):
         latest_url=k.page_url(artifact_id), pinned_url=k.page_url(artifact_id, version.number),
         forked_from_url=(k.page_url(record.forked_from_id, record.forked_from_version)
                          if record.forked_from_id else None),
-        **frame_context(artifact_id, version.number))
+        **frame_context(artifact_id, version.number, version.html))
     if not owned:
         return render_template("share.html", **context)
     return render_template("workspace.html", job=None, model=model_in_use(k.settings),
