@@ -336,6 +336,17 @@ class Store:
                 raise JobNotFound(f"no job {job_id!r}")
             return JobOut.model_validate(job)
 
+    def job_for(self, job_id: str, owner_token: str | None) -> JobOut:
+        """A job, for the person who started it only: its prompt and draft are
+        theirs. Anyone else is told there is no such job."""
+        digest = owner_hash(owner_token) or ""
+        with self.reading() as session:
+            job = session.get(Job, job_id) if job_id else None
+            if job is None or not job.owner_hash or not secrets.compare_digest(job.owner_hash,
+                                                                              digest):
+                raise JobNotFound(f"no job {job_id!r}")
+            return JobOut.model_validate(job)
+
     def job_events(self, job_id: str, after: int = 0) -> list[JobEventOut]:
         with self.reading() as session:
             rows = session.scalars(select(JobEvent).where(JobEvent.job_id == job_id,

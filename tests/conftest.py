@@ -34,6 +34,14 @@ def make_settings(tmp_path, port: int = 5000, **overrides) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+def owner_cookie(app, token: str) -> dict[str, str]:
+    """The cookie a browser holding owner ``token`` sends (signed as Kiln signs it)."""
+    from itsdangerous import URLSafeSerializer
+
+    from web.ownership import SALT
+    return {"kiln_owner": URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return make_settings(tmp_path)

@@ -5,6 +5,7 @@ import httpx
 import pytest
 
 from generator.jobs import JobFailed
+from tests.conftest import owner_cookie
 
 
 def parse_sse(text: str) -> list[tuple[int, str, str]]:
@@ -29,10 +30,11 @@ def test_job_streams_live_and_resumes(live_server):
         log.delta("!")
         return {"answer": log.draft}
 
-    job = kiln.jobs.start("generate", "say hello", None, work)
+    job = kiln.jobs.start("generate", "say hello", "me", work)
     url = f"{live_server.app_origin}/api/jobs/{job.id}/events"
+    cookies = owner_cookie(live_server.app, "me")
     received = []
-    with httpx.stream("GET", url, timeout=10) as response:
+    with httpx.stream("GET", url, timeout=10, cookies=cookies) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         buffer = ""
         for chunk in response.iter_text():
@@ -47,7 +49,7 @@ def test_job_streams_live_and_resumes(live_server):
     assert [s for s, _, _ in received] == list(range(1, len(received) + 1))
 
     # Resume after event 3: exactly the rest, from the store now that the job is over.
-    rest = httpx.get(url, headers={"Last-Event-ID": "3"}, timeout=10)
+    rest = httpx.get(url, headers={"Last-Event-ID": "3"}, timeout=10, cookies=cookies)
     assert parse_sse(rest.text) == received[3:]
     final = kiln.store.job(job.id)
     assert final.status == "done" and final.draft == "Hello world!"
@@ -90,9 +92,10 @@ def test_interrupted_jobs_are_failed_at_start(settings):
 
 
 @pytest.mark.parametrize("after", ["abc", "-1", "99999"])
-def test_odd_last_event_ids(client, kiln, after):
-    job = kiln.jobs.start("generate", "p", None, lambda log: {})
+def test_odd_last_event_ids(client, kiln, app, after):
+    job = kiln.jobs.start("generate", "p", "me", lambda log: {})
     kiln.jobs.wait(job.id, timeout=10)
+    client.http.set_cookie("kiln_owner", owner_cookie(app, "me")["kiln_owner"], domain="127.0.0.1")
     response = client.get(f"/api/jobs/{job.id}/events", headers={"Last-Event-ID": after})
     assert response.status_code == 200
     ids = [s for s, _, _ in parse_sse(response.get_data(as_text=True))]
@@ -102,3 +105,14 @@ def test_odd_last_event_ids(client, kiln, after):
 def test_unknown_job_is_a_404(client):
     assert client.get("/api/jobs/nope/events").status_code == 404
     assert client.get("/api/jobs/nope").status_code == 404
+
+
+def test_someone_elses_job_is_a_404(client, other_client, kiln, app):
+    job = kiln.jobs.start("generate", "my secret prompt", "me", lambda log: log.delta("draft"))
+    kiln.jobs.wait(job.id, timeout=10)
+    client.http.set_cookie("kiln_owner", owner_cookie(app, "me")["kiln_owner"], domain="127.0.0.1")
+    assert client.get(f"/api/jobs/{job.id}").json["prompt"] == "my secret prompt"
+    for path in (f"/api/jobs/{job.id}", f"/api/jobs/{job.id}/events", f"/jobs/{job.id}"):
+        response = other_client.get(path)
+        assert response.status_code == 404
+        assert b"my secret prompt" not in response.data and b"draft" not in response.data

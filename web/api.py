@@ -153,14 +153,14 @@ def fix(artifact_id: str):
 
 @bp.get("/jobs/<job_id>")
 def job(job_id: str):
-    return jsonify(kiln().store.job(job_id).model_dump(mode="json"))
+    return jsonify(kiln().store.job_for(job_id, current_owner()).model_dump(mode="json"))
 
 
 @bp.get("/jobs/<job_id>/events")
 def job_events(job_id: str):
     """Server-Sent Events of a job, resumable with Last-Event-ID (or ?after=N)."""
     k = kiln()
-    k.store.job(job_id)  # 404 for an unknown job
+    k.store.job_for(job_id, current_owner())  # 404 for an unknown job or someone else's
     raw_after = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
     after = int(raw_after) if raw_after.isdigit() else 0
 

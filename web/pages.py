@@ -101,7 +101,7 @@ def artifact(artifact_id: str, number: int | None = None):
 def job(job_id: str):
     """A generation that has no artifact yet: the workspace, waiting for its first version."""
     k = kiln()
-    record = k.store.job(job_id)
+    record = k.store.job_for(job_id, current_owner())
     if record.artifact_id and record.status == "done":
         return redirect(f"/a/{record.artifact_id}", 303)
     return render_template("workspace.html", job=record, artifact=None, version=None,
