@@ -17,7 +17,7 @@ import workflow
 from generator import HOW_TO_CONFIGURE, NotConfigured, load_image, provider_configured
 from generator.jobs import JobRunner
 from sandbox import mirror
-from sandbox.smoke import SmokeTester
+from sandbox.smoke import SmokeTester, SmokeUnavailable
 from settings import Settings
 from web import links
 
@@ -134,6 +134,8 @@ class Kiln:
         try:
             report = tested.result()
             self.save_smoke_report(*key, report)
+        except SmokeUnavailable as exc:  # no Chromium, say: the reason is enough
+            log.warning("smoke test of %s v%s not run: %s", *key, exc)
         except Exception:  # noqa: BLE001 - no verdict is better than a lost request
             log.warning("smoke test of %s v%s not recorded", *key, exc_info=True)
         finally:
