@@ -19,6 +19,29 @@ export function documentFromAnswer(answer) {
   return { html: end >= 0 ? body.slice(0, end + 7) : body, complete: end >= 0 };
 }
 
+const EDIT_BLOCK = /<<<<<<< SEARCH\n([\s\S]*?)\n?=======\n([\s\S]*?)\n?>>>>>>> REPLACE/g;
+
+/** The current document with every edit block finished so far applied, for the
+ *  preview while a follow-up streams (the server applies them for real, with its
+ *  stricter rules). A block whose SEARCH does not match exactly once is skipped.
+ *  Null until a block applies. */
+export function applyStreamingEdits(current, answer) {
+  if (!current) return null;
+  const crlf = current.includes("\r\n");
+  let html = current;
+  let applied = 0;
+  for (const [, rawSearch, rawReplace] of answer.matchAll(EDIT_BLOCK)) {
+    const fix = (t) => (crlf && !t.includes("\r\n") ? t.replace(/\n/g, "\r\n") : t);
+    const search = fix(rawSearch);
+    if (!search.trim()) continue;
+    const at = html.indexOf(search);
+    if (at < 0 || html.indexOf(search, at + 1) >= 0) continue;
+    html = html.slice(0, at) + fix(rawReplace) + html.slice(at + search.length);
+    applied += 1;
+  }
+  return applied ? html : null;
+}
+
 /** A partial document made safe to render: a script block still being written
  *  is left out (half a script only throws), and so is a half-written tag. */
 export function renderable(html) {

@@ -2,7 +2,7 @@
 // streaming generations, errors from the tool and "Fix it".
 import { followJob, post } from "./api.js";
 import { wireComposer } from "./composer.js";
-import { DraftPreview, documentFromAnswer, renderable } from "./drafts.js";
+import { DraftPreview, applyStreamingEdits, documentFromAnswer, renderable } from "./drafts.js";
 import { highlightInto } from "./highlight.js";
 
 const STEPS = ["generating", "testing", "repairing", "done"];
@@ -134,6 +134,9 @@ export function initWorkspace(root, bridge) {
 
   function stream(job, promptText) {
     let answer = "";
+    // A follow-up usually answers with edit blocks: they are applied to this
+    // document for the preview as each block completes.
+    const base = artifactId ? codeText : "";
     let lastHighlight = 0;
     let highlightTimer = null;
     let previewing = false;
@@ -164,7 +167,9 @@ export function initWorkspace(root, bridge) {
       if (pre.scrollHeight - pre.scrollTop - pre.clientHeight < 120) pre.scrollTop = pre.scrollHeight;
       const notes = doc ? answer.slice(0, answer.indexOf(doc.html)).replace(/```[ \t]*html?[ \t]*\n?$/i, "").trim() : "";
       liveNotes.textContent = notes || (doc ? "Writing the tool…" : answer.slice(0, 600) || "Thinking…");
-      if (doc && drafts && /<body|<div|<main|<h1|<p/i.test(doc.html)) {
+      const edited = doc ? null : applyStreamingEdits(base, answer);
+      const draft = doc ? renderable(doc.html) : edited;
+      if (draft && drafts && /<body|<div|<main|<h1|<p/i.test(draft)) {
         if (!previewing) {
           previewing = true;
           draftsBox.hidden = false;
@@ -172,7 +177,7 @@ export function initWorkspace(root, bridge) {
           root.querySelector("[data-preview-empty]")?.setAttribute("hidden", "");
           if (!root.dataset.tabChosen) selectTab("tab-preview");
         }
-        drafts.show(renderable(doc.html));
+        drafts.show(draft);
       }
     };
     const schedule = () => {

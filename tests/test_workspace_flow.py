@@ -241,3 +241,18 @@ def test_errors_from_the_tool_appear_and_fix_it_repairs(server, page):
     sent = str(server.fake.requests[0].body["messages"])
     assert "undefinedFunction" in sent
     expect(page.locator(".turn.version")).to_have_count(2)
+
+
+def test_a_follow_up_previews_each_edit_as_it_completes(server, page):
+    first = ("Renamed the field.\n<<<<<<< SEARCH\n<label>Bill <input id=\"bill\" value=\"10\">"
+             "</label>\n=======\n<label>Total bill <input id=\"bill\" value=\"10\"></label>\n"
+             ">>>>>>> REPLACE\n")
+    slow_tail = "Then a second change, still being written" + "." * 400
+    server.fake.script(ANSWER, Script(first + slow_tail, tokens_per_second=40, chunk_chars=8))
+    generate(page, server)
+    page.fill("#prompt", "call it the total bill")
+    page.keyboard.press("Enter")
+    draft = page.frame_locator("[data-drafts] iframe:not([hidden])")
+    expect(draft.locator("label")).to_contain_text("Total bill", timeout=15_000)
+    assert server.fake.requests[-1].done is False  # drawn before the answer ended
+    expect(draft.locator("#tip")).to_have_text("1.50")  # the rest of the tool is there
