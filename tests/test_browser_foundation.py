@@ -5,7 +5,10 @@ TOOL = """<!doctype html><html><head><title>Origin probe</title></head><body>
 <h1>Origin probe</h1><output id="origin"></output><output id="cookie"></output>
 <script>
   document.getElementById('origin').textContent = 'origin=' + self.origin;
-  let cookie; try { cookie = 'cookie=' + document.cookie; } catch (e) { cookie = 'cookie-blocked'; }
+  // The browser's own cookie jar is out of reach (the bootstrap's page-long jar is empty).
+  const native = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie').get;
+  let cookie; try { cookie = 'cookie=' + native.call(document); } catch (e) { cookie = 'cookie-blocked'; }
+  if (document.cookie !== '') cookie += ' jar=' + document.cookie;
   document.getElementById('cookie').textContent = cookie;
 </script></body></html>"""
 
