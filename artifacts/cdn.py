@@ -24,7 +24,7 @@ from .libraries import LIBRARIES, Library
 
 CDN_URL = re.compile(
     r"^(?:https?:)?//(?P<host>cdn\.jsdelivr\.net|(?:www\.)?unpkg\.com|esm\.sh|"
-    r"cdnjs\.cloudflare\.com|cdn\.tailwindcss\.com)(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
+    r"cdnjs\.cloudflare\.com|cdn\.tailwindcss\.com|code\.jquery\.com|d3js\.org)(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
     re.I)
 
 _BY_NPM = {name.lower(): lib for lib in LIBRARIES for name in (lib.name, *lib.npm_aliases)}
@@ -62,6 +62,10 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
         return _tailwind_play(url)
     if host == "cdnjs.cloudflare.com":
         parsed = _cdnjs(path)
+    elif host == "code.jquery.com":
+        parsed = _jquery(path)
+    elif host == "d3js.org":
+        parsed = _d3(path)
     elif host == "cdn.jsdelivr.net":
         parsed = _npm(path[4:]) if path.startswith("npm/") else None
     elif host == "esm.sh":
@@ -102,6 +106,26 @@ def _tailwind_play(url: str) -> Resolution:
         f"{url} (the Tailwind v3 Play CDN) now loads Tailwind {TAILWIND.version} from Kiln's "
         "library mirror: utility classes work, but a `tailwind.config = ...` script and "
         "?plugins= are ignored in v4."), prelude=TAILWIND_V3_SHIM)
+
+
+JQUERY_FILE = re.compile(r"^jquery-(\d+\.\d+\.\d+)(?:\.slim)?(?:\.min)?\.js$", re.I)
+
+
+def _jquery(path: str) -> tuple[Library | None, str | None, str] | None:
+    """jQuery's own CDN: ``jquery-3.7.1.min.js`` (the slim build gets the full one)."""
+    match = JQUERY_FILE.match(path)
+    lib = _BY_NPM.get("jquery")
+    return (lib, match[1], "") if match and lib else None
+
+
+D3_FILE = re.compile(r"^d3\.v(\d+)(?:\.min)?\.js$", re.I)
+
+
+def _d3(path: str) -> tuple[Library | None, str | None, str] | None:
+    """D3's own site: ``d3.v7.min.js``."""
+    match = D3_FILE.match(path)
+    lib = _BY_NPM.get("d3")
+    return (lib, match[1], "") if match and lib else None
 
 
 def _npm(path: str) -> tuple[Library | None, str | None, str] | None:

@@ -48,6 +48,8 @@ class Library:
     # Oldest version whose API this one still serves, for mapping CDN URLs;
     # by default the same semver major (0.x: the same minor).
     compatible_from: str | None = None
+    # Scripts that must run after the document is parsed (Alpine starts itself).
+    defer: bool = False
 
     @property
     def base(self) -> str:
@@ -67,7 +69,8 @@ class Library:
     def tags(self) -> list[str]:
         """The exact tags a page uses to load it."""
         tags = [f'<link rel="stylesheet" href="{self.url(p)}">' for p in self.styles]
-        tags += [f'<script src="{self.url(p)}"></script>' for p in self.scripts]
+        attrs = " defer" if self.defer else ""
+        tags += [f'<script{attrs} src="{self.url(p)}"></script>' for p in self.scripts]
         if self.import_map:
             imports = ", ".join(f'"{spec}": "{self.url(p)}"' for spec, p in self.import_map.items())
             tags.append(f'<script type="importmap">{{"imports": {{{imports}}}}}</script>')
@@ -240,6 +243,54 @@ LIBRARIES: tuple[Library, ...] = (
         cdnjs="highlight.js", npm_aliases=("highlight.js",),
         cdn_paths={"build/highlight.min.js": "highlight.min.js",
                    "build/highlight.js": "highlight.js"},
+    ),
+    Library(
+        name="jquery", version="3.8.0",
+        description="jQuery 3: DOM queries, events and effects",
+        scripts=("dist/jquery.min.js",), global_name="jQuery",
+        usage="$(() => { $('#go').on('click', () => $('#out').text('hi')); }); "
+              "no $.ajax (there is no network).",
+        cdnjs="jquery", cdn_paths={"jquery.min.js": "dist/jquery.min.js",
+                                   "jquery.js": "dist/jquery.min.js",
+                                   "dist/jquery.js": "dist/jquery.min.js"},
+    ),
+    Library(
+        name="vue", version="3.5.45",
+        description="Vue 3 (global build with the template compiler)",
+        scripts=("dist/vue.global.prod.js",), global_name="Vue",
+        usage="Vue.createApp({data: () => ({n: 0}), template: '<button @click=\"n++\">{{ n }}"
+              "</button>'}).mount('#app')",
+        cdnjs="vue", cdn_paths={"vue.global.js": "dist/vue.global.prod.js",
+                                "vue.global.prod.js": "dist/vue.global.prod.js",
+                                "vue.global.min.js": "dist/vue.global.prod.js",
+                                "dist/vue.global.js": "dist/vue.global.prod.js"},
+    ),
+    Library(
+        name="alpinejs", version="3.17.5",
+        description="Alpine.js 3: behaviour in HTML attributes (x-data, x-on, x-text)",
+        scripts=("dist/cdn.min.js",), global_name="Alpine", defer=True,
+        usage='<div x-data="{open: false}">'
+              '<button @click="open = !open">Toggle</button><p x-show="open">Hi</p></div>',
+        cdnjs="alpinejs", cdn_paths={"cdn.min.js": "dist/cdn.min.js", "cdn.js": "dist/cdn.min.js",
+                                     "alpine.min.js": "dist/cdn.min.js"},
+    ),
+    Library(
+        name="p5", version="1.11.13",
+        description="p5.js 1: creative coding on a canvas (setup/draw sketches)",
+        scripts=("lib/p5.min.js",), global_name="p5",
+        usage="function setup() { createCanvas(400, 300); } function draw() { background(220); "
+              "circle(mouseX, mouseY, 40); }",
+        cdnjs="p5.js", cdn_paths={"p5.min.js": "lib/p5.min.js", "p5.js": "lib/p5.min.js",
+                                   "lib/p5.js": "lib/p5.min.js"},
+    ),
+    Library(
+        name="gsap", version="3.15.0",
+        description="GSAP 3: animation of DOM, SVG and objects",
+        scripts=("dist/gsap.min.js",), global_name="gsap",
+        usage="gsap.to('.box', {x: 200, rotation: 360, duration: 1}); respect "
+              "prefers-reduced-motion.",
+        cdnjs="gsap", cdn_paths={"gsap.min.js": "dist/gsap.min.js", "gsap.js": "dist/gsap.min.js",
+                                 "dist/gsap.js": "dist/gsap.min.js"},
     ),
     Library(
         name="@tailwindcss/browser", version="4.3.4",

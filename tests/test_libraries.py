@@ -70,7 +70,8 @@ def test_prompt_section_names_every_library_with_exact_tags():
     text = libraries.prompt_section()
     for lib in LIBRARIES:
         for path in lib.scripts:
-            assert f'<script src="/lib/{lib.name}@{lib.version}/{path}"></script>' in text
+            defer = " defer" if lib.defer else ""
+            assert f'<script{defer} src="/lib/{lib.name}@{lib.version}/{path}"></script>' in text
         for path in lib.styles:
             assert f'<link rel="stylesheet" href="/lib/{lib.name}@{lib.version}/{path}">' in text
     assert '"three": "/lib/three@0.187.0/build/three.module.js"' in text

@@ -29,7 +29,10 @@ class Watch:
     def __init__(self, page):
         self.errors: list[str] = []
         self.requests: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        # A library probing a sensor the sandbox denies (p5 asks for motion events) is the
+        # policy working, not the library failing.
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                and not m.text.startswith("Permissions policy violation") else None)
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url} {r.failure}"))
         page.on("response", lambda r: self.errors.append(f"{r.status}: {r.url}")
@@ -132,6 +135,24 @@ LIBRARY_CHECKS = {
         """() => { const kw = document.querySelector('#c .hljs-keyword');
           return kw && kw.textContent === 'const'
             && getComputedStyle(kw).color !== getComputedStyle(document.body).color; }"""),
+    "jquery": (["jquery"], """<ul id="l"><li>a</li><li>b</li></ul><script>
+        $(() => { $('#l li').addClass('seen'); window.out = $('#l .seen').length + ':' + $.fn.jquery; });
+        </script>""", "() => window.out === '2:3.8.0'"),
+    "vue": (["vue"], """<div id="app"></div><script>
+        Vue.createApp({data: () => ({n: 2}), template: '<b id="out">{{ n * 21 }}</b>'}).mount('#app');
+        </script>""", "() => document.getElementById('out')?.textContent === '42'"),
+    "alpinejs": (["alpinejs"], """<div x-data="{n: 6}"><b id="out" x-text="n * 7"></b></div>""",
+                 "() => document.getElementById('out').textContent === '42'"),
+    "p5": (["p5"], """<script>
+        function setup() { createCanvas(60, 40); noLoop(); }
+        function draw() { background(255, 0, 0); window.out = 'drawn'; }</script>""",
+           """() => { const c = document.querySelector('canvas');
+             if (!c || window.out !== 'drawn') return false;
+             const px = c.getContext('2d').getImageData(5, 5, 1, 1).data;
+             return px[0] > 200 && px[1] < 60; }"""),
+    "gsap": (["gsap"], """<div id="box" style="width:10px;height:10px"></div><script>
+        gsap.set('#box', {x: 100}); window.out = gsap.getProperty('#box', 'x');</script>""",
+             "() => window.out === 100"),
     "@tailwindcss/browser": (["@tailwindcss/browser"],
         '<div id="box" class="p-4 bg-red-500 text-white">x</div>',
         """() => getComputedStyle(document.getElementById('box')).paddingTop === '16px'"""),
@@ -297,4 +318,29 @@ def test_tailwind_play_cdn_tool_is_styled_offline_without_errors(live_server, pa
     assert any("Tailwind v3 Play CDN" in n for n in created["notices"])
     page.wait_for_function(
         "() => getComputedStyle(document.getElementById('card')).paddingTop === '24px'")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+JQUERY_ALPINE_TOOL = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8"><title>Counter</title>
+<script src="https://code.jquery.com/jquery-3.7.1.min.js"
+        integrity="sha256-/JqT3SQfawRcv/BIHPThkBvs0OEvtFFmqPF/lYI/Cxo=" crossorigin="anonymous"></script>
+<script defer src="https://cdn.jsdelivr.net/npm/alpinejs@3.x.x/dist/cdn.min.js"></script>
+</head><body>
+<div x-data="{count: 0}">
+  <button id="inc" @click="count++">Add</button> <b id="count" x-text="count"></b>
+</div>
+<p id="jq"></p>
+<script>$(function () { $('#jq').text('jQuery ' + $.fn.jquery); });</script>
+</body></html>"""
+
+
+def test_jquery_and_alpine_from_their_cdns_work_offline(live_server, page):
+    watch, created = open_imported(live_server, page, JQUERY_ALPINE_TOOL)
+    assert sum("library mirror" in n for n in created["notices"]) == 2
+    expect(page.locator("#jq")).to_have_text("jQuery 3.8.0")
+    expect(page.locator("#count")).to_have_text("0")
+    page.locator("#inc").click()
+    page.locator("#inc").click()
+    expect(page.locator("#count")).to_have_text("2")
     watch.assert_clean(live_server.sandbox_origin)
