@@ -49,8 +49,12 @@ STORAGE_QUOTA = 5 * 1024 * 1024  # as browsers give an origin's localStorage (UT
 
 
 def new_artifact_id() -> str:
-    """128 random bits, URL-safe: the artifact's public, unguessable name."""
-    return secrets.token_urlsafe(16)
+    """128 random bits, URL-safe: the artifact's public, unguessable name. Never
+    starting with "-", which a command line would take for an option."""
+    while True:
+        token = secrets.token_urlsafe(16)
+        if not token.startswith("-"):
+            return token
 
 
 def owner_hash(owner_token: str | None) -> str | None:
@@ -309,7 +313,7 @@ class Store:
     def create_job(self, kind: str, prompt: str, owner_token: str | None,
                    artifact_id: str | None = None) -> JobOut:
         with self.writing() as session:
-            job = Job(id=secrets.token_urlsafe(16), kind=kind, prompt=prompt,
+            job = Job(id=new_artifact_id(), kind=kind, prompt=prompt,
                       owner_hash=owner_hash(owner_token), artifact_id=artifact_id,
                       status="queued", draft="", result={})
             session.add(job)

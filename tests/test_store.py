@@ -30,6 +30,12 @@ def test_ids_are_unguessable_and_url_safe(store):
         assert all(c.isalnum() or c in "-_" for c in artifact_id)
 
 
+def test_ids_never_look_like_command_line_options():
+    from artifacts.store import new_artifact_id
+    # One in 64 random tokens starts with "-": thousands of draws would surely meet one.
+    assert not any(new_artifact_id().startswith("-") for _ in range(5000))
+
+
 def test_versions_are_numbered_and_immutable_in_the_orm(store):
     artifact, v1 = store.create_artifact("t", first(), "owner")
     v2 = store.add_version(artifact.id, VersionIn(html="<p>two</p>", source=Source.EDITED,
