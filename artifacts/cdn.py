@@ -62,10 +62,8 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
         return _tailwind_play(url)
     if host == "cdnjs.cloudflare.com":
         parsed = _cdnjs(path)
-    elif host == "code.jquery.com":
-        parsed = _jquery(path)
-    elif host == "d3js.org":
-        parsed = _d3(path)
+    elif host in OWN_SITES:
+        parsed = _own_site(host, path)
     elif host == "cdn.jsdelivr.net":
         parsed = _npm(path[4:]) if path.startswith("npm/") else None
     elif host == "esm.sh":
@@ -108,24 +106,19 @@ def _tailwind_play(url: str) -> Resolution:
         "?plugins= are ignored in v4."), prelude=TAILWIND_V3_SHIM)
 
 
-JQUERY_FILE = re.compile(r"^jquery-(\d+\.\d+\.\d+)(?:\.slim)?(?:\.min)?\.js$", re.I)
+# Libraries' own sites, which serve one file per version: host -> (file name, package).
+OWN_SITES = {
+    "code.jquery.com": (re.compile(r"^jquery-(\d+\.\d+\.\d+)(?:\.slim)?(?:\.min)?\.js$", re.I),
+                        "jquery"),  # the slim build gets the full one
+    "d3js.org": (re.compile(r"^d3\.v(\d+)(?:\.min)?\.js$", re.I), "d3"),
+}
 
 
-def _jquery(path: str) -> tuple[Library | None, str | None, str] | None:
-    """jQuery's own CDN: ``jquery-3.7.1.min.js`` (the slim build gets the full one)."""
-    match = JQUERY_FILE.match(path)
-    lib = _BY_NPM.get("jquery")
-    return (lib, match[1], "") if match and lib else None
-
-
-D3_FILE = re.compile(r"^d3\.v(\d+)(?:\.min)?\.js$", re.I)
-
-
-def _d3(path: str) -> tuple[Library | None, str | None, str] | None:
-    """D3's own site: ``d3.v7.min.js``."""
-    match = D3_FILE.match(path)
-    lib = _BY_NPM.get("d3")
-    return (lib, match[1], "") if match and lib else None
+def _own_site(host: str, path: str) -> tuple[Library | None, str | None, str] | None:
+    """``code.jquery.com/jquery-3.7.1.min.js``, ``d3js.org/d3.v7.min.js``."""
+    pattern, package = OWN_SITES[host]
+    match = pattern.match(path)
+    return (_BY_NPM.get(package), match[1], "") if match else None
 
 
 def _npm(path: str) -> tuple[Library | None, str | None, str] | None:
