@@ -9,11 +9,11 @@ import httpx2
 
 from artifacts import Usage
 
-from ..errors import Kind, ProviderError
+from ..errors import ProviderError
 from ..events import TextDelta
 from ..messages import Message
 from .base import Provider, RoundEnd
-from .classify import classify, connection_error
+from .classify import classify, connection_error, malformed_stream
 
 KEY_HINT = "Check KILN_ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY)."
 
@@ -79,20 +79,19 @@ class AnthropicProvider(Provider):
                         stop_reason = event.delta.stop_reason or stop_reason
                     elif kind == "message_stop":
                         stopped = True
-        except anthropic.APIStatusError as exc:
-            err = classify(provider=self.name, status=exc.status_code, body=exc.body,
-                           headers=exc.response.headers, key_hint=KEY_HINT, model=self.model)
-            err.usage = usage
-            raise err from exc
-        except (anthropic.APIConnectionError, httpx2.TransportError) as exc:
-            err = connection_error(self.name, exc, self.model)
-            err.usage = usage
-            raise err from exc
-        except json.JSONDecodeError as exc:
-            err = ProviderError(Kind.SERVER, f"{self.name} sent a malformed stream event.",
-                                detail=str(exc)[:300], model=self.model)
-            err.usage = usage
+        except (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError,
+                json.JSONDecodeError) as exc:
+            err = self._failure(exc)
+            err.usage = usage  # what the partial answer cost still counts
             raise err from exc
         # The SDK ends quietly when the connection closes early; only the
         # message_stop event proves the answer is whole.
         yield RoundEnd(stop_reason if stopped else None, usage, model)
+
+    def _failure(self, exc: Exception) -> ProviderError:
+        if isinstance(exc, anthropic.APIStatusError):
+            return classify(provider=self.name, status=exc.status_code, body=exc.body,
+                            headers=exc.response.headers, key_hint=KEY_HINT, model=self.model)
+        if isinstance(exc, json.JSONDecodeError):
+            return malformed_stream(self.name, exc, self.model, "event")
+        return connection_error(self.name, exc, self.model)

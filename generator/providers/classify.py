@@ -115,3 +115,9 @@ def connection_error(provider: str, exc: BaseException, model: str = "") -> Prov
     return ProviderError(Kind.CONNECTION, f"Could not reach {provider}, or the connection "
                          f"dropped: {exc.__class__.__name__}: {exc}".rstrip(": "),
                          detail=repr(exc)[:500], model=model or None)
+
+
+def malformed_stream(provider: str, exc: BaseException, model: str, what: str) -> ProviderError:
+    """A stream whose event or chunk is not valid JSON."""
+    return ProviderError(Kind.SERVER, f"{provider} sent a malformed stream {what}.",
+                         detail=str(exc)[:300], model=model)

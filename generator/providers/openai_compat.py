@@ -10,11 +10,11 @@ import openai
 
 from artifacts import Usage
 
-from ..errors import Kind, ProviderError
+from ..errors import ProviderError
 from ..events import TextDelta
 from ..messages import Message
 from .base import Provider, RoundEnd
-from .classify import classify, connection_error
+from .classify import classify, connection_error, malformed_stream
 
 KEY_HINT = "Check KILN_OPENAI_API_KEY."
 
@@ -71,23 +71,19 @@ class OpenAICompatibleProvider(Provider):
                             yield TextDelta(delta.content)
                         if choice.finish_reason:
                             finish = choice.finish_reason
-        except openai.APIStatusError as exc:
-            err = classify(provider=where, status=exc.status_code, body=exc.body,
-                           headers=exc.response.headers, key_hint=KEY_HINT, model=self.model)
-            err.usage = usage
-            raise err from exc
-        except (openai.APIConnectionError, httpx2.TransportError) as exc:
-            err = connection_error(where, exc, self.model)
-            err.usage = usage
-            raise err from exc
-        except openai.APIError as exc:  # an error object inside the stream
-            err = classify(provider=where, status=None, body=exc.body, model=self.model)
-            err.usage = usage
-            raise err from exc
-        except json.JSONDecodeError as exc:
-            err = ProviderError(Kind.SERVER, f"{where} sent a malformed stream chunk.",
-                                detail=str(exc)[:300], model=self.model)
-            err.usage = usage
+        except (openai.APIError, httpx2.TransportError, json.JSONDecodeError) as exc:
+            err = self._failure(exc, where)
+            err.usage = usage  # what the partial answer cost still counts
             raise err from exc
         # No finish_reason: the stream stopped before the model did.
         yield RoundEnd(finish, usage, model)
+
+    def _failure(self, exc: Exception, where: str) -> ProviderError:
+        if isinstance(exc, openai.APIStatusError):
+            return classify(provider=where, status=exc.status_code, body=exc.body,
+                            headers=exc.response.headers, key_hint=KEY_HINT, model=self.model)
+        if isinstance(exc, (openai.APIConnectionError, httpx2.TransportError)):
+            return connection_error(where, exc, self.model)
+        if isinstance(exc, openai.APIError):  # an error object inside the stream
+            return classify(provider=where, status=None, body=exc.body, model=self.model)
+        return malformed_stream(where, exc, self.model, "chunk")
