@@ -54,6 +54,12 @@ def finish(server, job_id):
     return server.kiln.jobs.wait(job_id, timeout=30)
 
 
+def follow_up(server, me, artifact_id: str, prompt: str):
+    """Ask for a change to ``artifact_id`` and return the finished job."""
+    started = me.post(f"/api/artifacts/{artifact_id}/prompt", json={"prompt": prompt})
+    return finish(server, started.json()["job_id"])
+
+
 def generated(server, me, prompt="tips") -> str:
     """Generate from ``prompt`` and return the new artifact's id."""
     job = finish(server, me.post("/api/generate", json={"prompt": prompt}).json()["job_id"])
@@ -99,8 +105,7 @@ def test_follow_up_is_applied_as_an_edit(server):
                                ">>>>>>> REPLACE\n")
     me = Browser(server.app_origin)
     artifact_id = generated(server, me)
-    job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
-                                 json={"prompt": "make it 20%"}).json()["job_id"])
+    job = follow_up(server, me, artifact_id, "make it 20%")
     assert job.status == "done", job.error
     v2 = server.kiln.store.get_version(artifact_id, 2)
     assert v2.html == DOC.replace("0.15", "0.20") and v2.parent_number == 1
@@ -146,8 +151,7 @@ def test_failed_follow_up_does_not_replace_the_working_version(server):
     server.fake.script(ANSWER, Script("Sure! <<<<<<< SEARCH", cut_after=10))
     me = Browser(server.app_origin)
     artifact_id = generated(server, me)
-    job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
-                                 json={"prompt": "change"}).json()["job_id"])
+    job = follow_up(server, me, artifact_id, "change")
     assert job.status == "failed"
     assert server.kiln.store.get_version(artifact_id).number == 1  # current stays the good one
     assert server.kiln.store.get_artifact(artifact_id).latest_version == 2
@@ -294,8 +298,7 @@ def test_every_model_call_is_logged(server):
                        ">>>>>>> REPLACE\n")
     me = Browser(server.app_origin)
     artifact_id = generated(server, me)
-    job = finish(server, me.post(f"/api/artifacts/{artifact_id}/prompt",
-                                 json={"prompt": "20%"}).json()["job_id"])
+    job = follow_up(server, me, artifact_id, "20%")
     assert job.status == "done", job.error
     calls = server.kiln.store.model_calls(artifact_id)
     assert [(c["version_number"], c["stage"]) for c in calls][0] == (1, "create")
