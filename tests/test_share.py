@@ -95,3 +95,16 @@ def test_home_lists_only_my_artifacts(client, other_client):
     create(client, "<!doctype html><title>Only mine</title>")
     assert "Only mine" in client.get("/").text
     assert "Only mine" not in other_client.get("/").text
+
+
+def test_form_writes_are_rate_limited_like_the_api(tmp_path):
+    from app import create_app
+    from tests.conftest import Client, make_settings
+    app = create_app(make_settings(tmp_path, write_rate_limit="2 per minute"))
+    try:
+        browser = Client(app, "127.0.0.1:5000")
+        codes = [browser.post("/import", data={"html": "<p>x</p>", "csrf_token": browser.token()}
+                              ).status_code for _ in range(3)]
+        assert codes == [303, 303, 429]
+    finally:
+        app.extensions["kiln"].close()

@@ -10,7 +10,7 @@ from generator import HOW_TO_CONFIGURE
 from sandbox import policy
 from sandbox.serve import storage_token
 
-from . import links
+from . import limits, links
 from .ownership import current_owner, owner_for_write
 from .present import conversation, line_diff, model_in_use
 
@@ -43,6 +43,7 @@ def home():
 
 
 @bp.post("/import")
+@limits.writes
 def import_page():
     upload = request.files.get("file")
     pasted = request.form.get("html", "")
@@ -124,6 +125,7 @@ def diff(artifact_id: str):
 
 
 @bp.post("/a/<artifact_id>/remix")
+@limits.writes
 def remix(artifact_id: str):
     number = request.form.get("version", type=int)
     created = kiln().remix(artifact_id, number, owner_for_write())
@@ -132,6 +134,7 @@ def remix(artifact_id: str):
 
 
 @bp.post("/a/<artifact_id>/versions")
+@limits.writes
 def new_version(artifact_id: str):
     pasted = request.form.get("html", "")
     parent = request.form.get("parent", type=int)
@@ -143,6 +146,7 @@ def new_version(artifact_id: str):
 
 
 @bp.post("/a/<artifact_id>/restore")
+@limits.writes
 def restore(artifact_id: str):
     number = request.form.get("version", type=int)
     if not number:
