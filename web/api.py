@@ -3,22 +3,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
 from artifacts import owner_hash
 
-from . import limits
+from . import kiln, limits
 from .forms import (FixIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn, RestoreIn,
                     StorageIn)
 from .ownership import current_owner, owner_for_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-def kiln():
-    return current_app.extensions["kiln"]
 
 
 def parse(model: type[BaseModel]):

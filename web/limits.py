@@ -1,15 +1,16 @@
 """Rate limits on the endpoints that write or spend (Flask-Limiter)."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from . import kiln
 
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
 
 
 def _setting(name: str):
-    return lambda: getattr(current_app.extensions["kiln"].settings, name)
+    return lambda: getattr(kiln().settings, name)
 
 
 generation = limiter.limit(_setting("generate_rate_limit"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, g, request
+
+from . import kiln
 from itsdangerous import BadSignature, URLSafeSerializer
 
 SALT = "kiln-owner"
@@ -17,7 +19,7 @@ MAX_AGE = 10 * 365 * 24 * 3600
 
 def cookie_name() -> str:
     # __Host- binds the cookie to this exact origin over https (no Domain, Path=/).
-    return "__Host-kiln_owner" if current_app.extensions["kiln"].settings.https else "kiln_owner"
+    return "__Host-kiln_owner" if kiln().settings.https else "kiln_owner"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -51,7 +53,7 @@ def owner_for_write() -> str:
 def remember_owner(response):
     """after_request: send the cookie when a token was minted for this request."""
     if g.get("kiln_owner_is_new"):
-        https = current_app.extensions["kiln"].settings.https
+        https = kiln().settings.https
         response.set_cookie(cookie_name(), _serializer().dumps(g.kiln_owner), max_age=MAX_AGE,
                             httponly=True, samesite="Lax", secure=https, path="/")
     return response

@@ -1,7 +1,7 @@
 """Kiln's HTML pages on the app origin."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request)
 
 from artifacts import libraries, owner_hash
@@ -10,7 +10,7 @@ from generator import HOW_TO_CONFIGURE
 from sandbox import policy
 from sandbox.serve import storage_token
 
-from . import limits, links
+from . import kiln, limits, links
 from .ownership import current_owner, owner_for_write
 from .present import conversation, line_diff, model_in_use
 
@@ -22,10 +22,6 @@ EXAMPLES = (
     "A pomodoro timer with a progress ring and a log of finished sessions",
     "Convert CSV to a sortable table and back",
 )
-
-
-def kiln():
-    return current_app.extensions["kiln"]
 
 
 def home_page(status: int = 200, **extra):
