@@ -74,6 +74,11 @@ class BrowserPool:
         self._thread.join(timeout)
 
     # -- the pool's loop ------------------------------------------------------
+    def will_serve_again(self, browser) -> bool:
+        """Whether a later job may get this browser (it is current, healthy, not due to retire)."""
+        return (browser is self._browser and browser.is_connected() and browser not in self._broken
+                and self._served < self.recycle_after)
+
     def mark_broken(self, browser) -> None:
         """A job found this browser unusable (a close that hung, ...): replace it."""
         self._broken.add(browser)

@@ -113,7 +113,8 @@ class SmokeTester:
                 run = await spare
             except Exception:  # noqa: BLE001 - made on a browser that has since gone
                 run = None
-        if browser.is_connected() and browser not in self._spares:
+        # No spare for a browser about to be retired: it would only be thrown away.
+        if self.pool.will_serve_again(browser) and browser not in self._spares:
             spare = self._spares[browser] = asyncio.ensure_future(self._prepare(browser))
             # A spare whose browser is closed under it fails unseen; that is fine.
             spare.add_done_callback(lambda task: task.cancelled() or task.exception())

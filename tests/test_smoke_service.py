@@ -195,3 +195,39 @@ def test_pool_recycles_restarts_and_closes():
         pool.close()
     with pytest.raises(PoolClosed):
         pool.submit(version)
+
+
+def test_spare_runs_are_made_only_for_a_browser_that_will_serve_again():
+    """One run is prepared ahead per browser, but never for a browser about to be
+    retired: that context would be thrown away unused (and would slow the bench's
+    new-browser-per-artifact baseline with work it never needs)."""
+    from sandbox.smoke import SmokeTester
+
+    settings = Settings(_env_file=None)
+    made = {}
+    for recycle_after in (1, 100):
+        with SmokeTester(settings.resolved_chromium_path(), settings.sandbox_origin,
+                         settings.app_origin, concurrency=1, recycle_after=recycle_after) as tester:
+            prepare = tester._prepare
+            count = [0]
+
+            async def counting(browser, prepare=prepare, count=count):
+                count[0] += 1
+                return await prepare(browser)
+            tester._prepare = counting
+            assert all(tester.run(GOOD).ok for _ in range(3))
+            made[recycle_after] = (count[0], tester.pool.launches)
+    assert made[1] == (3, 3)      # a new browser and exactly one context per artifact
+    assert made[100] == (4, 1)    # one browser, and one context always ready ahead
+
+
+def test_pool_knows_which_browser_serves_again():
+    pool = BrowserPool(Settings().resolved_chromium_path(), concurrency=1, recycle_after=2)
+
+    async def again(browser):
+        return pool.will_serve_again(browser)
+
+    try:
+        assert [pool.submit(again).result(60) for _ in range(3)] == [True, False, True]
+    finally:
+        pool.close()
