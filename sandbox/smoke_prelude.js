@@ -21,6 +21,13 @@
     const stub = { [name]() { note(label); return result; } }[name];
     try { Object.defineProperty(window, name, { value: stub, writable: true, configurable: true }); } catch (e) { /* keep native */ }
   }
+  // The viewer's side of what the bootstrap asks consent for (a download, the
+  // clipboard, a link): Kiln's page would ask the person, who is taken to say
+  // yes. Nothing is saved, copied or opened. The bootstrap takes this away
+  // before the page's own scripts run.
+  const ASKED = { download: "save a file", clipboard: "copy to the clipboard", open: "open a link" };
+  Object.defineProperty(window, "__kilnViewer", {
+    value: (type) => { note("asked:" + (ASKED[type] || "something else")); return true; }, configurable: true });
   let budget = 1000;
   for (const method of ["log", "info", "warn", "error", "debug", "trace", "table", "dir", "assert"]) {
     const original = console[method];

@@ -27,6 +27,7 @@ PRELUDE = Path(__file__).with_name("smoke_prelude.js").read_text("utf-8")
 WORLD = "kiln_smoke"
 BINDING = "__kilnSmokeReport"
 BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off window
+ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusal
 
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
 # so no server needs to be listening there.
@@ -167,7 +168,7 @@ class ArtifactRun:
         self.phase = "interaction"
         try:
             result = await asyncio.wait_for(
-                self._evaluate(f"__kilnProbe.interact({int(self.budget.controls)})"),
+                self._evaluate(f"__kilnProbe.interact({int(self.budget.controls)})", gesture=True),
                 self.budget.interaction_s)
             self.obs.interaction = result or {}
             # Let work the last action scheduled (timers, promises) run and report.
@@ -223,11 +224,13 @@ class ArtifactRun:
         return False
 
     # -- talking to the probe -------------------------------------------------
-    async def _evaluate(self, expression: str):
+    async def _evaluate(self, expression: str, gesture: bool = False):
+        """``gesture``: as if a person's click started it, so the page gets the
+        user activation its clicks would carry (clipboard, downloads, fullscreen)."""
         if self.world_id is None:
             raise RuntimeError("the probe's world was not created")
         reply = await self.cdp.send("Runtime.evaluate", {
-            "expression": expression, "contextId": self.world_id,
+            "expression": expression, "contextId": self.world_id, "userGesture": gesture,
             "awaitPromise": True, "returnByValue": True})
         if "exceptionDetails" in reply:
             raise RuntimeError(reply["exceptionDetails"].get("text", "probe failed"))
@@ -308,7 +311,11 @@ class ArtifactRun:
 
     def _on_binding(self, event) -> None:
         if event.get("name") == BLOCKED_BINDING:
-            self.obs.sandbox_notes.append(str(event.get("payload", ""))[:40])
+            note = str(event.get("payload", ""))[:40]
+            if note.startswith(ASKED):
+                self.obs.asked.append(note[len(ASKED):])
+            else:
+                self.obs.sandbox_notes.append(note)
             return
         if event.get("name") != BINDING:
             return

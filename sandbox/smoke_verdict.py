@@ -15,7 +15,9 @@ so each rule fails only on evidence that a person would hit the problem:
 * hang         the page kept its thread past the load or interaction budget;
 * crash        the renderer died (out of memory, usually);
 * sandbox      alert()/confirm()/prompt(), popups and downloads, which Kiln's
-               sandbox ignores: a warning, the tool still runs;
+               sandbox ignores: a warning, the tool still runs. What Kiln asks
+               the viewer to allow (saving a file, the clipboard, a link) is
+               granted as a person would, and named in the pass detail;
 * interaction  what the interaction pass did (for the record).
 """
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Observations:
     csp: list[dict] = field(default_factory=list)
     blocked: list[Blocked] = field(default_factory=list)
     sandbox_notes: list[str] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)  # consent the viewer would be asked for
     content: dict | None = None
     screenshot: bytes | None = None
     interaction: dict | None = None
@@ -216,7 +219,9 @@ def _hang(obs: Observations) -> Check:
 
 def _sandbox(obs: Observations) -> Check:
     if not obs.sandbox_notes:
-        return Check(status=Status.PASS, detail="used nothing the sandbox refuses")
+        asked = _unique(obs.asked)
+        return Check(status=Status.PASS, detail="used nothing the sandbox refuses" + (
+            f"; asks the viewer before it may {' / '.join(asked)}" if asked else ""))
     counts: dict[str, int] = {}
     for note in obs.sandbox_notes:
         counts[note] = counts.get(note, 0) + 1

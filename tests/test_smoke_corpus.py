@@ -81,5 +81,14 @@ def test_hang_on_click_names_the_control(reports):
     assert "Compute" in report.checks["hang"].detail
 
 
+def test_what_the_viewer_is_asked_for_is_granted_and_named(reports):
+    """Kiln asks the person before a copy or a save; the smoke test says yes as
+    they would, only in answer to a click, and names what was asked."""
+    detail = reports["pass-copy-and-save.html"].checks["sandbox"].detail
+    assert "copy to the clipboard" in detail and "save a file" in detail
+    refused = reports["fail-copy-on-load.html"].errors[0]
+    assert refused.kind == "rejection" and "Needs a click or key press first" in refused.message
+
+
 def lines_of(name: str) -> list[str]:
     return (CORPUS / name).read_text("utf-8").splitlines()

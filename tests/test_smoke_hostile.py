@@ -93,6 +93,14 @@ def test_malformed_input_gets_a_verdict(html, failing, smoke_tester):
         assert report.ok, report.for_model()
 
 
+def test_the_page_cannot_reach_the_stand_in_viewer(smoke_tester):
+    """Only the bootstrap may say yes on the viewer's behalf: it takes the stand-in
+    away before the page's first script."""
+    report = smoke_tester.run("<h1>x</h1><script>"
+                              "throw new Error('stand-in: ' + typeof window.__kilnViewer)</script>")
+    assert report.errors[0].message.endswith("stand-in: undefined")
+
+
 def test_page_runs_at_the_sandbox_origin_with_the_artifact_headers(smoke_tester):
     """Loaded at a real sandbox-origin URL (not about:blank) under the artifact CSP."""
     report = smoke_tester.run(
