@@ -25,7 +25,8 @@
   // clipboard, a link): Kiln's page would ask the person, who is taken to say
   // yes. Nothing is saved, copied or opened. The bootstrap takes this away
   // before the page's own scripts run.
-  const ASKED = { download: "save a file", clipboard: "copy to the clipboard", open: "open a link" };
+  const ASKED = { download: "save a file", clipboard: "copy to the clipboard", open: "open a link",
+                  fullscreen: "go full screen" };
   Object.defineProperty(window, "__kilnViewer", {
     value: (type) => { note("asked:" + (ASKED[type] || "something else")); return true; }, configurable: true });
   let budget = 1000;

@@ -24,6 +24,8 @@ const SCHEMA = {
      (isStr(m.url, MAX_FILE_BYTES * 1.4) && /^data:/i.test(m.url))),
   clipboard: (m) => isInt(m.id) && isStr(m.text, MAX_CLIPBOARD_CHARS),
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
+  // Asking for full screen waits for an answer; leaving it does not.
+  fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
 };
 
 function storageSize(data) {
@@ -120,6 +122,9 @@ export class Bridge extends EventTarget {
     this.saving = null;
     this.nextStorage = null;
     window.addEventListener("message", (event) => this.onWindowMessage(event));
+    document.addEventListener("fullscreenchange", () => {
+      if (!document.fullscreenElement) this.port?.postMessage({ event: "fullscreen-exited" });
+    });
     // The frame may have said hello before this module ran: ask it again.
     const ping = () => this.frame.contentWindow?.postMessage({ kiln: "ping" }, "*");
     this.frame.addEventListener("load", ping);
@@ -156,6 +161,7 @@ export class Bridge extends EventTarget {
       download: () => this.onDownload(message),
       clipboard: () => this.onClipboard(message),
       open: () => this.onOpen(message),
+      fullscreen: () => this.onFullscreen(message),
     }[message.type];
     handler();
   }
@@ -213,6 +219,22 @@ export class Bridge extends EventTarget {
       this.reply(message.id, true);
     } catch {
       this.reply(message.id, false, "The browser refused the clipboard");
+    }
+  }
+
+  // No consent dialog: like any web page, the tool goes full screen on the
+  // viewer's click (the browser insists on it, and shows how to leave).
+  async onFullscreen(message) {
+    if (!message.on) {
+      if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+      return;
+    }
+    const target = this.frame.closest("[data-viewport]") || this.frame;
+    try {
+      await target.requestFullscreen();
+      this.reply(message.id, true);
+    } catch {
+      this.reply(message.id, false, "The browser refused full screen");
     }
   }
 

@@ -144,6 +144,48 @@ def test_links_and_clipboard_go_through_consent(live_server, page, context):
     assert reader.evaluate("navigator.clipboard.readText()") == "copied text"
 
 
+FULLSCREEN = """<!doctype html><html><head></head><body>
+<button id="full">Full screen</button> <output id="mode">windowed</output>
+<script>
+  const mode = document.getElementById('mode');
+  document.getElementById('full').onclick = () => document.fullscreenElement
+    ? document.exitFullscreen() : document.body.requestFullscreen().catch(e => mode.textContent = 'refused:' + e.name);
+  document.addEventListener('fullscreenchange', () => {
+    mode.textContent = document.fullscreenElement ? 'full:' + document.fullscreenElement.tagName : 'windowed';
+  });
+</script></body></html>"""
+
+
+def test_full_screen_on_the_viewers_click(live_server, page):
+    """The frame may not take the screen itself: Kiln's page shows the preview
+    full screen when the tool asks on a click, and tells it when the viewer leaves."""
+    _, frame = open_artifact(page, live_server, FULLSCREEN)
+    viewport = "document.fullscreenElement && document.fullscreenElement.matches('[data-viewport]')"
+    frame.locator("#full").click()
+    expect(frame.locator("#mode")).to_have_text("full:BODY")
+    assert page.evaluate(viewport)
+    frame.locator("#full").click()  # the tool's own toggle leaves again
+    expect(frame.locator("#mode")).to_have_text("windowed")
+    for _ in range(40):  # the page's CSP forbids wait_for_function's eval
+        if page.evaluate("document.fullscreenElement") is None:
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate("document.fullscreenElement") is None
+
+    frame.locator("#full").click()
+    expect(frame.locator("#mode")).to_have_text("full:BODY")
+    page.evaluate("document.exitFullscreen()")  # the viewer presses Esc
+    expect(frame.locator("#mode")).to_have_text("windowed")
+
+    # Without a click (on load), the request is refused.
+    _, frame = open_artifact(page, live_server, """<output id="mode">wait</output><script>
+      document.documentElement.requestFullscreen().then(() => mode.textContent = 'full',
+                                                        e => mode.textContent = 'refused:' + e.name);
+    </script>""")
+    expect(frame.locator("#mode")).to_have_text("refused:NotAllowedError")
+    assert page.evaluate("document.fullscreenElement") is None
+
+
 HIJACK = """<!doctype html><html><head></head><body><output id="state">start</output>
 <script>
   // A hostile tool asks the parent for a fresh port and sends it malformed messages.
@@ -156,6 +198,7 @@ HIJACK = """<!doctype html><html><head></head><body><output id="state">start</ou
     port.postMessage({type: 'open', id: 2, url: 'javascript:alert(1)'});
     port.postMessage({type: 'open', id: 3, url: 'data:text/html,<script>alert(1)<\\/script>'});
     port.postMessage({type: 'evil', id: 4});
+    port.postMessage({type: 'fullscreen', on: true, id: 5});  // no click: the browser says no
     port.postMessage({type: 'error', kind: 'console', message: 'x'.repeat(100000)});
     port.onmessage = (m) => { document.getElementById('state').textContent += ' reply' + m.data.id + ':' + m.data.ok; };
     setTimeout(() => document.getElementById('state').textContent += ' done', 300);
@@ -171,6 +214,8 @@ def test_hostile_messages_are_dropped(live_server, page):
     _, frame = open_artifact(page, live_server, HIJACK)
     expect(frame.locator("#state")).to_contain_text("done")
     expect(frame.locator("#state")).to_contain_text("reply3:false")
+    expect(frame.locator("#state")).to_contain_text("reply5:false")
+    assert page.evaluate("document.fullscreenElement") is None
     assert "reply1" not in frame.locator("#state").inner_text()
     expect(page.locator("dialog#consent")).to_be_hidden()
     expect(page.locator("#artifact-errors")).to_be_hidden()
