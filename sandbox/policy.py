@@ -53,9 +53,10 @@ class Kind(str, Enum):
     SANDBOX_OTHER = "sandbox"  # anything else on the sandbox origin (404s, ...)
 
 
-# Kiln's own pages may copy to the clipboard (share links, the bridge's consented
-# copy) and go full screen (the preview); artifacts never get either directly.
-APP_FEATURES = ("clipboard-write", "fullscreen")
+# Kiln's own pages may copy to and read from the clipboard (share links, the
+# bridge's consented copy and paste) and go full screen (the preview); artifacts
+# never get any of these directly.
+APP_FEATURES = ("clipboard-read", "clipboard-write", "fullscreen")
 
 
 def permissions_policy(allowed_for_self: tuple[str, ...] = ()) -> str:

@@ -26,9 +26,12 @@
   // yes. Nothing is saved, copied or opened. The bootstrap takes this away
   // before the page's own scripts run.
   const ASKED = { download: "save a file", clipboard: "copy to the clipboard", open: "open a link",
-                  fullscreen: "go full screen" };
+                  fullscreen: "go full screen", paste: "read the clipboard" };
+  // What a person might have copied, for a Paste button.
+  const PASTED = "hello world 42 https://example.com/page?q=1";
   Object.defineProperty(window, "__kilnViewer", {
-    value: (type) => { note("asked:" + (ASKED[type] || "something else")); return true; }, configurable: true });
+    value: (type) => { note("asked:" + (ASKED[type] || "something else")); return type === "paste" ? PASTED : true; },
+    configurable: true });
   let budget = 1000;
   for (const method of ["log", "info", "warn", "error", "debug", "trace", "table", "dir", "assert"]) {
     const original = console[method];

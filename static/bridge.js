@@ -23,6 +23,7 @@ const SCHEMA = {
     ((m.data instanceof Blob && m.data.size <= MAX_FILE_BYTES && isStr(m.mime, 200)) ||
      (isStr(m.url, MAX_FILE_BYTES * 1.4) && /^data:/i.test(m.url))),
   clipboard: (m) => isInt(m.id) && isStr(m.text, MAX_CLIPBOARD_CHARS),
+  paste: (m) => isInt(m.id),
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
   // Asking for full screen waits for an answer; leaving it does not.
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
@@ -149,8 +150,8 @@ export class Bridge extends EventTarget {
     this.dispatchEvent(new CustomEvent("connected"));
   }
 
-  reply(id, ok, error) {
-    if (this.port) this.port.postMessage({ id, ok, error });
+  reply(id, ok, error, text) {
+    if (this.port) this.port.postMessage({ id, ok, error, text });
   }
 
   onMessage(message) {
@@ -160,6 +161,7 @@ export class Bridge extends EventTarget {
       storage: () => this.onStorage(message.data),
       download: () => this.onDownload(message),
       clipboard: () => this.onClipboard(message),
+      paste: () => this.onPaste(message),
       open: () => this.onOpen(message),
       fullscreen: () => this.onFullscreen(message),
     }[message.type];
@@ -235,6 +237,19 @@ export class Bridge extends EventTarget {
       this.reply(message.id, true);
     } catch {
       this.reply(message.id, false, "The browser refused full screen");
+    }
+  }
+
+  async onPaste(message) {
+    const ok = await this.consent.ask("Let this tool read your clipboard?",
+                                      "It will get the text you copied last.", "Paste");
+    if (!ok) return this.reply(message.id, false, "The viewer declined");
+    try {
+      const text = await navigator.clipboard.readText();
+      if (text.length > MAX_CLIPBOARD_CHARS) return this.reply(message.id, false, "The clipboard holds too much text");
+      this.reply(message.id, true, undefined, text);
+    } catch {
+      this.reply(message.id, false, "The browser refused the clipboard");
     }
   }
 

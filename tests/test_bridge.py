@@ -186,6 +186,33 @@ def test_full_screen_on_the_viewers_click(live_server, page):
     assert page.evaluate("document.fullscreenElement") is None
 
 
+PASTER = """<!doctype html><html><head></head><body>
+<button id="paste">Paste</button><textarea id="text"></textarea><output id="out"></output>
+<script>
+  document.getElementById('paste').onclick = () => navigator.clipboard.readText()
+    .then(t => { document.getElementById('text').value = t; out.textContent = 'pasted'; },
+          e => out.textContent = 'refused:' + e.name);
+</script></body></html>"""
+
+
+def test_paste_reads_the_clipboard_only_with_consent(live_server, page, context):
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    _, frame = open_artifact(page, live_server, PASTER)
+    page.evaluate("navigator.clipboard.writeText('copied by the viewer')")
+    dialog = page.locator("dialog#consent")
+
+    frame.locator("#paste").click()
+    expect(dialog).to_contain_text("read your clipboard")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(frame.locator("#out")).to_have_text("refused:NotAllowedError")
+    assert frame.locator("#text").input_value() == ""
+
+    frame.locator("#paste").click()
+    dialog.get_by_role("button", name="Paste").click()
+    expect(frame.locator("#out")).to_have_text("pasted")
+    assert frame.locator("#text").input_value() == "copied by the viewer"
+
+
 HIJACK = """<!doctype html><html><head></head><body><output id="state">start</output>
 <script>
   // A hostile tool asks the parent for a fresh port and sends it malformed messages.
@@ -199,6 +226,7 @@ HIJACK = """<!doctype html><html><head></head><body><output id="state">start</ou
     port.postMessage({type: 'open', id: 3, url: 'data:text/html,<script>alert(1)<\\/script>'});
     port.postMessage({type: 'evil', id: 4});
     port.postMessage({type: 'fullscreen', on: true, id: 5});  // no click: the browser says no
+    port.postMessage({type: 'paste', id: 'x'});
     port.postMessage({type: 'error', kind: 'console', message: 'x'.repeat(100000)});
     port.onmessage = (m) => { document.getElementById('state').textContent += ' reply' + m.data.id + ':' + m.data.ok; };
     setTimeout(() => document.getElementById('state').textContent += ' done', 300);

@@ -86,6 +86,7 @@ def test_what_the_viewer_is_asked_for_is_granted_and_named(reports):
     they would, only in answer to a click, and names what was asked."""
     detail = reports["pass-copy-and-save.html"].checks["sandbox"].detail
     assert "copy to the clipboard" in detail and "save a file" in detail
+    assert "read the clipboard" in reports["pass-paste-and-extract.html"].checks["sandbox"].detail
     refused = reports["fail-copy-on-load.html"].errors[0]
     assert refused.kind == "rejection" and "Needs a click or key press first" in refused.message
 

@@ -95,7 +95,7 @@
       if (alone && !standIn) { reject(new DOMException("Not available outside Kiln's page", "NotAllowedError")); return; }
       /* Like a browser's popup blocker: only in answer to the viewer's own click or key. */
       if (navigator.userActivation && !navigator.userActivation.isActive) { reject(new DOMException("Needs a click or key press first", "NotAllowedError")); return; }
-      if (alone) { if (standIn(msg.type)) { resolve(); } else { reject(new DOMException("The viewer declined", "NotAllowedError")); } return; }
+      if (alone) { var answer = standIn(msg.type); if (answer === false) { reject(new DOMException("The viewer declined", "NotAllowedError")); } else { resolve(typeof answer === "string" ? answer : undefined); } return; }
       var id = nextId++; msg.id = id; pending.set(id, { resolve: resolve, reject: reject }); post(msg);
     });
   }
@@ -144,6 +144,7 @@
 
   if (navigator.clipboard) {
     try { Object.defineProperty(navigator.clipboard, "writeText", { value: function (t) { return ask({ type: "clipboard", text: String(t) }); }, configurable: true }); } catch (e) {}
+    try { Object.defineProperty(navigator.clipboard, "readText", { value: function () { return ask({ type: "paste" }); }, configurable: true }); } catch (e) {}
   }
 
   /* The parent hands us a MessageChannel port; everything else flows through it. */
@@ -160,7 +161,7 @@
       /* The viewer left full screen (Esc, or Kiln's own controls). */
       if (d.event === "fullscreen-exited") { if (fsElement) { fsChanged(null); } return; }
       if (!p) { return; } pending.delete(d.id);
-      if (d.ok) { p.resolve(); } else { p.reject(new DOMException(d.error || "The viewer declined", "NotAllowedError")); }
+      if (d.ok) { p.resolve(typeof d.text === "string" ? d.text : undefined); } else { p.reject(new DOMException(d.error || "The viewer declined", "NotAllowedError")); }
     };
     queue.splice(0).forEach(function (m) { try { port.postMessage(m); } catch (x) {} });
   }
