@@ -50,6 +50,9 @@ class Library:
     compatible_from: str | None = None
     # Scripts that must run after the document is parsed (Alpine starts itself).
     defer: bool = False
+    # False for what Kiln itself loads into artifacts (the bootstrap's stand-ins):
+    # served by the mirror, never offered to the model.
+    offered: bool = True
 
     @property
     def base(self) -> str:
@@ -301,9 +304,17 @@ LIBRARIES: tuple[Library, ...] = (
               "(v4: no tailwind.config).",
         cdn_paths={"index.global.js": "dist/index.global.js"},
     ),
+    Library(
+        name="fake-indexeddb", version="6.2.8",
+        description="an in-memory IndexedDB, loaded by the bootstrap where the sandbox refuses the real one",
+        usage="Not for pages: the bootstrap loads it when a page first uses indexedDB.",
+        module="auto/index.mjs", extras=("build/esm/",), offered=False,
+    ),
 )
 
 _BY_NAME = {lib.name: lib for lib in LIBRARIES}
+# The in-memory IndexedDB the bootstrap loads on a page's first use of indexedDB.
+INDEXEDDB_SHIM = _BY_NAME["fake-indexeddb"].url("auto/index.mjs")
 
 
 def find(name: str, version: str | None = None) -> Library | None:
@@ -345,6 +356,8 @@ def prompt_section() -> str:
         "",
     ]
     for lib in LIBRARIES:
+        if not lib.offered:
+            continue
         head = f"- {lib.name} {lib.version}: {lib.description}"
         if lib.global_name:
             head += f" (global `{lib.global_name}`)"

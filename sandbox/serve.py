@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from artifacts.libraries import INDEXEDDB_SHIM
+
 from . import mirror
 from .policy import Kind
 from .standalone import standalone
@@ -30,16 +32,20 @@ _DOCTYPE = re.compile(r"^\ufeff?\s*<!doctype[^>]*>", re.I)
 
 
 def bootstrap_tag(storage: dict | None = None, persist: bool = False) -> str:
-    config = json.dumps({"storage": storage or {}, "persist": persist}, separators=(",", ":"))
+    config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM},
+                        separators=(",", ":"))
     config = config.replace("<", "\\u003c")  # no "</script>" can end the tag early
     return f"<script>window.__KILN__={config};{_BOOTSTRAP_LINE}</script>"
 
 
 def artifact_document(html: str, storage: dict | None = None, persist: bool = False) -> str:
-    """The exact body a browser gets for an artifact: the bootstrap first, then the
-    artifact untouched. The smoke tester serves the same, so what is tested is what
-    users run."""
+    """The exact body a browser gets for an artifact: the bootstrap first (and, for
+    a page that names indexedDB, the in-memory IndexedDB that stands in for it),
+    then the artifact untouched. The smoke tester serves the same, so what is
+    tested is what users run."""
     tag = bootstrap_tag(storage, persist)
+    if "indexedDB" in html:
+        tag += f'<script type="module" src="{INDEXEDDB_SHIM}"></script>'
     for pattern in (_HEAD, _HTML, _DOCTYPE):
         match = pattern.search(html)
         if match:

@@ -1,5 +1,7 @@
 """The parent↔artifact bridge in real Chromium: storage, consented downloads,
 clipboard and links, errors, and hostile messages."""
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -184,6 +186,48 @@ def test_full_screen_on_the_viewers_click(live_server, page):
     </script>""")
     expect(frame.locator("#mode")).to_have_text("refused:NotAllowedError")
     assert page.evaluate("document.fullscreenElement") is None
+
+
+NOTES = (Path(__file__).parent / "smoke_corpus" / "pass-indexeddb-notes.html").read_text("utf-8")
+
+
+def test_indexeddb_works_in_memory_for_the_visit(live_server, page):
+    _, frame = open_artifact(page, live_server, NOTES)
+    expect(frame.locator("#count")).to_have_text("0 note(s)")
+    for text in ("buy milk", "call Ada"):
+        frame.locator("#text").fill(text)
+        frame.locator("#text").press("Enter")
+    expect(frame.locator("#list li")).to_have_text(["buy milk", "call Ada"])
+    page.reload()  # in memory only: a new visit starts empty
+    expect(page.frame_locator("#artifact-frame").locator("#count")).to_have_text("0 note(s)")
+
+
+# Names the API only indirectly, so no module is added to its head: the
+# bootstrap loads the stand-in on first use, and hands out a request meanwhile.
+LAZY_IDB = """<!doctype html><html><head></head><body><output id="out">wait</output><script>
+  const idb = window["index" + "edDB"];
+  const request = idb.open("kv", 3);
+  request.addEventListener("upgradeneeded", () => request.result.createObjectStore("kv"));
+  request.onerror = () => { out.textContent = "error:" + request.error.name + ":" + request.error.message; };
+  request.onsuccess = () => {
+    const tx = request.result.transaction("kv", "readwrite");
+    tx.objectStore("kv").put({n: 42}, "answer");
+    tx.objectStore("kv").get("answer").onsuccess = (e) =>
+      out.textContent = "got " + e.target.result.n + " v" + request.result.version;
+  };
+</script></body></html>"""
+
+
+def test_indexeddb_loads_on_first_use(live_server, page):
+    _, frame = open_artifact(page, live_server, LAZY_IDB)
+    expect(frame.locator("#out")).to_have_text("got 42 v3")
+
+
+def test_indexeddb_that_cannot_start_is_a_clear_error(live_server, page, monkeypatch):
+    import sandbox.serve
+    monkeypatch.setattr(sandbox.serve, "INDEXEDDB_SHIM", "/lib/fake-indexeddb@0.0.0/missing.mjs")
+    _, frame = open_artifact(page, live_server, LAZY_IDB)
+    expect(frame.locator("#out")).to_contain_text("error:UnknownError:IndexedDB could not start")
 
 
 PASTER = """<!doctype html><html><head></head><body>

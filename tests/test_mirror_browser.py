@@ -56,6 +56,15 @@ def page_for(lib_names: list[str], body: str) -> str:
 # For each library: the page body, and a check evaluated once the page is ready.
 # Each check fails unless the library actually ran (not just loaded).
 LIBRARY_CHECKS = {
+    # Not loaded by pages: the bootstrap brings it to a page that uses indexedDB.
+    "fake-indexeddb": ([], """<output id="out"></output><script>
+        const r = indexedDB.open('db');
+        r.onupgradeneeded = () => r.result.createObjectStore('s');
+        r.onsuccess = () => {
+          const tx = r.result.transaction('s', 'readwrite');
+          tx.objectStore('s').put('v', 'k');
+          tx.oncomplete = () => { document.getElementById('out').textContent = 'stored'; };
+        };</script>""", "() => document.getElementById('out')?.textContent === 'stored'"),
     "react": (["react", "react-dom"], """<div id="root"></div><script>
         ReactDOM.createRoot(document.getElementById('root'))
           .render(React.createElement('p', {id: 'out'}, 'hello ' + React.version));</script>""",

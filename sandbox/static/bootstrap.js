@@ -81,6 +81,55 @@
     });
   } catch (e) {}
 
+  /* IndexedDB is refused in an opaque origin. An in-memory one (fake-indexeddb
+     from the library mirror) stands in, for as long as the page is open: its
+     module replaces indexedDB and the IDB* classes on window. A page that names
+     indexedDB gets that module in its head (it runs before DOMContentLoaded);
+     any other loads it on first use. Until it has run, open() and
+     deleteDatabase() hand out requests that become the real ones; IDB is
+     asynchronous, so a page cannot tell the difference. */
+  if (cfg.idb && self.origin === "null") {
+    var idb = null, idbLoading = null;
+    var loadIDB = function () {
+      if (!idbLoading) {
+        idbLoading = import(cfg.idb).then(function () { idb = { indexedDB: Object.getOwnPropertyDescriptor(window, "indexedDB").value }; return idb; });
+      }
+      return idbLoading;
+    };
+    var later = function (make) {
+      var real = null, early = {}, listeners = [], failed = null;
+      var req = {
+        get result() { if (!real) { throw new DOMException("The request has not finished.", "InvalidStateError"); } return real.result; },
+        get error() { if (failed) { return failed; } if (!real) { throw new DOMException("The request has not finished.", "InvalidStateError"); } return real.error; },
+        get readyState() { return real ? real.readyState : "pending"; },
+        get source() { return real ? real.source : null; },
+        get transaction() { return real ? real.transaction : null; },
+        addEventListener: function (type, fn, opts) { if (real) { real.addEventListener(type, fn, opts); } else { listeners.push([type, fn, opts]); } },
+        removeEventListener: function (type, fn, opts) { if (real) { real.removeEventListener(type, fn, opts); } else { listeners = listeners.filter(function (l) { return l[0] !== type || l[1] !== fn; }); } }
+      };
+      ["onsuccess", "onerror", "onupgradeneeded", "onblocked"].forEach(function (name) {
+        Object.defineProperty(req, name, { get: function () { return real ? real[name] : early[name] || null; }, set: function (fn) { if (real) { real[name] = fn; } else { early[name] = fn; } } });
+      });
+      loadIDB().then(function (m) {
+        real = make(m.indexedDB);
+        Object.keys(early).forEach(function (name) { real[name] = early[name]; });
+        listeners.forEach(function (l) { real.addEventListener(l[0], l[1], l[2]); });
+      }, function (e) {
+        failed = new DOMException("IndexedDB could not start: " + (e && e.message || e), "UnknownError");
+        var event = new Event("error"); if (typeof early.onerror === "function") { try { early.onerror.call(req, event); } catch (x) { setTimeout(function () { throw x; }); } }
+        listeners.forEach(function (l) { if (l[0] === "error") { try { l[1].call(req, event); } catch (x) { setTimeout(function () { throw x; }); } } });
+      });
+      return req;
+    };
+    var factory = {
+      open: function (name, version) { var args = arguments; if (idb) { return idb.indexedDB.open.apply(idb.indexedDB, args); } return later(function (f) { return f.open.apply(f, args); }); },
+      deleteDatabase: function (name) { if (idb) { return idb.indexedDB.deleteDatabase(name); } return later(function (f) { return f.deleteDatabase(name); }); },
+      databases: function () { return loadIDB().then(function (m) { return m.indexedDB.databases(); }); },
+      cmp: function (a, b) { if (idb) { return idb.indexedDB.cmp(a, b); } throw new DOMException("IndexedDB is still starting", "InvalidStateError"); }
+    };
+    try { Object.defineProperty(window, "indexedDB", { get: function () { loadIDB(); return idb ? idb.indexedDB : factory; }, configurable: true }); } catch (e) {}
+  }
+
   /* Capabilities that need the viewer's consent go through the parent. */
   var blobs = new Map(), pending = new Map(), nextId = 1;
   var createURL = URL.createObjectURL, revokeURL = URL.revokeObjectURL;
