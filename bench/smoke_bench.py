@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sandbox import policy  # noqa: E402
+from sandbox import mirror, policy  # noqa: E402
 from sandbox.browser_pool import BrowserPool  # noqa: E402
 from sandbox.serve import artifact_document  # noqa: E402
 from sandbox.smoke import CONFINE_ARGS, SmokeTester  # noqa: E402
@@ -45,8 +45,10 @@ def corpus() -> list[str]:
 
 
 def tester(settings: Settings, concurrency: int, recycle_after: int = 1000) -> SmokeTester:
+    """Set up as Kiln sets it up, library mirror included."""
     return SmokeTester(settings.resolved_chromium_path(), settings.sandbox_origin,
-                       settings.app_origin, concurrency=concurrency, recycle_after=recycle_after)
+                       settings.app_origin, concurrency=concurrency, recycle_after=recycle_after,
+                       library=mirror.reader(settings.resolved_mirror_dir()))
 
 
 def latencies(t: SmokeTester, pages: list[str]) -> list[float]:
@@ -79,9 +81,16 @@ def floor(settings: Settings, pages: list[str], isolation: str) -> float:
                "Content-Type": "text/html; charset=utf-8"}
     documents: dict[str, str] = {}
     shared: list = []   # the shared context, or the idle tabs
+    library = mirror.reader(settings.resolved_mirror_dir())
+    lib_prefix = settings.sandbox_origin + policy.LIBRARY_PATH
 
     async def serve(route):
-        await route.fulfill(status=200, body=documents.get(route.request.url, ""), headers=headers)
+        url = route.request.url
+        found = library(url[len(lib_prefix):]) if url.startswith(lib_prefix) else None
+        if found is not None:
+            await route.fulfill(status=200, body=found[0], headers={"Content-Type": found[1]})
+        else:
+            await route.fulfill(status=200, body=documents.get(url, ""), headers=headers)
 
     async def new_context(browser):
         context = await browser.new_context(viewport=VIEWPORT)
