@@ -43,6 +43,8 @@ class Library:
     # Other names the same files go by on public CDNs.
     cdnjs: str | None = None
     npm_aliases: tuple[str, ...] = ()
+    # The GitHub repository ("owner/name") jsDelivr also serves it from (/gh/).
+    github: str | None = None
     # CDN file paths that differ from the npm layout -> path in the package.
     cdn_paths: dict[str, str] = field(default_factory=dict)
     # Oldest version whose API this one still serves, for mapping CDN URLs;
@@ -309,8 +311,9 @@ LIBRARIES: tuple[Library, ...] = (
               "correctLevel: QRCode.CorrectLevel.M}); qr.makeCode(newText) redraws it. "
               "Keep level M: the default (H) throws on some text lengths.",
         cdnjs="qrcodejs", cdn_paths={"qrcode.js": "qrcode.min.js"},
-        # davidshimjs-qrcodejs 0.0.2 on npm ships this qrcode.min.js byte for byte.
-        npm_aliases=("davidshimjs-qrcodejs",),
+        # davidshimjs-qrcodejs 0.0.2 on npm ships this qrcode.min.js byte for
+        # byte, and the repository's branches serve later builds of the same API.
+        npm_aliases=("davidshimjs-qrcodejs",), github="davidshimjs/qrcodejs",
         compatible_from="0.0.2",
     ),
     Library(

@@ -85,6 +85,9 @@ def rewritten(html: str) -> str:
     ("https://cdn.jsdelivr.net/npm/qrcodejs/qrcode.min.js", QRCODE),
     ("https://www.unpkg.com/qrcodejs@1.0.0/qrcode.min.js", QRCODE),
     ("https://cdn.jsdelivr.net/npm/davidshimjs-qrcodejs@0.0.2/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@gh-pages/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@master/qrcode.js", QRCODE),
     ("https://cdn.jsdelivr.net/npm/canvas-confetti@1.9.3/dist/confetti.browser.min.js", CONFETTI),
     ("https://cdnjs.cloudflare.com/ajax/libs/canvas-confetti/1.9.3/confetti.browser.min.js",
      CONFETTI),
@@ -127,6 +130,9 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js",
     "https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.esm.min.js",
     "https://cdn.jsdelivr.net/npm/canvas-confetti@0.5.0/dist/confetti.browser.min.js",
+    "https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@2.0.0/qrcode.min.js",
+    "https://cdn.jsdelivr.net/gh/someone/qrcodejs/qrcode.min.js",     # another repository
+    "https://cdn.jsdelivr.net/gh/davidshimjs",
     # html2canvas renders in a same-origin frame, which the sandbox never grants.
     "https://cdn.jsdelivr.net/npm/html2canvas@1.4.1/dist/html2canvas.min.js",
 ])
