@@ -29,6 +29,7 @@ CDN_URL = re.compile(
 
 _BY_NPM = {name.lower(): lib for lib in LIBRARIES for name in (lib.name, *lib.npm_aliases)}
 _BY_CDNJS = {lib.cdnjs.lower(): lib for lib in LIBRARIES if lib.cdnjs}
+_BY_GITHUB = {lib.github.lower(): lib for lib in LIBRARIES if lib.github}
 TAILWIND = next(lib for lib in LIBRARIES if lib.name == "@tailwindcss/browser")
 
 # Contexts a URL is loaded in: it decides the default file of a bare package.
@@ -64,6 +65,8 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
         parsed = _cdnjs(path)
     elif host in OWN_SITES:
         parsed = _own_site(host, path)
+    elif host == "cdn.jsdelivr.net" and path.startswith("gh/"):
+        parsed = _github(path[3:])
     elif host == "cdn.jsdelivr.net":
         parsed = _npm(path[4:]) if path.startswith("npm/") else None
     elif host == "esm.sh":
@@ -134,6 +137,18 @@ def _npm(path: str) -> tuple[Library | None, str | None, str] | None:
     else:
         (name, _, version), rest = parts[0].partition("@"), parts[1:]
     return _BY_NPM.get(name.lower()), (version or None), "/".join(rest)
+
+
+def _github(path: str) -> tuple[Library | None, str | None, str] | None:
+    """jsDelivr's ``gh/owner/repo[@ref][/file]``."""
+    parts = path.split("/")
+    if len(parts) < 2:
+        return None
+    repo, _, ref = parts[1].partition("@")
+    # A branch (master, gh-pages) has no version: like an npm URL without one,
+    # it gets the mirrored release. A tag is checked like any version.
+    version = ref if ref and _numbers(ref) else None
+    return _BY_GITHUB.get(f"{parts[0]}/{repo}".lower()), version, "/".join(parts[2:])
 
 
 def _cdnjs(path: str) -> tuple[Library | None, str | None, str] | None:

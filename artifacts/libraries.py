@@ -43,6 +43,8 @@ class Library:
     # Other names the same files go by on public CDNs.
     cdnjs: str | None = None
     npm_aliases: tuple[str, ...] = ()
+    # The GitHub repository ("owner/name") jsDelivr also serves it from (/gh/).
+    github: str | None = None
     # CDN file paths that differ from the npm layout -> path in the package.
     cdn_paths: dict[str, str] = field(default_factory=dict)
     # Oldest version whose API this one still serves, for mapping CDN URLs;
@@ -305,6 +307,59 @@ LIBRARIES: tuple[Library, ...] = (
         cdn_paths={"index.global.js": "dist/index.global.js"},
     ),
     Library(
+        name="qrcodejs", version="1.0.0",
+        description="QRCode.js: QR codes drawn on a canvas, with an <img> copy",
+        scripts=("qrcode.min.js",), global_name="QRCode",
+        usage="const qr = new QRCode(el, {text: 'https://example.com', width: 160, height: 160, "
+              "correctLevel: QRCode.CorrectLevel.M}); qr.makeCode(newText) redraws it. "
+              "Keep level M: the default (H) throws on some text lengths.",
+        cdnjs="qrcodejs", cdn_paths={"qrcode.js": "qrcode.min.js"},
+        # davidshimjs-qrcodejs 0.0.2 on npm ships this qrcode.min.js byte for
+        # byte, and the repository's branches serve later builds of the same API.
+        npm_aliases=("davidshimjs-qrcodejs",), github="davidshimjs/qrcodejs",
+        compatible_from="0.0.2",
+    ),
+    Library(
+        name="canvas-confetti", version="1.9.4",
+        description="canvas-confetti 1: confetti bursts for celebrations",
+        scripts=("dist/confetti.browser.js",), module="dist/confetti.module.mjs",
+        global_name="confetti",
+        usage="confetti({particleCount: 100, spread: 70, origin: {y: 0.6}, "
+              "disableForReducedMotion: true}) returns a promise that resolves when it is over.",
+        cdnjs="canvas-confetti",
+        # The package has no minified build; jsDelivr and cdnjs make one of this file.
+        cdn_paths={"dist/confetti.browser.min.js": "dist/confetti.browser.js"},
+    ),
+    Library(
+        name="jspdf", version="4.2.1",
+        description="jsPDF 4: PDF files made in the browser (text, shapes, images)",
+        scripts=("dist/jspdf.umd.min.js",), global_name="jspdf",
+        extras=("dist/polyfills.umd.js",),
+        usage="const { jsPDF } = window.jspdf; const doc = new jsPDF(); doc.text('Hello', 20, 20); "
+              "doc.save('file.pdf') from a click handler (the viewer is asked first). "
+              "doc.html() does not work here (it needs html2canvas).",
+        cdnjs="jspdf", cdn_paths={"dist/jspdf.umd.js": "dist/jspdf.umd.min.js"},
+        # 2.0 moved the global from window.jsPDF to window.jspdf.jsPDF, so 1.x
+        # pages cannot run on this. 3.0 only dropped Internet Explorer and 4.0
+        # only fenced file reads in the Node build: pages written for 2.x run.
+        compatible_from="2.0.0",
+    ),
+    Library(
+        name="bootstrap", version="5.3.9",
+        description="Bootstrap 5.3: CSS components and grid, with its JavaScript (Popper included)",
+        scripts=("dist/js/bootstrap.bundle.min.js",), styles=("dist/css/bootstrap.min.css",),
+        global_name="bootstrap", extras=("dist/css/",),
+        usage="Use its classes (container, row, col-md-6, btn btn-primary, card, form-control) "
+              "and data-bs-toggle attributes, or new bootstrap.Modal(el).show(). "
+              "No Bootstrap Icons.",
+        cdnjs="bootstrap",
+        # The bundle is bootstrap.js with Popper built in: pages that load the two
+        # separately get it whole, as Popper is not mirrored on its own.
+        cdn_paths={"dist/js/bootstrap.min.js": "dist/js/bootstrap.bundle.min.js",
+                   "dist/js/bootstrap.js": "dist/js/bootstrap.bundle.min.js",
+                   "dist/js/bootstrap.bundle.js": "dist/js/bootstrap.bundle.min.js"},
+    ),
+    Library(
         name="fake-indexeddb", version="6.2.8",
         description="an in-memory IndexedDB, loaded by the bootstrap where the sandbox refuses the real one",
         usage="Not for pages: the bootstrap loads it when a page first uses indexedDB.",
@@ -335,7 +390,8 @@ def csp_sources(sandbox_origin: str) -> dict[str, tuple[str, ...]]:
 
     Fonts (KaTeX) and images (Leaflet markers) are loaded by the libraries'
     stylesheets; Tailwind and Leaflet inject inline styles; Babel evaluates the
-    code it compiles; Tone.js keeps time in a worker made from a blob."""
+    code it compiles; Tone.js keeps time, and canvas-confetti draws, in a worker
+    made from a blob."""
     lib = f"{sandbox_origin}{MIRROR_PREFIX}"
     return {
         "script-src": ("'unsafe-inline'", "'unsafe-eval'", lib),

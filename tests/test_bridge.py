@@ -98,6 +98,44 @@ def test_download_needs_consent_then_saves_the_file(live_server, page, tmp_path)
     assert target.read_text() == "a,b\n1,2\n"
 
 
+SAVER = """<!doctype html><html><head></head><body><button id="pdf">Save PDF</button><script>
+  // As FileSaver.js does (jsPDF's doc.save()): a link outside the page, a
+  // non-bubbling click a moment after the viewer's own.
+  document.getElementById('pdf').onclick = () => {
+    const a = document.createElement('a');
+    a.download = 'report.pdf';
+    a.href = URL.createObjectURL(new Blob(['%PDF-1.7 fake'], {type: 'application/pdf'}));
+    setTimeout(() => a.dispatchEvent(new MouseEvent('click')), 0);
+  };
+</script></body></html>"""
+
+
+def test_filesaver_style_downloads_go_through_consent(live_server, page, tmp_path):
+    _, frame = open_artifact(page, live_server, SAVER)
+    frame.locator("#pdf").click()
+    dialog = page.locator("dialog#consent")
+    expect(dialog).to_contain_text("report.pdf")
+    with page.expect_download() as info:
+        dialog.get_by_role("button", name="Save file").click()
+    target = tmp_path / "saved.pdf"
+    info.value.save_as(target)
+    assert target.read_text() == "%PDF-1.7 fake"
+
+    # The real thing: jsPDF from the library mirror, doc.save() on a click.
+    from artifacts.libraries import find
+    _, frame = open_artifact(page, live_server, f"""<!doctype html><html><head>
+      {find("jspdf").tags()[0]}</head><body><button id="pdf">PDF</button><script>
+      document.getElementById('pdf').onclick = () => {{
+        const doc = new window.jspdf.jsPDF(); doc.text('Hello', 20, 20); doc.save('hello.pdf');
+      }};</script></body></html>""")
+    frame.locator("#pdf").click()
+    expect(dialog).to_contain_text("hello.pdf")
+    with page.expect_download() as info:
+        dialog.get_by_role("button", name="Save file").click()
+    info.value.save_as(target)
+    assert target.read_bytes().startswith(b"%PDF-")
+
+
 def test_errors_reach_the_page(live_server, page):
     _, frame = open_artifact(page, live_server, ERRORS)
     panel = page.locator("#artifact-errors")

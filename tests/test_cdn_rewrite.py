@@ -9,6 +9,11 @@ from artifacts.libraries import find
 from settings import MIRROR_DIR
 
 CHART = "/lib/chart.js@4.6.1/dist/chart.umd.min.js"
+QRCODE = "/lib/qrcodejs@1.0.0/qrcode.min.js"
+CONFETTI = "/lib/canvas-confetti@1.9.4/dist/confetti.browser.js"
+JSPDF = "/lib/jspdf@4.2.1/dist/jspdf.umd.min.js"
+BOOTSTRAP_JS = "/lib/bootstrap@5.3.9/dist/js/bootstrap.bundle.min.js"
+BOOTSTRAP_CSS = "/lib/bootstrap@5.3.9/dist/css/bootstrap.min.css"
 
 
 def rewritten(html: str) -> str:
@@ -75,6 +80,32 @@ def rewritten(html: str) -> str:
     ("https://cdn.tailwindcss.com", "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
     ("https://cdn.tailwindcss.com/3.4.1?plugins=forms",
      "/lib/@tailwindcss/browser@4.3.4/dist/index.global.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/qrcodejs/1.0.0/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/npm/qrcodejs@1.0.0/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/npm/qrcodejs/qrcode.min.js", QRCODE),
+    ("https://www.unpkg.com/qrcodejs@1.0.0/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/npm/davidshimjs-qrcodejs@0.0.2/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@gh-pages/qrcode.min.js", QRCODE),
+    ("https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@master/qrcode.js", QRCODE),
+    ("https://cdn.jsdelivr.net/npm/canvas-confetti@1.9.3/dist/confetti.browser.min.js", CONFETTI),
+    ("https://cdnjs.cloudflare.com/ajax/libs/canvas-confetti/1.9.3/confetti.browser.min.js",
+     CONFETTI),
+    ("https://cdn.jsdelivr.net/npm/canvas-confetti@1.5.1/dist/confetti.browser.min.js", CONFETTI),
+    ("https://unpkg.com/canvas-confetti@1.6.0/dist/confetti.browser.js", CONFETTI),
+    ("https://cdn.jsdelivr.net/npm/canvas-confetti@1", CONFETTI),
+    ("https://cdnjs.cloudflare.com/ajax/libs/jspdf/2.5.1/jspdf.umd.min.js", JSPDF),
+    ("https://cdn.jsdelivr.net/npm/jspdf@2.5.1/dist/jspdf.umd.min.js", JSPDF),
+    ("https://unpkg.com/jspdf@2.3.1/dist/jspdf.umd.js", JSPDF),
+    ("https://unpkg.com/jspdf@latest/dist/jspdf.umd.min.js", JSPDF),
+    ("https://cdnjs.cloudflare.com/ajax/libs/jspdf/3.0.1/jspdf.umd.min.js", JSPDF),
+    ("https://cdn.jsdelivr.net/npm/jspdf", JSPDF),
+    ("https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.bundle.min.js", BOOTSTRAP_JS),
+    ("https://cdnjs.cloudflare.com/ajax/libs/bootstrap/5.3.3/js/bootstrap.bundle.min.js",
+     BOOTSTRAP_JS),
+    # Without Popper beside it (not mirrored) the plain build's dropdowns throw.
+    ("https://cdn.jsdelivr.net/npm/bootstrap@5.2.3/dist/js/bootstrap.min.js", BOOTSTRAP_JS),
+    ("https://cdnjs.cloudflare.com/ajax/libs/bootstrap/5.0.2/js/bootstrap.js", BOOTSTRAP_JS),
 ])
 def test_script_urls(url, expected):
     result = resolve(url)
@@ -91,6 +122,19 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/npm/left-pad@1.3.0/index.js",            # not mirrored
     "https://cdn.jsdelivr.net/npm/chart.js@>=3 <5",                    # a range we don't guess
     "https://cdn.jsdelivr.net/npm/chart.js@4.6.1/dist/nonexistent.js",
+    # jsPDF 1.x defined window.jsPDF; 2.0 moved it to window.jspdf.jsPDF.
+    "https://cdnjs.cloudflare.com/ajax/libs/jspdf/1.5.3/jspdf.min.js",
+    "https://cdn.jsdelivr.net/npm/jspdf@1.5.3/dist/jspdf.min.js",
+    "https://unpkg.com/jspdf@1.3.4/dist/jspdf.debug.js",
+    "https://esm.sh/jspdf@2.5.1",                              # its ES build imports bare names
+    "https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.esm.min.js",
+    "https://cdn.jsdelivr.net/npm/canvas-confetti@0.5.0/dist/confetti.browser.min.js",
+    "https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@2.0.0/qrcode.min.js",
+    "https://cdn.jsdelivr.net/gh/someone/qrcodejs/qrcode.min.js",     # another repository
+    "https://cdn.jsdelivr.net/gh/davidshimjs",
+    # html2canvas renders in a same-origin frame, which the sandbox never grants.
+    "https://cdn.jsdelivr.net/npm/html2canvas@1.4.1/dist/html2canvas.min.js",
 ])
 def test_unmirrorable_urls_are_left_with_a_reason(url):
     context = "module" if "chart.js@4/dist/chart.js" in url else "script"
@@ -112,12 +156,21 @@ def test_versions_compatible_within_the_same_major_or_the_declared_range():
     assert compatible(katex, "0.16.9") and not compatible(katex, "0.12.0")
     assert not compatible(katex, "0.20.0")
     assert compatible(babel, "6.26.0") and not compatible(babel, "8.0.0")
+    jspdf, qrcode, bootstrap = find("jspdf"), find("qrcodejs"), find("bootstrap")
+    assert all(compatible(jspdf, v) for v in ("2.0.0", "2.5.1", "3.0.4", "4.0.0", "4"))
+    assert not compatible(jspdf, "1.5.3") and not compatible(jspdf, "5.0.0")
+    assert compatible(qrcode, "0.0.2") and compatible(qrcode, "1.0.0")
+    assert not compatible(qrcode, "2.0.0")
+    assert compatible(bootstrap, "5.0.2") and not compatible(bootstrap, "4.6.2")
 
 
 def test_every_mapped_file_exists_in_the_installed_mirror():
     probes = ["chart.min.js", "dist/chart.min.js", "marked.min.js", "math.min.js",
               "katex.min.css", "contrib/auto-render.min.js", "leaflet.css", "Tone.js", ""]
-    for name in ("chart.js", "marked", "mathjs", "katex", "leaflet", "tone", "three", "dompurify"):
+    probes += ["dist/confetti.browser.min.js", "dist/jspdf.umd.js", "dist/js/bootstrap.min.js",
+               "css/bootstrap.rtl.min.css", "qrcode.js"]
+    for name in ("chart.js", "marked", "mathjs", "katex", "leaflet", "tone", "three", "dompurify",
+                 "qrcodejs", "canvas-confetti", "jspdf", "bootstrap"):
         lib = find(name)
         for probe in probes:
             for context in ("script", "module", "style"):
@@ -235,6 +288,40 @@ def test_stylesheets_and_preloads():
     assert 'href="/lib/marked@18.2.1/lib/marked.esm.js"' in html
     assert 'href="/lib/@highlightjs/cdn-assets@11.12.0/styles/github-dark.min.css"' in html
     assert len(notices) == 5
+
+
+def test_bootstrap_page_gets_its_stylesheet_and_bundle():
+    html, notices = rewrite_cdn_urls(
+        '<link href="https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/css/bootstrap.min.css" '
+        'rel="stylesheet" integrity="sha384-x" crossorigin="anonymous">'
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/bootstrap/5.3.3/css/bootstrap.rtl.min.css">'
+        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/bootstrap@5">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/css/bootstrap.min.css">'
+        '<script src="https://cdn.jsdelivr.net/npm/@popperjs/core@2.11.8/dist/umd/popper.min.js">'
+        '</script>'
+        '<script src="https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.min.js">'
+        '</script>')
+    assert html == (
+        f'<link href="{BOOTSTRAP_CSS}" rel="stylesheet">'
+        '<link rel="stylesheet" href="/lib/bootstrap@5.3.9/dist/css/bootstrap.rtl.min.css">'
+        f'<link rel="stylesheet" href="{BOOTSTRAP_CSS}">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/css/bootstrap.min.css">'
+        '<script src="https://cdn.jsdelivr.net/npm/@popperjs/core@2.11.8/dist/umd/popper.min.js">'
+        '</script>'
+        f'<script src="{BOOTSTRAP_JS}"></script>')
+    assert any("4.6.2" in n and "not compatible" in n for n in notices)
+    assert any("popper" in n and "not in Kiln's library mirror" in n for n in notices)
+
+
+def test_confetti_as_a_module():
+    html = rewritten('<script type="module">\nimport confetti from '
+                     '"https://cdn.jsdelivr.net/npm/canvas-confetti@1.9.3/+esm";\n'
+                     "import c2 from 'https://esm.sh/canvas-confetti@1.6.0';\n</script>")
+    module = "/lib/canvas-confetti@1.9.4/dist/confetti.module.mjs"
+    assert f'import confetti from "{module}";' in html and f"import c2 from '{module}';" in html
 
 
 def test_module_imports_and_dynamic_imports():

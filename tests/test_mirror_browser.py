@@ -165,6 +165,64 @@ LIBRARY_CHECKS = {
     "@tailwindcss/browser": (["@tailwindcss/browser"],
         '<div id="box" class="p-4 bg-red-500 text-white">x</div>',
         """() => getComputedStyle(document.getElementById('box')).paddingTop === '16px'"""),
+    "qrcodejs": (["qrcodejs"], """<div id="qr"></div><script>
+        new QRCode(document.getElementById('qr'), {text: 'https://example.com/kiln', width: 128,
+          height: 128, correctLevel: QRCode.CorrectLevel.M});</script>""",
+                 # Modules fill about half a QR code, and a finder pattern's dark
+                 # square sits in its top-left corner; the <img> copy loads too.
+                 """() => { const c = document.querySelector('#qr canvas');
+                   const img = document.querySelector('#qr img');
+                   if (!c || !img || !img.complete || img.naturalWidth !== 128) return false;
+                   const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   let dark = 0; for (let i = 0; i < px.length; i += 4)
+                     if (px[i] < 60 && px[i + 3] > 200) dark++;
+                   const share = dark / (c.width * c.height);
+                   return share > 0.3 && share < 0.7 && px[0] < 60 && px[3] > 200; }"""),
+    "canvas-confetti": (["canvas-confetti"], """<canvas id="c" width="300" height="200"></canvas>
+        <script>
+        confetti.create(document.getElementById('c'), {resize: false, useWorker: false})(
+          {particleCount: 150, spread: 360, startVelocity: 8, gravity: 0, ticks: 100000,
+           origin: {x: 0.5, y: 0.5}, colors: ['#ff0000']});
+        // The default burst draws in a worker made from a blob; it resolves once over.
+        confetti({particleCount: 20, ticks: 30}).then(() => { window.out = 'done'; });
+        </script>""",
+                        """() => { if (window.out !== 'done') return false;
+                          const c = document.getElementById('c');
+                          const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                          let red = 0; for (let i = 0; i < px.length; i += 4)
+                            if (px[i] > 200 && px[i + 1] < 60 && px[i + 3] > 100) red++;
+                          return red > 100; }"""),
+    "jspdf": (["jspdf"], """<script>
+        const { jsPDF } = window.jspdf;
+        const doc = new jsPDF({unit: 'mm', format: 'a4'});
+        doc.setFontSize(20); doc.text('Kiln invoice', 20, 20); doc.rect(20, 30, 50, 20);
+        doc.addPage(); doc.text('Page two', 20, 20);
+        const pdf = doc.output(), blob = doc.output('blob');
+        window.out = [pdf.slice(0, 5), doc.getNumberOfPages(), pdf.includes('(Kiln invoice) Tj'),
+                      pdf.trimEnd().endsWith('%%EOF'), blob.type, jsPDF.version].join('|');
+        </script>""",
+              "() => window.out === '%PDF-|2|true|true|application/pdf|4.2.1'"),
+    "bootstrap": (["bootstrap"], """<button id="go" class="btn btn-primary">Go</button>
+        <div class="dropdown"><button id="dd" class="btn dropdown-toggle"
+          data-bs-toggle="dropdown">Menu</button>
+          <ul class="dropdown-menu"><li><a class="dropdown-item" href="#">One</a></li></ul></div>
+        <div class="modal fade" id="m" tabindex="-1"><div class="modal-dialog">
+          <div class="modal-content"><div class="modal-body">Hi</div></div></div></div>
+        <script>
+        const m = document.getElementById('m');
+        m.addEventListener('shown.bs.modal', () => { window.out = 'shown'; });
+        new bootstrap.Modal(m).show();
+        new bootstrap.Dropdown(document.getElementById('dd')).show();
+        </script>""",
+                  # The dropdown is placed by Popper, which only the bundle carries.
+                  """() => { const modal = document.getElementById('m');
+                    const menu = document.querySelector('.dropdown-menu');
+                    return window.out === 'shown' && modal.classList.contains('show')
+                      && getComputedStyle(modal).display === 'block'
+                      && !!document.querySelector('.modal-backdrop.show')
+                      && getComputedStyle(document.getElementById('go')).backgroundColor
+                           === 'rgb(13, 110, 253)'
+                      && menu.hasAttribute('data-popper-placement'); }"""),
 }
 
 
@@ -352,4 +410,51 @@ def test_jquery_and_alpine_from_their_cdns_work_offline(live_server, page):
     page.locator("#inc").click()
     page.locator("#inc").click()
     expect(page.locator("#count")).to_have_text("2")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+QR_PDF_TOOL = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>QR to PDF</title>
+<link href="https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/css/bootstrap.min.css" rel="stylesheet"
+  integrity="sha384-QWTKZyjpPEjISv5WaRU9OFeRpok6YctnYmDr5pNlyT2bRjXh0JMhjY6hW+ALEwIH"
+  crossorigin="anonymous">
+<script src="https://cdnjs.cloudflare.com/ajax/libs/qrcodejs/1.0.0/qrcode.min.js"
+  integrity="sha512-CNgIRecGo7nphbeZ04Sc13ka07paqdeTu0WR1IM4kNcpmBAUSHSQX0FslNhTDadL4O5SAGapGt4FodqL8My0mA=="
+  crossorigin="anonymous" referrerpolicy="no-referrer"></script>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/jspdf/2.5.1/jspdf.umd.min.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/canvas-confetti@1.9.3/dist/confetti.browser.min.js"></script>
+</head><body class="p-3">
+<div class="card" style="max-width: 22rem"><div class="card-body">
+  <label for="text" class="form-label">Text</label>
+  <input id="text" class="form-control" value="https://example.com/menu">
+  <button id="make" class="btn btn-primary mt-2">Make PDF</button>
+  <div id="qr" class="mt-3"></div><p id="status" aria-live="polite"></p>
+</div></div>
+<script src="https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.bundle.min.js"
+  integrity="sha384-YvpcrYf0tY3lHB60NNkmXc5s9fDVZLESaAA55NDzOxhy9GkcIdslK1eN7N6jIeHz"
+  crossorigin="anonymous"></script>
+<script>
+const qr = new QRCode(document.getElementById('qr'), {width: 128, height: 128});
+document.getElementById('make').addEventListener('click', () => {
+  qr.makeCode(document.getElementById('text').value);
+  const { jsPDF } = window.jspdf;
+  const doc = new jsPDF();
+  doc.text('Scan me', 20, 15);
+  doc.addImage(document.querySelector('#qr canvas').toDataURL('image/png'), 'PNG', 20, 20, 50, 50);
+  const pdf = doc.output();
+  confetti({particleCount: 80, spread: 70}).then(() => {
+    document.getElementById('status').textContent =
+      pdf.slice(0, 5) + ' ' + (pdf.includes('/Subtype /Image') ? 'with QR' : 'no image');
+  });
+});
+</script></body></html>"""
+
+
+def test_qr_pdf_tool_with_bootstrap_from_cdns_works_offline(live_server, page):
+    watch, created = open_imported(live_server, page, QR_PDF_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 5 and any("jspdf 4.2.1" in n and "2.5.1" in n for n in mirrored)
+    expect(page.locator("#make")).to_have_css("background-color", "rgb(13, 110, 253)")
+    page.locator("#make").click()
+    expect(page.locator("#status")).to_have_text("%PDF- with QR")
+    assert page.locator("#qr img").evaluate("img => img.complete && img.naturalWidth") == 128
     watch.assert_clean(live_server.sandbox_origin)
