@@ -21,10 +21,10 @@
     const stub = { [name]() { note(label); return result; } }[name];
     try { Object.defineProperty(window, name, { value: stub, writable: true, configurable: true }); } catch (e) { /* keep native */ }
   }
-  // The viewer's side of what the bootstrap asks consent for (a download, the
-  // clipboard, a link): Kiln's page would ask the person, who is taken to say
-  // yes. Nothing is saved, copied or opened. The bootstrap takes this away
-  // before the page's own scripts run.
+  // The viewer's side of what the bootstrap asks Kiln's page for (saving a
+  // file, the clipboard, a link, full screen): the person is taken to say yes.
+  // Nothing is saved, copied or opened. The bootstrap takes this away before
+  // the page's own scripts run.
   const ASKED = { download: "save a file", clipboard: "copy to the clipboard", open: "open a link",
                   fullscreen: "go full screen", paste: "read the clipboard" };
   // What a person might have copied, for a Paste button.

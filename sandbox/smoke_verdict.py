@@ -16,7 +16,7 @@ so each rule fails only on evidence that a person would hit the problem:
 * crash        the renderer died (out of memory, usually);
 * sandbox      alert()/confirm()/prompt(), popups and downloads, which Kiln's
                sandbox ignores: a warning, the tool still runs. What Kiln asks
-               the viewer to allow (saving a file, the clipboard, a link) is
+               the viewer to allow (saving a file, the clipboard, a link, full screen) is
                granted as a person would, and named in the pass detail;
 * interaction  what the interaction pass did (for the record).
 """

@@ -89,12 +89,12 @@
      deleteDatabase() hand out requests that become the real ones; IDB is
      asynchronous, so a page cannot tell the difference. */
   if (cfg.idb && self.origin === "null") {
-    var idb = null, idbLoading = null;
+    var fake = null, fakeLoading = null;
     var loadIDB = function () {
-      if (!idbLoading) {
-        idbLoading = import(cfg.idb).then(function () { idb = { indexedDB: Object.getOwnPropertyDescriptor(window, "indexedDB").value }; return idb; });
+      if (!fakeLoading) {
+        fakeLoading = import(cfg.idb).then(function () { fake = Object.getOwnPropertyDescriptor(window, "indexedDB").value; return fake; });
       }
-      return idbLoading;
+      return fakeLoading;
     };
     var later = function (make) {
       var real = null, early = {}, listeners = [], failed = null;
@@ -110,8 +110,8 @@
       ["onsuccess", "onerror", "onupgradeneeded", "onblocked"].forEach(function (name) {
         Object.defineProperty(req, name, { get: function () { return real ? real[name] : early[name] || null; }, set: function (fn) { if (real) { real[name] = fn; } else { early[name] = fn; } } });
       });
-      loadIDB().then(function (m) {
-        real = make(m.indexedDB);
+      loadIDB().then(function (f) {
+        real = make(f);
         Object.keys(early).forEach(function (name) { real[name] = early[name]; });
         listeners.forEach(function (l) { real.addEventListener(l[0], l[1], l[2]); });
       }, function (e) {
@@ -121,13 +121,14 @@
       });
       return req;
     };
+    /* Its module replaces this getter with the real thing when it runs. */
     var factory = {
-      open: function (name, version) { var args = arguments; if (idb) { return idb.indexedDB.open.apply(idb.indexedDB, args); } return later(function (f) { return f.open.apply(f, args); }); },
-      deleteDatabase: function (name) { if (idb) { return idb.indexedDB.deleteDatabase(name); } return later(function (f) { return f.deleteDatabase(name); }); },
-      databases: function () { return loadIDB().then(function (m) { return m.indexedDB.databases(); }); },
-      cmp: function (a, b) { if (idb) { return idb.indexedDB.cmp(a, b); } throw new DOMException("IndexedDB is still starting", "InvalidStateError"); }
+      open: function () { var args = arguments; if (fake) { return fake.open.apply(fake, args); } return later(function (f) { return f.open.apply(f, args); }); },
+      deleteDatabase: function (name) { if (fake) { return fake.deleteDatabase(name); } return later(function (f) { return f.deleteDatabase(name); }); },
+      databases: function () { return loadIDB().then(function (f) { return f.databases(); }); },
+      cmp: function (a, b) { if (fake) { return fake.cmp(a, b); } throw new DOMException("IndexedDB is still starting", "InvalidStateError"); }
     };
-    try { Object.defineProperty(window, "indexedDB", { get: function () { loadIDB(); return idb ? idb.indexedDB : factory; }, configurable: true }); } catch (e) {}
+    try { Object.defineProperty(window, "indexedDB", { get: function () { loadIDB(); return factory; }, configurable: true }); } catch (e) {}
   }
 
   /* Capabilities that need the viewer's consent go through the parent. */
