@@ -86,7 +86,7 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
     if not compatible(lib, requested):
         return Resolution(None, _blocked(
             url, f"the mirror has {lib.name} {lib.version}, which is not compatible with "
-                 f"version {requested}"))
+                 f"{'version ' + requested if requested else 'the latest version'}"))
     target = mirror_path(lib, file, context)
     if target is None:
         what = f"the file {file!r} is not" if file else f"no {context} build is"
@@ -169,6 +169,8 @@ def mirror_path(lib: Library, file: str, context: str) -> str | None:
         return lib.scripts[0] if lib.scripts else None
     declared = set(lib.entry_files()) | set(lib.extras)
     folders = [extra for extra in lib.extras if extra.endswith("/")]
+    if file.startswith(lib.plain_named):
+        file = re.sub(r"\.min\.(js|css)$", r".\1", file)
     for candidate in (file, file.removeprefix("dist/"), "dist/" + file):
         if candidate in lib.cdn_paths:
             return lib.cdn_paths[candidate]
@@ -196,7 +198,7 @@ def _pad(numbers: tuple[int, ...]) -> tuple[int, ...]:
 def compatible(lib: Library, requested: str | None) -> bool:
     """Whether a CDN URL's version may be served by the mirrored version."""
     if requested is None or requested.lower() == "latest":
-        return True
+        return lib.latest_compatible
     wanted = _numbers(requested)
     have = _numbers(lib.version)
     if wanted is None or have is None:

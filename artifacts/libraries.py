@@ -40,6 +40,9 @@ class Library:
     # Import map entries (specifier -> path in the package) for ESM packages
     # whose own files import bare specifiers (three's addons import "three").
     import_map: dict[str, str] = field(default_factory=dict)
+    # Folders whose files the package ships only under the plain name, where
+    # jsDelivr and cdnjs also serve a NAME.min.js (Day.js's plugins, locales).
+    plain_named: tuple[str, ...] = ()
     # Other names the same files go by on public CDNs.
     cdnjs: str | None = None
     npm_aliases: tuple[str, ...] = ()
@@ -50,6 +53,9 @@ class Library:
     # Oldest version whose API this one still serves, for mapping CDN URLs;
     # by default the same semver major (0.x: the same minor).
     compatible_from: str | None = None
+    # False when npm's newest release breaks this one's API: a CDN URL with no
+    # version (or @latest, or a jsDelivr /gh/ branch) then asks for that one.
+    latest_compatible: bool = True
     # Scripts that must run after the document is parsed (Alpine starts itself).
     defer: bool = False
     # False for what Kiln itself loads into artifacts (the bootstrap's stand-ins):
@@ -358,6 +364,83 @@ LIBRARIES: tuple[Library, ...] = (
         cdn_paths={"dist/js/bootstrap.min.js": "dist/js/bootstrap.bundle.min.js",
                    "dist/js/bootstrap.js": "dist/js/bootstrap.bundle.min.js",
                    "dist/js/bootstrap.bundle.js": "dist/js/bootstrap.bundle.min.js"},
+    ),
+    Library(
+        name="lucide", version="1.65.0",
+        description="Lucide: 1,600+ SVG icons placed by data-lucide attributes",
+        scripts=("dist/umd/lucide.min.js",), global_name="lucide", extras=("dist/umd/",),
+        usage='<i data-lucide="trash-2"></i> (names as on lucide.dev: house, search, x, '
+              "check, plus, settings, ...), then call lucide.createIcons() once the elements "
+              "are in the page, and again after adding more. No brand logos (github, twitter).",
+        cdnjs="lucide",
+        cdn_paths={"lucide.min.js": "dist/umd/lucide.min.js", "lucide.js": "dist/umd/lucide.js",
+                   "umd/lucide.min.js": "dist/umd/lucide.min.js",
+                   "umd/lucide.js": "dist/umd/lucide.js"},
+        # 1.0 kept createIcons() and the renamed icons' old names as aliases;
+        # it dropped the brand logos, which then stay empty (with a warning)
+        # rather than failing the page as a blocked script would.
+        compatible_from="0.200.0",
+    ),
+    Library(
+        name="dayjs", version="1.11.23",
+        description="Day.js 1: parse, format and compare dates (2 kB, Moment-like API)",
+        scripts=("dayjs.min.js",), global_name="dayjs", extras=("plugin/", "locale/"),
+        plain_named=("plugin/", "locale/"),
+        usage="dayjs(date).format('DD MMM YYYY HH:mm'), .add(7, 'day'), .diff(other, 'day'); "
+              "plugins: load plugin/NAME.js, then dayjs.extend(window.dayjs_plugin_NAME) "
+              "(relativeTime, utc, timezone, customParseFormat, isoWeek, duration).",
+        cdnjs="dayjs",
+    ),
+    Library(
+        name="moment", version="2.31.0",
+        description="Moment.js 2: date parsing, formatting and arithmetic (prefer dayjs in new code)",
+        scripts=("min/moment.min.js",), global_name="moment", extras=("min/", "locale/"),
+        plain_named=("locale/",),
+        usage="moment(date).format('dddd, MMMM Do YYYY'), moment().subtract(3, 'days'), "
+              "moment.duration(90, 'minutes').humanize(); every locale: "
+              "min/moment-with-locales.min.js instead.",
+        cdnjs="moment.js",
+        cdn_paths={"moment.min.js": "min/moment.min.js", "moment.js": "min/moment.min.js",
+                   "moment-with-locales.min.js": "min/moment-with-locales.min.js",
+                   "moment-with-locales.js": "min/moment-with-locales.min.js"},
+    ),
+    Library(
+        name="sortablejs", version="1.15.7",
+        description="SortableJS 1: drag-and-drop reordering of lists and between lists",
+        scripts=("Sortable.min.js",), module="modular/sortable.esm.js", global_name="Sortable",
+        usage="const s = Sortable.create(listEl, {animation: 150, group: 'tasks', "
+              "handle: '.grip', onEnd: e => save(e.oldIndex, e.newIndex)}); s.toArray() gives "
+              "the items' data-id order.",
+        cdnjs="Sortable", github="SortableJS/Sortable",
+        cdn_paths={"Sortable.js": "Sortable.min.js"},
+    ),
+    Library(
+        name="animejs", version="3.2.2",
+        description="anime.js 3: tweening of CSS, SVG and object properties, with timelines",
+        scripts=("lib/anime.min.js",), module="lib/anime.es.js", global_name="anime",
+        usage="anime({targets: '.box', translateX: 250, rotate: '1turn', duration: 800, "
+              "easing: 'easeInOutQuad', complete: () => ...}); anime.timeline({...}).add({...}). "
+              "This is the v3 API (v4's animate() is not here).",
+        cdnjs="animejs",
+        cdn_paths={"anime.min.js": "lib/anime.min.js", "anime.js": "lib/anime.min.js",
+                   "lib/anime.js": "lib/anime.min.js", "anime.es.js": "lib/anime.es.js"},
+        # Version 4 replaced anime() with animate() and friends, so only 3.x URLs
+        # map here, and no unversioned one: npm's latest, and the repository's
+        # branches, are 4.
+        latest_compatible=False,
+    ),
+    Library(
+        name="@fortawesome/fontawesome-free", version="6.7.2",
+        description="Font Awesome 6 Free: icon font (solid, regular and brand icons)",
+        styles=("css/all.min.css",), extras=("css/", "webfonts/", "js/"),
+        usage='<i class="fa-solid fa-house"></i>, <i class="fa-regular fa-heart"></i>, '
+              '<i class="fa-brands fa-github"></i>; add aria-hidden="true" and a text label.',
+        cdnjs="font-awesome",
+        # Pages are written against one major's class names and metrics: 5 named
+        # styles differently (fas, far), and 7 makes every icon fixed-width and
+        # changes the icon set. So only 6.x URLs map here, not unversioned ones
+        # (npm's latest is 7).
+        latest_compatible=False,
     ),
     Library(
         name="fake-indexeddb", version="6.2.8",

@@ -14,6 +14,12 @@ CONFETTI = "/lib/canvas-confetti@1.9.4/dist/confetti.browser.js"
 JSPDF = "/lib/jspdf@4.2.1/dist/jspdf.umd.min.js"
 BOOTSTRAP_JS = "/lib/bootstrap@5.3.9/dist/js/bootstrap.bundle.min.js"
 BOOTSTRAP_CSS = "/lib/bootstrap@5.3.9/dist/css/bootstrap.min.css"
+LUCIDE = "/lib/lucide@1.65.0/dist/umd/lucide.min.js"
+DAYJS = "/lib/dayjs@1.11.23/dayjs.min.js"
+MOMENT = "/lib/moment@2.31.0/min/moment.min.js"
+SORTABLE = "/lib/sortablejs@1.15.7/Sortable.min.js"
+ANIME = "/lib/animejs@3.2.2/lib/anime.min.js"
+FONTAWESOME = "/lib/@fortawesome/fontawesome-free@6.7.2/"
 
 
 def rewritten(html: str) -> str:
@@ -106,6 +112,46 @@ def rewritten(html: str) -> str:
     # Without Popper beside it (not mirrored) the plain build's dropdowns throw.
     ("https://cdn.jsdelivr.net/npm/bootstrap@5.2.3/dist/js/bootstrap.min.js", BOOTSTRAP_JS),
     ("https://cdnjs.cloudflare.com/ajax/libs/bootstrap/5.0.2/js/bootstrap.js", BOOTSTRAP_JS),
+    ("https://unpkg.com/lucide@latest", LUCIDE),
+    ("https://unpkg.com/lucide", LUCIDE),
+    ("https://unpkg.com/lucide@latest/dist/umd/lucide.js", "/lib/lucide@1.65.0/dist/umd/lucide.js"),
+    ("https://cdn.jsdelivr.net/npm/lucide@0.263.1/dist/umd/lucide.min.js", LUCIDE),
+    ("https://cdn.jsdelivr.net/npm/lucide@latest/dist/umd/lucide.min.js", LUCIDE),
+    ("https://cdnjs.cloudflare.com/ajax/libs/lucide/0.460.0/umd/lucide.min.js", LUCIDE),
+    ("https://cdnjs.cloudflare.com/ajax/libs/lucide/1.8.0/lucide.min.js", LUCIDE),
+    ("https://cdn.jsdelivr.net/npm/dayjs@1.11.10/dayjs.min.js", DAYJS),
+    ("https://cdn.jsdelivr.net/npm/dayjs@1/dayjs.min.js", DAYJS),
+    ("https://unpkg.com/dayjs@1.8.21/dayjs.min.js", DAYJS),
+    ("https://cdnjs.cloudflare.com/ajax/libs/dayjs/1.11.10/dayjs.min.js", DAYJS),
+    ("https://cdn.jsdelivr.net/npm/dayjs", DAYJS),
+    ("https://cdn.jsdelivr.net/npm/dayjs@1/plugin/relativeTime.js",
+     "/lib/dayjs@1.11.23/plugin/relativeTime.js"),
+    # jsDelivr and cdnjs also serve the plugins and locales as NAME.min.js.
+    ("https://cdnjs.cloudflare.com/ajax/libs/dayjs/1.11.10/plugin/customParseFormat.min.js",
+     "/lib/dayjs@1.11.23/plugin/customParseFormat.js"),
+    ("https://cdn.jsdelivr.net/npm/dayjs@1.11.10/locale/de.min.js", "/lib/dayjs@1.11.23/locale/de.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/moment.js/2.29.4/moment.min.js", MOMENT),
+    ("https://cdnjs.cloudflare.com/ajax/libs/moment.js/2.18.1/moment.js", MOMENT),
+    ("https://cdnjs.cloudflare.com/ajax/libs/moment.js/2.29.4/moment-with-locales.min.js",
+     "/lib/moment@2.31.0/min/moment-with-locales.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/moment.js/2.29.4/locale/fr.min.js",
+     "/lib/moment@2.31.0/locale/fr.js"),
+    ("https://cdn.jsdelivr.net/npm/moment@2.29.4/moment.min.js", MOMENT),
+    ("https://cdn.jsdelivr.net/npm/moment@2.29.4/min/moment.min.js", MOMENT),
+    ("https://unpkg.com/moment@2.30.1/min/moment-with-locales.min.js",
+     "/lib/moment@2.31.0/min/moment-with-locales.min.js"),
+    ("https://cdn.jsdelivr.net/npm/moment", MOMENT),
+    ("https://cdn.jsdelivr.net/npm/sortablejs@1.15.0/Sortable.min.js", SORTABLE),
+    ("https://cdn.jsdelivr.net/npm/sortablejs@latest/Sortable.min.js", SORTABLE),
+    ("https://unpkg.com/sortablejs@1.14.0/Sortable.js", SORTABLE),
+    ("https://cdnjs.cloudflare.com/ajax/libs/Sortable/1.15.2/Sortable.min.js", SORTABLE),
+    ("https://cdn.jsdelivr.net/gh/SortableJS/Sortable/Sortable.min.js", SORTABLE),
+    ("https://cdnjs.cloudflare.com/ajax/libs/animejs/3.2.1/anime.min.js", ANIME),
+    ("https://cdn.jsdelivr.net/npm/animejs@3.2.1/lib/anime.min.js", ANIME),
+    ("https://unpkg.com/animejs@3.2.2/lib/anime.js", ANIME),
+    ("https://cdn.jsdelivr.net/npm/animejs@3/lib/anime.min.js", ANIME),
+    ("https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.5.1/js/all.min.js",
+     FONTAWESOME + "js/all.min.js"),
 ])
 def test_script_urls(url, expected):
     result = resolve(url)
@@ -133,6 +179,19 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@2.0.0/qrcode.min.js",
     "https://cdn.jsdelivr.net/gh/someone/qrcodejs/qrcode.min.js",     # another repository
     "https://cdn.jsdelivr.net/gh/davidshimjs",
+    # Lucide before createIcons() took its present options.
+    "https://unpkg.com/lucide@0.100.0/dist/umd/lucide.min.js",
+    "https://cdn.jsdelivr.net/npm/dayjs@2.0.0-alpha.4/dist/dayjs.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/moment.js/1.7.2/moment.min.js",
+    "https://cdn.jsdelivr.net/npm/sortablejs@0.7.3/Sortable.min.js",
+    # anime.js 4 replaced anime() with animate(): neither its URLs nor unversioned
+    # ones (npm's latest, the repository's branches) may get 3.2.2.
+    "https://cdn.jsdelivr.net/npm/animejs@4.0.2/lib/anime.umd.min.js",
+    "https://cdn.jsdelivr.net/npm/animejs/lib/anime.min.js",
+    "https://unpkg.com/animejs@latest",
+    "https://cdnjs.cloudflare.com/ajax/libs/animejs/4.0.0/anime.umd.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/animejs/2.2.0/anime.min.js",
+    "https://cdn.jsdelivr.net/gh/juliangarnier/anime/lib/anime.min.js",
     # html2canvas renders in a same-origin frame, which the sandbox never grants.
     "https://cdn.jsdelivr.net/npm/html2canvas@1.4.1/dist/html2canvas.min.js",
 ])
@@ -162,6 +221,13 @@ def test_versions_compatible_within_the_same_major_or_the_declared_range():
     assert compatible(qrcode, "0.0.2") and compatible(qrcode, "1.0.0")
     assert not compatible(qrcode, "2.0.0")
     assert compatible(bootstrap, "5.0.2") and not compatible(bootstrap, "4.6.2")
+    lucide, anime, fa = find("lucide"), find("animejs"), find("@fortawesome/fontawesome-free")
+    assert all(compatible(lucide, v) for v in ("0.263.1", "0.577.0", "1.8.0", "latest", None))
+    assert not compatible(lucide, "0.199.0") and not compatible(lucide, "2.0.0")
+    assert compatible(anime, "3.0.0") and compatible(anime, "3.2.1")
+    assert not any(compatible(anime, v) for v in ("2.2.0", "4.0.0", "4", "latest", None))
+    assert compatible(fa, "6.0.0") and compatible(fa, "6.5.1")
+    assert not any(compatible(fa, v) for v in ("4.7.0", "5.15.4", "7.0.0", "latest", None))
 
 
 def test_every_mapped_file_exists_in_the_installed_mirror():
@@ -169,6 +235,24 @@ def test_every_mapped_file_exists_in_the_installed_mirror():
               "katex.min.css", "contrib/auto-render.min.js", "leaflet.css", "Tone.js", ""]
     probes += ["dist/confetti.browser.min.js", "dist/jspdf.umd.js", "dist/js/bootstrap.min.js",
                "css/bootstrap.rtl.min.css", "qrcode.js"]
+    # A folder extra maps any name under it, so these are probed per library.
+    own_probes = {
+        "lucide": ["umd/lucide.js", "lucide.min.js", "lucide.js", ""],
+        "dayjs": ["plugin/utc.min.js", "plugin/relativeTime.js", "locale/de.min.js", ""],
+        "moment": ["moment.js", "moment-with-locales.js", "min/locales.min.js",
+                   "locale/de.min.js", ""],
+        "sortablejs": ["Sortable.js", "modular/sortable.esm.js", ""],
+        "animejs": ["anime.min.js", "anime.es.js", "lib/anime.js", ""],
+        "@fortawesome/fontawesome-free": ["css/all.min.css", "css/v4-shims.min.css",
+                                          "js/all.min.js", "webfonts/fa-solid-900.woff2", ""],
+    }
+    for name, mine in own_probes.items():
+        lib = find(name)
+        for probe in mine:
+            for context in ("script", "module", "style"):
+                result = resolve(f"https://unpkg.com/{name}@{lib.version}/{probe}", context)
+                if result and result.url:
+                    assert (MIRROR_DIR / lib.name / result.url.removeprefix(lib.base)).is_file()
     for name in ("chart.js", "marked", "mathjs", "katex", "leaflet", "tone", "three", "dompurify",
                  "qrcodejs", "canvas-confetti", "jspdf", "bootstrap"):
         lib = find(name)
@@ -314,6 +398,47 @@ def test_bootstrap_page_gets_its_stylesheet_and_bundle():
         f'<script src="{BOOTSTRAP_JS}"></script>')
     assert any("4.6.2" in n and "not compatible" in n for n in notices)
     assert any("popper" in n and "not in Kiln's library mirror" in n for n in notices)
+
+
+def test_font_awesome_6_stylesheets_map_and_5_and_7_stay():
+    html, notices = rewrite_cdn_urls(
+        '<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.5.1/'
+        'css/all.min.css" integrity="sha512-x" crossorigin="anonymous" '
+        'referrerpolicy="no-referrer">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.4.0/css/all.min.css">'
+        '<link rel="stylesheet" href="https://unpkg.com/@fortawesome/fontawesome-free@6/css/'
+        'fontawesome.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/5.15.4/css/all.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/4.7.0/css/font-awesome.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@7.0.0/css/all.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free/css/all.min.css">')
+    assert html == (
+        f'<link rel="stylesheet" href="{FONTAWESOME}css/all.min.css" referrerpolicy="no-referrer">'
+        f'<link rel="stylesheet" href="{FONTAWESOME}css/all.min.css">'
+        f'<link rel="stylesheet" href="{FONTAWESOME}css/fontawesome.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/5.15.4/css/all.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/4.7.0/css/font-awesome.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@7.0.0/css/all.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free/css/all.min.css">')
+    assert sum("not compatible" in n for n in notices) == 4
+    assert any("the latest version" in n for n in notices)
+
+
+def test_es_module_builds_of_sortable_and_anime():
+    html = rewritten('<script type="module">\nimport Sortable from '
+                     '"https://cdn.jsdelivr.net/npm/sortablejs@1.15.0/+esm";\n'
+                     "import anime from 'https://esm.sh/animejs@3.2.1';\n</script>")
+    assert 'import Sortable from "/lib/sortablejs@1.15.7/modular/sortable.esm.js";' in html
+    assert "import anime from '/lib/animejs@3.2.2/lib/anime.es.js';" in html
 
 
 def test_confetti_as_a_module():

@@ -63,7 +63,7 @@ def test_names_are_unique_and_every_library_says_how_to_use_it():
     assert len({lib.name for lib in LIBRARIES}) == len(LIBRARIES)
     for lib in LIBRARIES:
         assert lib.description and lib.usage
-        assert lib.scripts or lib.module, lib.name
+        assert lib.scripts or lib.module or lib.styles, lib.name
 
 
 def test_prompt_section_names_every_library_with_exact_tags():

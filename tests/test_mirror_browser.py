@@ -223,6 +223,52 @@ LIBRARY_CHECKS = {
                       && getComputedStyle(document.getElementById('go')).backgroundColor
                            === 'rgb(13, 110, 253)'
                       && menu.hasAttribute('data-popper-placement'); }"""),
+    "lucide": (["lucide"], """<button><i data-lucide="house" id="home"></i></button>
+        <i data-lucide="trash-2" class="big"></i><script>lucide.createIcons();</script>""",
+               """() => { const home = document.querySelector('svg#home');
+                 const trash = document.querySelector('svg.big');
+                 return !document.querySelector('i[data-lucide]') && !!home && !!trash
+                   && home.querySelectorAll('path').length > 0
+                   && trash.getAttribute('data-lucide') === 'trash-2'
+                   && home.getBoundingClientRect().width === 24; }"""),
+    "dayjs": (["dayjs"], """<script src="/lib/dayjs@1.11.23/plugin/relativeTime.js"></script>
+        <script>
+        dayjs.extend(window.dayjs_plugin_relativeTime);
+        window.out = [dayjs('2024-03-05T14:07:00').format('ddd D MMM YYYY HH:mm'),
+                      dayjs('2024-01-31').add(1, 'month').format('YYYY-MM-DD'),
+                      dayjs('2024-01-01').from(dayjs('2024-01-04'))].join('|');</script>""",
+              "() => window.out === 'Tue 5 Mar 2024 14:07|2024-02-29|3 days ago'"),
+    "moment": (["moment"], """<script>
+        window.out = [moment('2024-03-05').format('dddd, MMMM Do YYYY'),
+                      moment.duration(90, 'minutes').humanize(), moment.version].join('|');
+        </script>""",
+               "() => window.out === 'Tuesday, March 5th 2024|2 hours|2.31.0'"),
+    "sortablejs": (["sortablejs"], """<ul id="list"><li data-id="a">A</li><li data-id="b">B</li>
+        <li data-id="c">C</li></ul><script>
+        const sortable = Sortable.create(document.getElementById('list'), {animation: 0});
+        sortable.sort(['c', 'a', 'b']);
+        window.out = sortable.toArray().join(',');</script>""",
+                   """() => window.out === 'c,a,b' && [...document.querySelectorAll('#list li')]
+                     .map(li => li.textContent).join('') === 'CAB'
+                     && Sortable.get(document.getElementById('list')) !== undefined"""),
+    "animejs": (["animejs"], """<div id="box" style="position: absolute; left: 0; top: 0;
+          width: 20px; height: 20px"></div><script>
+        anime({targets: '#box', translateX: 120, duration: 200, easing: 'linear',
+               complete: () => { window.out = 'done'; }});</script>""",
+                """() => window.out === 'done'
+                  && document.getElementById('box').getBoundingClientRect().left === 120"""),
+    # The icon is the stylesheet's ::before glyph in the webfont its ../webfonts/ URL loads.
+    "@fortawesome/fontawesome-free": (["@fortawesome/fontawesome-free"],
+        """<p><i id="icon" class="fa-solid fa-house"></i><span id="plain"></span></p><script>
+        document.fonts.load('900 16px "Font Awesome 6 Free"', '\uf015')
+          .then(faces => { window.out = faces.length; });</script>""",
+        """() => { const icon = document.getElementById('icon');
+          const before = getComputedStyle(icon, '::before');
+          const faces = [...document.fonts].filter(f => f.family.includes('Font Awesome 6 Free')
+                                                      && f.status === 'loaded');
+          return window.out === 1 && faces.length > 0 && before.content === '"\uf015"'
+            && before.fontFamily.includes('Font Awesome 6 Free')
+            && icon.getBoundingClientRect().width > 10; }"""),
 }
 
 
