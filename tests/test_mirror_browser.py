@@ -504,3 +504,44 @@ def test_qr_pdf_tool_with_bootstrap_from_cdns_works_offline(live_server, page):
     expect(page.locator("#status")).to_have_text("%PDF- with QR")
     assert page.locator("#qr img").evaluate("img => img.complete && img.naturalWidth") == 128
     watch.assert_clean(live_server.sandbox_origin)
+
+
+TASK_BOARD_TOOL = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tasks</title>
+<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.5.1/css/all.min.css"
+  integrity="sha512-DTOQO9RWCH3ppGqcWaEA1BIZOC6xxalwEsw9c2QQeAIftl+Vegovlnee1c9QX4TctnWMn13TZye+giMm8e2LwA=="
+  crossorigin="anonymous" referrerpolicy="no-referrer">
+<script src="https://unpkg.com/lucide@latest"></script>
+<script src="https://cdn.jsdelivr.net/npm/dayjs@1/dayjs.min.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/dayjs@1/plugin/relativeTime.js"></script>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/moment.js/2.29.4/moment.min.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/sortablejs@1.15.0/Sortable.min.js"></script>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/animejs/3.2.1/anime.min.js"></script>
+</head><body>
+<h1><i class="fa-solid fa-list-check" id="fa"></i> Tasks <i data-lucide="calendar"></i></h1>
+<ul id="tasks"><li data-id="1">Write</li><li data-id="2">Test</li><li data-id="3">Ship</li></ul>
+<p id="due"></p><div id="bar" style="width: 10px; height: 4px; background: teal"></div>
+<script>
+dayjs.extend(window.dayjs_plugin_relativeTime);
+lucide.createIcons();
+const list = Sortable.create(document.getElementById('tasks'));
+list.sort(['3', '1', '2']);
+document.getElementById('due').textContent = dayjs('2024-05-01').from(dayjs('2024-05-03')) +
+  ' / ' + moment('2024-05-01').format('MMM Do');
+anime({targets: '#bar', width: 110, duration: 100, easing: 'linear',
+       complete: () => document.body.setAttribute('data-done', list.toArray().join(''))});
+</script></body></html>"""
+
+
+def test_task_board_with_icons_dates_and_sorting_from_cdns_works_offline(live_server, page):
+    watch, created = open_imported(live_server, page, TASK_BOARD_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 7
+    expect(page.locator("#due")).to_have_text("2 days ago / May 1st")
+    expect(page.locator("body")).to_have_attribute("data-done", "312")
+    expect(page.locator("#tasks li").first).to_have_text("Ship")
+    assert page.locator("#bar").evaluate("el => el.getBoundingClientRect().width") == 110
+    expect(page.locator("h1 svg[data-lucide='calendar']")).to_have_count(1)
+    page.wait_for_function("() => [...document.fonts].some(f => f.status === 'loaded'"
+                           " && f.family.includes('Font Awesome 6 Free'))")
+    assert page.locator("#fa").evaluate("el => el.getBoundingClientRect().width") > 10
+    watch.assert_clean(live_server.sandbox_origin)
