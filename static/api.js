@@ -7,12 +7,17 @@ export class ApiError extends Error {
 }
 
 /** POST `body` (an object as JSON, or FormData as is); resolve to the JSON answer. */
-export async function post(url, body) {
+export function post(url, body) { return send("POST", url, body); }
+
+/** PATCH `body` (an object as JSON); resolve to the JSON answer. */
+export function patch(url, body) { return send("PATCH", url, body); }
+
+async function send(method, url, body) {
   const isForm = body instanceof FormData;
   let response;
   try {
     response = await fetch(url, {
-      method: "POST", credentials: "same-origin",
+      method, credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken, ...(isForm ? {} : { "Content-Type": "application/json" }) },
       body: isForm ? body : JSON.stringify(body),
     });

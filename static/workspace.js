@@ -1,6 +1,6 @@
 // The artifact workspace: conversation, Preview / Code / Checks / History tabs,
 // streaming generations, errors from the tool and "Fix it".
-import { followJob, post } from "./api.js";
+import { followJob, patch, post } from "./api.js";
 import { wireComposer } from "./composer.js";
 import { DraftPreview, applyStreamingEdits, documentFromAnswer, renderable } from "./drafts.js";
 import { highlightInto } from "./highlight.js";
@@ -64,10 +64,40 @@ function formatUsage(u) {
   return text;
 }
 
+function wireRename(root, artifactId) {
+  const form = root.querySelector("[data-rename-form]");
+  if (!form) return;
+  const title = root.querySelector("[data-title]");
+  const button = root.querySelector("[data-rename]");
+  const input = form.querySelector("input");
+  const error = form.querySelector("[data-rename-error]");
+  const show = (editing) => {
+    form.hidden = !editing;
+    title.parentElement.hidden = editing;
+    error.textContent = "";
+    if (editing) { input.value = title.textContent.trim(); input.select(); input.focus(); } else button.focus();
+  };
+  button.addEventListener("click", () => show(true));
+  form.querySelector("[data-rename-cancel]").addEventListener("click", () => show(false));
+  form.addEventListener("keydown", (e) => { if (e.key === "Escape") show(false); });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const saved = await patch(`/api/artifacts/${encodeURIComponent(artifactId)}`, { title: input.value });
+      title.textContent = saved.title;
+      document.title = `${saved.title} · Kiln`;
+      show(false);
+    } catch (failure) {
+      error.textContent = failure.message;  // the form stays open with what was typed
+    }
+  });
+}
+
 export function initWorkspace(root, bridge) {
   const artifactId = root.dataset.artifactId;
   const selectTab = wireTabs(root);
   wirePreviewTools(root);
+  wireRename(root, artifactId);
 
   // -- code view ------------------------------------------------------------
   const code = root.querySelector("[data-code]");

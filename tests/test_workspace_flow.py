@@ -256,3 +256,41 @@ def test_a_follow_up_previews_each_edit_as_it_completes(server, page):
     expect(draft.locator("label")).to_contain_text("Total bill", timeout=15_000)
     assert server.fake.requests[-1].done is False  # drawn before the answer ended
     expect(draft.locator("#tip")).to_have_text("1.50")  # the rest of the tool is there
+
+
+def test_the_owner_renames_the_tool_in_place(live_server, page, context):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    import_in_browser(page, live_server.app_origin, "<p>x</p>", title="Old name")
+    heading = page.locator("h1[data-title]")
+    form = page.locator("[data-rename-form]")
+
+    page.get_by_role("button", name="Rename this tool").click()
+    expect(page.locator("#rename-title")).to_have_value("Old name")
+    page.keyboard.press("Escape")  # changes nothing
+    expect(form).to_be_hidden()
+    expect(heading).to_have_text("Old name")
+
+    page.get_by_role("button", name="Rename this tool").click()
+    page.fill("#rename-title", f"  Tip  {HOSTILE} ")
+    page.keyboard.press("Enter")
+    expect(heading).to_have_text(f"Tip {HOSTILE}")  # as text, spaces tidied by the server
+    expect(page).to_have_title(f"Tip {HOSTILE} · Kiln")
+    page.reload()
+    expect(heading).to_have_text(f"Tip {HOSTILE}")
+
+    # Whitespace only: the server names it, rather than leaving it blank.
+    page.get_by_role("button", name="Rename this tool").click()
+    page.fill("#rename-title", "   ")
+    page.keyboard.press("Enter")
+    expect(heading).to_have_text("Untitled tool")
+
+    # No longer the owner (the owner cookie is gone): a clear error, and what was typed stays.
+    context.clear_cookies(name="kiln_owner")
+    page.get_by_role("button", name="Rename this tool").click()
+    page.fill("#rename-title", "Mine now")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-rename-error]")).to_contain_text("only the owner")
+    expect(page.locator("#rename-title")).to_have_value("Mine now")
+    expect(heading).to_have_text("Untitled tool")
+    assert dialogs == []
