@@ -26,9 +26,11 @@ BOOTSTRAP_JS = (Path(__file__).parent / "static" / "bootstrap.js").read_text()
 _BOOTSTRAP_LINE = " ".join(line.strip() for line in
                            re.sub(r"/\*.*?\*/", "", BOOTSTRAP_JS, flags=re.S).splitlines()
                            if line.strip())
-_HEAD = re.compile(r"<head\b[^>]*>", re.I)
-_HTML = re.compile(r"<html\b[^>]*>", re.I)
-_DOCTYPE = re.compile(r"^\ufeff?\s*<!doctype[^>]*>", re.I)
+# The bootstrap goes before anything the page could run or hide it in, so it
+# is placed by position, never by searching for a tag: a "<head>" may sit in a
+# comment or a string, or come after the page's first script. Only a leading
+# doctype (after any comments) stays in front, to keep standards mode.
+_LEADING_DOCTYPE = re.compile(r"^\ufeff?(?:\s|<!--.*?-->)*<!doctype[^>]*>", re.I | re.S)
 
 
 def bootstrap_tag(storage: dict | None = None, persist: bool = False) -> str:
@@ -46,11 +48,9 @@ def artifact_document(html: str, storage: dict | None = None, persist: bool = Fa
     tag = bootstrap_tag(storage, persist)
     if "indexedDB" in html:
         tag += f'<script type="module" src="{INDEXEDDB_SHIM}"></script>'
-    for pattern in (_HEAD, _HTML, _DOCTYPE):
-        match = pattern.search(html)
-        if match:
-            return html[:match.end()] + tag + html[match.end():]
-    return tag + html
+    match = _LEADING_DOCTYPE.match(html)
+    at = match.end() if match else 0
+    return html[:at] + tag + html[at:]
 
 
 def _storage_signer() -> URLSafeSerializer:

@@ -136,6 +136,16 @@ def test_filesaver_style_downloads_go_through_consent(live_server, page, tmp_pat
     assert target.read_bytes().startswith(b"%PDF-")
 
 
+def test_the_bootstrap_runs_before_a_script_placed_ahead_of_head(live_server, page):
+    """A page whose first script comes before <head> (and hides another <head> in a
+    comment) still finds WebRTC removed and storage shimmed: the bootstrap ran first."""
+    _, frame = open_artifact(page, live_server, """<html><script>
+      window.probe = [typeof RTCPeerConnection, typeof localStorage.setItem].join('/');
+    </script><!-- <head> --><head><title>x</title></head>
+    <body><output id="seen"></output><script>document.getElementById('seen').textContent = window.probe</script></body></html>""")
+    expect(frame.locator("#seen")).to_have_text("undefined/function")
+
+
 def test_errors_reach_the_page(live_server, page):
     _, frame = open_artifact(page, live_server, ERRORS)
     panel = page.locator("#artifact-errors")

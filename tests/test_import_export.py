@@ -36,6 +36,27 @@ def test_upload_and_download_round_trip_byte_exact(live_server):
     assert 'filename="r-sum-counter-v1.html"' in download.headers["content-disposition"]
 
 
+@pytest.mark.parametrize("html", [
+    "<!-- <head> --><!doctype html><html><body><script>x()</script>",   # a tag in a comment
+    "<!doctype html><!-- <head> --><script>x()</script>",
+    "<html><script>const rtc = RTCPeerConnection;</script><head></head>",  # a script before <head>
+    '<!doctype html><script>var s = "<head>";</script><head></head>',      # a tag in a string
+    "\ufeff \n<!-- a --><!-- b -->\n<!DOCTYPE html>\n<html lang=en><head><title>t</title>",
+    "<p>a fragment</p>", "",
+], ids=["head-in-comment", "head-in-comment-after-doctype", "script-before-head", "head-in-string",
+        "bom-comments-doctype", "fragment", "empty"])
+def test_the_bootstrap_goes_before_anything_of_the_page(html):
+    """Placed by position, not by looking for a tag the page could hide or precede;
+    only a leading doctype stays in front (standards mode)."""
+    import re
+
+    from sandbox.serve import artifact_document, bootstrap_tag
+    document = artifact_document(html)
+    before = document[:document.index(bootstrap_tag())]
+    assert before == "" or re.fullmatch(r"\ufeff?(?:\s|<!--.*?-->)*<!doctype html>", before, re.I | re.S)
+    assert document.replace(bootstrap_tag(), "", 1) == html
+
+
 def test_form_paste_and_upload_pages(client, kiln):
     response = client.post("/import", data={"html": TOOL, "title": "Mine",
                                             "csrf_token": client.token()})
