@@ -24,7 +24,8 @@ from .libraries import LIBRARIES, Library
 
 CDN_URL = re.compile(
     r"^(?:https?:)?//(?P<host>cdn\.jsdelivr\.net|(?:www\.)?unpkg\.com|esm\.sh|"
-    r"cdnjs\.cloudflare\.com|cdn\.tailwindcss\.com|code\.jquery\.com|d3js\.org)(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
+    r"cdnjs\.cloudflare\.com|cdn\.tailwindcss\.com|code\.jquery\.com|d3js\.org|"
+    r"use\.fontawesome\.com|momentjs\.com)(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
     re.I)
 
 _BY_NPM = {name.lower(): lib for lib in LIBRARIES for name in (lib.name, *lib.npm_aliases)}
@@ -110,18 +111,29 @@ def _tailwind_play(url: str) -> Resolution:
 
 
 # Libraries' own sites, which serve one file per version: host -> (file name, package).
+# Host -> (pattern for the path: the version, then the file if not the main
+# script; the package).
 OWN_SITES = {
     "code.jquery.com": (re.compile(r"^jquery-(\d+\.\d+\.\d+)(?:\.slim)?(?:\.min)?\.js$", re.I),
                         "jquery"),  # the slim build gets the full one
     "d3js.org": (re.compile(r"^d3\.v(\d+)(?:\.min)?\.js$", re.I), "d3"),
+    "use.fontawesome.com": (re.compile(r"^releases/v(\d+\.\d+\.\d+)/((?:css|js)/[\w.-]+)$", re.I),
+                            "@fortawesome/fontawesome-free"),
+    # The download page always serves the newest release.
+    "momentjs.com": (re.compile(r"^downloads/()(moment(?:-with-locales)?(?:\.min)?\.js)$", re.I),
+                     "moment"),
 }
 
 
 def _own_site(host: str, path: str) -> tuple[Library | None, str | None, str] | None:
-    """``code.jquery.com/jquery-3.7.1.min.js``, ``d3js.org/d3.v7.min.js``."""
+    """``code.jquery.com/jquery-3.7.1.min.js``, ``d3js.org/d3.v7.min.js``,
+    ``use.fontawesome.com/releases/v6.4.0/css/all.css``, ``momentjs.com/downloads/moment.min.js``."""
     pattern, package = OWN_SITES[host]
     match = pattern.match(path)
-    return (_BY_NPM.get(package), match[1], "") if match else None
+    if not match:
+        return None
+    file = match[2] if pattern.groups > 1 else ""
+    return _BY_NPM.get(package), match[1] or None, file
 
 
 def _npm(path: str) -> tuple[Library | None, str | None, str] | None:

@@ -54,6 +54,12 @@ def rewritten(html: str) -> str:
     ("https://code.jquery.com/jquery-3.6.0.slim.min.js", "/lib/jquery@3.8.0/dist/jquery.min.js"),
     ("https://code.jquery.com/jquery-1.12.4.min.js", None),
     ("https://code.jquery.com/ui/1.13.2/jquery-ui.min.js", None),
+    ("https://momentjs.com/downloads/moment.min.js", MOMENT),
+    ("https://momentjs.com/downloads/moment-with-locales.js",
+     "/lib/moment@2.31.0/min/moment-with-locales.min.js"),
+    ("https://momentjs.com/downloads/moment-timezone.min.js", None),
+    ("https://use.fontawesome.com/releases/v6.4.2/js/all.js", FONTAWESOME + "js/all.js"),
+    ("https://use.fontawesome.com/releases/v5.15.4/js/all.js", None),  # another major
     ("https://cdn.jsdelivr.net/npm/vue@3/dist/vue.global.js",
      "/lib/vue@3.5.45/dist/vue.global.prod.js"),
     ("https://unpkg.com/vue@3", "/lib/vue@3.5.45/dist/vue.global.prod.js"),
@@ -416,7 +422,9 @@ def test_font_awesome_6_stylesheets_map_and_5_and_7_stay():
         '<link rel="stylesheet" '
         'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@7.0.0/css/all.min.css">'
         '<link rel="stylesheet" '
-        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free/css/all.min.css">')
+        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free/css/all.min.css">'
+        '<link rel="stylesheet" href="https://use.fontawesome.com/releases/v6.4.0/css/all.css">'
+        '<link rel="stylesheet" href="https://use.fontawesome.com/releases/v5.15.4/css/all.css">')
     assert html == (
         f'<link rel="stylesheet" href="{FONTAWESOME}css/all.min.css" referrerpolicy="no-referrer">'
         f'<link rel="stylesheet" href="{FONTAWESOME}css/all.min.css">'
@@ -428,8 +436,10 @@ def test_font_awesome_6_stylesheets_map_and_5_and_7_stay():
         '<link rel="stylesheet" '
         'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@7.0.0/css/all.min.css">'
         '<link rel="stylesheet" '
-        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free/css/all.min.css">')
-    assert sum("not compatible" in n for n in notices) == 4
+        'href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free/css/all.min.css">'
+        f'<link rel="stylesheet" href="{FONTAWESOME}css/all.css">'
+        '<link rel="stylesheet" href="https://use.fontawesome.com/releases/v5.15.4/css/all.css">')
+    assert sum("not compatible" in n for n in notices) == 5
     assert any("the latest version" in n for n in notices)
 
 
