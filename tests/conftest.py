@@ -12,6 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from artifacts import Store
 from sandbox.chromium import launch_options
 from settings import Settings
 
@@ -40,6 +41,15 @@ def owner_cookie(app, token: str) -> dict[str, str]:
 
     from web.ownership import SALT
     return {"kiln_owner": URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A migrated store on its own SQLite file."""
+    store = Store(f"sqlite:///{tmp_path / 'kiln.sqlite3'}")
+    store.migrate()
+    yield store
+    store.dispose()
 
 
 @pytest.fixture

@@ -6,14 +6,6 @@ from artifacts import Source, Store, VersionIn
 from artifacts.store import search_words
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'kiln.sqlite3'}")
-    store.migrate()
-    yield store
-    store.dispose()
-
-
 def make(store, title, prompt=None, owner="me"):
     return store.create_artifact(title, VersionIn(html="<p>x</p>", source=Source.GENERATED,
                                                   prompt=prompt), owner)[0].id

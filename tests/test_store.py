@@ -10,14 +10,6 @@ from artifacts import ArtifactNotFound, NotOwner, Source, Store, VersionIn, Vers
 from artifacts.tables import ImmutableVersion, Version
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'kiln.sqlite3'}")
-    store.migrate()
-    yield store
-    store.dispose()
-
-
 def first(html="<p>one</p>"):
     return VersionIn(html=html, source=Source.IMPORTED)
 
