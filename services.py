@@ -16,7 +16,6 @@ from artifacts.smoke_report import SmokeReport
 import workflow
 from generator import HOW_TO_CONFIGURE, NotConfigured, load_image, provider_configured
 from generator.jobs import JobRunner
-from sandbox import mirror
 from sandbox.smoke import SmokeTester, SmokeUnavailable
 from settings import Settings
 from web import links
@@ -158,11 +157,7 @@ class Kiln:
         return not not_done
 
     def new_smoke_tester(self, concurrency: int | None = None) -> SmokeTester:
-        s = self.settings
-        return SmokeTester(s.resolved_chromium_path(), s.sandbox_origin, s.app_origin,
-                           concurrency=concurrency or s.smoke_concurrency,
-                           recycle_after=s.smoke_recycle_after,
-                           library=mirror.reader(s.resolved_mirror_dir()))
+        return SmokeTester.for_settings(self.settings, concurrency=concurrency)
 
     def smoke_input(self, name: str) -> tuple[str, tuple[str, int] | None]:
         """What `flask smoke NAME` tests: a file (as import would store it) or a

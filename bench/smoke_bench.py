@@ -45,10 +45,7 @@ def corpus() -> list[str]:
 
 
 def tester(settings: Settings, concurrency: int, recycle_after: int = 1000) -> SmokeTester:
-    """Set up as Kiln sets it up, library mirror included."""
-    return SmokeTester(settings.resolved_chromium_path(), settings.sandbox_origin,
-                       settings.app_origin, concurrency=concurrency, recycle_after=recycle_after,
-                       library=mirror.reader(settings.resolved_mirror_dir()))
+    return SmokeTester.for_settings(settings, concurrency=concurrency, recycle_after=recycle_after)
 
 
 def latencies(t: SmokeTester, pages: list[str]) -> list[float]:

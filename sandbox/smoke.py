@@ -20,6 +20,7 @@ import time
 
 from artifacts.smoke_report import SmokeReport
 
+from . import mirror
 from .browser_pool import BrowserPool
 from .serve import artifact_document
 from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler
@@ -51,6 +52,15 @@ class SmokeTester:
         # page costs a renderer process start, which then overlaps the previous
         # artifact's waits instead of adding to the next one's latency.
         self._spares: dict[object, asyncio.Task] = {}
+
+    @classmethod
+    def for_settings(cls, settings, *, concurrency: int | None = None,
+                     recycle_after: int | None = None) -> "SmokeTester":
+        """Set up as Kiln runs it: its Chromium, origins and library mirror."""
+        return cls(settings.resolved_chromium_path(), settings.sandbox_origin, settings.app_origin,
+                   concurrency=concurrency or settings.smoke_concurrency,
+                   recycle_after=recycle_after or settings.smoke_recycle_after,
+                   library=mirror.reader(settings.resolved_mirror_dir()))
 
     def submit(self, html: str) -> concurrent.futures.Future[SmokeReport]:
         """Test in the background. The future raises SmokeUnavailable if the

@@ -175,11 +175,7 @@ def page(context):
 @pytest.fixture(scope="session")
 def smoke_tester():
     """One warm smoke-test browser pool shared by every smoke test."""
-    from sandbox import mirror
     from sandbox.smoke import SmokeTester
 
-    settings = Settings(_env_file=None)
-    with SmokeTester(settings.resolved_chromium_path(), settings.sandbox_origin,
-                     settings.app_origin, concurrency=2,
-                     library=mirror.reader(settings.resolved_mirror_dir())) as tester:
+    with SmokeTester.for_settings(Settings(_env_file=None), concurrency=2) as tester:
         yield tester

@@ -203,11 +203,10 @@ def test_spare_runs_are_made_only_for_a_browser_that_will_serve_again():
     new-browser-per-artifact baseline with work it never needs)."""
     from sandbox.smoke import SmokeTester
 
-    settings = Settings(_env_file=None)
     made = {}
     for recycle_after in (1, 100):
-        with SmokeTester(settings.resolved_chromium_path(), settings.sandbox_origin,
-                         settings.app_origin, concurrency=1, recycle_after=recycle_after) as tester:
+        with SmokeTester.for_settings(Settings(_env_file=None), concurrency=1,
+                                      recycle_after=recycle_after) as tester:
             prepare = tester._prepare
             count = [0]
 
