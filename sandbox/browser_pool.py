@@ -97,8 +97,7 @@ class BrowserPool:
     async def _lease(self):
         async with self._launching:
             current = self._browser
-            if (current is None or not current.is_connected() or current in self._broken
-                    or self._served >= self.recycle_after):
+            if current is None or not self.will_serve_again(current):
                 self._browser = await self._launch()
                 self._served = 0
                 if current is not None:
