@@ -452,7 +452,7 @@ LIBRARIES: tuple[Library, ...] = (
 
 _BY_NAME = {lib.name: lib for lib in LIBRARIES}
 # The in-memory IndexedDB the bootstrap loads on a page's first use of indexedDB.
-INDEXEDDB_SHIM = _BY_NAME["fake-indexeddb"].url("auto/index.mjs")
+INDEXEDDB_SHIM = _BY_NAME["fake-indexeddb"].url(_BY_NAME["fake-indexeddb"].module)
 
 
 def find(name: str, version: str | None = None) -> Library | None:

@@ -116,8 +116,9 @@
         listeners.forEach(function (l) { real.addEventListener(l[0], l[1], l[2]); });
       }, function (e) {
         failed = new DOMException("IndexedDB could not start: " + (e && e.message || e), "UnknownError");
-        var event = new Event("error"); if (typeof early.onerror === "function") { try { early.onerror.call(req, event); } catch (x) { setTimeout(function () { throw x; }); } }
-        listeners.forEach(function (l) { if (l[0] === "error") { try { l[1].call(req, event); } catch (x) { setTimeout(function () { throw x; }); } } });
+        var event = new Event("error"), handlers = listeners.filter(function (l) { return l[0] === "error"; }).map(function (l) { return l[1]; });
+        if (typeof early.onerror === "function") { handlers.unshift(early.onerror); }
+        handlers.forEach(function (fn) { try { fn.call(req, event); } catch (x) { setTimeout(function () { throw x; }); } });
       });
       return req;
     };
