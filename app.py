@@ -19,6 +19,7 @@ from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
 from web import api, errors, limits, ownership, pages
+from web.client import client_config
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -100,7 +101,7 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
 
     @app.context_processor
     def template_globals():
-        return {"kiln_settings": settings}
+        return {"kiln_settings": settings, "kiln_client_config": client_config()}
 
 
 def _register_cli(app: Flask) -> None:
@@ -132,8 +133,7 @@ def _register_cli(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
     def generate_command(prompt, image, as_json):
         """Generate a tool from PROMPT: write, store, smoke-test and repair it."""
-        from generator import NotConfigured
-        from services import GenerationRefused
+        from generator import GenerationRefused, NotConfigured
 
         kiln: Kiln = app.extensions["kiln"]
         try:
@@ -227,22 +227,25 @@ def _register_cli(app: Flask) -> None:
         sys.exit(1 if failed else 0)
 
 
+# How `flask generate` shows each job event on stderr (text deltas become dots).
+PROGRESS_LINES = {
+    "status": lambda d: f"{d.get('stage')}" + (f" v{d['version']}" if d.get("version") else ""),
+    "stage": lambda d: f"asking the model ({d.get('name')})",
+    "retrying": lambda d: f"retrying in {d.get('wait_s', 0):.1f}s: {d.get('reason')}",
+    "version": lambda d: f"stored v{d['number']} ({d['source']}{', failed' if d['failed'] else ''})",
+    "smoke": lambda d: f"smoke test v{d['version']}: {'passed' if d['ok'] else 'failed'}",
+    "usage": lambda d: (f"tokens in {d['input_tokens']}, out {d['output_tokens']}, "
+                        f"${d['cost_usd']:.4f}"),
+    "end": lambda d: f"{d.get('status')}" + (f": {d['error']}" if d.get("error") else ""),
+}
+
+
 def _progress(event) -> None:
-    """One line on stderr per step (text deltas become dots)."""
-    data = event.data
     if event.type == "delta":
         click.echo(".", err=True, nl=False)
         return
-    text = {
-        "status": lambda: f"{data.get('stage')}" + (f" v{data['version']}" if data.get("version") else ""),
-        "stage": lambda: f"asking the model ({data.get('name')})",
-        "retrying": lambda: f"retrying in {data.get('wait_s', 0):.1f}s: {data.get('reason')}",
-        "version": lambda: f"stored v{data['number']} ({data['source']}{', failed' if data['failed'] else ''})",
-        "smoke": lambda: f"smoke test v{data['version']}: {'passed' if data['ok'] else 'failed'}",
-        "usage": lambda: f"tokens in {data['input_tokens']}, out {data['output_tokens']}, ${data['cost_usd']:.4f}",
-        "end": lambda: f"{data.get('status')}" + (f": {data['error']}" if data.get("error") else ""),
-    }.get(event.type, lambda: event.type)()
-    click.echo(f"\n{text}", err=True)
+    line = PROGRESS_LINES.get(event.type)
+    click.echo(f"\n{line(event.data) if line else event.type}", err=True)
 
 
 def _generation_summary(kiln: Kiln, job) -> dict:

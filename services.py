@@ -13,12 +13,14 @@ from artifacts import libraries
 from artifacts.cdn import rewrite_cdn_urls
 from artifacts.htmlfile import Accepted, accept, decode
 from artifacts.smoke_report import SmokeReport
+from artifacts.tool_errors import ToolError
 import workflow
-from generator import HOW_TO_CONFIGURE, NotConfigured, load_image, provider_configured
+from artifacts import links
+from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotConfigured,
+                       load_image, provider_configured)
 from generator.jobs import JobRunner
 from sandbox.smoke import SmokeTester, SmokeUnavailable
 from settings import Settings
-from web import links
 
 log = logging.getLogger(__name__)
 
@@ -198,11 +200,12 @@ class Kiln:
             raise GenerationRefused(
                 f"The prompt is {len(prompt):,} characters; the limit is "
                 f"{self.settings.max_prompt_chars:,} (KILN_MAX_PROMPT_CHARS).", 413)
-        left = workflow.tokens_left(self)
-        if left is not None and left <= 0:
-            raise GenerationRefused(
-                f"Today's token budget of {self.settings.daily_token_budget:,} tokens is used up "
-                "(KILN_DAILY_TOKEN_BUDGET). Nothing was sent to the model; try again tomorrow.", 429)
+        refusal = self.budget().refusal()
+        if refusal:
+            raise GenerationRefused(refusal, 429)
+
+    def budget(self) -> Budget:
+        return Budget(self.settings.daily_token_budget, self.store.tokens_used_today())
 
     def start_create(self, prompt: str, owner: str, image: bytes | None = None) -> JobOut:
         self.check_can_generate(prompt)
@@ -218,7 +221,7 @@ class Kiln:
         return self.jobs.start("edit", prompt, owner,
                                lambda log: workflow.follow_up(self, log, request), artifact_id)
 
-    def start_fix(self, artifact_id: str, owner: str | None, errors: list[dict],
+    def start_fix(self, artifact_id: str, owner: str | None, errors: list[ToolError],
                   prompt: str = "") -> JobOut:
         self.store.require_owner(artifact_id, owner)
         self.check_can_generate(prompt, required=False)
@@ -228,11 +231,5 @@ class Kiln:
                                artifact_id)
 
 
-class GenerationRefused(ValueError):
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
-
-def _image(data: bytes | None):
+def _image(data: bytes | None) -> Image | None:
     return load_image(data) if data else None

@@ -468,23 +468,6 @@ def package_json_dependencies() -> dict[str, str]:
     return {lib.name: lib.version for lib in LIBRARIES}
 
 
-def csp_sources(sandbox_origin: str) -> dict[str, tuple[str, ...]]:
-    """The CSP sources artifacts need to use the mirror, per directive.
-
-    Fonts (KaTeX, Font Awesome) and images (Leaflet markers) are loaded by the
-    libraries' stylesheets; Tailwind and Leaflet inject inline styles; Babel
-    evaluates the code it compiles; Tone.js keeps time, and canvas-confetti
-    draws, in a worker made from a blob."""
-    lib = f"{sandbox_origin}{MIRROR_PREFIX}"
-    return {
-        "script-src": ("'unsafe-inline'", "'unsafe-eval'", lib),
-        "style-src": ("'unsafe-inline'", lib),
-        "font-src": (lib,),
-        "img-src": ("data:", lib),
-        "worker-src": ("blob:",),
-    }
-
-
 def prompt_section() -> str:
     """The system prompt's list of libraries, with the exact tags to use."""
     lines = [

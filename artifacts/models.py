@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .tool_errors import ToolError
 
 
 class Source(str, Enum):
@@ -23,9 +26,17 @@ class Usage(BaseModel):
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
 
+    # Every token a model read or wrote counts against a token budget.
+    BUDGET_FIELDS: ClassVar[tuple[str, ...]] = (
+        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+
     def __add__(self, other: "Usage") -> "Usage":
         return Usage(**{name: getattr(self, name) + getattr(other, name)
                         for name in Usage.model_fields})
+
+    @property
+    def budget_tokens(self) -> int:
+        return sum(getattr(self, name) for name in self.BUDGET_FIELDS)
 
 
 class VersionIn(BaseModel):
@@ -44,7 +55,7 @@ class SmokeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     ok: bool
     checks: dict = Field(default_factory=dict)
-    errors: list = Field(default_factory=list)
+    errors: list[ToolError] = Field(default_factory=list)
     duration_ms: int = 0
     has_thumbnail: bool = False
     created_at: datetime

@@ -9,9 +9,7 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
-# What a model gets to read: a few distinct, short errors beat a wall of noise.
-MAX_ERRORS = 5
-MAX_ERROR_CHARS = 700
+from .tool_errors import ToolError
 
 
 class Status(str, Enum):
@@ -26,43 +24,14 @@ class Check(BaseModel):
     detail: str = ""
 
 
-class SmokeError(BaseModel):
-    """One distinct problem, deduplicated; ``count`` says how often it happened."""
-    kind: str                       # exception, rejection, console, blocked, hang, crash, ...
-    message: str
-    source: str | None = None       # "artifact.html", a /lib/ path or a URL
-    line: int | None = None         # 1-based, in the stored HTML when the source is the artifact
-    column: int | None = None       # 1-based
-    code: str | None = None         # the offending source line, trimmed
-    phase: str | None = None        # load or interaction
-    count: int = 1
-
-    def key(self) -> tuple:
-        return (self.kind, self.message, self.source, self.line, self.column)
-
-    def describe(self) -> str:
-        where = ""
-        if self.line is not None:
-            where = f" ({self.source or 'script'} line {self.line}"
-            where += f", column {self.column})" if self.column is not None else ")"
-        times = f" [x{self.count}]" if self.count > 1 else ""
-        text = f"{self.kind}{' during ' + self.phase if self.phase else ''}: {self.message}{where}{times}"
-        if self.code:
-            text += f"\n    {self.code}"
-        return text
-
-
 class SmokeReport(BaseModel):
     ok: bool
     checks: dict[str, Check] = Field(default_factory=dict)
-    errors: list[SmokeError] = Field(default_factory=list)
+    errors: list[ToolError] = Field(default_factory=list)
     more_errors: int = 0            # distinct errors left out of ``errors``
     duration_ms: int = 0
     # The thumbnail travels with the report but is stored apart (a BLOB, not JSON).
     thumbnail_png: bytes | None = Field(default=None, exclude=True, repr=False)
-
-    def failed_checks(self) -> list[str]:
-        return [name for name, check in self.checks.items() if check.status is Status.FAIL]
 
     def for_model(self) -> str:
         """The report as text a model can repair from."""

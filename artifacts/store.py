@@ -237,12 +237,12 @@ class Store:
             return [self._version_out(v, smokes.get(v.id)) for v in artifact.versions]
 
     def tokens_used_today(self) -> int:
-        """Input and output tokens of every version made since midnight UTC."""
+        """Tokens (``Usage.BUDGET_FIELDS``) of every version made since midnight UTC."""
         midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        counted = sum(getattr(Version, name) for name in Usage.BUDGET_FIELDS)
         with self.reading() as session:
-            return session.scalar(select(func.coalesce(
-                func.sum(Version.input_tokens + Version.output_tokens), 0))
-                .where(Version.created_at >= midnight)) or 0
+            return session.scalar(select(func.coalesce(func.sum(counted), 0))
+                                  .where(Version.created_at >= midnight)) or 0
 
     # -- conversation -------------------------------------------------------
     def add_message(self, artifact_id: str, role: str, content: str,

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from artifacts.libraries import MIRROR_PREFIX  # noqa: E402
 from sandbox import mirror, policy  # noqa: E402
 from sandbox.browser_pool import BrowserPool  # noqa: E402
 from sandbox.serve import artifact_document  # noqa: E402
@@ -79,7 +80,7 @@ def floor(settings: Settings, pages: list[str], isolation: str) -> float:
     documents: dict[str, str] = {}
     shared: list = []   # the shared context, or the idle tabs
     library = mirror.reader(settings.resolved_mirror_dir())
-    lib_prefix = settings.sandbox_origin + policy.LIBRARY_PATH
+    lib_prefix = settings.sandbox_origin + MIRROR_PREFIX
 
     async def serve(route):
         url = route.request.url

@@ -18,9 +18,18 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-SEARCH = re.compile(r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*$")
-DIVIDER = re.compile(r"^[ \t]*={5,9}[ \t]*$")
-REPLACE = re.compile(r"^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$")
+# The marker grammar, written once. The line patterns are in syntax that both
+# Python and JavaScript read: EDIT_BLOCK goes to the app's pages for the
+# streaming preview, and the conversation view hides blocks with them.
+SEARCH_LINE = r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*$"
+DIVIDER_LINE = r"^[ \t]*={5,9}[ \t]*$"
+REPLACE_LINE = r"^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$"
+# A whole block, multiline: group 1 is the search text, group 2 the replacement.
+EDIT_BLOCK = (SEARCH_LINE + r"\n([\s\S]*?)\n?" + DIVIDER_LINE + r"\n?([\s\S]*?)\n?"
+              + REPLACE_LINE)
+SEARCH = re.compile(SEARCH_LINE)
+DIVIDER = re.compile(DIVIDER_LINE)
+REPLACE = re.compile(REPLACE_LINE)
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 MAX_POSITIONS = 50
 QUOTE = 120

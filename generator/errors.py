@@ -46,9 +46,14 @@ class ProviderError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def to_dict(self) -> dict:
-        return {"kind": self.kind.value, "message": self.message, "detail": self.detail,
-                "status": self.status}
+
+class GenerationRefused(ValueError):
+    """Nothing was sent to a model: the request may not be served (an empty or
+    oversized prompt, a spent budget). ``status`` is the HTTP answer for it."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
 
 
 class NotConfigured(ProviderError):

@@ -15,6 +15,10 @@ from typing import Callable, Iterator
 from artifacts import JobEventOut, JobOut, Store
 
 FLUSH_SECONDS = 0.25
+# Every kind of event a job's stream carries, in one list: the app's pages
+# subscribe to exactly these, and the CLI prints each.
+JOB_EVENTS = ("status", "stage", "delta", "retrying", "continuing", "version", "smoke",
+              "usage", "end")
 
 
 class JobFailed(Exception):
@@ -34,7 +38,9 @@ class JobLog:
         self._last_flush = time.monotonic()
         self._cond = threading.Condition()
 
-    def emit(self, type: str, **data) -> None:
+    def emit(self, type: str, **data: object) -> None:
+        if type not in JOB_EVENTS:
+            raise ValueError(f"{type!r} is not a job event (add it to JOB_EVENTS)")
         with self._cond:
             event = JobEventOut(seq=len(self.events) + 1, type=type, data=data)
             self.events.append(event)

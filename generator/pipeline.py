@@ -8,10 +8,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from artifacts import Usage
+from artifacts import Usage, tool_errors
+from artifacts.tool_errors import ToolError
 from settings import DEFAULT_PRICES, ModelPrice
 
 from . import prompts
+from .budget import Budget
 from .edits import apply_edits, parse_edits
 from .errors import Kind, ProviderError
 from .events import Event, Finished, Stage, TextDelta
@@ -179,10 +181,10 @@ def _edit_chain(run: _Run, document: str, first_prompt: str, rewrite_request: st
 
 def generate(provider: Provider, prompt: str = "", current_html: str | None = None,
              image: Image | None = None, on_delta: Callable[[str], None] | None = None, *,
-             errors: Iterable[object] | None = None, libraries: Iterable[object] = (),
+             errors: Iterable[ToolError] | None = None, libraries: str = "",
              on_event: Callable[[Event], None] | None = None,
              prices: Mapping[str, ModelPrice] | None = None, edit_retries: int = 1,
-             tokens_left: int | None = None) -> GenerationResult:
+             budget: Budget | None = None) -> GenerationResult:
     """Create a tool (no ``current_html``), change one (``current_html`` and a
     ``prompt``), or repair one (``current_html`` and the smoke ``errors``).
 
@@ -193,10 +195,9 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
     system = prompts.system_prompt(libraries)
     run = _Run(provider, system.text, mode, on_delta, on_event,
                DEFAULT_PRICES if prices is None else prices)
-    if tokens_left is not None and tokens_left <= 0:
-        return run.result(html=None, error="Today's token budget is used up "
-                          "(KILN_DAILY_TOKEN_BUDGET); try again tomorrow or raise it.",
-                          error_kind=Kind.BUDGET.value, complete=False)
+    refusal = budget.refusal() if budget else None
+    if refusal:
+        return run.result(html=None, error=refusal, error_kind=Kind.BUDGET.value, complete=False)
     if mode != "repair" and not prompt.strip():
         return run.result(html=None, error="The prompt is empty: describe the tool or the change.",
                           error_kind=Kind.BAD_REQUEST.value, complete=False)
@@ -207,8 +208,8 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
         if mode == "edit":
             return _edit_chain(run, current_html, prompts.edit_prompt(current_html, prompt),
                                prompt, image, edit_retries)
-        problems = "\n".join(f"- {e.describe()}" for e in prompts.dedupe_errors(errors)[:20])
-        rewrite_request = f"Fix these problems:\n{problems or '- the page failed its checks'}"
+        problems = "\n".join(tool_errors.for_model(errors)) or "- the page failed its checks"
+        rewrite_request = f"Fix these problems:\n{problems}"
         if prompt.strip():
             rewrite_request += f"\n{prompt.strip()}"
         return _edit_chain(run, current_html, prompts.repair_prompt(current_html, errors, prompt),
@@ -216,7 +217,3 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
     except ProviderError as err:
         return run.failed(err)
 
-
-def budget_left(daily_budget: int, used_today: int) -> int | None:
-    """Tokens left today, or None when there is no budget (0 means unlimited)."""
-    return None if daily_budget <= 0 else daily_budget - used_today

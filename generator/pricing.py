@@ -44,8 +44,3 @@ def total(usages: Iterable[Usage]) -> Usage:
         result = result + usage
     return result
 
-
-def tokens(usage: Usage) -> int:
-    """Everything counted against a token budget."""
-    return (usage.input_tokens + usage.output_tokens + usage.cache_read_tokens
-            + usage.cache_write_tokens)

@@ -32,8 +32,6 @@ DENIED_FEATURES = (
     "window-management", "xr-spatial-tracking",
 )
 
-LIBRARY_PATH = MIRROR_PREFIX
-
 # Connection Allowlists (WICG; Chromium 152+): one network-level allowlist for
 # every connection a document starts, including the channels CSP cannot name.
 # With the CSP above, Chromium still let an artifact send STUN/TURN packets
@@ -74,7 +72,7 @@ def _csp(directives: dict[str, str]) -> str:
 
 
 def artifact_csp(app_origin: str, sandbox_origin: str) -> str:
-    lib = f"{sandbox_origin}{LIBRARY_PATH}"
+    lib = f"{sandbox_origin}{MIRROR_PREFIX}"
     return _csp({
         # The directive that makes the document an opaque origin, even when the
         # raw URL is opened directly rather than inside Kiln's iframe.

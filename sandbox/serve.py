@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from artifacts.libraries import INDEXEDDB_SHIM
+from artifacts.store import STORAGE_QUOTA
 
 from . import mirror
 from .policy import Kind
@@ -34,8 +35,8 @@ _LEADING_DOCTYPE = re.compile(r"^\ufeff?(?:\s|<!--.*?-->)*<!doctype[^>]*>", re.I
 
 
 def bootstrap_tag(storage: dict | None = None, persist: bool = False) -> str:
-    config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM},
-                        separators=(",", ":"))
+    config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM,
+                         "quota": STORAGE_QUOTA}, separators=(",", ":"))
     config = config.replace("<", "\\u003c")  # no "</script>" can end the tag early
     return f"<script>window.__KILN__={config};{_BOOTSTRAP_LINE}</script>"
 

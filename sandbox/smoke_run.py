@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from artifacts.smoke_report import SmokeError
+from artifacts.libraries import MIRROR_PREFIX
+from artifacts.tool_errors import ToolError
 
 from . import policy
 from .smoke_verdict import Blocked, Observations
@@ -84,7 +85,7 @@ class ArtifactRun:
         self.cdp = None
         self.world_id: int | None = None
         self.main_frame: str | None = None
-        self._pending_rejections: dict[int, SmokeError] = {}
+        self._pending_rejections: dict[int, ToolError] = {}
         self._log_lines = 0
         self._load_started = 0.0
 
@@ -256,8 +257,8 @@ class ArtifactRun:
                 return
             parts = urlsplit(url)
             origin = f"{parts.scheme}://{parts.netloc}"
-            if origin == self.sandbox_origin and parts.path.startswith(policy.LIBRARY_PATH):
-                found = self.library(parts.path[len(policy.LIBRARY_PATH):]) if self.library else None
+            if origin == self.sandbox_origin and parts.path.startswith(MIRROR_PREFIX):
+                found = self.library(parts.path[len(MIRROR_PREFIX):]) if self.library else None
                 if found is not None:
                     body, content_type = found
                     await route.fulfill(status=200, body=body,
@@ -385,7 +386,7 @@ class ArtifactRun:
 
     # -- helpers ------------------------------------------------------------
     def _error(self, kind: str, message: str, url: str | None, line: int | None,
-               column: int | None) -> SmokeError:
+               column: int | None) -> ToolError:
         source, code = url or None, None
         if url and url.split("#", 1)[0] == self.url:
             source = "artifact.html"
@@ -399,14 +400,13 @@ class ArtifactRun:
                 code = self.lines[line - 1].strip()[:200] or None
             if line < 1:
                 line = None
-        return SmokeError(kind=kind, message=message, source=source, line=line, column=column,
+        return ToolError(kind=kind, message=message, source=source, line=line, column=column,
                           code=code, phase=self.phase)
 
 
 def _library_headers(run: ArtifactRun) -> dict[str, str]:
-    # The mirror's own policy kind, once the mirror defines one.
-    kind = getattr(policy.Kind, "LIBRARY", policy.Kind.SANDBOX_OTHER)
-    return policy.headers_for(kind, app_origin=run.app_origin, sandbox_origin=run.sandbox_origin)
+    return policy.headers_for(policy.Kind.LIBRARY, app_origin=run.app_origin,
+                              sandbox_origin=run.sandbox_origin)
 
 
 async def _quietly(awaitable) -> None:

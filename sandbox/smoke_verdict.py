@@ -25,8 +25,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from artifacts.smoke_report import (MAX_ERROR_CHARS, MAX_ERRORS, Check, SmokeError, SmokeReport,
-                                    Status)
+from artifacts.smoke_report import Check, SmokeReport, Status
+from artifacts.tool_errors import ToolError, dedupe
 
 
 @dataclass
@@ -47,8 +47,8 @@ class Observations:
     unstuck: bool = True
     crashed: str | bool = False              # the phase it crashed in
     capped: bool = False                     # the hard cap cut the run short
-    exceptions: list[SmokeError] = field(default_factory=list)
-    console: list[SmokeError] = field(default_factory=list)
+    exceptions: list[ToolError] = field(default_factory=list)
+    console: list[ToolError] = field(default_factory=list)
     csp: list[dict] = field(default_factory=list)
     blocked: list[Blocked] = field(default_factory=list)
     sandbox_notes: list[str] = field(default_factory=list)
@@ -86,33 +86,17 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
 
     errors = list(obs.exceptions)
     if obs.hang:
-        errors.append(SmokeError(kind="hang", message=obs.hang[1], phase=obs.hang[0]))
+        errors.append(ToolError(kind="hang", message=obs.hang[1], phase=obs.hang[0]))
     if obs.crashed:
-        errors.append(SmokeError(kind="crash", message=checks["crash"].detail, phase=str(obs.crashed)))
+        errors.append(ToolError(kind="crash", message=checks["crash"].detail, phase=str(obs.crashed)))
     if obs.load_error:
-        errors.append(SmokeError(kind="load", message=obs.load_error, phase="load"))
+        errors.append(ToolError(kind="load", message=obs.load_error, phase="load"))
     errors += [e for e in obs.console if e.phase == "load"] + network_errors
     errors += [e for e in obs.console if e.phase != "load"]
     distinct, more = dedupe(errors)
     ok = not any(c.status is Status.FAIL for c in checks.values())
     return SmokeReport(ok=ok, checks=checks, errors=distinct, more_errors=more,
                        duration_ms=duration_ms, thumbnail_png=obs.screenshot)
-
-
-def dedupe(errors: list[SmokeError]) -> tuple[list[SmokeError], int]:
-    """Distinct errors in order of first appearance, counted, trimmed for a model."""
-    seen: dict[tuple, SmokeError] = {}
-    for error in errors:
-        key = error.key()
-        if key in seen:
-            seen[key].count += error.count
-        else:
-            seen[key] = error.model_copy()
-    distinct = list(seen.values())
-    for error in distinct:
-        if len(error.message) > MAX_ERROR_CHARS:
-            error.message = error.message[:MAX_ERROR_CHARS - 1] + "…"
-    return distinct[:MAX_ERRORS], max(0, len(distinct) - MAX_ERRORS)
 
 
 def _load(obs: Observations) -> Check:
@@ -145,7 +129,7 @@ def _console(obs: Observations) -> Check:
     return Check(status=Status.PASS, detail="no console errors")
 
 
-def _network(obs: Observations, broken: bool) -> tuple[Check, list[SmokeError]]:
+def _network(obs: Observations, broken: bool) -> tuple[Check, list[ToolError]]:
     """Sort every refused request into needs-the-network, code, or looks."""
     needs_network: list[str] = []
     scripts: list[str] = []
@@ -170,10 +154,10 @@ def _network(obs: Observations, broken: bool) -> tuple[Check, list[SmokeError]]:
             cosmetic.append(f"{blocked.url} ({blocked.reason})")
     needs_network, scripts, cosmetic = _unique(needs_network), _unique(scripts), _unique(cosmetic)
 
-    errors = [SmokeError(kind="network", message=f"blocked: {item}; Kiln's sandbox has no network")
+    errors = [ToolError(kind="network", message=f"blocked: {item}; Kiln's sandbox has no network")
               for item in needs_network]
     if scripts and broken:
-        errors += [SmokeError(kind="blocked-script", message=(
+        errors += [ToolError(kind="blocked-script", message=(
             f"script {item} was blocked; the page's errors are likely because this library never "
             "loaded (use the library mirror under /lib/ or inline the code)")) for item in scripts]
     if needs_network:

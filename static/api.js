@@ -1,5 +1,7 @@
 // Talking to Kiln's JSON API from its own pages: CSRF header, JSON errors.
 
+import { config } from "./config.js";
+
 export const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 export class ApiError extends Error {
@@ -36,8 +38,7 @@ async function send(method, url, body) {
  *  The browser resumes a dropped stream by itself (Last-Event-ID); we stop at "end". */
 export function followJob(eventsUrl, on) {
   const source = new EventSource(eventsUrl);
-  const types = ["status", "stage", "delta", "retrying", "continuing", "version", "smoke", "usage", "end"];
-  for (const type of types) {
+  for (const type of config.job_events) {
     source.addEventListener(type, (event) => {
       let data;
       try { data = JSON.parse(event.data); } catch { return; }

@@ -3,10 +3,12 @@
 // we created; every message is validated, and anything that reaches outside the
 // sandbox (a file, the clipboard, a link) waits for the viewer's consent.
 
-const MAX_ERRORS = 50;
+import { config } from "./config.js";
+
+const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
 const MAX_CLIPBOARD_CHARS = 1024 * 1024;
-const STORAGE_QUOTA = 5 * 1024 * 1024;
+const STORAGE_QUOTA = config.storage_quota;
 const ERROR_KINDS = new Set(["exception", "rejection", "console", "csp", "resource"]);
 
 const isInt = (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31;

@@ -4,6 +4,8 @@
 // and state of an older draft never pile up; two frames take turns so the
 // preview never flashes blank.
 
+import { config } from "./config.js";
+
 /** The HTML document inside a (possibly partial) answer, or null if none began yet. */
 export function documentFromAnswer(answer) {
   const fence = /```[ \t]*html?[ \t]*\n/i.exec(answer);
@@ -19,7 +21,7 @@ export function documentFromAnswer(answer) {
   return { html: end >= 0 ? body.slice(0, end + 7) : body, complete: end >= 0 };
 }
 
-const EDIT_BLOCK = /<<<<<<< SEARCH\n([\s\S]*?)\n?=======\n([\s\S]*?)\n?>>>>>>> REPLACE/g;
+const EDIT_BLOCK = new RegExp(config.edit_block, "gm");
 
 /** The current document with every edit block finished so far applied, for the
  *  preview while a follow-up streams (the server applies them for real, with its

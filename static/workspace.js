@@ -297,8 +297,8 @@ export function initWorkspace(root, bridge) {
   // -- Fix it ---------------------------------------------------------------
   for (const button of root.querySelectorAll("[data-fix]")) {
     button.addEventListener("click", async () => {
-      const errors = (bridge?.errors || []).slice(0, 20).map((e) => ({
-        kind: e.kind, message: e.message.slice(0, 2000), line: e.line || null, column: e.column || null }));
+      const errors = (bridge?.errors || []).map((e) => ({
+        kind: e.kind, message: e.message, line: e.line || null, column: e.column || null }));
       button.disabled = true;
       try {
         const job = await post(`/api/artifacts/${encodeURIComponent(artifactId)}/fix`, { errors, prompt: "" });

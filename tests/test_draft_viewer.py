@@ -121,3 +121,21 @@ def test_document_is_found_in_a_streaming_answer(live_server, page):
     assert found[0] is None
     assert found[1] == {"html": "<!doctype html><p>x", "complete": False}
     assert found[2] == {"html": "<p>x</p>", "complete": True}
+
+
+def test_streaming_edits_follow_the_server_grammar_and_job_events(live_server, page):
+    """The page reads the edit-block grammar and the job event names from the
+    server's one definition, so a block of 5- or 9-character markers applies in
+    the preview as it does on the server."""
+    from generator.jobs import JOB_EVENTS
+
+    page.goto(live_server.app_origin)
+    got = page.evaluate("""async () => {
+        const { applyStreamingEdits } = await import('/static/drafts.js');
+        const { config } = await import('/static/config.js');
+        const doc = '<p>red</p>\\n<p>big</p>';
+        const answer = '<<<<< SEARCH\\n<p>red</p>\\n=====\\n<p>blue</p>\\n>>>>> REPLACE\\n' +
+                       '<<<<<<<<< SEARCH\\n<p>big</p>\\n=========\\n<p>small</p>\\n>>>>>>>>> REPLACE\\n';
+        return [applyStreamingEdits(doc, answer), config.job_events];
+    }""")
+    assert got == ["<p>blue</p>\n<p>small</p>", list(JOB_EVENTS)]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator import Finished, Stage, budget_left, generate, make_provider
+from artifacts.tool_errors import ToolError
+from generator import Budget, Finished, Stage, generate, make_provider
 from generator.messages import load_image
 from tests.fake_llm import (Script, anthropic_settings, fake_llm,  # noqa: F401
                             openai_settings)
@@ -56,7 +57,7 @@ def test_first_generation_end_to_end(fake_llm, provider):
     fake_llm.script(Script(ANSWER, usage={"input_tokens": 500, "cache_creation_input_tokens": 2000}))
     deltas, events, on_delta, on_event = collect()
     result = generate(provider, "a counter", on_delta=on_delta, on_event=on_event,
-                      libraries=[{"name": "confetti", "version": "1.0.0", "path": "c.js"}])
+                      libraries="- confetti 1.0.0: `/lib/confetti@1.0.0/c.js`")
     assert result.ok and result.complete and result.error is None
     assert result.html == DOC
     assert result.raw_answer == ANSWER == "".join(deltas)
@@ -176,14 +177,14 @@ def test_broken_edit_block_counts_as_a_failure(fake_llm, provider):
 
 def test_repair_sends_deduplicated_errors_and_applies_the_fix(fake_llm, provider):
     fake_llm.script(EDIT)
-    errors = [{"message": "Uncaught ReferenceError: m is not defined", "line": 9, "column": 7},
-              {"message": "Uncaught ReferenceError: m is not defined", "line": 9, "column": 7},
-              {"message": "blank page", "kind": "check"}]
+    errors = [ToolError(message="Uncaught ReferenceError: m is not defined", line=9, column=7),
+              ToolError(message="Uncaught ReferenceError: m is not defined", line=9, column=7),
+              ToolError(message="blank page", kind="check")]
     result = generate(provider, current_html=DOC, errors=errors)
     assert result.ok and result.mode == "repair" and result.stages == ["repair"]
     sent = fake_llm.requests[0].body["messages"][0]["content"]
     assert sent.count("m is not defined") == 1
-    assert "(line 9, column 7) ×2" in sent and "[check] blank page" in sent
+    assert "(script line 9, column 7) [x2]" in sent and "check: blank page" in sent
 
 
 def test_provider_failure_mid_edit_keeps_the_partial_answer(fake_llm):
@@ -204,10 +205,10 @@ def test_auth_failure_is_reported_not_raised(fake_llm):
 def test_empty_prompt_and_spent_budget_do_not_call_the_model(fake_llm, provider):
     result = generate(provider, "   ")
     assert result.error_kind == "bad_request" and "empty" in result.error
-    result = generate(provider, "a counter", tokens_left=budget_left(1000, 1500))
+    result = generate(provider, "a counter", budget=Budget(1000, 1500))
     assert result.error_kind == "budget" and "KILN_DAILY_TOKEN_BUDGET" in result.error
     assert fake_llm.requests == []
-    assert budget_left(0, 10**9) is None and budget_left(100, 40) == 60
+    assert Budget(0, 10**9).left is None and Budget(100, 40).left == 60
 
 
 def test_openai_compatible_generation_with_unknown_price(fake_llm):

@@ -1,38 +1,27 @@
-"""Prompt templates, library listing, error deduplication, prices and images."""
+"""Prompt templates, the library section, the error record, prices and images."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pytest
 
-from artifacts import Usage
+from artifacts import Usage, libraries
+from artifacts.tool_errors import MAX_ERROR_CHARS, MAX_ERRORS, ToolError, dedupe
 from generator import prompts
 from generator.messages import ImageRejected, load_image
-from generator.pricing import price_for, priced, tokens, total
+from generator.pricing import price_for, priced, total
 from settings import DEFAULT_PRICES, ModelPrice, Settings
 
 
-@dataclass
-class Lib:
-    name: str
-    version: str
-    path: str
-
-
-def test_system_prompt_lists_exactly_the_given_libraries():
-    libs = [Lib("chart.js", "4.4.1", "dist/chart.umd.js"),
-            {"name": "d3", "version": "7.9.0", "files": ["/lib/d3@7.9.0/dist/d3.min.js"],
-             "global": "d3"}]
-    prompt = prompts.system_prompt(libs)
+def test_system_prompt_lists_exactly_the_mirror_it_is_given():
+    section = libraries.prompt_section()
+    prompt = prompts.system_prompt(section)
     assert prompt.version == "v1"
-    assert "- chart.js 4.4.1: `/lib/chart.js@4.4.1/dist/chart.umd.js`" in prompt.text
-    assert "- d3 7.9.0: `/lib/d3@7.9.0/dist/d3.min.js` (global `d3`)" in prompt.text
-    assert "{{" not in prompt.text
+    assert section.strip() in prompt.text
+    assert "{{" not in prompt.text.replace(section.strip(), "")  # every placeholder filled
     assert "none available" not in prompt.text
 
 
 def test_system_prompt_without_libraries_says_none():
-    text = prompts.system_prompt([]).text
+    text = prompts.system_prompt("").text
     assert "none available" in text
     for rule in ("NO network", "```html", "<<<<<<< SEARCH", "Keyboard", "Accessible",
                  "Responsive"):
@@ -58,27 +47,39 @@ def test_missing_placeholder_value_is_an_error():
 
 def test_repair_prompt_holds_the_deduplicated_errors():
     errors = [
-        {"message": "Uncaught TypeError: x is undefined", "line": 12, "column": 5, "kind": "error"},
-        {"message": "Uncaught TypeError:   x is undefined", "line": 12, "column": 5,
-         "kind": "error"},
-        {"message": "Refused to load script", "kind": "csp", "count": 2},
-        {"message": "Uncaught TypeError: x is undefined", "line": 40, "column": 1, "kind": "error"},
-        "page is blank",
-        {"message": "  "},
+        ToolError(message="Uncaught TypeError: x is undefined", line=12, column=5, phase="load"),
+        ToolError(message="Uncaught TypeError:   x is undefined", line=12, column=5,
+                  phase="load"),
+        ToolError(kind="csp", message="Refused to load script", count=2),
+        ToolError(message="Uncaught TypeError: x is undefined", line=40, column=1,
+                  phase="viewer", code="x.y = 1;"),
+        ToolError(kind="blank", message="page is blank"),
     ]
     text = prompts.repair_prompt("<p>doc</p>", errors)
-    assert "1. [error] Uncaught TypeError: x is undefined (line 12, column 5) ×2" in text
-    assert "2. [csp] Refused to load script ×2" in text
-    assert "3. [error] Uncaught TypeError: x is undefined (line 40, column 1)" in text
-    assert "4. page is blank" in text
+    assert ("1. exception while loading: Uncaught TypeError: x is undefined "
+            "(script line 12, column 5) [x2]") in text
+    assert "2. csp: Refused to load script [x2]" in text
+    assert ("3. exception when the person used it: Uncaught TypeError: x is undefined "
+            "(script line 40, column 1)\n    x.y = 1;") in text
+    assert "4. blank: page is blank" in text
     assert "5." not in text
     assert "<p>doc</p>" in text and "SEARCH/REPLACE" in text
 
 
 def test_repair_prompt_caps_the_number_of_errors():
-    errors = [{"message": f"error {i}"} for i in range(50)]
+    errors = [ToolError(message=f"error {i}") for i in range(50)]
     text = prompts.repair_prompt("<p/>", errors)
-    assert "20. error 19" in text and "21. " not in text and "30 more" in text
+    last = MAX_ERRORS
+    assert f"{last}. exception: error {last - 1}" in text and f"{last + 1}. " not in text
+    assert f"(and {50 - last} more distinct errors)" in text
+
+
+def test_one_error_record_trims_what_a_model_reads():
+    long = ToolError(message="x  y\n" * 1000, line=0, source="s" * 5000)
+    assert len(long.message) == MAX_ERROR_CHARS and "  " not in long.message
+    assert long.line is None and len(long.source) == 400
+    distinct, more = dedupe([long, long.model_copy(), ToolError(message="other")], limit=1)
+    assert len(distinct) == 1 and distinct[0].count == 2 and more == 1
 
 
 # -- prices ----------------------------------------------------------------------------
@@ -116,7 +117,7 @@ def test_sum_helpers():
     summed = total([a, a, Usage()])
     assert summed == Usage(input_tokens=2, output_tokens=4, cache_read_tokens=6,
                            cache_write_tokens=8, cost_usd=1.0)
-    assert tokens(summed) == 20
+    assert summed.budget_tokens == 20
 
 
 # -- images ----------------------------------------------------------------------------

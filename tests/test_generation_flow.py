@@ -254,7 +254,7 @@ def test_failed_smoke_test_is_repaired_in_one_round(tmp_path, fake_llm):  # noqa
         assert job.result["repairs"] == 1 and job.result["smoke_ok"] is True
         v1, v2 = server.kiln.store.list_versions(job.artifact_id)
         assert v1.smoke and not v1.smoke.ok
-        assert any("documnt is not defined" in e["message"] for e in v1.smoke.errors)
+        assert any("documnt is not defined" in e.message for e in v1.smoke.errors)
         assert v2.source.value == "repaired" and v2.parent_number == 1 and v2.smoke.ok
         assert v2.html == DOC
         # the repair request quoted the smoke test's error, with its line

@@ -116,3 +116,15 @@ def test_someone_elses_job_is_a_404(client, other_client, kiln, app):
         response = other_client.get(path)
         assert response.status_code == 404
         assert b"my secret prompt" not in response.data and b"draft" not in response.data
+
+
+def test_job_event_names_are_one_list(store):
+    """A job may only emit the events its listeners know (the pages subscribe to
+    JOB_EVENTS, the CLI prints each); a new name fails loudly at its first use."""
+    import app as kiln_app
+    from generator.jobs import JOB_EVENTS, JobLog
+
+    log = JobLog(store, store.create_job("create", "p", None).id)
+    with pytest.raises(ValueError, match="not a job event"):
+        log.emit("progress", percent=3)
+    assert set(kiln_app.PROGRESS_LINES) <= set(JOB_EVENTS)

@@ -1,6 +1,8 @@
 """Presentation rules: the model's notes are sanitised, diffs are exact."""
+import pytest
 from markupsafe import Markup
 
+from generator.edits import parse_edits
 from tests.conftest import make_settings
 from web.present import line_diff, model_in_use, render_notes
 
@@ -56,3 +58,14 @@ def test_model_in_use(tmp_path):
     assert model_in_use(anthropic) == "claude-sonnet-5-5 (Anthropic)"
     local = make_settings(tmp_path, openai_base_url="http://127.0.0.1:11434/v1", openai_model="llama")
     assert model_in_use(local).startswith("llama at http://127.0.0.1:11434")
+
+
+@pytest.mark.parametrize("run", [5, 7, 9])
+def test_edit_blocks_of_every_marker_length_the_parser_takes_are_hidden(run):
+    answer = (f"Made it blue.\n{'<' * run} SEARCH\ncolor: red\n{'=' * run}\ncolor: blue\n"
+              f"{'>' * run} REPLACE\nDone.")
+    assert parse_edits(answer).edits  # the same grammar as the one that applies edits
+    html = render_notes(answer)
+    assert "color: red" not in html and "an edit" in html and "Done." in html
+    cut = render_notes(f"Partial:\n{'<' * run} SEARCH\ncolor: red")
+    assert "color: red" not in cut

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from artifacts.tool_errors import MAX_ERRORS
 from sandbox.smoke import SmokeTester
 from settings import Settings
 
@@ -131,24 +132,23 @@ def test_library_mirror_requests_are_served_by_the_handler():
     assert "not in the library mirror" in missing.checks["network"].detail
     assert missing.checks["exceptions"].status.value == "fail"
     # Classic scripts from /lib/ load cross-origin from the opaque artifact:
-    # they work once the library responses carry the mirror's own policy.
-    from sandbox import policy
-    if hasattr(policy.Kind, "LIBRARY"):
-        assert good.ok, good.for_model()
+    # they work because library responses carry the mirror's own policy.
+    assert good.ok, good.for_model()
 
 
 def test_report_is_fit_for_a_model(smoke_tester):
-    """Deduplicated, counted, at most 5 distinct errors of at most 700 characters."""
+    """Deduplicated, counted, at most MAX_ERRORS distinct errors of at most 700 characters."""
     html = ("<h1>x</h1><script>\n"
             "setTimeout(() => { throw new Error('x'.repeat(5000)) });\n"
             "for (let i = 0; i < 3; i++) setTimeout(() => { throw new Error('same every time') });\n"
             "for (let i = 0; i < 8; i++) setTimeout(() => { throw new Error('distinct ' + i) });\n"
             "</script>")
     report = smoke_tester.run(html)
-    assert not report.ok and len(report.errors) == 5 and report.more_errors == 5
+    assert not report.ok and len(report.errors) == MAX_ERRORS
+    assert report.more_errors == 10 - MAX_ERRORS
     assert 600 < len(report.errors[0].message) <= 700
     same = report.errors[1]
     assert same.message == "Error: same every time" and same.count == 3
     assert same.line == 3 and same.code.startswith("for (let i = 0; i < 3")
     text = report.for_model()
-    assert "same every time" in text and "[x3]" in text and "5 more distinct errors" in text
+    assert "same every time" in text and "[x3]" in text and f"{10 - MAX_ERRORS} more distinct errors" in text

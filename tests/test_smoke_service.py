@@ -62,7 +62,8 @@ def test_every_stored_version_is_tested_and_its_verdict_shown(server):
     bad_version = kiln.store.get_version(broken["id"], 1)
     assert bad_version.smoke.ok is False
     assert bad_version.smoke.checks["exceptions"]["status"] == "fail"
-    assert bad_version.smoke.errors[0]["line"] == 2 and "showTime" in bad_version.smoke.errors[0]["message"]
+    first_error = bad_version.smoke.errors[0]
+    assert first_error.line == 2 and "showTime" in first_error.message
 
     origin = kiln.settings.app_origin
     with httpx.Client(base_url=origin, timeout=30) as http:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
 from artifacts import owner_hash
+from artifacts.tool_errors import Phase
 
 from . import kiln, limits
 from .forms import (FixIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn, RestoreIn,
@@ -143,7 +144,7 @@ def follow_up(artifact_id: str):
 @limits.generation
 def fix(artifact_id: str):
     body = parse(FixIn)
-    errors = [e.model_dump() for e in body.errors]
+    errors = [e.model_copy(update={"phase": Phase.VIEWER}) for e in body.errors]
     return job_json(kiln().start_fix(artifact_id, current_owner(), errors, body.prompt))
 
 

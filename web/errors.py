@@ -7,8 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from artifacts import ArtifactNotFound, JobNotFound, NotOwner, StorageFull, VersionNotFound
 from artifacts.htmlfile import BadHTML
-from generator import ImageRejected, NotConfigured
-from services import GenerationRefused
+from generator import GenerationRefused, ImageRejected, NotConfigured
 
 
 def _answer(status: int, message: str):

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from artifacts.tool_errors import MAX_REPORTED, ToolError
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=64 * 1024 * 1024)
@@ -41,14 +43,7 @@ class PromptIn(_Strict):
     prompt: str = Field(max_length=1_000_000)
 
 
-class PageError(_Strict):
-    """An error the viewer's page saw (forwarded by the bridge); never trusted, only quoted."""
-    kind: Literal["exception", "rejection", "console", "csp", "resource"] = "exception"
-    message: str = Field(max_length=2000)
-    line: int | None = Field(None, ge=0)
-    column: int | None = Field(None, ge=0)
-
-
 class FixIn(_Strict):
-    errors: list[PageError] = Field(default_factory=list, max_length=20)
+    # Quoted to the model, never trusted; the phase is set here, not by the page.
+    errors: list[ToolError] = Field(default_factory=list, max_length=MAX_REPORTED)
     prompt: str = Field("", max_length=20_000)

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request)
 
-from artifacts import libraries, owner_hash
+from artifacts import libraries, links, owner_hash
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
 from sandbox import policy
 from sandbox.serve import storage_token
 
-from . import kiln, limits, links
+from . import kiln, limits
 from .ownership import current_owner, owner_for_write
 from .present import conversation, line_diff, model_in_use
 

@@ -11,6 +11,7 @@ import markdown
 from markupsafe import Markup
 
 from generator import provider_configured
+from generator.edits import REPLACE_LINE, SEARCH_LINE
 
 NOTE_TAGS = ["p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li", "blockquote",
              "h3", "h4", "h5", "h6", "a", "hr", "table", "thead", "tbody", "tr", "th", "td"]
@@ -20,7 +21,7 @@ MAX_NOTE_CHARS = 20_000
 # The document itself is shown in the Code tab; in the conversation it is noise,
 # and a cut-off answer may leave its fence open.
 _DOCUMENT_FENCE = re.compile(r"```[ \t]*html?\b.*?(?:```|\Z)", re.S | re.I)
-_EDIT_BLOCK = re.compile(r"<{7} SEARCH.*?(?:>{7} REPLACE|\Z)", re.S)
+_EDIT_BLOCK = re.compile(SEARCH_LINE + r"[\s\S]*?(?:" + REPLACE_LINE + r"|\Z)", re.M)
 
 
 def render_notes(text: str | None) -> Markup:

@@ -38,7 +38,7 @@
   };
 
   /* Storage: an opaque origin has none, so a shim stands in, persisted by the parent. */
-  var QUOTA = 5 * 1024 * 1024;
+  var QUOTA = cfg.quota;
   function makeStorage(initial, persist) {
     var data = Object.create(null), timer = null;
     Object.keys(initial || {}).forEach(function (k) { data[k] = String(initial[k]); });
@@ -46,7 +46,7 @@
     function changed() { if (!persist) { return; } if (timer) { clearTimeout(timer); } timer = setTimeout(function () { timer = null; post({ type: "storage", data: Object.assign({}, data) }); }, 50); }
     var api = {
       getItem: function (k) { k = String(k); return k in data ? data[k] : null; },
-      setItem: function (k, v) { k = String(k); v = String(v); var old = data[k]; data[k] = v; if (size() > QUOTA) { if (old === undefined) { delete data[k]; } else { data[k] = old; } throw new DOMException("Storage quota of 5 MB exceeded", "QuotaExceededError"); } changed(); },
+      setItem: function (k, v) { k = String(k); v = String(v); var old = data[k]; data[k] = v; if (size() > QUOTA) { if (old === undefined) { delete data[k]; } else { data[k] = old; } throw new DOMException("Storage quota of " + Math.round(QUOTA / 1048576) + " MB exceeded", "QuotaExceededError"); } changed(); },
       removeItem: function (k) { k = String(k); if (k in data) { delete data[k]; changed(); } },
       clear: function () { data = Object.create(null); changed(); },
       key: function (i) { var keys = Object.keys(data); return i >= 0 && i < keys.length ? keys[i] : null; }

@@ -1,0 +1,101 @@
+"""An error the tool threw: the one record of it, wherever it was seen.
+
+The smoke tester fills these in, the viewer's page reports them through the
+bridge (converted at the API edge), the store keeps them with a verdict, and the
+repair prompt renders them for a model. One type, one dedupe, one set of caps.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# What a model gets to read: a few distinct, short errors beat a wall of noise.
+MAX_ERRORS = 8
+MAX_ERROR_CHARS = 700
+MAX_DETAIL_CHARS = 400  # a source URL or a line of code
+MAX_REPORTED = 50       # errors a viewer's page keeps and may send for one fix
+
+
+class Phase(str, Enum):
+    LOAD = "load"                # while the page loaded (the smoke test)
+    INTERACTION = "interaction"  # while the smoke test used the page
+    VIEWER = "viewer"            # while a person used it, in their browser
+
+    def describe(self) -> str:
+        return {"load": "while loading", "interaction": "while the smoke test used it",
+                "viewer": "when the person used it"}[self.value]
+
+
+class ToolError(BaseModel):
+    """One distinct problem; ``count`` says how often it happened."""
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field("exception", max_length=40)  # exception, rejection, console, network, hang, ...
+    message: str
+    source: str | None = None                  # "artifact.html", a /lib/ path or a URL
+    line: int | None = Field(None, ge=0)       # 1-based, in the stored HTML when the source is the artifact
+    column: int | None = Field(None, ge=0)     # 1-based
+    code: str | None = None                    # the offending source line, trimmed
+    phase: Phase | None = None
+    count: int = Field(1, ge=1)
+
+    @field_validator("message")
+    @classmethod
+    def _trimmed(cls, message: str) -> str:
+        """Whitespace runs collapse and long messages are cut, for a model's eyes."""
+        message = " ".join(message.split())
+        if len(message) > MAX_ERROR_CHARS:
+            message = message[:MAX_ERROR_CHARS - 1] + "…"
+        return message
+
+    @field_validator("source", "code")
+    @classmethod
+    def _short(cls, value: str | None) -> str | None:
+        return value[:MAX_DETAIL_CHARS] if value else None
+
+    @field_validator("line", "column")
+    @classmethod
+    def _positive(cls, value: int | None) -> int | None:
+        return value or None  # browsers say 0 for "unknown"
+
+    def key(self) -> tuple:
+        return (self.kind, self.message, self.source, self.line, self.column)
+
+    def describe(self) -> str:
+        """One line for a model (and a person): kind, phase, message, where, how often,
+        then the source line itself when it is known."""
+        where = ""
+        if self.line is not None:
+            where = f" ({self.source or 'script'} line {self.line}"
+            where += f", column {self.column})" if self.column is not None else ")"
+        phase = f" {self.phase.describe()}" if self.phase else ""
+        times = f" [x{self.count}]" if self.count > 1 else ""
+        text = f"{self.kind}{phase}: {self.message}{where}{times}"
+        if self.code:
+            text += f"\n    {self.code}"
+        return text
+
+
+def dedupe(errors: Iterable[ToolError], limit: int = MAX_ERRORS) -> tuple[list[ToolError], int]:
+    """Distinct errors in order of first appearance, counted; at most ``limit``,
+    and how many distinct ones were left out."""
+    seen: dict[tuple, ToolError] = {}
+    for error in errors:
+        key = error.key()
+        if key in seen:
+            seen[key].count += error.count
+        else:
+            seen[key] = error.model_copy()
+    distinct = list(seen.values())
+    return distinct[:limit], max(0, len(distinct) - limit)
+
+
+def for_model(errors: Iterable[ToolError]) -> list[str]:
+    """Numbered lines for a prompt, deduplicated and capped."""
+    distinct, more = dedupe(errors)
+    lines = [f"{i}. {e.describe()}" for i, e in enumerate(distinct, 1)]
+    if more:
+        lines.append(f"(and {more} more distinct errors)")
+    return lines
