@@ -159,7 +159,7 @@ class Settings(BaseSettings):
         return origin_of(value)
 
     @model_validator(mode="after")
-    def _two_origins(self) -> "Settings":
+    def _two_origins(self) -> Settings:
         if netloc_of(self.app_origin) == netloc_of(self.sandbox_origin):
             raise ValueError(
                 "KILN_APP_ORIGIN and KILN_SANDBOX_ORIGIN must differ in host (or port): "

@@ -99,7 +99,7 @@ def title_of(text: str) -> str | None:
     finder = _TitleFinder()
     try:
         finder.feed(text[:200_000])
-    except Exception:  # a malformed document just has no title
+    except Exception:  # noqa: BLE001 - a malformed document just has no title
         return None
     for tag in ("title", "h1"):
         title = " ".join(unescape(finder.found.get(tag, "")).split())

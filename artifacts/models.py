@@ -30,7 +30,7 @@ class Usage(BaseModel):
     BUDGET_FIELDS: ClassVar[tuple[str, ...]] = (
         "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         return Usage(**{name: getattr(self, name) + getattr(other, name)
                         for name in Usage.model_fields})
 

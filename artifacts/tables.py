@@ -2,7 +2,7 @@
 ``migrations/``; these classes must describe the same thing."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
                         Text, UniqueConstraint, event)
@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -29,7 +29,7 @@ class Artifact(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    versions: Mapped[list["Version"]] = relationship(
+    versions: Mapped[list[Version]] = relationship(
         back_populates="artifact", order_by="Version.number", cascade="all, delete-orphan",
         passive_deletes=True)
 

@@ -16,7 +16,8 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from .chromium import launch_options
 

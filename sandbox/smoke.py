@@ -55,7 +55,7 @@ class SmokeTester:
 
     @classmethod
     def for_settings(cls, settings, *, concurrency: int | None = None,
-                     recycle_after: int | None = None) -> "SmokeTester":
+                     recycle_after: int | None = None) -> SmokeTester:
         """Set up as Kiln runs it: its Chromium, origins and library mirror."""
         return cls(settings.resolved_chromium_path(), settings.sandbox_origin, settings.app_origin,
                    concurrency=concurrency or settings.smoke_concurrency,
@@ -85,7 +85,7 @@ class SmokeTester:
     def close(self) -> None:
         self.pool.close()
 
-    def __enter__(self) -> "SmokeTester":
+    def __enter__(self) -> SmokeTester:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -98,7 +98,7 @@ class SmokeTester:
         run.use(artifact_document(html), html)
         try:
             await asyncio.wait_for(run.execute(), self.budget.total_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             run.obs.capped = True
         except Exception as exc:  # noqa: BLE001 - whatever the page did, it gets a verdict
             if not run.obs.crashed:

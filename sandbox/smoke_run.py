@@ -12,9 +12,9 @@ import asyncio
 import base64
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from artifacts.libraries import MIRROR_PREFIX
@@ -158,7 +158,7 @@ class ArtifactRun:
             await asyncio.wait_for(self._evaluate("__kilnProbe.settle()"),
                                    max(self.budget.settle_s, left))
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self._hang("load", "the page stopped responding right after it loaded "
                                      "(an endless loop in a timer or animation frame?)")
         except Exception:  # noqa: BLE001 - crashed or navigated away
@@ -174,7 +174,7 @@ class ArtifactRun:
             self.obs.interaction = result or {}
             # Let work the last action scheduled (timers, promises) run and report.
             await asyncio.wait_for(self._evaluate("__kilnProbe.settle()"), self.budget.settle_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             target = self.obs.last_step or "a control"
             await self._hang("interaction", f"using {target} kept the page busy for more than "
                                             f"{self.budget.interaction_s:g} s")
@@ -191,7 +191,7 @@ class ArtifactRun:
                     "Page.captureScreenshot", {"format": "png", "clip": clip}), 2)
                 self.obs.screenshot = base64.b64decode(shot["data"])
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return
             except Exception:  # noqa: BLE001 - no frame painted yet: give it one more
                 if self.obs.crashed:
@@ -344,7 +344,8 @@ class ArtifactRun:
         url, line, column = details.get("url"), details.get("lineNumber"), details.get("columnNumber")
         frames = (details.get("stackTrace") or {}).get("callFrames") or []
         if frames:
-            url, line, column = frames[0].get("url"), frames[0].get("lineNumber"), frames[0].get("columnNumber")
+            top = frames[0]
+            url, line, column = top.get("url"), top.get("lineNumber"), top.get("columnNumber")
         error = self._error("rejection" if rejection else "exception", message, url, line, column)
         self.obs.exceptions.append(error)
         if rejection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import posixpath
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from artifacts import libraries
 

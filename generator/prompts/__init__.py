@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from artifacts import tool_errors
@@ -23,7 +23,7 @@ class Prompt:
     version: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str, version: str = VERSION) -> str:
     return (HERE / f"{name}_{version}.md").read_text(encoding="utf-8")
 
