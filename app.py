@@ -86,14 +86,15 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
     @app.after_request
     def security_headers(response):
         host = request.host.lower()
+        marked = policy.marked(response)
         if host == sandbox_host:
-            kind = getattr(response, "kiln_policy", policy.Kind.SANDBOX_OTHER)
+            kind = marked.kind
         else:
             kind = policy.Kind.APP
             ownership.remember_owner(response)
         headers = policy.headers_for(
             kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
-            https=settings.https, filename=getattr(response, "kiln_filename", None))
+            https=settings.https, filename=marked.filename)
         if kind is policy.Kind.APP and "Cache-Control" in response.headers:
             del headers["Cache-Control"]
         response.headers.update(headers)

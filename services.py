@@ -33,29 +33,35 @@ class Created:
 
 
 class Kiln:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings.resolved_database_url())
-        self.jobs: JobRunner | None = None
-        self.smoke: SmokeTester | None = None
-        self._smoke_saver: concurrent.futures.ThreadPoolExecutor | None = None
-        self._smoke_pending: dict[tuple[str, int], concurrent.futures.Future] = {}
+        self._jobs: JobRunner | None = None
+        self.smoke: SmokeTester | None = None  # None: smoke testing on save is off
+        # Its one thread starts with the first verdict to store.
+        self._smoke_saver = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="kiln-smoke-save")
+        self._smoke_pending: dict[tuple[str, int], concurrent.futures.Future[SmokeReport | None]] = {}
         self._smoke_lock = threading.Lock()
 
     def start(self) -> None:
         self.store.migrate()
         self.store.fail_unfinished_jobs(
             "Kiln restarted while this was running; the partial answer is kept as a draft.")
-        self.jobs = JobRunner(self.store, workers=self.settings.job_workers)
+        self._jobs = JobRunner(self.store, workers=self.settings.job_workers)
         if self.settings.smoke_on_save:
             # The browser starts on the first test, not here.
             self.smoke = self.new_smoke_tester()
-            self._smoke_saver = concurrent.futures.ThreadPoolExecutor(
-                1, thread_name_prefix="kiln-smoke-save")
+
+    @property
+    def jobs(self) -> JobRunner:
+        if self._jobs is None:
+            raise RuntimeError("Kiln is not started: call start() before running jobs")
+        return self._jobs
 
     def close(self) -> None:
-        if self.jobs:
-            self.jobs.close()
+        if self._jobs:
+            self._jobs.close()
         if self.smoke:
             self.wait_for_smoke(timeout=30)
             self.smoke.close()
@@ -113,25 +119,26 @@ class Kiln:
         self.version_stored(version)
         return Created(artifact, version, [])
 
-    def version_stored(self, version: VersionOut) -> concurrent.futures.Future | None:
+    def version_stored(self, version: VersionOut) -> concurrent.futures.Future[SmokeReport | None] | None:
         """Every new version passes through here: it is smoke-tested in the
         background and the verdict stored. Never blocks; the returned future
         gives the SmokeReport (or None if the tester could not run)."""
         if self.smoke is None:
             return None
         key = (version.artifact_id, version.number)
-        saved: concurrent.futures.Future = concurrent.futures.Future()
+        saved: concurrent.futures.Future[SmokeReport | None] = concurrent.futures.Future()
         with self._smoke_lock:
             self._smoke_pending[key] = saved
 
-        def tested(future):
+        def tested(future: concurrent.futures.Future[SmokeReport]) -> None:
             # Runs on the browser pool's thread: hand the database write to our own.
             self._smoke_saver.submit(self._save_tested, key, future, saved)
         self.smoke.submit(version.html).add_done_callback(tested)
         return saved
 
-    def _save_tested(self, key, tested: concurrent.futures.Future, saved: concurrent.futures.Future):
-        report = None
+    def _save_tested(self, key: tuple[str, int], tested: concurrent.futures.Future[SmokeReport],
+                     saved: concurrent.futures.Future[SmokeReport | None]) -> None:
+        report: SmokeReport | None = None
         try:
             report = tested.result()
             self.save_smoke_report(*key, report)
@@ -216,19 +223,18 @@ class Kiln:
                         image: bytes | None = None) -> JobOut:
         self.store.require_owner(artifact_id, owner)
         self.check_can_generate(prompt)
-        request = workflow.Request(prompt=prompt, owner=owner, image=_image(image),
-                                   artifact_id=artifact_id)
+        request = workflow.Request(prompt=prompt, owner=owner, image=_image(image))
         return self.jobs.start("edit", prompt, owner,
-                               lambda log: workflow.follow_up(self, log, request), artifact_id)
+                               lambda log: workflow.follow_up(self, log, artifact_id, request),
+                               artifact_id)
 
     def start_fix(self, artifact_id: str, owner: str | None, errors: list[ToolError],
                   prompt: str = "") -> JobOut:
         self.store.require_owner(artifact_id, owner)
         self.check_can_generate(prompt, required=False)
-        request = workflow.Request(prompt=prompt, owner=owner, artifact_id=artifact_id,
-                                   errors=errors)
-        return self.jobs.start("fix", prompt, owner, lambda log: workflow.fix(self, log, request),
-                               artifact_id)
+        request = workflow.Request(prompt=prompt, owner=owner, errors=errors)
+        return self.jobs.start("fix", prompt, owner,
+                               lambda log: workflow.fix(self, log, artifact_id, request), artifact_id)
 
 
 def _image(data: bytes | None) -> Image | None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import shutil
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit
-
-from typing import Literal
 
 from pydantic import (AliasChoices, BaseModel, Field, ValidationError, field_validator,
                       model_validator)
@@ -195,7 +194,8 @@ class SettingsError(SystemExit):
     """Raised at start-up; its message names every bad variable."""
 
 
-def load_settings(**overrides) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment; ``overrides`` (field values, checked by pydantic) win."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:

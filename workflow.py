@@ -35,11 +35,10 @@ class Parts(Protocol):
 
 @dataclass
 class Request:
-    """What the person asked for."""
+    """What the person asked for. A follow-up or fix is also given the artifact it changes."""
     prompt: str = ""
     owner: str | None = None
     image: Image | None = None
-    artifact_id: str | None = None
     errors: list[ToolError] = field(default_factory=list)  # from the viewer's page, for "Fix it"
 
 
@@ -54,19 +53,19 @@ def create(parts: Parts, log: JobLog, request: Request) -> dict:
     return _finish(parts, log, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
-def follow_up(parts: Parts, log: JobLog, request: Request) -> dict:
-    current = parts.store.get_version(request.artifact_id)
+def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
+    current = parts.store.get_version(artifact_id)
     log.emit("status", stage="generating")
     result = _generate(parts, log, request.prompt, current_html=current.html, image=request.image)
-    version = parts.store.add_version(request.artifact_id, _version_in(
+    version = parts.store.add_version(artifact_id, _version_in(
         result, Source.GENERATED, request.prompt, parent=current.number))
     _record(parts, log, request.prompt, result, version)
     return _finish(parts, log, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
-def fix(parts: Parts, log: JobLog, request: Request) -> dict:
+def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
     """One repair round on demand, from the last smoke report and what the viewer saw."""
-    current = parts.store.get_version(request.artifact_id)
+    current = parts.store.get_version(artifact_id)
     errors = list(request.errors)
     if current.smoke and not current.smoke.ok:
         errors = list(current.smoke.errors) + errors

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape, unescape
+from typing import NamedTuple
 
 from .libraries import LIBRARIES, Library
 
@@ -217,8 +218,12 @@ def compatible(lib: Library, requested: str | None) -> bool:
         return False
     # The next breaking release: the next major, or for 0.x the next minor.
     upper = (have[0] + 1, 0, 0) if have[0] else (0, have[1] + 1, 0)
-    lower = _numbers(lib.compatible_from) if lib.compatible_from else (
-        (have[0],) if have[0] else (0, have[1]))
+    if lib.compatible_from:
+        lower = _numbers(lib.compatible_from)
+        if lower is None:
+            raise ValueError(f"{lib.name}: compatible_from {lib.compatible_from!r} is not a version")
+    else:
+        lower = (have[0],) if have[0] else (0, have[1])
     return _pad(lower) <= _pad(wanted) < upper
 
 
@@ -282,18 +287,24 @@ def _attr(attrs: list[_Attr], name: str) -> _Attr | None:
     return next((a for a in attrs if a.name == name), None)
 
 
+class _Rewrite(NamedTuple):
+    url: str  # the mirror URL
+    prelude: str  # markup to put just before the rewritten tag
+
+
 class _Rewriter:
-    def __init__(self):
+    def __init__(self) -> None:
         self.edits: list[tuple[int, int, str]] = []
         self.notices: list[str] = []
 
-    def url(self, url: str, context: str) -> Resolution | None:
+    def url(self, url: str, context: str) -> _Rewrite | None:
+        """What a CDN URL becomes; None when it stays as it was. Its notice is kept."""
         result = resolve(url, context)
         if result is None:
             return None
         if result.notice not in self.notices:
             self.notices.append(result.notice)
-        return result if result.url else None
+        return _Rewrite(result.url, result.prelude) if result.url else None
 
     def tag(self, attrs: list[_Attr], name: str, context: str, tag_start: int) -> None:
         attr = _attr(attrs, name)
@@ -368,10 +379,10 @@ def rewrite_cdn_urls(html: str) -> tuple[str, list[str]]:
             continue
         tag = m.group(1).lower()
         if tag not in RAW_TEXT and tag != "link":
-            end = _tag_end(html, m.end())
-            if end is None:
+            tag_end = _tag_end(html, m.end())
+            if tag_end is None:
                 break
-            pos = end
+            pos = tag_end
             continue
         parsed = _start_tag(html, m.end())
         if parsed is None:

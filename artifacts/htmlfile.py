@@ -77,20 +77,20 @@ def accept(text: str, limit: int, title: str | None = None) -> Accepted:
 
 
 class _TitleFinder(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.current: str | None = None
         self.found: dict[str, str] = {}
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("title", "h1") and tag not in self.found:
             self.current, self.found[tag] = tag, ""
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == self.current:
             self.current = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.current:
             self.found[self.current] += data
 

@@ -451,8 +451,17 @@ LIBRARIES: tuple[Library, ...] = (
 )
 
 _BY_NAME = {lib.name: lib for lib in LIBRARIES}
+
+
+def _module_url(name: str) -> str:
+    lib = _BY_NAME[name]
+    if lib.module is None:
+        raise ValueError(f"{name} is listed without an ES module entry")
+    return lib.url(lib.module)
+
+
 # The in-memory IndexedDB the bootstrap loads on a page's first use of indexedDB.
-INDEXEDDB_SHIM = _BY_NAME["fake-indexeddb"].url(_BY_NAME["fake-indexeddb"].module)
+INDEXEDDB_SHIM = _module_url("fake-indexeddb")
 
 
 def find(name: str, version: str | None = None) -> Library | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
                         Text, UniqueConstraint, event)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 
 def utcnow() -> datetime:
@@ -90,7 +92,8 @@ class ImmutableVersion(Exception):
 
 
 @event.listens_for(Version, "before_update")
-def _refuse_version_update(mapper, connection, target):  # noqa: ARG001
+def _refuse_version_update(mapper: Mapper[Version], connection: Connection,  # noqa: ARG001
+                           target: Version) -> NoReturn:
     raise ImmutableVersion("versions are immutable: store a new version instead")
 
 

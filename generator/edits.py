@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # The marker grammar, written once. The line patterns are in syntax that both
@@ -73,8 +74,9 @@ def parse_edits(answer: str) -> ParsedEdits:
     edits: list[Edit] = []
     errors: list[str] = []
     notes: list[str] = []
-    state, search, replace = "out", [], []
-    number = 0
+    search: list[str] = []
+    replace: list[str] = []
+    state, number = "out", 0
     for raw in answer.replace("\r\n", "\n").split("\n"):
         line = raw
         if state == "out":
@@ -113,7 +115,8 @@ def parse_edits(answer: str) -> ParsedEdits:
 # -- matching ------------------------------------------------------------------------
 def positions(text: str, needle: str, limit: int = MAX_POSITIONS) -> list[int]:
     """Every start of ``needle`` in ``text``, overlapping ones included."""
-    found, start = [], text.find(needle)
+    found: list[int] = []
+    start = text.find(needle)
     while start != -1 and len(found) < limit:
         found.append(start)
         start = text.find(needle, start + 1)
@@ -137,7 +140,8 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _window_matches(text: str, search: str, normalise) -> list[tuple[int, int]]:
+def _window_matches(text: str, search: str,
+                    normalise: Callable[[str], str]) -> list[tuple[int, int]]:
     """Spans of whole-line windows of ``text`` equal to ``search`` line by line after
     ``normalise``; at most two (one is all a unique match needs)."""
     lines = text.split("\n")

@@ -34,7 +34,7 @@ class JobLog:
         self.finished = False
         self.draft = ""
         self._pending: list[JobEventOut] = []
-        self._changes: dict = {}
+        self._changes: dict[str, object] = {}
         self._last_flush = time.monotonic()
         self._cond = threading.Condition()
 
@@ -59,7 +59,7 @@ class JobLog:
         """A new model call begins (a repair round, say): its answer is the new draft."""
         self.draft = ""
 
-    def set(self, **changes) -> None:
+    def set(self, **changes: object) -> None:
         """Change job fields (status, artifact_id, result, ...) at the next flush."""
         self._changes.update(changes)
 
@@ -71,7 +71,7 @@ class JobLog:
             self.store.update_job(self.job_id, events, **changes)
         self._last_flush = time.monotonic()
 
-    def finish(self, status: str, **changes) -> None:
+    def finish(self, status: str, **changes: object) -> None:
         self.set(status=status, **changes)
         self.emit("end", status=status, **{k: v for k, v in changes.items() if k != "draft"})
         with self._cond:

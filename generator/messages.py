@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 
 
 class ImageRejected(ValueError):
@@ -15,7 +16,7 @@ class ImageRejected(ValueError):
 @dataclass(frozen=True)
 class Image:
     data: bytes
-    media_type: str
+    media_type: ImageType
 
     def base64(self) -> str:
         return base64.b64encode(self.data).decode("ascii")
@@ -24,7 +25,7 @@ class Image:
         return f"data:{self.media_type};base64,{self.base64()}"
 
 
-def sniff_image_type(data: bytes) -> str | None:
+def sniff_image_type(data: bytes) -> ImageType | None:
     """The media type by magic bytes; a declared type or file name is never trusted."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"

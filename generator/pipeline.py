@@ -114,16 +114,23 @@ class _Run:
         self.answers.append(answer)
         return answer
 
-    def result(self, **values) -> GenerationResult:
+    def result(self, *, html: str | None, notes: str = "", error: str | None = None,
+               complete: bool | None = None, raw_answer: str | None = None,
+               method: str | None = None, error_kind: str | None = None,
+               draft_html: str | None = None,
+               edit_failures: list[str] | None = None) -> GenerationResult:
+        """The outcome so far; ``raw_answer`` defaults to the last answer and
+        ``complete`` to whether there is a document."""
         usage, known = priced(self.usage, self.model, self.prices)
-        values.setdefault("raw_answer", self.answers[-1] if self.answers else "")
-        values.setdefault("notes", "")
-        values.setdefault("complete", values.get("html") is not None)
-        values.setdefault("error", None)
-        return GenerationResult(usage=usage, model=self.model, stop_reason=self.stop_reason,
-                                mode=self.mode, price_known=known, stages=list(self.stages),
-                                answers=list(self.answers), calls=list(self.calls),
-                                system_prompt=self.system, **values)
+        return GenerationResult(
+            html=html, notes=notes, error=error,
+            complete=html is not None if complete is None else complete,
+            raw_answer=(self.answers[-1] if self.answers else "") if raw_answer is None else raw_answer,
+            method=method, error_kind=error_kind, draft_html=draft_html,
+            edit_failures=[] if edit_failures is None else edit_failures,
+            usage=usage, model=self.model, stop_reason=self.stop_reason, mode=self.mode,
+            price_known=known, stages=list(self.stages), answers=list(self.answers),
+            calls=list(self.calls), system_prompt=self.system)
 
     def failed(self, err: ProviderError) -> GenerationResult:
         partial = err.partial_text
@@ -202,10 +209,10 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
         return run.result(html=None, error="The prompt is empty: describe the tool or the change.",
                           error_kind=Kind.BAD_REQUEST.value, complete=False)
     try:
-        if mode == "create":
+        if current_html is None:  # create
             answer = run.ask("create", [user(prompts.create_prompt(prompt), image)])
             return _document_result(run, answer, "document")
-        if mode == "edit":
+        if errors is None:  # edit
             return _edit_chain(run, current_html, prompts.edit_prompt(current_html, prompt),
                                prompt, image, edit_retries)
         problems = "\n".join(tool_errors.for_model(errors)) or "- the page failed its checks"

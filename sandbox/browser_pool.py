@@ -17,9 +17,12 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .chromium import launch_options
+
+if TYPE_CHECKING:  # Playwright itself is imported when the first browser starts
+    from playwright.async_api import Browser, Playwright
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,7 +37,7 @@ class PoolClosed(RuntimeError):
 
 class BrowserPool:
     def __init__(self, chromium_path: str | None, *, concurrency: int = 2,
-                 recycle_after: int = 200, launch_args: tuple[str, ...] = ()):
+                 recycle_after: int = 200, launch_args: tuple[str, ...] = ()) -> None:
         if concurrency < 1 or recycle_after < 1:
             raise ValueError("concurrency and recycle_after must be at least 1")
         self.chromium_path = chromium_path
@@ -47,17 +50,18 @@ class BrowserPool:
         self._thread = threading.Thread(target=self._loop.run_forever, name="kiln-browser-pool",
                                         daemon=True)
         self._thread.start()
-        # Everything below is touched only on the pool's loop.
-        self._playwright = None
-        self._browser = None
+        # Everything below is touched only on the pool's loop. (asyncio's Semaphore
+        # and Lock bind to a loop on first use, so making them here is safe.)
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
         self._served = 0
-        self._in_flight: dict[object, int] = {}
-        self._broken: set[object] = set()
-        self._slots: asyncio.Semaphore | None = None
-        self._launching: asyncio.Lock | None = None
+        self._in_flight: dict[Browser, int] = {}
+        self._broken: set[Browser] = set()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._launching = asyncio.Lock()
 
     # -- any thread -----------------------------------------------------------
-    def submit(self, job: Callable[[object], Awaitable[T]]) -> concurrent.futures.Future[T]:
+    def submit(self, job: Callable[[Browser], Awaitable[T]]) -> concurrent.futures.Future[T]:
         if self._closed:
             raise PoolClosed("the browser pool is closed")
         return asyncio.run_coroutine_threadsafe(self._run(job), self._loop)
@@ -75,19 +79,16 @@ class BrowserPool:
         self._thread.join(timeout)
 
     # -- the pool's loop ------------------------------------------------------
-    def will_serve_again(self, browser) -> bool:
+    def will_serve_again(self, browser: Browser) -> bool:
         """Whether a later job may get this browser (it is current, healthy, not due to retire)."""
         return (browser is self._browser and browser.is_connected() and browser not in self._broken
                 and self._served < self.recycle_after)
 
-    def mark_broken(self, browser) -> None:
+    def mark_broken(self, browser: Browser) -> None:
         """A job found this browser unusable (a close that hung, ...): replace it."""
         self._broken.add(browser)
 
-    async def _run(self, job):
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.concurrency)
-            self._launching = asyncio.Lock()
+    async def _run(self, job: Callable[[Browser], Awaitable[T]]) -> T:
         async with self._slots:
             browser = await self._lease()
             try:
@@ -95,19 +96,19 @@ class BrowserPool:
             finally:
                 await self._release(browser)
 
-    async def _lease(self):
+    async def _lease(self) -> Browser:
         async with self._launching:
-            current = self._browser
-            if current is None or not self.will_serve_again(current):
-                self._browser = await self._launch()
+            current = browser = self._browser
+            if browser is None or not self.will_serve_again(browser):
+                browser = self._browser = await self._launch()
                 self._served = 0
                 if current is not None:
                     await self._retire(current)
             self._served += 1
-            self._in_flight[self._browser] = self._in_flight.get(self._browser, 0) + 1
-            return self._browser
+            self._in_flight[browser] = self._in_flight.get(browser, 0) + 1
+            return browser
 
-    async def _release(self, browser) -> None:
+    async def _release(self, browser: Browser) -> None:
         self._in_flight[browser] -= 1
         if browser is not self._browser:
             await self._retire(browser)
@@ -118,7 +119,7 @@ class BrowserPool:
                     self._browser = None
                     await self._retire(browser)
 
-    async def _retire(self, browser) -> None:
+    async def _retire(self, browser: Browser) -> None:
         if self._in_flight.get(browser, 0) > 0:
             return  # the last job on it retires it
         self._in_flight.pop(browser, None)
@@ -128,7 +129,7 @@ class BrowserPool:
         except Exception:  # noqa: BLE001 - already dead, or wedged: the driver reaps it
             log.warning("could not close a retired browser cleanly", exc_info=True)
 
-    async def _launch(self):
+    async def _launch(self) -> Browser:
         if self._playwright is None:
             from playwright.async_api import async_playwright
             self._playwright = await async_playwright().start()

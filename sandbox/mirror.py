@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from flask import Blueprint, Response, current_app, send_file
 
 from artifacts import libraries
 
-from .policy import Kind
+from .policy import Kind, mark
 
 bp = Blueprint("mirror", __name__)
 
@@ -93,7 +94,7 @@ def locate(root: Path, spec: str) -> Path:
     return Path(target)
 
 
-def reader(root: Path):
+def reader(root: Path) -> Callable[[str], tuple[bytes, str] | None]:
     """The mirror as the smoke tester reads it: a /lib/ path → (bytes, MIME type),
     or None for anything the server would not serve."""
     def read(spec: str) -> tuple[bytes, str] | None:
@@ -110,7 +111,7 @@ def _text(message: str, status: int) -> Response:
 
 
 @bp.get(libraries.MIRROR_PREFIX + "<path:spec>")
-def library_file(spec: str):
+def library_file(spec: str) -> Response:
     root = current_app.extensions["kiln"].settings.resolved_mirror_dir()
     try:
         path = locate(root, spec)
@@ -120,6 +121,4 @@ def library_file(spec: str):
         return _text(f"The library mirror is not installed or out of date ({exc}). "
                      f"Run `{libraries.SETUP_COMMAND}` in Kiln's directory.", 503)
     mimetype = MIME_TYPES[os.path.splitext(spec)[1].lower()]
-    response = send_file(path, mimetype=mimetype, conditional=True, etag=True)
-    response.kiln_policy = Kind.LIBRARY
-    return response
+    return mark(send_file(path, mimetype=mimetype, conditional=True, etag=True), Kind.LIBRARY)

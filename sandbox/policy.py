@@ -9,12 +9,20 @@ Two origins:
 * the **sandbox origin** serves untrusted artifact HTML, and every artifact
   response carries a CSP ``sandbox`` directive, so even a raw URL opened
   directly runs in an opaque origin that can reach nothing.
+
+A sandbox-origin view says what it answers with :func:`mark`; the hook reads
+that back with :func:`marked` (an unmarked response is ``SANDBOX_OTHER``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, TypeVar
 
 from artifacts.libraries import MIRROR_PREFIX
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Response
 
 # The iframe gets scripts and forms (tools commonly use <form onsubmit>) and
 # nothing else: no same-origin, popups, top navigation, downloads or modals.
@@ -49,6 +57,30 @@ class Kind(str, Enum):
     DOWNLOAD = "download"      # the same bytes, as an attachment
     LIBRARY = "library"        # a file of the library mirror (/lib/...)
     SANDBOX_OTHER = "sandbox"  # anything else on the sandbox origin (404s, ...)
+
+
+@dataclass(frozen=True)
+class Marked:
+    """What a response is, for the headers it gets."""
+    kind: Kind
+    filename: str | None = None  # a download's file name
+
+
+_MARK = "kiln_policy"
+ResponseT = TypeVar("ResponseT", bound="Response")
+
+
+def mark(response: ResponseT, kind: Kind, filename: str | None = None) -> ResponseT:
+    """Say what ``response`` is (and, for a download, its file name); returns it."""
+    # Flask's Response has no slot for this: the mark rides on the object.
+    setattr(response, _MARK, Marked(kind, filename))
+    return response
+
+
+def marked(response: Response) -> Marked:
+    """What :func:`mark` said of ``response``; ``SANDBOX_OTHER`` when nothing."""
+    found = getattr(response, _MARK, None)
+    return found if isinstance(found, Marked) else Marked(Kind.SANDBOX_OTHER)
 
 
 # Kiln's own pages may copy to and read from the clipboard (share links, the

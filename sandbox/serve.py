@@ -9,16 +9,16 @@ from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from artifacts.libraries import INDEXEDDB_SHIM
-from artifacts.store import STORAGE_QUOTA
+from artifacts.store import STORAGE_QUOTA, Store
 
 from . import mirror
-from .policy import Kind
+from .policy import Kind, mark
 from .standalone import standalone
 
 bp = Blueprint("sandbox", __name__)
 
 
-def _store():
+def _store() -> Store:
     return current_app.extensions["kiln"].store
 
 
@@ -55,7 +55,10 @@ def artifact_document(html: str, storage: dict | None = None, persist: bool = Fa
 
 
 def _storage_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="kiln-storage")
+    key = current_app.secret_key
+    if not key:  # create_app always sets one
+        raise RuntimeError("the app has no SECRET_KEY to sign storage tokens with")
+    return URLSafeSerializer(key, salt="kiln-storage")
 
 
 def storage_token(artifact_id: str, viewer_hash: str) -> str:
@@ -75,15 +78,13 @@ def storage_viewer(artifact_id: str, token: str | None) -> str | None:
 
 
 @bp.get("/raw/<artifact_id>/<int:number>")
-def raw(artifact_id: str, number: int):
+def raw(artifact_id: str, number: int) -> Response:
     store = _store()
     version = store.get_version(artifact_id, number)
     viewer = storage_viewer(artifact_id, request.args.get("st"))
     storage = store.load_storage(artifact_id, viewer) if viewer else None
-    response = Response(artifact_document(version.html, storage, persist=viewer is not None),
-                        mimetype="text/html")
-    response.kiln_policy = Kind.ARTIFACT
-    return response
+    return mark(Response(artifact_document(version.html, storage, persist=viewer is not None),
+                         mimetype="text/html"), Kind.ARTIFACT)
 
 
 DRAFT_JS = (Path(__file__).parent / "static" / "draft.js").read_text()
@@ -98,14 +99,12 @@ def draft_viewer_document() -> str:
 
 
 @bp.get("/draft")
-def draft():
-    response = Response(draft_viewer_document(), mimetype="text/html")
-    response.kiln_policy = Kind.ARTIFACT
-    return response
+def draft() -> Response:
+    return mark(Response(draft_viewer_document(), mimetype="text/html"), Kind.ARTIFACT)
 
 
 @bp.get("/raw/<artifact_id>/<int:number>/download")
-def download(artifact_id: str, number: int):
+def download(artifact_id: str, number: int) -> Response:
     store = _store()
     version = store.get_version(artifact_id, number)
     title = store.get_artifact(artifact_id).title
@@ -115,10 +114,8 @@ def download(artifact_id: str, number: int):
         html, _ = standalone(html, mirror.reader(current_app.extensions["kiln"].settings
                                                  .resolved_mirror_dir()))
         suffix = "-standalone"
-    response = Response(html, mimetype="text/html")
-    response.kiln_policy = Kind.DOWNLOAD
-    response.kiln_filename = f"{slug(title)}-v{number}{suffix}.html"
-    return response
+    return mark(Response(html, mimetype="text/html"), Kind.DOWNLOAD,
+                filename=f"{slug(title)}-v{number}{suffix}.html")
 
 
 def slug(title: str) -> str:

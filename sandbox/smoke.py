@@ -17,6 +17,8 @@ import asyncio
 import concurrent.futures
 import logging
 import time
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from artifacts.smoke_report import SmokeReport
 
@@ -25,6 +27,11 @@ from .browser_pool import BrowserPool
 from .serve import artifact_document
 from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler
 from .smoke_verdict import judge
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext
+
+    from settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +48,7 @@ class SmokeUnavailable(RuntimeError):
 class SmokeTester:
     def __init__(self, chromium_path: str | None, sandbox_origin: str, app_origin: str, *,
                  concurrency: int = 2, recycle_after: int = 200,
-                 library: LibraryHandler | None = None, budget: Budget | None = None):
+                 library: LibraryHandler | None = None, budget: Budget | None = None) -> None:
         self.sandbox_origin = sandbox_origin.rstrip("/")
         self.app_origin = app_origin.rstrip("/")
         self.library = library
@@ -51,10 +58,10 @@ class SmokeTester:
         # One run prepared ahead per browser (context, page, CDP wiring): a new
         # page costs a renderer process start, which then overlaps the previous
         # artifact's waits instead of adding to the next one's latency.
-        self._spares: dict[object, asyncio.Task] = {}
+        self._spares: dict[Browser, asyncio.Task[ArtifactRun]] = {}
 
     @classmethod
-    def for_settings(cls, settings, *, concurrency: int | None = None,
+    def for_settings(cls, settings: Settings, *, concurrency: int | None = None,
                      recycle_after: int | None = None) -> SmokeTester:
         """Set up as Kiln runs it: its Chromium, origins and library mirror."""
         return cls(settings.resolved_chromium_path(), settings.sandbox_origin, settings.app_origin,
@@ -68,7 +75,7 @@ class SmokeTester:
         outer: concurrent.futures.Future[SmokeReport] = concurrent.futures.Future()
         inner = self.pool.submit(lambda browser: self._test(browser, html))
 
-        def done(future):
+        def done(future: concurrent.futures.Future[SmokeReport]) -> None:
             error = future.exception()
             if error is None:
                 outer.set_result(future.result())
@@ -88,11 +95,12 @@ class SmokeTester:
     def __enter__(self) -> SmokeTester:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         self.close()
 
     # -- on the pool's loop ------------------------------------------------
-    async def _test(self, browser, html: str) -> SmokeReport:
+    async def _test(self, browser: Browser, html: str) -> SmokeReport:
         started = time.perf_counter()
         run = await self._take_run(browser)
         run.use(artifact_document(html), html)
@@ -113,7 +121,7 @@ class SmokeTester:
             raise RuntimeError("the test browser exited during the test")
         return judge(run.obs, int((time.perf_counter() - started) * 1000))
 
-    async def _take_run(self, browser) -> ArtifactRun:
+    async def _take_run(self, browser: Browser) -> ArtifactRun:
         spare = self._spares.pop(browser, None)
         for gone in [b for b in self._spares if not b.is_connected()]:
             self._spares.pop(gone).cancel()
@@ -130,7 +138,7 @@ class SmokeTester:
             spare.add_done_callback(lambda task: task.cancelled() or task.exception())
         return run or await self._prepare(browser)
 
-    async def _prepare(self, browser) -> ArtifactRun:
+    async def _prepare(self, browser: Browser) -> ArtifactRun:
         context = await browser.new_context(
             viewport=VIEWPORT, service_workers="block", accept_downloads=False)
         context.set_default_timeout(self.budget.total_s * 1000)
@@ -144,7 +152,7 @@ class SmokeTester:
         return run
 
 
-async def _close_quietly(context) -> None:
+async def _close_quietly(context: BrowserContext) -> None:
     try:
         await asyncio.wait_for(context.close(), CONTEXT_CLOSE_TIMEOUT_S)
     except Exception:  # noqa: BLE001

@@ -12,9 +12,10 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from artifacts.libraries import MIRROR_PREFIX
@@ -22,6 +23,10 @@ from artifacts.tool_errors import ToolError
 
 from . import policy
 from .smoke_verdict import Blocked, Observations
+
+if TYPE_CHECKING:  # the pool imports Playwright when it starts a browser
+    from playwright.async_api import (BrowserContext, CDPSession, Dialog, Download, Page, Route,
+                                      ViewportSize)
 
 PROBE = Path(__file__).with_name("smoke_probe.js").read_text("utf-8")
 PRELUDE = Path(__file__).with_name("smoke_prelude.js").read_text("utf-8")
@@ -33,7 +38,7 @@ ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusa
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
 # so no server needs to be listening there.
 SMOKE_PATH = "/raw/smoke-test/1"
-VIEWPORT = {"width": 1024, "height": 768}
+VIEWPORT: ViewportSize = {"width": 1024, "height": 768}
 THUMBNAIL_SCALE = 0.3125  # 1024x768 -> 320x240
 
 # The browser's own log lines about features the sandbox refuses. Matched on
@@ -53,6 +58,8 @@ SANDBOX_NOTES = (
 LOG_FLOOD = 200
 
 LibraryHandler = Callable[[str], "tuple[bytes, str] | None"]
+# A Chrome DevTools Protocol event or reply: JSON, as the protocol defines it.
+CdpMessage = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,8 @@ class Stuck(Exception):
 
 
 class ArtifactRun:
-    def __init__(self, context, *, app_origin: str, sandbox_origin: str,
-                 library: LibraryHandler | None, budget: Budget):
+    def __init__(self, context: BrowserContext, *, app_origin: str, sandbox_origin: str,
+                 library: LibraryHandler | None, budget: Budget) -> None:
         self.context = context
         self.document = ""
         self.lines: list[str] = []
@@ -81,13 +88,25 @@ class ArtifactRun:
         self.budget = budget
         self.obs = Observations()
         self.phase = "load"
-        self.page = None
-        self.cdp = None
+        self._page: Page | None = None
+        self._cdp: CDPSession | None = None
         self.world_id: int | None = None
         self.main_frame: str | None = None
         self._pending_rejections: dict[int, ToolError] = {}
         self._log_lines = 0
         self._load_started = 0.0
+
+    @property
+    def page(self) -> Page:
+        if self._page is None:
+            raise RuntimeError("the run has no page: open() it first")
+        return self._page
+
+    @property
+    def cdp(self) -> CDPSession:
+        if self._cdp is None:
+            raise RuntimeError("the run has no CDP session: open() it first")
+        return self._cdp
 
     def use(self, document: str, html: str) -> None:
         """The artifact this (possibly prepared in advance) run will test."""
@@ -110,12 +129,12 @@ class ArtifactRun:
     async def open(self) -> None:
         """Everything before the artifact is known: done ahead of time for the next one."""
         await self.context.route("**/*", self._route)
-        page = self.page = await self.context.new_page()
+        page = self._page = await self.context.new_page()
         page.on("crash", self._on_crash)
         page.on("popup", self._on_popup)
         page.on("dialog", self._on_dialog)
         page.on("download", self._on_download)
-        cdp = self.cdp = await self.context.new_cdp_session(page)
+        cdp = self._cdp = await self.context.new_cdp_session(page)
         cdp.on("Runtime.exceptionThrown", self._on_exception)
         cdp.on("Runtime.exceptionRevoked", self._on_revoked)
         cdp.on("Runtime.consoleAPICalled", self._on_console)
@@ -225,9 +244,10 @@ class ArtifactRun:
         return False
 
     # -- talking to the probe -------------------------------------------------
-    async def _evaluate(self, expression: str, gesture: bool = False):
-        """``gesture``: as if a person's click started it, so the page gets the
-        user activation its clicks would carry (clipboard, downloads, fullscreen)."""
+    async def _evaluate(self, expression: str, gesture: bool = False) -> Any:
+        """The expression's value, as JSON gives it. ``gesture``: as if a person's
+        click started it, so the page gets the user activation its clicks would
+        carry (clipboard, downloads, fullscreen)."""
         if self.world_id is None:
             raise RuntimeError("the probe's world was not created")
         reply = await self.cdp.send("Runtime.evaluate", {
@@ -237,14 +257,14 @@ class ArtifactRun:
             raise RuntimeError(reply["exceptionDetails"].get("text", "probe failed"))
         return reply.get("result", {}).get("value")
 
-    async def _probe(self, expression: str):
+    async def _probe(self, expression: str) -> Any:
         try:
             return await asyncio.wait_for(self._evaluate(expression), self.budget.settle_s)
         except Exception:  # noqa: BLE001
             return None
 
     # -- routing: the artifact, the library mirror, and nothing else ----------
-    async def _route(self, route) -> None:
+    async def _route(self, route: Route) -> None:
         request = route.request
         url = request.url.split("#", 1)[0]
         try:
@@ -279,13 +299,13 @@ class ArtifactRun:
             pass
 
     # -- events -----------------------------------------------------------------
-    def _on_context(self, event) -> None:
+    def _on_context(self, event: CdpMessage) -> None:
         context = event["context"]
         aux = context.get("auxData", {})
         if context.get("name") == WORLD and aux.get("frameId") == self.main_frame:
             self.world_id = context["id"]
 
-    def _on_navigation_request(self, event) -> None:
+    def _on_navigation_request(self, event: CdpMessage) -> None:
         # Users' browsers refuse to leave (Connection-Allowlist) before any request
         # is made, so the route never sees it: the browser still says where to.
         url = event.get("url", "")
@@ -293,24 +313,24 @@ class ArtifactRun:
             self.obs.blocked.append(Blocked(url.split("#", 1)[0], "navigation",
                                             "the page tried to leave itself", self.phase))
 
-    def _on_crash(self, _page) -> None:
+    def _on_crash(self, _page: Page) -> None:
         self.obs.crashed = self.obs.crashed or self.phase
 
-    def _on_popup(self, popup) -> None:
+    def _on_popup(self, popup: Page) -> None:
         self.obs.sandbox_notes.append("window.open()")
         asyncio.ensure_future(_quietly(popup.close()))
 
-    def _on_dialog(self, dialog) -> None:
+    def _on_dialog(self, dialog: Dialog) -> None:
         # A dialog listener turns off Playwright's auto-dismiss: dismiss it here
         # or the page freezes. (The sandbox refuses dialogs; this is a backstop.)
         self.obs.sandbox_notes.append(f"{dialog.type}()")
         asyncio.ensure_future(_quietly(dialog.dismiss()))
 
-    def _on_download(self, download) -> None:
+    def _on_download(self, download: Download) -> None:
         self.obs.sandbox_notes.append("a download")
         asyncio.ensure_future(_quietly(download.cancel()))
 
-    def _on_binding(self, event) -> None:
+    def _on_binding(self, event: CdpMessage) -> None:
         if event.get("name") == BLOCKED_BINDING:
             note = str(event.get("payload", ""))[:40]
             if note.startswith(ASKED):
@@ -329,7 +349,7 @@ class ArtifactRun:
         elif message.get("type") == "step":
             self.obs.last_step = str(message.get("target", ""))[:120]
 
-    def _on_exception(self, event) -> None:
+    def _on_exception(self, event: CdpMessage) -> None:
         details = event["exceptionDetails"]
         exception = details.get("exception") or {}
         text = details.get("text", "")
@@ -351,16 +371,18 @@ class ArtifactRun:
         if rejection:
             self._pending_rejections[details.get("exceptionId")] = error
 
-    def _on_revoked(self, event) -> None:
+    def _on_revoked(self, event: CdpMessage) -> None:
         # A rejection handled a moment later is not an unhandled rejection.
-        error = self._pending_rejections.pop(event.get("exceptionId"), None)
+        exception_id = event.get("exceptionId")
+        error = (self._pending_rejections.pop(exception_id, None)
+                 if isinstance(exception_id, int) else None)
         if error is not None and error in self.obs.exceptions:
             self.obs.exceptions.remove(error)
 
-    def _on_console(self, event) -> None:
+    def _on_console(self, event: CdpMessage) -> None:
         if event.get("type") not in ("error", "assert"):
             return
-        parts = []
+        parts: list[str] = []
         for arg in event.get("args", []):
             if "value" in arg:
                 value = arg["value"]
@@ -369,11 +391,11 @@ class ArtifactRun:
                 parts.append(arg.get("description") or arg.get("type", ""))
         message = " ".join(parts).split("\n    at ", 1)[0] or "console.error()"
         frames = (event.get("stackTrace") or {}).get("callFrames") or []
-        top = next((f for f in frames if f.get("url")), {})
+        top: CdpMessage = next((f for f in frames if f.get("url")), {})
         self.obs.console.append(self._error("console", message, top.get("url"),
                                             top.get("lineNumber"), top.get("columnNumber")))
 
-    def _on_log(self, event) -> None:
+    def _on_log(self, event: CdpMessage) -> None:
         self._log_lines += 1
         if self._log_lines == LOG_FLOOD:
             asyncio.ensure_future(_quietly(self.cdp.send("Log.disable")))
@@ -410,7 +432,7 @@ def _library_headers(run: ArtifactRun) -> dict[str, str]:
                               sandbox_origin=run.sandbox_origin)
 
 
-async def _quietly(awaitable) -> None:
+async def _quietly(awaitable: Awaitable[object]) -> None:
     try:
         await asyncio.wait_for(awaitable, 2)
     except Exception:  # noqa: BLE001

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import cast
 
 from artifacts.smoke_report import Check, SmokeReport, Status
 from artifacts.tool_errors import ToolError, dedupe
@@ -235,7 +236,8 @@ def single_colour(png: bytes) -> str | None:
         colours = image.convert("RGB").getcolors(maxcolors=1)
     if not colours:
         return None
-    r, g, b = colours[0][1]
+    # An RGB image's pixel is an (r, g, b) tuple (PIL's type also allows one band's float).
+    r, g, b = cast(tuple[int, int, int], colours[0][1])
     return f"#{r:02x}{g:02x}{b:02x}"
 
 

@@ -8,7 +8,10 @@ connection = config.attributes.get("connection")
 
 if connection is None:  # `alembic` run by hand: connect from the configured URL
     from sqlalchemy import create_engine
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit("Set sqlalchemy.url (alembic -x or alembic.ini) to the database to migrate.")
+    engine = create_engine(url)
     with engine.begin() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata,
                           render_as_batch=True)

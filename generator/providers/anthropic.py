@@ -3,22 +3,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Unpack
 
 import anthropic
 import httpx2
+from anthropic.types import (ImageBlockParam, MessageDeltaUsage, MessageParam,
+                             RawContentBlockDeltaEvent, RawMessageDeltaEvent, RawMessageStartEvent,
+                             RawMessageStopEvent, TextBlockParam)
+from anthropic.types import TextDelta as SdkTextDelta
+from anthropic.types import Usage as SdkUsage
 
 from artifacts import Usage
 
 from ..errors import ProviderError
 from ..events import TextDelta
 from ..messages import Message
-from .base import Provider, RoundEnd
+from .base import Provider, ProviderOptions, RoundEnd
 from .classify import classify, connection_error, malformed_stream
 
 KEY_HINT = "Check KILN_ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY)."
 
 
-def content_of(message: Message) -> str | list[dict]:
+def content_of(message: Message) -> str | list[TextBlockParam | ImageBlockParam]:
     if message.image is None:
         return message.text
     return [
@@ -28,7 +34,13 @@ def content_of(message: Message) -> str | list[dict]:
     ]
 
 
-def usage_of(raw, into: Usage) -> Usage:
+def message_param(message: Message) -> MessageParam:
+    if message.role == "user":
+        return {"role": "user", "content": content_of(message)}
+    return {"role": "assistant", "content": content_of(message)}
+
+
+def usage_of(raw: SdkUsage | MessageDeltaUsage | None, into: Usage) -> Usage:
     """Merge an SDK usage object into ``into``: message_start carries the input
     side, message_delta the (cumulative) output and sometimes the input again."""
     if raw is None:
@@ -48,8 +60,9 @@ class AnthropicProvider(Provider):
     supports_prefill = True
 
     def __init__(self, *, api_key: str, base_url: str | None = None, timeout: float = 600,
-                 continuation: str = "auto", **kw):
-        super().__init__(**kw)
+                 continuation: str = "auto", model: str,
+                 **options: Unpack[ProviderOptions]) -> None:
+        super().__init__(model=model, **options)
         # Retries are ours (base.Provider): the same policy then covers a failure
         # before the first byte and one in the middle of a stream.
         self.client = anthropic.Anthropic(api_key=api_key, base_url=base_url or None,
@@ -65,19 +78,19 @@ class AnthropicProvider(Provider):
                 max_tokens=max_tokens,
                 # The system prompt is the same for every call: cache it.
                 system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
-                messages=[{"role": m.role, "content": content_of(m)} for m in messages],
+                messages=[message_param(m) for m in messages],
             ) as stream:
                 for event in stream:
-                    kind = event.type
-                    if kind == "content_block_delta" and event.delta.type == "text_delta":
-                        yield TextDelta(event.delta.text)
-                    elif kind == "message_start":
+                    if isinstance(event, RawContentBlockDeltaEvent):
+                        if isinstance(event.delta, SdkTextDelta):
+                            yield TextDelta(event.delta.text)
+                    elif isinstance(event, RawMessageStartEvent):
                         usage = usage_of(event.message.usage, usage)
                         model = event.message.model or model
-                    elif kind == "message_delta":
+                    elif isinstance(event, RawMessageDeltaEvent):
                         usage = usage_of(event.usage, usage)
                         stop_reason = event.delta.stop_reason or stop_reason
-                    elif kind == "message_stop":
+                    elif isinstance(event, RawMessageStopEvent):
                         stopped = True
         except (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError,
                 json.JSONDecodeError) as exc:

@@ -8,6 +8,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypedDict
 
 from artifacts import Usage
 
@@ -50,6 +51,15 @@ class RetryPolicy:
             return retry_after if retry_after <= self.retry_after_max_s else None
         base = min(self.backoff_s * 2 ** (failure - 1), self.backoff_max_s)
         return base * random.uniform(0.75, 1.0)
+
+
+class ProviderOptions(TypedDict, total=False):
+    """What every provider takes besides its model and connection (Provider.__init__
+    says the defaults; ``max_tokens`` has none)."""
+    max_tokens: int
+    continuation_rounds: int
+    retry: RetryPolicy | None
+    sleep: Callable[[float], None]
 
 
 def drop_repeated_head(before: str, head: str) -> str:

@@ -1,10 +1,12 @@
 """The provider the settings ask for, or NotConfigured saying how to get one."""
 from __future__ import annotations
 
+from typing import Unpack
+
 from settings import Settings
 
 from ..errors import HOW_TO_CONFIGURE, NotConfigured
-from .base import Provider, RetryPolicy
+from .base import Provider, ProviderOptions, RetryPolicy
 
 
 def provider_configured(settings: Settings) -> bool:
@@ -35,15 +37,15 @@ def _choice(settings: Settings) -> str:
     return choice
 
 
-def make_provider(settings: Settings, **overrides) -> Provider:
+def make_provider(settings: Settings, **overrides: Unpack[ProviderOptions]) -> Provider:
     """``overrides`` reach the provider's constructor (tests pass ``sleep``)."""
     choice = _choice(settings)
-    common = dict(
-        max_tokens=settings.max_output_tokens,
-        continuation_rounds=settings.continuation_rounds,
-        retry=RetryPolicy(settings.retries, settings.retry_backoff_s,
-                          settings.retry_backoff_max_s, settings.retry_after_max_s),
-    )
+    common: ProviderOptions = {
+        "max_tokens": settings.max_output_tokens,
+        "continuation_rounds": settings.continuation_rounds,
+        "retry": RetryPolicy(settings.retries, settings.retry_backoff_s,
+                             settings.retry_backoff_max_s, settings.retry_after_max_s),
+    }
     common.update(overrides)
     if choice == "anthropic":
         from .anthropic import AnthropicProvider

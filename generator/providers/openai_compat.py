@@ -4,29 +4,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Unpack
 
 import httpx2
 import openai
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
 
 from artifacts import Usage
 
 from ..errors import ProviderError
 from ..events import TextDelta
 from ..messages import Message
-from .base import Provider, RoundEnd
+from .base import Provider, ProviderOptions, RoundEnd
 from .classify import classify, connection_error, malformed_stream
 
 KEY_HINT = "Check KILN_OPENAI_API_KEY."
 
 
-def content_of(message: Message) -> str | list[dict]:
+def content_of(message: Message) -> str | list[ChatCompletionContentPartParam]:
     if message.image is None:
         return message.text
     return [{"type": "image_url", "image_url": {"url": message.image.data_url()}},
             {"type": "text", "text": message.text}]
 
 
-def usage_of(raw) -> Usage:
+def message_param(message: Message) -> ChatCompletionMessageParam:
+    if message.role == "user":
+        return {"role": "user", "content": content_of(message)}
+    # Kiln's assistant turns are text only (a partial answer being continued).
+    return {"role": "assistant", "content": message.text}
+
+
+def usage_of(raw: CompletionUsage) -> Usage:
     """OpenAI counts cached prompt tokens inside prompt_tokens; Kiln's Usage (like
     Anthropic's) counts input and cache reads apart."""
     details = getattr(raw, "prompt_tokens_details", None)
@@ -40,8 +50,9 @@ def usage_of(raw) -> Usage:
 class OpenAICompatibleProvider(Provider):
     name = "OpenAI-compatible endpoint"
 
-    def __init__(self, *, base_url: str, api_key: str = "", timeout: float = 600, **kw):
-        super().__init__(**kw)
+    def __init__(self, *, base_url: str, api_key: str = "", timeout: float = 600, model: str,
+                 **options: Unpack[ProviderOptions]) -> None:
+        super().__init__(model=model, **options)
         # Local servers want no key, but the SDK insists on one.
         self.client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed",
                                     timeout=timeout, max_retries=0)
@@ -57,8 +68,8 @@ class OpenAICompatibleProvider(Provider):
                 max_tokens=max_tokens,
                 stream=True,
                 stream_options={"include_usage": True},
-                messages=[{"role": "system", "content": system}]
-                + [{"role": m.role, "content": content_of(m)} for m in messages],
+                messages=[{"role": "system", "content": system},
+                          *(message_param(m) for m in messages)],
             )
             with stream:
                 for chunk in stream:
