@@ -1,0 +1,120 @@
+"""Kiln's layers, checked from the source: which of its parts may import which.
+
+    artifacts            the domain: imports no other part of Kiln but settings
+    generator, sandbox   the engines: import only artifacts and settings, never
+                         each other
+    services             composes the parts: never imports web
+    web                  the HTTP layer: only app.py imports it
+
+Every import statement counts, wherever it is (inside a function, under
+``if TYPE_CHECKING:``); a relative import is resolved against its package.
+Run by scripts/lint and by tests/test_layering.py:
+
+    .venv/bin/python scripts/check_layers.py    # one line per breach; exit 1 if any
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("artifacts", "generator", "sandbox", "web")
+MODULES = ("app", "services", "workflow", "settings")
+OURS = frozenset(PACKAGES + MODULES)
+ENGINES = ("generator", "sandbox")
+
+
+@dataclass(frozen=True)
+class Import:
+    path: Path       # the importing file, relative to the root
+    line: int
+    importer: str    # its module, dotted
+    target: str      # the module it imports, dotted
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.importer} imports {self.target}"
+
+
+def source_files(root: Path = ROOT) -> list[Path]:
+    """Kiln's own code (not its tests, scripts or benchmarks), relative to ``root``."""
+    files = [Path(f"{name}.py") for name in MODULES if (root / f"{name}.py").is_file()]
+    for package in PACKAGES:
+        files += sorted(p.relative_to(root) for p in (root / package).rglob("*.py"))
+    return files
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports(root: Path, path: Path) -> Iterator[Import]:
+    """Every module ``path`` imports, relative imports resolved."""
+    importer = module_name(path)
+    # A package's own __init__ is its package; any other module's is its parent.
+    package = importer.split(".") if path.name == "__init__.py" else importer.split(".")[:-1]
+    tree = ast.parse((root / path).read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield Import(path, node.lineno, importer, alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                base = node.module or ""
+            else:
+                if node.level > len(package):
+                    raise SyntaxError(f"{path}:{node.lineno}: relative import beyond the top package")
+                base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
+            if node.module:
+                yield Import(path, node.lineno, importer, base)
+            else:  # from . import a, b: each name is a module of the package
+                for alias in node.names:
+                    yield Import(path, node.lineno, importer, f"{base}.{alias.name}")
+
+
+def rule_broken(importer: str, target: str) -> str | None:
+    """Why ``importer`` may not import ``target``; None when it may."""
+    src, dst = importer.split(".")[0], target.split(".")[0]
+    if dst not in OURS or src == dst:
+        return None
+    if dst == "web" and src != "app":
+        return ("services sits below the web layer; only app.py may import web" if src == "services"
+                else "only app.py may import web")
+    if src in ENGINES and dst in ENGINES:
+        return "generator and sandbox never import each other"
+    if src in ENGINES and dst not in ("artifacts", "settings"):
+        return f"{src} may import only artifacts and settings of Kiln's own"
+    if src == "artifacts" and dst != "settings":
+        return "artifacts may import no other part of Kiln but settings"
+    return None
+
+
+def breaches(root: Path = ROOT) -> list[str]:
+    """One line per import that breaks a rule, as ``path:line: what: why``."""
+    found = []
+    for path in source_files(root):
+        for imp in imports(root, path):
+            why = rule_broken(imp.importer, imp.target)
+            if why:
+                found.append(f"{imp}: {why}")
+    return found
+
+
+def main() -> int:
+    found = breaches()
+    for line in found:
+        print(line, file=sys.stderr)
+    if found:
+        print(f"{len(found)} import(s) break Kiln's layers (see scripts/check_layers.py).",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
