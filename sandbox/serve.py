@@ -22,11 +22,14 @@ def _store() -> Store:
     return current_app.extensions["kiln"].store
 
 
-BOOTSTRAP_JS = (Path(__file__).parent / "static" / "bootstrap.js").read_text()
+BOOTSTRAP_DIR = Path(__file__).parent / "static" / "bootstrap"
+# Its parts, one concern each, in name order; they share one function's scope.
+BOOTSTRAP_PARTS = sorted(BOOTSTRAP_DIR.glob("*.js"))
+BOOTSTRAP_JS = "\n".join(part.read_text() for part in BOOTSTRAP_PARTS)
 # One line, so the artifact's own line numbers (in errors sent to the model) do not move.
-_BOOTSTRAP_LINE = " ".join(line.strip() for line in
-                           re.sub(r"/\*.*?\*/", "", BOOTSTRAP_JS, flags=re.S).splitlines()
-                           if line.strip())
+_BOOTSTRAP_LINE = "(function () { \"use strict\"; " + " ".join(
+    line.strip() for line in re.sub(r"/\*.*?\*/", "", BOOTSTRAP_JS, flags=re.S).splitlines()
+    if line.strip()) + " })();"
 # The bootstrap goes before anything the page could run or hide it in, so it
 # is placed by position, never by searching for a tag: a "<head>" may sit in a
 # comment or a string, or come after the page's first script. Only a leading
