@@ -14,7 +14,7 @@ from settings import DEFAULT_PRICES, ModelPrice, Settings
 def test_system_prompt_lists_exactly_the_mirror_it_is_given():
     section = libraries.prompt_section()
     prompt = prompts.system_prompt(section)
-    assert prompt.version == "v1"
+    assert prompt.version == prompts.VERSION
     assert section.strip() in prompt.text
     assert "{{" not in prompt.text.replace(section.strip(), "")  # every placeholder filled
     assert "none available" not in prompt.text

@@ -13,7 +13,7 @@ from artifacts import tool_errors
 from artifacts.tool_errors import ToolError
 
 HERE = Path(__file__).resolve().parent
-VERSION = "v1"
+VERSION = "v2"  # unreleased until this wave lands: its files may still change
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
