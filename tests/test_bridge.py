@@ -242,9 +242,13 @@ NOTES = (Path(__file__).parent / "smoke_corpus" / "pass-indexeddb-notes.html").r
 def test_indexeddb_works_in_memory_for_the_visit(live_server, page):
     _, frame = open_artifact(page, live_server, NOTES)
     expect(frame.locator("#count")).to_have_text("0 note(s)")
-    for text in ("buy milk", "call Ada"):
+    for done, text in enumerate(("buy milk", "call Ada"), start=1):
         frame.locator("#text").fill(text)
         frame.locator("#text").press("Enter")
+        # The note is saved once its transaction completes, which also clears
+        # the input: typing the next one before then loses it.
+        expect(frame.locator("#count")).to_have_text(f"{done} note(s)")
+        expect(frame.locator("#text")).to_have_value("")
     expect(frame.locator("#list li")).to_have_text(["buy milk", "call Ada"])
     page.reload()  # in memory only: a new visit starts empty
     expect(page.frame_locator("#artifact-frame").locator("#count")).to_have_text("0 note(s)")
