@@ -43,6 +43,27 @@ def owner_cookie(app, token: str) -> dict[str, str]:
     return {"kiln_owner": URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
 
 
+# Fixtures that start Chromium or serve Kiln over real HTTP (from this file,
+# tests/redteam/conftest.py and the modules that define their own). A test that
+# uses any of them, directly or through another fixture, is marked ``browser``;
+# a test that starts one itself (serve_kiln, a SmokeTester, a BrowserPool,
+# smoke on save) carries the mark explicitly.
+BROWSER_FIXTURES = frozenset({
+    "browser", "context", "page", "live_server", "smoke_tester",
+    "axe_context",                                   # test_accessibility
+    "server",                                        # the generation, workspace and smoke-service modules
+    "reports", "hostile_reports",                    # test_smoke_corpus, test_smoke_hostile
+    "kiln_server", "redteam_context",                # tests/redteam
+    "probe_runs", "hostile_runs", "globals_runs", "control_runs",
+})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def store(tmp_path):
     """A migrated store on its own SQLite file."""

@@ -123,6 +123,7 @@ def test_non_owner_cannot_prompt_or_fix(server):
     assert len(server.fake.requests) == 1
 
 
+@pytest.mark.browser
 def test_cut_stream_keeps_the_draft_and_says_so(tmp_path, fake_llm):  # noqa: F811
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), retries=0) as server:
         fake_llm.script(Script(ANSWER, cut_after=120))
@@ -164,6 +165,7 @@ def test_no_provider_says_how_to_configure(live_server):
     assert "KILN_ANTHROPIC_API_KEY" in response.json()["error"]
 
 
+@pytest.mark.browser
 def test_budget_exhausted_refuses_without_calling_the_model(tmp_path, fake_llm):  # noqa: F811
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), daily_token_budget=1000) as server:
         fake_llm.script(Script(ANSWER, usage={"input_tokens": 900, "output_tokens": 400}))
@@ -207,6 +209,7 @@ def test_image_is_sent_to_the_model(server):
     assert any(block.get("type") == "image" for block in content)
 
 
+@pytest.mark.browser
 def test_generation_is_rate_limited(tmp_path, fake_llm):  # noqa: F811
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), generate_rate_limit="2 per minute") as server:
         me = Browser(server.app_origin)
@@ -244,6 +247,7 @@ REPAIR = ("Fixed the typo.\n<<<<<<< SEARCH\ndocumnt.getElementById('bill')\n====
           "document.getElementById('bill')\n>>>>>>> REPLACE\n")
 
 
+@pytest.mark.browser
 def test_failed_smoke_test_is_repaired_in_one_round(tmp_path, fake_llm):  # noqa: F811
     overrides = {**provider_overrides(fake_llm), "smoke_on_save": True}
     with serve_kiln(tmp_path, **overrides) as server:
@@ -264,6 +268,7 @@ def test_failed_smoke_test_is_repaired_in_one_round(tmp_path, fake_llm):  # noqa
         assert kinds.count("smoke") == 2 and "version" in kinds
 
 
+@pytest.mark.browser
 def test_repair_stops_after_two_rounds(tmp_path, fake_llm):  # noqa: F811
     still_broken = ("Tried.\n<<<<<<< SEARCH\n<output id=\"tip\">\n=======\n"
                     "<output id=\"tip\" data-try=\"{n}\">\n>>>>>>> REPLACE\n")

@@ -189,6 +189,7 @@ def test_cli_export_unknown_id(app, tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
+@pytest.mark.browser
 def test_cli_import_stores_the_smoke_verdict_before_exiting(tmp_path):
     from app import create_app
     from tests.conftest import make_settings

@@ -101,6 +101,7 @@ def cli_app(tmp_path):
     app.extensions["kiln"].close()
 
 
+@pytest.mark.browser
 def test_cli_smoke_json_lines_and_exit_status(cli_app, tmp_path):
     good, broken = tmp_path / "good.html", tmp_path / "broken.html"
     good.write_text(GOOD)
@@ -121,6 +122,7 @@ def test_cli_smoke_json_lines_and_exit_status(cli_app, tmp_path):
     assert lines[1]["errors"][0]["line"] == 2
 
 
+@pytest.mark.browser
 def test_cli_smoke_stored_artifact_saves_the_verdict(cli_app):
     kiln = cli_app.extensions["kiln"]
     created = kiln.import_html(BROKEN, owner=None)
@@ -154,6 +156,7 @@ def test_cli_smoke_refuses_empty_and_binary_files(cli_app, tmp_path):
     assert "ERROR" in result.output and "empty" in result.output and "binary" in result.output
 
 
+@pytest.mark.browser
 def test_flask_smoke_command_in_a_real_process(tmp_path):
     page = tmp_path / "tool.html"
     page.write_text(GOOD)
@@ -166,6 +169,7 @@ def test_flask_smoke_command_in_a_real_process(tmp_path):
 
 
 # -- the pool --------------------------------------------------------------
+@pytest.mark.browser
 def test_pool_recycles_restarts_and_closes():
     pool = BrowserPool(Settings().resolved_chromium_path(), concurrency=2, recycle_after=2)
 
@@ -197,6 +201,7 @@ def test_pool_recycles_restarts_and_closes():
         pool.submit(version)
 
 
+@pytest.mark.browser
 def test_spare_runs_are_made_only_for_a_browser_that_will_serve_again():
     """One run is prepared ahead per browser, but never for a browser about to be
     retired: that context would be thrown away unused (and would slow the bench's
@@ -220,6 +225,7 @@ def test_spare_runs_are_made_only_for_a_browser_that_will_serve_again():
     assert made[100] == (4, 1)    # one browser, and one context always ready ahead
 
 
+@pytest.mark.browser
 def test_pool_knows_which_browser_serves_again():
     pool = BrowserPool(Settings().resolved_chromium_path(), concurrency=1, recycle_after=2)
 
