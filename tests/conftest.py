@@ -1,5 +1,21 @@
 """Shared fixtures: a real SQLite file, a real HTTP server on loopback, one
-real Chromium per test session with a fresh context per test."""
+real Chromium per test session with a fresh context per test.
+
+The rules every test keeps:
+
+- A test waits on a condition, never on a sleep: ``expect(...)`` assertions,
+  ``wait_for_function``, ``wait_for_url``, an event, a response, a job that ends.
+  A test that must prove something did *not* happen waits for a positive signal
+  that the page had its chance (a later message from the same sender, a load
+  event, a round trip through the bridge), not for a fixed time. The machine
+  running the suite may be slow and busy; a test that depends on timing fails there.
+- One browser per session (the ``browser`` fixture), a fresh context per test
+  (``context``, ``page``): never launch another Chromium for a test that does not
+  test launching.
+- A test that needs Chromium or Kiln over real HTTP is marked ``browser``, from
+  the fixtures it uses (BROWSER_FIXTURES below) or explicitly when it starts one
+  itself; ``-m "not browser"`` is the fast loop.
+"""
 from __future__ import annotations
 
 import re

@@ -83,8 +83,9 @@ def test_nobody_else_can_make_the_draft_viewer_render(live_server, context):
         content_type="text/html", body=THIRD_PARTY.replace("DRAFT", draft_url)))
     page = context.new_page()
     page.goto("http://third-party.test/")
-    page.wait_for_timeout(500)
-    # Framing is refused (frame-ancestors): the viewer never starts, so never says it is ready.
+    # Framing is refused (frame-ancestors): Chromium puts its error page in the
+    # frame, so the viewer never starts, and never says it is ready.
+    page.main_frame.child_frames[0].wait_for_url(re.compile(r"^chrome-error://"))
     assert page.evaluate("window.seen") == []
 
     # Opened as a window, it ignores whoever opened it ...
@@ -92,10 +93,16 @@ def test_nobody_else_can_make_the_draft_viewer_render(live_server, context):
         page.evaluate("u => { window.w = window.open(u); }", draft_url)
     popup = popup_info.value
     popup.wait_for_load_state()
-    page.evaluate("() => window.w.postMessage({kiln: 'draft', html: '<p id=x>hosted</p>', seq: 1}, '*')")
+    # Messages from one sender arrive in order: once a marker posted after each
+    # draft has arrived, the viewer has had its chance to render that draft.
+    popup.evaluate("""() => { window.markers = [];
+        addEventListener('message', (e) => e.data && e.data.marker && window.markers.push(e.data.marker)); }""")
+    page.evaluate("""() => { window.w.postMessage({kiln: 'draft', html: '<p id=x>hosted</p>', seq: 1}, '*');
+                             window.w.postMessage({marker: 'opener'}, '*'); }""")
     # ... and itself.
-    popup.evaluate("() => window.postMessage({kiln: 'draft', html: '<p id=x>hosted</p>', seq: 1}, '*')")
-    popup.wait_for_timeout(300)
+    popup.evaluate("""() => { window.postMessage({kiln: 'draft', html: '<p id=x>hosted</p>', seq: 1}, '*');
+                              window.postMessage({marker: 'self'}, '*'); }""")
+    popup.wait_for_function("() => document.getElementById('x') || window.markers.length === 2")
     assert popup.locator("#x").count() == 0
     assert popup.title() == "Draft"
 

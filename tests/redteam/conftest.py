@@ -26,7 +26,9 @@ PROBES = sorted(p.stem for p in (HERE / "probes").glob("*.html"))
 
 # How long the network may stay quiet after an artifact says it is done before
 # the run counts as clean. The positive control uses the same window, so a
-# window too short to see a leak would fail there.
+# window too short to see a leak would fail there. This is the one wait on time
+# the suite keeps on purpose: a leak that did not happen sends no signal to wait
+# for, and a late one (a beacon, a retried connection) comes after "done".
 GRACE_S = 0.3
 READY_TIMEOUT_S = 5.0
 
@@ -226,7 +228,10 @@ def run_many(make_context, jobs: dict, sink: Sink, concurrency: int = 6) -> dict
                 active.remove(entry)
                 done[key] = (context, artifact_run)
         if active:
-            active[0][2].page.wait_for_timeout(20)  # lets Playwright deliver events
+            # A poll tick, not a wait for something: the sync API delivers the pages'
+            # events (ready, done, requests) only while it waits. Each run waits on
+            # its own conditions and deadlines in step().
+            active[0][2].page.wait_for_timeout(20)
     results = {key: artifact_run.collect(sink) for key, (context, artifact_run) in done.items()}
     for context, _ in done.values():
         context.close()
@@ -240,7 +245,7 @@ def run_artifact(context, url: str, token: str, sink: Sink, *, in_frame: bool,
                                frame_selector=frame_selector)
     while not artifact_run.step():
         try:
-            artifact_run.page.wait_for_timeout(20)
+            artifact_run.page.wait_for_timeout(20)  # a poll tick, as in run_many
         except Exception:  # the page went away under us
             break
     artifact_run.ended = artifact_run.ended or time.monotonic()
