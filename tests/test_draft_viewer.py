@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_policy import directives
+from tests.helpers import directives, import_in_browser
 
 DRAFT = """<!doctype html><html><head><title>draft</title></head><body>
 <h1 id="hello">Hello from a draft</h1><p id="facts"></p>
@@ -34,17 +34,6 @@ def test_draft_viewer_is_served_only_on_the_sandbox_origin_with_the_artifact_pol
     assert "alert(1)" not in response.text  # the URL carries nothing into the page
     assert response.text == sandbox_client.get("/draft").text
     assert client.get("/draft").status_code == 404
-
-
-def import_in_browser(page, app_origin, html, title=""):
-    """Import through the home page, so this browser owns the artifact."""
-    page.goto(app_origin)
-    page.locator("#import").evaluate("details => { details.open = true; }")
-    page.fill("#title", title)
-    page.fill("#html", html)
-    page.locator("#import").get_by_role("button", name="Import").click()
-    page.wait_for_url(re.compile(r"/a/"))
-    return page.url.rsplit("/a/", 1)[1]
 
 
 def render_draft(page, html):

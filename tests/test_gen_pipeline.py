@@ -5,8 +5,7 @@ import pytest
 
 from generator import Finished, Stage, budget_left, generate, make_provider
 from generator.messages import load_image
-from tests.fake_llm import (Script, anthropic_settings, fake_llm,  # noqa: F401
-                            openai_settings)
+from tests.fake_llm import Script, anthropic_settings, openai_settings
 
 DOC = """<!DOCTYPE html>
 <html lang="en">

@@ -1,7 +1,7 @@
 """Presentation rules: the model's notes are sanitised, diffs are exact."""
 from markupsafe import Markup
 
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 from web.present import line_diff, model_in_use, render_notes
 
 

@@ -5,17 +5,14 @@ curious viewer might (the raw URL opened directly)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
-from tests.conftest import free_port, make_settings
+from tests.helpers import serve_kiln
 
 from .sink import Sink
 
@@ -71,14 +68,10 @@ class Run:
 
 
 class KilnServer:
-    def __init__(self, tmp_path: Path):
-        port = free_port()
-        self.settings = make_settings(tmp_path, port)
-        self.app = create_app(self.settings)
-        self.kiln = self.app.extensions["kiln"]
-        self._server = make_server("127.0.0.1", port, self.app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+    """Kiln over real HTTP (see serve_kiln), and a way to store an artifact in it."""
+
+    def __init__(self, live):
+        self.settings, self.app, self.kiln = live.settings, live.app, live.kiln
 
     @property
     def app_origin(self) -> str:
@@ -90,17 +83,11 @@ class KilnServer:
         return (self.kiln.page_url(created.artifact.id),
                 self.kiln.raw_url(created.artifact.id, created.version.number))
 
-    def close(self) -> None:
-        self._server.shutdown()
-        self._thread.join(5)
-        self.kiln.close()
-
 
 @pytest.fixture(scope="session")
 def kiln_server(tmp_path_factory):
-    server = KilnServer(tmp_path_factory.mktemp("redteam"))
-    yield server
-    server.close()
+    with serve_kiln(tmp_path_factory.mktemp("redteam")) as live:
+        yield KilnServer(live)
 
 
 @pytest.fixture(scope="session")
