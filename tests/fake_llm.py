@@ -9,7 +9,7 @@ answers, inject faults, and read back every request it received.
         ... Anthropic(base_url=fake.url) / OpenAI(base_url=fake.openai_url) ...
         fake.requests[0].body["system"]
 
-As a pytest fixture: ``from tests.fake_llm import fake_llm`` in a test module.
+As a pytest fixture: ``fake_llm`` (tests/conftest.py makes it available to every test).
 As a process (for a benchmark): ``python -m tests.fake_llm --port 8765 --rate 50``.
 """
 from __future__ import annotations

@@ -9,11 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import serve_kiln
-from tests.fake_llm import fake_llm  # noqa: F401
-from tests.test_draft_viewer import import_in_browser
-from tests.test_generation_flow import provider_overrides
-from tests.test_workspace_flow import ANSWER, EDIT
+from tests.helpers import TIP_ANSWER, TIP_EDIT, import_in_browser, provider_overrides, serve_kiln
 
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -43,11 +39,11 @@ def axe_context(browser):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_context, scheme):  # noqa: F811
+def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_context, scheme):
     with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as server:
         page = axe_context.new_page()
         page.emulate_media(color_scheme=scheme)
-        fake_llm.script(ANSWER, EDIT)
+        fake_llm.script(TIP_ANSWER, TIP_EDIT)
         page.goto(server.app_origin)
         assert serious_violations(page) == [], "home (empty)"
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_policy import directives
+from tests.helpers import directives, import_in_browser
 
 DRAFT = """<!doctype html><html><head><title>draft</title></head><body>
 <h1 id="hello">Hello from a draft</h1><p id="facts"></p>
@@ -34,17 +34,6 @@ def test_draft_viewer_is_served_only_on_the_sandbox_origin_with_the_artifact_pol
     assert "alert(1)" not in response.text  # the URL carries nothing into the page
     assert response.text == sandbox_client.get("/draft").text
     assert client.get("/draft").status_code == 404
-
-
-def import_in_browser(page, app_origin, html, title=""):
-    """Import through the home page, so this browser owns the artifact."""
-    page.goto(app_origin)
-    page.locator("#import").evaluate("details => { details.open = true; }")
-    page.fill("#title", title)
-    page.fill("#html", html)
-    page.locator("#import").get_by_role("button", name="Import").click()
-    page.wait_for_url(re.compile(r"/a/"))
-    return page.url.rsplit("/a/", 1)[1]
 
 
 def render_draft(page, html):
@@ -83,8 +72,9 @@ def test_nobody_else_can_make_the_draft_viewer_render(live_server, context):
         content_type="text/html", body=THIRD_PARTY.replace("DRAFT", draft_url)))
     page = context.new_page()
     page.goto("http://third-party.test/")
-    page.wait_for_timeout(500)
-    # Framing is refused (frame-ancestors): the viewer never starts, so never says it is ready.
+    # Framing is refused (frame-ancestors): Chromium puts its error page in the
+    # frame, so the viewer never starts, and never says it is ready.
+    page.main_frame.child_frames[0].wait_for_url(re.compile(r"^chrome-error://"))
     assert page.evaluate("window.seen") == []
 
     # Opened as a window, it ignores whoever opened it ...
@@ -92,10 +82,16 @@ def test_nobody_else_can_make_the_draft_viewer_render(live_server, context):
         page.evaluate("u => { window.w = window.open(u); }", draft_url)
     popup = popup_info.value
     popup.wait_for_load_state()
-    page.evaluate("() => window.w.postMessage({kiln: 'draft', html: '<p id=x>hosted</p>', seq: 1}, '*')")
+    # Messages from one sender arrive in order: once a marker posted after each
+    # draft has arrived, the viewer has had its chance to render that draft.
+    popup.evaluate("""() => { window.markers = [];
+        addEventListener('message', (e) => e.data && e.data.marker && window.markers.push(e.data.marker)); }""")
+    page.evaluate("""() => { window.w.postMessage({kiln: 'draft', html: '<p id=x>hosted</p>', seq: 1}, '*');
+                             window.w.postMessage({marker: 'opener'}, '*'); }""")
     # ... and itself.
-    popup.evaluate("() => window.postMessage({kiln: 'draft', html: '<p id=x>hosted</p>', seq: 1}, '*')")
-    popup.wait_for_timeout(300)
+    popup.evaluate("""() => { window.postMessage({kiln: 'draft', html: '<p id=x>hosted</p>', seq: 1}, '*');
+                              window.postMessage({marker: 'self'}, '*'); }""")
+    popup.wait_for_function("() => document.getElementById('x') || window.markers.length === 2")
     assert popup.locator("#x").count() == 0
     assert popup.title() == "Draft"
 

@@ -2,52 +2,12 @@
 provider on loopback: generate, stream, store, follow up by edits, fail safely."""
 import json
 
-import httpx
 import pytest
 
-from tests.conftest import serve_kiln
-from tests.fake_llm import FakeLLM, Script  # noqa: F401  (fake_llm fixture below)
-from tests.fake_llm import fake_llm  # noqa: F401
-from tests.test_jobs import parse_sse
+from tests.fake_llm import Script
+from tests.helpers import HttpBrowser, TIP_DOC, make_settings, provider_overrides, serve_kiln
 
-DOC = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Tip calculator</title></head>
-<body><label>Bill <input id="bill" value="10"></label><output id="tip">1.50</output>
-<script>document.getElementById('bill').oninput = e => {
-  document.getElementById('tip').textContent = (e.target.value * 0.15).toFixed(2);
-};</script></body></html>"""
-
-ANSWER = f"A tip calculator with a live result.\n\n```html\n{DOC}\n```\n"
-
-
-def provider_overrides(fake):
-    return dict(provider="anthropic", anthropic_api_key="test-key", anthropic_base_url=fake.url,
-                retry_backoff_s=0, retry_backoff_max_s=0, request_timeout_s=30,
-                max_output_tokens=2000, smoke_on_save=False)
-
-
-@pytest.fixture
-def server(tmp_path, fake_llm):  # noqa: F811
-    with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as live:
-        live.fake = fake_llm
-        yield live
-
-
-class Browser:
-    """An HTTP client with its own cookies and the page's CSRF token."""
-
-    def __init__(self, origin: str):
-        self.origin = origin
-        self.http = httpx.Client(base_url=origin, timeout=30)
-        page = self.http.get("/")
-        self.token = page.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
-
-    def post(self, path, **kw):
-        return self.http.post(path, headers={"X-CSRFToken": self.token}, **kw)
-
-    def events(self, job_id) -> list[tuple[int, str, dict]]:
-        text = self.http.get(f"/api/jobs/{job_id}/events").text
-        return [(seq, kind, json.loads(data)) for seq, kind, data in parse_sse(text)]
+ANSWER = f"A tip calculator with a live result.\n\n```html\n{TIP_DOC}\n```\n"
 
 
 def finish(server, job_id):
@@ -69,7 +29,7 @@ def generated(server, me, prompt="tips") -> str:
 
 def test_generation_end_to_end(server):
     server.fake.script(Script(ANSWER, usage={"input_tokens": 1200, "output_tokens": 400}))
-    me = Browser(server.app_origin)
+    me = HttpBrowser(server.app_origin)
     started = me.post("/api/generate", json={"prompt": "a tip calculator"})
     assert started.status_code == 202
     job = finish(server, started.json()["job_id"])
@@ -77,7 +37,7 @@ def test_generation_end_to_end(server):
 
     artifact_id = job.result["artifact_id"]
     version = server.kiln.store.get_version(artifact_id, 1)
-    assert version.html == DOC
+    assert version.html == TIP_DOC
     assert version.source.value == "generated" and version.prompt == "a tip calculator"
     assert version.usage.input_tokens >= 1200 and version.usage.output_tokens == 400
     assert version.usage.cost_usd > 0
@@ -103,12 +63,12 @@ def test_follow_up_is_applied_as_an_edit(server):
     server.fake.script(ANSWER, "Made the tip 20%.\n<<<<<<< SEARCH\n"
                                "(e.target.value * 0.15)\n=======\n(e.target.value * 0.20)\n"
                                ">>>>>>> REPLACE\n")
-    me = Browser(server.app_origin)
+    me = HttpBrowser(server.app_origin)
     artifact_id = generated(server, me)
     job = follow_up(server, me, artifact_id, "make it 20%")
     assert job.status == "done", job.error
     v2 = server.kiln.store.get_version(artifact_id, 2)
-    assert v2.html == DOC.replace("0.15", "0.20") and v2.parent_number == 1
+    assert v2.html == TIP_DOC.replace("0.15", "0.20") and v2.parent_number == 1
     assert "by edits" in v2.note
     # the model was sent the current document, not asked to start over
     assert "0.15" in json.dumps(server.fake.requests[1].body["messages"])
@@ -116,17 +76,18 @@ def test_follow_up_is_applied_as_an_edit(server):
 
 def test_non_owner_cannot_prompt_or_fix(server):
     server.fake.script(ANSWER)
-    me, stranger = Browser(server.app_origin), Browser(server.app_origin)
+    me, stranger = HttpBrowser(server.app_origin), HttpBrowser(server.app_origin)
     artifact_id = generated(server, me)
     assert stranger.post(f"/api/artifacts/{artifact_id}/prompt", json={"prompt": "x"}).status_code == 403
     assert stranger.post(f"/api/artifacts/{artifact_id}/fix", json={}).status_code == 403
     assert len(server.fake.requests) == 1
 
 
-def test_cut_stream_keeps_the_draft_and_says_so(tmp_path, fake_llm):  # noqa: F811
+@pytest.mark.browser
+def test_cut_stream_keeps_the_draft_and_says_so(tmp_path, fake_llm):
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), retries=0) as server:
         fake_llm.script(Script(ANSWER, cut_after=120))
-        me = Browser(server.app_origin)
+        me = HttpBrowser(server.app_origin)
         job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
         assert job.status == "failed"
         assert any(word in job.error.lower() for word in ("cut", "incomplete", "stopped"))
@@ -139,7 +100,7 @@ def test_cut_stream_keeps_the_draft_and_says_so(tmp_path, fake_llm):  # noqa: F8
 
 def test_answer_without_html_is_a_failed_version(server):
     server.fake.script("I can't help with building that, sorry.")
-    me = Browser(server.app_origin)
+    me = HttpBrowser(server.app_origin)
     job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
     assert job.status == "failed" and "HTML" in job.error
     version = server.kiln.store.list_versions(job.artifact_id)[0]
@@ -149,7 +110,7 @@ def test_answer_without_html_is_a_failed_version(server):
 
 def test_failed_follow_up_does_not_replace_the_working_version(server):
     server.fake.script(ANSWER, Script("Sure! <<<<<<< SEARCH", cut_after=10))
-    me = Browser(server.app_origin)
+    me = HttpBrowser(server.app_origin)
     artifact_id = generated(server, me)
     job = follow_up(server, me, artifact_id, "change")
     assert job.status == "failed"
@@ -158,16 +119,17 @@ def test_failed_follow_up_does_not_replace_the_working_version(server):
 
 
 def test_no_provider_says_how_to_configure(live_server):
-    me = Browser(live_server.app_origin)
+    me = HttpBrowser(live_server.app_origin)
     response = me.post("/api/generate", json={"prompt": "tips"})
     assert response.status_code == 503
     assert "KILN_ANTHROPIC_API_KEY" in response.json()["error"]
 
 
-def test_budget_exhausted_refuses_without_calling_the_model(tmp_path, fake_llm):  # noqa: F811
+@pytest.mark.browser
+def test_budget_exhausted_refuses_without_calling_the_model(tmp_path, fake_llm):
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), daily_token_budget=1000) as server:
         fake_llm.script(Script(ANSWER, usage={"input_tokens": 900, "output_tokens": 400}))
-        me = Browser(server.app_origin)
+        me = HttpBrowser(server.app_origin)
         assert finish(server, me.post("/api/generate", json={"prompt": "a"}).json()["job_id"]
                       ).status == "done"
         refused = me.post("/api/generate", json={"prompt": "b"})
@@ -180,14 +142,14 @@ def test_budget_exhausted_refuses_without_calling_the_model(tmp_path, fake_llm):
     ({}, 400), ({"prompt": 5}, 400), ({"prompt": "ok", "extra": True}, 400),
 ])
 def test_bad_prompts_are_refused_before_any_call(server, payload, status):
-    me = Browser(server.app_origin)
+    me = HttpBrowser(server.app_origin)
     response = me.post("/api/generate", json=payload)
     assert response.status_code == status and response.json()["error"]
     assert server.fake.requests == []
 
 
 def test_bad_image_is_refused(server):
-    me = Browser(server.app_origin)
+    me = HttpBrowser(server.app_origin)
     response = me.post("/api/generate", data={"prompt": "like this"},
                        files={"image": ("x.png", b"GIF89a not a png", "image/png")})
     assert response.status_code == 415 and "image" in response.json()["error"]
@@ -198,7 +160,7 @@ def test_image_is_sent_to_the_model(server):
     import base64
     png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
     server.fake.script(ANSWER)
-    me = Browser(server.app_origin)
+    me = HttpBrowser(server.app_origin)
     started = me.post("/api/generate", data={"prompt": "a tool like this"},
                       files={"image": ("shot.png", png, "image/png")})
     assert started.status_code == 202
@@ -207,16 +169,16 @@ def test_image_is_sent_to_the_model(server):
     assert any(block.get("type") == "image" for block in content)
 
 
-def test_generation_is_rate_limited(tmp_path, fake_llm):  # noqa: F811
+@pytest.mark.browser
+def test_generation_is_rate_limited(tmp_path, fake_llm):
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), generate_rate_limit="2 per minute") as server:
-        me = Browser(server.app_origin)
+        me = HttpBrowser(server.app_origin)
         codes = [me.post("/api/generate", json={"prompt": ""}).status_code for _ in range(3)]
         assert codes == [400, 400, 429]
 
 
-def test_cli_generate(tmp_path, fake_llm):  # noqa: F811
+def test_cli_generate(tmp_path, fake_llm):
     from app import create_app
-    from tests.conftest import make_settings
     fake_llm.script(ANSWER)
     app = create_app(make_settings(tmp_path, **provider_overrides(fake_llm)))
     try:
@@ -228,7 +190,7 @@ def test_cli_generate(tmp_path, fake_llm):  # noqa: F811
                                         "smoke_ok": None}]
         assert summary["usage"]["output_tokens"] > 0 and summary["raw_url"].endswith("/1")
         assert "stored v1" in result.stderr
-        assert app.extensions["kiln"].store.get_version(summary["id"]).html == DOC
+        assert app.extensions["kiln"].store.get_version(summary["id"]).html == TIP_DOC
     finally:
         app.extensions["kiln"].close()
 
@@ -238,17 +200,18 @@ def test_cli_generate_without_provider(app):
     assert result.exit_code == 1 and "KILN_ANTHROPIC_API_KEY" in result.output
 
 
-BROKEN = DOC.replace("document.getElementById('bill').oninput",
+BROKEN = TIP_DOC.replace("document.getElementById('bill').oninput",
                      "documnt.getElementById('bill').oninput")
 REPAIR = ("Fixed the typo.\n<<<<<<< SEARCH\ndocumnt.getElementById('bill')\n=======\n"
           "document.getElementById('bill')\n>>>>>>> REPLACE\n")
 
 
-def test_failed_smoke_test_is_repaired_in_one_round(tmp_path, fake_llm):  # noqa: F811
+@pytest.mark.browser
+def test_failed_smoke_test_is_repaired_in_one_round(tmp_path, fake_llm):
     overrides = {**provider_overrides(fake_llm), "smoke_on_save": True}
     with serve_kiln(tmp_path, **overrides) as server:
         fake_llm.script(f"Here.\n```html\n{BROKEN}\n```\n", REPAIR)
-        me = Browser(server.app_origin)
+        me = HttpBrowser(server.app_origin)
         job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
         assert job.status == "done", job.error
         assert job.result["repairs"] == 1 and job.result["smoke_ok"] is True
@@ -256,7 +219,7 @@ def test_failed_smoke_test_is_repaired_in_one_round(tmp_path, fake_llm):  # noqa
         assert v1.smoke and not v1.smoke.ok
         assert any("documnt is not defined" in e.message for e in v1.smoke.errors)
         assert v2.source.value == "repaired" and v2.parent_number == 1 and v2.smoke.ok
-        assert v2.html == DOC
+        assert v2.html == TIP_DOC
         # the repair request quoted the smoke test's error, with its line
         repair_request = json.dumps(fake_llm.requests[1].body["messages"])
         assert "documnt is not defined" in repair_request and "line" in repair_request
@@ -264,7 +227,8 @@ def test_failed_smoke_test_is_repaired_in_one_round(tmp_path, fake_llm):  # noqa
         assert kinds.count("smoke") == 2 and "version" in kinds
 
 
-def test_repair_stops_after_two_rounds(tmp_path, fake_llm):  # noqa: F811
+@pytest.mark.browser
+def test_repair_stops_after_two_rounds(tmp_path, fake_llm):
     still_broken = ("Tried.\n<<<<<<< SEARCH\n<output id=\"tip\">\n=======\n"
                     "<output id=\"tip\" data-try=\"{n}\">\n>>>>>>> REPLACE\n")
     overrides = {**provider_overrides(fake_llm), "smoke_on_save": True}
@@ -272,7 +236,7 @@ def test_repair_stops_after_two_rounds(tmp_path, fake_llm):  # noqa: F811
         fake_llm.script(f"```html\n{BROKEN}\n```", still_broken.format(n=1),
                         still_broken.replace('<output id="tip">', '<output id="tip" data-try="1">')
                         .format(n=2))
-        me = Browser(server.app_origin)
+        me = HttpBrowser(server.app_origin)
         job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
         assert job.status == "done" and job.result["repairs"] == 2
         assert job.result["smoke_ok"] is False
@@ -296,7 +260,7 @@ def test_every_model_call_is_logged(server):
     server.fake.script(ANSWER, "<<<<<<< SEARCH\nno such line\n=======\nx\n>>>>>>> REPLACE\n",
                        "<<<<<<< SEARCH\n(e.target.value * 0.15)\n=======\n(e.target.value * 0.2)\n"
                        ">>>>>>> REPLACE\n")
-    me = Browser(server.app_origin)
+    me = HttpBrowser(server.app_origin)
     artifact_id = generated(server, me)
     job = follow_up(server, me, artifact_id, "20%")
     assert job.status == "done", job.error

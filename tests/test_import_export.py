@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+from tests.helpers import fetch_csrf_token, make_settings
+
 TOOL = ("<!doctype html>\r\n<html><head><meta charset=utf-8><title>Résumé counter ✓</title></head>"
         "<body>\r\n<p>naïve — 日本語 😀</p>\n<script>document.title += '!'</script></body></html>\n")
 
@@ -21,7 +23,7 @@ def test_paste_import_keeps_the_text_and_title(client, kiln):
 def test_upload_and_download_round_trip_byte_exact(live_server):
     data = ("\ufeff" + TOOL).encode("utf-8")  # a BOM survives too
     with live_server.http() as http:
-        token = csrf_token(http, live_server.app_origin)
+        token = fetch_csrf_token(http, f"{live_server.app_origin}/")
         created = http.post(f"{live_server.app_origin}/api/artifacts",
                             files={"file": ("tool.html", data, "text/html")},
                             headers={"X-CSRFToken": token})
@@ -148,12 +150,6 @@ def test_unknown_version_of_a_real_artifact(client, sandbox_client, kiln):
     assert sandbox_client.get(f"/raw/{artifact_id}/-1").status_code == 404
 
 
-def csrf_token(http, origin):
-    import re
-    page = http.get(f"{origin}/")
-    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
-
-
 # -- CLI ---------------------------------------------------------------------
 
 def test_cli_import_and_export_round_trip(app, tmp_path):
@@ -189,9 +185,9 @@ def test_cli_export_unknown_id(app, tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
+@pytest.mark.browser
 def test_cli_import_stores_the_smoke_verdict_before_exiting(tmp_path):
     from app import create_app
-    from tests.conftest import make_settings
     tool = tmp_path / "tool.html"
     tool.write_bytes(TOOL.encode())
     broken = tmp_path / "broken.html"

@@ -5,17 +5,7 @@ import httpx
 import pytest
 
 from generator.jobs import JobFailed
-from tests.conftest import owner_cookie
-
-
-def parse_sse(text: str) -> list[tuple[int, str, str]]:
-    events = []
-    for block in text.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines()
-                      if ": " in line and not line.startswith(":"))
-        if "id" in fields:
-            events.append((int(fields["id"]), fields["event"], fields["data"]))
-    return events
+from tests.helpers import owner_cookie, parse_sse
 
 
 def test_job_streams_live_and_resumes(live_server):

@@ -3,24 +3,11 @@ sandbox (opaque origin, artifact CSP), and imported tools that load libraries
 from public CDNs work offline once rewritten."""
 from __future__ import annotations
 
-import re
-
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from artifacts.libraries import LIBRARIES, find
-
-
-def import_via_api(live_server, html: str) -> dict:
-    """POST the HTML to the JSON API like any client, with a CSRF token."""
-    with httpx.Client(base_url=live_server.app_origin, timeout=10) as http:
-        home = http.get("/")
-        token = re.search(r'name="csrf-token" content="([^"]+)"', home.text).group(1)
-        response = http.post("/api/artifacts", json={"html": html},
-                             headers={"X-CSRFToken": token})
-        assert response.status_code == 201, response.text
-        return response.json()
+from tests.helpers import post_artifact
 
 
 class Watch:
@@ -280,7 +267,7 @@ def test_every_library_has_a_browser_check():
 def test_library_works_inside_the_artifact_sandbox(live_server, page, name):
     libs, body, check = LIBRARY_CHECKS[name]
     watch = Watch(page)
-    created = import_via_api(live_server, page_for(libs, body))
+    created = post_artifact(live_server.app_origin, page_for(libs, body))
     page.goto(created["raw_url"])
     assert page.evaluate("() => self.origin") == "null"  # really the sandbox
     page.wait_for_function(check, timeout=15_000)
@@ -301,7 +288,7 @@ def test_blob_workers_run_but_reach_nothing(live_server, page):
     """worker-src allows blob: (Tone.js, Papa Parse) because such a worker inherits
     the artifact's CSP: it computes, but cannot fetch, not even the mirror."""
     lib_url = live_server.sandbox_origin + "/lib/lodash@4.18.1/lodash.min.js"
-    created = import_via_api(live_server, WORKER_PROBE.replace("LIB_URL", lib_url))
+    created = post_artifact(live_server.app_origin, WORKER_PROBE.replace("LIB_URL", lib_url))
     fetched = []
     page.on("request", lambda r: fetched.append(r.url) if r.url == lib_url else None)
     page.goto(created["raw_url"])
@@ -358,7 +345,7 @@ ReactDOM.createRoot(document.getElementById('root')).render(<Counter />);
 
 def open_imported(live_server, page, html: str) -> tuple[Watch, dict]:
     watch = Watch(page)
-    created = import_via_api(live_server, html)
+    created = post_artifact(live_server.app_origin, html)
     page.goto(created["raw_url"])
     assert page.evaluate("() => self.origin") == "null"
     return watch, created
@@ -412,7 +399,7 @@ def test_a_library_the_mirror_lacks_is_reported_and_blocked(live_server, page):
 
 def test_imported_tool_works_in_the_app_page_preview(live_server, page):
     watch = Watch(page)
-    created = import_via_api(live_server, MARKED_TOOL)
+    created = post_artifact(live_server.app_origin, MARKED_TOOL)
     page.goto(created["url"])
     preview = page.frame_locator("iframe.preview")
     expect(preview.locator("#preview h1")).to_have_text("Shopping list")

@@ -10,8 +10,7 @@ from app import create_app
 from artifacts import libraries
 from artifacts.libraries import LIBRARIES
 from settings import MIRROR_DIR
-
-from .conftest import Client, make_settings
+from tests.helpers import Client, make_settings
 
 CHART = "/lib/chart.js@4.6.1/dist/chart.umd.min.js"
 EXPECTED_TYPES = {

@@ -3,17 +3,9 @@ import pytest
 
 from sandbox import policy
 from sandbox.policy import Kind
+from tests.helpers import directives
 
 APP, SANDBOX = "http://127.0.0.1:5000", "http://localhost:5000"
-
-
-def directives(csp: str) -> dict[str, str]:
-    result = {}
-    for part in csp.split(";"):
-        name, _, value = part.strip().partition(" ")
-        assert name not in result, f"{name} given twice"
-        result[name] = value.strip()
-    return result
 
 
 def check_artifact_headers(headers, app=APP, sandbox=SANDBOX):

@@ -1,4 +1,5 @@
 """Anyone with the link can view, download and remix; only the owner can change."""
+from tests.helpers import Client, make_settings
 
 
 def create(client, html="<!doctype html><title>Shared</title><p>v1</p>"):
@@ -99,7 +100,6 @@ def test_home_lists_only_my_artifacts(client, other_client):
 
 def test_form_writes_are_rate_limited_like_the_api(tmp_path):
     from app import create_app
-    from tests.conftest import Client, make_settings
     app = create_app(make_settings(tmp_path, write_rate_limit="2 per minute"))
     try:
         browser = Client(app, "127.0.0.1:5000")

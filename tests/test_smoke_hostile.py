@@ -111,6 +111,7 @@ def test_page_runs_at_the_sandbox_origin_with_the_artifact_headers(smoke_tester)
     assert "origin null" in message  # the CSP sandbox directive made it opaque
 
 
+@pytest.mark.browser
 def test_library_mirror_requests_are_served_by_the_handler():
     settings = Settings()
     served = []

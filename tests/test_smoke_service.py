@@ -11,13 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from sandbox.browser_pool import BrowserPool, PoolClosed
 from settings import Settings
-
-from .conftest import free_port, make_settings
+from tests.helpers import make_settings, post_artifact, serve_kiln
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "<!doctype html><title>Good</title><h1>Hello</h1><button onclick=\"this.textContent='hi'\">Go</button>"
@@ -26,34 +24,17 @@ HANGS = "<!doctype html><title>Hangs</title><h1>x</h1><script>while(true){}</scr
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def smoke_server(tmp_path_factory):
     """Kiln over real HTTP with the background smoke test on."""
-    tmp = tmp_path_factory.mktemp("smoke-service")
-    port = free_port()
-    settings = make_settings(tmp, port, smoke_on_save=True, smoke_concurrency=2)
-    app = create_app(settings)
-    http = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    http.shutdown()
-    thread.join(5)
-    app.extensions["kiln"].close()
+    with serve_kiln(tmp_path_factory.mktemp("smoke-service"), smoke_on_save=True,
+                    smoke_concurrency=2) as live:
+        yield live
 
 
-def post_artifact(app, html: str) -> dict:
-    origin = app.extensions["kiln"].settings.app_origin
-    with httpx.Client(base_url=origin, timeout=30) as http:
-        page = http.get("/")
-        token = page.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
-        response = http.post("/api/artifacts", json={"html": html}, headers={"X-CSRFToken": token})
-        assert response.status_code == 201, response.text
-        return response.json()
-
-
-def test_every_stored_version_is_tested_and_its_verdict_shown(server):
-    kiln = server.extensions["kiln"]
-    good, broken = post_artifact(server, GOOD), post_artifact(server, BROKEN)
+def test_every_stored_version_is_tested_and_its_verdict_shown(smoke_server):
+    kiln = smoke_server.kiln
+    good = post_artifact(smoke_server.app_origin, GOOD)
+    broken = post_artifact(smoke_server.app_origin, BROKEN)
     assert kiln.wait_for_smoke(timeout=60)
 
     ok_version = kiln.store.get_version(good["id"], 1)
@@ -76,17 +57,17 @@ def test_every_stored_version_is_tested_and_its_verdict_shown(server):
         assert "passed" in http.get(f"/a/{good['id']}").text
 
 
-def test_the_request_does_not_wait_for_the_test(server):
-    kiln = server.extensions["kiln"]
-    created = post_artifact(server, HANGS)  # its test takes the whole load budget
+def test_the_request_does_not_wait_for_the_test(smoke_server):
+    kiln = smoke_server.kiln
+    created = post_artifact(smoke_server.app_origin, HANGS)  # its test takes the whole load budget
     assert kiln.store.get_version(created["id"], 1).smoke is None
     assert kiln.wait_for_smoke(timeout=60)
     smoke = kiln.store.get_version(created["id"], 1).smoke
     assert smoke.ok is False and smoke.checks["hang"]["status"] == "fail"
 
 
-def test_new_versions_are_tested_too(server):
-    kiln = server.extensions["kiln"]
+def test_new_versions_are_tested_too(smoke_server):
+    kiln = smoke_server.kiln
     created = kiln.import_html(BROKEN, owner="owner-token")
     kiln.new_version(created.artifact.id, "owner-token", GOOD)  # the owner fixes it
     assert kiln.wait_for_smoke(timeout=60)
@@ -102,6 +83,7 @@ def cli_app(tmp_path):
     app.extensions["kiln"].close()
 
 
+@pytest.mark.browser
 def test_cli_smoke_json_lines_and_exit_status(cli_app, tmp_path):
     good, broken = tmp_path / "good.html", tmp_path / "broken.html"
     good.write_text(GOOD)
@@ -122,6 +104,7 @@ def test_cli_smoke_json_lines_and_exit_status(cli_app, tmp_path):
     assert lines[1]["errors"][0]["line"] == 2
 
 
+@pytest.mark.browser
 def test_cli_smoke_stored_artifact_saves_the_verdict(cli_app):
     kiln = cli_app.extensions["kiln"]
     created = kiln.import_html(BROKEN, owner=None)
@@ -155,6 +138,7 @@ def test_cli_smoke_refuses_empty_and_binary_files(cli_app, tmp_path):
     assert "ERROR" in result.output and "empty" in result.output and "binary" in result.output
 
 
+@pytest.mark.browser
 def test_flask_smoke_command_in_a_real_process(tmp_path):
     page = tmp_path / "tool.html"
     page.write_text(GOOD)
@@ -167,6 +151,7 @@ def test_flask_smoke_command_in_a_real_process(tmp_path):
 
 
 # -- the pool --------------------------------------------------------------
+@pytest.mark.browser
 def test_pool_recycles_restarts_and_closes():
     pool = BrowserPool(Settings().resolved_chromium_path(), concurrency=2, recycle_after=2)
 
@@ -198,6 +183,7 @@ def test_pool_recycles_restarts_and_closes():
         pool.submit(version)
 
 
+@pytest.mark.browser
 def test_spare_runs_are_made_only_for_a_browser_that_will_serve_again():
     """One run is prepared ahead per browser, but never for a browser about to be
     retired: that context would be thrown away unused (and would slow the bench's
@@ -221,6 +207,7 @@ def test_spare_runs_are_made_only_for_a_browser_that_will_serve_again():
     assert made[100] == (4, 1)    # one browser, and one context always ready ahead
 
 
+@pytest.mark.browser
 def test_pool_knows_which_browser_serves_again():
     pool = BrowserPool(Settings().resolved_chromium_path(), concurrency=1, recycle_after=2)
 

@@ -6,23 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import serve_kiln
-from tests.fake_llm import Script, fake_llm  # noqa: F401
-from tests.test_draft_viewer import import_in_browser
-from tests.test_generation_flow import DOC, provider_overrides
+from tests.fake_llm import Script
+from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, import_in_browser, provider_overrides,
+                           serve_kiln)
 
-NOTES = "A tip calculator with a **live** result."
-ANSWER = f"{NOTES}\n\n```html\n{DOC}\n```\n"
-EDIT = ("Made the tip 20%.\n<<<<<<< SEARCH\n(e.target.value * 0.15)\n=======\n"
-        "(e.target.value * 0.20)\n>>>>>>> REPLACE\n")
 ARTIFACT_URL = re.compile(r"/a/[\w-]+$")
-
-
-@pytest.fixture
-def server(tmp_path, fake_llm):  # noqa: F811
-    with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as live:
-        live.fake = fake_llm
-        yield live
 
 
 def generate(page, server, prompt="a tip calculator"):
@@ -36,7 +24,7 @@ def generate(page, server, prompt="a tip calculator"):
 def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    server.fake.script(ANSWER, EDIT)
+    server.fake.script(TIP_ANSWER, TIP_EDIT)
     artifact_id = generate(page, server)
 
     # the preview runs the tool; the conversation shows the prompt and the notes
@@ -68,7 +56,7 @@ def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
     expect(page.locator(".notice")).to_contain_text("Version 1 restored as version 3")
     store = server.kiln.store
     assert store.get_version(artifact_id, 3).html == store.get_version(artifact_id, 1).html
-    assert store.get_version(artifact_id, 2).html == DOC.replace("0.15", "0.20")
+    assert store.get_version(artifact_id, 2).html == TIP_DOC.replace("0.15", "0.20")
 
     # the share link, opened by someone else, then remixed
     share_url = page.input_value("#share-url")
@@ -90,7 +78,7 @@ def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
     # the remix is the stranger's to edit by hand ...
     stranger.locator("#tab-code").click()
     stranger.get_by_role("button", name="Edit").click()
-    stranger.fill("#html", DOC.replace("Tip calculator", "My tips"))
+    stranger.fill("#html", TIP_DOC.replace("Tip calculator", "My tips"))
     stranger.get_by_role("button", name="Save as a new version").click()
     expect(stranger.locator(".notice")).to_contain_text("Saved as version 2")
     edited = store.get_version(remix_id, 2)
@@ -106,7 +94,7 @@ def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
 
 
 def test_the_preview_and_code_stream_while_the_model_writes(server, page):
-    server.fake.script(Script(ANSWER, tokens_per_second=15, chunk_chars=6))
+    server.fake.script(Script(TIP_ANSWER, tokens_per_second=15, chunk_chars=6))
     page.goto(server.app_origin)
     page.fill("#prompt", "tips, slowly")
     page.keyboard.press("Enter")
@@ -124,9 +112,9 @@ def test_the_preview_and_code_stream_while_the_model_writes(server, page):
     expect(page.frame_locator("#artifact-frame").locator("#tip")).to_have_text("1.50")
 
 
-def test_a_job_that_fails_mid_stream_keeps_the_draft_and_the_prompt(tmp_path, fake_llm, page):  # noqa: F811
+def test_a_job_that_fails_mid_stream_keeps_the_draft_and_the_prompt(tmp_path, fake_llm, page):
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), retries=0) as server:
-        fake_llm.script(Script(ANSWER, cut_after=300, tokens_per_second=200))
+        fake_llm.script(Script(TIP_ANSWER, cut_after=300, tokens_per_second=200))
         page.goto(server.app_origin)
         page.fill("#prompt", "tips that will be cut")
         page.keyboard.press("Enter")
@@ -153,7 +141,7 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert("y")>'
 def test_hostile_prompts_titles_and_notes_are_shown_as_text(server, page):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    server.fake.script(f"Notes {HOSTILE} [x](javascript:alert(1))\n\n```html\n{DOC}\n```\n")
+    server.fake.script(f"Notes {HOSTILE} [x](javascript:alert(1))\n\n```html\n{TIP_DOC}\n```\n")
     generate(page, server, prompt=f"tips {HOSTILE}")
     expect(page.locator(".turn.user .bubble")).to_have_text(f"tips {HOSTILE}")
     turns = page.locator(".turns")
@@ -166,9 +154,10 @@ def test_hostile_prompts_titles_and_notes_are_shown_as_text(server, page):
     page.goto(f"{server.app_origin}/?q={HOSTILE}")
     expect(page.locator(".card-title")).to_have_count(2)
     expect(page.locator("#q")).to_have_value(HOSTILE)
+    # goto returns on the load event, which waits for every image to load or fail:
+    # an onerror (or a script) rendered from the page would have raised its dialog by then.
     page.goto(f"{server.app_origin}/?q=tips")
     expect(page.locator(".card-title")).to_have_text(["Tip calculator"])
-    page.wait_for_timeout(200)
     assert dialogs == []
 
 
@@ -179,7 +168,7 @@ def test_hostile_searches_answer_normally(server, page, query):
     expect(page.locator("#gallery")).to_contain_text("Nothing")
 
 
-def test_refusals_are_shown_and_the_prompt_is_kept(tmp_path, fake_llm, page):  # noqa: F811
+def test_refusals_are_shown_and_the_prompt_is_kept(tmp_path, fake_llm, page):
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), daily_token_budget=10) as server:
         page.goto(server.app_origin)
         error = page.locator("[data-form-error]")
@@ -198,7 +187,7 @@ def test_refusals_are_shown_and_the_prompt_is_kept(tmp_path, fake_llm, page):  #
         expect(error).to_contain_text("image")
         page.get_by_role("button", name="Remove the attached image").click()
         # the budget: spent by one generation, refused before the next
-        fake_llm.script(Script(ANSWER, usage={"input_tokens": 50, "output_tokens": 50}))
+        fake_llm.script(Script(TIP_ANSWER, usage={"input_tokens": 50, "output_tokens": 50}))
         page.locator("#prompt").press("Enter")
         page.wait_for_url(ARTIFACT_URL, timeout=20_000)
         page.goto(server.app_origin)
@@ -248,7 +237,7 @@ def test_a_follow_up_previews_each_edit_as_it_completes(server, page):
              "</label>\n=======\n<label>Total bill <input id=\"bill\" value=\"10\"></label>\n"
              ">>>>>>> REPLACE\n")
     slow_tail = "Then a second change, still being written" + "." * 400
-    server.fake.script(ANSWER, Script(first + slow_tail, tokens_per_second=40, chunk_chars=8))
+    server.fake.script(TIP_ANSWER, Script(first + slow_tail, tokens_per_second=40, chunk_chars=8))
     generate(page, server)
     page.fill("#prompt", "call it the total bill")
     page.keyboard.press("Enter")

@@ -5,17 +5,14 @@ curious viewer might (the raw URL opened directly)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
-from tests.conftest import free_port, make_settings
+from tests.helpers import serve_kiln
 
 from .sink import Sink
 
@@ -26,7 +23,9 @@ PROBES = sorted(p.stem for p in (HERE / "probes").glob("*.html"))
 
 # How long the network may stay quiet after an artifact says it is done before
 # the run counts as clean. The positive control uses the same window, so a
-# window too short to see a leak would fail there.
+# window too short to see a leak would fail there. This is the one wait on time
+# the suite keeps on purpose: a leak that did not happen sends no signal to wait
+# for, and a late one (a beacon, a retried connection) comes after "done".
 GRACE_S = 0.3
 READY_TIMEOUT_S = 5.0
 
@@ -69,14 +68,10 @@ class Run:
 
 
 class KilnServer:
-    def __init__(self, tmp_path: Path):
-        port = free_port()
-        self.settings = make_settings(tmp_path, port)
-        self.app = create_app(self.settings)
-        self.kiln = self.app.extensions["kiln"]
-        self._server = make_server("127.0.0.1", port, self.app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+    """Kiln over real HTTP (see serve_kiln), and a way to store an artifact in it."""
+
+    def __init__(self, live):
+        self.settings, self.app, self.kiln = live.settings, live.app, live.kiln
 
     @property
     def app_origin(self) -> str:
@@ -88,17 +83,11 @@ class KilnServer:
         return (self.kiln.page_url(created.artifact.id),
                 self.kiln.raw_url(created.artifact.id, created.version.number))
 
-    def close(self) -> None:
-        self._server.shutdown()
-        self._thread.join(5)
-        self.kiln.close()
-
 
 @pytest.fixture(scope="session")
 def kiln_server(tmp_path_factory):
-    server = KilnServer(tmp_path_factory.mktemp("redteam"))
-    yield server
-    server.close()
+    with serve_kiln(tmp_path_factory.mktemp("redteam")) as live:
+        yield KilnServer(live)
 
 
 @pytest.fixture(scope="session")
@@ -226,7 +215,10 @@ def run_many(make_context, jobs: dict, sink: Sink, concurrency: int = 6) -> dict
                 active.remove(entry)
                 done[key] = (context, artifact_run)
         if active:
-            active[0][2].page.wait_for_timeout(20)  # lets Playwright deliver events
+            # A poll tick, not a wait for something: the sync API delivers the pages'
+            # events (ready, done, requests) only while it waits. Each run waits on
+            # its own conditions and deadlines in step().
+            active[0][2].page.wait_for_timeout(20)
     results = {key: artifact_run.collect(sink) for key, (context, artifact_run) in done.items()}
     for context, _ in done.values():
         context.close()
@@ -240,7 +232,7 @@ def run_artifact(context, url: str, token: str, sink: Sink, *, in_frame: bool,
                                frame_selector=frame_selector)
     while not artifact_run.step():
         try:
-            artifact_run.page.wait_for_timeout(20)
+            artifact_run.page.wait_for_timeout(20)  # a poll tick, as in run_many
         except Exception:  # the page went away under us
             break
     artifact_run.ended = artifact_run.ended or time.monotonic()

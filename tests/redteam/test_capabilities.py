@@ -118,7 +118,7 @@ def test_spoofed_messages_change_nothing_in_the_parent(kiln_server, sink, redtea
         f"{r.method} {r.url}"))
     page.on("framenavigated", lambda f: f == page.main_frame and navigations.append(f.url))
     while not artifact_run.step():
-        page.wait_for_timeout(20)
+        page.wait_for_timeout(20)  # a poll tick: lets Playwright deliver the page's events
 
     assert page.url == page_url and navigations == [page_url], navigations
     assert page.locator("iframe.preview").get_attribute("src").startswith(raw_url + "?st=")
