@@ -19,8 +19,8 @@ from artifacts import links
 from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotConfigured,
                        load_image, provider_configured)
 from generator.jobs import JobRunner
-from sandbox.smoke import SmokeTester, SmokeUnavailable
 from settings import Settings
+from tester.smoke import SmokeTester, SmokeUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 
 from artifacts.libraries import MIRROR_PREFIX  # noqa: E402
 from sandbox import mirror, policy  # noqa: E402
-from sandbox.browser_pool import BrowserPool  # noqa: E402
 from sandbox.serve import artifact_document  # noqa: E402
-from sandbox.smoke import CONFINE_ARGS, SmokeTester  # noqa: E402
-from sandbox.smoke_run import VIEWPORT  # noqa: E402
 from settings import Settings  # noqa: E402
+from tester.browser_pool import BrowserPool  # noqa: E402
+from tester.smoke import CONFINE_ARGS, SmokeTester  # noqa: E402
+from tester.smoke_run import VIEWPORT  # noqa: E402
 
 CORPUS = ROOT / "tests" / "smoke_corpus"
 

@@ -1,2 +1,3 @@
-"""Isolation and testing of untrusted artifacts: the security policy, the
-sandbox-origin server and (later) the smoke tester and library mirror."""
+"""The security boundary: the one policy for every header (``policy``), raw
+artifacts on the sandbox origin with the bootstrap first (``serve``), the
+bootstrap itself (``static/bootstrap/``) and, for now, the library mirror."""

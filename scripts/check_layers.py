@@ -1,10 +1,14 @@
 """Kiln's layers, checked from the source: which of its parts may import which.
 
     artifacts            the domain: imports no other part of Kiln but settings
-    generator, sandbox   the engines: import only artifacts and settings, never
-                         each other
+    generator            the model side: artifacts and settings only
+    sandbox              the security boundary: artifacts and settings
+    tester               the browser tester: artifacts, settings and sandbox
+    workflow             the loop: artifacts, generator and settings
     services             composes the parts: never imports web
     web                  the HTTP layer: only app.py imports it
+
+generator never meets sandbox or tester, in either direction.
 
 Every import statement counts, wherever it is (inside a function, under
 ``if TYPE_CHECKING:``); a relative import is resolved against its package.
@@ -21,10 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("artifacts", "generator", "sandbox", "web")
+PACKAGES = ("artifacts", "generator", "sandbox", "tester", "web")
 MODULES = ("app", "services", "workflow", "settings")
 OURS = frozenset(PACKAGES + MODULES)
-ENGINES = ("generator", "sandbox")
+# What each part may import of Kiln's own (parts not listed may import anything
+# but web, which only app.py imports).
+ALLOWED = {
+    "artifacts": {"settings"},
+    "generator": {"artifacts", "settings"},
+    "sandbox": {"artifacts", "settings"},
+    "tester": {"artifacts", "settings", "sandbox"},
+    "workflow": {"artifacts", "generator", "settings"},
+    "settings": set(),
+}
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,8 @@ def source_files(root: Path = ROOT) -> list[Path]:
     """Kiln's own code (not its tests, scripts or benchmarks), relative to ``root``."""
     files = [Path(f"{name}.py") for name in MODULES if (root / f"{name}.py").is_file()]
     for package in PACKAGES:
-        files += sorted(p.relative_to(root) for p in (root / package).rglob("*.py"))
+        files += sorted(p.relative_to(root) for p in (root / package).rglob("*.py")
+                        if "node_modules" not in p.parts)
     return files
 
 
@@ -85,13 +99,14 @@ def rule_broken(importer: str, target: str) -> str | None:
     if dst == "web" and src != "app":
         return ("services sits below the web layer; only app.py may import web" if src == "services"
                 else "only app.py may import web")
-    if src in ENGINES and dst in ENGINES:
-        return "generator and sandbox never import each other"
-    if src in ENGINES and dst not in ("artifacts", "settings"):
-        return f"{src} may import only artifacts and settings of Kiln's own"
-    if src == "artifacts" and dst != "settings":
-        return "artifacts may import no other part of Kiln but settings"
-    return None
+    if {src, dst} in ({"generator", "sandbox"}, {"generator", "tester"}):
+        return "generator never meets sandbox or tester: they never import each other"
+    allowed = ALLOWED.get(src)
+    if allowed is None or dst in allowed or any(
+            target == name or target.startswith(name + ".") for name in allowed):
+        return None
+    names = ", ".join(sorted(allowed)) or "nothing"
+    return f"{src} may import only {names} of Kiln's own"
 
 
 def breaches(root: Path = ROOT) -> list[str]:

@@ -24,7 +24,7 @@ import pytest
 
 from app import create_app
 from artifacts import Store
-from sandbox.chromium import launch_options
+from tester.chromium import launch_options
 from settings import Settings
 from tests.fake_llm import fake_llm  # noqa: F401  (a fixture for every module)
 # The benchmarks and scripts import serve_kiln from here too.
@@ -137,7 +137,7 @@ def page(context):
 @pytest.fixture(scope="session")
 def smoke_tester():
     """One warm smoke-test browser pool shared by every smoke test."""
-    from sandbox.smoke import SmokeTester
+    from tester.smoke import SmokeTester
 
     with SmokeTester.for_settings(Settings(_env_file=None), concurrency=2) as tester:
         yield tester

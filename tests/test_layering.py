@@ -21,7 +21,7 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 CLEAN = {
     "app.py": "import web\nfrom services import Kiln\n",
-    "services.py": "import workflow\nfrom generator import generate\nfrom sandbox.smoke import x\n",
+    "services.py": "import workflow\nfrom generator import generate\nfrom tester.smoke import x\n",
     "workflow.py": "from artifacts import Store\n",
     "settings.py": "",
     "artifacts/__init__.py": "from .store import Store\n",
@@ -30,7 +30,8 @@ CLEAN = {
     "generator/pipeline.py": "from artifacts import Store\nfrom settings import Settings\n",
     "generator/providers/base.py": "from ..messages import Message\nfrom .. import sandbox\n",
     "sandbox/__init__.py": "",
-    "sandbox/smoke.py": "from . import mirror\nfrom artifacts.store import Store\n",
+    "sandbox/serve.py": "from . import mirror\nfrom .policy import Kind\n",
+    "tester/smoke.py": "from . import run\nfrom artifacts.store import Store\nfrom sandbox import serve\n",
     "web/__init__.py": "from .api import bp\n",
     "web/api.py": "from generator import generate\nfrom sandbox import policy\nimport services\n",
 }
@@ -44,11 +45,14 @@ def test_relative_imports_resolve_against_their_package(tmp_path):
 @pytest.mark.parametrize("name,text,why", [
     ("services.py", "from web import x\n", "only app.py may import web"),
     ("workflow.py", "def later():\n    import web.api\n", "only app.py may import web"),
-    ("generator/pipeline.py", "from sandbox.smoke import x\n", "never import each other"),
-    ("sandbox/smoke.py", "if True:\n    from generator import generate\n", "never import each other"),
-    ("sandbox/serve.py", "from services import Kiln\n", "only artifacts and settings"),
-    ("generator/providers/base.py", "import workflow\n", "only artifacts and settings"),
-    ("artifacts/store.py", "def f():\n    from generator import generate\n", "no other part"),
+    ("generator/pipeline.py", "from tester.smoke import x\n", "never import each other"),
+    ("generator/pipeline.py", "from sandbox import policy\n", "never import each other"),
+    ("tester/smoke.py", "if True:\n    from generator import generate\n", "never import each other"),
+    ("sandbox/serve.py", "from services import Kiln\n", "sandbox may import only"),
+    ("sandbox/serve.py", "from tester import smoke\n", "sandbox may import only"),
+    ("generator/providers/base.py", "import workflow\n", "generator may import only"),
+    ("workflow.py", "import services\n", "workflow may import only"),
+    ("artifacts/store.py", "def f():\n    from generator import generate\n", "artifacts may import only"),
     ("artifacts/links.py", "from ..sandbox import policy\n", None),  # beyond the top package
 ])
 def test_a_breach_is_caught_wherever_the_import_is(tmp_path, name, text, why):
@@ -65,7 +69,8 @@ def test_the_rules():
     assert rule_broken("app", "web.api") is None
     assert rule_broken("web.pages", "web.forms") is None
     assert rule_broken("services", "web")
-    assert rule_broken("sandbox.smoke", "generator") and rule_broken("generator", "sandbox.policy")
+    assert rule_broken("tester.smoke", "generator") and rule_broken("generator", "sandbox.policy")
     assert rule_broken("generator.pipeline", "settings") is None
     assert rule_broken("artifacts.store", "workflow")
     assert rule_broken("artifacts.store", "flask") is None
+    assert rule_broken("tester.smoke", "sandbox.serve") is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from artifacts.tool_errors import MAX_ERRORS
-from sandbox.smoke import SmokeTester
+from tester.smoke import SmokeTester
 from settings import Settings
 
 FINE = "<!doctype html><title>ok</title><h1>Still working</h1><button onclick=\"this.textContent='done'\">Go</button>"

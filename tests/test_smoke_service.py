@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app import create_app
-from sandbox.browser_pool import BrowserPool, PoolClosed
+from tester.browser_pool import BrowserPool, PoolClosed
 from settings import Settings
 from tests.helpers import make_settings, post_artifact, serve_kiln
 
@@ -188,7 +188,7 @@ def test_spare_runs_are_made_only_for_a_browser_that_will_serve_again():
     """One run is prepared ahead per browser, but never for a browser about to be
     retired: that context would be thrown away unused (and would slow the bench's
     new-browser-per-artifact baseline with work it never needs)."""
-    from sandbox.smoke import SmokeTester
+    from tester.smoke import SmokeTester
 
     made = {}
     for recycle_after in (1, 100):

@@ -7,7 +7,7 @@ headless Chromium, judged within a hard time cap.
     tester.close()
 
 Each artifact gets a fresh browser context in a shared warm browser (see
-:mod:`sandbox.browser_pool`); the page is served at a real sandbox-origin URL
+:mod:`tester.browser_pool`); the page is served at a real sandbox-origin URL
 with the exact headers (:func:`sandbox.policy.headers_for`) and body
 (:func:`sandbox.serve.artifact_document`) users get.
 """
@@ -21,10 +21,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from artifacts.smoke_report import SmokeReport
+from sandbox import mirror
+from sandbox.serve import artifact_document
 
-from . import mirror
 from .browser_pool import BrowserPool
-from .serve import artifact_document
 from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler
 from .smoke_verdict import judge
 

@@ -1,6 +1,6 @@
 """One artifact, one fresh browser context: load it as users get it, look, poke,
 and write down what happened. The rules that turn this into a verdict live in
-:mod:`sandbox.smoke_verdict`.
+:mod:`tester.smoke_verdict`.
 
 Everything the page does is observed through a private CDP session (structured
 exceptions with line numbers, console calls, browser log entries) and a probe
@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 from artifacts.libraries import MIRROR_PREFIX
 from artifacts.tool_errors import ToolError
+from sandbox import policy
 
-from . import policy
 from .smoke_verdict import Blocked, Observations
 
 if TYPE_CHECKING:  # the pool imports Playwright when it starts a browser
