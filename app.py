@@ -13,8 +13,8 @@ import click
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
+from mirror.serve import bp as mirror_bp
 from sandbox import policy
-from sandbox.mirror import bp as mirror_bp
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
@@ -162,8 +162,8 @@ def _register_cli(app: Flask) -> None:
     def export_command(artifact_id, output, number, standalone):
         """Write one artifact version, byte for byte, as a single HTML file."""
         from artifacts import ArtifactNotFound, VersionNotFound
-        from sandbox import mirror
-        from sandbox.standalone import standalone as inline_libraries
+        from mirror import serve as mirror
+        from mirror.standalone import standalone as inline_libraries
 
         kiln: Kiln = app.extensions["kiln"]
         try:

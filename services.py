@@ -8,17 +8,16 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from artifacts import ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut
-from artifacts import libraries
-from artifacts.cdn import rewrite_cdn_urls
+import workflow
+from artifacts import ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, links
 from artifacts.htmlfile import Accepted, accept, decode
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_errors import ToolError
-import workflow
-from artifacts import links
 from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotConfigured,
                        load_image, provider_configured)
 from generator.jobs import JobRunner
+from mirror import libraries
+from mirror.cdn import rewrite_cdn_urls
 from settings import Settings
 from tester.smoke import SmokeTester, SmokeUnavailable
 

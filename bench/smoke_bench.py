@@ -25,8 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from artifacts.libraries import MIRROR_PREFIX  # noqa: E402
-from sandbox import mirror, policy  # noqa: E402
+from mirror import serve as mirror  # noqa: E402
+from mirror.libraries import MIRROR_PREFIX  # noqa: E402
+from sandbox import policy  # noqa: E402
 from sandbox.serve import artifact_document  # noqa: E402
 from settings import Settings  # noqa: E402
 from tester.browser_pool import BrowserPool  # noqa: E402

@@ -1,3 +1,3 @@
 """The security boundary: the one policy for every header (``policy``), raw
-artifacts on the sandbox origin with the bootstrap first (``serve``), the
-bootstrap itself (``static/bootstrap/``) and, for now, the library mirror."""
+artifacts on the sandbox origin with the bootstrap first (``serve``), and the
+bootstrap itself (``static/bootstrap/``)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from artifacts.libraries import MIRROR_PREFIX
+from mirror.libraries import MIRROR_PREFIX
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response

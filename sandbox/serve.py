@@ -8,12 +8,12 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from artifacts.libraries import INDEXEDDB_SHIM
 from artifacts.store import STORAGE_QUOTA, Store
+from mirror import serve as mirror
+from mirror.libraries import INDEXEDDB_SHIM
+from mirror.standalone import standalone
 
-from . import mirror
 from .policy import Kind, mark
-from .standalone import standalone
 
 bp = Blueprint("sandbox", __name__)
 

@@ -1,9 +1,11 @@
 """Kiln's layers, checked from the source: which of its parts may import which.
 
     artifacts            the domain: imports no other part of Kiln but settings
+    mirror               the library mirror: artifacts and settings, and the one
+                         policy module (sandbox.policy) for its headers
     generator            the model side: artifacts and settings only
-    sandbox              the security boundary: artifacts and settings
-    tester               the browser tester: artifacts, settings and sandbox
+    sandbox              the security boundary: artifacts, settings and mirror
+    tester               the browser tester: artifacts, settings, sandbox, mirror
     workflow             the loop: artifacts, generator and settings
     services             composes the parts: never imports web
     web                  the HTTP layer: only app.py imports it
@@ -25,16 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("artifacts", "generator", "sandbox", "tester", "web")
+PACKAGES = ("artifacts", "generator", "mirror", "sandbox", "tester", "web")
 MODULES = ("app", "services", "workflow", "settings")
 OURS = frozenset(PACKAGES + MODULES)
 # What each part may import of Kiln's own (parts not listed may import anything
 # but web, which only app.py imports).
 ALLOWED = {
     "artifacts": {"settings"},
+    "mirror": {"artifacts", "settings", "sandbox.policy"},
     "generator": {"artifacts", "settings"},
-    "sandbox": {"artifacts", "settings"},
-    "tester": {"artifacts", "settings", "sandbox"},
+    "sandbox": {"artifacts", "settings", "mirror"},
+    "tester": {"artifacts", "settings", "sandbox", "mirror"},
     "workflow": {"artifacts", "generator", "settings"},
     "settings": set(),
 }

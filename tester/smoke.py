@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from artifacts.smoke_report import SmokeReport
-from sandbox import mirror
+from mirror import serve as mirror
 from sandbox.serve import artifact_document
 
 from .browser_pool import BrowserPool

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from artifacts.libraries import MIRROR_PREFIX
 from artifacts.tool_errors import ToolError
+from mirror.libraries import MIRROR_PREFIX
 from sandbox import policy
 
 from .smoke_verdict import Blocked, Observations

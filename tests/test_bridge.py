@@ -122,7 +122,7 @@ def test_filesaver_style_downloads_go_through_consent(live_server, page, tmp_pat
     assert target.read_text() == "%PDF-1.7 fake"
 
     # The real thing: jsPDF from the library mirror, doc.save() on a click.
-    from artifacts.libraries import find
+    from mirror.libraries import find
     _, frame = open_artifact(page, live_server, f"""<!doctype html><html><head>
       {find("jspdf").tags()[0]}</head><body><button id="pdf">PDF</button><script>
       document.getElementById('pdf').onclick = () => {{

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from artifacts.cdn import compatible, resolve, rewrite_cdn_urls
-from artifacts.libraries import find
+from mirror.cdn import compatible, resolve, rewrite_cdn_urls
+from mirror.libraries import find
 from settings import MIRROR_DIR
 
 CHART = "/lib/chart.js@4.6.1/dist/chart.umd.min.js"

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from artifacts import Usage, libraries
+from artifacts import Usage
+from mirror import libraries
 from artifacts.tool_errors import MAX_ERROR_CHARS, MAX_ERRORS, ToolError, dedupe
 from generator import prompts
 from generator.messages import ImageRejected, load_image

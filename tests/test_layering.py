@@ -30,7 +30,8 @@ CLEAN = {
     "generator/pipeline.py": "from artifacts import Store\nfrom settings import Settings\n",
     "generator/providers/base.py": "from ..messages import Message\nfrom .. import sandbox\n",
     "sandbox/__init__.py": "",
-    "sandbox/serve.py": "from . import mirror\nfrom .policy import Kind\n",
+    "sandbox/serve.py": "from mirror.standalone import standalone\nfrom .policy import Kind\n",
+    "mirror/serve.py": "from sandbox.policy import Kind\nfrom . import libraries\n",
     "tester/smoke.py": "from . import run\nfrom artifacts.store import Store\nfrom sandbox import serve\n",
     "web/__init__.py": "from .api import bp\n",
     "web/api.py": "from generator import generate\nfrom sandbox import policy\nimport services\n",
@@ -50,6 +51,7 @@ def test_relative_imports_resolve_against_their_package(tmp_path):
     ("tester/smoke.py", "if True:\n    from generator import generate\n", "never import each other"),
     ("sandbox/serve.py", "from services import Kiln\n", "sandbox may import only"),
     ("sandbox/serve.py", "from tester import smoke\n", "sandbox may import only"),
+    ("mirror/serve.py", "from sandbox.serve import bp\n", "mirror may import only"),
     ("generator/providers/base.py", "import workflow\n", "generator may import only"),
     ("workflow.py", "import services\n", "workflow may import only"),
     ("artifacts/store.py", "def f():\n    from generator import generate\n", "artifacts may import only"),
@@ -73,4 +75,6 @@ def test_the_rules():
     assert rule_broken("generator.pipeline", "settings") is None
     assert rule_broken("artifacts.store", "workflow")
     assert rule_broken("artifacts.store", "flask") is None
+    assert rule_broken("mirror.serve", "sandbox.policy") is None
+    assert rule_broken("mirror.serve", "sandbox.serve")
     assert rule_broken("tester.smoke", "sandbox.serve") is None

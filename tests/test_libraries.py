@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from artifacts import libraries
-from artifacts.libraries import LIBRARIES
+from mirror import libraries
+from mirror.libraries import LIBRARIES
 from sandbox import policy
 from settings import MIRROR_DIR, ROOT
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from artifacts.libraries import LIBRARIES, find
+from mirror.libraries import LIBRARIES, find
 from tests.helpers import post_artifact
 
 

@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from app import create_app
-from artifacts import libraries
-from artifacts.libraries import LIBRARIES
+from mirror import libraries
+from mirror.libraries import LIBRARIES
 from settings import MIRROR_DIR
 from tests.helpers import Client, make_settings
 

@@ -1,8 +1,8 @@
 """A tool you can keep: the standalone download works opened from disk."""
 from playwright.sync_api import expect
 
-from sandbox import mirror
-from sandbox.standalone import standalone
+from mirror import serve as mirror
+from mirror.standalone import standalone
 from settings import Settings
 
 CHART = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Chart</title>

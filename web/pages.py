@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request)
 
-from artifacts import libraries, links, owner_hash
+from artifacts import links, owner_hash
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
+from mirror import libraries
 from sandbox import policy
 from sandbox.serve import storage_token
 

@@ -12,7 +12,7 @@ stored version keeps working when ``KILN_SANDBOX_ORIGIN`` changes.
 
 The generator renders :func:`prompt_section` into its system prompt; the
 sandbox serves only what :func:`find` knows; imported HTML is pointed here by
-:mod:`artifacts.cdn`.
+:mod:`mirror.cdn`.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import posixpath
 import re
 from collections.abc import Callable
 
-from artifacts import libraries
+from . import libraries
 
 Read = Callable[[str], "tuple[bytes, str] | None"]  # a /lib/ path → (bytes, MIME type)
 

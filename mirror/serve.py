@@ -1,7 +1,7 @@
 """The library mirror on the sandbox origin: ``/lib/NAME@VERSION/PATH``.
 
 Files come from the npm install in ``mirror/node_modules`` and are served only
-for the exact packages and versions in :mod:`artifacts.libraries`. The install
+for the exact packages and versions in :mod:`mirror.libraries`. The install
 holds far more than the browser needs (READMEs, Node-only code, HTML demos),
 so only browser asset types are served, and never anything outside the
 package's own directory.
@@ -16,9 +16,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_file
 
-from artifacts import libraries
+from sandbox.policy import Kind, mark
 
-from .policy import Kind, mark
+from . import libraries
 
 bp = Blueprint("mirror", __name__)
 
