@@ -91,7 +91,7 @@ class FakeLLM:
     def openai_url(self) -> str:
         return self.url + "/v1"
 
-    def script(self, *scripts: Script | str) -> "FakeLLM":
+    def script(self, *scripts: Script | str) -> FakeLLM:
         with self._lock:
             self._queue.extend(Script(s) if isinstance(s, str) else s for s in scripts)
         return self
@@ -104,7 +104,7 @@ class FakeLLM:
         with self._lock:
             return self._queue.popleft() if self._queue else self.default
 
-    def start(self) -> "FakeLLM":
+    def start(self) -> FakeLLM:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
         self._thread.start()
@@ -116,7 +116,7 @@ class FakeLLM:
         if self._thread:
             self._thread.join(5)
 
-    def __enter__(self) -> "FakeLLM":
+    def __enter__(self) -> FakeLLM:
         return self.start()
 
     def __exit__(self, *exc) -> None:
