@@ -12,7 +12,7 @@ from typing import Protocol
 from artifacts import Source, Store, Usage, VersionIn, VersionOut
 from artifacts.htmlfile import title_of
 from artifacts.smoke_report import SmokeReport
-from artifacts.tool_errors import ToolError
+from artifacts.tool_errors import ToolError, quote_source
 from generator import (Budget, Continuing, Event, GenerationResult, Image, Retrying, Stage,
                        generate, make_provider)
 from generator.jobs import JobFailed, JobLog
@@ -66,7 +66,7 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
 def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
     """One repair round on demand, from the last smoke report and what the viewer saw."""
     current = parts.store.get_version(artifact_id)
-    errors = list(request.errors)
+    errors = quote_source(request.errors, current.html)
     if current.smoke and not current.smoke.ok:
         errors = list(current.smoke.errors) + errors
     if not errors:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from artifacts.tool_errors import ToolError
+from artifacts.tool_errors import ARTIFACT_SOURCE, ToolError
 from mirror.libraries import MIRROR_PREFIX
 from sandbox import policy
 
@@ -412,14 +412,14 @@ class ArtifactRun:
                column: int | None) -> ToolError:
         source, code = url or None, None
         if url and url.split("#", 1)[0] == self.url:
-            source = "artifact.html"
+            source = ARTIFACT_SOURCE
             if line is not None:
                 line = line - self.line_shift
         elif url and url.startswith(self.sandbox_origin):
             source = url[len(self.sandbox_origin):]
         if line is not None:
             line, column = line + 1, (column + 1 if column is not None else None)
-            if source == "artifact.html" and 0 < line <= len(self.lines):
+            if source == ARTIFACT_SOURCE and 0 < line <= len(self.lines):
                 code = self.lines[line - 1].strip()[:200] or None
             if line < 1:
                 line = None
