@@ -89,7 +89,10 @@ def _sqlite_engine(url: str) -> Engine:
 class Store:
     def __init__(self, url: str):
         self.url = url
-        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
+        # On a server database, a connection the server dropped (it restarted) is
+        # noticed and replaced before use instead of failing the request.
+        self.engine = (_sqlite_engine(url) if url.startswith("sqlite")
+                       else create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20))
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(kiln_write=True),
                                    expire_on_commit=False)
@@ -104,6 +107,10 @@ class Store:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several processes start at once (web workers, job workers): one
+                # migrates, the others wait for it, then find nothing to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7270600)"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -123,10 +130,12 @@ class Store:
 
     # -- artifacts ----------------------------------------------------------
     def create_artifact(self, title: str, first: VersionIn, owner_token: str | None,
-                        forked_from: tuple[str, int] | None = None) -> tuple[ArtifactOut, VersionOut]:
+                        forked_from: tuple[str, int] | None = None, *,
+                        owner_digest: str | None = None) -> tuple[ArtifactOut, VersionOut]:
+        """``owner_digest``: the owner's hash, for a worker that was never given the token."""
         with self.writing() as session:
             artifact = Artifact(id=new_artifact_id(), title=clean_title(title),
-                                owner_hash=owner_hash(owner_token))
+                                owner_hash=owner_digest or owner_hash(owner_token))
             if forked_from:
                 artifact.forked_from_id, artifact.forked_from_version = forked_from
             session.add(artifact)
@@ -313,18 +322,21 @@ class Store:
 
     # -- jobs ---------------------------------------------------------------
     def create_job(self, kind: str, prompt: str, owner_token: str | None,
-                   artifact_id: str | None = None) -> JobOut:
+                   artifact_id: str | None = None, image: bytes | None = None,
+                   errors: list | None = None, account_id: str | None = None) -> JobOut:
         with self.writing() as session:
             job = Job(id=new_artifact_id(), kind=kind, prompt=prompt,
                       owner_hash=owner_hash(owner_token), artifact_id=artifact_id,
-                      status="queued", draft="", result={})
+                      status="queued", draft="", result={}, image=image, errors=errors or [],
+                      account_id=account_id, heartbeat_at=utcnow())
             session.add(job)
             session.flush()
             return JobOut.model_validate(job)
 
-    def update_job(self, job_id: str, events: Sequence[JobEventOut] = (), **changes: object) -> None:
+    def update_job(self, job_id: str, events: Sequence[JobEventOut] = (), **changes: object) -> bool:
         """Append progress events and change fields (status, error, draft, result,
-        artifact_id) in one short transaction."""
+        artifact_id) in one short transaction. Returns whether someone asked the
+        job to stop (its ``cancel_requested`` flag), read in the same transaction."""
         with self.writing() as session:
             job = session.get(Job, job_id)
             if job is None:
@@ -334,6 +346,7 @@ class Store:
             job.updated_at = utcnow()
             session.add_all(JobEvent(job_id=job_id, seq=e.seq, type=e.type, data=e.data)
                             for e in events)
+            return bool(job.cancel_requested)
 
     def job(self, job_id: str) -> JobOut:
         with self.reading() as session:
