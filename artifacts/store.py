@@ -159,8 +159,9 @@ class Store:
     def search_artifacts(self, owner_token: str | None, query: str,
                          limit: int = 100) -> list[ArtifactOut]:
         """The owner's artifacts whose title or prompts contain every word of
-        ``query`` (as word prefixes), best match first. Anything typed is safe:
-        only words are taken from it, never FTS syntax."""
+        ``query`` (as word prefixes), best match first: SQLite's FTS5 (migration
+        0005) or PostgreSQL's full-text search (0006). Anything typed is safe:
+        only words are taken from it, never query syntax."""
         digest, words = owner_hash(owner_token), search_words(query)
         if digest is None:
             return []
@@ -175,7 +176,15 @@ class Store:
                     " AND a.owner_hash = :owner ORDER BY bm25(artifact_search, 0, 5.0, 1.0),"
                     " a.updated_at DESC LIMIT :limit"),
                     {"match": match, "owner": digest, "limit": limit}).scalars().all()
-            else:  # no FTS5: a plain substring search over titles and prompts
+            elif self.engine.dialect.name == "postgresql":  # migration 0006's index
+                match = " & ".join(f"'{w}':*" for w in words)  # words are \w+: no quotes in them
+                ids = session.execute(text(
+                    "SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
+                    " ON a.id = s.artifact_id WHERE s.doc @@ to_tsquery('simple', :match)"
+                    " AND a.owner_hash = :owner ORDER BY ts_rank(s.doc, to_tsquery('simple',"
+                    " :match)) DESC, a.updated_at DESC LIMIT :limit"),
+                    {"match": match, "owner": digest, "limit": limit}).scalars().all()
+            else:  # no full-text index: a plain substring search over titles and prompts
                 conditions = [or_(Artifact.title.ilike(f"%{w}%"), Artifact.versions.any(
                     Version.prompt.ilike(f"%{w}%"))) for w in words]
                 ids = session.scalars(select(Artifact.id).where(
@@ -218,7 +227,9 @@ class Store:
     # -- versions -----------------------------------------------------------
     def add_version(self, artifact_id: str, new: VersionIn) -> VersionOut:
         with self.writing() as session:
-            artifact = self._artifact(session, artifact_id)
+            # The artifact's row is locked while its next number is taken (SQLite's
+            # BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the lock).
+            artifact = self._artifact(session, artifact_id, lock=True)
             number = (session.scalar(select(func.max(Version.number))
                                      .where(Version.artifact_id == artifact_id)) or 0) + 1
             version = self._insert_version(session, artifact, new, number)
@@ -384,8 +395,8 @@ class Store:
 
     # -- helpers ------------------------------------------------------------
     @staticmethod
-    def _artifact(session: Session, artifact_id: str) -> Artifact:
-        artifact = session.get(Artifact, artifact_id) if artifact_id else None
+    def _artifact(session: Session, artifact_id: str, lock: bool = False) -> Artifact:
+        artifact = session.get(Artifact, artifact_id, with_for_update=lock) if artifact_id else None
         if artifact is None:
             raise ArtifactNotFound(f"no artifact {artifact_id!r}")
         return artifact

@@ -155,3 +155,97 @@ def start_or_skip_reason(kind):
         return kind(), None
     except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         return None, f"{kind.__name__}: {exc}"
+
+
+# -- Kiln's production stack ------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+class KilnStack:
+    """Kiln as production runs it, on loopback: gunicorn with ``web_workers``
+    threaded web workers, ``flask --app app worker`` processes, PostgreSQL and
+    Redis. Settings reach the processes as KILN_* environment variables."""
+
+    _redis_db = 0
+
+    def __init__(self, postgres: PostgresServer, redis_server: RedisServer, *, web_workers: int = 2,
+                 job_workers: int = 1, log_dir: Path | None = None, **settings) -> None:
+        KilnStack._redis_db = KilnStack._redis_db % 15 + 1  # each stack its own queue and streams
+        self.port = free_port()
+        self.app_origin = f"http://127.0.0.1:{self.port}"
+        self.sandbox_origin = f"http://localhost:{self.port}"
+        self.database_url = postgres.create_database(f"kiln_{os.getpid()}_{self.port}")
+        self.redis_url = redis_server.url.rsplit("/", 1)[0] + f"/{KilnStack._redis_db}"
+        self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="kiln-stack-"))
+        values = {"app_origin": self.app_origin, "sandbox_origin": self.sandbox_origin,
+                  "database_url": self.database_url, "redis_url": self.redis_url,
+                  "secret_key": "stack-secret", "process_header": "1", "smoke_on_save": "0",
+                  "web_workers": str(web_workers), "job_heartbeat_s": "0.5", "access": "open",
+                  "anthropic_api_key": "", "anthropic_base_url": "", "openai_base_url": ""}
+        values.update({k: str(v) for k, v in settings.items()})
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("KILN_", "ANTHROPIC_"))}
+        self.env.update({f"KILN_{k.upper()}": v for k, v in values.items()})
+        self.web: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
+        self._logs: list = []
+        self._redis = redis_server
+        self.start_web(web_workers)
+        for _ in range(job_workers):
+            self.start_worker()
+
+    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+        out = open(self.log_dir / f"{name}.log", "ab")
+        self._logs.append(out)
+        return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start_web(self, workers: int) -> None:
+        self.web = self._spawn("web", [
+            str(VENV_BIN / "gunicorn"), "--worker-class", "gthread", "--workers", str(workers),
+            "--threads", self.env.get("KILN_WEB_THREADS", "32"), "--bind",
+            f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "app:create_app()"])
+        import httpx
+        _wait_for(lambda: _answers(httpx, self.app_origin), "gunicorn", timeout=60,
+                  process=self.web)
+
+    def start_worker(self) -> subprocess.Popen:
+        name = f"worker{len(self._logs)}"
+        worker = self._spawn(name, [str(VENV_BIN / "flask"), "--app", "app", "worker"])
+        self.workers.append(worker)
+        _wait_for(lambda: b"threads on" in (self.log_dir / f"{name}.log").read_bytes(),
+                  "the job worker", timeout=60, process=worker)
+        return worker
+
+    def kill_worker(self, worker: subprocess.Popen) -> None:
+        """``kill -9``: no chance to finish or say anything."""
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+        self.workers.remove(worker)
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+    def close(self) -> None:
+        for process in [*self.workers, self.web]:
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in [*self.workers, self.web]:
+            if process is None:
+                continue
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+        for out in self._logs:
+            out.close()
+        self.workers, self.web = [], None
+
+
+def _answers(httpx, origin: str) -> bool:
+    try:
+        return httpx.get(origin + "/", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
