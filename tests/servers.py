@@ -166,12 +166,13 @@ VENV_BIN = ROOT / ".venv" / "bin"
 class KilnStack:
     """Kiln as production runs it, on loopback: gunicorn with ``web_workers``
     threaded web workers, ``flask --app app worker`` processes, PostgreSQL and
-    Redis. Settings reach the processes as KILN_* environment variables."""
+    Redis. Settings reach the processes as KILN_* environment variables
+    (``job_workers``: the threads of each worker process)."""
 
     _redis_db = 0
 
     def __init__(self, postgres: PostgresServer, redis_server: RedisServer, *, web_workers: int = 2,
-                 job_workers: int = 1, log_dir: Path | None = None, **settings) -> None:
+                 worker_processes: int = 1, log_dir: Path | None = None, **settings) -> None:
         KilnStack._redis_db = KilnStack._redis_db % 15 + 1  # each stack its own queue and streams
         self.port = free_port()
         self.app_origin = f"http://127.0.0.1:{self.port}"
@@ -192,7 +193,8 @@ class KilnStack:
         self._logs: list = []
         self._redis = redis_server
         self.start_web(web_workers)
-        for _ in range(job_workers):
+        self._started = 0
+        for _ in range(worker_processes):
             self.start_worker()
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
@@ -211,7 +213,7 @@ class KilnStack:
                   process=self.web)
 
     def start_worker(self) -> subprocess.Popen:
-        name = f"worker{len(self._logs)}"
+        name, self._started = f"worker{self._started}", self._started + 1
         worker = self._spawn(name, [str(VENV_BIN / "flask"), "--app", "app", "worker"])
         self.workers.append(worker)
         _wait_for(lambda: b"threads on" in (self.log_dir / f"{name}.log").read_bytes(),
