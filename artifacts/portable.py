@@ -25,12 +25,16 @@ def backup(store: Store, path: Path) -> str:
         # SQLite's online backup: a consistent snapshot, page by page, that
         # writers in other processes do not corrupt (they wait, or it restarts).
         partial = path.with_name(path.name + ".partial")
-        source, target = sqlite3.connect(url.database), sqlite3.connect(partial)
         try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+            source, target = sqlite3.connect(url.database), sqlite3.connect(partial)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+        except sqlite3.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise RuntimeError(f"could not write a backup to {path}: {exc}") from None
         partial.replace(path)  # a failed backup never leaves a half file under the name
         return "SQLite online backup"
     if url.get_backend_name() == "postgresql":
