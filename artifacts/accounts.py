@@ -18,10 +18,10 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 
 from .models import Usage
-from .store import Store, new_artifact_id, owner_hash
+from .store import Store, new_artifact_id, owner_hash, rows_changed
 from .tables import Account, ArtifactStorage, Artifact, Job, LoginLink, ModelCall, SignIn, utcnow
 
 OWNER, MEMBER = "owner", "member"
@@ -138,7 +138,7 @@ def new_login_link(store: Store, account_id: str, hours: float) -> str:
     return token
 
 
-def _usable_link(token: str):  # the condition, shared by peek and redeem
+def _usable_link(token: str) -> tuple[ColumnElement[bool], ...]:  # shared by peek and redeem
     return (LoginLink.token_hash == owner_hash(token), LoginLink.used_at.is_(None),
             LoginLink.expires_at > utcnow())
 
@@ -213,18 +213,17 @@ def sign_out(store: Store, browser_token: str | None) -> None:
 def revoke(store: Store, sign_in_id: str) -> bool:
     """End one sign-in (by the id ``sign_ins`` lists); False if there was none to end."""
     with store.writing() as session:
-        return session.execute(update(SignIn).where(SignIn.id == sign_in_id,
-                                                    SignIn.revoked_at.is_(None))
-                               .values(revoked_at=utcnow())).rowcount > 0
+        ended = update(SignIn).where(SignIn.id == sign_in_id, SignIn.revoked_at.is_(None))
+        return rows_changed(session.execute(ended.values(revoked_at=utcnow()))) > 0
 
 
 def revoke_all(store: Store, account_id: str) -> int:
     """Sign the account out everywhere; returns how many sign-ins ended. Its
     unused sign-in links go too."""
     with store.writing() as session:
-        ended = session.execute(update(SignIn).where(SignIn.account_id == account_id,
-                                                     SignIn.revoked_at.is_(None))
-                                .values(revoked_at=utcnow())).rowcount
+        in_force = update(SignIn).where(SignIn.account_id == account_id,
+                                        SignIn.revoked_at.is_(None))
+        ended = rows_changed(session.execute(in_force.values(revoked_at=utcnow())))
         session.execute(delete(LoginLink).where(LoginLink.account_id == account_id,
                                                 LoginLink.used_at.is_(None)))
         return ended
@@ -251,8 +250,8 @@ def claim_browser_tools(store: Store, browser_token: str | None, account_id: str
         return 0
     old, new = owner_hash(browser_token), owner_hash(account_key(account_id))
     with store.writing() as session:
-        moved = session.execute(update(Artifact).where(Artifact.owner_hash == old)
-                                .values(owner_hash=new)).rowcount
+        moved = rows_changed(session.execute(
+            update(Artifact).where(Artifact.owner_hash == old).values(owner_hash=new)))
         session.execute(update(Job).where(Job.owner_hash == old).values(owner_hash=new))
         # The browser's saved data in each tool, unless the account has its own there.
         taken = select(ArtifactStorage.artifact_id).where(ArtifactStorage.viewer_hash == new)

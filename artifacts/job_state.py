@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from .models import JobEventOut
-from .store import JobNotFound, Store
+from .store import JobNotFound, Store, rows_changed
 from .tables import Job, JobEvent, utcnow
 
 INTERRUPTED = ("The worker running this stopped before it finished; the partial answer is "
@@ -29,10 +29,10 @@ INTERRUPTED = ("The worker running this stopped before it finished; the partial 
 def claim(store: Store, job_id: str, worker: str) -> bool:
     """Take a queued job for ``worker``; False when it is not queued (any more)."""
     with store.writing() as session:
-        return session.execute(
+        return rows_changed(session.execute(
             update(Job).where(Job.id == job_id, Job.status == "queued")
             .values(status="running", worker=worker, heartbeat_at=utcnow(),
-                    updated_at=utcnow())).rowcount == 1
+                    updated_at=utcnow()))) == 1
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ def inputs(store: Store, job_id: str) -> JobInputs:
 def beat(store: Store, worker: str) -> int:
     """Mark every job ``worker`` is running as alive; returns how many."""
     with store.writing() as session:
-        return session.execute(update(Job).where(Job.worker == worker, Job.status == "running")
-                               .values(heartbeat_at=utcnow())).rowcount
+        running = update(Job).where(Job.worker == worker, Job.status == "running")
+        return rows_changed(session.execute(running.values(heartbeat_at=utcnow())))
 
 
 def interrupt(store: Store, stale_before: datetime, job_id: str | None = None,
@@ -101,6 +101,5 @@ def request_cancel(store: Store, job_id: str) -> bool:
     at its next flush and stops at the next piece of the model's answer. False
     when it had already ended."""
     with store.writing() as session:
-        return session.execute(update(Job).where(Job.id == job_id,
-                                                 Job.status.in_(("queued", "running")))
-                               .values(cancel_requested=True)).rowcount == 1
+        unfinished = update(Job).where(Job.id == job_id, Job.status.in_(("queued", "running")))
+        return rows_changed(session.execute(unfinished.values(cancel_requested=True))) == 1

@@ -14,8 +14,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from typing import Any, cast
+
 from sqlalchemy import create_engine, event, func, or_, select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -48,6 +50,11 @@ class StorageFull(ValueError):
 
 
 STORAGE_QUOTA = 5 * 1024 * 1024  # as browsers give an origin's localStorage (UTF-16 bytes)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (SQLAlchemy types its result loosely)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def new_artifact_id() -> str:

@@ -113,7 +113,7 @@ async def viewer(port: int, targets: list[tuple[str, str]], until: float, phase:
             if writer is None:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
             status = await asyncio.wait_for(_get(reader, writer, host, path), 30)
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             phase.errors += 1
             writer = None
             continue

@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import dramatiq
 import redis
@@ -99,8 +100,8 @@ class RedisEvents:
         """Events after number ``after``, waiting up to ``block_ms`` for the first;
         None when Redis does not answer."""
         try:
-            answer = self.redis.xread({self.key(job_id): f"{after}-0"}, block=block_ms,
-                                      count=1000)
+            answer: Any = self.redis.xread({self.key(job_id): f"{after}-0"}, block=block_ms,
+                                           count=1000)
         except redis.RedisError:
             return None
         return [JobEventOut(seq=int(entry_id.split(b"-")[0]), type=fields[b"type"].decode(),
@@ -110,7 +111,7 @@ class RedisEvents:
     def last_seq(self, job_id: str) -> int:
         """The number of the last event published for a job (0 if none or unknown)."""
         try:
-            last = self.redis.xrevrange(self.key(job_id), count=1)
+            last: Any = self.redis.xrevrange(self.key(job_id), count=1)
         except redis.RedisError:
             return 0
         return int(last[0][0].split(b"-")[0]) if last else 0

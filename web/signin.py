@@ -31,7 +31,8 @@ def sign_in(token: str):
         account, moved = access.sign_in(token)
     except accounts.LinkInvalid:
         return render_template("error.html", status=404, message=LINK_GONE), 404
-    note = f" {moved} tool{'s' if moved != 1 else ''} made in this browser moved to your account." if moved else ""
+    note = (f" {moved} tool{'s' if moved != 1 else ''} made in this browser moved to your account."
+            if moved else "")
     flash(f"Signed in as {account.name}.{note}")
     return redirect("/", 303)
 
