@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +27,23 @@ from .tables import Artifact, ArtifactStorage, Job, ModelCall, JobEvent, Message
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TITLE_MAX = 200
+
+
+# Full-text search by database: the query over its index (SQLite's FTS5 from
+# migration 0005, PostgreSQL's tsvector from 0006), and how the words become
+# its match. Words are \w+ (``search_words``): no quote or operator gets in.
+FULL_TEXT: dict[str, tuple[str, Callable[[list[str]], str]]] = {
+    "sqlite": ("SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
+               " ON a.id = s.artifact_id WHERE artifact_search MATCH :match"
+               " AND a.owner_hash = :owner ORDER BY bm25(artifact_search, 0, 5.0, 1.0),"
+               " a.updated_at DESC LIMIT :limit",
+               lambda words: " ".join(f'"{w}"*' for w in words)),
+    "postgresql": ("SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
+                   " ON a.id = s.artifact_id WHERE s.doc @@ to_tsquery('simple', :match)"
+                   " AND a.owner_hash = :owner ORDER BY ts_rank(s.doc, to_tsquery('simple',"
+                   " :match)) DESC, a.updated_at DESC LIMIT :limit",
+                   lambda words: " & ".join(f"'{w}':*" for w in words)),
+}
 
 
 class ArtifactNotFound(LookupError):
@@ -175,22 +192,11 @@ class Store:
         if not words:
             return self.list_artifacts(owner_token, limit)
         with self.reading() as session:
-            if self.engine.dialect.name == "sqlite":
-                match = " ".join(f'"{w}"*' for w in words)
-                ids = session.execute(text(
-                    "SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
-                    " ON a.id = s.artifact_id WHERE artifact_search MATCH :match"
-                    " AND a.owner_hash = :owner ORDER BY bm25(artifact_search, 0, 5.0, 1.0),"
-                    " a.updated_at DESC LIMIT :limit"),
-                    {"match": match, "owner": digest, "limit": limit}).scalars().all()
-            elif self.engine.dialect.name == "postgresql":  # migration 0006's index
-                match = " & ".join(f"'{w}':*" for w in words)  # words are \w+: no quotes in them
-                ids = session.execute(text(
-                    "SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
-                    " ON a.id = s.artifact_id WHERE s.doc @@ to_tsquery('simple', :match)"
-                    " AND a.owner_hash = :owner ORDER BY ts_rank(s.doc, to_tsquery('simple',"
-                    " :match)) DESC, a.updated_at DESC LIMIT :limit"),
-                    {"match": match, "owner": digest, "limit": limit}).scalars().all()
+            full_text = FULL_TEXT.get(self.engine.dialect.name)
+            if full_text:
+                sql, match = full_text
+                ids = session.execute(text(sql), {"match": match(words), "owner": digest,
+                                                  "limit": limit}).scalars().all()
             else:  # no full-text index: a plain substring search over titles and prompts
                 conditions = [or_(Artifact.title.ilike(f"%{w}%"), Artifact.versions.any(
                     Version.prompt.ilike(f"%{w}%"))) for w in words]
