@@ -7,6 +7,7 @@ import concurrent.futures
 import logging
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, accounts, job_state,
@@ -23,6 +24,9 @@ from mirror.cdn import rewrite_cdn_urls
 from settings import Settings
 from tester.smoke import SmokeTester, SmokeUnavailable
 
+if TYPE_CHECKING:
+    from generator.queue import QueueRunner
+
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +42,7 @@ class Kiln:
         self.settings = settings
         self.store = Store(settings.resolved_database_url())
         self._jobs: Runner | None = None
+        self._queue: QueueRunner | None = None  # with a Redis URL: where jobs and tests go
         self.smoke: SmokeTester | None = None  # None: smoke testing on save is off
         # Its one thread starts with the first verdict to store.
         self._smoke_saver = concurrent.futures.ThreadPoolExecutor(
@@ -52,8 +57,8 @@ class Kiln:
         if self.settings.queued:
             from generator.queue import QueueRunner
 
-            self._jobs = QueueRunner(self.store, self.settings.redis_url,
-                                     self.settings.job_heartbeat_s)
+            self._jobs = self._queue = QueueRunner(self.store, self.settings.redis_url,
+                                                   self.settings.job_heartbeat_s)
             return
         self.store.fail_unfinished_jobs(
             "Kiln restarted while this was running; the partial answer is kept as a draft.")
@@ -144,11 +149,8 @@ class Kiln:
         background and the verdict stored. Never blocks; the returned future
         gives the SmokeReport (or None if the tester could not run)."""
         if self.smoke is None:
-            if self.settings.queued and self._jobs is not None:  # a web process: a worker tests it
-                from generator.queue import QueueRunner
-
-                if isinstance(self._jobs, QueueRunner):
-                    self._jobs.smoke(version.artifact_id, version.number)
+            if self._queue is not None:  # a web process: a worker tests it
+                self._queue.smoke(version.artifact_id, version.number)
             return None
         key = (version.artifact_id, version.number)
         saved: concurrent.futures.Future[SmokeReport | None] = concurrent.futures.Future()
