@@ -76,13 +76,17 @@ class RedisEvents:
     def __init__(self, url: str):
         self.redis = _redis(url)
         self._warned = 0.0
+        self._away_until = 0.0  # after a failure, the job does not wait on Redis for a while
 
     @staticmethod
     def key(job_id: str) -> str:
         return f"kiln:job:{job_id}:events"
 
     def publish(self, job_id: str, event: JobEventOut) -> None:
-        """Never raises: with Redis away, listeners read the store instead."""
+        """Never raises or holds the job up: with Redis away, listeners read the
+        store instead (and notice the gap when Redis is back)."""
+        if time.monotonic() < self._away_until:
+            return
         try:
             pipe = self.redis.pipeline(transaction=False)
             pipe.xadd(self.key(job_id), {"type": event.type, "data": json.dumps(event.data)},
@@ -91,6 +95,7 @@ class RedisEvents:
                         else STREAM_TTL_S)
             pipe.execute()
         except redis.RedisError as exc:
+            self._away_until = time.monotonic() + 1.0
             if time.monotonic() - self._warned > 10:
                 self._warned = time.monotonic()
                 log.warning("job events not published to Redis (listeners read the store): %s",
