@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.trusted_proxies:
         # Believe the scheme, host and client address only from the proxies we were told of.
         n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     _route_by_host(app, settings)  # first: a request on the wrong host goes no further
     CSRFProtect(app)
     limits.limiter.init_app(app)
