@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -280,6 +281,8 @@ def main() -> None:
         if default is not None:
             default.terminate()
         fake.terminate()
+        fake.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
     for concurrency in (20, 100):
         base, prod = results[("default", concurrency)], results[("production", concurrency)]
         ratio = prod.throughput / base.throughput if base.throughput else float("nan")
