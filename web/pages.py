@@ -11,7 +11,7 @@ from mirror import libraries
 from sandbox import policy
 from sandbox.serve import storage_token
 
-from . import kiln, limits
+from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
 from .present import conversation, line_diff, model_in_use
 
@@ -42,6 +42,7 @@ def home():
 @bp.post("/import")
 @limits.writes
 def import_page():
+    access.require_member()
     upload = request.files.get("file")
     pasted = request.form.get("html", "")
     title = request.form.get("title") or None
