@@ -33,6 +33,9 @@ def open_link_and_sign_in(page, url, name):
     page.goto(url)
     page.get_by_role("button", name=f"Sign in as {name}").click()
     expect(page.locator("p.notice")).to_contain_text(f"Signed in as {name}")
+    # The notice shows as soon as the page is parsed; the prompt box answers
+    # Enter only once its module has run, which the load event waits for.
+    page.wait_for_load_state("load")
 
 
 def generate_from_home(page, origin, prompt):
