@@ -35,7 +35,8 @@ _BY_GITHUB = {lib.github.lower(): lib for lib in LIBRARIES if lib.github}
 TAILWIND = next(lib for lib in LIBRARIES if lib.name == "@tailwindcss/browser")
 
 # Contexts a URL is loaded in: it decides the default file of a bare package.
-SCRIPT, MODULE, STYLE = "script", "module", "style"
+# FOLDER is an import map's "name/" entry: a bare package means its folder.
+SCRIPT, MODULE, STYLE, FOLDER = "script", "module", "style", "folder"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
         parsed = _own_site(host, path)
     elif host == "cdn.jsdelivr.net" and path.startswith("gh/"):
         parsed = _github(path[3:])
+    elif host == "cdn.jsdelivr.net" and path.startswith("pyodide/"):
+        parsed = _pyodide(path[8:])
     elif host == "cdn.jsdelivr.net":
         parsed = _npm(path[4:]) if path.startswith("npm/") else None
     elif host == "esm.sh":
@@ -84,7 +87,7 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
     if lib is None:
         return Resolution(None, _blocked(url, "it is not in Kiln's library mirror"))
     if file == "+esm" or file.endswith("/+esm"):  # jsDelivr's ESM bundles
-        file, context = "", MODULE
+        file, context = file.removesuffix("+esm").rstrip("/"), MODULE
     if not compatible(lib, requested):
         return Resolution(None, _blocked(
             url, f"the mirror has {lib.name} {lib.version}, which is not compatible with "
@@ -164,6 +167,14 @@ def _github(path: str) -> tuple[Library | None, str | None, str] | None:
     return _BY_GITHUB.get(f"{parts[0]}/{repo}".lower()), version, "/".join(parts[2:])
 
 
+def _pyodide(path: str) -> tuple[Library | None, str | None, str] | None:
+    """jsDelivr's own Pyodide builds: ``pyodide/v0.26.1/full/pyodide.js``."""
+    match = re.match(r"^v(\d+\.\d+\.\d+)/full/(.*)$", path)
+    if not match:
+        return None
+    return _BY_NPM.get("pyodide"), match[1], match[2]
+
+
 def _cdnjs(path: str) -> tuple[Library | None, str | None, str] | None:
     parts = path.split("/")
     if len(parts) < 4 or parts[:2] != ["ajax", "libs"]:
@@ -175,6 +186,8 @@ def mirror_path(lib: Library, file: str, context: str) -> str | None:
     """The path inside the mirrored package for a file a CDN URL names."""
     file = file.strip("/") + ("/" if file.endswith("/") and file.strip("/") else "")
     if not file:
+        if context == FOLDER:
+            return ""
         if context == MODULE:
             return lib.module
         if context == STYLE:
@@ -184,7 +197,8 @@ def mirror_path(lib: Library, file: str, context: str) -> str | None:
     folders = [extra for extra in lib.extras if extra.endswith("/")]
     if file.startswith(lib.plain_named):
         file = re.sub(r"\.min\.(js|css)$", r".\1", file)
-    for candidate in (file, file.removeprefix("dist/"), "dist/" + file):
+    moved = [new + file[len(old):] for old, new in lib.cdn_folders.items() if file.startswith(old)]
+    for candidate in (file, file.removeprefix("dist/"), "dist/" + file, *moved):
         if candidate in lib.cdn_paths:
             return lib.cdn_paths[candidate]
         if candidate in declared or any(candidate.startswith(f) for f in folders):
@@ -341,7 +355,8 @@ class _Rewriter:
                 continue
             for key, value in mapping.items():
                 if isinstance(value, str):
-                    result = self.url(value, MODULE)
+                    folder = isinstance(key, str) and key.endswith("/") and value.endswith("/")
+                    result = self.url(value, FOLDER if folder else MODULE)
                     if result is not None:
                         mapping[key], changed = result.url, True
         if changed:
