@@ -19,6 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MIRROR_PREFIX = "/lib/"
+# The largest file a page may read from the mirror with fetch() (through Kiln's
+# page: see the bootstrap's 72-mirror-fetch.js). Pyodide's WebAssembly, the
+# largest listed file, is under 10 MB.
+MAX_FETCH_BYTES = 32 * 1024 * 1024
 
 # The command that installs the mirror, run from the project root.
 SETUP_COMMAND = "npm ci --prefix mirror --ignore-scripts --no-audit --no-fund"
