@@ -8,9 +8,11 @@ left as it was, with a notice saying why.
 
 Only what the browser would load is touched: ``<script src>``, stylesheet and
 preload ``<link href>``, ``import``/``export ... from`` and ``import()`` in
-module scripts, and import maps. Comments, text, classic inline scripts and
-the contents of ``<style>``, ``<textarea>`` and ``<title>`` stay byte for
-byte, and so does every tag that is not rewritten.
+module scripts, import maps, and in any inline script a string that is the CDN
+URL of a file a library loads at run time (``Library.runtime_files``: pdf.js's
+worker, Pyodide's folder). Comments, text, other strings in scripts and the
+contents of ``<style>``, ``<textarea>`` and ``<title>`` stay byte for byte, and
+so does every tag that is not rewritten.
 """
 from __future__ import annotations
 
@@ -256,6 +258,8 @@ TAG_REST = re.compile(r"""(?:[^>"'=]++|=\s*+"[^"]*+"|=\s*+'[^']*+'|=|["'])*+>"""
 MODULE_SPECIFIER = re.compile(
     r"""(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"""
     r"""(?P<q>["'])(?P<url>(?:https?:)?//[^"'\s]+)(?P=q)""")
+# A quoted CDN URL in a script: rewritten only if it names a runtime file.
+STRING_URL = re.compile(r"""(?P<q>["'`])(?P<url>(?:https?:)?//[^"'`\s<>]+)(?P=q)""")
 DROP_WHEN_REWRITTEN = ("integrity", "crossorigin")
 READ_ATTRIBUTES = frozenset({"src", "href", "rel", "as", "type", *DROP_WHEN_REWRITTEN})
 # A <script> or <link> this long is not an honest library load; reading its
@@ -340,6 +344,14 @@ class _Rewriter:
             if result is not None:
                 self.edits.append((offset + m.start("url"), offset + m.end("url"), result.url))
 
+    def runtime_strings(self, body: str, offset: int) -> None:
+        for m in STRING_URL.finditer(body):
+            target = runtime_file(m["url"])
+            start = offset + m.start("url")
+            if target is not None and all(edit[0] != start for edit in self.edits):
+                self.url(m["url"], FOLDER if m["url"].endswith("/") else SCRIPT)  # its notice
+                self.edits.append((start, offset + m.end("url"), target))
+
     def import_map(self, body: str, offset: int) -> None:
         try:
             data = json.loads(body)
@@ -370,6 +382,17 @@ class _Rewriter:
             pos = end
         out.append(html[pos:])
         return "".join(out)
+
+
+def runtime_file(url: str) -> str | None:
+    """The mirror URL of a CDN URL naming a library's runtime file, else None."""
+    result = resolve(url, FOLDER if url.endswith("/") else SCRIPT)
+    if result is None or result.url is None:
+        return None
+    for lib in LIBRARIES:
+        if result.url.startswith(lib.base) and result.url[len(lib.base):] in lib.runtime_files:
+            return result.url
+    return None
 
 
 def _value(attrs: list[_Attr], name: str) -> str:
@@ -425,5 +448,7 @@ def rewrite_cdn_urls(html: str) -> tuple[str, list[str]]:
                 rw.import_map(html[body_start:body_end], body_start)
             else:
                 rw.tag(attrs, "src", SCRIPT, m.start())
+            if kind != "importmap":
+                rw.runtime_strings(html[body_start:body_end], body_start)
         pos = body_end
     return rw.apply(html), rw.notices

@@ -62,10 +62,10 @@ class Library:
     # False when npm's newest release breaks this one's API: a CDN URL with no
     # version (or @latest, or a jsDelivr /gh/ branch) then asks for that one.
     latest_compatible: bool = True
-    # Worker scripts of the package: the bootstrap starts a page's Worker for
-    # one of these (by the mirror URL, or by a CDN URL of the same file name) as
-    # a blob: worker that loads it from the mirror, which the CSP allows.
-    workers: tuple[str, ...] = ()
+    # Files (or "" for the package's folder) that a page names in a string for
+    # the library to load at run time: pdf.js's workerSrc, Pyodide's indexURL.
+    # CDN URLs of these are pointed at the mirror inside scripts too.
+    runtime_files: tuple[str, ...] = ()
     # Scripts that must run after the document is parsed (Alpine starts itself).
     defer: bool = False
     # False for what Kiln itself loads into artifacts (the bootstrap's stand-ins):
@@ -85,7 +85,7 @@ class Library:
         if self.module:
             files.append(self.module)
         files.extend(self.import_map.values())
-        files.extend(self.workers)
+        files.extend(f for f in self.runtime_files if f)
         return tuple(dict.fromkeys(f for f in files if not f.endswith("/")))
 
     def tags(self) -> list[str]:
@@ -529,7 +529,8 @@ LIBRARIES: tuple[Library, ...] = (
     Library(
         name="pdfjs-dist", version="6.5.438",
         description="PDF.js 6: render PDF pages to a canvas and read their text (ES module)",
-        module="build/pdf.min.mjs", workers=("build/pdf.worker.min.mjs", "build/pdf.worker.mjs"),
+        module="build/pdf.min.mjs",
+        runtime_files=("build/pdf.worker.min.mjs", "build/pdf.worker.mjs"),
         extras=("build/", "cmaps/", "standard_fonts/", "wasm/", "iccs/"),
         import_map={"pdfjs-dist": "build/pdf.min.mjs"},
         usage="import * as pdfjsLib from 'pdfjs-dist'; pdfjsLib.GlobalWorkerOptions.workerSrc = "
@@ -551,6 +552,7 @@ LIBRARIES: tuple[Library, ...] = (
                     "(no extra packages: loadPackage and micropip need the network)",
         scripts=("pyodide.js",), module="pyodide.mjs", global_name="loadPyodide",
         extras=("pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"),
+        runtime_files=("",),
         usage="const py = await loadPyodide(); py.runPython('import statistics; "
               "statistics.mean([1, 2, 3])'); py.setStdout({batched: s => print(s)}). It takes "
               "a few seconds to start: show a loading message. Only the standard library "
@@ -596,11 +598,6 @@ def import_map() -> dict[str, str]:
         imports.update({spec: lib.url(path) for spec, path in lib.import_map.items()})
         imports[lib.name + "/"] = lib.base
     return imports
-
-
-def worker_files() -> dict[str, str]:
-    """File name -> mirror URL of every listed worker script (see ``Library.workers``)."""
-    return {path.rsplit("/", 1)[-1]: lib.url(path) for lib in LIBRARIES for path in lib.workers}
 
 
 def find(name: str, version: str | None = None) -> Library | None:

@@ -120,22 +120,34 @@ XMLHttpRequest.prototype.send = function () {
     });
 };
 /* Workers: the CSP allows blob: workers only (they inherit it, so they reach
-   nothing either). A worker script from the mirror (pdf.js's) becomes a blob:
-   worker that loads it from /lib/, which script-src allows. */
+   nothing either), and a module worker does not start at all in an opaque
+   origin. So a worker script from the mirror (pdf.js's) becomes a classic
+   blob: worker that loads it from /lib/, which script-src allows:
+   importScripts() for a classic script, import() for a module, holding
+   messages that arrive before the module has run. */
 var PageWorker = window.Worker;
+var WORKER_IMPORT =
+  "var early = [], hold = function (e) { early.push(e); };" +
+  "self.addEventListener('message', hold);" +
+  "import(URL_).then(function () { self.removeEventListener('message', hold);" +
+  " early.forEach(function (e) { self.dispatchEvent(new MessageEvent('message'," +
+  " { data: e.data, ports: e.ports })); }); }," +
+  " function (e) { setTimeout(function () { throw e; }); });";
 if (PageWorker) {
   var MirrorWorker = function (url, options) {
     if (!(this instanceof MirrorWorker)) {
       throw new TypeError("Failed to construct 'Worker': Please use the 'new' operator.");
     }
-    var path = mirrorPath(url);
-    if (!path) {
+    if (!mirrorPath(url)) {
       return new PageWorker(url, options);
     }
     var full = JSON.stringify(new URL(String(url), document.baseURI).href);
     var code =
-      options && options.type === "module" ? "import " + full + ";" : "importScripts(" + full + ");";
-    return new PageWorker(createURL.call(URL, new Blob([code], { type: "text/javascript" })), options);
+      options && options.type === "module"
+        ? WORKER_IMPORT.replace("URL_", full)
+        : "importScripts(" + full + ");";
+    var classic = Object.assign({}, options, { type: "classic" });
+    return new PageWorker(createURL.call(URL, new Blob([code], { type: "text/javascript" })), classic);
   };
   MirrorWorker.prototype = PageWorker.prototype;
   try {
