@@ -517,8 +517,9 @@ LIBRARIES: tuple[Library, ...] = (
         scripts=("dist/leaflet.markercluster.js",),
         styles=("dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"),
         global_name="L.MarkerClusterGroup",
-        usage="const group = L.markerClusterGroup(); group.addLayer(L.marker([lat, lng])); "
-              "map.addLayer(group);",
+        usage="L.map('map', {maxZoom: 18}) (it needs a maxZoom, and there is no tile layer to "
+              "give one); const group = L.markerClusterGroup(); "
+              "group.addLayer(L.marker([lat, lng])); map.addLayer(group);",
         cdnjs="leaflet.markercluster",
         cdn_paths={"leaflet.markercluster.js": "dist/leaflet.markercluster.js",
                    "leaflet.markercluster-src.js": "dist/leaflet.markercluster-src.js",

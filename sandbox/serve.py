@@ -42,6 +42,7 @@ _LEADING_DOCTYPE = re.compile(r"^\ufeff?(?:\s|<!--.*?-->)*<!doctype[^>]*>", re.I
 def bootstrap_tag(storage: dict | None = None, persist: bool = False) -> str:
     config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM,
                          "quota": STORAGE_QUOTA, "urlStateMax": links.MAX_URL_STATE,
+                         "storageParam": links.STORAGE_PARAM,
                          "mirror": {"prefix": MIRROR_PREFIX, "max": MAX_FETCH_BYTES}},
                         separators=(",", ":"))
     config = config.replace("<", "\\u003c")  # no "</script>" can end the tag early

@@ -6,11 +6,24 @@
    token on. Each change of the query or hash is reported to Kiln's page, which
    puts it in its own address and share link; opening that link gives the tool
    the same URL again. */
-var urlStateStart = new URL(location.href);
-if (urlStateStart.searchParams.has("st")) {
-  urlStateStart.searchParams.delete("st");
+/* The tool's bytes stay as they were (URLSearchParams would re-encode them). */
+var urlStateKept = location.search
+  .slice(1)
+  .split("&")
+  .filter(function (part) {
+    var key = part.split("=")[0];
+    try {
+      key = decodeURIComponent(key.replace(/\+/g, " "));
+    } catch (e) {}
+    return part && key.trim() !== cfg.storageParam;
+  });
+if (urlStateKept.join("&") !== location.search.slice(1)) {
   try {
-    history.replaceState(history.state, "", urlStateStart.href);
+    history.replaceState(
+      history.state,
+      "",
+      location.pathname + (urlStateKept.length ? "?" + urlStateKept.join("&") : "") + location.hash
+    );
   } catch (e) {}
 }
 var urlStateSent = null;
