@@ -21,12 +21,14 @@ export async function readMirror(sandboxOrigin, path) {
   const response = await fetch(sandboxOrigin + path, { credentials: "omit", redirect: "error" });
   const length = Number(response.headers.get("Content-Length") || 0);
   if (length > MAX_BYTES) throw new Error("Too large for the library mirror's fetch");
-  const body = response.ok ? await response.arrayBuffer() : new ArrayBuffer(0);
+  // Only files: the mirror's 404s carry no CORS header, so they fail as above.
+  if (!response.ok) throw new Error(`The library mirror answered ${response.status}`);
+  const body = await response.arrayBuffer();
   if (body.byteLength > MAX_BYTES) throw new Error("Too large for the library mirror's fetch");
-  return { status: response.status, mime: response.headers.get("Content-Type") || "", body };
+  return { mime: response.headers.get("Content-Type") || "", body };
 }
 
-// The bridge's handler: replies {id, ok, value: {status, mime, body}}; the body
+// The bridge's handler: replies {id, ok, value: {mime, body}}; the body
 // is transferred, not copied.
 export async function onMirror(bridge, message) {
   const origin = new URL(bridge.frame.src).origin;

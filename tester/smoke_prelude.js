@@ -50,10 +50,10 @@
   let next = 0;
   const bytes = (b64) => (Uint8Array.fromBase64 ? Uint8Array.fromBase64(b64)
                                                  : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
-  Object.defineProperty(window, "__kilnMirrorAnswer", { value: (id, status, mime, b64) => {
+  Object.defineProperty(window, "__kilnMirrorAnswer", { value: (id, found, mime, b64) => {
     const done = waiting.get(id);
     waiting.delete(id);
-    if (done) done(status ? { status, mime, body: bytes(b64).buffer } : false);
+    if (done) done(found ? { mime, body: bytes(b64).buffer } : false);
   } });
   Object.defineProperty(window, "__kilnViewer", { configurable: true, value: (type, msg) => {
     if (type !== "mirror") return viewer(type, msg);

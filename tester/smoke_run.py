@@ -319,10 +319,10 @@ class ArtifactRun:
         if found is None or len(found[0]) > MAX_FETCH_BYTES:
             self.obs.blocked.append(Blocked(self.sandbox_origin + path[:300], "fetch",
                                             "not in the library mirror", self.phase))
-            answer = f"__kilnMirrorAnswer({request_id}, 0, '', '')"
+            answer = f"__kilnMirrorAnswer({request_id}, false, '', '')"
         else:
             body, mime = found
-            answer = (f"__kilnMirrorAnswer({request_id}, 200, {json.dumps(mime)}, "
+            answer = (f"__kilnMirrorAnswer({request_id}, true, {json.dumps(mime)}, "
                       f"'{base64.b64encode(body).decode()}')")
         await self.cdp.send("Runtime.evaluate", {"expression": answer})
 

@@ -34,8 +34,7 @@ function mirrorFetch(url, init) {
       if (!file || !(file.body instanceof ArrayBuffer) || file.body.byteLength > MIRROR.max) {
         throw new TypeError("Failed to fetch " + path);
       }
-      var response = new Response(method === "HEAD" || file.status !== 200 ? null : file.body, {
-        status: file.status,
+      var response = new Response(method === "HEAD" ? null : file.body, {
         headers: { "Content-Type": String(file.mime || "application/octet-stream") }
       });
       try {
