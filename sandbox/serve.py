@@ -39,10 +39,16 @@ _BOOTSTRAP_LINE = "(function () { \"use strict\"; " + " ".join(
 _LEADING_DOCTYPE = re.compile(r"^\ufeff?(?:\s|<!--.*?-->)*<!doctype[^>]*>", re.I | re.S)
 
 
+# What navigator.serviceWorker.register() rejects with (74-service-worker.js);
+# the smoke tester knows it, so a tool that leaves it uncaught is not failed for it.
+SERVICE_WORKER_REFUSAL = ("Service workers are not available in Kiln's sandbox (the tool runs "
+                          "without an origin of its own); it works without offline caching.")
+
 def bootstrap_tag(storage: dict | None = None, persist: bool = False) -> str:
     config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM,
                          "quota": STORAGE_QUOTA, "urlStateMax": links.MAX_URL_STATE,
                          "storageParam": links.STORAGE_PARAM,
+                         "noServiceWorker": SERVICE_WORKER_REFUSAL,
                          "mirror": {"prefix": MIRROR_PREFIX, "max": MAX_FETCH_BYTES}},
                         separators=(",", ":"))
     config = config.replace("<", "\\u003c")  # no "</script>" can end the tag early

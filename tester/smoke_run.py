@@ -94,6 +94,7 @@ class ArtifactRun:
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
         self.world_id: int | None = None
+        self.page_world_id: int | None = None
         self.main_frame: str | None = None
         self._pending_rejections: dict[int, ToolError] = {}
         self._log_lines = 0
@@ -316,21 +317,22 @@ class ArtifactRun:
             return
         found = (self.library(path[len(MIRROR_PREFIX):])
                  if self.library and path.startswith(MIRROR_PREFIX) else None)
-        if found is None or len(found[0]) > MAX_FETCH_BYTES:
-            self.obs.blocked.append(Blocked(self.sandbox_origin + path[:300], "fetch",
+        ok = found is not None and len(found[0]) <= MAX_FETCH_BYTES
+        body, mime = found if found is not None and ok else (b"", "")
+        if not ok:
+            # Like a script the mirror lacks: the page's errors will say if it mattered.
+            self.obs.blocked.append(Blocked(self.sandbox_origin + path[:300], "library-file",
                                             "not in the library mirror", self.phase))
-            answer = f"__kilnMirrorAnswer({request_id}, false, '', '')"
-        else:
-            body, mime = found
-            answer = (f"__kilnMirrorAnswer({request_id}, true, {json.dumps(mime)}, "
-                      f"'{base64.b64encode(body).decode()}')")
-        await self.cdp.send("Runtime.evaluate", {"expression": answer})
-
-    def _reloads_itself(self, url: str) -> bool:
-        """The artifact's own URL with another query or hash (URL state, not the
-        network), a bounded number of times (no endless reloading)."""
-        return (urlsplit(url)._replace(query="", fragment="").geturl() == self.url
-                and self._reloads <= MAX_RELOADS)
+        if self.page_world_id is None:
+            return
+        # The bytes go as an argument, not inside the expression: a 10 MB
+        # literal would take the page's parser longer than the file takes to use.
+        await self.cdp.send("Runtime.callFunctionOn", {
+            "functionDeclaration": "function (id, found, mime, data) {"
+                                   " __kilnMirrorAnswer(id, found, mime, data); }",
+            "executionContextId": self.page_world_id,
+            "arguments": [{"value": request_id}, {"value": ok},
+                          {"value": mime}, {"value": base64.b64encode(body).decode()}]})
 
     # -- events -----------------------------------------------------------------
     def _on_context(self, event: CdpMessage) -> None:
@@ -338,6 +340,8 @@ class ArtifactRun:
         aux = context.get("auxData", {})
         if context.get("name") == WORLD and aux.get("frameId") == self.main_frame:
             self.world_id = context["id"]
+        elif aux.get("isDefault") and aux.get("frameId") == self.main_frame:
+            self.page_world_id = context["id"]  # the page's own, for mirror answers
 
     def _on_navigation_request(self, event: CdpMessage) -> None:
         # Users' browsers refuse to leave (Connection-Allowlist) before any request

@@ -8,13 +8,7 @@ var noWorkers = {
   onmessage: null,
   onmessageerror: null,
   register: function () {
-    return Promise.reject(
-      new DOMException(
-        "Service workers are not available in Kiln's sandbox (the tool runs without an " +
-          "origin of its own); it works without offline caching.",
-        "SecurityError"
-      )
-    );
+    return Promise.reject(new DOMException(cfg.noServiceWorker, "SecurityError"));
   },
   getRegistration: function () {
     return Promise.resolve(undefined);
