@@ -334,6 +334,12 @@ class ArtifactRun:
             "arguments": [{"value": request_id}, {"value": ok},
                           {"value": mime}, {"value": base64.b64encode(body).decode()}]})
 
+    def _reloads_itself(self, url: str) -> bool:
+        """The artifact's own URL with another query or hash (URL state, not the
+        network), a bounded number of times (no endless reloading)."""
+        return (urlsplit(url)._replace(query="", fragment="").geturl() == self.url
+                and self._reloads <= MAX_RELOADS)
+
     # -- events -----------------------------------------------------------------
     def _on_context(self, event: CdpMessage) -> None:
         context = event["context"]

@@ -177,3 +177,28 @@ def test_the_frame_url_puts_the_token_first_and_the_state_after():
     assert (frame_url("http://s/raw/a/1", "TOK", "?st=x&q=1#h")
             == "http://s/raw/a/1?st=TOK&q=1#h")
     assert frame_url("http://s/raw/a/1", "TOK") == "http://s/raw/a/1?st=TOK"
+
+
+# -- the smoke tester ---------------------------------------------------------------------
+
+RELOADS_ONCE = """<!doctype html><html><head><title>Defaults</title></head><body><p id="out"></p>
+<script>
+const p = new URLSearchParams(location.search);
+if (!p.has('unit')) location.search = '?unit=cm';   // fills in its defaults, once
+document.getElementById('out').textContent = 'unit: ' + (p.get('unit') || '…');
+</script></body></html>"""
+
+RELOADS_FOREVER = """<!doctype html><html><head><title>Loop</title></head><body><p>again</p>
+<script>location.search = '?n=' + Math.random();</script></body></html>"""
+
+
+def test_the_smoke_tester_takes_a_reload_with_url_state_as_normal(smoke_tester):
+    report = smoke_tester.run(RELOADS_ONCE)
+    assert report.ok, report.for_model()
+    assert report.checks["network"].detail == "nothing blocked"
+
+
+def test_the_smoke_tester_stops_a_page_that_reloads_itself_forever(smoke_tester):
+    report = smoke_tester.run(RELOADS_FOREVER)
+    assert not report.ok
+    assert "the page tried to leave itself" in report.checks["network"].detail
