@@ -635,3 +635,15 @@ def prompt_section() -> str:
             lines.append(f'    or as an ES module: import ... from "{lib.url(lib.module)}"')
         lines.append(f"    {lib.usage}")
     return "\n".join(lines)
+
+
+README_START = "<!-- libraries: generated from mirror/libraries.py by scripts/readme_libraries.py -->"
+README_END = "<!-- end of libraries -->"
+
+
+def readme_section() -> str:
+    """The README's table of mirrored libraries, between its two markers."""
+    rows = ["| library | version | what for |", "|---|---|---|"]
+    rows += [f"| `{lib.name}` | {lib.version} | {lib.description.replace('<', '&lt;')} |"
+             for lib in LIBRARIES if lib.offered]
+    return "\n".join([README_START, *rows, README_END])

@@ -61,7 +61,8 @@ export class UrlState {
         `${this.raw}?${params}${query ? `&${query.slice(1)}` : ""}${hash}`);
       return;
     }
-    history.replaceState(history.state, "", withState(location.href, state));
+    const address = withState(location.href, state);
+    if (address !== location.href) history.replaceState(history.state, "", address);
     const share = document.getElementById("share-url");
     if (share) share.value = withState(share.value, state);
     for (const option of document.querySelectorAll("[data-share-which] option")) {

@@ -126,3 +126,9 @@ def test_pages_that_may_import_get_the_import_map_before_their_own_code():
     assert served.index(IMPORT_MAP_TAG) < served.index('<script type="module">')
     assert json.loads(IMPORT_MAP_TAG.split(">", 1)[1].rsplit("<", 1)[0]) == {"imports": import_map()}
     assert IMPORT_MAP_TAG not in artifact_document("<!doctype html><p>no modules</p>")
+
+
+def test_the_readme_lists_exactly_the_offered_libraries():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert libraries.readme_section() in readme, (
+        "the README's library table is out of date: run .venv/bin/python scripts/readme_libraries.py")
