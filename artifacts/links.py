@@ -8,6 +8,9 @@ from urllib.parse import unquote_plus, urlencode
 URL_STATE_PARAM = "s"
 MAX_URL_STATE = 2048  # characters of query plus hash
 STORAGE_PARAM = "st"  # the raw URL's signed storage token
+# Times Kiln's page loads its frame again with the token, for a tool that
+# reloaded itself with a new query (and so without it).
+MAX_TOKEN_RELOADS = 3
 
 
 def page_url(app_origin: str, artifact_id: str, number: int | None = None) -> str:
@@ -46,9 +49,9 @@ def url_state(value: str | None) -> str:
     return query + (hash_mark + fragment if fragment else "")
 
 
-def frame_url(raw: str, storage_token: str, state: str = "") -> str:
+def frame_url(raw: str, storage_token: str, state: str | None = None) -> str:
     """The artifact's frame: its raw URL with the viewer's storage token, then the
-    tool's own URL state (the bootstrap takes the token out of the tool's sight)."""
+    tool's own URL state, cleaned (the bootstrap takes the token out of the tool's sight)."""
     state = url_state(state)
     query, _, fragment = state.partition("#")
     tail = "&" + query[1:] if query else ""

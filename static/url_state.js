@@ -10,7 +10,7 @@ import { config } from "./config.js";
 const PARAM = config.url_state_param;
 const STORAGE_PARAM = config.storage_param;
 const MAX = config.max_url_state;
-const MAX_REPOINTS = 3;
+const MAX_REPOINTS = config.max_token_reloads;
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 

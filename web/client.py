@@ -21,4 +21,5 @@ def client_config() -> dict[str, object]:
         "url_state_param": links.URL_STATE_PARAM,
         "storage_param": links.STORAGE_PARAM,
         "max_url_state": links.MAX_URL_STATE,
+        "max_token_reloads": links.MAX_TOKEN_RELOADS,
     }
