@@ -533,7 +533,6 @@ LIBRARIES: tuple[Library, ...] = (
         module="build/pdf.min.mjs",
         runtime_files=("build/pdf.worker.min.mjs", "build/pdf.worker.mjs"),
         extras=("build/", "cmaps/", "standard_fonts/", "wasm/", "iccs/"),
-        import_map={"pdfjs-dist": "build/pdf.min.mjs"},
         usage="import * as pdfjsLib from 'pdfjs-dist'; pdfjsLib.GlobalWorkerOptions.workerSrc = "
               "'/lib/pdfjs-dist@6.5.438/build/pdf.worker.min.mjs'; "
               "const pdf = await pdfjsLib.getDocument({data: await file.arrayBuffer()}).promise; "
@@ -555,7 +554,7 @@ LIBRARIES: tuple[Library, ...] = (
         extras=("pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"),
         runtime_files=("",),
         usage="const py = await loadPyodide(); py.runPython('import statistics; "
-              "statistics.mean([1, 2, 3])'); py.setStdout({batched: s => print(s)}). It takes "
+              "statistics.mean([1, 2, 3])'); py.setStdout({batched: line => show(line)}). It takes "
               "a few seconds to start: show a loading message. Only the standard library "
               "is there: no numpy or pandas, no micropip.install.",
         # The JavaScript API (loadPyodide, runPython, runPythonAsync, globals,
