@@ -15,7 +15,7 @@ var urlStateKept = location.search
     try {
       key = decodeURIComponent(key.replace(/\+/g, " "));
     } catch (e) {}
-    return part && key.trim() !== cfg.storageParam;
+    return key.trim() !== cfg.storageParam;
   });
 if (urlStateKept.join("&") !== location.search.slice(1)) {
   try {
