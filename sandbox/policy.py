@@ -142,7 +142,9 @@ def app_csp(sandbox_origin: str) -> str:
         "style-src": "'self'",
         "img-src": "'self' data: blob:",
         "font-src": "'self'",
-        "connect-src": "'self'",
+        # The page reads library files for its frame (whose own CSP allows no
+        # fetch at all): Pyodide's WebAssembly, pdf.js's fonts.
+        "connect-src": f"'self' {sandbox_origin}{MIRROR_PREFIX}",
         "frame-src": sandbox_origin,
         "child-src": sandbox_origin,
         "worker-src": "'none'",

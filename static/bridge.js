@@ -4,6 +4,8 @@
 // sandbox (a file, the clipboard, a link) waits for the viewer's consent.
 
 import { config } from "./config.js";
+import { isMirrorPath, onMirror } from "./mirror_fetch.js";
+import { UrlState, validUrlState } from "./url_state.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -29,6 +31,8 @@ const SCHEMA = {
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
   // Asking for full screen waits for an answer; leaving it does not.
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
+  mirror: (m) => isInt(m.id) && isMirrorPath(m.path),
+  url: (m) => validUrlState(m),
 };
 
 function storageSize(data) {
@@ -120,6 +124,7 @@ export class Bridge extends EventTarget {
     this.artifactId = artifactId;
     this.csrfToken = csrfToken;
     this.consent = new Consent(consentDialog);
+    this.urlState = new UrlState(frame);
     this.port = null;
     this.errors = [];
     this.saving = null;
@@ -166,6 +171,8 @@ export class Bridge extends EventTarget {
       paste: () => this.onPaste(message),
       open: () => this.onOpen(message),
       fullscreen: () => this.onFullscreen(message),
+      mirror: () => onMirror(this, message),
+      url: () => this.urlState.onReport(message),
     }[message.type];
     handler();
   }

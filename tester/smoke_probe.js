@@ -84,9 +84,12 @@
     const at = { bubbles: true, cancelable: true, composed: true, view: window,
                  clientX: box.left + box.width / 2, clientY: box.top + box.height / 2, button: 0 };
     if (typeof el.focus === "function") el.focus();
-    el.dispatchEvent(new PointerEvent("pointerdown", { ...at, isPrimary: true }));
+    // As the mouse (pointer 1, always active): a synthetic pointer 0 is none, and
+    // setPointerCapture() on it throws (OrbitControls and most drag handlers call it).
+    const mouse = { ...at, isPrimary: true, pointerId: 1, pointerType: "mouse" };
+    el.dispatchEvent(new PointerEvent("pointerdown", mouse));
     el.dispatchEvent(new MouseEvent("mousedown", at));
-    el.dispatchEvent(new PointerEvent("pointerup", { ...at, isPrimary: true }));
+    el.dispatchEvent(new PointerEvent("pointerup", mouse));
     el.dispatchEvent(new MouseEvent("mouseup", at));
     // A dispatched click still runs activation behaviour: submit buttons submit,
     // checkboxes toggle, <summary> opens.

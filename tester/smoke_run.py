@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from artifacts.tool_errors import ARTIFACT_SOURCE, ToolError
-from mirror.libraries import MIRROR_PREFIX
+from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 from sandbox import policy
 
 from .smoke_verdict import Blocked, Observations
@@ -33,6 +33,7 @@ PRELUDE = Path(__file__).with_name("smoke_prelude.js").read_text("utf-8")
 WORLD = "kiln_smoke"
 BINDING = "__kilnSmokeReport"
 BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off window
+MIRROR_BINDING = "__kilnSmokeMirror"    # main world: the page's fetch() of a /lib/ file
 ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusal
 
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
@@ -56,6 +57,8 @@ SANDBOX_NOTES = (
 # call) would flood the pool's single event loop and starve the other pages
 # under test. Past this many browser log lines, stop listening to them.
 LOG_FLOOD = 200
+# Times a page may load itself again with new URL state (location.search = ...).
+MAX_RELOADS = 5
 
 LibraryHandler = Callable[[str], "tuple[bytes, str] | None"]
 # A Chrome DevTools Protocol event or reply: JSON, as the protocol defines it.
@@ -91,10 +94,12 @@ class ArtifactRun:
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
         self.world_id: int | None = None
+        self.page_world_id: int | None = None
         self.main_frame: str | None = None
         self._pending_rejections: dict[int, ToolError] = {}
         self._log_lines = 0
         self._load_started = 0.0
+        self._reloads = 0
 
     @property
     def page(self) -> Page:
@@ -148,6 +153,7 @@ class ArtifactRun:
             cdp.send("Page.enable"), cdp.send("Runtime.enable"), cdp.send("Log.enable"),
             cdp.send("Runtime.addBinding", {"name": BINDING, "executionContextName": WORLD}),
             cdp.send("Runtime.addBinding", {"name": BLOCKED_BINDING}),
+            cdp.send("Runtime.addBinding", {"name": MIRROR_BINDING}),
             cdp.send("Page.addScriptToEvaluateOnNewDocument",
                      {"source": PROBE, "worldName": WORLD}),
             cdp.send("Page.addScriptToEvaluateOnNewDocument", {"source": PRELUDE}))
@@ -268,8 +274,12 @@ class ArtifactRun:
         request = route.request
         url = request.url.split("#", 1)[0]
         try:
-            if url == self.url and request.is_navigation_request() and not self.obs.served:
+            # The artifact, and the artifact again with another query: a tool
+            # that keeps its state in the URL may reload itself with it.
+            if request.is_navigation_request() and (
+                    url == self.url if not self.obs.served else self._reloads_itself(url)):
                 self.obs.served = True
+                self._reloads += 1
                 headers = policy.headers_for(policy.Kind.ARTIFACT, app_origin=self.app_origin,
                                              sandbox_origin=self.sandbox_origin)
                 await route.fulfill(status=200, body=self.document, headers={
@@ -298,18 +308,53 @@ class ArtifactRun:
         except Exception:  # noqa: BLE001 - the page or context went away mid-request
             pass
 
+    async def _answer_mirror(self, payload: str) -> None:
+        """The stand-in for Kiln's page reading a /lib/ file for the frame."""
+        try:
+            ask = json.loads(payload)
+            request_id, path = int(ask["id"]), str(ask["path"])
+        except (ValueError, KeyError, TypeError):
+            return
+        found = (self.library(path[len(MIRROR_PREFIX):])
+                 if self.library and path.startswith(MIRROR_PREFIX) else None)
+        ok = found is not None and len(found[0]) <= MAX_FETCH_BYTES
+        body, mime = found if found is not None and ok else (b"", "")
+        if not ok:
+            # Like a script the mirror lacks: the page's errors will say if it mattered.
+            self.obs.blocked.append(Blocked(self.sandbox_origin + path[:300], "library-file",
+                                            "not in the library mirror", self.phase))
+        if self.page_world_id is None:
+            return
+        # The bytes go as an argument, not inside the expression: a 10 MB
+        # literal would take the page's parser longer than the file takes to use.
+        await self.cdp.send("Runtime.callFunctionOn", {
+            "functionDeclaration": "function (id, found, mime, data) {"
+                                   " __kilnMirrorAnswer(id, found, mime, data); }",
+            "executionContextId": self.page_world_id,
+            "arguments": [{"value": request_id}, {"value": ok},
+                          {"value": mime}, {"value": base64.b64encode(body).decode()}]})
+
+    def _reloads_itself(self, url: str) -> bool:
+        """The artifact's own URL with another query or hash (URL state, not the
+        network), a bounded number of times (no endless reloading)."""
+        return (urlsplit(url)._replace(query="", fragment="").geturl() == self.url
+                and self._reloads <= MAX_RELOADS)
+
     # -- events -----------------------------------------------------------------
     def _on_context(self, event: CdpMessage) -> None:
         context = event["context"]
         aux = context.get("auxData", {})
         if context.get("name") == WORLD and aux.get("frameId") == self.main_frame:
             self.world_id = context["id"]
+        elif aux.get("isDefault") and aux.get("frameId") == self.main_frame:
+            self.page_world_id = context["id"]  # the page's own, for mirror answers
 
     def _on_navigation_request(self, event: CdpMessage) -> None:
         # Users' browsers refuse to leave (Connection-Allowlist) before any request
         # is made, so the route never sees it: the browser still says where to.
         url = event.get("url", "")
-        if event.get("frameId") == self.main_frame and self.obs.served and url != self.url:
+        if (event.get("frameId") == self.main_frame and self.obs.served and url != self.url
+                and not self._reloads_itself(url)):
             self.obs.blocked.append(Blocked(url.split("#", 1)[0], "navigation",
                                             "the page tried to leave itself", self.phase))
 
@@ -331,6 +376,9 @@ class ArtifactRun:
         asyncio.ensure_future(_quietly(download.cancel()))
 
     def _on_binding(self, event: CdpMessage) -> None:
+        if event.get("name") == MIRROR_BINDING:
+            asyncio.ensure_future(_quietly(self._answer_mirror(event.get("payload", ""))))
+            return
         if event.get("name") == BLOCKED_BINDING:
             note = str(event.get("payload", ""))[:40]
             if note.startswith(ASKED):

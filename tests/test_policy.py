@@ -37,6 +37,8 @@ def check_app_headers(headers, sandbox=SANDBOX):
     assert csp["script-src"] == "'self'"
     assert csp["style-src"] == "'self'"
     assert csp["frame-src"] == sandbox
+    # Kiln's page reads mirror files for its frame (Pyodide, pdf.js), and nothing else there.
+    assert csp["connect-src"] == f"'self' {sandbox}/lib/"
     assert csp["frame-ancestors"] == "'none'"
     assert csp["object-src"] == "'none'"
     assert csp["base-uri"] == "'none'"

@@ -26,7 +26,8 @@ HOSTILE = {
                  "a.download='x.txt';document.body.append(a);a.click()</script>", set()),
     "self-navigation": ("<h1>x</h1><script>location.href='https://evil.example/'</script>", {"network"}),
     "reload-loop": ("<h1>x</h1><script>location.reload()</script>", {"network"}),
-    "service-worker": ("<h1>x</h1><script>navigator.serviceWorker.register('/sw.js')</script>", {"exceptions"}),
+    # No service worker here, and none needed: register() is refused, the tool works.
+    "service-worker": ("<h1>x</h1><script>navigator.serviceWorker.register('/sw.js')</script>", set()),
     # A blob worker may run (Tone.js needs one); spinning in it leaves the page usable.
     "worker": ("<h1>x</h1><script>new Worker(URL.createObjectURL(new Blob(['for(;;){}'])))</script>", set()),
     "nested-iframes": ("<h1>x</h1><iframe srcdoc=\"<script>for(;;){}</script>\"></iframe>", None),

@@ -63,7 +63,10 @@ def frame_context(artifact_id: str, number: int, html: str) -> dict:
     k = kiln()
     viewer = owner_hash(owner_for_write())  # also names whose storage the tool sees
     download_url = k.download_url(artifact_id, number)
-    return dict(frame_url=f"{k.raw_url(artifact_id, number)}?st={storage_token(artifact_id, viewer)}",
+    # A shared link may carry the tool's own URL state (?s=...): the tool gets it back.
+    return dict(frame_url=links.frame_url(k.raw_url(artifact_id, number),
+                                          storage_token(artifact_id, viewer),
+                                          request.args.get(links.URL_STATE_PARAM)),
                 raw_url=k.raw_url(artifact_id, number),
                 download_url=download_url,
                 # Tools that load mirrored libraries also come as one file that works from disk.
