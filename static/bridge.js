@@ -4,6 +4,7 @@
 // sandbox (a file, the clipboard, a link) waits for the viewer's consent.
 
 import { config } from "./config.js";
+import { KILN_SCHEMA, KilnApi } from "./kiln_api.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -29,6 +30,9 @@ const SCHEMA = {
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
   // Asking for full screen waits for an answer; leaving it does not.
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
+  complete: KILN_SCHEMA.complete,
+  data: KILN_SCHEMA.data,
+  indexeddb: KILN_SCHEMA.indexeddb,
 };
 
 function storageSize(data) {
@@ -81,13 +85,14 @@ class Consent {
 
   reset() { this.declined = 0; }
 
-  ask(title, detail, allowLabel) {
+  ask(title, detail, allowLabel, denyLabel = "Cancel") {
     if (this.busy || !this.dialog || this.declined >= MAX_DECLINES) return Promise.resolve(false);
     this.busy = true;
     const d = this.dialog;
     d.querySelector("[data-consent-title]").textContent = title;
     d.querySelector("[data-consent-detail]").textContent = detail;
     d.querySelector("[data-consent-allow]").textContent = allowLabel;
+    d.querySelector("[data-consent-deny]").textContent = denyLabel;
     return new Promise((resolve) => {
       const done = (ok) => {
         this.busy = false;
@@ -124,6 +129,7 @@ export class Bridge extends EventTarget {
     this.errors = [];
     this.saving = null;
     this.nextStorage = null;
+    this.kiln = new KilnApi(this);  // window.kiln: model calls and saved data
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
       if (!document.fullscreenElement) this.port?.postMessage({ event: "fullscreen-exited" });
@@ -166,6 +172,9 @@ export class Bridge extends EventTarget {
       paste: () => this.onPaste(message),
       open: () => this.onOpen(message),
       fullscreen: () => this.onFullscreen(message),
+      complete: () => this.kiln.complete(message),
+      data: () => this.kiln.data(message),
+      indexeddb: () => this.kiln.indexeddb(message),
     }[message.type];
     handler();
   }

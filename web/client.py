@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from artifacts.store import STORAGE_QUOTA
+from artifacts.tool_data import MAX_KEY_CHARS
 from artifacts.tool_errors import MAX_REPORTED
 from generator.edits import EDIT_BLOCK
 from generator.jobs import JOB_EVENTS
 
+from . import kiln
+
 
 def client_config() -> dict[str, object]:
+    settings = kiln().settings
     return {
         "job_events": list(JOB_EVENTS),
         "edit_block": EDIT_BLOCK,          # a multiline regex in syntax JavaScript reads too
         "storage_quota": STORAGE_QUOTA,
         "max_reported_errors": MAX_REPORTED,
+        # What the page refuses before asking the server, which checks them again.
+        "data_max_key_chars": MAX_KEY_CHARS,
+        "data_max_value_bytes": settings.data_max_value_bytes,
+        "indexeddb_max_bytes": settings.indexeddb_max_bytes,
+        "ai_max_prompt_chars": settings.ai_max_prompt_chars,
     }
