@@ -53,6 +53,7 @@ class Kiln:
             settings.data_max_value_bytes, settings.data_max_tool_bytes,
             settings.indexeddb_max_bytes))
         self._tool_provider: Provider | None = None
+        self._tool_provider_lock = threading.Lock()
         self._in_flight = InFlight()
 
     def start(self) -> None:
@@ -63,6 +64,10 @@ class Kiln:
         if self.settings.smoke_on_save:
             # The browser starts on the first test, not here.
             self.smoke = self.new_smoke_tester()
+        if self.settings.ai_in_tools and provider_configured(self.settings):
+            # The SDK takes seconds to import: not while a tool's first call waits.
+            threading.Thread(target=self.tool_provider, name="kiln-warm-provider",
+                             daemon=True).start()
 
     @property
     def jobs(self) -> JobRunner:
@@ -295,12 +300,18 @@ class Kiln:
                 "this tool's daily AI budget for each person, set by its owner")
         return budgets
 
+    def tool_provider(self) -> Provider:
+        """One provider for every tool's call (no client and TLS set-up each time);
+        an answer cut by max_tokens is not continued."""
+        with self._tool_provider_lock:
+            if self._tool_provider is None:
+                self._tool_provider = make_provider(self.settings, continuation_rounds=0,
+                                                    max_tokens=self.settings.ai_max_tokens)
+            return self._tool_provider
+
     def _tool_events(self, artifact_id: str, viewer: Viewer,
                      prompt: ToolPrompt) -> Generator[dict, None, None]:
-        if self._tool_provider is None:  # one client for every call: no TLS set-up each time
-            self._tool_provider = make_provider(self.settings, continuation_rounds=0,
-                                                max_tokens=self.settings.ai_max_tokens)
-        provider, parts = self._tool_provider, []
+        provider, parts = self.tool_provider(), []
         answer: ToolAnswer | None = None
         started = time.monotonic()
         try:
@@ -361,7 +372,10 @@ class ToolCall:
         self._events, self._release = events, release
 
     def __iter__(self) -> Iterator[dict]:
-        return self._events
+        try:
+            yield from self._events
+        finally:  # the answer ended: what it held is given back at once
+            self.close()
 
     def close(self) -> None:
         try:

@@ -76,5 +76,11 @@ export function initToolPanel(root) {
     if (!json.hidden) json.textContent = "{}";
     await refresh();
   }));
+  // Current figures whenever the panel is shown (it lives in a tab).
+  const tab = root.closest("[role=tabpanel]");
+  if (tab) {
+    new MutationObserver(() => { if (!tab.hidden) attempt(refresh)(); })
+      .observe(tab, { attributes: true, attributeFilter: ["hidden"] });
+  }
   attempt(refresh)();
 }
