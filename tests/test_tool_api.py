@@ -428,3 +428,14 @@ def test_calls_running_together_cannot_all_pass_a_budget_with_room_for_one(kiln)
 def test_a_tool_refusal_carries_status_and_code():
     err = ToolRefused("nope", 429, "budget")
     assert (str(err), err.status, err.code) == ("nope", 429, "budget")
+
+
+def test_the_prompt_tells_the_model_about_kiln_complete_and_storage():
+    from generator import prompts
+    text = prompts.system_prompt().text
+    assert prompts.VERSION == "v2"
+    for needed in ("kiln.complete(input, options)", "onToken", "rejects with an `Error`",
+                   "kiln.storage.shared.update(key", "kiln.storage.personal", "kiln.available",
+                   "IndexedDB works too"):
+        assert needed in text, needed
+    assert "kiln.complete" not in prompts.system_prompt(version="v1").text  # released: unchanged
