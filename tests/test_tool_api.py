@@ -439,3 +439,30 @@ def test_the_prompt_tells_the_model_about_kiln_complete_and_storage():
                    "IndexedDB works too"):
         assert needed in text, needed
     assert "kiln.complete" not in prompts.system_prompt(version="v1").text  # released: unchanged
+
+
+@pytest.mark.browser  # Kiln over real HTTP, so the answer can be left in the middle
+def test_an_answer_left_in_the_middle_is_logged_and_gives_back_what_it_held(tmp_path, fake_llm):
+    import time
+
+    from tests.helpers import HttpBrowser, serve_kiln
+    fake_llm.default = Script("word " * 200, chunk_chars=5, tokens_per_second=50)
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as server:
+        me = HttpBrowser(server.app_origin)
+        try:
+            tool_id = me.post("/api/artifacts", json={"html": PAGE}).json()["id"]
+            assert me.post(f"/api/artifacts/{tool_id}/grants", json={"grant": "ai"}).status_code == 200
+            with me.http.stream("POST", f"/api/artifacts/{tool_id}/complete", json={"prompt": "long"},
+                                headers={"X-CSRFToken": me.token}) as answer:
+                first = next(answer.iter_lines())
+                assert json.loads(first)["token"]
+            # The connection is closed: the server notices at its next write.
+            deadline = time.monotonic() + 20
+            while not server.kiln.store.model_calls(tool_id) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            [call] = server.kiln.store.model_calls(tool_id)
+            assert call["error"] == "the viewer left before the answer ended"
+            assert call["input_tokens"] > 0 and call["output_tokens"] > 0
+            assert dict(server.kiln._in_flight._held) == {}  # nothing is still held
+        finally:
+            me.close()
