@@ -85,12 +85,14 @@ class Consent {
 
   reset() { this.declined = 0; }
 
-  ask(title, detail, allowLabel, denyLabel = "Cancel") {
+  // `detail` is shown as given (a URL, a file name), or as prose.
+  ask(title, detail, allowLabel, denyLabel = "Cancel", prose = false) {
     if (this.busy || !this.dialog || this.declined >= MAX_DECLINES) return Promise.resolve(false);
     this.busy = true;
     const d = this.dialog;
     d.querySelector("[data-consent-title]").textContent = title;
     d.querySelector("[data-consent-detail]").textContent = detail;
+    d.querySelector("[data-consent-detail]").classList.toggle("prose", prose);
     d.querySelector("[data-consent-allow]").textContent = allowLabel;
     d.querySelector("[data-consent-deny]").textContent = denyLabel;
     return new Promise((resolve) => {
