@@ -259,9 +259,25 @@ class Kiln:
         return AILimits(self.settings.ai_max_prompt_chars, self.settings.ai_max_tokens)
 
     def tool_ai_settings(self, artifact_id: str) -> AISettings:
+        """What the owner chose, within the installation's caps (which may have
+        been lowered since)."""
         self.store.get_artifact(artifact_id)  # an unknown tool is a 404
-        return tool_ai.ai_settings(self.store, artifact_id, AISettings(
-            False, self.settings.ai_tool_daily_tokens, self.settings.ai_viewer_daily_tokens))
+        tool_cap, viewer_cap = self.settings.ai_tool_daily_tokens, self.settings.ai_viewer_daily_tokens
+        chosen = tool_ai.ai_settings(self.store, artifact_id, AISettings(False, tool_cap, viewer_cap))
+        return AISettings(chosen.for_viewers, _within(chosen.tool_daily_tokens, tool_cap),
+                          _within(chosen.viewer_daily_tokens, viewer_cap))
+
+    def save_tool_ai_settings(self, artifact_id: str, chosen: AISettings) -> None:
+        """The owner's choice; a budget above the installation's cap is refused."""
+        for value, cap, name in ((chosen.tool_daily_tokens, self.settings.ai_tool_daily_tokens,
+                                  "KILN_AI_TOOL_DAILY_TOKENS"),
+                                 (chosen.viewer_daily_tokens, self.settings.ai_viewer_daily_tokens,
+                                  "KILN_AI_VIEWER_DAILY_TOKENS")):
+            if cap and not 0 < value <= cap:
+                raise ToolRefused(f"A daily budget here is between 1 and {cap:,} tokens ({name}).",
+                                  400, "bad_request")
+        self.store.get_artifact(artifact_id)
+        tool_ai.save_ai_settings(self.store, artifact_id, chosen)
 
     def grant(self, artifact_id: str, viewer: Viewer, grant: str) -> None:
         """Remember a viewer's yes to a tool (their answer in Kiln's consent dialog)."""
@@ -383,6 +399,13 @@ class ToolCall:
         finally:
             release, self._release = self._release, lambda: None
             release()
+
+
+def _within(budget: int, cap: int) -> int:
+    """A budget (0: no limit) held to a cap (0: none)."""
+    if not cap:
+        return budget
+    return cap if budget == 0 else min(budget, cap)
 
 
 def _image(data: bytes | None) -> Image | None:

@@ -12,6 +12,13 @@ function usageText(u) {
     `${count(u.viewers)} ${u.viewers === 1 ? "person" : "people"}.`;
 }
 
+function capsText(caps) {
+  const most = [caps.tool_daily_tokens && `${count(caps.tool_daily_tokens)} for the tool`,
+                caps.viewer_daily_tokens && `${count(caps.viewer_daily_tokens)} for each person`]
+    .filter(Boolean);
+  return most.length ? `This Kiln allows at most ${most.join(" and ")}.` : "";
+}
+
 function sizeText(s) {
   if (!s.keys) return "Nothing shared yet.";
   return `${count(s.keys)} key${s.keys === 1 ? "" : "s"}, ${count(s.bytes)} of ` +
@@ -33,8 +40,12 @@ export function initToolPanel(root) {
   };
   const show = (report) => {
     form.for_viewers.checked = report.ai.for_viewers;
-    form.tool_daily_tokens.value = report.ai.tool_daily_tokens;
-    form.viewer_daily_tokens.value = report.ai.viewer_daily_tokens;
+    for (const name of ["tool_daily_tokens", "viewer_daily_tokens"]) {
+      form[name].value = report.ai[name];
+      const cap = report.caps[name];  // this Kiln's most (0: none)
+      if (cap) { form[name].min = 1; form[name].max = cap; } else { form[name].min = 0; form[name].removeAttribute("max"); }
+    }
+    root.querySelector("[data-ai-caps]").textContent = capsText(report.caps);
     root.querySelector("[data-ai-off]").hidden = report.ai_in_tools;
     root.querySelector("[data-ai-usage]").textContent = usageText(report.usage);
     root.querySelector("[data-shared-size]").textContent = sizeText(report.shared);

@@ -302,7 +302,7 @@ def test_the_tools_budget_holds_for_everyone_together(ai_app):
     owner = Client(ai_app, "127.0.0.1:5000")
     tool_id = owner.post("/api/artifacts", json={"html": PAGE}).json["id"]
     owner._write("put", f"/api/artifacts/{tool_id}/ai", json={
-        "for_viewers": True, "tool_daily_tokens": 100, "viewer_daily_tokens": 0})
+        "for_viewers": True, "tool_daily_tokens": 100, "viewer_daily_tokens": 100})
     ai_app.fake.default = Script("fine", usage=spends(50))
     statuses = []
     for _ in range(4):
@@ -313,6 +313,28 @@ def test_the_tools_budget_holds_for_everyone_together(ai_app):
     report = owner.get(f"/api/artifacts/{tool_id}/ai").json
     assert report["usage"]["calls"] == 2 and report["usage"]["viewers"] == 2
     assert report["usage"]["tokens_today"] >= 100 and report["usage"]["cost_usd"] > 0
+
+
+def test_an_owner_chooses_budgets_within_the_installations_caps(ai_app):
+    owner = Client(ai_app, "127.0.0.1:5000")
+    tool_id = owner.post("/api/artifacts", json={"html": PAGE}).json["id"]
+    url = f"/api/artifacts/{tool_id}/ai"
+    report = owner.get(url).json
+    assert report["ai"] == {"for_viewers": False, "tool_daily_tokens": 200_000,
+                            "viewer_daily_tokens": 100}
+    assert report["caps"] == {"tool_daily_tokens": 200_000, "viewer_daily_tokens": 100}
+    for tool, viewer in ((10**9, 50), (0, 50), (1000, 101), (1000, 0)):
+        refused = owner._write("put", url, json={"for_viewers": True, "tool_daily_tokens": tool,
+                                                 "viewer_daily_tokens": viewer})
+        assert refused.status_code == 400 and "between 1 and" in refused.json["error"]
+    assert owner.get(url).json["ai"]["for_viewers"] is False  # nothing was saved
+    saved = owner._write("put", url, json={"for_viewers": True, "tool_daily_tokens": 5000,
+                                           "viewer_daily_tokens": 100}).json
+    assert saved["ai"] == {"for_viewers": True, "tool_daily_tokens": 5000, "viewer_daily_tokens": 100}
+    # An operator who lowers a cap later lowers every tool's budget with it.
+    kiln = ai_app.extensions["kiln"]
+    kiln.settings = kiln.settings.model_copy(update={"ai_tool_daily_tokens": 3000})
+    assert kiln.tool_ai_settings(tool_id).tool_daily_tokens == 3000
 
 
 def test_the_installation_budget_counts_tools_and_generations_together(tmp_path, fake_llm):

@@ -100,7 +100,7 @@ def ai_status(artifact_id: str):
 def ai_settings(artifact_id: str):
     require_owner(artifact_id)
     body = parse(AISettingsIn)
-    tool_ai.save_ai_settings(kiln().store, artifact_id, AISettings(
+    kiln().save_tool_ai_settings(artifact_id, AISettings(
         body.for_viewers, body.tool_daily_tokens, body.viewer_daily_tokens))
     return jsonify(tool_report(artifact_id))
 
@@ -110,6 +110,8 @@ def tool_report(artifact_id: str) -> dict:
     k = kiln()
     keys, size = k.data.shared_size(artifact_id)
     return {"ai": vars(k.tool_ai_settings(artifact_id)),
+            "caps": {"tool_daily_tokens": k.settings.ai_tool_daily_tokens,   # 0: none
+                     "viewer_daily_tokens": k.settings.ai_viewer_daily_tokens},
             "usage": vars(tool_ai.ai_usage(k.store, artifact_id)),
             "shared": {"keys": keys, "bytes": size, "limit": k.settings.data_max_tool_bytes},
             "ai_in_tools": k.settings.ai_in_tools}
