@@ -3,6 +3,7 @@ import { Bridge } from "./bridge.js";
 import { csrfToken } from "./api.js";
 import { highlightInto } from "./highlight.js";
 import { initHome } from "./home.js";
+import { initToolPanel } from "./tool_panel.js";
 import { initWorkspace } from "./workspace.js";
 
 for (const button of document.querySelectorAll("[data-copy]")) {
@@ -80,6 +81,9 @@ if (document.body.classList.contains("page-home")) initHome();
 
 const workspace = document.querySelector("[data-workspace]");
 if (workspace) initWorkspace(workspace, bridge);
+
+const toolPanel = document.querySelector("[data-tool-panel]");
+if (toolPanel) initToolPanel(toolPanel);
 
 const share = document.querySelector("[data-share-page]");
 if (share) {

@@ -6,6 +6,7 @@
 import { config } from "./config.js";
 import { isMirrorPath, onMirror } from "./mirror_fetch.js";
 import { UrlState, validUrlState } from "./url_state.js";
+import { KILN_SCHEMA, KilnApi } from "./kiln_api.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -33,6 +34,9 @@ const SCHEMA = {
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
   mirror: (m) => isInt(m.id) && isMirrorPath(m.path),
   url: (m) => validUrlState(m),
+  complete: KILN_SCHEMA.complete,
+  data: KILN_SCHEMA.data,
+  indexeddb: KILN_SCHEMA.indexeddb,
 };
 
 function storageSize(data) {
@@ -85,13 +89,16 @@ class Consent {
 
   reset() { this.declined = 0; }
 
-  ask(title, detail, allowLabel) {
+  // `detail` is shown as given (a URL, a file name), or as prose.
+  ask(title, detail, allowLabel, denyLabel = "Cancel", prose = false) {
     if (this.busy || !this.dialog || this.declined >= MAX_DECLINES) return Promise.resolve(false);
     this.busy = true;
     const d = this.dialog;
     d.querySelector("[data-consent-title]").textContent = title;
     d.querySelector("[data-consent-detail]").textContent = detail;
+    d.querySelector("[data-consent-detail]").classList.toggle("prose", prose);
     d.querySelector("[data-consent-allow]").textContent = allowLabel;
+    d.querySelector("[data-consent-deny]").textContent = denyLabel;
     return new Promise((resolve) => {
       const done = (ok) => {
         this.busy = false;
@@ -129,6 +136,7 @@ export class Bridge extends EventTarget {
     this.errors = [];
     this.saving = null;
     this.nextStorage = null;
+    this.kiln = new KilnApi(this);  // window.kiln: model calls and saved data
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
       if (!document.fullscreenElement) this.port?.postMessage({ event: "fullscreen-exited" });
@@ -173,6 +181,9 @@ export class Bridge extends EventTarget {
       fullscreen: () => this.onFullscreen(message),
       mirror: () => onMirror(this, message),
       url: () => this.urlState.onReport(message),
+      complete: () => this.kiln.complete(message),
+      data: () => this.kiln.data(message),
+      indexeddb: () => this.kiln.indexeddb(message),
     }[message.type];
     handler();
   }

@@ -29,12 +29,15 @@ if TYPE_CHECKING:  # the pool imports Playwright when it starts a browser
                                       ViewportSize)
 
 PROBE = Path(__file__).with_name("smoke_probe.js").read_text("utf-8")
-PRELUDE = Path(__file__).with_name("smoke_prelude.js").read_text("utf-8")
+# The stand-in for Kiln's server (kiln.complete, kiln.storage) first: the prelude takes it.
+PRELUDE = (Path(__file__).with_name("smoke_kiln_api.js").read_text("utf-8")
+           + Path(__file__).with_name("smoke_prelude.js").read_text("utf-8"))
 WORLD = "kiln_smoke"
 BINDING = "__kilnSmokeReport"
 BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off window
 MIRROR_BINDING = "__kilnSmokeMirror"    # main world: the page's fetch() of a /lib/ file
 ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusal
+USES = "uses:"    # what the tool asked of Kiln's server (AI, saved data): a note, never a failure
 
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
 # so no server needs to be listening there.
@@ -383,6 +386,8 @@ class ArtifactRun:
             note = str(event.get("payload", ""))[:40]
             if note.startswith(ASKED):
                 self.obs.asked.append(note[len(ASKED):])
+            elif note.startswith(USES):
+                self.obs.uses.append(note[len(USES):])
             else:
                 self.obs.sandbox_notes.append(note)
             return

@@ -17,7 +17,8 @@ so each rule fails only on evidence that a person would hit the problem:
 * sandbox      alert()/confirm()/prompt(), popups and downloads, which Kiln's
                sandbox ignores: a warning, the tool still runs. What Kiln asks
                the viewer to allow (saving a file, the clipboard, a link, full screen) is
-               granted as a person would, and named in the pass detail;
+               granted as a person would, and named in the pass detail, as is
+               what it asked of Kiln's server (AI, saved data: stand-ins answer);
 * interaction  what the interaction pass did (for the record).
 """
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Observations:
     blocked: list[Blocked] = field(default_factory=list)
     sandbox_notes: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)  # consent the viewer would be asked for
+    uses: list[str] = field(default_factory=list)   # what it asked of Kiln's server (AI, data)
     content: dict | None = None
     screenshot: bytes | None = None
     interaction: dict | None = None
@@ -216,9 +218,10 @@ def _hang(obs: Observations) -> Check:
 
 def _sandbox(obs: Observations) -> Check:
     if not obs.sandbox_notes:
-        asked = _unique(obs.asked)
+        asked, uses = _unique(obs.asked), _unique(obs.uses)
         return Check(status=Status.PASS, detail="used nothing the sandbox refuses" + (
-            f"; asks the viewer before it may {' / '.join(asked)}" if asked else ""))
+            f"; asks the viewer before it may {' / '.join(asked)}" if asked else "") + (
+            f"; uses {' / '.join(uses)}" if uses else ""))
     counts: dict[str, int] = {}
     for note in obs.sandbox_notes:
         counts[note] = counts.get(note, 0) + 1

@@ -240,8 +240,8 @@ def test_full_screen_on_the_viewers_click(live_server, page):
 NOTES = (Path(__file__).parent / "smoke_corpus" / "pass-indexeddb-notes.html").read_text("utf-8")
 
 
-def test_indexeddb_works_in_memory_for_the_visit(live_server, page):
-    _, frame = open_artifact(page, live_server, NOTES)
+def test_indexeddb_works_and_without_a_viewer_is_kept_for_the_visit_only(live_server, page):
+    artifact_id, frame = open_artifact(page, live_server, NOTES)
     expect(frame.locator("#count")).to_have_text("0 note(s)")
     for done, text in enumerate(("buy milk", "call Ada"), start=1):
         frame.locator("#text").fill(text)
@@ -251,8 +251,14 @@ def test_indexeddb_works_in_memory_for_the_visit(live_server, page):
         expect(frame.locator("#count")).to_have_text(f"{done} note(s)")
         expect(frame.locator("#text")).to_have_value("")
     expect(frame.locator("#list li")).to_have_text(["buy milk", "call Ada"])
-    page.reload()  # in memory only: a new visit starts empty
-    expect(page.frame_locator("#artifact-frame").locator("#count")).to_have_text("0 note(s)")
+    # The raw URL opened on its own names no viewer: in memory only (kept across
+    # visits inside Kiln's page: tests/test_kiln_api.py).
+    page.goto(live_server.kiln.raw_url(artifact_id, 1))
+    page.locator("#text").fill("scratch")
+    page.locator("#text").press("Enter")
+    expect(page.locator("#count")).to_have_text("1 note(s)")
+    page.reload()
+    expect(page.locator("#count")).to_have_text("0 note(s)")
 
 
 # Names the API only indirectly, so no module is added to its head: the

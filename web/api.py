@@ -7,13 +7,13 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import owner_hash
 from artifacts.tool_errors import Phase
 
 from . import access, kiln, limits
 from .forms import (FixIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn, RestoreIn,
                     StorageIn)
 from .ownership import current_owner, owner_for_write
+from .tool_access import viewer_key
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -110,7 +110,7 @@ def remix(artifact_id: str):
 def save_storage(artifact_id: str):
     """The storage shim's data for this viewer (whoever holds the cookie)."""
     body = parse(StorageIn)
-    size = kiln().store.save_storage(artifact_id, owner_hash(owner_for_write()), body.data)
+    size = kiln().store.save_storage(artifact_id, viewer_key(), body.data)
     return jsonify(size=size)
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from artifacts import links
 from artifacts.store import STORAGE_QUOTA
+from artifacts.tool_data import MAX_KEY_CHARS
 from artifacts.tool_errors import MAX_REPORTED
 from generator.edits import EDIT_BLOCK
 from generator.jobs import JOB_EVENTS
 from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 
+from . import kiln
+
 
 def client_config() -> dict[str, object]:
+    settings = kiln().settings
     return {
         "job_events": list(JOB_EVENTS),
         "edit_block": EDIT_BLOCK,          # a multiline regex in syntax JavaScript reads too
@@ -22,4 +26,9 @@ def client_config() -> dict[str, object]:
         "storage_param": links.STORAGE_PARAM,
         "max_url_state": links.MAX_URL_STATE,
         "max_token_reloads": links.MAX_TOKEN_RELOADS,
+        # What the page refuses before asking the server, which checks them again.
+        "data_max_key_chars": MAX_KEY_CHARS,
+        "data_max_value_bytes": settings.data_max_value_bytes,
+        "indexeddb_max_bytes": settings.indexeddb_max_bytes,
+        "ai_max_prompt_chars": settings.ai_max_prompt_chars,
     }

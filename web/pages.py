@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request)
 
-from artifacts import links, owner_hash
+from artifacts import links
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
 from mirror import libraries
@@ -13,6 +13,7 @@ from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
+from .tool_access import viewer_key
 from .present import conversation, line_diff, model_in_use
 
 bp = Blueprint("pages", __name__)
@@ -61,7 +62,7 @@ def import_page():
 
 def frame_context(artifact_id: str, number: int, html: str) -> dict:
     k = kiln()
-    viewer = owner_hash(owner_for_write())  # also names whose storage the tool sees
+    viewer = viewer_key()  # also names whose storage the tool sees
     download_url = k.download_url(artifact_id, number)
     # A shared link may carry the tool's own URL state (?s=...): the tool gets it back.
     return dict(frame_url=links.frame_url(k.raw_url(artifact_id, number),
