@@ -94,7 +94,7 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
             ownership.remember_owner(response)
         headers = policy.headers_for(
             kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
-            https=settings.https, filename=marked.filename)
+            https=settings.https, filename=marked.filename, host=marked.host)
         if kind is policy.Kind.APP and "Cache-Control" in response.headers:
             del headers["Cache-Control"]
         response.headers.update(headers)
@@ -102,7 +102,7 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
 
     @app.context_processor
     def template_globals():
-        return {"kiln_settings": settings, "kiln_client_config": client_config()}
+        return {"kiln_settings": settings, "kiln_client_config": client_config(settings)}
 
 
 def _register_cli(app: Flask) -> None:

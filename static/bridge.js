@@ -4,6 +4,7 @@
 // sandbox (a file, the clipboard, a link) waits for the viewer's consent.
 
 import { config } from "./config.js";
+import { Network, validFetch } from "./network.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -29,6 +30,7 @@ const SCHEMA = {
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
   // Asking for full screen waits for an answer; leaving it does not.
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
+  fetch: (m) => validFetch(m),
 };
 
 function storageSize(data) {
@@ -81,13 +83,16 @@ class Consent {
 
   reset() { this.declined = 0; }
 
-  ask(title, detail, allowLabel) {
+  ask(title, detail, allowLabel, { deny = "Cancel", note = "" } = {}) {
     if (this.busy || !this.dialog || this.declined >= MAX_DECLINES) return Promise.resolve(false);
     this.busy = true;
     const d = this.dialog;
     d.querySelector("[data-consent-title]").textContent = title;
     d.querySelector("[data-consent-detail]").textContent = detail;
     d.querySelector("[data-consent-allow]").textContent = allowLabel;
+    d.querySelector("[data-consent-deny]").textContent = deny;
+    const noteLine = d.querySelector("[data-consent-note]");
+    if (noteLine) { noteLine.textContent = note; noteLine.hidden = !note; }
     return new Promise((resolve) => {
       const done = (ok) => {
         this.busy = false;
@@ -114,12 +119,13 @@ class Consent {
 }
 
 export class Bridge extends EventTarget {
-  constructor(frame, { artifactId, csrfToken, consentDialog }) {
+  constructor(frame, { artifactId, csrfToken, consentDialog, networkHosts = [] }) {
     super();
     this.frame = frame;
     this.artifactId = artifactId;
     this.csrfToken = csrfToken;
     this.consent = new Consent(consentDialog);
+    this.network = new Network({ artifactId, consent: this.consent, hosts: networkHosts });
     this.port = null;
     this.errors = [];
     this.saving = null;
@@ -149,6 +155,7 @@ export class Bridge extends EventTarget {
     this.frame.contentWindow.postMessage({ kiln: "port" }, "*", [channel.port2]);
     this.errors = [];
     this.consent.reset();
+    this.network.reset();
     this.dispatchEvent(new CustomEvent("connected"));
   }
 
@@ -166,6 +173,7 @@ export class Bridge extends EventTarget {
       paste: () => this.onPaste(message),
       open: () => this.onOpen(message),
       fullscreen: () => this.onFullscreen(message),
+      fetch: () => this.network.onFetch(message, this.port),
     }[message.type];
     handler();
   }

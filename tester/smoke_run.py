@@ -34,6 +34,7 @@ WORLD = "kiln_smoke"
 BINDING = "__kilnSmokeReport"
 BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off window
 ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusal
+NETWORK = "network:"  # a URL the page asked Kiln to fetch, answered as offline
 
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
 # so no server needs to be listening there.
@@ -86,7 +87,8 @@ class ArtifactRun:
         self.url = sandbox_origin + SMOKE_PATH
         self.library = library
         self.budget = budget
-        self.obs = Observations()
+        self.obs = Observations(own_hosts=tuple(urlsplit(o).hostname or "" for o in
+                                                (app_origin, sandbox_origin)))
         self.phase = "load"
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
@@ -332,7 +334,11 @@ class ArtifactRun:
 
     def _on_binding(self, event: CdpMessage) -> None:
         if event.get("name") == BLOCKED_BINDING:
-            note = str(event.get("payload", ""))[:40]
+            payload = str(event.get("payload", ""))
+            if payload.startswith(NETWORK):
+                self.obs.network.append(payload[len(NETWORK):][:300])
+                return
+            note = payload[:40]
             if note.startswith(ASKED):
                 self.obs.asked.append(note[len(ASKED):])
             else:

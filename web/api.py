@@ -11,8 +11,8 @@ from artifacts import owner_hash
 from artifacts.tool_errors import Phase
 
 from . import kiln, limits
-from .forms import (FixIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn, RestoreIn,
-                    StorageIn)
+from .forms import (FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
+                    RestoreIn, StorageIn)
 from .ownership import current_owner, owner_for_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -111,6 +111,28 @@ def save_storage(artifact_id: str):
     body = parse(StorageIn)
     size = kiln().store.save_storage(artifact_id, owner_hash(owner_for_write()), body.data)
     return jsonify(size=size)
+
+
+@bp.get("/artifacts/<artifact_id>/network/hosts")
+def network_hosts(artifact_id: str):
+    """The hosts this viewer lets this tool reach."""
+    return jsonify(hosts=kiln().network_hosts(artifact_id, owner_hash(current_owner())))
+
+
+@bp.post("/artifacts/<artifact_id>/network/hosts")
+@limits.writes
+def allow_network_host(artifact_id: str):
+    """Kiln's page, after the viewer pressed Allow: remember it for this tool."""
+    body = parse(HostIn)
+    hosts = kiln().allow_network_host(artifact_id, owner_hash(owner_for_write()), body.host)
+    return jsonify(hosts=hosts), 201
+
+
+@bp.delete("/artifacts/<artifact_id>/network/hosts/<host>")
+@limits.writes
+def revoke_network_host(artifact_id: str, host: str):
+    return jsonify(hosts=kiln().revoke_network_host(artifact_id, owner_hash(owner_for_write()),
+                                                    host))
 
 
 def job_json(job, status=202):
