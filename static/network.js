@@ -15,6 +15,7 @@ const CACHE_MODES = new Set(["default", "no-store", "reload", "no-cache", "force
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 const RELAY_START_MS = 10_000;
+const MAX_REFUSALS = 3;  // as the consent dialog's rule, but for the whole visit
 
 // -- the refused classes ------------------------------------------------------
 
@@ -202,6 +203,7 @@ export class Network extends EventTarget {
     this.consent = consent;
     this.allowed = new Set(hosts);
     this.denied = new Set();          // for this visit
+    this.refusals = 0;                // the viewer's no's this visit, however many documents
     this.deciding = new Map();        // host -> the open question's answer
     this.asking = Promise.resolve();  // questions come one after another
     this.relays = new Map();          // host -> Promise<Relay>
@@ -273,12 +275,14 @@ export class Network extends EventTarget {
     if (this.allowed.has(host)) return Promise.resolve(true);
     if (this.denied.has(host)) return Promise.resolve(false);
     if (!this.deciding.has(host)) {
-      const answer = this.asking.then(() => this.ask(host, method, url));
+      const answer = this.asking.then(() => this.refusals < MAX_REFUSALS && this.ask(host, method, url));
       this.asking = answer.catch(() => false);
       this.deciding.set(host, answer);
       answer.then((ok) => {
         this.deciding.delete(host);
-        if (ok) this.allow(host); else this.denied.add(host);
+        if (ok) { this.allow(host); return; }
+        this.denied.add(host);
+        this.refusals += 1;
       });
     }
     return this.deciding.get(host);

@@ -11,7 +11,7 @@ applies CORS, CSP and redirects as it would on the internet).
 
     with FakeApi() as api:
         api.route(context, "api.tools.example")   # http://api.tools.example/... lands here
-        ... api.requests[0].path, api.requests[0].headers["origin"]
+        ... api.requests[0].path, api.requests[0].headers["origin"], api.strays
 
 As a pytest fixture: ``fake_api`` (tests/conftest.py). The network benchmark
 runs it too, reached by name through Chromium's host resolver instead.
@@ -84,11 +84,22 @@ class FakeApi:
         with self._lock:
             return [f"{r.method} {r.path}" for r in self.requests if r.method != "OPTIONS"]
 
-    def route(self, context, host: str) -> None:
-        """Send the context's requests for ``http://HOST/...`` to this server."""
-        prefix = f"http://{host}"
-        context.route(f"{prefix}/**", lambda route: route.continue_(
-            url=self.origin + route.request.url[len(prefix):]))
+    def route(self, context, *hosts: str) -> None:
+        """Send the context's requests for ``http://HOST/...`` to this server, and
+        refuse (recording them in ``strays``) those for any host off loopback."""
+        self.strays: list[str] = []
+
+        def guard(route) -> None:
+            if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+                route.fallback()
+            else:
+                self.strays.append(route.request.url)
+                route.abort()
+        def to_here(prefix: str):
+            return lambda route: route.continue_(url=self.origin + route.request.url[len(prefix):])
+        context.route("**/*", guard)  # registered first: the host routes below win
+        for host in hosts:
+            context.route(f"http://{host}/**", to_here(f"http://{host}"))
 
     # -- answers ------------------------------------------------------------------
     def answer(self, handler: BaseHTTPRequestHandler, seen: Seen) -> None:
