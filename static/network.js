@@ -118,7 +118,7 @@ export function validFetch(m) {
   if (m.abort === true) return isInt(m.id);
   return isInt(m.id) && isStr(m.url, 8192) && isStr(m.method, 32) && TOKEN.test(m.method) &&
     Array.isArray(m.headers) && m.headers.length <= 100 && m.headers.every(isHeader) &&
-    (m.body === undefined || m.body === null || m.body instanceof ArrayBuffer) &&
+    (m.body === undefined || m.body === null || m.body instanceof Blob) &&
     (m.cache === undefined || CACHE_MODES.has(m.cache) || m.cache === "only-if-cached");
 }
 
@@ -159,7 +159,7 @@ class Relay {
     const id = this.next++;
     const answer = new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.port.postMessage({ id, ...message }, message.body ? [message.body] : []);
+      this.port.postMessage({ id, ...message });
     });
     return { answer, abort: () => this.port.postMessage({ id, abort: true }) };
   }
@@ -233,7 +233,7 @@ export class Network extends EventTarget {
     const { url, host } = found;
     const method = message.method.toUpperCase();
     if (FORBIDDEN_METHODS.has(method)) return fail(`Browsers do not send ${method} requests`);
-    if (message.body && message.body.byteLength > RULES.max_request_bytes) {
+    if (message.body && message.body.size > RULES.max_request_bytes) {
       return fail(`The request body is larger than ${humanSize(RULES.max_request_bytes)}, the most Kiln ` +
                   "sends for a tool (KILN_NETWORK_MAX_REQUEST_BYTES)");
     }

@@ -48,6 +48,7 @@ class FakeApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go as they are written
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -121,8 +122,8 @@ class FakeApi:
                 return self.send_chunked(handler, body, headers)
             return self.send(handler, 200, body, headers)
         if url.path == "/json":
-            size = int(query.get("n", "0"))
-            items = [{"id": i, "name": f"item {i:05d}"} for i in range(max(1, size // 28))]
+            size = int(query.get("n", "0"))  # about this many bytes
+            items = [{"id": i, "name": f"item {i:05d}"} for i in range(max(1, size // 35))]
             body = json.dumps({"items": items}).encode()
             return self.send(handler, 200, body, {**ALLOW, "Content-Type": "application/json"})
         if url.path == "/status":

@@ -27,7 +27,7 @@
     const controller = new AbortController();
     running.set(m.id, controller);
     request(m, controller.signal)
-      .then(([answer, transfer]) => port.postMessage({ id: m.id, ok: true, ...answer }, transfer),
+      .then((answer) => port.postMessage({ id: m.id, ok: true, ...answer }, [answer.body]),
             (failure) => port.postMessage({ id: m.id, ok: false, kind: failure.kind || "unreachable",
                                             to: failure.to || "" }))
       .finally(() => running.delete(m.id));
@@ -56,8 +56,8 @@
       if (signal.aborted) throw { kind: "aborted" };
       throw failure.kind ? failure : { kind: "cut" };
     }
-    return [{ status: response.status, statusText: response.statusText, headers: [...response.headers],
-              url: response.url, redirected: response.redirected, body }, [body]];
+    return { status: response.status, statusText: response.statusText, headers: [...response.headers],
+             url: response.url, redirected: response.redirected, body };
   }
 
   // fetch() says only "Failed to fetch". A host that answers a no-cors request
@@ -85,19 +85,22 @@
     }
     if (!response.body) return new ArrayBuffer(0);
     const reader = response.body.getReader();
-    const chunks = [];
+    const declared = Number(response.headers.get("content-length")) || 0;
+    let body = new Uint8Array(declared || 65536);
     let size = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      size += value.byteLength;
       // Counted as it arrives: a compressed or chunked body states no honest length.
-      if (size > max) { reader.cancel().catch(() => {}); throw { kind: "too-large" }; }
-      chunks.push(value);
+      if (size + value.byteLength > max) { reader.cancel().catch(() => {}); throw { kind: "too-large" }; }
+      if (size + value.byteLength > body.length) {
+        const grown = new Uint8Array(Math.min(max, Math.max(body.length * 2, size + value.byteLength)));
+        grown.set(body.subarray(0, size));
+        body = grown;
+      }
+      body.set(value, size);
+      size += value.byteLength;
     }
-    const body = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) { body.set(chunk, at); at += chunk.byteLength; }
-    return body.buffer;
+    return size === body.length ? body.buffer : body.buffer.slice(0, size);
   }
 })();

@@ -103,8 +103,8 @@ function netFetch(input, init) {
   if (request.signal.aborted) {
     return Promise.reject(abortError(request.signal));
   }
-  var reading =
-    request.method === "GET" || request.method === "HEAD" ? Promise.resolve(null) : request.arrayBuffer();
+  /* A Blob travels to Kiln's page by reference, whatever its size. */
+  var reading = request.method === "GET" || request.method === "HEAD" ? Promise.resolve(null) : request.blob();
   return reading.then(function (body) {
     var headers = [];
     request.headers.forEach(function (value, name) {
