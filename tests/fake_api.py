@@ -43,6 +43,8 @@ class Seen:
 class FakeApi:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
+        self.strays: list[str] = []   # requests refused for a host nobody routed here
+        self._guarded: list = []      # the browser contexts routed here
         self._lock = threading.Lock()
         api = self
 
@@ -87,9 +89,7 @@ class FakeApi:
 
     def route(self, context, *hosts: str) -> None:
         """Send the context's requests for ``http://HOST/...`` to this server, and
-        refuse (recording them in ``strays``) those for any host off loopback."""
-        self.strays: list[str] = []
-
+        refuse (recording them in ``strays``) those for any other host off loopback."""
         def guard(route) -> None:
             if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
                 route.fallback()
@@ -98,7 +98,9 @@ class FakeApi:
                 route.abort()
         def to_here(prefix: str):
             return lambda route: route.continue_(url=self.origin + route.request.url[len(prefix):])
-        context.route("**/*", guard)  # registered first: the host routes below win
+        if context not in self._guarded:
+            self._guarded.append(context)
+            context.route("**/*", guard)  # registered first: the host routes win over it
         for host in hosts:
             context.route(f"http://{host}/**", to_here(f"http://{host}"))
 

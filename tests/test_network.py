@@ -135,6 +135,24 @@ def test_deny_leaves_a_type_error_and_no_request(live_server, page, api):
     assert live_server.kiln.network_hosts(artifact_id, viewer_of(live_server, page)) == []
 
 
+def test_after_three_refusals_the_tool_cannot_ask_again_this_visit(live_server, page, api):
+    hosts = [f"api{i}.tools.example" for i in range(1, 5)]
+    for host in hosts:
+        api.route(page.context, host)
+    _, frame = open_tool(page, live_server, tool(f"""
+      for (const host of {json.dumps(hosts)}) {{
+        await attempt(host, async () => {{ await fetch('http://' + host + '/json'); return 'answered'; }});
+      }}"""))
+    dialog = page.locator("dialog#consent")
+    for host in hosts[:3]:
+        expect(dialog).to_contain_text(f"Let this tool connect to {host}?")
+        dialog.get_by_role("button", name="Deny").click()
+    got = results(frame)
+    assert got[hosts[3]] == f"TypeError: The viewer did not allow this tool to reach {hosts[3]}"
+    expect(dialog).to_be_hidden()
+    assert api.paths() == []
+
+
 # Every spelling a URL parser accepts for what no tool may reach, and the class it is.
 REFUSED = {
     "http://localhost/": rules.THIS_COMPUTER,
