@@ -100,7 +100,9 @@ export function hostRefusal(host) {
 export function check(href) {
   let url;
   try { url = new URL(href); } catch { return { host: "", why: SAYS.not_a_host }; }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return { host: url.protocol, why: SAYS.not_http };
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { host: href.length > 100 ? `${href.slice(0, 100)}…` : href, why: SAYS.not_http };
+  }
   if (url.hostname.endsWith(".") && url.hostname.length > 1) url.hostname = url.hostname.slice(0, -1);
   const why = hostRefusal(url.hostname);
   return why ? { host: url.hostname, why } : { host: url.hostname, url };
@@ -119,7 +121,7 @@ export function validFetch(m) {
   return isInt(m.id) && isStr(m.url, 8192) && isStr(m.method, 32) && TOKEN.test(m.method) &&
     Array.isArray(m.headers) && m.headers.length <= 100 && m.headers.every(isHeader) &&
     (m.body === undefined || m.body === null || m.body instanceof Blob) &&
-    (m.cache === undefined || CACHE_MODES.has(m.cache) || m.cache === "only-if-cached");
+    (m.cache === undefined || CACHE_MODES.has(m.cache));
 }
 
 export function humanSize(bytes) {

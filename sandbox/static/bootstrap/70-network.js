@@ -110,8 +110,10 @@ function netFetch(input, init) {
     request.headers.forEach(function (value, name) {
       headers.push([name, value]);
     });
+    /* only-if-cached needs a same-origin request, which this never is. */
+    var cache = request.cache === "only-if-cached" ? "default" : request.cache;
     return carry(
-      { type: "fetch", url: url.href, method: request.method, headers: headers, body: body, cache: request.cache },
+      { type: "fetch", url: url.href, method: request.method, headers: headers, body: body, cache: cache },
       request.signal
     );
   });
