@@ -64,10 +64,7 @@ EMBEDDED_IPV4: tuple[tuple[str, int], ...] = (
 LOCAL_NAMES = ("localhost",)
 LOCAL_SUFFIXES = (".local", ".internal", ".home.arpa", ".localdomain")
 
-class HostRefused(ValueError):
-    """A host no tool may reach (the message says why)."""
-
-
+# Why a host is refused, in words the tool's TypeError and the smoke verdict use.
 THIS_COMPUTER = "a name for this computer"
 LOCAL_NETWORK = "a name on the local network"
 SINGLE_LABEL = "a name without a dot, which only the local network can resolve"
@@ -80,6 +77,11 @@ NOT_HTTP = "not an http or https URL"
 # underscore), dot-separated labels. Anything else never reaches a header.
 _NAME = re.compile(r"(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
                    r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*")
+
+
+class HostRefused(ValueError):
+    """A host no tool may reach (the message says why)."""
+
 
 _V4 = [(ipaddress.IPv4Network(net), why) for net, why in REFUSED_NETWORKS if ":" not in net]
 _V6 = [(ipaddress.IPv6Network(net), why) for net, why in REFUSED_NETWORKS if ":" in net]

@@ -164,13 +164,17 @@ def _from_the_network(obs: Observations) -> tuple[list[ToolError], list[ToolErro
 
 
 def _needs_the_network(obs: Observations, offline: list[ToolError]) -> str:
-    """"needs the network: HOST, ...; asks the viewer", and the hosts Kiln never reaches."""
+    """The note on the hosts the tool asked for: those a viewer is asked about
+    ("needs the network: api.github.com; asks the viewer"), those Kiln never reaches."""
     asks: list[str] = []
     never: list[str] = []
     for url in obs.network:
         host = urlsplit(url).hostname or url
         why = url_refusal(url, obs.own_hosts)
-        (never if why else asks).append(f"{host} ({why})" if why else host)
+        if why:
+            never.append(f"{host} ({why})")
+        else:
+            asks.append(host)
     parts = []
     if asks:
         parts.append(f"needs the network: {', '.join(_unique(asks)[:5])}; asks the viewer")
