@@ -105,7 +105,7 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
             ownership.remember_owner(response)
         headers = policy.headers_for(
             kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
-            https=settings.https, filename=marked.filename)
+            https=settings.https, filename=marked.filename, host=marked.host)
         if kind is policy.Kind.APP and "Cache-Control" in response.headers:
             del headers["Cache-Control"]
         response.headers.update(headers)
@@ -119,7 +119,7 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
             account, may_generate = access.account(), access.may_generate()
         except DBAPIError:  # the error page for a database that is away still renders
             account, may_generate = None, False
-        return {"kiln_settings": settings, "kiln_client_config": client_config(),
+        return {"kiln_settings": settings, "kiln_client_config": client_config(settings),
                 "kiln_account": account, "kiln_may_generate": may_generate}
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, accounts, job_state,
-                       links, tool_ai)
+                       links, network_grants, tool_ai)
 from artifacts.htmlfile import Accepted, accept, decode
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_ai import AISettings, Viewer
@@ -26,6 +26,7 @@ from generator.jobs import InProcessRunner, JobFailed, JobLog, Runner
 from generator.tool_ai import AILimits, ToolAnswer, ToolPrompt, estimated_usage, stream_answer
 from mirror import libraries
 from mirror.cdn import rewrite_cdn_urls
+from sandbox import network
 from settings import Settings
 from tester.smoke import SmokeTester, SmokeUnavailable
 
@@ -242,6 +243,18 @@ class Kiln:
     def libraries(self) -> str:
         """What artifacts may load from the mirror, as the system prompt lists it."""
         return libraries.prompt_section()
+
+    # -- the network channel: hosts a viewer allowed a tool -------------------
+    def network_hosts(self, artifact_id: str, viewer: str | None) -> list[str]:
+        return network_grants.allowed_hosts(self.store, artifact_id, viewer) if viewer else []
+
+    def allow_network_host(self, artifact_id: str, viewer: str, host: str) -> list[str]:
+        """Remember the viewer's Allow; a host no tool may reach raises HostRefused."""
+        network.reachable_host(host, network.own_hosts(self.settings))
+        return network_grants.allow_host(self.store, artifact_id, viewer, host)
+
+    def revoke_network_host(self, artifact_id: str, viewer: str, host: str) -> list[str]:
+        return network_grants.revoke_host(self.store, artifact_id, viewer, host)
 
     # -- generation jobs ------------------------------------------------------
     def check_can_generate(self, prompt: str, required: bool = True,

@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     smoke_concurrency: int = Field(2, ge=1, le=16)
     smoke_recycle_after: int = Field(200, ge=1, le=100_000)
 
+    # The network channel: a tool's fetch/XHR to a public host the viewer
+    # allowed, made by Kiln's page in the viewer's browser. Per tool and page:
+    # requests a minute, and the largest body carried each way.
+    network_requests_per_minute: int = Field(60, ge=1, le=100_000)
+    network_max_response_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    network_max_request_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
 

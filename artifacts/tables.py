@@ -153,6 +153,17 @@ class ArtifactStorage(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class NetworkGrant(Base):
+    """A host one viewer allowed one tool to reach (the network channel's Allow)."""
+    __tablename__ = "network_grants"
+
+    artifact_id: Mapped[str] = mapped_column(
+        ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
+    viewer_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ModelCall(Base):
     """Every request Kiln sent to a model and what came back: the log that makes a
     generation explainable after the fact (and its cost auditable)."""

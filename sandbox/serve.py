@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from artifacts import links
@@ -15,6 +15,7 @@ from mirror import serve as mirror
 from mirror.libraries import INDEXEDDB_SHIM, MAX_FETCH_BYTES, MIRROR_PREFIX, import_map
 from mirror.standalone import standalone
 
+from . import network
 from .policy import Kind, mark
 
 bp = Blueprint("sandbox", __name__)
@@ -47,16 +48,19 @@ SERVICE_WORKER_REFUSAL = ("Service workers are not available in Kiln's sandbox (
 
 def bootstrap_tag(storage: dict | None = None, persist: bool = False,
                   indexeddb: str | None = None, indexeddb_quota: int = 0,
-                  draft: bool = False) -> str:
+                  draft: bool = False, net: bool = True) -> str:
     """``persist``: the page vouched for the viewer, so what the tool keeps is
-    saved (``storage``, and ``indexeddb``, the JSON snapshot of their last visit)."""
+    saved (``storage``, and ``indexeddb``, the JSON snapshot of their last visit).
+    ``net``: whether fetch/XHR to other hosts go to the parent page (a draft's
+    viewer has no bridge, so they fail at once there)."""
     config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM,
                          "quota": STORAGE_QUOTA, "urlStateMax": links.MAX_URL_STATE,
                          "storageParam": links.STORAGE_PARAM,
                          "noServiceWorker": SERVICE_WORKER_REFUSAL,
                          "mirror": {"prefix": MIRROR_PREFIX, "max": MAX_FETCH_BYTES},
                          "idbData": json.loads(indexeddb) if indexeddb else None,
-                         "idbQuota": indexeddb_quota, "draft": draft}, separators=(",", ":"))
+                         "idbQuota": indexeddb_quota, "draft": draft, "net": net},
+                        separators=(",", ":"))
     config = config.replace("<", "\\u003c")  # no "</script>" can end the tag early
     return f"<script>window.__KILN__={config};{_BOOTSTRAP_LINE}</script>"
 
@@ -143,12 +147,23 @@ def draft_viewer_document() -> str:
     it posts the draft in (see static/draft.js). The bootstrap comes first so a
     draft that uses localStorage gets the (unsaved) shim, as artifacts do."""
     return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Draft</title>"
-            f"{bootstrap_tag(draft=True)}<script>{DRAFT_JS}</script></head><body></body></html>")
+            f"{bootstrap_tag(draft=True, net=False)}<script>{DRAFT_JS}</script></head><body></body></html>")
 
 
 @bp.get("/draft")
 def draft() -> Response:
     return mark(Response(draft_viewer_document(), mimetype="text/html"), Kind.ARTIFACT)
+
+
+@bp.get(f"{network.RELAY_PATH}<host>")
+def relay(host: str) -> Response:
+    """The network relay for one host (see sandbox/static/relay.js): the same
+    bytes for every host; its policy names the one host it may reach."""
+    try:
+        network.reachable_host(host, network.own_hosts(current_app.extensions["kiln"].settings))
+    except network.HostRefused:
+        abort(404)
+    return mark(Response(network.RELAY_DOCUMENT, mimetype="text/html"), Kind.RELAY, host=host)
 
 
 @bp.get("/raw/<artifact_id>/<int:number>/download")

@@ -14,6 +14,9 @@ export function post(url, body) { return send("POST", url, body); }
 /** PATCH `body` (an object as JSON); resolve to the JSON answer. */
 export function patch(url, body) { return send("PATCH", url, body); }
 
+/** DELETE `url`; resolve to the JSON answer. */
+export function del(url) { return send("DELETE", url); }
+
 /** Any method; `body` as for post(). */
 export async function send(method, url, body) {
   const isForm = body instanceof FormData;

@@ -4,6 +4,7 @@ import { csrfToken } from "./api.js";
 import { highlightInto } from "./highlight.js";
 import { initHome } from "./home.js";
 import { initToolPanel } from "./tool_panel.js";
+import { wireNetworkPanel } from "./network_panel.js";
 import { initWorkspace } from "./workspace.js";
 
 for (const button of document.querySelectorAll("[data-copy]")) {
@@ -53,8 +54,10 @@ if (frame) {
     artifactId: frame.dataset.artifact,
     csrfToken,
     consentDialog: document.getElementById("consent"),
+    networkHosts: JSON.parse(document.querySelector("[data-net-hosts]")?.dataset.hosts || "[]"),
   });
   window.kilnBridge = bridge;
+  wireNetworkPanel(bridge.network);
   const panel = document.getElementById("artifact-errors");
   const list = panel?.querySelector("ol");
   bridge.addEventListener("connected", () => {

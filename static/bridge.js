@@ -7,6 +7,7 @@ import { config } from "./config.js";
 import { isMirrorPath, onMirror } from "./mirror_fetch.js";
 import { UrlState, validUrlState } from "./url_state.js";
 import { KILN_SCHEMA, KilnApi } from "./kiln_api.js";
+import { Network, validFetch } from "./network.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -37,6 +38,7 @@ const SCHEMA = {
   complete: KILN_SCHEMA.complete,
   data: KILN_SCHEMA.data,
   indexeddb: KILN_SCHEMA.indexeddb,
+  fetch: (m) => validFetch(m),
 };
 
 function storageSize(data) {
@@ -89,8 +91,9 @@ class Consent {
 
   reset() { this.declined = 0; }
 
-  // `detail` is shown as given (a URL, a file name), or as prose.
-  ask(title, detail, allowLabel, denyLabel = "Cancel", prose = false) {
+  // `detail` is shown as given (a URL, a file name), or as prose; `note` is a
+  // line of its own under it.
+  ask(title, detail, allowLabel, { deny = "Cancel", note = "", prose = false } = {}) {
     if (this.busy || !this.dialog || this.declined >= MAX_DECLINES) return Promise.resolve(false);
     this.busy = true;
     const d = this.dialog;
@@ -98,7 +101,9 @@ class Consent {
     d.querySelector("[data-consent-detail]").textContent = detail;
     d.querySelector("[data-consent-detail]").classList.toggle("prose", prose);
     d.querySelector("[data-consent-allow]").textContent = allowLabel;
-    d.querySelector("[data-consent-deny]").textContent = denyLabel;
+    d.querySelector("[data-consent-deny]").textContent = deny;
+    const noteLine = d.querySelector("[data-consent-note]");
+    if (noteLine) { noteLine.textContent = note; noteLine.hidden = !note; }
     return new Promise((resolve) => {
       const done = (ok) => {
         this.busy = false;
@@ -108,15 +113,15 @@ class Consent {
         resolve(ok);
       };
       const allow = () => done(true);
-      const deny = () => done(false);
+      const refuse = () => done(false);
       const cancel = (e) => { e.preventDefault(); done(false); };
       const cleanup = () => {
         d.querySelector("[data-consent-allow]").removeEventListener("click", allow);
-        d.querySelector("[data-consent-deny]").removeEventListener("click", deny);
+        d.querySelector("[data-consent-deny]").removeEventListener("click", refuse);
         d.removeEventListener("cancel", cancel);
       };
       d.querySelector("[data-consent-allow]").addEventListener("click", allow);
-      d.querySelector("[data-consent-deny]").addEventListener("click", deny);
+      d.querySelector("[data-consent-deny]").addEventListener("click", refuse);
       d.addEventListener("cancel", cancel);
       d.showModal();
       d.querySelector("[data-consent-deny]").focus();
@@ -125,13 +130,14 @@ class Consent {
 }
 
 export class Bridge extends EventTarget {
-  constructor(frame, { artifactId, csrfToken, consentDialog }) {
+  constructor(frame, { artifactId, csrfToken, consentDialog, networkHosts = [] }) {
     super();
     this.frame = frame;
     this.artifactId = artifactId;
     this.csrfToken = csrfToken;
     this.consent = new Consent(consentDialog);
     this.urlState = new UrlState(frame);
+    this.network = new Network({ artifactId, consent: this.consent, hosts: networkHosts });
     this.port = null;
     this.errors = [];
     this.saving = null;
@@ -162,6 +168,7 @@ export class Bridge extends EventTarget {
     this.frame.contentWindow.postMessage({ kiln: "port" }, "*", [channel.port2]);
     this.errors = [];
     this.consent.reset();
+    this.network.reset();
     this.dispatchEvent(new CustomEvent("connected"));
   }
 
@@ -184,6 +191,7 @@ export class Bridge extends EventTarget {
       complete: () => this.kiln.complete(message),
       data: () => this.kiln.data(message),
       indexeddb: () => this.kiln.indexeddb(message),
+      fetch: () => this.network.onFetch(message, this.port),
     }[message.type];
     handler();
   }

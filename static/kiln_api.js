@@ -101,7 +101,7 @@ export class KilnApi {
     if (this.denied.has(grant)) return Promise.resolve(false);
     if (!this.asking.has(grant)) {  // calls made together wait for the one answer
       const [title, detail] = CONSENT[grant];
-      this.asking.set(grant, this.bridge.consent.ask(title, detail, "Allow", "Deny", true)
+      this.asking.set(grant, this.bridge.consent.ask(title, detail, "Allow", { deny: "Deny", prose: true })
         .then(async (ok) => {
           if (!ok) { this.denied.add(grant); return false; }
           return (await this.send("POST", "grants", { grant })).ok;

@@ -38,6 +38,7 @@ BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off w
 MIRROR_BINDING = "__kilnSmokeMirror"    # main world: the page's fetch() of a /lib/ file
 ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusal
 USES = "uses:"    # what the tool asked of Kiln's server (AI, saved data): a note, never a failure
+NETWORK = "network:"  # a URL the page asked Kiln to fetch, answered as offline
 
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
 # so no server needs to be listening there.
@@ -92,7 +93,8 @@ class ArtifactRun:
         self.url = sandbox_origin + SMOKE_PATH
         self.library = library
         self.budget = budget
-        self.obs = Observations()
+        self.obs = Observations(own_hosts=tuple(urlsplit(o).hostname or "" for o in
+                                                (app_origin, sandbox_origin)))
         self.phase = "load"
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
@@ -383,7 +385,11 @@ class ArtifactRun:
             asyncio.ensure_future(_quietly(self._answer_mirror(event.get("payload", ""))))
             return
         if event.get("name") == BLOCKED_BINDING:
-            note = str(event.get("payload", ""))[:40]
+            payload = str(event.get("payload", ""))
+            if payload.startswith(NETWORK):
+                self.obs.network.append(payload[len(NETWORK):][:300])
+                return
+            note = payload[:40]
             if note.startswith(ASKED):
                 self.obs.asked.append(note[len(ASKED):])
             elif note.startswith(USES):

@@ -10,8 +10,8 @@ from werkzeug.exceptions import BadRequest
 from artifacts.tool_errors import Phase
 
 from . import access, kiln, limits
-from .forms import (FixIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn, RestoreIn,
-                    StorageIn)
+from .forms import (FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
+                    RestoreIn, StorageIn)
 from .ownership import current_owner, owner_for_write
 from .tool_access import viewer_key
 
@@ -112,6 +112,27 @@ def save_storage(artifact_id: str):
     body = parse(StorageIn)
     size = kiln().store.save_storage(artifact_id, viewer_key(), body.data)
     return jsonify(size=size)
+
+
+@bp.get("/artifacts/<artifact_id>/network/hosts")
+def network_hosts(artifact_id: str):
+    """The hosts this viewer lets this tool reach."""
+    return jsonify(hosts=kiln().network_hosts(artifact_id, viewer_key()))
+
+
+@bp.post("/artifacts/<artifact_id>/network/hosts")
+@limits.writes
+def allow_network_host(artifact_id: str):
+    """Kiln's page, after the viewer pressed Allow: remember it for this tool."""
+    body = parse(HostIn)
+    hosts = kiln().allow_network_host(artifact_id, viewer_key(), body.host)
+    return jsonify(hosts=hosts), 201
+
+
+@bp.delete("/artifacts/<artifact_id>/network/hosts/<host>")
+@limits.writes
+def revoke_network_host(artifact_id: str, host: str):
+    return jsonify(hosts=kiln().revoke_network_host(artifact_id, viewer_key(), host))
 
 
 def job_json(job, status=202):

@@ -9,12 +9,11 @@ from artifacts.tool_errors import MAX_REPORTED
 from generator.edits import EDIT_BLOCK
 from generator.jobs import JOB_EVENTS
 from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
+from sandbox import network
+from settings import Settings
 
-from . import kiln
 
-
-def client_config() -> dict[str, object]:
-    settings = kiln().settings
+def client_config(settings: Settings) -> dict[str, object]:
     return {
         "job_events": list(JOB_EVENTS),
         "edit_block": EDIT_BLOCK,          # a multiline regex in syntax JavaScript reads too
@@ -31,4 +30,5 @@ def client_config() -> dict[str, object]:
         "data_max_value_bytes": settings.data_max_value_bytes,
         "indexeddb_max_bytes": settings.indexeddb_max_bytes,
         "ai_max_prompt_chars": settings.ai_max_prompt_chars,
+        "network": network.page_config(settings),  # the refused classes and the channel's limits
     }

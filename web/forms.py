@@ -39,6 +39,10 @@ class StorageIn(_Strict):
     data: dict[str, str]
 
 
+class HostIn(_Strict):
+    host: str = Field(min_length=1, max_length=253)
+
+
 class PromptIn(_Strict):
     prompt: str = Field(max_length=1_000_000)
 

@@ -74,6 +74,7 @@ def frame_context(artifact_id: str, number: int, html: str) -> dict:
                 standalone_url=(f"{download_url}?standalone=1"
                                 if libraries.MIRROR_PREFIX in html else None),
                 draft_url=links.draft_url(k.settings.sandbox_origin),
+                network_hosts=k.network_hosts(artifact_id, viewer),
                 iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
 
 

@@ -12,8 +12,9 @@ var port = null,
   sent = 0,
   LIMIT = 200,
   doc = Math.random().toString(36).slice(2);
-/* Not capped here: saved data, and kiln.* requests (the server limits those). */
-var UNCOUNTED = { storage: true, indexeddb: true, complete: true, data: true };
+/* Not capped here: saved data, and kiln.* and fetch requests (the server and
+   the parent page limit those). */
+var UNCOUNTED = { storage: true, indexeddb: true, complete: true, data: true, fetch: true };
 function post(msg) {
   var counted = !UNCOUNTED[msg.type];
   if (sent >= LIMIT && counted) {
