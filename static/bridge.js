@@ -89,8 +89,6 @@ class Consent {
   // and after a few refusals the tool is not allowed to ask again.
   constructor(dialog) { this.dialog = dialog; this.busy = false; this.declined = 0; }
 
-  reset() { this.declined = 0; }
-
   // `detail` is shown as given (a URL, a file name), or as prose; `note` is a
   // line of its own under it.
   ask(title, detail, allowLabel, { deny = "Cancel", note = "", prose = false } = {}) {
@@ -167,7 +165,8 @@ export class Bridge extends EventTarget {
     this.port.onmessage = (e) => this.onMessage(e.data);
     this.frame.contentWindow.postMessage({ kiln: "port" }, "*", [channel.port2]);
     this.errors = [];
-    this.consent.reset();
+    // Refusals are not forgotten here: a tool could say hello again, or reload
+    // itself, to be asked anew. They last for the visit of this page.
     this.network.reset();
     this.dispatchEvent(new CustomEvent("connected"));
   }

@@ -196,6 +196,44 @@ def test_links_and_clipboard_go_through_consent(live_server, page, context):
     assert reader.evaluate("navigator.clipboard.readText()") == "copied text"
 
 
+def test_three_refusals_hold_for_the_visit_whatever_the_tool_does(live_server, page):
+    """A tool refused three times cannot ask again: not by saying hello again as a
+    new document, nor by reloading itself."""
+    tool = """<!doctype html><html><head></head><body>
+    <button id="copy">Copy</button><button id="hello">Hello</button><button id="reload">Reload</button>
+    <output id="out"></output>
+    <script>
+      const out = document.getElementById('out');
+      let n = 0;
+      document.getElementById('copy').onclick = () => navigator.clipboard.writeText('x').then(
+        () => out.textContent = 'copied', e => out.textContent = 'refused ' + (++n));
+      document.getElementById('hello').onclick = () =>
+        window.parent.postMessage({kiln: 'hello', doc: 'forged' + Math.random()}, '*');
+      document.getElementById('reload').onclick = () => location.reload();
+    </script></body></html>"""
+    _, frame = open_artifact(page, live_server, tool)
+    dialog = page.locator("dialog#consent")
+    for n in (1, 2, 3):
+        frame.locator("#copy").click()
+        expect(dialog).to_be_visible()
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(frame.locator("#out")).to_have_text(f"refused {n}")
+    frame.locator("#copy").click()
+    expect(frame.locator("#out")).to_have_text("refused 4")  # no question this time
+    expect(dialog).to_be_hidden()
+
+    frame.locator("#hello").click()
+    frame.locator("#copy").click()
+    expect(frame.locator("#out")).to_have_text("refused 5")
+    expect(dialog).to_be_hidden()
+
+    frame.locator("#reload").click()
+    expect(frame.locator("#out")).to_have_text("")  # the new document
+    frame.locator("#copy").click()
+    expect(frame.locator("#out")).to_have_text("refused 1")
+    expect(dialog).to_be_hidden()
+
+
 FULLSCREEN = """<!doctype html><html><head></head><body>
 <button id="full">Full screen</button> <output id="mode">windowed</output>
 <script>
