@@ -43,6 +43,7 @@ class JobInputs:
     account_id: str | None
     image: bytes | None
     errors: list
+    base_version: int | None = None  # the version the person was looking at
 
 
 def inputs(store: Store, job_id: str) -> JobInputs:
@@ -50,7 +51,8 @@ def inputs(store: Store, job_id: str) -> JobInputs:
         job = session.get(Job, job_id)
         if job is None:
             raise JobNotFound(f"no job {job_id!r}")
-        return JobInputs(job.owner_hash, job.account_id, job.image, list(job.errors or []))
+        return JobInputs(job.owner_hash, job.account_id, job.image, list(job.errors or []),
+                         job.base_version)
 
 
 def beat(store: Store, worker: str) -> int:

@@ -126,7 +126,9 @@ def run_job(log: JobLog, work: Work, worker: str) -> bool:
     if not job_state.claim(log.store, log.job_id, worker):
         return False
     try:
-        log.emit("status", stage="queued")
+        log.emit("status", stage="queued")  # its flush reads the cancel flag
+        if log.cancel_requested:  # stopped while it waited: the model is never called
+            raise JobCancelled()
         result = work(log) or {}
         log.finish("done", result=result)
     except JobFailed as exc:

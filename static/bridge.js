@@ -8,6 +8,7 @@ import { isMirrorPath, onMirror } from "./mirror_fetch.js";
 import { UrlState, validUrlState } from "./url_state.js";
 import { KILN_SCHEMA, KilnApi } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
+import { FrameFit } from "./frame_fit.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -22,7 +23,8 @@ const isStr = (v, max) => typeof v === "string" && v.length <= max;
 const SCHEMA = {
   error: (m) => ERROR_KINDS.has(m.kind) && isStr(m.message, 2100) &&
     (m.line === undefined || isInt(m.line)) && (m.column === undefined || isInt(m.column)) &&
-    (m.source === undefined || isStr(m.source, 400)) && (m.stack === undefined || isStr(m.stack, 4200)),
+    (m.source === undefined || isStr(m.source, 400)) && (m.stack === undefined || isStr(m.stack, 4200)) &&
+    (m.input === undefined || m.input === true),
   storage: (m) => m.data !== null && typeof m.data === "object" && !Array.isArray(m.data) &&
     Object.entries(m.data).every(([k, v]) => typeof v === "string") && storageSize(m.data) <= STORAGE_QUOTA,
   download: (m) => isInt(m.id) && isStr(m.name, 500) &&
@@ -39,6 +41,7 @@ const SCHEMA = {
   data: KILN_SCHEMA.data,
   indexeddb: KILN_SCHEMA.indexeddb,
   fetch: (m) => validFetch(m),
+  height: (m) => isInt(m.height),
 };
 
 function storageSize(data) {
@@ -141,6 +144,8 @@ export class Bridge extends EventTarget {
     this.saving = null;
     this.nextStorage = null;
     this.kiln = new KilnApi(this);  // window.kiln: model calls and saved data
+    this.fit = new FrameFit(frame);
+    this.scheme = "normal";          // Kiln's theme, for the tool's color-scheme
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
       if (!document.fullscreenElement) this.port?.postMessage({ event: "fullscreen-exited" });
@@ -168,7 +173,15 @@ export class Bridge extends EventTarget {
     // Refusals are not forgotten here: a tool could say hello again, or reload
     // itself, to be asked anew. They last for the visit of this page.
     this.network.reset();
+    this.fit.reset();
+    this.port.postMessage({ event: "theme", scheme: this.scheme });
     this.dispatchEvent(new CustomEvent("connected"));
+  }
+
+  /** Kiln's theme ("light", "dark", or "normal": the system's) for the tool. */
+  setTheme(scheme) {
+    this.scheme = scheme;
+    this.port?.postMessage({ event: "theme", scheme });
   }
 
   reply(id, ok, error, text) {
@@ -191,6 +204,7 @@ export class Bridge extends EventTarget {
       data: () => this.kiln.data(message),
       indexeddb: () => this.kiln.indexeddb(message),
       fetch: () => this.network.onFetch(message, this.port),
+      height: () => this.fit.onHeight(message.height),
     }[message.type];
     handler();
   }
@@ -198,7 +212,7 @@ export class Bridge extends EventTarget {
   onError(message) {
     if (this.errors.length >= MAX_ERRORS) return;
     const error = { kind: message.kind, message: message.message, line: message.line || 0,
-                    column: message.column || 0 };
+                    column: message.column || 0, input: message.input === true };
     this.errors.push(error);
     this.dispatchEvent(new CustomEvent("artifact-error", { detail: error }));
   }

@@ -221,6 +221,16 @@ def import_in_browser(page, app_origin, html, title=""):
     return page.url.rsplit("/a/", 1)[1]
 
 
+def wait_for_written(page, timeout: float = 30_000) -> str:
+    """Wait until the workspace follows no job (the tool's generation, or a change,
+    ended and the page was brought up to date in place); returns the artifact id."""
+    page.wait_for_url(re.compile(r"/a/[\w-]+"), timeout=timeout)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('[data-workspace]');"
+        " return r && !r.dataset.jobId && !r.dataset.streaming; }", timeout=timeout)
+    return page.url.split("/a/", 1)[1].split("/")[0].split("?")[0]
+
+
 # -- what the fake model writes ----------------------------------------------------------------
 
 TIP_DOC = """<!DOCTYPE html>

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import TIP_ANSWER, TIP_EDIT, import_in_browser, provider_overrides, serve_kiln
+from tests.helpers import (TIP_ANSWER, TIP_EDIT, import_in_browser, provider_overrides, serve_kiln,
+                           wait_for_written)
 
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -49,7 +50,7 @@ def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_
 
         page.fill("#prompt", "tips")
         page.keyboard.press("Enter")
-        page.wait_for_url(re.compile(r"/a/[\w-]+$"), timeout=20_000)
+        wait_for_written(page)
         page.fill("#prompt", "20%")
         page.keyboard.press("Enter")
         expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
