@@ -1,8 +1,7 @@
 // The model's notes as they stream, as Markdown (marked, from npm), sanitised by
 // DOMPurify to the tags the server keeps for stored notes (web/present.py, through
 // #kiln-config). The document and edit blocks are left out: the Code tab has them.
-import DOMPurify from "./vendor/node_modules/dompurify/dist/purify.es.mjs";
-import { marked } from "./vendor/node_modules/marked/lib/marked.esm.js";
+// Both libraries load after the page's own script; until then notes are text.
 import { config } from "./config.js";
 
 const EDIT_BLOCK = new RegExp(config.edit_block, "gm");
@@ -14,6 +13,13 @@ const PURIFY = {
   ALLOWED_ATTR: [...new Set(Object.values(config.note_attributes).flat())],
   ALLOWED_URI_REGEXP: new RegExp(`^(?:${config.note_protocols.join("|")}):`, "i"),
 };
+
+let render = null;
+Promise.all([import("./vendor/node_modules/marked/lib/marked.esm.js"),
+             import("./vendor/node_modules/dompurify/dist/purify.es.mjs")])
+  .then(([{ marked }, { default: DOMPurify }]) => {
+    render = (markdown) => DOMPurify.sanitize(marked.parse(markdown, { async: false }), PURIFY);
+  });
 
 /** The prose of a (possibly partial) answer, for the conversation. */
 export function notesOf(answer) {
@@ -27,7 +33,8 @@ export function notesOf(answer) {
 
 /** Render Markdown into `element`, safely. */
 export function renderNotes(element, markdown) {
-  element.innerHTML = DOMPurify.sanitize(marked.parse(markdown, { async: false }), PURIFY);
+  if (!render) { element.textContent = markdown; return; }
+  element.innerHTML = render(markdown);
   for (const link of element.querySelectorAll("a")) {
     link.target = "_blank";
     link.rel = "nofollow noopener noreferrer";
