@@ -174,7 +174,7 @@ export class Bridge extends EventTarget {
     // itself, to be asked anew. They last for the visit of this page.
     this.network.reset();
     this.fit.reset();
-    this.port.postMessage({ event: "theme", scheme: this.scheme });
+    if (this.scheme !== "normal") this.port.postMessage({ event: "theme", scheme: this.scheme });
     this.dispatchEvent(new CustomEvent("connected"));
   }
 

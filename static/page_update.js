@@ -23,13 +23,13 @@ export function swapRegions(root, fresh, selector, keys = []) {
   if (frame && nextFrame) {
     const src = nextFrame.dataset.frameSrc;
     frame.title = nextFrame.title;
-    if (src && src !== frame.dataset.frameSrc) {
+    if (src && src !== frame.dataset.frameSrc) {  // another version: shown at once
       frame.dataset.frameSrc = src;
       frame.src = src;
+      frame.hidden = false;
+      const empty = document.querySelector("[data-preview-empty]");
+      if (empty) empty.hidden = true;
     }
-    frame.hidden = !frame.dataset.frameSrc;
-    const empty = document.querySelector("[data-preview-empty]");
-    if (empty) empty.hidden = !frame.hidden;
   }
   const nextRoot = fresh.querySelector(selector);
   for (const key of keys) {

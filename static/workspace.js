@@ -351,8 +351,6 @@ export function initWorkspace(root, bridge) {
         clearTimeout(highlightTimer);
         paint();
         drafts?.stop();
-        streaming = false;
-        delete root.dataset.streaming;
         const done = d.status === "done" && d.result?.artifact_id;
         if (done) setStage("done");
         else {
@@ -365,14 +363,17 @@ export function initWorkspace(root, bridge) {
           // partial answer kept: as the server now has them.
           await refresh(done ? `/a/${encodeURIComponent(artifactId)}` : location.href);
           $("[data-live-smoke]").replaceChildren();
-          if (draftsBox && (done || !previewing)) {
-            draftsBox.hidden = true;
+          if (done) {  // the tool itself in place of its drafts (a failure leaves the last draft)
+            if (draftsBox) draftsBox.hidden = true;
             $("#artifact-frame").hidden = !$("#artifact-frame").dataset.frameSrc;
             $("[data-preview-empty]").hidden = !$("#artifact-frame").hidden;
+            if (!number) showView("tool");  // a new tool: on a phone, show it
           }
         } catch {
           notice("The page could not be brought up to date; reload it to see the result.");
         }
+        streaming = false;
+        delete root.dataset.streaming;
         if (!done) {
           composer?.restore(prompted || root.dataset.retry || "", "",
                             root.dataset.working ? "" : (d.status === "interrupted" ? "Retry" : "Try again"));

@@ -221,13 +221,25 @@ def import_in_browser(page, app_origin, html, title=""):
     return page.url.rsplit("/a/", 1)[1]
 
 
+def eventually(check, timeout: float = 10, every: float = 0.05):
+    """Wait until ``check()`` is true (for conditions only the test's side can see,
+    such as a fake server's state); fails after ``timeout`` seconds."""
+    import time
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {check}")
+        time.sleep(every)
+
+
 def wait_for_written(page, timeout: float = 30_000) -> str:
     """Wait until the workspace follows no job (the tool's generation, or a change,
     ended and the page was brought up to date in place); returns the artifact id."""
     page.wait_for_url(re.compile(r"/a/[\w-]+"), timeout=timeout)
     page.wait_for_function(
         "() => { const r = document.querySelector('[data-workspace]');"
-        " return r && !r.dataset.jobId && !r.dataset.streaming; }", timeout=timeout)
+        " return r && !r.dataset.jobId && !r.dataset.streaming"
+        " && !document.querySelector('[data-composer][aria-busy]'); }", timeout=timeout)
     return page.url.split("/a/", 1)[1].split("/")[0].split("?")[0]
 
 

@@ -1,7 +1,6 @@
 """Who may spend the model, in real Chromium against Kiln started with the
 default access: a visitor with a share link, the owner's sign-in link, an
 invited member and their budget, a revoked sign-in, tools that move on sign-in."""
-import re
 
 import pytest
 from playwright.sync_api import expect
