@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from artifacts import Source, VersionIn
 from tests.fake_llm import Script
 from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, import_in_browser, provider_overrides,
                            serve_kiln, wait_for_written)
@@ -33,6 +34,7 @@ def test_runtime_errors_are_readable_and_fix_it_says_what_it_fixes(server, page)
     assert "after your click" not in shown.split("\n")[1]  # the load's rejection was not the person's
 
     server.fake.script(f"Defined the call.\n```html\n{FIXED}\n```\n")
+    page.locator("#tab-checks").click()
     page.locator("#artifact-errors [data-fix]").click()
     expect(page.locator(".turn.user").last).to_contain_text(
         "Fix it: TypeError: the list is empty (line 4), and 1 more")
@@ -90,7 +92,9 @@ def test_restored_from_v1_and_the_verdict_lands_without_a_reload(tmp_path, page)
         slow = (CORPUS / "fail-hang-on-load.html").read_text()
         artifact_id = import_in_browser(page, server.app_origin, TIP_DOC)
         server.kiln.wait_for_smoke(timeout=60)
-        server.kiln.new_version(artifact_id, None, TIP_DOC.replace("0.15", "0.25"))
+        store = server.kiln.store
+        server.kiln.version_stored(store.add_version(artifact_id, VersionIn(
+            html=TIP_DOC.replace("0.15", "0.25"), source=Source.EDITED, parent_number=1)))
         server.kiln.wait_for_smoke(timeout=60)
         server.kiln.import_html(slow, None)  # keeps the one tester busy
         page.goto(f"{server.app_origin}/a/{artifact_id}")
@@ -110,7 +114,8 @@ def test_notices_float_over_the_page_and_an_empty_hand_edit_is_refused_in_place(
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     artifact_id = import_in_browser(page, live_server.app_origin, TIP_DOC)
-    live_server.kiln.new_version(artifact_id, None, TIP_DOC.replace("0.15", "0.2"))
+    live_server.kiln.store.add_version(artifact_id, VersionIn(
+        html=TIP_DOC.replace("0.15", "0.2"), source=Source.EDITED, parent_number=1))
     page.reload()
     page.locator("#tab-history").click()
     page.get_by_role("button", name="Restore version 1 as a new version").click()
@@ -155,7 +160,7 @@ def test_without_a_model_the_home_page_says_so_once_and_nothing_is_silent(live_s
     expect(page.get_by_role("button", name="Generate")).to_be_disabled()
     # An imported tool with an error: no Fix it to press, and Send says why.
     import_in_browser(page, live_server.app_origin, BROKEN_ON_CLICK)
-    expect(page.locator("#artifact-errors")).to_be_visible()
+    expect(page.locator("[data-error-banner]")).to_contain_text("1 error")
     expect(page.locator("[data-fix]")).to_have_count(0)
     page.fill("#prompt", "fix it")
     page.keyboard.press("Enter")
