@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     smoke_on_save: bool = True
     smoke_concurrency: int = Field(2, ge=1, le=16)
     smoke_recycle_after: int = Field(200, ge=1, le=100_000)
+    # All the acceptance checks of one version together, at most this long.
+    checks_time_cap_s: float = Field(15.0, gt=0, le=300)
 
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)

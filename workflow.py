@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from artifacts import Source, Store, Usage, VersionIn, VersionOut
+from artifacts import Source, Store, Usage, VersionIn, VersionOut, checks_store
+from artifacts.checks import Outcome
 from artifacts.htmlfile import title_of
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_errors import ToolError
@@ -49,37 +50,48 @@ def create(parts: Parts, log: JobLog, request: Request) -> dict:
     artifact, version = parts.store.create_artifact(
         title, _version_in(result, Source.GENERATED, request.prompt), request.owner)
     log.set(artifact_id=artifact.id)
+    # Written first, kept before the version is tested: it is tested against them.
+    _keep_checks(parts, log, result, version)
     _record(parts, log, request.prompt, result, version)
     return _finish(parts, log, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
 def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
     current = parts.store.get_version(artifact_id)
+    checks = _current_checks(parts, artifact_id)
     log.emit("status", stage="generating")
-    result = _generate(parts, log, request.prompt, current_html=current.html, image=request.image)
+    result = _generate(parts, log, request.prompt, current_html=current.html, image=request.image,
+                       checks=checks)
     version = parts.store.add_version(artifact_id, _version_in(
         result, Source.GENERATED, request.prompt, parent=current.number))
+    _keep_checks(parts, log, result, version, checks)
     _record(parts, log, request.prompt, result, version)
     return _finish(parts, log, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
 def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
-    """One repair round on demand, from the last smoke report and what the viewer saw."""
+    """One repair round on demand, from the last verdict (errors and failed checks)
+    and what the viewer saw."""
     current = parts.store.get_version(artifact_id)
     errors = list(request.errors)
+    failed: list[Outcome] = []
     if current.smoke and not current.smoke.ok:
         errors = list(current.smoke.errors) + errors
-    if not errors:
+        found = checks_store.results(parts.store, artifact_id, current.number)
+        failed = [o for o in found.outcomes if not o.ok] if found else []
+    if not errors and not failed:
         raise JobFailed("There is nothing to fix: the latest version passed its checks and "
                         "no errors were reported from the page. Describe the change instead.")
-    version = _repair(parts, log, current, errors, request.prompt)
+    version = _repair(parts, log, current, errors, failed, request.prompt)
     return _finish(parts, log, None, version, auto_repairs=MAX_AUTO_REPAIRS - 1)
 
 
 # -- steps -----------------------------------------------------------------
 
 def _generate(parts: Parts, log: JobLog, prompt: str, current_html: str | None = None,
-              image: Image | None = None, errors: list[ToolError] | None = None) -> GenerationResult:
+              image: Image | None = None, errors: list[ToolError] | None = None,
+              checks: str | None = None, failed_checks: list[Outcome] | None = None
+              ) -> GenerationResult:
     settings = parts.settings
     provider = make_provider(settings)  # NotConfigured is checked before a job starts
     log.restart_draft()
@@ -95,16 +107,21 @@ def _generate(parts: Parts, log: JobLog, prompt: str, current_html: str | None =
 
     return generate(provider, prompt, current_html, image, log.delta, errors=errors,
                     libraries=parts.libraries(), on_event=on_event, prices=settings.prices,
-                    edit_retries=settings.edit_retries, budget=parts.budget())
+                    edit_retries=settings.edit_retries, budget=parts.budget(), checks=checks,
+                    failed_checks=failed_checks or [])
 
 
 def _repair(parts: Parts, log: JobLog, current: VersionOut, errors: list[ToolError],
-            prompt: str = "") -> VersionOut:
+            failed_checks: list[Outcome], prompt: str = "") -> VersionOut:
     log.emit("status", stage="repairing", version=current.number)
-    result = _generate(parts, log, prompt, current_html=current.html, errors=errors)
+    checks = _current_checks(parts, current.artifact_id)
+    result = _generate(parts, log, prompt, current_html=current.html, errors=errors,
+                       checks=checks, failed_checks=failed_checks)
     version = parts.store.add_version(current.artifact_id, _version_in(
         result, Source.REPAIRED, prompt or None, parent=current.number))
-    _record(parts, log, prompt or "Fix the errors found by the smoke test.", result, version,
+    _keep_checks(parts, log, result, version, checks)
+    what = "the errors and failed checks" if failed_checks else "the errors"
+    _record(parts, log, prompt or f"Fix {what} found by the smoke test.", result, version,
             user_role="repair")
     if not result.ok:
         raise JobFailed(result.error or "The repair produced no usable document.")
@@ -123,11 +140,12 @@ def _finish(parts: Parts, log: JobLog, result: GenerationResult | None, version:
             break
         report = verdict.summary()  # plain JSON: checks and deduplicated errors
         log.emit("smoke", version=version.number, ok=verdict.ok, errors=report["errors"],
-                 checks=report["checks"])
+                 checks=report["checks"], acceptance=report.get("acceptance"))
         if verdict.ok or rounds >= auto_repairs:
             break
         rounds += 1
-        version = _repair(parts, log, version, verdict.errors)
+        # A regression (passed on the parent, fails now) is repaired like an error.
+        version = _repair(parts, log, version, verdict.errors, verdict.failed_checks)
     log.emit("status", stage="done", version=version.number)
     artifact = parts.store.get_artifact(version.artifact_id)
     final = parts.store.get_version(version.artifact_id, version.number)
@@ -135,6 +153,22 @@ def _finish(parts: Parts, log: JobLog, result: GenerationResult | None, version:
             "url": parts.page_url(artifact.id), "raw_url": parts.raw_url(artifact.id, version.number),
             "smoke_ok": final.smoke.ok if final.smoke else None,
             "usage": artifact.usage.model_dump()}
+
+
+def _current_checks(parts: Parts, artifact_id: str) -> str | None:
+    current = checks_store.current_set(parts.store, artifact_id)
+    return current.text if current else None
+
+
+def _keep_checks(parts: Parts, log: JobLog, result: GenerationResult, version: VersionOut,
+                 before: str | None = None) -> None:
+    """The checks the model wrote or changed become the artifact's current set
+    (malformed ones too: they are reported), and the person is told what changed."""
+    if not result.ok or result.checks is None or result.checks.strip() == (before or "").strip():
+        return
+    saved = checks_store.add_set(parts.store, version.artifact_id, result.checks, "model")
+    log.emit("checks", version=version.number, count=len(saved.parsed.checks),
+             errors=saved.errors, note=saved.note)
 
 
 def _record(parts: Parts, log: JobLog, prompt: str, result: GenerationResult, version: VersionOut,

@@ -20,11 +20,15 @@ MAX_REPORTED = 50       # errors a viewer's page keeps and may send for one fix
 
 class Phase(str, Enum):
     LOAD = "load"                # while the page loaded (the smoke test)
+    CHECKS = "checks"            # while an acceptance check used it
     INTERACTION = "interaction"  # while the smoke test used the page
+    LATER = "later"              # afterwards, from a timer or an animation frame
     VIEWER = "viewer"            # while a person used it, in their browser
 
     def describe(self) -> str:
-        return {"load": "while loading", "interaction": "while the smoke test used it",
+        return {"load": "while loading", "checks": "while an acceptance check used it",
+                "interaction": "while the smoke test used it",
+                "later": "later, from a timer or an animation frame",
                 "viewer": "when the person used it"}[self.value]
 
 

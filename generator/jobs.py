@@ -17,8 +17,8 @@ from artifacts import JobEventOut, JobOut, Store
 FLUSH_SECONDS = 0.25
 # Every kind of event a job's stream carries, in one list: the app's pages
 # subscribe to exactly these, and the CLI prints each.
-JOB_EVENTS = ("status", "stage", "delta", "retrying", "continuing", "version", "smoke",
-              "usage", "end")
+JOB_EVENTS = ("status", "stage", "delta", "retrying", "continuing", "version", "checks",
+              "smoke", "usage", "end")
 
 
 class JobFailed(Exception):

@@ -71,9 +71,7 @@ if (frame) {
     panel.hidden = false;
     panel.querySelector("[data-error-count]").textContent = String(list.children.length);
   });
-  document.querySelector("[data-reload]")?.addEventListener("click", () => {
-    frame.src = frame.src;  // a fresh run of the tool
-  });
+  document.querySelector("[data-reload]")?.addEventListener("click", () => bridge.reload());
 }
 
 if (document.body.classList.contains("page-home")) initHome();

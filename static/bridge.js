@@ -4,6 +4,7 @@
 // sandbox (a file, the clipboard, a link) waits for the viewer's consent.
 
 import { config } from "./config.js";
+import { recordedStep } from "./recorder.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -29,6 +30,7 @@ const SCHEMA = {
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
   // Asking for full screen waits for an answer; leaving it does not.
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
+  recorded: (m) => recordedStep(m.step),
 };
 
 function storageSize(data) {
@@ -126,7 +128,7 @@ export class Bridge extends EventTarget {
     this.nextStorage = null;
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
-      if (!document.fullscreenElement) this.port?.postMessage({ event: "fullscreen-exited" });
+      if (!document.fullscreenElement) this.notify("fullscreen-exited");
     });
     // The frame may have said hello before this module ran: ask it again.
     const ping = () => this.frame.contentWindow?.postMessage({ kiln: "ping" }, "*");
@@ -166,8 +168,19 @@ export class Bridge extends EventTarget {
       paste: () => this.onPaste(message),
       open: () => this.onOpen(message),
       fullscreen: () => this.onFullscreen(message),
+      recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
     }[message.type];
     handler();
+  }
+
+  /** Tell the frame something unasked ({event: NAME, ...}; see parentEvents in the bootstrap). */
+  notify(event, data = {}) {
+    this.port?.postMessage({ ...data, event });
+  }
+
+  /** A fresh run of the tool. */
+  reload() {
+    this.frame.src = this.frame.src;
   }
 
   onError(message) {

@@ -1,9 +1,11 @@
 // The artifact workspace: conversation, Preview / Code / Checks / History tabs,
 // streaming generations, errors from the tool and "Fix it".
 import { followJob, patch, post } from "./api.js";
+import { initChecks } from "./checks.js";
 import { wireComposer } from "./composer.js";
 import { DraftPreview, applyStreamingEdits, documentFromAnswer, renderable } from "./drafts.js";
 import { highlightInto } from "./highlight.js";
+import { Recorder } from "./recorder.js";
 
 const STEPS = ["generating", "testing", "repairing", "done"];
 const HIGHLIGHT_EVERY_MS = 300;
@@ -152,6 +154,17 @@ export function initWorkspace(root, bridge) {
     bridge.addEventListener("artifact-error", () => showErrorCount(bridge.errors.length));
   }
 
+  // -- acceptance checks ----------------------------------------------------
+  const checksSection = root.querySelector("[data-checks]");
+  const checks = checksSection && initChecks(checksSection);
+  if (checks && bridge && checksSection.querySelector("[data-recorder]")) {
+    new Recorder(checksSection, bridge, {
+      onDone: (steps) => { selectTab("tab-checks"); checks.openEditor(null, steps); },
+    });
+  }
+  // Saving checks reloads the page on its verdict: back on the Checks tab.
+  if (window.location.hash === "#checks") { selectTab("tab-checks"); root.dataset.tabChosen = "1"; }
+
   // -- streaming ------------------------------------------------------------
   const composerForm = root.querySelector("[data-composer]");
   const live = root.querySelector("[data-live]");
@@ -244,10 +257,18 @@ export function initWorkspace(root, bridge) {
         chip.textContent = `v${d.number} stored (${d.source}${d.failed ? ", failed" : ""})`;
         turns.insertBefore(chip, live);
       },
+      checks: (d) => {
+        const box = root.querySelector("[data-live-smoke]");
+        const p = document.createElement("p");
+        const malformed = d.errors.length ? `, ${d.errors.length} malformed` : "";
+        p.textContent = `Acceptance checks for v${d.version}: ${d.count}${malformed}${d.note ? ` (${d.note})` : ""}`;
+        box.append(p);
+      },
       smoke: (d) => {
         const box = root.querySelector("[data-live-smoke]");
         const p = document.createElement("p");
-        p.textContent = `Smoke test of v${d.version}: ${d.ok ? "passed" : `failed (${d.errors.length} error${d.errors.length === 1 ? "" : "s"})`}`;
+        const checked = d.checks.acceptance ? ` · ${d.checks.acceptance.detail}` : "";
+        p.textContent = `Smoke test of v${d.version}: ${d.ok ? "passed" : `failed (${d.errors.length} error${d.errors.length === 1 ? "" : "s"})`}${checked}`;
         box.append(p);
       },
       end: (d) => {

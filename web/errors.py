@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from artifacts import ArtifactNotFound, JobNotFound, NotOwner, StorageFull, VersionNotFound
+from artifacts.checks import ChecksRefused
 from artifacts.htmlfile import BadHTML
 from generator import GenerationRefused, ImageRejected, NotConfigured
 
@@ -55,6 +56,13 @@ def register(app) -> None:
     @app.errorhandler(BadHTML)
     def bad_html(exc):
         return _answer(exc.status, str(exc))
+
+    @app.errorhandler(ChecksRefused)
+    def bad_checks(exc):
+        message = "The checks cannot be read: " + "; ".join(exc.errors[:5])
+        if request.path.startswith("/api/"):
+            return jsonify(error=message, errors=exc.errors, status=400), 400
+        return _answer(400, message)
 
     @app.errorhandler(CSRFError)
     def csrf(exc):
