@@ -100,7 +100,7 @@ class _Step(BaseModel):
 
     def describe(self) -> str:
         """The step as the check's author wrote it (compact JSON)."""
-        return json.dumps(self.model_dump(exclude_none=True), ensure_ascii=False)
+        return json.dumps(self.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
 
 
 class _Targeted(_Step):
@@ -215,7 +215,7 @@ class Check(BaseModel):
         return json.dumps(self.as_data(), ensure_ascii=False, sort_keys=True)
 
     def as_data(self) -> dict[str, Any]:
-        return {"name": self.name, "steps": [s.model_dump(exclude_none=True) for s in self.steps]}
+        return {"name": self.name, "steps": [s.model_dump(mode="json", exclude_none=True) for s in self.steps]}
 
 
 class ChecksRefused(ValueError):
