@@ -215,7 +215,8 @@ class Check(BaseModel):
         return json.dumps(self.as_data(), ensure_ascii=False, sort_keys=True)
 
     def as_data(self) -> dict[str, Any]:
-        return {"name": self.name, "steps": [s.model_dump(mode="json", exclude_none=True) for s in self.steps]}
+        return {"name": self.name,
+                "steps": [s.model_dump(mode="json", exclude_none=True) for s in self.steps]}
 
 
 class ChecksRefused(ValueError):
@@ -440,7 +441,7 @@ def summary(outcomes: Sequence[Outcome]) -> str:
 def summary_of(passed: int, total: int, regressions: int = 0) -> str:
     if not total:
         return "no checks"
-    text = f"{passed}/{total} check{'s' if total != 1 else ''} pass"
+    text = f"{passed}/{total} checks pass"  # read as "of N checks, these pass"
     if regressions:
         text += f" ({regressions} regression{'s' if regressions != 1 else ''})"
     return text

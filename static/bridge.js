@@ -31,6 +31,7 @@ const SCHEMA = {
   // Asking for full screen waits for an answer; leaving it does not.
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
   recorded: (m) => recordedStep(m.step),
+  recording: (m) => typeof m.on === "boolean" && typeof m.picking === "boolean",
 };
 
 function storageSize(data) {
@@ -169,6 +170,7 @@ export class Bridge extends EventTarget {
       open: () => this.onOpen(message),
       fullscreen: () => this.onFullscreen(message),
       recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
+      recording: () => this.dispatchEvent(new CustomEvent("recording", { detail: message })),
     }[message.type];
     handler();
   }

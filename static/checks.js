@@ -7,8 +7,12 @@ import { ApiError, get, put } from "./api.js";
 const POLL_MS = 400;
 const WAIT_FOR_VERDICT_MS = 90_000;
 
+/** One step as Kiln writes it everywhere: {"fill": "#bill", "text": "100"}. */
+export const stepText = (step) => `{${Object.entries(step)
+  .map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`).join(", ")}}`;
+
 /** Steps as the editor shows them: one JSON object a line. */
-export const stepsText = (steps) => steps.map((s) => JSON.stringify(s)).join("\n");
+export const stepsText = (steps) => steps.map(stepText).join("\n");
 
 /** The editor's lines as steps; throws with the line that is not a step. */
 export function readSteps(text) {

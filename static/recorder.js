@@ -4,6 +4,7 @@
 // becomes the expectation. The steps then open in the check editor. The frame is
 // not trusted: every step is validated here, again by the server on save, and
 // only the person saves it.
+import { stepText } from "./checks.js";
 import { config } from "./config.js";
 
 const LIMITS = config.checks;
@@ -29,15 +30,23 @@ export function recordedStep(step) {
 }
 
 export class Recorder {
-  constructor(section, bridge, { onDone }) {
+  // While recording, its panel sits above the preview (where the person uses the
+  // tool); it goes back to the Checks tab when done.
+  constructor(section, bridge, { onStart, onDone }) {
     this.section = section;
     this.bridge = bridge;
+    this.onStart = onStart;
     this.onDone = onDone;
     this.panel = section.querySelector("[data-recorder]");
+    this.home = document.createComment("recorder");
+    this.panel.before(this.home);
     this.list = section.querySelector("[data-recorded]");
     this.steps = [];
     this.recording = false;
+    this.status = section.querySelector("[data-recorder-status]");
     bridge.addEventListener("recorded", (event) => this.add(event.detail));
+    // The frame confirms what it is doing: recording, or waiting for the element to expect.
+    bridge.addEventListener("recording", (event) => this.show(event.detail));
     // Recording starts on a fresh load of the tool, as every check does.
     bridge.addEventListener("connected", () => { if (this.recording) bridge.notify("record", { on: true }); });
     section.querySelector("[data-record]").addEventListener("click", () => this.start());
@@ -51,8 +60,18 @@ export class Recorder {
     this.list.replaceChildren();
     this.recording = true;
     this.panel.hidden = false;
-    this.section.dataset.recording = "1";
+    this.panel.dataset.state = "starting";
+    this.status.textContent = "Loading the tool afresh…";
+    this.onStart();
+    this.bridge.frame.closest("[data-viewport]").before(this.panel);
     this.bridge.reload();
+  }
+
+  show({ on, picking }) {
+    if (!this.recording) return;
+    this.panel.dataset.state = picking ? "picking" : on ? "recording" : "off";
+    this.status.textContent = picking ? "Click what the check should expect to see."
+      : on ? "Recording: use the tool." : "";
   }
 
   add(step) {
@@ -60,16 +79,17 @@ export class Recorder {
     this.steps.push(step);
     const item = document.createElement("li");
     const code = document.createElement("code");
-    code.textContent = JSON.stringify(step);
+    code.textContent = stepText(step);
     item.append(code);
     this.list.append(item);
   }
 
   stop(keep) {
     this.recording = false;
-    delete this.section.dataset.recording;
+    this.panel.dataset.state = "off";
     this.bridge.notify("record", { on: false });
     this.panel.hidden = true;
+    this.home.after(this.panel);
     if (keep) this.onDone(this.steps);
   }
 }

@@ -159,6 +159,7 @@ export function initWorkspace(root, bridge) {
   const checks = checksSection && initChecks(checksSection);
   if (checks && bridge && checksSection.querySelector("[data-recorder]")) {
     new Recorder(checksSection, bridge, {
+      onStart: () => selectTab("tab-preview"),
       onDone: (steps) => { selectTab("tab-checks"); checks.openEditor(null, steps); },
     });
   }

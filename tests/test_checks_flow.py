@@ -253,7 +253,7 @@ def test_imported_tools_start_with_none_and_can_get_some(kiln_server):
     mine = kiln_server.kiln.import_html(DOC, "owner-token")
     saved = kiln_server.kiln.set_checks(mine.artifact.id, "owner-token", json.loads(CHECKS)[:1])
     assert saved.source == "person"
-    assert wait_for_verdict(kiln_server, mine.artifact.id, 1, saved.id).summary == "1/1 check pass"
+    assert wait_for_verdict(kiln_server, mine.artifact.id, 1, saved.id).summary == "1/1 checks pass"
 
 
 def test_a_remix_keeps_its_checks(kiln_server):

@@ -183,7 +183,7 @@ def test_regressions_are_checks_the_parent_passed():
 
 def test_summaries_read_as_people_say_them():
     assert summary([]) == "no checks"
-    assert summary([Outcome(name="a", ok=True)]) == "1/1 check pass"
+    assert summary([Outcome(name="a", ok=True)]) == "1/1 checks pass"
     assert summary([Outcome(name=str(i), ok=True) for i in range(7)]) == "7/7 checks pass"
 
 
@@ -232,7 +232,7 @@ def test_sets_and_results_are_kept_per_artifact_and_version(store):
     # Tested again: the old results are replaced, not added to.
     checks_store.save_results(store, artifact.id, 1, second.id, [Outcome(name="b", ok=True)])
     assert checks_store.results(store, artifact.id, 1).total == 1
-    assert checks_store.summaries(store, [(artifact.id, 1)])[(artifact.id, 1)] == ("1/1 check pass", True)
+    assert checks_store.summaries(store, [(artifact.id, 1)])[(artifact.id, 1)] == ("1/1 checks pass", True)
 
 
 def test_a_remix_copies_the_current_set(store):

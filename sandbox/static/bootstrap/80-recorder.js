@@ -5,13 +5,19 @@
 var recording = false,
   picking = false,
   typed = null;
+/* Each change of state is confirmed, so the parent shows what the frame does. */
+function recState() {
+  post({ type: "recording", on: recording, picking: picking });
+}
 parentEvents["record"] = function (d) {
   recording = d.on === true;
   picking = false;
   typed = null;
+  recState();
 };
 parentEvents["record-pick"] = function () {
   picking = recording;
+  recState();
 };
 var RECORD_KEYS = /^(Enter|Escape|Tab|ArrowUp|ArrowDown|ArrowLeft|ArrowRight| )$/;
 var CLICKABLE =
@@ -87,6 +93,7 @@ document.addEventListener(
     }
     if (picking) {
       picking = false;
+      recState();
       e.preventDefault();
       e.stopImmediatePropagation();
       var field = /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName);
