@@ -90,9 +90,11 @@
 
   globalThis.__kilnProbe = {
     // Let first-frame work (requestAnimationFrame, setTimeout 0) happen; the
-    // screenshot that follows forces a paint of whatever that did.
-    async settle() {
-      await frame();
+    // screenshot that follows forces a paint of whatever that did. Without
+    // `withFrame`, only what was queued to run next (a check's fresh load: its
+    // steps wait for what they need themselves).
+    async settle(withFrame = true) {
+      if (withFrame) await frame();
       await nextTask();
       return true;
     },

@@ -9,8 +9,9 @@ next). The page is used with real input events (CDP), as a person would.
 
 The timeline: load, look (a screenshot, waiting for late canvases to paint),
 the acceptance checks if there are any (:mod:`tester.checks_run`, each on a
-fresh load), then on a fresh load the poke pass, then time for what the page
-scheduled for later (timers, animation frames) to run and fail.
+fresh load), then the poke pass (on the page as the last check left it), then
+time for what the page scheduled for later (timers, animation frames) to run
+and fail.
 """
 from __future__ import annotations
 
@@ -158,10 +159,9 @@ class ArtifactRun:
         self.obs.screenshot = await self.screenshot()
         await self._wait_for_paint()
         if self.checks and self.usable:
+            # The poke pass then goes on from where the last check left the page: a
+            # state further in than a fresh load, and one navigation less to pay for.
             self.obs.acceptance = await run_checks(self, self.checks, self.budget.checks_s)
-            self.phase = "interaction"
-            if self.usable and not await self.fresh_load():
-                return self.obs
         if self.usable:
             await self._interact()
         if self.usable:
@@ -237,11 +237,11 @@ class ArtifactRun:
             self.obs.load_ms = int((time.perf_counter() - started) * 1000)
         return True
 
-    async def _settle(self) -> bool:
+    async def _settle(self, with_frame: bool = True) -> bool:
         # The first frame belongs to loading: it gets what is left of the load budget.
         left = self.budget.load_s - (time.perf_counter() - self._load_started)
         try:
-            await asyncio.wait_for(self.evaluate("__kilnProbe.settle()"),
+            await asyncio.wait_for(self.evaluate(f"__kilnProbe.settle({str(with_frame).lower()})"),
                                    max(self.budget.settle_s, left))
             return True
         except TimeoutError:
@@ -274,7 +274,7 @@ class ArtifactRun:
             return False
         finally:
             self._reloading = False
-        return await self._settle()
+        return await self._settle(with_frame=False)
 
     async def _interact(self) -> None:
         """The poke pass: fields first, then clicks, each control chosen afresh after
