@@ -5,20 +5,24 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import DBAPIError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mirror.serve import bp as mirror_bp
 from sandbox import policy
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
-from web import api, errors, limits, ownership, pages
+from web import access, api, errors, limits, ownership, pages, signin
 from web.client import client_config
 
 
@@ -40,7 +44,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=https,
         WTF_CSRF_TIME_LIMIT=None,  # a tab left open overnight still works
         WTF_CSRF_SSL_STRICT=https,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings.session_days),
     )
+    if settings.trusted_proxies:
+        # Believe the scheme, host and client address only from the proxies we were told of.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     _route_by_host(app, settings)  # first: a request on the wrong host goes no further
     CSRFProtect(app)
     limits.limiter.init_app(app)
@@ -48,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(sandbox_bp)
     app.register_blueprint(mirror_bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(signin.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
     _register_cli(app)
@@ -98,14 +108,131 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
         if kind is policy.Kind.APP and "Cache-Control" in response.headers:
             del headers["Cache-Control"]
         response.headers.update(headers)
+        if settings.process_header:  # which process answered (tests of the production stack)
+            response.headers["X-Kiln-Process"] = str(os.getpid())
         return response
 
     @app.context_processor
     def template_globals():
-        return {"kiln_settings": settings, "kiln_client_config": client_config()}
+        try:
+            account, may_generate = access.account(), access.may_generate()
+        except DBAPIError:  # the error page for a database that is away still renders
+            account, may_generate = None, False
+        return {"kiln_settings": settings, "kiln_client_config": client_config(),
+                "kiln_account": account, "kiln_may_generate": may_generate}
+
+
+def login_link(kiln: Kiln, account_id: str | None = None) -> str:
+    """A fresh one-time sign-in link for an account (default: the owner's, made on first use)."""
+    from artifacts import accounts
+
+    if account_id is None:
+        account_id = accounts.ensure_owner(kiln.store).id
+    token = accounts.new_login_link(kiln.store, account_id, kiln.settings.login_link_hours)
+    return f"{kiln.settings.app_origin}/login/{token}"
+
+
+def start_banner(kiln: Kiln) -> str:
+    """What `python app.py` prints at start: where Kiln is, and how to sign in."""
+    settings = kiln.settings
+    lines = [f"Kiln is on {settings.app_origin} (tools run on {settings.sandbox_origin})."]
+    if settings.access == "owner":
+        lines.append(f"Sign in as the owner (this link works once, for "
+                     f"{settings.login_link_hours:g} hours): {login_link(kiln)}")
+        lines.append("Another link: flask --app app login-link; a member's: "
+                     "flask --app app invite --name NAME")
+    else:
+        lines.append("KILN_ACCESS=open: anyone who can reach this server may generate with its model.")
+    if settings.daily_token_budget == 0:
+        lines.append("No daily token budget for the installation (KILN_DAILY_TOKEN_BUDGET=0).")
+    return "\n".join(lines)
 
 
 def _register_cli(app: Flask) -> None:
+    from artifacts import accounts
+
+    def the_kiln() -> Kiln:
+        return app.extensions["kiln"]
+
+    @app.cli.command("login-link")
+    @click.option("--for", "who", metavar="NAME|ID", help="A member (default: the owner).")
+    def login_link_command(who):
+        """Print a one-time sign-in link: the owner's, or a member's."""
+        account_id = None
+        if who:
+            found = accounts.find_account(the_kiln().store, who)
+            if found is None:
+                raise click.ClickException(f"No account is called {who!r}; see flask --app app sessions.")
+            account_id = found.id
+        click.echo(login_link(the_kiln(), account_id))
+
+    @app.cli.command("invite")
+    @click.option("--name", default="Member", help="Who the member is (shown to them and to you).")
+    @click.option("--budget", type=click.IntRange(min=0), default=None,
+                  help="Their tokens a day (default KILN_MEMBER_DAILY_TOKEN_BUDGET; 0: no limit).")
+    def invite_command(name, budget):
+        """Make a member who may generate, and print their one-time sign-in link."""
+        member = accounts.invite(the_kiln().store, name, budget)
+        click.echo(login_link(the_kiln(), member.id))
+
+    @app.cli.command("sessions")
+    @click.option("--revoke", "sign_in_id", metavar="ID", help="Sign one browser out.")
+    @click.option("--everywhere", "who", metavar="NAME|ID", help="Sign an account out everywhere.")
+    def sessions_command(sign_in_id, who):
+        """List the signed-in browsers, or sign them out."""
+        store = the_kiln().store
+        if sign_in_id:
+            if not accounts.revoke(store, sign_in_id):
+                raise click.ClickException(f"No sign-in {sign_in_id!r} is in force.")
+            click.echo(f"signed out {sign_in_id}")
+            return
+        if who:
+            found = accounts.find_account(store, who)
+            if found is None:
+                raise click.ClickException(f"No account is called {who!r}.")
+            click.echo(f"signed out {accounts.revoke_all(store, found.id)} browser(s) of {found.name}")
+            return
+        rows = accounts.sign_ins(store)
+        for sign_in, account in rows:
+            click.echo(f"{sign_in.id}  {account.name} ({account.role})  since "
+                       f"{sign_in.created_at:%Y-%m-%d %H:%M}  last seen "
+                       f"{sign_in.last_seen_at:%Y-%m-%d %H:%M}  {sign_in.user_agent[:60]}")
+        if not rows:
+            click.echo("No browser is signed in.")
+
+    @app.cli.command("worker")
+    def worker_command():
+        """Run jobs and smoke tests from the queue (KILN_REDIS_URL) until stopped."""
+        import logging
+
+        if not the_kiln().settings.queued:
+            raise click.ClickException("Set KILN_REDIS_URL: without it every job runs inside "
+                                       "the web process, and there is no queue to work on.")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        the_kiln().serve_worker()
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    def backup_command(file):
+        """Write a consistent copy of the database to FILE (SQLite's online backup;
+        pg_dump's custom format for PostgreSQL), while Kiln keeps running."""
+        from artifacts.portable import backup
+
+        try:
+            how = backup(the_kiln().store, Path(file))
+        except (OSError, RuntimeError) as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"wrote {file} ({how})", err=True)
+
+    @app.cli.command("export-all")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def export_all_command(directory):
+        """Write every tool into DIRECTORY: its current HTML, every version, and
+        its metadata and conversation as JSON."""
+        from artifacts.portable import export_all
+
+        count = export_all(the_kiln().store, Path(directory))
+        click.echo(f"wrote {count} tool(s) to {directory}", err=True)
     @app.cli.command("import")
     @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
     @click.option("--title", help="Title for every imported file (default: from the HTML).")
@@ -113,9 +240,10 @@ def _register_cli(app: Flask) -> None:
         """Store each FILE as a new artifact; print one JSON line per file."""
         kiln: Kiln = app.extensions["kiln"]
         failed = 0
+        owner = accounts.account_key(accounts.ensure_owner(kiln.store).id)  # the operator's
         for name in files:
             try:
-                created = kiln.import_html(Path(name).read_bytes(), None, title)
+                created = kiln.import_html(Path(name).read_bytes(), owner, title)
             except (OSError, ValueError) as exc:
                 failed += 1
                 click.echo(json.dumps({"input": name, "error": str(exc)}))
@@ -137,8 +265,10 @@ def _register_cli(app: Flask) -> None:
         from generator import GenerationRefused, NotConfigured
 
         kiln: Kiln = app.extensions["kiln"]
+        owner = accounts.ensure_owner(kiln.store)  # whoever runs the command is the operator
         try:
-            job = kiln.start_create(prompt, None, Path(image).read_bytes() if image else None)
+            job = kiln.start_create(prompt, owner.key, Path(image).read_bytes() if image else None,
+                                    account_id=owner.id)
         except (NotConfigured, GenerationRefused, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         for event in kiln.jobs.events(job.id, heartbeat=1.0):
@@ -283,4 +413,6 @@ def _generation_summary(kiln: Kiln, job) -> dict:
 
 if __name__ == "__main__":
     current = get_settings()
-    create_app(current).run(host=current.host, port=current.port, threaded=True)
+    kiln_app = create_app(current)
+    print(start_banner(kiln_app.extensions["kiln"]), flush=True)
+    kiln_app.run(host=current.host, port=current.port, threaded=True)

@@ -7,9 +7,11 @@ import concurrent.futures
 import logging
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import workflow
-from artifacts import ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, links
+from artifacts import (ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, accounts, job_state,
+                       links)
 from artifacts import checks_store
 from artifacts.checks import CheckSet, ChecksRefused, Outcome, format_checks, mark_regressions
 from artifacts.checks_store import CheckSetOut
@@ -18,11 +20,15 @@ from artifacts.smoke_report import SmokeReport
 from artifacts.tool_errors import ToolError
 from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotConfigured,
                        load_image, provider_configured)
-from generator.jobs import JobRunner
+from generator.budget import tightest
+from generator.jobs import InProcessRunner, JobFailed, JobLog, Runner
 from mirror import libraries
 from mirror.cdn import rewrite_cdn_urls
 from settings import Settings
 from tester.smoke import SmokeTester, SmokeUnavailable
+
+if TYPE_CHECKING:
+    from generator.queue import QueueRunner
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,8 @@ class Kiln:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings.resolved_database_url())
-        self._jobs: JobRunner | None = None
+        self._jobs: Runner | None = None
+        self._queue: QueueRunner | None = None  # with a Redis URL: where jobs and tests go
         self.smoke: SmokeTester | None = None  # None: smoke testing on save is off
         # Its one thread starts with the first verdict to store.
         self._smoke_saver = concurrent.futures.ThreadPoolExecutor(
@@ -47,16 +54,35 @@ class Kiln:
         self._smoke_lock = threading.Lock()
 
     def start(self) -> None:
+        """Ready to serve: in this one process by default; with a Redis URL, as a
+        web process whose jobs and smoke tests run in workers (``serve_worker``)."""
         self.store.migrate()
+        if self.settings.queued:
+            from generator.queue import QueueRunner
+
+            self._jobs = self._queue = QueueRunner(self.store, self.settings.redis_url,
+                                                   self.settings.job_heartbeat_s)
+            return
         self.store.fail_unfinished_jobs(
             "Kiln restarted while this was running; the partial answer is kept as a draft.")
-        self._jobs = JobRunner(self.store, workers=self.settings.job_workers)
+        self._jobs = InProcessRunner(self.store, self.perform_job, workers=self.settings.job_workers)
         if self.settings.smoke_on_save:
             # The browser starts on the first test, not here.
             self.smoke = self.new_smoke_tester()
 
+    def serve_worker(self) -> None:
+        """Be a worker process: run jobs and smoke tests from the queue until
+        stopped, with one warm Chromium for every job this process runs."""
+        from generator.queue import serve_worker
+
+        if self.settings.smoke_on_save:
+            self.smoke = self.new_smoke_tester()
+        serve_worker(self.store, self.settings.redis_url, threads=self.settings.job_workers,
+                     heartbeat_s=self.settings.job_heartbeat_s, perform=self.perform_job,
+                     smoke=self.smoke_stored)
+
     @property
-    def jobs(self) -> JobRunner:
+    def jobs(self) -> Runner:
         if self._jobs is None:
             raise RuntimeError("Kiln is not started: call start() before running jobs")
         return self._jobs
@@ -150,6 +176,8 @@ class Kiln:
         stored. Never blocks; the returned future gives the SmokeReport (or None
         if the tester could not run)."""
         if self.smoke is None:
+            if self._queue is not None:  # a web process: a worker tests it
+                self._queue.smoke(version.artifact_id, version.number)
             return None
         key = (version.artifact_id, version.number)
         check_set_id, checks = self.checks_to_test(version.artifact_id)
@@ -231,6 +259,10 @@ class Kiln:
             raise LookupError(f"{name!r} is neither a file nor a stored artifact") from None
         return version.html, (version.artifact_id, version.number)
 
+    def smoke_stored(self, artifact_id: str, number: int) -> SmokeReport | None:
+        """Test a stored version and keep its verdict (a worker's smoke job)."""
+        return self.test_now(self.store.get_version(artifact_id, number))
+
     def test_now(self, version: VersionOut) -> SmokeReport | None:
         """Smoke-test one version, store the verdict and return it (for the repair
         loop); None when smoke testing is off or Chromium could not run."""
@@ -242,8 +274,10 @@ class Kiln:
         return libraries.prompt_section()
 
     # -- generation jobs ------------------------------------------------------
-    def check_can_generate(self, prompt: str, required: bool = True) -> None:
-        """Refuse before any job starts: no provider, over budget, a bad prompt."""
+    def check_can_generate(self, prompt: str, required: bool = True,
+                           account_id: str | None = None) -> None:
+        """Refuse before any job starts: no provider, over budget, a bad prompt.
+        (Who may generate at all is the web's question: ``web.access``.)"""
         if not provider_configured(self.settings):
             raise NotConfigured(HOW_TO_CONFIGURE)
         if required and not prompt.strip():
@@ -252,34 +286,69 @@ class Kiln:
             raise GenerationRefused(
                 f"The prompt is {len(prompt):,} characters; the limit is "
                 f"{self.settings.max_prompt_chars:,} (KILN_MAX_PROMPT_CHARS).", 413)
-        refusal = self.budget().refusal()
+        refusal = self.budget(account_id).refusal()
         if refusal:
             raise GenerationRefused(refusal, 429)
 
-    def budget(self) -> Budget:
-        return Budget(self.settings.daily_token_budget, self.store.tokens_used_today())
+    def budget(self, account_id: str | None = None) -> Budget:
+        """The installation's daily budget and, for a signed-in person, their own:
+        whichever has less left."""
+        whole = Budget(self.settings.daily_token_budget, self.store.tokens_used_today())
+        account = accounts.get_account(self.store, account_id) if account_id else None
+        if account is None:
+            return whole
+        daily = account.daily_token_budget
+        if daily is None:  # the owner's is the installation's; a member's the setting's
+            daily = 0 if account.role == accounts.OWNER else self.settings.member_daily_token_budget
+        own = Budget(daily, accounts.tokens_used_today(self.store, account.id),
+                     setting="your own daily budget; the owner sets it with "
+                             "flask --app app invite --budget")
+        return tightest(whole, own)
 
-    def start_create(self, prompt: str, owner: str, image: bytes | None = None) -> JobOut:
-        self.check_can_generate(prompt)
-        request = workflow.Request(prompt=prompt, owner=owner, image=_image(image))
-        return self.jobs.start("create", prompt, owner, lambda log: workflow.create(self, log, request))
+    def start_create(self, prompt: str, owner: str | None, image: bytes | None = None,
+                     account_id: str | None = None) -> JobOut:
+        self.check_can_generate(prompt, account_id=account_id)
+        _image(image)  # a bad image is refused before anything is stored
+        return self._submit("create", prompt, owner, account_id, image=image)
 
     def start_follow_up(self, artifact_id: str, prompt: str, owner: str | None,
-                        image: bytes | None = None) -> JobOut:
+                        image: bytes | None = None, account_id: str | None = None) -> JobOut:
         self.store.require_owner(artifact_id, owner)
-        self.check_can_generate(prompt)
-        request = workflow.Request(prompt=prompt, owner=owner, image=_image(image))
-        return self.jobs.start("edit", prompt, owner,
-                               lambda log: workflow.follow_up(self, log, artifact_id, request),
-                               artifact_id)
+        self.check_can_generate(prompt, account_id=account_id)
+        _image(image)
+        return self._submit("edit", prompt, owner, account_id, artifact_id, image=image)
 
     def start_fix(self, artifact_id: str, owner: str | None, errors: list[ToolError],
-                  prompt: str = "") -> JobOut:
+                  prompt: str = "", account_id: str | None = None) -> JobOut:
         self.store.require_owner(artifact_id, owner)
-        self.check_can_generate(prompt, required=False)
-        request = workflow.Request(prompt=prompt, owner=owner, errors=errors)
-        return self.jobs.start("fix", prompt, owner,
-                               lambda log: workflow.fix(self, log, artifact_id, request), artifact_id)
+        self.check_can_generate(prompt, required=False, account_id=account_id)
+        return self._submit("fix", prompt, owner, account_id, artifact_id, errors=errors)
+
+    def _submit(self, kind: str, prompt: str, owner: str | None, account_id: str | None,
+                artifact_id: str | None = None, image: bytes | None = None,
+                errors: list[ToolError] | None = None) -> JobOut:
+        job = self.store.create_job(kind, prompt, owner, artifact_id, image=image,
+                                    errors=[e.model_dump(mode="json") for e in errors or []],
+                                    account_id=account_id)
+        self.jobs.submit(job.id)
+        return job
+
+    def perform_job(self, job_id: str, log: JobLog) -> dict:
+        """A stored job's work, wherever it runs (this process or a worker)."""
+        job = self.store.job(job_id)
+        given = job_state.inputs(self.store, job_id)
+        request = workflow.Request(
+            prompt=job.prompt, owner_hash=given.owner_hash, account_id=given.account_id,
+            image=_image(given.image), errors=[ToolError.model_validate(e) for e in given.errors])
+        if job.kind == "create":
+            return workflow.create(self, log, request)
+        if job.artifact_id is None:
+            raise JobFailed(f"A {job.kind} job needs the tool it changes.")
+        if job.kind == "edit":
+            return workflow.follow_up(self, log, job.artifact_id, request)
+        if job.kind == "fix":
+            return workflow.fix(self, log, job.artifact_id, request)
+        raise JobFailed(f"Kiln does not know jobs of kind {job.kind!r}.")
 
 
 def _image(data: bytes | None) -> Image | None:

@@ -126,6 +126,31 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
 
+    # -- people ------------------------------------------------------------------
+    # "owner": only the installation's owner and the members they invite may
+    # generate, edit and import; anyone with a share link views, downloads and
+    # remixes. "open": anyone who reaches the server may (a trusted one-person machine).
+    access: Literal["owner", "open"] = "owner"
+    login_link_hours: float = Field(24, gt=0, le=24 * 90)   # a sign-in link works once, this long
+    session_days: float = Field(90, gt=0, le=3650)          # a signed-in browser stays signed in
+    member_daily_token_budget: int = Field(500_000, ge=0)   # each member's own; 0 = no limit
+
+    # -- production ----------------------------------------------------------------
+    # With a Redis URL, generation, repair and smoke tests run in worker processes
+    # (`flask --app app worker`) and job events reach every web process through
+    # Redis; without one, everything runs in this one process, as by default.
+    redis_url: str = ""
+    web_workers: int = Field(2, ge=1, le=64)       # gunicorn processes (./scripts/serve)
+    web_threads: int = Field(32, ge=1, le=512)     # threads each; an open event stream holds one
+    # Reverse proxies in front of Kiln whose X-Forwarded-* headers are believed
+    # (werkzeug's ProxyFix); 0 when browsers connect to Kiln directly.
+    trusted_proxies: int = Field(0, ge=0, le=5)
+    # A worker marks its running jobs alive this often; a job not marked for three
+    # beats is "interrupted" (its worker died), its draft kept.
+    job_heartbeat_s: float = Field(5.0, gt=0, le=300)
+    # Name the serving process in an X-Kiln-Process header (for tests of the stack).
+    process_header: bool = False
+
     # -- generation ------------------------------------------------------------
     # "auto" picks Anthropic when it has a key, else an OpenAI-compatible
     # endpoint when it has a base URL, else none (the app still runs).
@@ -167,6 +192,11 @@ class Settings(BaseSettings):
                 "artifacts would otherwise run with the app's origin and cookies"
             )
         return self
+
+    @property
+    def queued(self) -> bool:
+        """Jobs run in worker processes, on the Redis queue."""
+        return bool(self.redis_url)
 
     @property
     def https(self) -> bool:

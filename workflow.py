@@ -13,7 +13,7 @@ from artifacts import Source, Store, Usage, VersionIn, VersionOut, checks_store
 from artifacts.checks import Outcome
 from artifacts.htmlfile import title_of
 from artifacts.smoke_report import SmokeReport
-from artifacts.tool_errors import ToolError
+from artifacts.tool_errors import ToolError, quote_source
 from generator import (Budget, Continuing, Event, GenerationResult, Image, Retrying, Stage,
                        generate, make_provider)
 from generator.jobs import JobFailed, JobLog
@@ -28,7 +28,7 @@ class Parts(Protocol):
     store: Store
 
     def test_now(self, version: VersionOut) -> SmokeReport | None: ...
-    def budget(self) -> Budget: ...
+    def budget(self, account_id: str | None = None) -> Budget: ...
     def libraries(self) -> str: ...
     def page_url(self, artifact_id: str, number: int | None = None) -> str: ...
     def raw_url(self, artifact_id: str, number: int) -> str: ...
@@ -38,42 +38,44 @@ class Parts(Protocol):
 class Request:
     """What the person asked for. A follow-up or fix is also given the artifact it changes."""
     prompt: str = ""
-    owner: str | None = None
+    owner_hash: str | None = None   # who the new tool belongs to, as the store keeps it
+    account_id: str | None = None   # the signed-in person, whose daily budget this spends
     image: Image | None = None
     errors: list[ToolError] = field(default_factory=list)  # from the viewer's page, for "Fix it"
 
 
 def create(parts: Parts, log: JobLog, request: Request) -> dict:
     log.emit("status", stage="generating")
-    result = _generate(parts, log, request.prompt, image=request.image)
+    result = _generate(parts, log, request, request.prompt, image=request.image)
     title = title_of(result.html or result.draft_html or "") or _title_from_prompt(request.prompt)
     artifact, version = parts.store.create_artifact(
-        title, _version_in(result, Source.GENERATED, request.prompt), request.owner)
+        title, _version_in(result, Source.GENERATED, request.prompt), None,
+        owner_digest=request.owner_hash)
     log.set(artifact_id=artifact.id)
     # Written first, kept before the version is tested: it is tested against them.
     _keep_checks(parts, log, result, version)
     _record(parts, log, request.prompt, result, version)
-    return _finish(parts, log, result, version, auto_repairs=MAX_AUTO_REPAIRS)
+    return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
 def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
     current = parts.store.get_version(artifact_id)
     checks = _current_checks(parts, artifact_id)
     log.emit("status", stage="generating")
-    result = _generate(parts, log, request.prompt, current_html=current.html, image=request.image,
-                       checks=checks)
+    result = _generate(parts, log, request, request.prompt, current_html=current.html,
+                       image=request.image, checks=checks)
     version = parts.store.add_version(artifact_id, _version_in(
         result, Source.GENERATED, request.prompt, parent=current.number))
     _keep_checks(parts, log, result, version, checks)
     _record(parts, log, request.prompt, result, version)
-    return _finish(parts, log, result, version, auto_repairs=MAX_AUTO_REPAIRS)
+    return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
 def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
     """One repair round on demand, from the last verdict (errors and failed checks)
     and what the viewer saw."""
     current = parts.store.get_version(artifact_id)
-    errors = list(request.errors)
+    errors = quote_source(request.errors, current.html)
     failed: list[Outcome] = []
     if current.smoke and not current.smoke.ok:
         errors = list(current.smoke.errors) + errors
@@ -82,16 +84,16 @@ def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
     if not errors and not failed:
         raise JobFailed("There is nothing to fix: the latest version passed its checks and "
                         "no errors were reported from the page. Describe the change instead.")
-    version = _repair(parts, log, current, errors, failed, request.prompt)
-    return _finish(parts, log, None, version, auto_repairs=MAX_AUTO_REPAIRS - 1)
+    version = _repair(parts, log, request, current, errors, failed, request.prompt)
+    return _finish(parts, log, request, None, version, auto_repairs=MAX_AUTO_REPAIRS - 1)
 
 
 # -- steps -----------------------------------------------------------------
 
-def _generate(parts: Parts, log: JobLog, prompt: str, current_html: str | None = None,
-              image: Image | None = None, errors: list[ToolError] | None = None,
-              checks: str | None = None, failed_checks: list[Outcome] | None = None
-              ) -> GenerationResult:
+def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
+              current_html: str | None = None, image: Image | None = None,
+              errors: list[ToolError] | None = None, checks: str | None = None,
+              failed_checks: list[Outcome] | None = None) -> GenerationResult:
     settings = parts.settings
     provider = make_provider(settings)  # NotConfigured is checked before a job starts
     log.restart_draft()
@@ -107,15 +109,16 @@ def _generate(parts: Parts, log: JobLog, prompt: str, current_html: str | None =
 
     return generate(provider, prompt, current_html, image, log.delta, errors=errors,
                     libraries=parts.libraries(), on_event=on_event, prices=settings.prices,
-                    edit_retries=settings.edit_retries, budget=parts.budget(), checks=checks,
+                    edit_retries=settings.edit_retries,
+                    budget=parts.budget(request.account_id), checks=checks,
                     failed_checks=failed_checks or [])
 
 
-def _repair(parts: Parts, log: JobLog, current: VersionOut, errors: list[ToolError],
-            failed_checks: list[Outcome], prompt: str = "") -> VersionOut:
+def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
+            errors: list[ToolError], failed_checks: list[Outcome], prompt: str = "") -> VersionOut:
     log.emit("status", stage="repairing", version=current.number)
     checks = _current_checks(parts, current.artifact_id)
-    result = _generate(parts, log, prompt, current_html=current.html, errors=errors,
+    result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors,
                        checks=checks, failed_checks=failed_checks)
     version = parts.store.add_version(current.artifact_id, _version_in(
         result, Source.REPAIRED, prompt or None, parent=current.number))
@@ -128,8 +131,8 @@ def _repair(parts: Parts, log: JobLog, current: VersionOut, errors: list[ToolErr
     return version
 
 
-def _finish(parts: Parts, log: JobLog, result: GenerationResult | None, version: VersionOut,
-            auto_repairs: int) -> dict:
+def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResult | None,
+            version: VersionOut, auto_repairs: int) -> dict:
     if result is not None and not result.ok:
         raise JobFailed(result.error or "The model's answer had no usable HTML document.")
     rounds = 0
@@ -145,7 +148,7 @@ def _finish(parts: Parts, log: JobLog, result: GenerationResult | None, version:
             break
         rounds += 1
         # A regression (passed on the parent, fails now) is repaired like an error.
-        version = _repair(parts, log, version, verdict.errors, verdict.failed_checks)
+        version = _repair(parts, log, request, version, verdict.errors, verdict.failed_checks)
     log.emit("status", stage="done", version=version.number)
     artifact = parts.store.get_artifact(version.artifact_id)
     final = parts.store.get_version(version.artifact_id, version.number)

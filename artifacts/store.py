@@ -10,12 +10,14 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from typing import Any, cast
+
 from sqlalchemy import create_engine, event, func, or_, select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -25,6 +27,23 @@ from .tables import Artifact, ArtifactStorage, Job, ModelCall, JobEvent, Message
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TITLE_MAX = 200
+
+
+# Full-text search by database: the query over its index (SQLite's FTS5 from
+# migration 0005, PostgreSQL's tsvector from 0006), and how the words become
+# its match. Words are \w+ (``search_words``): no quote or operator gets in.
+FULL_TEXT: dict[str, tuple[str, Callable[[list[str]], str]]] = {
+    "sqlite": ("SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
+               " ON a.id = s.artifact_id WHERE artifact_search MATCH :match"
+               " AND a.owner_hash = :owner ORDER BY bm25(artifact_search, 0, 5.0, 1.0),"
+               " a.updated_at DESC LIMIT :limit",
+               lambda words: " ".join(f'"{w}"*' for w in words)),
+    "postgresql": ("SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
+                   " ON a.id = s.artifact_id WHERE s.doc @@ to_tsquery('simple', :match)"
+                   " AND a.owner_hash = :owner ORDER BY ts_rank(s.doc, to_tsquery('simple',"
+                   " :match)) DESC, a.updated_at DESC LIMIT :limit",
+                   lambda words: " & ".join(f"'{w}':*" for w in words)),
+}
 
 
 class ArtifactNotFound(LookupError):
@@ -48,6 +67,11 @@ class StorageFull(ValueError):
 
 
 STORAGE_QUOTA = 5 * 1024 * 1024  # as browsers give an origin's localStorage (UTF-16 bytes)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (SQLAlchemy types its result loosely)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def new_artifact_id() -> str:
@@ -89,7 +113,10 @@ def _sqlite_engine(url: str) -> Engine:
 class Store:
     def __init__(self, url: str):
         self.url = url
-        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
+        # On a server database, a connection the server dropped (it restarted) is
+        # noticed and replaced before use instead of failing the request.
+        self.engine = (_sqlite_engine(url) if url.startswith("sqlite")
+                       else create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20))
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(kiln_write=True),
                                    expire_on_commit=False)
@@ -104,6 +131,10 @@ class Store:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several processes start at once (web workers, job workers): one
+                # migrates, the others wait for it, then find nothing to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7270600)"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -123,10 +154,12 @@ class Store:
 
     # -- artifacts ----------------------------------------------------------
     def create_artifact(self, title: str, first: VersionIn, owner_token: str | None,
-                        forked_from: tuple[str, int] | None = None) -> tuple[ArtifactOut, VersionOut]:
+                        forked_from: tuple[str, int] | None = None, *,
+                        owner_digest: str | None = None) -> tuple[ArtifactOut, VersionOut]:
+        """``owner_digest``: the owner's hash, for a worker that was never given the token."""
         with self.writing() as session:
             artifact = Artifact(id=new_artifact_id(), title=clean_title(title),
-                                owner_hash=owner_hash(owner_token))
+                                owner_hash=owner_digest or owner_hash(owner_token))
             if forked_from:
                 artifact.forked_from_id, artifact.forked_from_version = forked_from
             session.add(artifact)
@@ -150,23 +183,21 @@ class Store:
     def search_artifacts(self, owner_token: str | None, query: str,
                          limit: int = 100) -> list[ArtifactOut]:
         """The owner's artifacts whose title or prompts contain every word of
-        ``query`` (as word prefixes), best match first. Anything typed is safe:
-        only words are taken from it, never FTS syntax."""
+        ``query`` (as word prefixes), best match first: SQLite's FTS5 (migration
+        0005) or PostgreSQL's full-text search (0006). Anything typed is safe:
+        only words are taken from it, never query syntax."""
         digest, words = owner_hash(owner_token), search_words(query)
         if digest is None:
             return []
         if not words:
             return self.list_artifacts(owner_token, limit)
         with self.reading() as session:
-            if self.engine.dialect.name == "sqlite":
-                match = " ".join(f'"{w}"*' for w in words)
-                ids = session.execute(text(
-                    "SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
-                    " ON a.id = s.artifact_id WHERE artifact_search MATCH :match"
-                    " AND a.owner_hash = :owner ORDER BY bm25(artifact_search, 0, 5.0, 1.0),"
-                    " a.updated_at DESC LIMIT :limit"),
-                    {"match": match, "owner": digest, "limit": limit}).scalars().all()
-            else:  # no FTS5: a plain substring search over titles and prompts
+            full_text = FULL_TEXT.get(self.engine.dialect.name)
+            if full_text:
+                sql, match = full_text
+                ids = session.execute(text(sql), {"match": match(words), "owner": digest,
+                                                  "limit": limit}).scalars().all()
+            else:  # no full-text index: a plain substring search over titles and prompts
                 conditions = [or_(Artifact.title.ilike(f"%{w}%"), Artifact.versions.any(
                     Version.prompt.ilike(f"%{w}%"))) for w in words]
                 ids = session.scalars(select(Artifact.id).where(
@@ -209,7 +240,9 @@ class Store:
     # -- versions -----------------------------------------------------------
     def add_version(self, artifact_id: str, new: VersionIn) -> VersionOut:
         with self.writing() as session:
-            artifact = self._artifact(session, artifact_id)
+            # The artifact's row is locked while its next number is taken (SQLite's
+            # BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the lock).
+            artifact = self._artifact(session, artifact_id, lock=True)
             number = (session.scalar(select(func.max(Version.number))
                                      .where(Version.artifact_id == artifact_id)) or 0) + 1
             version = self._insert_version(session, artifact, new, number)
@@ -313,18 +346,21 @@ class Store:
 
     # -- jobs ---------------------------------------------------------------
     def create_job(self, kind: str, prompt: str, owner_token: str | None,
-                   artifact_id: str | None = None) -> JobOut:
+                   artifact_id: str | None = None, image: bytes | None = None,
+                   errors: list | None = None, account_id: str | None = None) -> JobOut:
         with self.writing() as session:
             job = Job(id=new_artifact_id(), kind=kind, prompt=prompt,
                       owner_hash=owner_hash(owner_token), artifact_id=artifact_id,
-                      status="queued", draft="", result={})
+                      status="queued", draft="", result={}, image=image, errors=errors or [],
+                      account_id=account_id, heartbeat_at=utcnow())
             session.add(job)
             session.flush()
             return JobOut.model_validate(job)
 
-    def update_job(self, job_id: str, events: Sequence[JobEventOut] = (), **changes: object) -> None:
+    def update_job(self, job_id: str, events: Sequence[JobEventOut] = (), **changes: object) -> bool:
         """Append progress events and change fields (status, error, draft, result,
-        artifact_id) in one short transaction."""
+        artifact_id) in one short transaction. Returns whether someone asked the
+        job to stop (its ``cancel_requested`` flag), read in the same transaction."""
         with self.writing() as session:
             job = session.get(Job, job_id)
             if job is None:
@@ -334,6 +370,7 @@ class Store:
             job.updated_at = utcnow()
             session.add_all(JobEvent(job_id=job_id, seq=e.seq, type=e.type, data=e.data)
                             for e in events)
+            return bool(job.cancel_requested)
 
     def job(self, job_id: str) -> JobOut:
         with self.reading() as session:
@@ -371,8 +408,8 @@ class Store:
 
     # -- helpers ------------------------------------------------------------
     @staticmethod
-    def _artifact(session: Session, artifact_id: str) -> Artifact:
-        artifact = session.get(Artifact, artifact_id) if artifact_id else None
+    def _artifact(session: Session, artifact_id: str, lock: bool = False) -> Artifact:
+        artifact = session.get(Artifact, artifact_id, with_for_update=lock) if artifact_id else None
         if artifact is None:
             raise ArtifactNotFound(f"no artifact {artifact_id!r}")
         return artifact

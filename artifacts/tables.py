@@ -163,6 +163,19 @@ class Job(Base):
     result: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # What the worker needs besides the prompt: an attached image, the errors a
+    # viewer reported for "Fix it".
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    # The signed-in person who started it (whose daily budget it spends).
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    # Which worker runs it and when it last said it was alive: a job whose
+    # worker stops beating is "interrupted" (see JobLog and the queue's worker).
+    worker: Mapped[str | None] = mapped_column(String(100))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by anyone (any process) to ask the running job to stop; the job's
+    # streaming callback reads it at every flush.
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class JobEvent(Base):
@@ -214,3 +227,40 @@ class ModelCall(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Account(Base):
+    """A person who may generate: the installation's owner or a member they invited."""
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))          # "owner" or "member"
+    daily_token_budget: Mapped[int | None] = mapped_column(Integer)  # None: the setting's
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoginLink(Base):
+    """A one-time sign-in link; only its token's hash is kept."""
+    __tablename__ = "login_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignIn(Base):
+    """One signed-in browser: revocable; the browser holds the token, we its hash."""
+    __tablename__ = "sign_ins"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)   # shown, for revoking
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -16,6 +16,7 @@ MAX_ERRORS = 8
 MAX_ERROR_CHARS = 700
 MAX_DETAIL_CHARS = 400  # a source URL or a line of code
 MAX_REPORTED = 50       # errors a viewer's page keeps and may send for one fix
+ARTIFACT_SOURCE = "artifact.html"  # the source of an error in the tool's own document
 
 
 class Phase(str, Enum):
@@ -94,6 +95,20 @@ def dedupe(errors: Iterable[ToolError], limit: int = MAX_ERRORS) -> tuple[list[T
             seen[key] = error.model_copy()
     distinct = list(seen.values())
     return distinct[:limit], max(0, len(distinct) - limit)
+
+
+def quote_source(errors: Iterable[ToolError], html: str) -> list[ToolError]:
+    """The errors, each in the tool's own document given the line it points at.
+    The viewer's page reports only numbers (the bootstrap shares the document's
+    first line, so they are the stored document's numbers)."""
+    lines = html.splitlines()
+    quoted = []
+    for error in errors:
+        if (error.code is None and error.line and error.line <= len(lines)
+                and error.source in (None, ARTIFACT_SOURCE)):
+            error = error.model_copy(update={"code": lines[error.line - 1].strip()[:200] or None})
+        quoted.append(error)
+    return quoted
 
 
 def for_model(errors: Iterable[ToolError]) -> list[str]:

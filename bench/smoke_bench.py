@@ -30,77 +30,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from artifacts.checks import CheckSet  # noqa: E402
 from mirror import serve as mirror  # noqa: E402
 from mirror.libraries import MIRROR_PREFIX  # noqa: E402
 from sandbox import policy  # noqa: E402
 from sandbox.serve import artifact_document  # noqa: E402
 from settings import Settings  # noqa: E402
 from tester.browser_pool import BrowserPool  # noqa: E402
-from artifacts.checks import CheckSet  # noqa: E402
 from tester.smoke import CONFINE_ARGS, SmokeTester  # noqa: E402
 from tester.smoke_run import VIEWPORT  # noqa: E402
 
 CORPUS = ROOT / "tests" / "smoke_corpus"
 
 # A typical generated tool and the eight checks a model would write for it.
-TYPICAL = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Tip calculator</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}
-label{display:block;margin:.6rem 0}input,select{font:inherit;padding:.3rem}#result[hidden]{display:none}
-.error{color:#b00}</style></head>
-<body><h1>Tip calculator</h1>
-<form id="form">
-<label>Bill <input id="bill" type="number" step="0.01" min="0" inputmode="decimal"></label>
-<label>Tip <select id="tip"><option value="10">10%</option><option value="15" selected>15%</option>
-<option value="20">20%</option></select></label>
-<label>People <input id="people" type="number" min="1" value="1"></label>
-<label><input id="round" type="checkbox"> Round each share up</label>
-<button type="submit" id="calculate">Calculate</button>
-</form>
-<p id="error" class="error" role="alert"></p>
-<section id="result" hidden aria-live="polite"><p>Tip: <output id="tipOut"></output></p>
-<p>Total: <output id="total"></output></p><p>Each pays: <output id="each"></output></p>
-<button id="copy" type="button">Copy summary</button> <span id="copied"></span>
-<button id="reset" type="button">Start again</button></section>
-<script>
-const $ = (id) => document.getElementById(id);
-function calculate() {
-  const bill = parseFloat($('bill').value), people = parseInt($('people').value, 10) || 1;
-  if (!(bill >= 0)) { $('error').textContent = 'Enter the bill'; $('result').hidden = true; return; }
-  $('error').textContent = '';
-  const tip = bill * Number($('tip').value) / 100;
-  let each = (bill + tip) / people;
-  if ($('round').checked) each = Math.ceil(each);
-  $('tipOut').textContent = tip.toFixed(2);
-  $('total').textContent = (bill + tip).toFixed(2);
-  $('each').textContent = each.toFixed(2);
-  $('result').hidden = false;
-}
-$('form').addEventListener('submit', (e) => { e.preventDefault(); calculate(); });
-$('copy').addEventListener('click', async () => {
-  try { await navigator.clipboard.writeText('Each pays ' + $('each').textContent); $('copied').textContent = 'Copied'; }
-  catch { $('copied').textContent = 'Copy failed'; }
-});
-$('reset').addEventListener('click', () => { $('form').reset(); $('result').hidden = true; });
-</script></body></html>"""
-TYPICAL_CHECKS = """[
- {"name": "has a bill field and a Calculate button", "steps": [{"expect": "#bill"}, {"expect": "#calculate"}]},
- {"name": "computes a 15% tip", "steps": [{"fill": "#bill", "text": "100"}, {"click": "#calculate"},
-   {"expect": "#tipOut", "text": "15.00"}]},
- {"name": "splits between people", "steps": [{"fill": "#bill", "text": "100"}, {"fill": "#people", "text": "4"},
-   {"press": "Enter", "on": "#people"}, {"expect": "#each", "text_is": "28.75"}]},
- {"name": "changes the tip", "steps": [{"fill": "#bill", "text": "50"}, {"select": "#tip", "option": "20%"},
-   {"click": "#calculate"}, {"expect": "#tipOut", "text": "10.00"}]},
- {"name": "rounds up", "steps": [{"fill": "#bill", "text": "10"}, {"fill": "#people", "text": "3"},
-   {"check": "#round"}, {"click": "#calculate"}, {"expect": "#each", "text": "4.00"}]},
- {"name": "asks for the bill", "steps": [{"click": "#calculate"}, {"expect": "#error", "text": "Enter the bill"},
-   {"expect": "#result", "visible": false}]},
- {"name": "copies the summary", "steps": [{"fill": "#bill", "text": "20"}, {"click": "#calculate"},
-   {"click": "#copy"}, {"expect": "#copied", "text": "Copied"}, {"expect_no_errors": true}]},
- {"name": "starts again", "steps": [{"fill": "#bill", "text": "80"}, {"press": "Enter"},
-   {"expect": "#total", "text": "92.00"}, {"click": "#reset"}, {"expect": "#result", "visible": false}]}
-]"""
+TYPICAL = (ROOT / "bench" / "typical_tool.html").read_text("utf-8")
+TYPICAL_CHECKS = (ROOT / "bench" / "typical_checks.json").read_text("utf-8")
 
 
 def corpus() -> list[str]:

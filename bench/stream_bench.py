@@ -20,7 +20,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import serve_kiln  # noqa: E402
+from tests.helpers import serve_kiln  # noqa: E402
 from tests.fake_llm import FakeLLM, Script  # noqa: E402
 
 

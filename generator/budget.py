@@ -23,3 +23,8 @@ class Budget:
             return None
         return (f"Today's token budget of {self.daily:,} tokens is used up ({self.setting}). "
                 "Nothing was sent to the model; try again tomorrow or raise the budget.")
+
+
+def tightest(*budgets: Budget) -> Budget:
+    """Of several budgets that all apply, the one with the least left."""
+    return min(budgets, key=lambda b: float("inf") if b.left is None else b.left)

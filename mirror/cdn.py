@@ -8,9 +8,11 @@ left as it was, with a notice saying why.
 
 Only what the browser would load is touched: ``<script src>``, stylesheet and
 preload ``<link href>``, ``import``/``export ... from`` and ``import()`` in
-module scripts, and import maps. Comments, text, classic inline scripts and
-the contents of ``<style>``, ``<textarea>`` and ``<title>`` stay byte for
-byte, and so does every tag that is not rewritten.
+module scripts, import maps, and in any inline script a string that is the CDN
+URL of a file a library loads at run time (``Library.runtime_files``: pdf.js's
+worker, Pyodide's folder). Comments, text, other strings in scripts and the
+contents of ``<style>``, ``<textarea>`` and ``<title>`` stay byte for byte, and
+so does every tag that is not rewritten.
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ _BY_GITHUB = {lib.github.lower(): lib for lib in LIBRARIES if lib.github}
 TAILWIND = next(lib for lib in LIBRARIES if lib.name == "@tailwindcss/browser")
 
 # Contexts a URL is loaded in: it decides the default file of a bare package.
-SCRIPT, MODULE, STYLE = "script", "module", "style"
+# FOLDER is an import map's "name/" entry: a bare package means its folder.
+SCRIPT, MODULE, STYLE, FOLDER = "script", "module", "style", "folder"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
         parsed = _own_site(host, path)
     elif host == "cdn.jsdelivr.net" and path.startswith("gh/"):
         parsed = _github(path[3:])
+    elif host == "cdn.jsdelivr.net" and path.startswith("pyodide/"):
+        parsed = _pyodide(path[8:])
     elif host == "cdn.jsdelivr.net":
         parsed = _npm(path[4:]) if path.startswith("npm/") else None
     elif host == "esm.sh":
@@ -84,7 +89,7 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
     if lib is None:
         return Resolution(None, _blocked(url, "it is not in Kiln's library mirror"))
     if file == "+esm" or file.endswith("/+esm"):  # jsDelivr's ESM bundles
-        file, context = "", MODULE
+        file, context = file.removesuffix("+esm").rstrip("/"), MODULE
     if not compatible(lib, requested):
         return Resolution(None, _blocked(
             url, f"the mirror has {lib.name} {lib.version}, which is not compatible with "
@@ -164,6 +169,14 @@ def _github(path: str) -> tuple[Library | None, str | None, str] | None:
     return _BY_GITHUB.get(f"{parts[0]}/{repo}".lower()), version, "/".join(parts[2:])
 
 
+def _pyodide(path: str) -> tuple[Library | None, str | None, str] | None:
+    """jsDelivr's own Pyodide builds: ``pyodide/v0.26.1/full/pyodide.js``."""
+    match = re.match(r"^v(\d+\.\d+\.\d+)/full/(.*)$", path)
+    if not match:
+        return None
+    return _BY_NPM.get("pyodide"), match[1], match[2]
+
+
 def _cdnjs(path: str) -> tuple[Library | None, str | None, str] | None:
     parts = path.split("/")
     if len(parts) < 4 or parts[:2] != ["ajax", "libs"]:
@@ -175,6 +188,8 @@ def mirror_path(lib: Library, file: str, context: str) -> str | None:
     """The path inside the mirrored package for a file a CDN URL names."""
     file = file.strip("/") + ("/" if file.endswith("/") and file.strip("/") else "")
     if not file:
+        if context == FOLDER:
+            return ""
         if context == MODULE:
             return lib.module
         if context == STYLE:
@@ -184,7 +199,8 @@ def mirror_path(lib: Library, file: str, context: str) -> str | None:
     folders = [extra for extra in lib.extras if extra.endswith("/")]
     if file.startswith(lib.plain_named):
         file = re.sub(r"\.min\.(js|css)$", r".\1", file)
-    for candidate in (file, file.removeprefix("dist/"), "dist/" + file):
+    moved = [new + file[len(old):] for old, new in lib.cdn_folders.items() if file.startswith(old)]
+    for candidate in (file, file.removeprefix("dist/"), "dist/" + file, *moved):
         if candidate in lib.cdn_paths:
             return lib.cdn_paths[candidate]
         if candidate in declared or any(candidate.startswith(f) for f in folders):
@@ -242,6 +258,8 @@ TAG_REST = re.compile(r"""(?:[^>"'=]++|=\s*+"[^"]*+"|=\s*+'[^']*+'|=|["'])*+>"""
 MODULE_SPECIFIER = re.compile(
     r"""(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"""
     r"""(?P<q>["'])(?P<url>(?:https?:)?//[^"'\s]+)(?P=q)""")
+# A quoted CDN URL in a script: rewritten only if it names a runtime file.
+STRING_URL = re.compile(r"""(?P<q>["'`])(?P<url>(?:https?:)?//[^"'`\s<>]+)(?P=q)""")
 DROP_WHEN_REWRITTEN = ("integrity", "crossorigin")
 READ_ATTRIBUTES = frozenset({"src", "href", "rel", "as", "type", *DROP_WHEN_REWRITTEN})
 # A <script> or <link> this long is not an honest library load; reading its
@@ -326,6 +344,14 @@ class _Rewriter:
             if result is not None:
                 self.edits.append((offset + m.start("url"), offset + m.end("url"), result.url))
 
+    def runtime_strings(self, body: str, offset: int) -> None:
+        for m in STRING_URL.finditer(body):
+            target = runtime_file(m["url"])
+            start = offset + m.start("url")
+            if target is not None and all(edit[0] != start for edit in self.edits):
+                self.url(m["url"], FOLDER if m["url"].endswith("/") else SCRIPT)  # its notice
+                self.edits.append((start, offset + m.end("url"), target))
+
     def import_map(self, body: str, offset: int) -> None:
         try:
             data = json.loads(body)
@@ -341,7 +367,8 @@ class _Rewriter:
                 continue
             for key, value in mapping.items():
                 if isinstance(value, str):
-                    result = self.url(value, MODULE)
+                    folder = isinstance(key, str) and key.endswith("/") and value.endswith("/")
+                    result = self.url(value, FOLDER if folder else MODULE)
                     if result is not None:
                         mapping[key], changed = result.url, True
         if changed:
@@ -355,6 +382,17 @@ class _Rewriter:
             pos = end
         out.append(html[pos:])
         return "".join(out)
+
+
+def runtime_file(url: str) -> str | None:
+    """The mirror URL of a CDN URL naming a library's runtime file, else None."""
+    result = resolve(url, FOLDER if url.endswith("/") else SCRIPT)
+    if result is None or result.url is None:
+        return None
+    for lib in LIBRARIES:
+        if result.url.startswith(lib.base) and result.url[len(lib.base):] in lib.runtime_files:
+            return result.url
+    return None
 
 
 def _value(attrs: list[_Attr], name: str) -> str:
@@ -410,5 +448,7 @@ def rewrite_cdn_urls(html: str) -> tuple[str, list[str]]:
                 rw.import_map(html[body_start:body_end], body_start)
             else:
                 rw.tag(attrs, "src", SCRIPT, m.start())
+            if kind != "importmap":
+                rw.runtime_strings(html[body_start:body_end], body_start)
         pos = body_end
     return rw.apply(html), rw.notices

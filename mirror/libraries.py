@@ -19,6 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MIRROR_PREFIX = "/lib/"
+# The largest file a page may read from the mirror with fetch() (through Kiln's
+# page: see the bootstrap's 72-mirror-fetch.js). Pyodide's WebAssembly, the
+# largest listed file, is under 10 MB.
+MAX_FETCH_BYTES = 32 * 1024 * 1024
 
 # The command that installs the mirror, run from the project root.
 SETUP_COMMAND = "npm ci --prefix mirror --ignore-scripts --no-audit --no-fund"
@@ -50,12 +54,18 @@ class Library:
     github: str | None = None
     # CDN file paths that differ from the npm layout -> path in the package.
     cdn_paths: dict[str, str] = field(default_factory=dict)
+    # The same for whole folders (prefix -> prefix in the package).
+    cdn_folders: dict[str, str] = field(default_factory=dict)
     # Oldest version whose API this one still serves, for mapping CDN URLs;
     # by default the same semver major (0.x: the same minor).
     compatible_from: str | None = None
     # False when npm's newest release breaks this one's API: a CDN URL with no
     # version (or @latest, or a jsDelivr /gh/ branch) then asks for that one.
     latest_compatible: bool = True
+    # Files (or "" for the package's folder) that a page names in a string for
+    # the library to load at run time: pdf.js's workerSrc, Pyodide's indexURL.
+    # CDN URLs of these are pointed at the mirror inside scripts too.
+    runtime_files: tuple[str, ...] = ()
     # Scripts that must run after the document is parsed (Alpine starts itself).
     defer: bool = False
     # False for what Kiln itself loads into artifacts (the bootstrap's stand-ins):
@@ -75,6 +85,7 @@ class Library:
         if self.module:
             files.append(self.module)
         files.extend(self.import_map.values())
+        files.extend(f for f in self.runtime_files if f)
         return tuple(dict.fromkeys(f for f in files if not f.endswith("/")))
 
     def tags(self) -> list[str]:
@@ -247,11 +258,13 @@ LIBRARIES: tuple[Library, ...] = (
         name="@highlightjs/cdn-assets", version="11.12.0",
         description="highlight.js 11: syntax highlighting (common languages built in)",
         scripts=("highlight.min.js",), styles=("styles/github.min.css",),
-        global_name="hljs", extras=("languages/", "styles/"),
+        module="es/highlight.min.js", global_name="hljs", extras=("languages/", "styles/", "es/"),
         usage="hljs.highlightElement(codeEl) or hljs.highlightAll(); other themes: "
               "styles/github-dark.min.css, styles/atom-one-dark.min.css; more languages: "
               "languages/NAME.min.js.",
-        cdnjs="highlight.js", npm_aliases=("highlight.js",),
+        cdnjs="highlight.js", npm_aliases=("highlight.js",), github="highlightjs/cdn-release",
+        # The cdn-release repository keeps the same files under build/.
+        cdn_folders={"build/": ""},
         cdn_paths={"build/highlight.min.js": "highlight.min.js",
                    "build/highlight.js": "highlight.js"},
     ),
@@ -443,6 +456,113 @@ LIBRARIES: tuple[Library, ...] = (
         latest_compatible=False,
     ),
     Library(
+        name="markdown-it", version="15.0.3",
+        description="markdown-it 15: CommonMark Markdown to HTML, with plugins and options",
+        scripts=("dist/browser/markdown-it.umd.min.js",),
+        module="dist/browser/markdown-it.esm.min.mjs", global_name="markdownit",
+        usage="const md = markdownit({linkify: true, typographer: true}); "
+              "el.innerHTML = md.render(text) (raw HTML in the text is escaped unless html: true).",
+        cdnjs="markdown-it",
+        cdn_paths={"dist/markdown-it.min.js": "dist/browser/markdown-it.umd.min.js",
+                   "dist/markdown-it.js": "dist/browser/markdown-it.umd.min.js",
+                   "markdown-it.min.js": "dist/browser/markdown-it.umd.min.js",
+                   "markdown-it.js": "dist/browser/markdown-it.umd.min.js"},
+        # render() and the options object are the same since 8.
+        compatible_from="8.0.0",
+    ),
+    Library(
+        name="turndown", version="7.2.5",
+        description="Turndown 7: HTML to Markdown",
+        scripts=("dist/turndown.js",), module="lib/turndown.browser.es.js",
+        global_name="TurndownService",
+        usage="new TurndownService({headingStyle: 'atx', codeBlockStyle: 'fenced'})"
+              ".turndown(htmlStringOrElement) returns Markdown.",
+        cdnjs="turndown", extras=("lib/",),
+        cdn_paths={"turndown.js": "dist/turndown.js", "turndown.min.js": "dist/turndown.js",
+                   "dist/turndown.min.js": "dist/turndown.js"},
+        compatible_from="5.0.0",
+    ),
+    Library(
+        name="moment-timezone", version="0.6.6",
+        description="Moment Timezone: time zones for Moment.js (load after moment), with the IANA data",
+        scripts=("builds/moment-timezone-with-data.min.js",), global_name="moment.tz",
+        extras=("builds/",),
+        usage="moment.tz('2024-03-05 09:00', 'America/New_York').tz('Asia/Tokyo')"
+              ".format('YYYY-MM-DD HH:mm z'); moment.tz.names() lists every zone.",
+        cdnjs="moment-timezone",
+        cdn_paths={"moment-timezone-with-data.min.js": "builds/moment-timezone-with-data.min.js",
+                   "moment-timezone-with-data.js": "builds/moment-timezone-with-data.js",
+                   "moment-timezone-with-data-10-year-range.min.js":
+                       "builds/moment-timezone-with-data-10-year-range.min.js",
+                   "moment-timezone-with-data-1970-2030.min.js":
+                       "builds/moment-timezone-with-data-1970-2030.min.js",
+                   "moment-timezone.min.js": "builds/moment-timezone.min.js"},
+        # 0.6 only dropped old data formats; 0.5 pages run unchanged.
+        compatible_from="0.5.0",
+    ),
+    Library(
+        name="jszip", version="3.10.2",
+        description="JSZip 3: read and write .zip files in the browser",
+        scripts=("dist/jszip.min.js",), global_name="JSZip",
+        usage="const zip = new JSZip(); zip.file('a.txt', 'hi'); "
+              "const blob = await zip.generateAsync({type: 'blob'}); "
+              "read one: (await JSZip.loadAsync(file)).file('a.txt').async('string').",
+        cdnjs="jszip",
+        cdn_paths={"jszip.min.js": "dist/jszip.min.js", "jszip.js": "dist/jszip.min.js",
+                   "dist/jszip.js": "dist/jszip.min.js"},
+    ),
+    Library(
+        name="leaflet.markercluster", version="1.5.3",
+        description="Leaflet.markercluster: clusters of many markers on a Leaflet map (load after leaflet)",
+        scripts=("dist/leaflet.markercluster.js",),
+        styles=("dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"),
+        global_name="L.MarkerClusterGroup",
+        usage="L.map('map', {maxZoom: 18}) (it needs a maxZoom, and there is no tile layer to "
+              "give one); const group = L.markerClusterGroup(); "
+              "group.addLayer(L.marker([lat, lng])); map.addLayer(group);",
+        cdnjs="leaflet.markercluster",
+        cdn_paths={"leaflet.markercluster.js": "dist/leaflet.markercluster.js",
+                   "leaflet.markercluster-src.js": "dist/leaflet.markercluster-src.js",
+                   "MarkerCluster.css": "dist/MarkerCluster.css",
+                   "MarkerCluster.Default.css": "dist/MarkerCluster.Default.css"},
+        compatible_from="1.0.0",
+    ),
+    Library(
+        name="pdfjs-dist", version="6.5.438",
+        description="PDF.js 6: render PDF pages to a canvas and read their text (ES module)",
+        module="build/pdf.min.mjs",
+        runtime_files=("build/pdf.worker.min.mjs", "build/pdf.worker.mjs"),
+        extras=("build/", "cmaps/", "standard_fonts/", "wasm/", "iccs/"),
+        usage="import * as pdfjsLib from 'pdfjs-dist'; pdfjsLib.GlobalWorkerOptions.workerSrc = "
+              "'/lib/pdfjs-dist@6.5.438/build/pdf.worker.min.mjs'; "
+              "const pdf = await pdfjsLib.getDocument({data: await file.arrayBuffer()}).promise; "
+              "const page = await pdf.getPage(1); const viewport = page.getViewport({scale: 1.5}); "
+              "await page.render({canvas, viewport}).promise; (await page.getTextContent()).items.",
+        cdnjs="pdf.js",
+        cdn_paths={"pdf.min.mjs": "build/pdf.min.mjs", "pdf.mjs": "build/pdf.mjs",
+                   "pdf.worker.min.mjs": "build/pdf.worker.min.mjs",
+                   "pdf.worker.mjs": "build/pdf.worker.mjs"},
+        # The ES module builds began with 4.0; 2.x and 3.x pages load a classic
+        # pdf.min.js, which this release no longer has.
+        compatible_from="4.0.0",
+    ),
+    Library(
+        name="pyodide", version="314.0.8",
+        description="Pyodide: CPython compiled to WebAssembly, with the standard library "
+                    "(no extra packages: loadPackage and micropip need the network)",
+        scripts=("pyodide.js",), module="pyodide.mjs", global_name="loadPyodide",
+        extras=("pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"),
+        runtime_files=("",),
+        usage="const py = await loadPyodide(); py.runPython('import statistics; "
+              "statistics.mean([1, 2, 3])'); py.setStdout({batched: line => show(line)}). It takes "
+              "a few seconds to start: show a loading message. Only the standard library "
+              "is there: no numpy or pandas, no micropip.install.",
+        # The JavaScript API (loadPyodide, runPython, runPythonAsync, globals,
+        # setStdout) has stayed the same since 0.23; jsDelivr also serves the
+        # same files under /pyodide/vVERSION/full/.
+        compatible_from="0.23.0",
+    ),
+    Library(
         name="fake-indexeddb", version="6.2.8",
         description="an in-memory IndexedDB, loaded by the bootstrap where the sandbox refuses the real one",
         usage="Not for pages: the bootstrap loads it when a page first uses indexedDB.",
@@ -462,6 +582,22 @@ def _module_url(name: str) -> str:
 
 # The in-memory IndexedDB the bootstrap loads on a page's first use of indexedDB.
 INDEXEDDB_SHIM = _module_url("fake-indexeddb")
+
+
+def import_map() -> dict[str, str]:
+    """Bare specifiers of every offered library with an ES module build, for the
+    import map Kiln puts in front of every page that uses modules: ``three``,
+    ``three/addons/...``, ``pdfjs-dist/build/...``. A page's own import map is
+    merged after it (its CDN entries already point here, see :mod:`mirror.cdn`)."""
+    imports: dict[str, str] = {}
+    for lib in LIBRARIES:
+        if not lib.offered or not (lib.module or lib.import_map):
+            continue
+        if lib.module:
+            imports.update(dict.fromkeys((lib.name, *lib.npm_aliases), lib.url(lib.module)))
+        imports.update({spec: lib.url(path) for spec, path in lib.import_map.items()})
+        imports[lib.name + "/"] = lib.base
+    return imports
 
 
 def find(name: str, version: str | None = None) -> Library | None:
@@ -498,3 +634,15 @@ def prompt_section() -> str:
             lines.append(f'    or as an ES module: import ... from "{lib.url(lib.module)}"')
         lines.append(f"    {lib.usage}")
     return "\n".join(lines)
+
+
+README_START = "<!-- libraries: generated from mirror/libraries.py by scripts/readme_libraries.py -->"
+README_END = "<!-- end of libraries -->"
+
+
+def readme_section() -> str:
+    """The README's table of mirrored libraries, between its two markers."""
+    rows = ["| library | version | what for |", "|---|---|---|"]
+    rows += [f"| `{lib.name}` | {lib.version} | {lib.description.replace('<', '&lt;')} |"
+             for lib in LIBRARIES if lib.offered]
+    return "\n".join([README_START, *rows, README_END])

@@ -30,7 +30,7 @@ MIME_TYPES = {
     ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".otf": "font/otf",
     ".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
     ".webp": "image/webp", ".svg": "image/svg+xml",
-    ".wasm": "application/wasm",
+    ".wasm": "application/wasm", ".zip": "application/zip",
 }
 
 

@@ -50,6 +50,8 @@ DENIED_FEATURES = (
 # feature ignore the header; see SECURITY.md for what remains open there.
 CONNECTION_ALLOWLIST = "(response-origin)"
 
+HSTS = "max-age=31536000; includeSubDomains"
+
 
 class Kind(str, Enum):
     APP = "app"                # Kiln's own pages and API
@@ -140,7 +142,9 @@ def app_csp(sandbox_origin: str) -> str:
         "style-src": "'self'",
         "img-src": "'self' data: blob:",
         "font-src": "'self'",
-        "connect-src": "'self'",
+        # The page reads library files for its frame (whose own CSP allows no
+        # fetch at all): Pyodide's WebAssembly, pdf.js's fonts.
+        "connect-src": f"'self' {sandbox_origin}{MIRROR_PREFIX}",
         "frame-src": sandbox_origin,
         "child-src": sandbox_origin,
         "worker-src": "'none'",
@@ -179,8 +183,6 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
             # them. (A response that chose its own caching, static files, keeps it.)
             "Cache-Control": "no-store",
         })
-        if https:
-            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     elif kind in (Kind.ARTIFACT, Kind.DOWNLOAD):
         headers.update({
             "Content-Security-Policy": artifact_csp(app_origin, sandbox_origin),
@@ -211,4 +213,7 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
             "X-Frame-Options": "DENY",
             "Cross-Origin-Resource-Policy": "same-origin",
         })
+    # Each origin served over https tells browsers to use nothing else for it.
+    if https if kind is Kind.APP else sandbox_origin.startswith("https://"):
+        headers["Strict-Transport-Security"] = HSTS
     return headers

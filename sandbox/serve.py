@@ -8,9 +8,11 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from artifacts import links
+
 from artifacts.store import STORAGE_QUOTA, Store
 from mirror import serve as mirror
-from mirror.libraries import INDEXEDDB_SHIM
+from mirror.libraries import INDEXEDDB_SHIM, MAX_FETCH_BYTES, MIRROR_PREFIX, import_map
 from mirror.standalone import standalone
 
 from .policy import Kind, mark
@@ -37,19 +39,38 @@ _BOOTSTRAP_LINE = "(function () { \"use strict\"; " + " ".join(
 _LEADING_DOCTYPE = re.compile(r"^\ufeff?(?:\s|<!--.*?-->)*<!doctype[^>]*>", re.I | re.S)
 
 
+# What navigator.serviceWorker.register() rejects with (74-service-worker.js);
+# the smoke tester knows it, so a tool that leaves it uncaught is not failed for it.
+SERVICE_WORKER_REFUSAL = ("Service workers are not available in Kiln's sandbox (the tool runs "
+                          "without an origin of its own); it works without offline caching.")
+
 def bootstrap_tag(storage: dict | None = None, persist: bool = False) -> str:
     config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM,
-                         "quota": STORAGE_QUOTA}, separators=(",", ":"))
+                         "quota": STORAGE_QUOTA, "urlStateMax": links.MAX_URL_STATE,
+                         "storageParam": links.STORAGE_PARAM,
+                         "noServiceWorker": SERVICE_WORKER_REFUSAL,
+                         "mirror": {"prefix": MIRROR_PREFIX, "max": MAX_FETCH_BYTES}},
+                        separators=(",", ":"))
     config = config.replace("<", "\\u003c")  # no "</script>" can end the tag early
     return f"<script>window.__KILN__={config};{_BOOTSTRAP_LINE}</script>"
 
 
+# Bare specifiers of the mirrored ES modules ("three", "three/addons/...").
+# Chromium merges every import map of a page, the first entry for a specifier
+# winning, so a page's own map still adds whatever this one lacks.
+IMPORT_MAP_TAG = ('<script type="importmap">'
+                  + json.dumps({"imports": import_map()}, separators=(",", ":")) + "</script>")
+
+
 def artifact_document(html: str, storage: dict | None = None, persist: bool = False) -> str:
-    """The exact body a browser gets for an artifact: the bootstrap first (and, for
-    a page that names indexedDB, the in-memory IndexedDB that stands in for it),
-    then the artifact untouched. The smoke tester serves the same, so what is
-    tested is what users run."""
+    """The exact body a browser gets for an artifact: the bootstrap first (then, for
+    a page that may import modules, Kiln's import map of the mirror, and for one
+    that names indexedDB, the in-memory IndexedDB that stands in for it), then
+    the artifact untouched. The smoke tester serves the same, so what is tested
+    is what users run."""
     tag = bootstrap_tag(storage, persist)
+    if "import" in html:
+        tag += IMPORT_MAP_TAG
     if "indexedDB" in html:
         tag += f'<script type="module" src="{INDEXEDDB_SHIM}"></script>'
     match = _LEADING_DOCTYPE.match(html)
@@ -84,7 +105,7 @@ def storage_viewer(artifact_id: str, token: str | None) -> str | None:
 def raw(artifact_id: str, number: int) -> Response:
     store = _store()
     version = store.get_version(artifact_id, number)
-    viewer = storage_viewer(artifact_id, request.args.get("st"))
+    viewer = storage_viewer(artifact_id, request.args.get(links.STORAGE_PARAM))
     storage = store.load_storage(artifact_id, viewer) if viewer else None
     return mark(Response(artifact_document(version.html, storage, persist=viewer is not None),
                          mimetype="text/html"), Kind.ARTIFACT)

@@ -18,7 +18,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from tester.chromium import launch_options  # noqa: E402
 from settings import Settings  # noqa: E402
-from tests.conftest import serve_kiln  # noqa: E402
+from tests.helpers import serve_kiln  # noqa: E402
 from tests.fake_llm import FakeLLM, Script  # noqa: E402
 
 DOCS = ROOT / "docs"

@@ -4,6 +4,8 @@
 // sandbox (a file, the clipboard, a link) waits for the viewer's consent.
 
 import { config } from "./config.js";
+import { isMirrorPath, onMirror } from "./mirror_fetch.js";
+import { UrlState, validUrlState } from "./url_state.js";
 import { recordedStep } from "./recorder.js";
 
 const MAX_ERRORS = config.max_reported_errors;
@@ -30,6 +32,8 @@ const SCHEMA = {
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
   // Asking for full screen waits for an answer; leaving it does not.
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
+  mirror: (m) => isInt(m.id) && isMirrorPath(m.path),
+  url: (m) => validUrlState(m),
   recorded: (m) => recordedStep(m.step),
   recording: (m) => typeof m.on === "boolean" && typeof m.picking === "boolean",
 };
@@ -123,6 +127,7 @@ export class Bridge extends EventTarget {
     this.artifactId = artifactId;
     this.csrfToken = csrfToken;
     this.consent = new Consent(consentDialog);
+    this.urlState = new UrlState(frame);
     this.port = null;
     this.errors = [];
     this.saving = null;
@@ -169,6 +174,8 @@ export class Bridge extends EventTarget {
       paste: () => this.onPaste(message),
       open: () => this.onOpen(message),
       fullscreen: () => this.onFullscreen(message),
+      mirror: () => onMirror(this, message),
+      url: () => this.urlState.onReport(message),
       recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
       recording: () => this.dispatchEvent(new CustomEvent("recording", { detail: message })),
     }[message.type];

@@ -288,7 +288,8 @@ export function initWorkspace(root, bridge) {
         liveError.textContent = d.error || "The generation failed.";
         statusText.textContent = `Failed${usageText()}`;
         codeLabel.textContent = "The partial answer (kept)";
-        composer?.restore(promptText || root.dataset.jobPrompt || "", "", artifactId ? "" : "Try again");
+        composer?.restore(promptText || root.dataset.jobPrompt || "", "",
+                          artifactId ? "" : (d.status === "interrupted" ? "Retry" : "Try again"));
         if (!artifactId && job.job_id) {
           // The failed answer is stored as a version too: offer it.
           fetch(`/api/jobs/${encodeURIComponent(job.job_id)}`).then((r) => r.json()).then((j) => {

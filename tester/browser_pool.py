@@ -138,6 +138,7 @@ class BrowserPool:
         options["timeout"] = LAUNCH_TIMEOUT_S * 1000
         browser = await self._playwright.chromium.launch(**options)
         self.launches += 1
+        log.info("Chromium started (launch %d of this pool)", self.launches)
         return browser
 
     async def _shutdown(self) -> None:

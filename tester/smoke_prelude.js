@@ -39,3 +39,28 @@
     console[method] = { [method](...args) { if (budget-- > 0) return original.apply(console, args); } }[method];
   }
 })();
+// The library mirror, read for the page as Kiln's page reads it for the frame
+// (the bootstrap's mirrorFetch: Pyodide's WebAssembly, pdf.js's fonts): the
+// tester answers from the mirror's files through a binding, never the network.
+(() => {
+  const ask = globalThis.__kilnSmokeMirror;
+  delete globalThis.__kilnSmokeMirror;
+  const viewer = window.__kilnViewer;
+  const waiting = new Map();
+  let next = 0;
+  const bytes = (b64) => (Uint8Array.fromBase64 ? Uint8Array.fromBase64(b64)
+                                                 : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+  Object.defineProperty(window, "__kilnMirrorAnswer", { value: (id, found, mime, b64) => {
+    const done = waiting.get(id);
+    waiting.delete(id);
+    if (done) done(found ? { mime, body: bytes(b64).buffer } : false);
+  } });
+  Object.defineProperty(window, "__kilnViewer", { configurable: true, value: (type, msg) => {
+    if (type !== "mirror") return viewer(type, msg);
+    const id = ++next;
+    return new Promise((resolve, reject) => {
+      waiting.set(id, (file) => (file ? resolve(file) : reject(new Error("not in the library mirror"))));
+      try { ask(JSON.stringify({ id, path: String(msg.path) })); } catch (e) { reject(e); }
+    });
+  } });
+})();

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from artifacts.checks import Check
-from artifacts.tool_errors import ToolError
-from mirror.libraries import MIRROR_PREFIX
+from artifacts.tool_errors import ARTIFACT_SOURCE, ToolError
+from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 from sandbox import policy
 
 from .checks_run import PAGE_SCRIPT, run_checks
@@ -44,6 +44,7 @@ WORLD = "kiln_smoke"
 BINDING = "__kilnSmokeReport"
 BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off window
 LATER_BINDING = "__kilnSmokeLater"      # main world; smoke_timers.js takes it off window
+MIRROR_BINDING = "__kilnSmokeMirror"    # main world: the page's fetch() of a /lib/ file
 ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusal
 
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
@@ -116,6 +117,7 @@ class ArtifactRun:
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
         self.world_id: int | None = None
+        self.page_world_id: int | None = None
         self.main_frame: str | None = None
         self._pending_rejections: dict[int, ToolError] = {}
         self._log_lines = 0
@@ -203,6 +205,7 @@ class ArtifactRun:
             cdp.send("Runtime.addBinding", {"name": BINDING, "executionContextName": WORLD}),
             cdp.send("Runtime.addBinding", {"name": BLOCKED_BINDING}),
             cdp.send("Runtime.addBinding", {"name": LATER_BINDING}),
+            cdp.send("Runtime.addBinding", {"name": MIRROR_BINDING}),
             cdp.send("Page.addScriptToEvaluateOnNewDocument",
                      {"source": PROBE, "worldName": WORLD}),
             cdp.send("Page.addScriptToEvaluateOnNewDocument",
@@ -501,8 +504,34 @@ class ArtifactRun:
         except Exception:  # noqa: BLE001 - the page or context went away mid-request
             pass
 
+    async def _answer_mirror(self, payload: str) -> None:
+        """The stand-in for Kiln's page reading a /lib/ file for the frame."""
+        try:
+            ask = json.loads(payload)
+            request_id, path = int(ask["id"]), str(ask["path"])
+        except (ValueError, KeyError, TypeError):
+            return
+        found = (self.library(path[len(MIRROR_PREFIX):])
+                 if self.library and path.startswith(MIRROR_PREFIX) else None)
+        ok = found is not None and len(found[0]) <= MAX_FETCH_BYTES
+        body, mime = found if found is not None and ok else (b"", "")
+        if not ok:
+            # Like a script the mirror lacks: the page's errors will say if it mattered.
+            self.obs.blocked.append(Blocked(self.sandbox_origin + path[:300], "library-file",
+                                            "not in the library mirror", self.phase))
+        if self.page_world_id is None:
+            return
+        # The bytes go as an argument, not inside the expression: a 10 MB
+        # literal would take the page's parser longer than the file takes to use.
+        await self.cdp.send("Runtime.callFunctionOn", {
+            "functionDeclaration": "function (id, found, mime, data) {"
+                                   " __kilnMirrorAnswer(id, found, mime, data); }",
+            "executionContextId": self.page_world_id,
+            "arguments": [{"value": request_id}, {"value": ok},
+                          {"value": mime}, {"value": base64.b64encode(body).decode()}]})
+
     def _is_self(self, url: str) -> bool:
-        """The artifact's own address, whatever its query: where URL state lives."""
+        """The artifact's own address, whatever its query or hash: where URL state lives."""
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}" == self.sandbox_origin and parts.path == SMOKE_PATH
 
@@ -525,6 +554,8 @@ class ArtifactRun:
         aux = context.get("auxData", {})
         if context.get("name") == WORLD and aux.get("frameId") == self.main_frame:
             self.world_id = context["id"]
+        elif aux.get("isDefault") and aux.get("frameId") == self.main_frame:
+            self.page_world_id = context["id"]  # the page's own, for mirror answers
 
     def _on_load_event(self, _event: CdpMessage) -> None:
         if self._loaded is not None and not self._loaded.done():
@@ -559,6 +590,9 @@ class ArtifactRun:
 
     def _on_binding(self, event: CdpMessage) -> None:
         name = event.get("name")
+        if name == MIRROR_BINDING:
+            asyncio.ensure_future(_quietly(self._answer_mirror(event.get("payload", ""))))
+            return
         if name == BLOCKED_BINDING:
             note = str(event.get("payload", ""))[:40]
             if note.startswith(ASKED):
@@ -658,14 +692,14 @@ class ArtifactRun:
                column: int | None) -> ToolError:
         source, code = url or None, None
         if url and url.split("#", 1)[0] == self.url:
-            source = "artifact.html"
+            source = ARTIFACT_SOURCE
             if line is not None:
                 line = line - self.line_shift
         elif url and url.startswith(self.sandbox_origin):
             source = url[len(self.sandbox_origin):]
         if line is not None:
             line, column = line + 1, (column + 1 if column is not None else None)
-            if source == "artifact.html" and 0 < line <= len(self.lines):
+            if source == ARTIFACT_SOURCE and 0 < line <= len(self.lines):
                 code = self.lines[line - 1].strip()[:200] or None
             if line < 1:
                 line = None

@@ -28,12 +28,13 @@ so each rule fails only on evidence that a person would hit the problem:
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from artifacts.checks import Outcome
 from artifacts.smoke_report import Check, SmokeReport, Status
 from artifacts.tool_errors import ToolError, dedupe
+from sandbox.serve import SERVICE_WORKER_REFUSAL
 
 # A page may reload itself (URL state) this often; more is a reload loop.
 MAX_SELF_NAVIGATIONS = 5
@@ -85,6 +86,7 @@ PHASES = ["load", "checks", "interaction", "later"]
 
 
 def judge(obs: Observations, duration_ms: int) -> SmokeReport:
+    obs = _service_workers_refused(obs)
     checks: dict[str, Check] = {}
     blank_status, blank_detail = _blank(obs)
     broken = bool(obs.exceptions or obs.hang or obs.crashed or obs.load_error
@@ -119,6 +121,16 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     report = SmokeReport(ok=ok, checks=checks, errors=distinct, more_errors=more,
                          duration_ms=duration_ms, thumbnail_png=obs.screenshot)
     return _with_acceptance(report, obs)
+
+
+def _service_workers_refused(obs: Observations) -> Observations:
+    """A tool that registers a service worker, and leaves Kiln's refusal
+    uncaught, still works (it only goes without offline caching): a note."""
+    refused = [e for e in obs.exceptions if SERVICE_WORKER_REFUSAL in e.message]
+    if not refused:
+        return obs
+    return replace(obs, exceptions=[e for e in obs.exceptions if e not in refused],
+                   sandbox_notes=[*obs.sandbox_notes, "navigator.serviceWorker.register()"])
 
 
 def _load(obs: Observations) -> Check:

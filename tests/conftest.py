@@ -20,6 +20,9 @@ The rules every test keeps:
 """
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 from app import create_app
@@ -29,6 +32,7 @@ from settings import Settings
 from tests.fake_llm import fake_llm  # noqa: F401  (a fixture for every module)
 # The benchmarks and scripts import serve_kiln from here too.
 from tests.helpers import Client, make_settings, provider_overrides, serve_kiln
+from tests.servers import PostgresServer, RedisServer, start_or_skip_reason
 
 
 # Fixtures that start Chromium or serve Kiln over real HTTP (from this file,
@@ -52,10 +56,45 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+def _server_or_skip(kind):
+    """A server for the session; skipped where it cannot start, unless the run
+    requires it (CI sets KILN_REQUIRE_SERVERS=1, having installed both)."""
+    server, why = start_or_skip_reason(kind)
+    if server is None:
+        if os.environ.get("KILN_REQUIRE_SERVERS") == "1":
+            pytest.fail(f"{why} (KILN_REQUIRE_SERVERS=1)")
+        pytest.skip(why)
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL on loopback, one per test session."""
+    server = _server_or_skip(PostgresServer)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway Redis on loopback, one per test session."""
+    server = _server_or_skip(RedisServer)
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """An empty database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kiln.sqlite3'}"
+    return request.getfixturevalue("postgres_server").create_database(f"t_{uuid.uuid4().hex}")
+
+
 @pytest.fixture
-def store(tmp_path):
-    """A migrated store on its own SQLite file."""
-    store = Store(f"sqlite:///{tmp_path / 'kiln.sqlite3'}")
+def store(database_url):
+    """A migrated store on its own database (SQLite, and PostgreSQL)."""
+    store = Store(database_url)
     store.migrate()
     yield store
     store.dispose()

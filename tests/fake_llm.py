@@ -73,6 +73,9 @@ class FakeLLM:
         self.api_key = api_key          # when set, other keys get a 401
         self.reject_prefill = False     # answer a trailing assistant turn with a 400
         self.default: Script | None = None  # used when the queue is empty
+        # Called (with the request body) as the first piece of an answer is sent:
+        # a benchmark's clock for the provider's side of the first token.
+        self.on_first_token = None
         self.requests: list[Recorded] = []
         self._queue: deque[Script] = deque()
         self._lock = threading.Lock()
@@ -91,7 +94,7 @@ class FakeLLM:
     def openai_url(self) -> str:
         return self.url + "/v1"
 
-    def script(self, *scripts: Script | str) -> "FakeLLM":
+    def script(self, *scripts: Script | str) -> FakeLLM:
         with self._lock:
             self._queue.extend(Script(s) if isinstance(s, str) else s for s in scripts)
         return self
@@ -104,7 +107,7 @@ class FakeLLM:
         with self._lock:
             return self._queue.popleft() if self._queue else self.default
 
-    def start(self) -> "FakeLLM":
+    def start(self) -> FakeLLM:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
         self._thread.start()
@@ -116,7 +119,7 @@ class FakeLLM:
         if self._thread:
             self._thread.join(5)
 
-    def __enter__(self) -> "FakeLLM":
+    def __enter__(self) -> FakeLLM:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -279,10 +282,12 @@ def _handler_for(fake: FakeLLM):
             event("ping", {"type": "ping"})
             limit = script.error_after if script.error_after is not None else script.cut_after
             chunks = script.chunks(limit)
-            for piece in chunks:
+            for n, piece in enumerate(chunks):
                 self._pace(script)
                 event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                               "delta": {"type": "text_delta", "text": piece}})
+                if n == 0 and fake.on_first_token:
+                    fake.on_first_token(body)
             if script.error_after is not None:
                 event("error", {"type": "error", "error": {
                     "type": script.error_type or "overloaded_error",
@@ -387,12 +392,19 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=None, help="tokens (deltas) per second")
     parser.add_argument("--chunk-chars", type=int, default=8)
     parser.add_argument("--answer-file", help="the answer to give every request")
+    parser.add_argument("--first-token-log", help="append a JSON line (wall-clock time and the "
+                        "request's last message) as each answer's first piece is sent")
     args = parser.parse_args()
     text = open(args.answer_file, encoding="utf-8").read() if args.answer_file else (
         "Here is the tool.\n```html\n<!doctype html>\n<html><head><title>Hello</title></head>"
         "<body><h1>Hello</h1></body></html>\n```\n")
     fake = FakeLLM(args.host, args.port)
     fake.default = Script(text, tokens_per_second=args.rate, chunk_chars=args.chunk_chars)
+    if args.first_token_log:
+        log = open(args.first_token_log, "a", buffering=1, encoding="utf-8")
+        fake.on_first_token = lambda body: log.write(json.dumps(
+            {"t": time.time(), "last": json.dumps((body.get("messages") or [{}])[-1])[-300:]})
+            + "\n")
     print(f"fake LLM on {fake.url} (Anthropic) and {fake.openai_url} (OpenAI)", flush=True)
     try:
         fake._server.serve_forever()

@@ -26,13 +26,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+DEFAULT_ACCESS = Settings.model_fields["access"].default  # what a new installation has
+
+
 def make_settings(tmp_path, port: int = 5000, **overrides) -> Settings:
     """Settings for one test: its own database, and no provider unless the test
-    names one (a developer's own keys in the environment never leak in)."""
+    names one (a developer's own keys in the environment never leak in).
+    Access is "open" unless the test is about access: pass ``access=DEFAULT_ACCESS``
+    (and sign in with ``sign_in``)."""
     values = dict(app_origin=f"http://127.0.0.1:{port}", sandbox_origin=f"http://localhost:{port}",
                   database_url=f"sqlite:///{tmp_path / 'kiln.sqlite3'}", secret_key="test-secret",
                   anthropic_api_key="", anthropic_base_url="", openai_base_url="",
-                  openai_api_key="", openai_model="",
+                  openai_api_key="", openai_model="", access="open", redis_url="",
                   smoke_on_save=False)  # tests that want the background smoke test turn it on
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -51,6 +56,30 @@ def owner_cookie(app, token: str) -> dict[str, str]:
 
     from web.ownership import SALT
     return {"kiln_owner": URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
+
+
+def login_path(kiln, account_id: str | None = None) -> str:
+    """The path of a fresh one-time sign-in link (the owner's unless ``account_id``)."""
+    from app import login_link
+    return "/login/" + login_link(kiln, account_id).rsplit("/login/", 1)[1]
+
+
+def sign_in(http, kiln, account_id: str | None = None):
+    """Sign ``http`` (a Client, an HttpBrowser or an httpx client) in as the owner
+    (or ``account_id``), as a person would: open the link, press the button.
+    Returns the response to the sign-in."""
+    path = login_path(kiln, account_id)
+    raw = getattr(http, "http", http)
+    host = {"headers": {"Host": http.host}} if isinstance(http, Client) else {}
+    token = fetch_csrf_token(raw, path, **host)
+    response = raw.post(path, data={"csrf_token": token}, **host)
+    assert response.status_code == 303, response
+    if isinstance(http, (Client, HttpBrowser)):  # the sign-in gave the browser a new CSRF token
+        if isinstance(http, Client):
+            http._token = None
+        else:
+            http.token = fetch_csrf_token(http.http)
+    return response
 
 
 # -- Kiln over real HTTP ---------------------------------------------------------------------

@@ -20,6 +20,12 @@ MOMENT = "/lib/moment@2.31.0/min/moment.min.js"
 SORTABLE = "/lib/sortablejs@1.15.7/Sortable.min.js"
 ANIME = "/lib/animejs@3.2.2/lib/anime.min.js"
 FONTAWESOME = "/lib/@fortawesome/fontawesome-free@6.7.2/"
+MARKDOWN_IT = "/lib/markdown-it@15.0.3/dist/browser/markdown-it.umd.min.js"
+MOMENT_TZ = "/lib/moment-timezone@0.6.6/builds/moment-timezone-with-data.min.js"
+JSZIP = "/lib/jszip@3.10.2/dist/jszip.min.js"
+PDFJS = "/lib/pdfjs-dist@6.5.438/build/pdf.min.mjs"
+HLJS = "/lib/@highlightjs/cdn-assets@11.12.0/"
+THREE = "/lib/three@0.187.0/build/three.module.js"
 
 
 def rewritten(html: str) -> str:
@@ -158,6 +164,47 @@ def rewritten(html: str) -> str:
     ("https://cdn.jsdelivr.net/npm/animejs@3/lib/anime.min.js", ANIME),
     ("https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.5.1/js/all.min.js",
      FONTAWESOME + "js/all.min.js"),
+    ("https://cdn.jsdelivr.net/npm/markdown-it@14.1.0/dist/markdown-it.min.js", MARKDOWN_IT),
+    ("https://cdnjs.cloudflare.com/ajax/libs/markdown-it/13.0.2/markdown-it.min.js", MARKDOWN_IT),
+    ("https://unpkg.com/markdown-it@8.4.2/dist/markdown-it.js", MARKDOWN_IT),
+    ("https://unpkg.com/turndown/dist/turndown.js", "/lib/turndown@7.2.5/dist/turndown.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/turndown/7.1.2/turndown.min.js",
+     "/lib/turndown@7.2.5/dist/turndown.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/moment-timezone/0.5.45/"
+     "moment-timezone-with-data.min.js", MOMENT_TZ),
+    ("https://cdn.jsdelivr.net/npm/moment-timezone@0.5/builds/moment-timezone-with-data.min.js",
+     MOMENT_TZ),
+    ("https://cdnjs.cloudflare.com/ajax/libs/jszip/3.10.1/jszip.min.js", JSZIP),
+    ("https://cdn.jsdelivr.net/npm/jszip@3/dist/jszip.min.js", JSZIP),
+    ("https://unpkg.com/leaflet.markercluster@1.4.1/dist/leaflet.markercluster.js",
+     "/lib/leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.5.3/"
+     "leaflet.markercluster.js",
+     "/lib/leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js"),
+    ("https://cdn.jsdelivr.net/pyodide/v0.26.1/full/pyodide.js", "/lib/pyodide@314.0.8/pyodide.js"),
+    ("https://cdn.jsdelivr.net/pyodide/v0.27.2/full/pyodide.mjs",
+     "/lib/pyodide@314.0.8/pyodide.mjs"),
+    ("https://cdn.jsdelivr.net/npm/pyodide@0.26.0/pyodide.js", "/lib/pyodide@314.0.8/pyodide.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/pdf.js/4.0.379/pdf.min.mjs", PDFJS),
+    ("https://cdn.jsdelivr.net/npm/pdfjs-dist@4.2.67/build/pdf.min.mjs", PDFJS),
+    ("https://cdn.jsdelivr.net/npm/pdfjs-dist@5.4.54/build/pdf.worker.min.mjs",
+     "/lib/pdfjs-dist@6.5.438/build/pdf.worker.min.mjs"),
+    ("https://cdn.jsdelivr.net/gh/highlightjs/cdn-release@11.9.0/build/highlight.min.js",
+     HLJS + "highlight.min.js"),
+    ("https://cdn.jsdelivr.net/gh/highlightjs/cdn-release@11.9.0/build/languages/python.min.js",
+     HLJS + "languages/python.min.js"),
+    # ES module forms: esm.sh, jsDelivr's +esm, unpkg's ?module.
+    ("https://esm.sh/three@0.160.0", THREE),
+    ("https://esm.sh/three@0.160.0/examples/jsm/controls/OrbitControls.js",
+     "/lib/three@0.187.0/examples/jsm/controls/OrbitControls.js"),
+    ("https://cdn.jsdelivr.net/npm/three@0.160.0/+esm", THREE),
+    ("https://cdn.jsdelivr.net/npm/three@0.160.0/examples/jsm/controls/OrbitControls.js/+esm",
+     "/lib/three@0.187.0/examples/jsm/controls/OrbitControls.js"),
+    ("https://unpkg.com/three@0.160.0/build/three.module.js?module", THREE),
+    ("https://esm.sh/highlight.js@11.9.0", HLJS + "es/highlight.min.js"),
+    ("https://cdn.jsdelivr.net/npm/markdown-it@14/+esm",
+     "/lib/markdown-it@15.0.3/dist/browser/markdown-it.esm.min.mjs"),
+    ("https://esm.sh/pdfjs-dist@4.0.379", PDFJS),
 ])
 def test_script_urls(url, expected):
     result = resolve(url)
@@ -200,6 +247,17 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/gh/juliangarnier/anime/lib/anime.min.js",
     # html2canvas renders in a same-origin frame, which the sandbox never grants.
     "https://cdn.jsdelivr.net/npm/html2canvas@1.4.1/dist/html2canvas.min.js",
+    # pdf.js 2.x and 3.x pages load a classic pdf.min.js, which 4.0 dropped.
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.11.174/pdf.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.worker.min.js",
+    "https://cdn.jsdelivr.net/npm/pdfjs-dist@3.11.174/build/pdf.min.js",
+    # Pyodide's packages are not in the mirror; nor are markdown-it 7 or JSZip 2.
+    "https://cdn.jsdelivr.net/pyodide/v0.26.1/full/numpy-1.26.4-cp312-cp312-pyodide_2024_0_wasm32.whl",
+    "https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js",
+    "https://cdn.jsdelivr.net/pyodide/dev/full/pyodide.js",
+    "https://cdn.jsdelivr.net/npm/markdown-it@7.0.0/dist/markdown-it.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/jszip/2.6.1/jszip.min.js",
+    "https://cdn.jsdelivr.net/npm/moment-timezone@0.4.1/builds/moment-timezone-with-data.min.js",
 ])
 def test_unmirrorable_urls_are_left_with_a_reason(url):
     context = "module" if "chart.js@4/dist/chart.js" in url else "script"
@@ -485,6 +543,34 @@ def test_import_maps_are_rewritten_entry_by_entry():
         "three/addons/": "/lib/three@0.187.0/examples/jsm/",
         "other": "https://esm.sh/left-pad"}}
     assert len(notices) == 3
+
+
+def test_import_map_folders_map_to_the_package_folder():
+    html, _ = rewrite_cdn_urls('<script type="importmap">{"imports": {'
+                               '"three/": "https://unpkg.com/three@0.160.0/",'
+                               '"three": "https://unpkg.com/three@0.160.0"}}</script>')
+    body = re.search(r'<script type="importmap">(.*)</script>', html, re.S).group(1)
+    assert json.loads(body) == {"imports": {"three/": "/lib/three@0.187.0/", "three": THREE}}
+
+
+def test_runtime_files_named_in_scripts_are_pointed_at_the_mirror():
+    """pdf.js's workerSrc and Pyodide's indexURL are loads made at run time, by
+    name; every other string in a script is data and stays as it was."""
+    html, notices = rewrite_cdn_urls(
+        "<script type=\"module\">import * as pdfjsLib from "
+        "'https://cdnjs.cloudflare.com/ajax/libs/pdf.js/4.0.379/pdf.min.mjs';\n"
+        "pdfjsLib.GlobalWorkerOptions.workerSrc = "
+        "'https://cdnjs.cloudflare.com/ajax/libs/pdf.js/4.0.379/pdf.worker.min.mjs';\n"
+        "const docs = 'https://cdn.jsdelivr.net/npm/chart.js';</script>"
+        '<script>loadPyodide({indexURL: "https://cdn.jsdelivr.net/pyodide/v0.26.1/full/"});'
+        "const old = `https://cdn.jsdelivr.net/npm/pdfjs-dist@3.11.174/build/pdf.worker.min.js`;"
+        "</script><p>'https://cdn.jsdelivr.net/pyodide/v0.26.1/full/'</p>")
+    assert "workerSrc = '/lib/pdfjs-dist@6.5.438/build/pdf.worker.min.mjs';" in html
+    assert 'loadPyodide({indexURL: "/lib/pyodide@314.0.8/"});' in html
+    assert "const docs = 'https://cdn.jsdelivr.net/npm/chart.js';" in html
+    assert "`https://cdn.jsdelivr.net/npm/pdfjs-dist@3.11.174/build/pdf.worker.min.js`" in html
+    assert "<p>'https://cdn.jsdelivr.net/pyodide/v0.26.1/full/'</p>" in html
+    assert sum("now loads" in n for n in notices) == 3
 
 
 def test_a_broken_import_map_is_left_alone():

@@ -195,8 +195,8 @@ line = st.text(st.characters(blacklist_characters="\n\r", blacklist_categories=(
 @hsettings(max_examples=200, deadline=None)
 @given(st.lists(line, min_size=1, max_size=10), st.lists(line, max_size=5), line)
 def test_format_round_trip(search_lines, replace_lines, note):
-    assume(not any(l.strip().startswith(("<<<<<", "=====", ">>>>>", "```", "~~~"))
-                   for l in search_lines + replace_lines))
+    assume(not any(line.strip().startswith(("<<<<<", "=====", ">>>>>", "```", "~~~"))
+                   for line in search_lines + replace_lines))
     search, replace = "\n".join(search_lines), "\n".join(replace_lines)
     parsed = parse_edits(note.replace("<", "") + "\n" + block(search, replace))
     assert parsed.errors == []

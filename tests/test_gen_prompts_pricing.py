@@ -5,7 +5,7 @@ import pytest
 
 from artifacts import Usage
 from mirror import libraries
-from artifacts.tool_errors import MAX_ERROR_CHARS, MAX_ERRORS, ToolError, dedupe
+from artifacts.tool_errors import MAX_ERROR_CHARS, MAX_ERRORS, ToolError, dedupe, quote_source
 from generator import prompts
 from generator.messages import ImageRejected, load_image
 from generator.pricing import price_for, priced, total
@@ -141,3 +141,13 @@ def test_images_are_recognised_by_magic_bytes(data, media_type):
 def test_bad_images_are_rejected_clearly(data, message):
     with pytest.raises(ImageRejected, match=message):
         load_image(data)
+
+
+def test_the_viewers_errors_are_quoted_from_the_document():
+    html = "<!doctype html>\n<p>x</p>\n<script>  boom();  </script>"
+    seen = [ToolError(message="boom is not defined", line=3, phase="viewer"),
+            ToolError(message="elsewhere", line=3, source="/lib/x.js"),
+            ToolError(message="past the end", line=99), ToolError(message="no line")]
+    quoted = quote_source(seen, html)
+    assert [e.code for e in quoted] == ["<script>  boom();  </script>", None, None, None]
+    assert seen[0].code is None  # the originals are left as they were

@@ -118,3 +118,52 @@ def test_job_event_names_are_one_list(store):
     with pytest.raises(ValueError, match="not a job event"):
         log.emit("progress", percent=3)
     assert set(kiln_app.PROGRESS_LINES) <= set(JOB_EVENTS)
+
+
+def test_a_job_asked_to_stop_ends_cancelled_with_its_draft(kiln):
+    """The hook a Stop button uses: the flag, set from anywhere, is read at the
+    job's next flush and stops it at the next piece of the answer."""
+    from artifacts import job_state
+    from generator.jobs import JobCancelled
+
+    asked, pieces = threading.Event(), []
+
+    def work(log):
+        while True:
+            log.delta("word ")
+            pieces.append(1)
+            if len(pieces) == 3:
+                assert job_state.request_cancel(kiln.store, log.job_id)
+                asked.set()
+            log.flush()
+
+    job = kiln.jobs.start("generate", "p", "me", work)
+    done = kiln.jobs.wait(job.id, timeout=10)
+    assert asked.is_set() and done.status == "cancelled" and "partial answer is kept" in done.error
+    assert done.draft.startswith("word word word")
+    assert len(pieces) <= 4  # stopped at the piece after the flush that read the flag
+    assert not job_state.request_cancel(kiln.store, job.id)  # it has ended: nothing to stop
+    assert JobCancelled.__doc__
+
+
+def test_a_job_runs_once_however_often_it_is_handed_over(kiln):
+    from artifacts import job_state
+    job = kiln.store.create_job("create", "p", None)
+    assert job_state.claim(kiln.store, job.id, "one")
+    assert not job_state.claim(kiln.store, job.id, "two")
+
+
+def test_a_silent_running_job_is_interrupted_with_its_draft(kiln):
+    from datetime import timedelta
+
+    from artifacts import job_state
+    from artifacts.tables import utcnow
+    job = kiln.store.create_job("create", "p", None)
+    job_state.claim(kiln.store, job.id, "gone")
+    kiln.store.update_job(job.id, [], draft="half a tool")
+    assert job_state.interrupt(kiln.store, utcnow() - timedelta(seconds=60)) == []  # still beating
+    ended = job_state.interrupt(kiln.store, utcnow() + timedelta(seconds=1), last_seq=lambda _: 7)
+    assert [(i, e.seq, e.data["status"]) for i, e in ended] == [(job.id, 8, "interrupted")]
+    after = kiln.store.job(job.id)
+    assert after.status == "interrupted" and after.draft == "half a tool"
+    assert kiln.store.job_events(job.id)[-1].type == "end"

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from mirror import libraries
-from mirror.libraries import LIBRARIES
+from mirror.libraries import LIBRARIES, import_map
+from mirror.serve import split_spec
 from sandbox import policy
 from settings import MIRROR_DIR, ROOT
 
@@ -102,3 +103,32 @@ def test_library_headers_allow_opaque_origins_and_cache_forever():
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Content-Security-Policy"].startswith("sandbox;")
+
+
+def test_kilns_import_map_names_every_offered_module_build_and_nothing_else():
+    imports = import_map()
+    offered = [lib for lib in LIBRARIES if lib.offered and lib.module]
+    assert {lib.name for lib in offered} <= set(imports)
+    assert "fake-indexeddb" not in imports and "fake-indexeddb/" not in imports
+    assert imports["three/addons/"] == "/lib/three@0.187.0/examples/jsm/"
+    assert imports["highlight.js"] == imports["@highlightjs/cdn-assets"]
+    for spec, url in imports.items():
+        assert url.startswith(libraries.MIRROR_PREFIX) and spec.endswith("/") == url.endswith("/")
+        name, _, segments = split_spec(url[len(libraries.MIRROR_PREFIX):])
+        target = installed(name).joinpath(*segments)
+        assert target.is_dir() if url.endswith("/") else target.is_file(), url
+
+
+def test_pages_that_may_import_get_the_import_map_before_their_own_code():
+    from sandbox.serve import IMPORT_MAP_TAG, artifact_document
+    module_page = '<!doctype html><script type="module">import "three";</script>'
+    served = artifact_document(module_page)
+    assert served.index(IMPORT_MAP_TAG) < served.index('<script type="module">')
+    assert json.loads(IMPORT_MAP_TAG.split(">", 1)[1].rsplit("<", 1)[0]) == {"imports": import_map()}
+    assert IMPORT_MAP_TAG not in artifact_document("<!doctype html><p>no modules</p>")
+
+
+def test_the_readme_lists_exactly_the_offered_libraries():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert libraries.readme_section() in readme, (
+        "the README's library table is out of date: run .venv/bin/python scripts/readme_libraries.py")

@@ -37,6 +37,8 @@ def check_app_headers(headers, sandbox=SANDBOX):
     assert csp["script-src"] == "'self'"
     assert csp["style-src"] == "'self'"
     assert csp["frame-src"] == sandbox
+    # Kiln's page reads mirror files for its frame (Pyodide, pdf.js), and nothing else there.
+    assert csp["connect-src"] == f"'self' {sandbox}/lib/"
     assert csp["frame-ancestors"] == "'none'"
     assert csp["object-src"] == "'none'"
     assert csp["base-uri"] == "'none'"
@@ -62,6 +64,13 @@ def test_hsts_only_under_https():
                                 sandbox_origin="https://kiln-sandbox.example", https=True)
     assert "Strict-Transport-Security" not in plain
     assert secure["Strict-Transport-Security"].startswith("max-age=")
+    # The sandbox origin's answers too, when it is https.
+    for kind in (Kind.ARTIFACT, Kind.DOWNLOAD, Kind.LIBRARY, Kind.SANDBOX_OTHER):
+        assert "Strict-Transport-Security" not in policy.headers_for(
+            kind, app_origin=APP, sandbox_origin=SANDBOX)
+        assert policy.headers_for(kind, app_origin="https://kiln.example",
+                                  sandbox_origin="https://kiln-sandbox.example", https=True
+                                  )["Strict-Transport-Security"] == policy.HSTS
 
 
 def test_download_is_an_attachment_with_a_safe_name():

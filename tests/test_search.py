@@ -1,4 +1,5 @@
-"""Search over titles and prompts (SQLite FTS5 kept in step by triggers)."""
+"""Search over titles and prompts: SQLite FTS5 and PostgreSQL full-text search, each kept
+in step by triggers."""
 import pytest
 from sqlalchemy import text
 
@@ -62,8 +63,8 @@ def test_words_are_taken_not_syntax():
     assert len(search_words("a " * 100)) == 12
 
 
-def test_index_is_backfilled_by_the_migration(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+def test_index_is_backfilled_by_the_migration(database_url):
+    store = Store(database_url)
     from alembic import command
     from alembic.config import Config
     from artifacts.store import MIGRATIONS
@@ -80,3 +81,12 @@ def test_index_is_backfilled_by_the_migration(tmp_path):
     store.migrate()
     assert titles(store.search_artifacts("me", "abacus")) == ["Ancient abacus"]
     store.dispose()
+
+
+def test_a_title_match_ranks_above_a_prompt_match(store):
+    """Ranked by the full-text index (FTS5's bm25, PostgreSQL's ts_rank), not by date."""
+    make(store, "Kitchen timer", "count down the eggs")
+    make(store, "Egg clock", "a timer for the kitchen")  # newer, but the word is only in a prompt
+    assert titles(store.search_artifacts("me", "timer")) == ["Kitchen timer", "Egg clock"]
+    with store.reading() as session:  # the index itself, kept by the triggers
+        assert session.execute(text("SELECT count(*) FROM artifact_search")).scalar() == 2

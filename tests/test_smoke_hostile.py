@@ -27,7 +27,8 @@ HOSTILE = {
     "self-navigation": ("<h1>x</h1><script>location.href='https://evil.example/'</script>", {"network"}),
     # Reloading itself is URL state, not the network: without end, it is broken.
     "reload-loop": ("<h1>x</h1><script>location.reload()</script>", {"navigation"}),
-    "service-worker": ("<h1>x</h1><script>navigator.serviceWorker.register('/sw.js')</script>", {"exceptions"}),
+    # No service worker here, and none needed: register() is refused, the tool works.
+    "service-worker": ("<h1>x</h1><script>navigator.serviceWorker.register('/sw.js')</script>", set()),
     # A blob worker may run (Tone.js needs one); spinning in it leaves the page usable.
     "worker": ("<h1>x</h1><script>new Worker(URL.createObjectURL(new Blob(['for(;;){}'])))</script>", set()),
     "nested-iframes": ("<h1>x</h1><iframe srcdoc=\"<script>for(;;){}</script>\"></iframe>", None),

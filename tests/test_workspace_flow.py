@@ -227,8 +227,11 @@ def test_errors_from_the_tool_appear_and_fix_it_repairs(server, page):
     server.fake.script(f"Defined the call.\n```html\n{FIXED}\n```\n")
     page.locator("#artifact-errors [data-fix]").click()
     expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
-    sent = str(server.fake.requests[0].body["messages"])
+    sent = server.fake.requests[0].body["messages"][0]["content"]
     assert "undefinedFunction" in sent
+    # The model reads where it happened: the person's click, and the line itself.
+    assert "exception when the person used it" in sent and "line 3" in sent
+    assert "    document.getElementById('go').onclick = () => { undefinedFunction(); };" in sent
     expect(page.locator(".turn.version")).to_have_count(2)
 
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest
 from artifacts import checks_store, owner_hash
 from artifacts.tool_errors import Phase
 
-from . import kiln, limits
+from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
 from .present import acceptance_json, check_set_json
@@ -54,6 +54,7 @@ def artifact_json(artifact_id: str) -> dict:
 @bp.post("/artifacts")
 @limits.writes
 def import_artifact():
+    access.require_member()
     upload = request.files.get("file")
     if upload is not None:
         created = kiln().import_html(upload.read(), owner_for_write(), request.form.get("title"))
@@ -154,23 +155,29 @@ def prompt_and_image() -> tuple[str, bytes | None]:
 @bp.post("/generate")
 @limits.generation
 def generate():
+    access.require_member()
     prompt, image = prompt_and_image()
-    return job_json(kiln().start_create(prompt, owner_for_write(), image))
+    return job_json(kiln().start_create(prompt, owner_for_write(), image,
+                                        account_id=access.account_id()))
 
 
 @bp.post("/artifacts/<artifact_id>/prompt")
 @limits.generation
 def follow_up(artifact_id: str):
+    access.require_member()
     prompt, image = prompt_and_image()
-    return job_json(kiln().start_follow_up(artifact_id, prompt, current_owner(), image))
+    return job_json(kiln().start_follow_up(artifact_id, prompt, current_owner(), image,
+                                           account_id=access.account_id()))
 
 
 @bp.post("/artifacts/<artifact_id>/fix")
 @limits.generation
 def fix(artifact_id: str):
+    access.require_member()
     body = parse(FixIn)
     errors = [e.model_copy(update={"phase": Phase.VIEWER}) for e in body.errors]
-    return job_json(kiln().start_fix(artifact_id, current_owner(), errors, body.prompt))
+    return job_json(kiln().start_fix(artifact_id, current_owner(), errors, body.prompt,
+                                     account_id=access.account_id()))
 
 
 @bp.get("/jobs/<job_id>")

@@ -2,11 +2,12 @@
 (``#kiln-config``) so that each limit and name has one definition, here in Python."""
 from __future__ import annotations
 
-from artifacts import checks
+from artifacts import checks, links
 from artifacts.store import STORAGE_QUOTA
 from artifacts.tool_errors import MAX_REPORTED
 from generator.edits import EDIT_BLOCK
 from generator.jobs import JOB_EVENTS
+from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 
 
 def client_config() -> dict[str, object]:
@@ -15,6 +16,12 @@ def client_config() -> dict[str, object]:
         "edit_block": EDIT_BLOCK,          # a multiline regex in syntax JavaScript reads too
         "storage_quota": STORAGE_QUOTA,
         "max_reported_errors": MAX_REPORTED,
+        "mirror_prefix": MIRROR_PREFIX,
+        "max_fetch_bytes": MAX_FETCH_BYTES,
+        "url_state_param": links.URL_STATE_PARAM,
+        "storage_param": links.STORAGE_PARAM,
+        "max_url_state": links.MAX_URL_STATE,
+        "max_token_reloads": links.MAX_TOKEN_RELOADS,
         # What a recorded or hand-written acceptance check may hold (artifacts/checks.py).
         "checks": {"max_selector": checks.MAX_SELECTOR, "max_text": checks.MAX_TEXT,
                    "max_name": checks.MAX_NAME, "max_checks": checks.MAX_CHECKS},

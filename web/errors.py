@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from flask import Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from artifacts import ArtifactNotFound, JobNotFound, NotOwner, StorageFull, VersionNotFound
 from artifacts.checks import ChecksRefused
 from artifacts.htmlfile import BadHTML
 from generator import GenerationRefused, ImageRejected, NotConfigured
+
+from .access import NotMember
+
+# SQLite's answer when the disk (or the database's size limit) is full.
+DISK_FULL = "database or disk is full"
 
 
 def _answer(status: int, message: str):
@@ -52,6 +58,23 @@ def register(app) -> None:
     @app.errorhandler(NotOwner)
     def not_owner(exc):
         return _answer(403, str(exc))
+
+    @app.errorhandler(NotMember)
+    def not_member(exc):
+        return _answer(403, str(exc))
+
+    @app.errorhandler(DBAPIError)
+    def database(exc):
+        if DISK_FULL in str(exc.orig):
+            app.logger.error("the database cannot grow: %s", exc.orig)
+            return _answer(507, "Kiln's disk is full, so nothing was saved; what was saved before "
+                                "is intact. Free some space on the server, then try again.")
+        app.logger.warning("database unavailable: %s", exc.orig)
+        response = app.make_response(_answer(
+            503, "Kiln's database is not answering just now, so nothing was saved. "
+                 "Try again in a moment."))
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(BadHTML)
     def bad_html(exc):

@@ -1,20 +1,30 @@
-"""Ownership without accounts: a signed, HttpOnly cookie carries an owner token.
+"""Who this browser is: a signed-in account, or only a browser.
 
-The token is random; artifacts store only its hash. Whoever holds the cookie
-may change the artifacts created or remixed in that browser; everyone else
-with the link may view, download and remix.
+Every browser may hold an owner token: random, in a signed, HttpOnly cookie,
+minted the first time it makes something; artifacts store only its hash. A
+browser that signs in (``web.access``) also holds a sign-in in Kiln's session
+cookie, and is then known by its account's owner key, wherever it signs in.
+
+``current_owner()`` is the one answer to "who owns what this request makes or
+changes": the account's key when signed in, else the browser's token. Pass it
+to the store (``is_owner``, ``require_owner``, ``list_artifacts``, ``job_for``).
+The same key names the viewer for a tool's per-viewer storage, so a viewer
+without an account (someone with a share link) still has a stable identity.
 """
 from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from artifacts.accounts import AccountOut, account_key, signed_in
 
 from . import kiln
-from itsdangerous import BadSignature, URLSafeSerializer
 
 SALT = "kiln-owner"
 MAX_AGE = 10 * 365 * 24 * 3600
+SIGN_IN_KEY = "kiln_sign_in"  # in Flask's session cookie: this browser's sign-in token
 
 
 def cookie_name() -> str:
@@ -26,8 +36,22 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt=SALT)
 
 
-def current_owner() -> str | None:
-    """The owner token of this browser, if it has a valid one."""
+def account() -> AccountOut | None:
+    """The account this browser is signed in as, if its sign-in is still valid
+    (a revoked or expired one counts as signed out)."""
+    if "kiln_account" not in g:
+        token = session.get(SIGN_IN_KEY)
+        g.kiln_account = signed_in(kiln().store, token) if isinstance(token, str) else None
+    return g.kiln_account
+
+
+def account_id() -> str | None:
+    found = account()
+    return found.id if found else None
+
+
+def browser_token() -> str | None:
+    """This browser's own owner token, whether or not it is signed in."""
     if "kiln_owner" in g:
         return g.kiln_owner
     raw = request.cookies.get(cookie_name())
@@ -41,13 +65,19 @@ def current_owner() -> str | None:
     return g.kiln_owner
 
 
+def current_owner() -> str | None:
+    """The owner key of whoever is asking: their account's, else their browser's."""
+    found = account()
+    return account_key(found.id) if found else browser_token()
+
+
 def owner_for_write() -> str:
-    """The owner token, minting one (sent back as a cookie) if the browser has none."""
-    token = current_owner()
-    if token is None:
-        token = g.kiln_owner = secrets.token_urlsafe(32)
+    """The owner key, minting a browser token (sent back as a cookie) if needed."""
+    owner = current_owner()
+    if owner is None:
+        owner = g.kiln_owner = secrets.token_urlsafe(32)
         g.kiln_owner_is_new = True
-    return token
+    return owner
 
 
 def remember_owner(response):

@@ -11,7 +11,7 @@ from mirror import libraries
 from sandbox import policy
 from sandbox.serve import storage_token
 
-from . import kiln, limits
+from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
 from .present import acceptance_view, conversation, line_diff, model_in_use
 
@@ -43,6 +43,7 @@ def home():
 @bp.post("/import")
 @limits.writes
 def import_page():
+    access.require_member()
     upload = request.files.get("file")
     pasted = request.form.get("html", "")
     title = request.form.get("title") or None
@@ -63,7 +64,10 @@ def frame_context(artifact_id: str, number: int, html: str) -> dict:
     k = kiln()
     viewer = owner_hash(owner_for_write())  # also names whose storage the tool sees
     download_url = k.download_url(artifact_id, number)
-    return dict(frame_url=f"{k.raw_url(artifact_id, number)}?st={storage_token(artifact_id, viewer)}",
+    # A shared link may carry the tool's own URL state (?s=...): the tool gets it back.
+    return dict(frame_url=links.frame_url(k.raw_url(artifact_id, number),
+                                          storage_token(artifact_id, viewer),
+                                          request.args.get(links.URL_STATE_PARAM)),
                 raw_url=k.raw_url(artifact_id, number),
                 download_url=download_url,
                 # Tools that load mirrored libraries also come as one file that works from disk.

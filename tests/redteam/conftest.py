@@ -167,7 +167,7 @@ class ArtifactRun:
     def _read_dom(self) -> None:
         try:
             raw = self.target().locator("html").get_attribute("data-results", timeout=1_000)
-        except Exception:  # navigated away, or never ran
+        except Exception:  # noqa: BLE001 - navigated away, or never ran
             return
         self.run.dom = json.loads(raw) if raw else {}
 
@@ -176,7 +176,7 @@ class ArtifactRun:
         for element in target.locator("[data-click]").all():
             try:
                 element.click(timeout=2_000, no_wait_after=True)
-            except Exception as exc:  # the page may already have navigated away
+            except Exception as exc:  # noqa: BLE001 - the page may already have navigated away
                 self.run.results.setdefault("click-error", str(exc).splitlines()[0])
 
     def collect(self, sink: Sink) -> Run:
@@ -233,7 +233,7 @@ def run_artifact(context, url: str, token: str, sink: Sink, *, in_frame: bool,
     while not artifact_run.step():
         try:
             artifact_run.page.wait_for_timeout(20)  # a poll tick, as in run_many
-        except Exception:  # the page went away under us
+        except Exception:  # noqa: BLE001 - the page went away under us
             break
     artifact_run.ended = artifact_run.ended or time.monotonic()
     return artifact_run.collect(sink)

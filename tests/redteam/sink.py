@@ -134,6 +134,6 @@ class Sink:
         while self._running:
             try:
                 data, peer = self._udp.recvfrom(65536)
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             self._record("udp", f"{len(data)} bytes from {peer[0]}:{peer[1]}")

@@ -1,0 +1,82 @@
+"""Your data, portable: a consistent copy of the database, and every tool as
+plain files (``flask --app app backup FILE`` and ``export-all DIR``)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from .store import Store
+from .tables import Artifact
+
+
+def backup(store: Store, path: Path) -> str:
+    """Copy the database to ``path`` while Kiln keeps running; says how."""
+    url = make_url(store.url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database:
+            raise RuntimeError("an in-memory database has nothing to back up")
+        # SQLite's online backup: a consistent snapshot, page by page, that
+        # writers in other processes do not corrupt (they wait, or it restarts).
+        partial = path.with_name(path.name + ".partial")
+        try:
+            source, target = sqlite3.connect(url.database), sqlite3.connect(partial)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+        except sqlite3.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise RuntimeError(f"could not write a backup to {path}: {exc}") from None
+        partial.replace(path)  # a failed backup never leaves a half file under the name
+        return "SQLite online backup"
+    if url.get_backend_name() == "postgresql":
+        pg_dump = shutil.which("pg_dump")
+        if pg_dump is None:
+            raise RuntimeError("pg_dump is not installed (apt-get install postgresql-client)")
+        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        done = subprocess.run([pg_dump, "--format=custom", f"--file={path}", plain],
+                              capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise RuntimeError(f"pg_dump failed: {done.stderr.strip()}")
+        return "pg_dump custom format; restore with pg_restore"
+    raise RuntimeError(f"no backup for {url.get_backend_name()} databases: use its own tools")
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:50] or "tool"
+
+
+def export_all(store: Store, directory: Path) -> int:
+    """One folder per tool: ``index.html`` (its current version, byte for byte),
+    ``versions/vN.html`` for every version, and ``tool.json`` with its metadata,
+    versions and conversation. Returns how many tools were written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with store.reading() as session:
+        ids = list(session.scalars(select(Artifact.id).order_by(Artifact.created_at)))
+    for artifact_id in ids:
+        artifact = store.get_artifact(artifact_id)
+        folder = directory / f"{_slug(artifact.title)}-{artifact_id}"
+        (folder / "versions").mkdir(parents=True, exist_ok=True)
+        versions = store.list_versions(artifact_id)
+        for version in versions:
+            (folder / "versions" / f"v{version.number}.html").write_text(version.html,
+                                                                          encoding="utf-8")
+        (folder / "index.html").write_text(store.get_version(artifact_id).html, encoding="utf-8")
+        meta = {
+            **artifact.model_dump(mode="json"),
+            "current_version": store.get_version(artifact_id).number,
+            "versions": [{**v.model_dump(mode="json", exclude={"html"}),
+                          "file": f"versions/v{v.number}.html"} for v in versions],
+            "conversation": [m.model_dump(mode="json") for m in store.messages(artifact_id)],
+        }
+        (folder / "tool.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False),
+                                          encoding="utf-8")
+    return len(ids)

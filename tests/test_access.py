@@ -1,0 +1,247 @@
+"""Who may spend the model: KILN_ACCESS, sign-in links, sign-ins, member budgets.
+
+Against the default access (``owner``), through Flask's test client: the rules,
+their refusals and the hostile inputs. tests/test_access_browser.py walks the
+same paths in Chromium."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from artifacts import accounts
+from artifacts.tables import LoginLink, utcnow
+from tests.fake_llm import Script
+from tests.helpers import (DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, login_path, make_settings,
+                           provider_overrides, sign_in)
+
+
+@pytest.fixture
+def settings(tmp_path, fake_llm):
+    return make_settings(tmp_path, access=DEFAULT_ACCESS, **provider_overrides(fake_llm))
+
+
+def test_the_default_is_owner_access():
+    assert DEFAULT_ACCESS == "owner"
+
+
+def shared_tool(kiln) -> str:
+    """A tool of the owner's, as the owner would share it."""
+    owner = accounts.ensure_owner(kiln.store)
+    return kiln.import_html(TIP_DOC, owner.key).artifact.id
+
+
+def test_a_visitor_cannot_spend_the_model(client, kiln, fake_llm):
+    tool = shared_tool(kiln)
+    attempts = [
+        client.post("/api/generate", json={"prompt": "a tip calculator"}),
+        client.post("/api/generate", data={"prompt": "like this"}),
+        client.post(f"/api/artifacts/{tool}/prompt", json={"prompt": "make it 20%"}),
+        client.post(f"/api/artifacts/{tool}/fix", json={}),
+        client.post("/api/artifacts", json={"html": TIP_DOC}),
+    ]
+    for response in attempts:
+        assert response.status_code == 403
+        assert "sign-in link" in response.json["error"] and "remix" in response.json["error"]
+    page_import = client.post("/import", data={"html": TIP_DOC, "csrf_token": client.token()})
+    assert page_import.status_code == 403 and b"sign-in link" in page_import.data
+    assert fake_llm.requests == []
+    assert kiln.store.list_artifacts(accounts.ensure_owner(kiln.store).key) != []  # only the shared one
+    assert len(kiln.store.list_versions(tool)) == 1
+
+
+def test_a_visitor_sees_what_they_can_do(client, kiln):
+    home = client.get("/").get_data(as_text=True)
+    assert "This Kiln is private" in home and "remix" in home
+    assert 'id="generate-form"' not in home and 'action="/import"' not in home
+    share = client.get(f"/a/{shared_tool(kiln)}").get_data(as_text=True)
+    assert "Remix" in share and "data-fix" not in share
+
+
+def test_a_visitor_may_remix_and_change_the_remix_by_hand(client, kiln):
+    tool = shared_tool(kiln)
+    remixed = client.post(f"/api/artifacts/{tool}/remix", json={})
+    assert remixed.status_code == 201
+    mine = remixed.json["id"]
+    edited = client.post(f"/api/artifacts/{mine}/versions",
+                         json={"html": TIP_DOC.replace("0.15", "0.18")})
+    assert edited.status_code == 201 and edited.json["version"] == 2
+    workspace = client.get(f"/a/{mine}").get_data(as_text=True)
+    assert "data-no-generate" in workspace and "data-composer" not in workspace
+    assert client.post(f"/api/artifacts/{mine}/prompt", json={"prompt": "x"}).status_code == 403
+
+
+def test_the_owners_link_lets_this_browser_generate(client, kiln, fake_llm):
+    fake_llm.script(TIP_ANSWER)
+    path = login_path(kiln)
+    confirm = client.get(path)
+    assert confirm.status_code == 200 and b"Sign in as Owner" in confirm.data
+    assert client.post("/api/generate", json={"prompt": "tips"}).status_code == 403  # not yet
+    signed = client.post(path, data={"csrf_token": re.search(
+        r'name="csrf_token" value="([^"]+)"', confirm.get_data(as_text=True)).group(1)})
+    assert signed.status_code == 303
+    client._token = None  # signing in starts a new session, with a new CSRF token
+    started = client.post("/api/generate", json={"prompt": "tips"})
+    assert started.status_code == 202, started.json
+    job = kiln.jobs.wait(started.json["job_id"], timeout=30)
+    assert job.status == "done", job.error
+    owner = accounts.ensure_owner(kiln.store)
+    assert kiln.store.is_owner(job.result["artifact_id"], owner.key)
+    assert len(fake_llm.requests) == 1
+    assert b"Owner" in client.get("/").data  # the header names who is signed in
+
+
+def test_a_link_works_once(client, other_client, kiln):
+    path = login_path(kiln)
+    sign_in_with = lambda c: c.post(path, data={"csrf_token": c.token()})  # noqa: E731
+    assert sign_in_with(client).status_code == 303
+    second = sign_in_with(other_client)
+    assert second.status_code == 404 and b"already used" in second.data
+    assert other_client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["nope", "a" * 43, "..%2F..%2Fetc", "' OR 1=1 --", "é" * 40])
+def test_unknown_links_sign_nobody_in(client, kiln, token):
+    assert client.get(f"/login/{token}").status_code == 404
+    assert client.post(f"/login/{token}", data={"csrf_token": client.token()}).status_code == 404
+    assert client.post("/api/generate", json={"prompt": "x"}).status_code == 403
+
+
+def test_an_expired_link_signs_nobody_in(client, kiln):
+    path = login_path(kiln)
+    with kiln.store.writing() as session:
+        session.execute(update(LoginLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert client.post(path, data={"csrf_token": client.token()}).status_code == 404
+
+
+def test_a_sign_in_needs_the_csrf_token(client, kiln):
+    response = client.http.post(login_path(kiln), headers={"Host": client.host})
+    assert response.status_code == 400
+    assert accounts.sign_ins(kiln.store) == []
+
+
+def test_a_forged_session_cookie_is_nobody(client, kiln):
+    client.http.set_cookie("kiln_session", "eyJraWxuX3NpZ25faW4iOiJ4In0.forged.sig",
+                           domain="127.0.0.1")
+    assert client.post("/api/generate", json={"prompt": "x"}).status_code in (400, 403)
+
+
+def test_tools_made_before_signing_in_move_to_the_account(client, other_client, kiln):
+    remix = client.post(f"/api/artifacts/{shared_tool(kiln)}/remix", json={}).json["id"]
+    client.post(f"/api/artifacts/{remix}/versions", json={"html": TIP_DOC})
+    sign_in(client, kiln)
+    owner = accounts.ensure_owner(kiln.store)
+    assert kiln.store.is_owner(remix, owner.key)
+    # The same account on another device owns it too; the browser's old token no longer does.
+    sign_in(other_client, kiln)
+    assert other_client.get(f"/api/artifacts/{remix}").json["owned"] is True
+    assert f"/a/{remix}" in other_client.get("/").get_data(as_text=True)
+
+
+def test_an_invited_member_generates_within_their_budget(client, kiln, fake_llm):
+    member = accounts.invite(kiln.store, "Ada", daily_token_budget=1000)
+    sign_in(client, kiln, member.id)
+    fake_llm.script(Script(TIP_ANSWER, usage={"input_tokens": 900, "output_tokens": 400}))
+    first = client.post("/api/generate", json={"prompt": "tips"})
+    assert first.status_code == 202
+    assert kiln.jobs.wait(first.json["job_id"], timeout=30).status == "done"
+    refused = client.post("/api/generate", json={"prompt": "more tips"})
+    assert refused.status_code == 429 and "your own daily budget" in refused.json["error"]
+    assert len(fake_llm.requests) == 1
+    # Another member's budget is their own.
+    other = accounts.invite(kiln.store, "Grace")
+    assert kiln.budget(other.id).refusal() is None
+    assert kiln.budget(member.id).left <= 0
+
+
+def test_a_revoked_sign_in_cannot_generate(client, other_client, kiln, app):
+    sign_in(client, kiln)
+    sign_in(other_client, kiln)
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["sessions"])
+    assert listed.exit_code == 0 and listed.output.count("Owner (owner)") == 2
+    first_id = listed.output.split()[0]
+    assert runner.invoke(args=["sessions", "--revoke", first_id]).exit_code == 0
+    assert runner.invoke(args=["sessions", "--revoke", first_id]).exit_code != 0  # already gone
+    codes = sorted(c.post("/api/generate", json={"prompt": ""}).status_code
+                   for c in (client, other_client))
+    assert codes == [400, 403]  # one still signed in (an empty prompt), one not
+
+
+def test_sign_out_everywhere(client, other_client, kiln):
+    sign_in(client, kiln)
+    sign_in(other_client, kiln)
+    ended = client.post("/logout/everywhere", data={"csrf_token": client.token()})
+    assert ended.status_code == 303
+    client._token = None
+    for c in (client, other_client):
+        assert c.post("/api/generate", json={"prompt": "x"}).status_code == 403
+    assert accounts.sign_ins(kiln.store) == []
+
+
+def test_sign_out_of_one_browser(client, other_client, kiln):
+    sign_in(client, kiln)
+    sign_in(other_client, kiln)
+    assert client.post("/logout", data={"csrf_token": client.token()}).status_code == 303
+    client._token = None
+    assert client.post("/api/generate", json={"prompt": ""}).status_code == 403
+    assert other_client.post("/api/generate", json={"prompt": ""}).status_code == 400
+
+
+def test_the_account_page(client, kiln):
+    assert client.get("/account").status_code == 404
+    sign_in(client, kiln, accounts.invite(kiln.store, "Ada", daily_token_budget=5000).id)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Ada" in page and "5,000" in page and "Sign out everywhere" in page
+
+
+def test_cli_links_and_invites(app, kiln):
+    runner = app.test_cli_runner()
+    link = runner.invoke(args=["login-link"])
+    assert link.exit_code == 0 and re.fullmatch(r"http://127\.0\.0\.1:5000/login/[\w-]{40,}\n",
+                                                link.output)
+    invited = runner.invoke(args=["invite", "--name", "Ada Lovelace", "--budget", "1234"])
+    assert invited.exit_code == 0 and "/login/" in invited.output
+    ada = accounts.find_account(kiln.store, "Ada Lovelace")
+    assert ada.role == "member" and ada.daily_token_budget == 1234
+    token = invited.output.strip().rsplit("/", 1)[1]
+    assert accounts.peek_link(kiln.store, token).id == ada.id
+    again = runner.invoke(args=["login-link", "--for", "Ada Lovelace"])
+    assert again.exit_code == 0 and again.output != invited.output
+    unknown = runner.invoke(args=["login-link", "--for", "nobody"])
+    assert unknown.exit_code != 0 and "No account" in unknown.output
+    assert runner.invoke(args=["invite", "--budget", "-5"]).exit_code != 0
+
+
+def test_the_start_banner_prints_the_owners_link(kiln):
+    from app import start_banner
+    banner = start_banner(kiln)
+    token = re.search(r"/login/([\w-]+)", banner).group(1)
+    assert accounts.peek_link(kiln.store, token).role == "owner"
+    assert "KILN_DAILY_TOKEN_BUDGET=0" in banner  # no budget is said, not silent
+
+
+def test_open_access_lets_anyone_generate(tmp_path, fake_llm):
+    from app import create_app
+    from tests.helpers import Client
+    fake_llm.script(TIP_ANSWER)
+    app = create_app(make_settings(tmp_path, access="open", **provider_overrides(fake_llm)))
+    try:
+        anyone = Client(app, "127.0.0.1:5000")
+        started = anyone.post("/api/generate", json={"prompt": "tips"})
+        assert started.status_code == 202
+        assert "This Kiln is private" not in anyone.get("/").get_data(as_text=True)
+    finally:
+        app.extensions["kiln"].close()
+
+
+def test_only_stored_hashes(kiln):
+    """A copy of the database signs nobody in: links and sign-ins are kept as hashes."""
+    from sqlalchemy import text
+    owner = accounts.ensure_owner(kiln.store)
+    token = accounts.new_login_link(kiln.store, owner.id, 1)
+    _, secret = accounts.redeem_link(kiln.store, token, "test", 1)
+    with kiln.store.engine.connect() as connection:
+        dump = " ".join(str(row) for table in ("login_links", "sign_ins")
+                        for row in connection.execute(text(f"SELECT * FROM {table}")))
+    assert token not in dump and secret not in dump

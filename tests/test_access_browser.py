@@ -1,0 +1,129 @@
+"""Who may spend the model, in real Chromium against Kiln started with the
+default access: a visitor with a share link, the owner's sign-in link, an
+invited member and their budget, a revoked sign-in, tools that move on sign-in."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from artifacts import accounts
+from tests.fake_llm import Script
+from tests.helpers import DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, provider_overrides, serve_kiln
+
+
+@pytest.fixture
+def kiln_server(tmp_path, fake_llm):
+    with serve_kiln(tmp_path, access=DEFAULT_ACCESS, **provider_overrides(fake_llm)) as server:
+        server.fake = fake_llm
+        yield server
+
+
+def shared_link(server) -> str:
+    owner = accounts.ensure_owner(server.kiln.store)
+    created = server.kiln.import_html(TIP_DOC, owner.key, "Tip calculator")
+    return server.kiln.page_url(created.artifact.id)
+
+
+def link(server, account_id=None) -> str:
+    from app import login_link
+    return login_link(server.kiln, account_id)
+
+
+def open_link_and_sign_in(page, url, name):
+    page.goto(url)
+    page.get_by_role("button", name=f"Sign in as {name}").click()
+    expect(page.locator("p.notice")).to_contain_text(f"Signed in as {name}")
+    # The notice shows as soon as the page is parsed; the prompt box answers
+    # Enter only once its module has run, which the load event waits for.
+    page.wait_for_load_state("load")
+
+
+def generate_from_home(page, origin, prompt):
+    page.goto(origin)
+    page.fill("#prompt", prompt)
+    page.locator("#prompt").press("Enter")
+
+
+def test_a_share_link_views_and_remixes_but_cannot_generate(page, kiln_server):
+    page.goto(shared_link(kiln_server))
+    expect(page.locator("h1")).to_have_text("Tip calculator")
+    expect(page.frame_locator("#artifact-frame").locator("#tip")).to_have_text("1.50")
+    # What the home page offers a visitor: no Generate button that would fail.
+    page.goto(kiln_server.app_origin)
+    expect(page.locator("[data-visitor]")).to_contain_text("This Kiln is private")
+    expect(page.locator("#generate-form")).to_have_count(0)
+    # Asked anyway, from the page with its CSRF token: a 403 that says how to get in.
+    answer = page.evaluate("""async () => {
+        const token = document.querySelector('meta[name=csrf-token]').content;
+        const r = await fetch('/api/generate', {method: 'POST', headers: {
+            'Content-Type': 'application/json', 'X-CSRFToken': token},
+            body: JSON.stringify({prompt: 'a tip calculator'})});
+        return {status: r.status, body: await r.json()};
+    }""")
+    assert answer["status"] == 403 and "sign-in link" in answer["body"]["error"]
+    assert kiln_server.fake.requests == []
+    # Remix works, and the copy is theirs to change by hand, not by prompt.
+    page.goto(shared_link(kiln_server))
+    page.get_by_role("button", name="Remix").click()
+    expect(page.locator("p.notice")).to_contain_text("Remixed")
+    expect(page.locator("[data-no-generate]")).to_be_visible()
+    page.get_by_role("tab", name="Code").click()
+    expect(page.get_by_role("button", name="Edit", exact=True)).to_be_visible()
+    assert kiln_server.fake.requests == []
+
+
+def test_the_owners_link_lets_the_browser_generate(page, kiln_server):
+    kiln_server.fake.script(TIP_ANSWER)
+    open_link_and_sign_in(page, link(kiln_server), "Owner")
+    expect(page.locator("[data-account]")).to_have_text("Owner")
+    generate_from_home(page, kiln_server.app_origin, "a tip calculator")
+    page.wait_for_url(re.compile(r"/a/[\w-]+$"), timeout=30_000)
+    expect(page.locator("h1[data-title]")).to_have_text("Tip calculator")
+    assert len(kiln_server.fake.requests) == 1
+    # The link was used up: a second visit says so.
+    used = page.goto(page.url.split("/a/")[0] + "/login/" + "x" * 43)
+    assert used.status == 404
+
+
+def test_an_invited_member_generates_within_their_budget(page, kiln_server):
+    member = accounts.invite(kiln_server.kiln.store, "Ada", daily_token_budget=1000)
+    kiln_server.fake.script(Script(TIP_ANSWER, usage={"input_tokens": 900, "output_tokens": 400}))
+    open_link_and_sign_in(page, link(kiln_server, member.id), "Ada")
+    generate_from_home(page, kiln_server.app_origin, "a tip calculator")
+    page.wait_for_url(re.compile(r"/a/[\w-]+$"), timeout=30_000)
+    generate_from_home(page, kiln_server.app_origin, "another one")
+    expect(page.locator("[data-form-error]")).to_contain_text("your own daily budget")
+    expect(page.locator("#prompt")).to_have_value("another one")  # nothing typed is lost
+    assert len(kiln_server.fake.requests) == 1
+
+
+def test_a_revoked_sign_in_cannot_generate(page, kiln_server):
+    open_link_and_sign_in(page, link(kiln_server), "Owner")
+    expect(page.locator("#generate-form")).to_be_visible()
+    page.fill("#prompt", "a tip calculator")
+    accounts.revoke_all(kiln_server.kiln.store, accounts.ensure_owner(kiln_server.kiln.store).id)
+    page.locator("#prompt").press("Enter")
+    expect(page.locator("[data-form-error]")).to_contain_text("sign-in link")
+    assert kiln_server.fake.requests == []
+    page.reload()
+    expect(page.locator("[data-visitor]")).to_be_visible()
+
+
+def test_tools_made_before_signing_in_move_to_the_account(page, kiln_server):
+    page.goto(shared_link(kiln_server))
+    page.get_by_role("button", name="Remix").click()
+    expect(page.locator("p.notice")).to_contain_text("Remixed")
+    remix_url = page.url
+    open_link_and_sign_in(page, link(kiln_server), "Owner")
+    expect(page.locator("p.notice")).to_contain_text("1 tool made in this browser moved")
+    expect(page.locator(f'#gallery a[href="{remix_url.split(kiln_server.app_origin)[1]}"]')
+           ).to_be_visible()
+    # Signed in on another device (a fresh context), the remix is there too, and theirs.
+    other = page.context.browser.new_context()
+    try:
+        elsewhere = other.new_page()
+        open_link_and_sign_in(elsewhere, link(kiln_server), "Owner")
+        elsewhere.goto(remix_url)
+        expect(elsewhere.locator("[data-composer]")).to_be_visible()  # the workspace, not the share page
+    finally:
+        other.close()

@@ -1,0 +1,62 @@
+"""Signing in by one-time link, signing out, and the account page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template
+
+from artifacts import accounts
+
+from . import access, kiln, limits
+
+bp = Blueprint("signin", __name__)
+
+LINK_GONE = ("This sign-in link is unknown, already used or expired: each link works once. "
+             "Ask the owner of this Kiln for a new one (flask --app app login-link).")
+
+
+@bp.get("/login/<token>")
+def confirm(token: str):
+    """A link only shows whose it is: signing in takes a click (a POST), so a
+    link previewer fetching the URL does not use it up."""
+    try:
+        account = accounts.peek_link(kiln().store, token)
+    except accounts.LinkInvalid:
+        return render_template("error.html", status=404, message=LINK_GONE), 404
+    return render_template("signin.html", account=account, token=token)
+
+
+@bp.post("/login/<token>")
+@limits.writes
+def sign_in(token: str):
+    try:
+        account, moved = access.sign_in(token)
+    except accounts.LinkInvalid:
+        return render_template("error.html", status=404, message=LINK_GONE), 404
+    note = (f" {moved} tool{'s' if moved != 1 else ''} made in this browser moved to your account."
+            if moved else "")
+    flash(f"Signed in as {account.name}.{note}")
+    return redirect("/", 303)
+
+
+@bp.post("/logout")
+@limits.writes
+def sign_out():
+    access.sign_out()
+    flash("Signed out of this browser.")
+    return redirect("/", 303)
+
+
+@bp.post("/logout/everywhere")
+@limits.writes
+def sign_out_everywhere():
+    ended = access.sign_out(everywhere=True)
+    flash(f"Signed out everywhere ({ended} sign-in{'s' if ended != 1 else ''} ended).")
+    return redirect("/", 303)
+
+
+@bp.get("/account")
+def account_page():
+    k, account = kiln(), access.account()
+    if account is None:
+        abort(404, "You are not signed in.")
+    return render_template("account.html", account=account, budget=k.budget(account.id),
+                           sign_ins=accounts.sign_ins(k.store, account.id))
