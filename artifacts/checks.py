@@ -319,8 +319,11 @@ def format_checks(data: list[dict[str, Any]]) -> str:
 
 
 def _name_of(item: Any) -> str | None:
+    """What a malformed check calls itself, if anything."""
     name = item.get("name") if isinstance(item, dict) else None
-    return " ".join(name.split())[:MAX_NAME] or None if isinstance(name, str) else None
+    if not isinstance(name, str):
+        return None
+    return " ".join(name.split())[:MAX_NAME] or None
 
 
 def _explain(exc: ValidationError, item: Any) -> str:

@@ -8,6 +8,9 @@ import { highlightInto } from "./highlight.js";
 import { Recorder } from "./recorder.js";
 
 const STEPS = ["generating", "testing", "repairing", "done"];
+const CHECKS_FENCE = /^ {0,3}```[ \t]*kiln-checks\b/im;
+// The checks block, closed or still being written (to the end of the text).
+const withoutChecks = (text) => text.replace(/^ {0,3}```[ \t]*kiln-checks\b[\s\S]*?(?:\n {0,3}```[ \t]*(?=\n|(?![\s\S]))|(?![\s\S]))/im, "");
 const HIGHLIGHT_EVERY_MS = 300;
 
 export function wireTabs(root) {
@@ -209,8 +212,12 @@ export function initWorkspace(root, bridge) {
       highlightInto(code, codeText);
       const pre = code.closest("pre");
       if (pre.scrollHeight - pre.scrollTop - pre.clientHeight < 120) pre.scrollTop = pre.scrollHeight;
-      const notes = doc ? answer.slice(0, answer.indexOf(doc.html)).replace(/```[ \t]*html?[ \t]*\n?$/i, "").trim() : "";
-      liveNotes.textContent = notes || (doc ? "Writing the tool…" : answer.slice(0, 600) || "Thinking…");
+      // The checks come first, in their own block: shown in the Checks tab, not as notes.
+      const checksAt = answer.search(CHECKS_FENCE);
+      const prose = withoutChecks(doc ? answer.slice(0, answer.indexOf(doc.html)) : answer);
+      const notes = doc ? prose.replace(/```[ \t]*html?[ \t]*\n?$/i, "").trim() : "";
+      const writing = checksAt >= 0 && !doc ? "Writing the acceptance checks…" : "Writing the tool…";
+      liveNotes.textContent = notes || (doc || checksAt >= 0 ? writing : answer.slice(0, 600) || "Thinking…");
       const edited = doc ? null : applyStreamingEdits(base, answer);
       const draft = doc ? renderable(doc.html) : edited;
       if (draft && drafts && /<body|<div|<main|<h1|<p/i.test(draft)) {

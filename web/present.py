@@ -11,6 +11,7 @@ import markdown
 from markupsafe import Markup
 
 from artifacts import Store, checks_store
+from artifacts.checks import Outcome
 from artifacts.checks_store import CheckSetOut
 from generator import provider_configured
 from generator.checks_block import without_checks
@@ -154,7 +155,7 @@ class CheckRow:
     position: int                   # 1-based, in the set as stored
     name: str
     steps: list[str]                # each step as written
-    outcome: object | None = None   # artifacts.checks.Outcome, when tested
+    outcome: Outcome | None = None  # when tested
     screenshot_url: str | None = None
 
 
@@ -166,13 +167,13 @@ def acceptance_view(store: Store, artifact_id: str, number: int) -> dict:
     tested = (checks_store.get_set(store, results.check_set_id)
               if results and (current is None or results.check_set_id != current.id) else current)
     parsed = tested.parsed if tested else None
-    outcomes: dict[str, tuple[int, object]] = {}
+    outcomes: dict[str, tuple[int, Outcome]] = {}
     for i, o in enumerate(results.outcomes if results else [], 1):
         outcomes.setdefault(o.name, (i, o))
     rows = []
     for position, check in enumerate(parsed.checks if parsed else [], 1):
         index, outcome = outcomes.get(check.name, (0, None))
-        shot = getattr(outcome, "has_screenshot", False)
+        shot = outcome is not None and outcome.has_screenshot
         rows.append(CheckRow(position, check.name, [s.describe() for s in check.steps], outcome,
                              f"/a/{artifact_id}/v/{number}/checks/{index}.png" if shot else None))
     malformed = [o for o in (results.outcomes if results else []) if o.detail.startswith(
