@@ -62,8 +62,9 @@ def add_set(store: Store, artifact_id: str, text: str, source: str) -> CheckSetO
     with store.writing() as session:
         _artifact(session, artifact_id)
         before = _current(session, artifact_id)
-        old = CheckSet.parse(before.text) if before else CheckSet()
-        note = "; ".join(changes(old, parsed)) or None
+        note = None
+        if before is not None:  # the first set is all new: nothing to say it changed
+            note = "; ".join(changes(CheckSet.parse(before.text), parsed)) or None
         row = CheckSetRow(artifact_id=artifact_id, source=source, text=text,
                           errors=parsed.errors, note=note)
         session.add(row)
