@@ -88,10 +88,11 @@ class Budget:
     action_s: float = 1.0
     # A canvas drawn late (by a worker, WebGL) gets this long to paint before
     # a single-colour page counts as blank.
-    paint_s: float = 2.0
-    # Timers and animation frames due this long after load still run, and
-    # what they throw counts.
+    paint_s: float = 1.5
+    # Timers due this long after load still run, and what they throw counts; a
+    # page that only animates is watched for ``frames_s`` after load.
     later_s: float = 2.0
+    frames_s: float = 1.0
     # The acceptance checks of one version, all together (KILN_CHECKS_TIME_CAP_S).
     checks_s: float = 15.0
 
@@ -363,12 +364,13 @@ class ArtifactRun:
             return False
 
     async def _later(self) -> None:
-        """Give what the page scheduled soon after load (timers, an animation loop)
-        time to run, within ``later_s`` of load: errors thrown there count too.
+        """Give what the page scheduled soon after load time to run (timers due
+        within ``later_s`` of load, an animation loop ``frames_s``): errors thrown
+        there count too.
         A page that reloaded itself is looked at again once it has loaded."""
         self.phase = "later"
         since_load = time.perf_counter() - self._doc_started
-        wanted = max(self._later_due_ms / 1000, self.budget.later_s if self._animates else 0.0)
+        wanted = max(self._later_due_ms / 1000, self.budget.frames_s if self._animates else 0.0)
         wait = min(wanted, self.budget.later_s) - since_load
         if wait > 0:
             await asyncio.sleep(wait + 0.05)  # and a moment for the timer itself
