@@ -92,12 +92,15 @@ def copy_current(store: Store, from_artifact: str, to_artifact: str, source: str
 
 
 def save_results(store: Store, artifact_id: str, number: int, check_set_id: int,
-                 outcomes: Sequence[Outcome]) -> None:
-    """Record (or replace) a version's acceptance result."""
+                 outcomes: Sequence[Outcome]) -> bool:
+    """Record (or replace) a version's acceptance result. A result against an older
+    set than the one already recorded (two tests crossing) is not kept: False."""
     with store.writing() as session:
         version = _version(session, artifact_id, number)
-        session.execute(delete(CheckResultRow).where(CheckResultRow.version_id == version.id))
         run = session.get(AcceptanceRun, version.id) or AcceptanceRun(version_id=version.id)
+        if run.check_set_id is not None and run.check_set_id > check_set_id:
+            return False
+        session.execute(delete(CheckResultRow).where(CheckResultRow.version_id == version.id))
         run.check_set_id, run.created_at = check_set_id, utcnow()
         run.passed = sum(o.ok for o in outcomes)
         run.total, run.regressions = len(outcomes), sum(o.regression for o in outcomes)
@@ -107,6 +110,7 @@ def save_results(store: Store, artifact_id: str, number: int, check_set_id: int,
             regression=o.regression, step=o.step, step_text=o.step_text, expected=o.expected,
             actual=o.actual, detail=o.detail, screenshot_png=o.screenshot_png)
             for position, o in enumerate(outcomes, 1))
+        return True
 
 
 def results(store: Store, artifact_id: str, number: int) -> AcceptanceOut | None:

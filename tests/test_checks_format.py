@@ -230,8 +230,11 @@ def test_sets_and_results_are_kept_per_artifact_and_version(store):
     assert checks_store.summaries(store, [(artifact.id, 1)]) == {(artifact.id, 1): ("1/2 checks pass", False)}
 
     # Tested again: the old results are replaced, not added to.
-    checks_store.save_results(store, artifact.id, 1, second.id, [Outcome(name="b", ok=True)])
+    assert checks_store.save_results(store, artifact.id, 1, second.id, [Outcome(name="b", ok=True)])
     assert checks_store.results(store, artifact.id, 1).total == 1
+    # A test against the older set that finishes later does not undo it.
+    assert not checks_store.save_results(store, artifact.id, 1, first.id, outcomes)
+    assert checks_store.results(store, artifact.id, 1).check_set_id == second.id
     assert checks_store.summaries(store, [(artifact.id, 1)])[(artifact.id, 1)] == ("1/1 checks pass", True)
 
 
