@@ -22,7 +22,7 @@ from sandbox import policy
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
-from web import access, api, errors, limits, ownership, pages, signin
+from web import access, api, errors, limits, ownership, pages, signin, tool_api
 from web.client import client_config
 
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(tool_api.bp)
     errors.register(app)
     _register_cli(app)
     return app
@@ -104,7 +105,7 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
             ownership.remember_owner(response)
         headers = policy.headers_for(
             kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
-            https=settings.https, filename=marked.filename)
+            https=settings.https, filename=marked.filename, host=marked.host)
         if kind is policy.Kind.APP and "Cache-Control" in response.headers:
             del headers["Cache-Control"]
         response.headers.update(headers)
@@ -118,7 +119,7 @@ def _route_by_host(app: Flask, settings: Settings) -> None:
             account, may_generate = access.account(), access.may_generate()
         except DBAPIError:  # the error page for a database that is away still renders
             account, may_generate = None, False
-        return {"kiln_settings": settings, "kiln_client_config": client_config(),
+        return {"kiln_settings": settings, "kiln_client_config": client_config(settings),
                 "kiln_account": account, "kiln_may_generate": may_generate}
 
 
@@ -294,6 +295,7 @@ def _register_cli(app: Flask) -> None:
         from artifacts import ArtifactNotFound, VersionNotFound
         from mirror import serve as mirror
         from mirror.standalone import standalone as inline_libraries
+        from sandbox.serve import offline_document
 
         kiln: Kiln = app.extensions["kiln"]
         try:
@@ -301,7 +303,8 @@ def _register_cli(app: Flask) -> None:
         except (ArtifactNotFound, VersionNotFound) as exc:
             raise click.ClickException(str(exc)) from None
         if standalone:
-            html, notes = inline_libraries(html, mirror.reader(kiln.settings.resolved_mirror_dir()))
+            html, notes = inline_libraries(offline_document(html),
+                                           mirror.reader(kiln.settings.resolved_mirror_dir()))
             for note in notes:
                 click.echo(note, err=True)
         data = html.encode("utf-8")

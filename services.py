@@ -6,24 +6,30 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import threading
+import time
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, accounts, job_state,
-                       links)
+                       links, network_grants, tool_ai)
 from artifacts import checks_store
 from artifacts.checks import CheckSet, ChecksRefused, Outcome, format_checks, mark_regressions
 from artifacts.checks_store import CheckSetOut
 from artifacts.htmlfile import Accepted, accept, decode
 from artifacts.smoke_report import SmokeReport
+from artifacts.tool_ai import AISettings, Viewer
+from artifacts.tool_data import DataLimits, ToolDataStore, ToolRefused
 from artifacts.tool_errors import ToolError
-from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotConfigured,
-                       load_image, provider_configured)
-from generator.budget import tightest
+from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotConfigured, Provider,
+                       load_image, make_provider, priced, provider_configured)
+from generator.budget import InFlight, tightest
 from generator.jobs import InProcessRunner, JobFailed, JobLog, Runner
+from generator.tool_ai import AILimits, ToolAnswer, ToolPrompt, estimated_usage, stream_answer
 from mirror import libraries
 from mirror.cdn import rewrite_cdn_urls
+from sandbox import network
 from settings import Settings
 from tester.smoke import SmokeTester, SmokeUnavailable
 
@@ -52,6 +58,13 @@ class Kiln:
             1, thread_name_prefix="kiln-smoke-save")
         self._smoke_pending: dict[tuple[str, int], concurrent.futures.Future[SmokeReport | None]] = {}
         self._smoke_lock = threading.Lock()
+        # What tools keep and spend on the server.
+        self.data = ToolDataStore(self.store, DataLimits(
+            settings.data_max_value_bytes, settings.data_max_tool_bytes,
+            settings.indexeddb_max_bytes))
+        self._tool_provider: Provider | None = None
+        self._tool_provider_lock = threading.Lock()
+        self._in_flight = InFlight()
 
     def start(self) -> None:
         """Ready to serve: in this one process by default; with a Redis URL, as a
@@ -69,6 +82,10 @@ class Kiln:
         if self.settings.smoke_on_save:
             # The browser starts on the first test, not here.
             self.smoke = self.new_smoke_tester()
+        if self.settings.ai_in_tools and provider_configured(self.settings):
+            # The SDK takes seconds to import: not while a tool's first call waits.
+            threading.Thread(target=self.tool_provider, name="kiln-warm-provider",
+                             daemon=True).start()
 
     def serve_worker(self) -> None:
         """Be a worker process: run jobs and smoke tests from the queue until
@@ -275,6 +292,18 @@ class Kiln:
         """What artifacts may load from the mirror, as the system prompt lists it."""
         return libraries.prompt_section()
 
+    # -- the network channel: hosts a viewer allowed a tool -------------------
+    def network_hosts(self, artifact_id: str, viewer: str | None) -> list[str]:
+        return network_grants.allowed_hosts(self.store, artifact_id, viewer) if viewer else []
+
+    def allow_network_host(self, artifact_id: str, viewer: str, host: str) -> list[str]:
+        """Remember the viewer's Allow; a host no tool may reach raises HostRefused."""
+        network.reachable_host(host, network.own_hosts(self.settings))
+        return network_grants.allow_host(self.store, artifact_id, viewer, host)
+
+    def revoke_network_host(self, artifact_id: str, viewer: str, host: str) -> list[str]:
+        return network_grants.revoke_host(self.store, artifact_id, viewer, host)
+
     # -- generation jobs ------------------------------------------------------
     def check_can_generate(self, prompt: str, required: bool = True,
                            account_id: str | None = None) -> None:
@@ -293,9 +322,10 @@ class Kiln:
             raise GenerationRefused(refusal, 429)
 
     def budget(self, account_id: str | None = None) -> Budget:
-        """The installation's daily budget and, for a signed-in person, their own:
-        whichever has less left."""
-        whole = Budget(self.settings.daily_token_budget, self.store.tokens_used_today())
+        """The installation's daily budget (generations and tools' AI together)
+        and, for a signed-in person, their own: whichever has less left."""
+        whole = Budget(self.settings.daily_token_budget,
+                       self.store.tokens_used_today() + tool_ai.tokens_today(self.store))
         account = accounts.get_account(self.store, account_id) if account_id else None
         if account is None:
             return whole
@@ -351,6 +381,159 @@ class Kiln:
         if job.kind == "fix":
             return workflow.fix(self, log, job.artifact_id, request)
         raise JobFailed(f"Kiln does not know jobs of kind {job.kind!r}.")
+
+    # -- what tools do on the server: kiln.complete() and kiln.storage ------------------
+    def ai_limits(self) -> AILimits:
+        return AILimits(self.settings.ai_max_prompt_chars, self.settings.ai_max_tokens)
+
+    def tool_ai_settings(self, artifact_id: str) -> AISettings:
+        """What the owner chose, within the installation's caps (which may have
+        been lowered since)."""
+        self.store.get_artifact(artifact_id)  # an unknown tool is a 404
+        tool_cap, viewer_cap = self.settings.ai_tool_daily_tokens, self.settings.ai_viewer_daily_tokens
+        chosen = tool_ai.ai_settings(self.store, artifact_id, AISettings(False, tool_cap, viewer_cap))
+        return AISettings(chosen.for_viewers, _within(chosen.tool_daily_tokens, tool_cap),
+                          _within(chosen.viewer_daily_tokens, viewer_cap))
+
+    def save_tool_ai_settings(self, artifact_id: str, chosen: AISettings) -> None:
+        """The owner's choice; a budget above the installation's cap is refused."""
+        for value, cap, name in ((chosen.tool_daily_tokens, self.settings.ai_tool_daily_tokens,
+                                  "KILN_AI_TOOL_DAILY_TOKENS"),
+                                 (chosen.viewer_daily_tokens, self.settings.ai_viewer_daily_tokens,
+                                  "KILN_AI_VIEWER_DAILY_TOKENS")):
+            if cap and not 0 < value <= cap:
+                raise ToolRefused(f"A daily budget here is between 1 and {cap:,} tokens ({name}).",
+                                  400, "bad_request")
+        self.store.get_artifact(artifact_id)
+        tool_ai.save_ai_settings(self.store, artifact_id, chosen)
+
+    def grant(self, artifact_id: str, viewer: Viewer, grant: str) -> None:
+        """Remember a viewer's yes to a tool (their answer in Kiln's consent dialog)."""
+        self.store.get_artifact(artifact_id)
+        tool_ai.add_grant(self.store, artifact_id, viewer.key, grant)
+
+    def start_tool_call(self, artifact_id: str, viewer: Viewer, prompt: ToolPrompt) -> ToolCall:
+        """A tool's kiln.complete(), for a viewer already allowed to use AI in it.
+        Every refusal happens here, before anything is sent: AI turned off, no
+        model, no consent, a spent budget (what running calls may still spend
+        counts as spent). Iterate the result for the answer's events."""
+        if not self.settings.ai_in_tools:
+            raise ToolRefused("AI in tools is turned off on this Kiln (KILN_AI_IN_TOOLS).", 403,
+                              "off")
+        if not provider_configured(self.settings):
+            raise ToolRefused("This Kiln has no model configured, so tools cannot use AI here.",
+                              503, "unavailable")
+        if not tool_ai.has_grant(self.store, artifact_id, viewer.key, "ai"):
+            raise ToolRefused("You have not allowed this tool to use Kiln's model.", 403, "consent")
+        budgets = self._ai_budgets(artifact_id, viewer)
+        tokens = prompt.most_tokens()
+        refusal = self._in_flight.take(budgets, tokens)
+        if refusal:
+            raise ToolRefused(refusal, 429, "budget")
+        return ToolCall(self._tool_events(artifact_id, viewer, prompt),
+                        lambda: self._in_flight.give_back(budgets, tokens))
+
+    def _ai_budgets(self, artifact_id: str, viewer: Viewer) -> dict[str, Budget]:
+        chosen = self.tool_ai_settings(artifact_id)
+        budgets = {"all": self.budget(), f"tool:{artifact_id}": Budget(
+            chosen.tool_daily_tokens, tool_ai.tokens_today(self.store, artifact_id),
+            "this tool's daily AI budget, set by its owner")}
+        if not viewer.owner:  # the owner is bounded by the tool's budget, which is theirs
+            budgets[f"viewer:{artifact_id}:{viewer.key}"] = Budget(
+                chosen.viewer_daily_tokens, tool_ai.tokens_today(self.store, artifact_id, viewer.key),
+                "this tool's daily AI budget for each person, set by its owner")
+        return budgets
+
+    def tool_provider(self) -> Provider:
+        """One provider for every tool's call (no client and TLS set-up each time);
+        an answer cut by max_tokens is not continued."""
+        with self._tool_provider_lock:
+            if self._tool_provider is None:
+                self._tool_provider = make_provider(self.settings, continuation_rounds=0,
+                                                    max_tokens=self.settings.ai_max_tokens)
+            return self._tool_provider
+
+    def _tool_events(self, artifact_id: str, viewer: Viewer,
+                     prompt: ToolPrompt) -> Generator[dict, None, None]:
+        provider, parts = self.tool_provider(), []
+        answer: ToolAnswer | None = None
+        started = time.monotonic()
+        try:
+            for item in stream_answer(provider, prompt):
+                if isinstance(item, str):
+                    parts.append(item)
+                    yield {"token": item}
+                else:
+                    answer = item
+        finally:  # also when the viewer leaves in the middle: what was spent is logged
+            if answer is None:
+                answer = ToolAnswer("".join(parts), estimated_usage(prompt, "".join(parts)),
+                                    provider.model, None,
+                                    error="the viewer left before the answer ended")
+            self._log_tool_call(artifact_id, viewer, prompt, answer, started)
+        if answer.error:
+            yield {"error": answer.error, "code": answer.code}
+        else:
+            yield {"done": True, "text": answer.text, "stop_reason": answer.stop_reason}
+
+    def _log_tool_call(self, artifact_id: str, viewer: Viewer, prompt: ToolPrompt,
+                       answer: ToolAnswer, started: float) -> None:
+        usage, _ = priced(answer.usage, answer.model, self.settings.prices)
+        self.store.log_model_calls([{
+            "job_id": None, "artifact_id": artifact_id, "version_number": None,
+            "viewer_hash": viewer.key, "stage": tool_ai.STAGE, "model": answer.model,
+            "system_prompt_version": "tool",
+            "messages": [{"role": "system", "text": prompt.system, "image": False},
+                         *({"role": m.role, "text": m.text, "image": False}
+                           for m in prompt.messages)],
+            "answer": answer.text, "stop_reason": answer.stop_reason, "error": answer.error,
+            "duration_ms": int((time.monotonic() - started) * 1000), **usage.model_dump()}])
+
+    def use_tool_data(self, artifact_id: str, viewer: Viewer, scope: str, op: str, key: str = "",
+                      value: str = "", prefix: str = "", if_revision: int | None = None) -> dict:
+        """One kiln.storage call. Writing shared data needs the viewer's consent."""
+        if scope == "shared" and op in ("set", "delete") and not tool_ai.has_grant(
+                self.store, artifact_id, viewer.key, "shared"):
+            raise ToolRefused("You have not agreed to share what you save in this tool.", 403,
+                              "consent")
+        if op == "get":
+            entry = self.data.get(artifact_id, scope, viewer.key, key)
+            return {"value": entry.value, "revision": entry.revision}
+        if op == "set":
+            return {"revision": self.data.set(artifact_id, scope, viewer.key, key, value,
+                                              if_revision)}
+        if op == "delete":
+            return {"deleted": self.data.delete(artifact_id, scope, viewer.key, key, if_revision)}
+        return {"keys": self.data.keys(artifact_id, scope, viewer.key, prefix)}
+
+
+class ToolCall:
+    """A tool's model call once allowed: iterate it for its events (dicts: tokens,
+    then the answer or an error). Closing it, which the HTTP server does however
+    the response ends (even before it starts), gives back the tokens it held."""
+
+    def __init__(self, events: Generator[dict, None, None], release: Callable[[], None]):
+        self._events, self._release = events, release
+
+    def __iter__(self) -> Iterator[dict]:
+        try:
+            yield from self._events
+        finally:  # the answer ended: what it held is given back at once
+            self.close()
+
+    def close(self) -> None:
+        try:
+            self._events.close()
+        finally:
+            release, self._release = self._release, lambda: None
+            release()
+
+
+def _within(budget: int, cap: int) -> int:
+    """A budget (0: no limit) held to a cap (0: none)."""
+    if not cap:
+        return budget
+    return cap if budget == 0 else min(budget, cap)
 
 
 def _image(data: bytes | None) -> Image | None:

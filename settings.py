@@ -123,6 +123,13 @@ class Settings(BaseSettings):
     # All the acceptance checks of one version together, at most this long.
     checks_time_cap_s: float = Field(15.0, gt=0, le=300)
 
+    # The network channel: a tool's fetch/XHR to a public host the viewer
+    # allowed, made by Kiln's page in the viewer's browser. Per tool and page:
+    # requests a minute, and the largest body carried each way.
+    network_requests_per_minute: int = Field(60, ge=1, le=100_000)
+    network_max_response_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    network_max_request_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
 
@@ -178,6 +185,19 @@ class Settings(BaseSettings):
     edit_retries: int = Field(1, ge=0, le=5)
     daily_token_budget: int = Field(0, ge=0)  # 0 = no limit
     prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    # -- what tools may do on the server: kiln.complete(), kiln.storage, IndexedDB ------
+    ai_in_tools: bool = True                 # off: kiln.complete() is refused for every tool
+    ai_max_prompt_chars: int = Field(50_000, ge=100, le=1_000_000)
+    ai_max_tokens: int = Field(2048, ge=16, le=200_000)       # the cap on options.max_tokens
+    ai_rate_limit: str = "20 per minute"                       # per viewer
+    # The budgets a tool starts with; its owner may change them (0 = no limit).
+    ai_tool_daily_tokens: int = Field(200_000, ge=0)
+    ai_viewer_daily_tokens: int = Field(20_000, ge=0)
+    data_max_value_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # The shared data of one tool, and the personal data of one viewer in one tool.
+    data_max_tool_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    indexeddb_max_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
     @field_validator("app_origin", "sandbox_origin")
     @classmethod

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
-                        Text, UniqueConstraint, event)
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, UniqueConstraint, event)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
@@ -202,10 +202,23 @@ class ArtifactStorage(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class NetworkGrant(Base):
+    """A host one viewer allowed one tool to reach (the network channel's Allow)."""
+    __tablename__ = "network_grants"
+
+    artifact_id: Mapped[str] = mapped_column(
+        ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
+    viewer_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ModelCall(Base):
     """Every request Kiln sent to a model and what came back: the log that makes a
     generation explainable after the fact (and its cost auditable)."""
     __tablename__ = "model_calls"
+    # Today's spending of tools' AI is counted by stage and time.
+    __table_args__ = (Index("ix_model_calls_stage_created", "stage", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"),
@@ -227,6 +240,8 @@ class ModelCall(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Whose use of a tool's AI (kiln.complete) this was; None for generations.
+    viewer_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Account(Base):
@@ -264,3 +279,45 @@ class SignIn(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ToolData(Base):
+    """What a tool keeps on the server through ``kiln.storage``: ``shared`` keys
+    (viewer_hash ""), one viewer's ``personal`` keys, and one viewer's IndexedDB
+    (scope ``indexeddb``, key "": the whole snapshot)."""
+    __tablename__ = "tool_data"
+
+    artifact_id: Mapped[str] = mapped_column(
+        ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    viewer_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)           # JSON text, as the tool sent it
+    size: Mapped[int] = mapped_column(Integer)         # UTF-8 bytes of key and value
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ToolSettings(Base):
+    """What the owner decided for a tool: may others who open it use AI, and the
+    daily token budgets (None: the installation's defaults)."""
+    __tablename__ = "tool_settings"
+
+    artifact_id: Mapped[str] = mapped_column(
+        ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
+    ai_for_viewers: Mapped[bool] = mapped_column(Boolean, default=False)
+    ai_tool_daily_tokens: Mapped[int | None] = mapped_column(Integer)
+    ai_viewer_daily_tokens: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ToolGrant(Base):
+    """A viewer's yes to a tool: ``ai`` (use Kiln's model), ``shared`` (save
+    where everyone who opens it sees)."""
+    __tablename__ = "tool_grants"
+
+    artifact_id: Mapped[str] = mapped_column(
+        ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
+    viewer_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grant: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from mirror.libraries import MIRROR_PREFIX
 
+from .network import RELAY_SCRIPT_HASH, canonical_host
+
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
 
@@ -58,6 +60,7 @@ class Kind(str, Enum):
     ARTIFACT = "artifact"      # raw artifact HTML on the sandbox origin
     DOWNLOAD = "download"      # the same bytes, as an attachment
     LIBRARY = "library"        # a file of the library mirror (/lib/...)
+    RELAY = "relay"            # the network relay for one host a viewer allowed (/net/HOST)
     SANDBOX_OTHER = "sandbox"  # anything else on the sandbox origin (404s, ...)
 
 
@@ -66,16 +69,19 @@ class Marked:
     """What a response is, for the headers it gets."""
     kind: Kind
     filename: str | None = None  # a download's file name
+    host: str | None = None      # the one host a relay may connect to
 
 
 _MARK = "kiln_policy"
 ResponseT = TypeVar("ResponseT", bound="Response")
 
 
-def mark(response: ResponseT, kind: Kind, filename: str | None = None) -> ResponseT:
-    """Say what ``response`` is (and, for a download, its file name); returns it."""
+def mark(response: ResponseT, kind: Kind, filename: str | None = None,
+         host: str | None = None) -> ResponseT:
+    """Say what ``response`` is (and, for a download, its file name; for a relay,
+    its host); returns it."""
     # Flask's Response has no slot for this: the mark rides on the object.
-    setattr(response, _MARK, Marked(kind, filename))
+    setattr(response, _MARK, Marked(kind, filename, host))
     return response
 
 
@@ -155,13 +161,33 @@ def app_csp(sandbox_origin: str) -> str:
     })
 
 
+def relay_csp(app_origin: str, host: str) -> str:
+    """The network relay: Kiln's one script, connecting to one host only.
+
+    The browser enforces the viewer's answer here: a redirect to any other host
+    (a private address, another site) is refused before a byte is sent."""
+    if canonical_host(host) != host:  # nothing but a checked host name reaches a header
+        raise ValueError(f"{host!r} is not a host a tool may reach")
+    return _csp({
+        # Opaque origin: no storage, and requests carry Origin: null.
+        "sandbox": "allow-scripts",
+        "default-src": "'none'",
+        "script-src": f"'{RELAY_SCRIPT_HASH}'",
+        # Either scheme, any port, of this host alone.
+        "connect-src": f"http://{host}:* https://{host}:*",
+        "base-uri": "'none'",
+        "form-action": "'none'",
+        "frame-ancestors": app_origin,
+    })
+
+
 def sandbox_other_csp() -> str:
     return _csp({"sandbox": "", "default-src": "'none'", "base-uri": "'none'",
                  "form-action": "'none'", "frame-ancestors": "'none'"})
 
 
 def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool = False,
-                filename: str | None = None) -> dict[str, str]:
+                filename: str | None = None, host: str | None = None) -> dict[str, str]:
     """Every security header for one response of the given kind."""
     headers = {
         "X-Content-Type-Options": "nosniff",
@@ -206,6 +232,12 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
             # cross-origin no-cors loads, which CORP same-origin would block.
             "Access-Control-Allow-Origin": "*",
             "Cross-Origin-Resource-Policy": "cross-origin",
+        })
+    elif kind is Kind.RELAY:
+        headers.update({
+            "Content-Security-Policy": relay_csp(app_origin, host or ""),
+            "Cache-Control": "no-store",
+            "Cross-Origin-Resource-Policy": "same-origin",
         })
     else:
         headers.update({

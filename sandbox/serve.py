@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from artifacts import links
@@ -15,6 +15,7 @@ from mirror import serve as mirror
 from mirror.libraries import INDEXEDDB_SHIM, MAX_FETCH_BYTES, MIRROR_PREFIX, import_map
 from mirror.standalone import standalone
 
+from . import network
 from .policy import Kind, mark
 
 bp = Blueprint("sandbox", __name__)
@@ -44,12 +45,21 @@ _LEADING_DOCTYPE = re.compile(r"^\ufeff?(?:\s|<!--.*?-->)*<!doctype[^>]*>", re.I
 SERVICE_WORKER_REFUSAL = ("Service workers are not available in Kiln's sandbox (the tool runs "
                           "without an origin of its own); it works without offline caching.")
 
-def bootstrap_tag(storage: dict | None = None, persist: bool = False) -> str:
+
+def bootstrap_tag(storage: dict | None = None, persist: bool = False,
+                  indexeddb: str | None = None, indexeddb_quota: int = 0,
+                  draft: bool = False, net: bool = True) -> str:
+    """``persist``: the page vouched for the viewer, so what the tool keeps is
+    saved (``storage``, and ``indexeddb``, the JSON snapshot of their last visit).
+    ``net``: whether fetch/XHR to other hosts go to the parent page (a draft's
+    viewer has no bridge, so they fail at once there)."""
     config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM,
                          "quota": STORAGE_QUOTA, "urlStateMax": links.MAX_URL_STATE,
                          "storageParam": links.STORAGE_PARAM,
                          "noServiceWorker": SERVICE_WORKER_REFUSAL,
-                         "mirror": {"prefix": MIRROR_PREFIX, "max": MAX_FETCH_BYTES}},
+                         "mirror": {"prefix": MIRROR_PREFIX, "max": MAX_FETCH_BYTES},
+                         "idbData": json.loads(indexeddb) if indexeddb else None,
+                         "idbQuota": indexeddb_quota, "draft": draft, "net": net},
                         separators=(",", ":"))
     config = config.replace("<", "\\u003c")  # no "</script>" can end the tag early
     return f"<script>window.__KILN__={config};{_BOOTSTRAP_LINE}</script>"
@@ -62,13 +72,13 @@ IMPORT_MAP_TAG = ('<script type="importmap">'
                   + json.dumps({"imports": import_map()}, separators=(",", ":")) + "</script>")
 
 
-def artifact_document(html: str, storage: dict | None = None, persist: bool = False) -> str:
+def artifact_document(html: str, storage: dict | None = None, persist: bool = False,
+                      indexeddb: str | None = None, indexeddb_quota: int = 0) -> str:
     """The exact body a browser gets for an artifact: the bootstrap first (then, for
     a page that may import modules, Kiln's import map of the mirror, and for one
-    that names indexedDB, the in-memory IndexedDB that stands in for it), then
-    the artifact untouched. The smoke tester serves the same, so what is tested
-    is what users run."""
-    tag = bootstrap_tag(storage, persist)
+    that names indexedDB, the IndexedDB that stands in for it), then the artifact
+    untouched. The smoke tester serves the same, so what is tested is what users run."""
+    tag = bootstrap_tag(storage, persist, indexeddb, indexeddb_quota)
     if "import" in html:
         tag += IMPORT_MAP_TAG
     if "indexedDB" in html:
@@ -76,6 +86,20 @@ def artifact_document(html: str, storage: dict | None = None, persist: bool = Fa
     match = _LEADING_DOCTYPE.match(html)
     at = match.end() if match else 0
     return html[:at] + tag + html[at:]
+
+
+OFFLINE_KILN_JS = (Path(__file__).parent / "static" / "offline-kiln.js").read_text()
+_USES_KILN = re.compile(r"\bkiln\s*\.\s*(?:complete|storage|available)\b")
+
+
+def offline_document(html: str) -> str:
+    """A tool saved to run without Kiln: one that uses window.kiln gets a stand-in
+    that says, in the page and in each rejection, that it needs Kiln's page."""
+    if not _USES_KILN.search(html):
+        return html
+    match = _LEADING_DOCTYPE.match(html)
+    at = match.end() if match else 0
+    return html[:at] + f"<script>{OFFLINE_KILN_JS}</script>" + html[at:]
 
 
 def _storage_signer() -> URLSafeSerializer:
@@ -103,11 +127,15 @@ def storage_viewer(artifact_id: str, token: str | None) -> str | None:
 
 @bp.get("/raw/<artifact_id>/<int:number>")
 def raw(artifact_id: str, number: int) -> Response:
+    kiln = current_app.extensions["kiln"]
     store = _store()
     version = store.get_version(artifact_id, number)
     viewer = storage_viewer(artifact_id, request.args.get(links.STORAGE_PARAM))
     storage = store.load_storage(artifact_id, viewer) if viewer else None
-    return mark(Response(artifact_document(version.html, storage, persist=viewer is not None),
+    indexeddb = kiln.data.load_indexeddb(artifact_id, viewer) if viewer else None
+    quota = kiln.settings.indexeddb_max_bytes if viewer else 0  # nothing is kept without one
+    return mark(Response(artifact_document(version.html, storage, persist=viewer is not None,
+                                           indexeddb=indexeddb, indexeddb_quota=quota),
                          mimetype="text/html"), Kind.ARTIFACT)
 
 
@@ -119,12 +147,23 @@ def draft_viewer_document() -> str:
     it posts the draft in (see static/draft.js). The bootstrap comes first so a
     draft that uses localStorage gets the (unsaved) shim, as artifacts do."""
     return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Draft</title>"
-            f"{bootstrap_tag()}<script>{DRAFT_JS}</script></head><body></body></html>")
+            f"{bootstrap_tag(draft=True, net=False)}<script>{DRAFT_JS}</script></head><body></body></html>")
 
 
 @bp.get("/draft")
 def draft() -> Response:
     return mark(Response(draft_viewer_document(), mimetype="text/html"), Kind.ARTIFACT)
+
+
+@bp.get(f"{network.RELAY_PATH}<host>")
+def relay(host: str) -> Response:
+    """The network relay for one host (see sandbox/static/relay.js): the same
+    bytes for every host; its policy names the one host it may reach."""
+    try:
+        network.reachable_host(host, network.own_hosts(current_app.extensions["kiln"].settings))
+    except network.HostRefused:
+        abort(404)
+    return mark(Response(network.RELAY_DOCUMENT, mimetype="text/html"), Kind.RELAY, host=host)
 
 
 @bp.get("/raw/<artifact_id>/<int:number>/download")
@@ -135,8 +174,8 @@ def download(artifact_id: str, number: int) -> Response:
     html, suffix = version.html, ""
     if request.args.get("standalone"):
         # Libraries written into the file, so it works opened from disk.
-        html, _ = standalone(html, mirror.reader(current_app.extensions["kiln"].settings
-                                                 .resolved_mirror_dir()))
+        html, _ = standalone(offline_document(html), mirror.reader(
+            current_app.extensions["kiln"].settings.resolved_mirror_dir()))
         suffix = "-standalone"
     return mark(Response(html, mimetype="text/html"), Kind.DOWNLOAD,
                 filename=f"{slug(title)}-v{number}{suffix}.html")

@@ -20,7 +20,11 @@ export function put(url, body) { return send("PUT", url, body); }
 /** GET a JSON answer. */
 export function get(url) { return send("GET", url); }
 
-async function send(method, url, body) {
+/** DELETE `url`; resolve to the JSON answer. */
+export function del(url) { return send("DELETE", url); }
+
+/** Any method; `body` as for post(). */
+export async function send(method, url, body) {
   const isForm = body instanceof FormData;
   let response;
   try {

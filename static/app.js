@@ -3,6 +3,8 @@ import { Bridge } from "./bridge.js";
 import { csrfToken } from "./api.js";
 import { highlightInto } from "./highlight.js";
 import { initHome } from "./home.js";
+import { initToolPanel } from "./tool_panel.js";
+import { wireNetworkPanel } from "./network_panel.js";
 import { initWorkspace } from "./workspace.js";
 
 for (const button of document.querySelectorAll("[data-copy]")) {
@@ -52,8 +54,10 @@ if (frame) {
     artifactId: frame.dataset.artifact,
     csrfToken,
     consentDialog: document.getElementById("consent"),
+    networkHosts: JSON.parse(document.querySelector("[data-net-hosts]")?.dataset.hosts || "[]"),
   });
   window.kilnBridge = bridge;
+  wireNetworkPanel(bridge.network);
   const panel = document.getElementById("artifact-errors");
   const list = panel?.querySelector("ol");
   bridge.addEventListener("connected", () => {
@@ -78,6 +82,9 @@ if (document.body.classList.contains("page-home")) initHome();
 
 const workspace = document.querySelector("[data-workspace]");
 if (workspace) initWorkspace(workspace, bridge);
+
+const toolPanel = document.querySelector("[data-tool-panel]");
+if (toolPanel) initToolPanel(toolPanel);
 
 const share = document.querySelector("[data-share-page]");
 if (share) {

@@ -6,6 +6,8 @@
 import { config } from "./config.js";
 import { isMirrorPath, onMirror } from "./mirror_fetch.js";
 import { UrlState, validUrlState } from "./url_state.js";
+import { KILN_SCHEMA, KilnApi } from "./kiln_api.js";
+import { Network, validFetch } from "./network.js";
 import { recordedStep } from "./recorder.js";
 
 const MAX_ERRORS = config.max_reported_errors;
@@ -34,6 +36,10 @@ const SCHEMA = {
   fullscreen: (m) => (m.on === true && isInt(m.id)) || (m.on === false && m.id === undefined),
   mirror: (m) => isInt(m.id) && isMirrorPath(m.path),
   url: (m) => validUrlState(m),
+  complete: KILN_SCHEMA.complete,
+  data: KILN_SCHEMA.data,
+  indexeddb: KILN_SCHEMA.indexeddb,
+  fetch: (m) => validFetch(m),
   recorded: (m) => recordedStep(m.step),
   recording: (m) => typeof m.on === "boolean" && typeof m.picking === "boolean",
 };
@@ -86,15 +92,19 @@ class Consent {
   // and after a few refusals the tool is not allowed to ask again.
   constructor(dialog) { this.dialog = dialog; this.busy = false; this.declined = 0; }
 
-  reset() { this.declined = 0; }
-
-  ask(title, detail, allowLabel) {
+  // `detail` is shown as given (a URL, a file name), or as prose; `note` is a
+  // line of its own under it.
+  ask(title, detail, allowLabel, { deny = "Cancel", note = "", prose = false } = {}) {
     if (this.busy || !this.dialog || this.declined >= MAX_DECLINES) return Promise.resolve(false);
     this.busy = true;
     const d = this.dialog;
     d.querySelector("[data-consent-title]").textContent = title;
     d.querySelector("[data-consent-detail]").textContent = detail;
+    d.querySelector("[data-consent-detail]").classList.toggle("prose", prose);
     d.querySelector("[data-consent-allow]").textContent = allowLabel;
+    d.querySelector("[data-consent-deny]").textContent = deny;
+    const noteLine = d.querySelector("[data-consent-note]");
+    if (noteLine) { noteLine.textContent = note; noteLine.hidden = !note; }
     return new Promise((resolve) => {
       const done = (ok) => {
         this.busy = false;
@@ -104,15 +114,15 @@ class Consent {
         resolve(ok);
       };
       const allow = () => done(true);
-      const deny = () => done(false);
+      const refuse = () => done(false);
       const cancel = (e) => { e.preventDefault(); done(false); };
       const cleanup = () => {
         d.querySelector("[data-consent-allow]").removeEventListener("click", allow);
-        d.querySelector("[data-consent-deny]").removeEventListener("click", deny);
+        d.querySelector("[data-consent-deny]").removeEventListener("click", refuse);
         d.removeEventListener("cancel", cancel);
       };
       d.querySelector("[data-consent-allow]").addEventListener("click", allow);
-      d.querySelector("[data-consent-deny]").addEventListener("click", deny);
+      d.querySelector("[data-consent-deny]").addEventListener("click", refuse);
       d.addEventListener("cancel", cancel);
       d.showModal();
       d.querySelector("[data-consent-deny]").focus();
@@ -121,17 +131,19 @@ class Consent {
 }
 
 export class Bridge extends EventTarget {
-  constructor(frame, { artifactId, csrfToken, consentDialog }) {
+  constructor(frame, { artifactId, csrfToken, consentDialog, networkHosts = [] }) {
     super();
     this.frame = frame;
     this.artifactId = artifactId;
     this.csrfToken = csrfToken;
     this.consent = new Consent(consentDialog);
     this.urlState = new UrlState(frame);
+    this.network = new Network({ artifactId, consent: this.consent, hosts: networkHosts });
     this.port = null;
     this.errors = [];
     this.saving = null;
     this.nextStorage = null;
+    this.kiln = new KilnApi(this);  // window.kiln: model calls and saved data
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
       if (!document.fullscreenElement) this.notify("fullscreen-exited");
@@ -156,7 +168,9 @@ export class Bridge extends EventTarget {
     this.port.onmessage = (e) => this.onMessage(e.data);
     this.frame.contentWindow.postMessage({ kiln: "port" }, "*", [channel.port2]);
     this.errors = [];
-    this.consent.reset();
+    // Refusals are not forgotten here: a tool could say hello again, or reload
+    // itself, to be asked anew. They last for the visit of this page.
+    this.network.reset();
     this.dispatchEvent(new CustomEvent("connected"));
   }
 
@@ -176,6 +190,10 @@ export class Bridge extends EventTarget {
       fullscreen: () => this.onFullscreen(message),
       mirror: () => onMirror(this, message),
       url: () => this.urlState.onReport(message),
+      complete: () => this.kiln.complete(message),
+      data: () => this.kiln.data(message),
+      indexeddb: () => this.kiln.indexeddb(message),
+      fetch: () => this.network.onFetch(message, this.port),
       recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
       recording: () => this.dispatchEvent(new CustomEvent("recording", { detail: message })),
     }[message.type];

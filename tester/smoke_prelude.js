@@ -29,8 +29,20 @@
                   fullscreen: "go full screen", paste: "read the clipboard" };
   // What a person might have copied, for a Paste button.
   const PASTED = "hello world 42 https://example.com/page?q=1";
+  // What tools ask of Kiln's server has a stand-in of its own (smoke_kiln_api.js).
+  const server = globalThis.__kilnSmokeApi;
+  delete globalThis.__kilnSmokeApi;
+  // A request to another host is answered as a failed network answers it
+  // (nothing leaves the machine), and its URL is written down: the verdict
+  // names the hosts the tool needs.
   Object.defineProperty(window, "__kilnViewer", {
-    value: (type) => { note("asked:" + (ASKED[type] || "something else")); return type === "paste" ? PASTED : true; },
+    value: (type, msg) => {
+      if (type === "fetch") { note("network:" + String(msg && msg.url).slice(0, 300)); return false; }
+      const served = server && server(type, msg);
+      if (served) { note("uses:" + served.uses); return served.answer; }
+      note("asked:" + (ASKED[type] || "something else"));
+      return type === "paste" ? PASTED : true;
+    },
     configurable: true });
   let budget = 1000;
   for (const method of ["log", "info", "warn", "error", "debug", "trace", "table", "dir", "assert"]) {

@@ -38,7 +38,9 @@ if TYPE_CHECKING:  # the pool imports Playwright when it starts a browser
                                       ViewportSize)
 
 PROBE = Path(__file__).with_name("smoke_probe.js").read_text("utf-8")
-PRELUDE = Path(__file__).with_name("smoke_prelude.js").read_text("utf-8")
+# The stand-in for Kiln's server (kiln.complete, kiln.storage) first: the prelude takes it.
+PRELUDE = (Path(__file__).with_name("smoke_kiln_api.js").read_text("utf-8")
+           + Path(__file__).with_name("smoke_prelude.js").read_text("utf-8"))
 TIMERS = Path(__file__).with_name("smoke_timers.js").read_text("utf-8")
 WORLD = "kiln_smoke"
 BINDING = "__kilnSmokeReport"
@@ -46,6 +48,8 @@ BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off w
 LATER_BINDING = "__kilnSmokeLater"      # main world; smoke_timers.js takes it off window
 MIRROR_BINDING = "__kilnSmokeMirror"    # main world: the page's fetch() of a /lib/ file
 ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusal
+USES = "uses:"    # what the tool asked of Kiln's server (AI, saved data): a note, never a failure
+NETWORK = "network:"  # a URL the page asked Kiln to fetch, answered as offline
 
 # Where the artifact is loaded on the sandbox origin. Every request is routed,
 # so no server needs to be listening there.
@@ -113,7 +117,8 @@ class ArtifactRun:
         self.library = library
         self.budget = budget
         self.checks: Sequence[Check] = ()
-        self.obs = Observations()
+        self.obs = Observations(own_hosts=tuple(urlsplit(o).hostname or "" for o in
+                                                (app_origin, sandbox_origin)))
         self.phase = "load"
         self._page: Page | None = None
         self._cdp: CDPSession | None = None
@@ -596,9 +601,15 @@ class ArtifactRun:
             asyncio.ensure_future(_quietly(self._answer_mirror(event.get("payload", ""))))
             return
         if name == BLOCKED_BINDING:
-            note = str(event.get("payload", ""))[:40]
+            payload = str(event.get("payload", ""))
+            if payload.startswith(NETWORK):
+                self.obs.network.append(payload[len(NETWORK):][:300])
+                return
+            note = payload[:40]
             if note.startswith(ASKED):
                 self.obs.asked.append(note[len(ASKED):])
+            elif note.startswith(USES):
+                self.obs.uses.append(note[len(USES):])
             else:
                 self.obs.sandbox_notes.append(note)
             return

@@ -6,11 +6,16 @@ so each rule fails only on evidence that a person would hit the problem:
 * exceptions   any uncaught exception or unhandled rejection, at load or when used;
 * console      console.error() while loading (when used, only a warning: tools
                legitimately log rejected input);
-* network      fetch/XHR/WebSocket, form posts and navigations away always fail
-               (the tool needs a network Kiln never gives it); a blocked script
-               fails when the page is also broken (then it is the likely cause);
-               blocked stylesheets, fonts, images are a warning (looks differ,
-               the tool works);
+* network      fetch() and XMLHttpRequest to other hosts go through Kiln's page,
+               which asks the viewer: the test answers them as a failed network
+               would and passes, naming the hosts ("needs the network: ...; asks
+               the viewer"); the errors a tool shows when such a request fails
+               (an unhandled rejection, console.error) count as that, not as
+               breakage. WebSocket and EventSource, which Kiln does not carry,
+               form posts and navigations away fail (the tool needs what Kiln
+               never gives it); a blocked script fails when the page is also
+               broken (then it is the likely cause); blocked stylesheets, fonts,
+               images are a warning (looks differ, the tool works);
 * blank        nothing visible in the DOM, or a screenshot of a single colour;
 * hang         the page's main thread stopped answering (a page that keeps
                drawing frames and answers a probe is busy, not hung);
@@ -18,7 +23,8 @@ so each rule fails only on evidence that a person would hit the problem:
 * sandbox      alert()/confirm()/prompt(), popups and downloads, which Kiln's
                sandbox ignores: a warning, the tool still runs. What Kiln asks
                the viewer to allow (saving a file, the clipboard, a link, full screen) is
-               granted as a person would, and named in the pass detail;
+               granted as a person would, and named in the pass detail, as is
+               what it asked of Kiln's server (AI, saved data: stand-ins answer);
 * navigation   a page that reloads itself to keep state in its URL, or a form
                sent to the page itself, is named for what it is; it fails only
                when it leaves the page broken (reloading without end, blank after);
@@ -28,13 +34,16 @@ so each rule fails only on evidence that a person would hit the problem:
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field, replace
 from typing import cast
+from urllib.parse import urlsplit
 
 from artifacts.checks import Outcome
 from artifacts.smoke_report import Check, SmokeReport, Status
 from artifacts.tool_errors import ToolError, dedupe
 from sandbox.serve import SERVICE_WORKER_REFUSAL
+from sandbox.network import url_refusal
 
 # A page may reload itself (URL state) this often; more is a reload loop.
 MAX_SELF_NAVIGATIONS = 5
@@ -65,6 +74,9 @@ class Observations:
     blocked: list[Blocked] = field(default_factory=list)
     sandbox_notes: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)  # consent the viewer would be asked for
+    uses: list[str] = field(default_factory=list)   # what it asked of Kiln's server (AI, data)
+    network: list[str] = field(default_factory=list)  # URLs the page asked Kiln's page to fetch
+    own_hosts: tuple[str, ...] = ()                   # Kiln's own hosts, which no tool may reach
     content: dict | None = None
     screenshot: bytes | None = None
     interaction: dict | None = None
@@ -82,12 +94,18 @@ NETWORK_DIRECTIVES = {"connect-src", "form-action", "navigate-to", "worker-src",
                       "child-src", "manifest-src", "object-src"}
 SCRIPT_DIRECTIVES = {"script-src", "script-src-elem", "script-src-attr"}
 NETWORK_KINDS = {"fetch", "xhr", "websocket", "eventsource", "navigation", "ping", "other"}
+# What the bootstrap says when a tool opens a channel Kiln does not carry.
+UNSUPPORTED = re.compile(r"Kiln does not support (WebSocket|EventSource) \((.*?)\)")
+# How browsers and tools word a failed request, when the tool rewords ours.
+FAILED_REQUEST = re.compile(r"failed to fetch|networkerror|network request failed|network error|"
+                            r"load failed", re.I)
 PHASES = ["load", "checks", "interaction", "later"]
 
 
 def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     obs = _service_workers_refused(obs)
     checks: dict[str, Check] = {}
+    offline, unsupported = _from_the_network(obs)
     blank_status, blank_detail = _blank(obs)
     broken = bool(obs.exceptions or obs.hang or obs.crashed or obs.load_error
                   or any(e.phase == "load" for e in obs.console) or blank_status is Status.FAIL)
@@ -95,7 +113,7 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     checks["load"] = _load(obs)
     checks["exceptions"] = _exceptions(obs)
     checks["console"] = _console(obs)
-    checks["network"], network_errors = _network(obs, broken)
+    checks["network"], network_errors = _network(obs, broken, offline, unsupported)
     checks["blank"] = Check(status=blank_status, detail=blank_detail)
     checks["hang"] = _hang(obs)
     checks["crash"] = (Check(status=Status.FAIL, detail=f"the page crashed the browser tab during "
@@ -163,8 +181,49 @@ def _console(obs: Observations) -> Check:
     return Check(status=Status.PASS, detail="no console errors")
 
 
-def _network(obs: Observations, broken: bool) -> tuple[Check, list[ToolError]]:
-    """Sort every refused request into needs-the-network, code, or looks."""
+def _from_the_network(obs: Observations) -> tuple[list[ToolError], list[ToolError]]:
+    """Take out of ``obs`` the errors that only say a request failed offline, and
+    the channels Kiln does not carry; return both. A tool that needs the network
+    is not broken for failing without it, and its repair must not remove it."""
+    unsupported = [e for e in obs.console if UNSUPPORTED.search(e.message)]
+    hosts = {urlsplit(url).hostname or url for url in obs.network}
+
+    def offline(error: ToolError) -> bool:
+        text = f"{error.message} {error.source or ''}"
+        return bool(hosts) and (any(host in text for host in hosts) or bool(FAILED_REQUEST.search(text)))
+
+    caused = [e for e in obs.exceptions + obs.console if e not in unsupported and offline(e)]
+    obs.exceptions = [e for e in obs.exceptions if e not in caused]
+    obs.console = [e for e in obs.console if e not in caused and e not in unsupported]
+    return caused, unsupported
+
+
+def _needs_the_network(obs: Observations, offline: list[ToolError]) -> str:
+    """The note on the hosts the tool asked for: those a viewer is asked about
+    ("needs the network: api.github.com; asks the viewer"), those Kiln never reaches."""
+    asks: list[str] = []
+    never: list[str] = []
+    for url in obs.network:
+        host = urlsplit(url).hostname or url
+        why = url_refusal(url, obs.own_hosts)
+        if why:
+            never.append(f"{host} ({why})")
+        else:
+            asks.append(host)
+    parts = []
+    if asks:
+        parts.append(f"needs the network: {', '.join(_unique(asks)[:5])}; asks the viewer")
+    if never:
+        parts.append(f"asks for what Kiln never lets a tool reach: {', '.join(_unique(never)[:3])}")
+    if offline:
+        parts.append(f"{len(offline)} error(s) from requests failing offline, as they would "
+                     "for a viewer who says no")
+    return "; ".join(parts)
+
+
+def _network(obs: Observations, broken: bool, offline: list[ToolError] | None = None,
+             unsupported: list[ToolError] | None = None) -> tuple[Check, list[ToolError]]:
+    """Sort every request into asks-the-viewer, needs-what-Kiln-never-gives, code, or looks."""
     needs_network: list[str] = []
     scripts: list[str] = []
     cosmetic: list[str] = []
@@ -188,23 +247,31 @@ def _network(obs: Observations, broken: bool) -> tuple[Check, list[ToolError]]:
             cosmetic.append(f"{blocked.url} ({blocked.reason})")
     needs_network, scripts, cosmetic = _unique(needs_network), _unique(scripts), _unique(cosmetic)
 
-    errors = [ToolError(kind="network", message=f"blocked: {item}; Kiln's sandbox has no network")
-              for item in needs_network]
+    channels = _unique([f"{m.group(1)} {m.group(2)}" for e in unsupported or ()
+                        for m in [UNSUPPORTED.search(e.message)] if m])
+    needs_network += channels
+    errors = [ToolError(kind="network", message=(
+        f"{item} cannot be opened: Kiln carries only fetch() and XMLHttpRequest to public APIs "
+        "(the viewer is asked first); use one of them instead" if item in channels
+        else f"blocked: {item}; Kiln's sandbox has no network")) for item in needs_network]
+    asks = _needs_the_network(obs, offline or [])
     if scripts and broken:
         errors += [ToolError(kind="blocked-script", message=(
             f"script {item} was blocked; the page's errors are likely because this library never "
             "loaded (use the library mirror under /lib/ or inline the code)")) for item in scripts]
+    also = f"; {asks}" if asks else ""
     if needs_network:
         return Check(status=Status.FAIL, detail=(
-            "the tool tried to reach the network, which Kiln never allows: "
-            + ", ".join(needs_network[:3]))), errors
+            "the tool tried to reach the network in a way Kiln never allows: "
+            + ", ".join(needs_network[:3]) + also)), errors
     if scripts and broken:
         return Check(status=Status.FAIL, detail=(
-            "blocked script(s) and the page is broken: " + ", ".join(scripts[:3]))), errors
+            "blocked script(s) and the page is broken: " + ", ".join(scripts[:3]) + also)), errors
     if scripts or cosmetic:
         what = ", ".join((scripts + cosmetic)[:3])
-        return Check(status=Status.WARN, detail=f"blocked but the page works without them: {what}"), errors
-    return Check(status=Status.PASS, detail="nothing blocked"), errors
+        return Check(status=Status.WARN, detail=(
+            f"blocked but the page works without them: {what}{also}")), errors
+    return Check(status=Status.PASS, detail=asks or "nothing blocked"), errors
 
 
 def _blank(obs: Observations) -> tuple[Status, str]:
@@ -245,9 +312,10 @@ def _hang(obs: Observations) -> Check:
 
 def _sandbox(obs: Observations) -> Check:
     if not obs.sandbox_notes:
-        asked = _unique(obs.asked)
+        asked, uses = _unique(obs.asked), _unique(obs.uses)
         return Check(status=Status.PASS, detail="used nothing the sandbox refuses" + (
-            f"; asks the viewer before it may {' / '.join(asked)}" if asked else ""))
+            f"; asks the viewer before it may {' / '.join(asked)}" if asked else "") + (
+            f"; uses {' / '.join(uses)}" if uses else ""))
     counts: dict[str, int] = {}
     for note in obs.sandbox_notes:
         counts[note] = counts.get(note, 0) + 1

@@ -29,6 +29,7 @@ from app import create_app
 from artifacts import Store
 from tester.chromium import launch_options
 from settings import Settings
+from tests.fake_api import fake_api  # noqa: F401  (a fixture for every module)
 from tests.fake_llm import fake_llm  # noqa: F401  (a fixture for every module)
 # The benchmarks and scripts import serve_kiln from here too.
 from tests.helpers import Client, make_settings, provider_overrides, serve_kiln

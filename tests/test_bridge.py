@@ -196,6 +196,44 @@ def test_links_and_clipboard_go_through_consent(live_server, page, context):
     assert reader.evaluate("navigator.clipboard.readText()") == "copied text"
 
 
+def test_three_refusals_hold_for_the_visit_whatever_the_tool_does(live_server, page):
+    """A tool refused three times cannot ask again: not by saying hello again as a
+    new document, nor by reloading itself."""
+    tool = """<!doctype html><html><head></head><body>
+    <button id="copy">Copy</button><button id="hello">Hello</button><button id="reload">Reload</button>
+    <output id="out"></output>
+    <script>
+      const out = document.getElementById('out');
+      let n = 0;
+      document.getElementById('copy').onclick = () => navigator.clipboard.writeText('x').then(
+        () => out.textContent = 'copied', e => out.textContent = 'refused ' + (++n));
+      document.getElementById('hello').onclick = () =>
+        window.parent.postMessage({kiln: 'hello', doc: 'forged' + Math.random()}, '*');
+      document.getElementById('reload').onclick = () => location.reload();
+    </script></body></html>"""
+    _, frame = open_artifact(page, live_server, tool)
+    dialog = page.locator("dialog#consent")
+    for n in (1, 2, 3):
+        frame.locator("#copy").click()
+        expect(dialog).to_be_visible()
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(frame.locator("#out")).to_have_text(f"refused {n}")
+    frame.locator("#copy").click()
+    expect(frame.locator("#out")).to_have_text("refused 4")  # no question this time
+    expect(dialog).to_be_hidden()
+
+    frame.locator("#hello").click()
+    frame.locator("#copy").click()
+    expect(frame.locator("#out")).to_have_text("refused 5")
+    expect(dialog).to_be_hidden()
+
+    frame.locator("#reload").click()
+    expect(frame.locator("#out")).to_have_text("")  # the new document
+    frame.locator("#copy").click()
+    expect(frame.locator("#out")).to_have_text("refused 1")
+    expect(dialog).to_be_hidden()
+
+
 FULLSCREEN = """<!doctype html><html><head></head><body>
 <button id="full">Full screen</button> <output id="mode">windowed</output>
 <script>
@@ -240,8 +278,8 @@ def test_full_screen_on_the_viewers_click(live_server, page):
 NOTES = (Path(__file__).parent / "smoke_corpus" / "pass-indexeddb-notes.html").read_text("utf-8")
 
 
-def test_indexeddb_works_in_memory_for_the_visit(live_server, page):
-    _, frame = open_artifact(page, live_server, NOTES)
+def test_indexeddb_works_and_without_a_viewer_is_kept_for_the_visit_only(live_server, page):
+    artifact_id, frame = open_artifact(page, live_server, NOTES)
     expect(frame.locator("#count")).to_have_text("0 note(s)")
     for done, text in enumerate(("buy milk", "call Ada"), start=1):
         frame.locator("#text").fill(text)
@@ -251,8 +289,14 @@ def test_indexeddb_works_in_memory_for_the_visit(live_server, page):
         expect(frame.locator("#count")).to_have_text(f"{done} note(s)")
         expect(frame.locator("#text")).to_have_value("")
     expect(frame.locator("#list li")).to_have_text(["buy milk", "call Ada"])
-    page.reload()  # in memory only: a new visit starts empty
-    expect(page.frame_locator("#artifact-frame").locator("#count")).to_have_text("0 note(s)")
+    # The raw URL opened on its own names no viewer: in memory only (kept across
+    # visits inside Kiln's page: tests/test_kiln_api.py).
+    page.goto(live_server.kiln.raw_url(artifact_id, 1))
+    page.locator("#text").fill("scratch")
+    page.locator("#text").press("Enter")
+    expect(page.locator("#count")).to_have_text("1 note(s)")
+    page.reload()
+    expect(page.locator("#count")).to_have_text("0 note(s)")
 
 
 # Names the API only indirectly, so no module is added to its head: the

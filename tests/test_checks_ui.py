@@ -50,7 +50,7 @@ def test_the_owner_adds_edits_and_deletes_checks(smoke_site, page):
     expect(section.locator("[data-checks-summary]")).to_have_text("1/1 checks pass", timeout=30_000)
     expect(page.locator("#panel-checks")).to_be_visible()
     expect(page.locator(".ws-meta [data-checks-badge]")).to_have_text("1/1 checks pass")
-    expect(section.locator(".check.pass .check-name")).to_have_text("computes the tip")
+    expect(section.locator(".acceptance-check.pass .check-name")).to_have_text("computes the tip")
 
     # Edit it so that it fails: the failing step, what was found, a screenshot.
     section.get_by_role("button", name="Edit check computes the tip").click()
@@ -59,10 +59,10 @@ def test_the_owner_adds_edits_and_deletes_checks(smoke_site, page):
                               '{"expect": "#tip", "text": "20.00"}')
     section.get_by_role("button", name="Save and test").click()
     expect(section.locator("[data-checks-summary]")).to_have_text("0/1 checks pass", timeout=30_000)
-    failure = section.locator(".check.fail .check-failure")
+    failure = section.locator(".acceptance-check.fail .check-failure")
     expect(failure).to_contain_text('Step 3 {"expect": "#tip", "text": "20.00"}')
     expect(failure.locator(".actual")).to_have_text('"15.00"')
-    shot = section.locator(".check.fail img.check-shot")
+    shot = section.locator(".acceptance-check.fail img.check-shot")
     expect(shot).to_be_visible()
     assert page.evaluate("img => img.naturalWidth", shot.element_handle()) == 512
     expect(section).to_contain_text("changed 'computes the tip'")

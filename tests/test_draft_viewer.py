@@ -19,7 +19,12 @@ DRAFT = """<!doctype html><html><head><title>draft</title></head><body>
     facts.push("blocked=" + e.effectiveDirective);
     document.getElementById("facts").textContent = facts.join(" ");
   });
-  fetch("APP/api/artifacts/x").catch(() => {});
+  // fetch() goes nowhere in a draft (it has no bridge); the policy still refuses the rest.
+  fetch("APP/api/artifacts/x").catch((e) => {
+    facts.push("fetch=" + e.name);
+    document.getElementById("facts").textContent = facts.join(" ");
+  });
+  navigator.sendBeacon("APP/api/artifacts/x", "x");
   document.getElementById("facts").textContent = facts.join(" ");
 </script></body></html>"""
 
@@ -55,6 +60,7 @@ def test_workspace_renders_a_draft_in_the_sandbox(live_server, page):
     expect(draft.locator("#hello")).to_have_text("Hello from a draft")
     facts = draft.locator("#facts")
     expect(facts).to_contain_text("blocked=connect-src")
+    expect(facts).to_contain_text("fetch=TypeError")
     text = facts.inner_text()
     assert "origin=null" in text and "parent=blocked" in text and "storage=v" in text
     assert created  # the other artifact is untouched by any of this

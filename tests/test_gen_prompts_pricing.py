@@ -24,7 +24,7 @@ def test_system_prompt_lists_exactly_the_mirror_it_is_given():
 def test_system_prompt_without_libraries_says_none():
     text = prompts.system_prompt("").text
     assert "none available" in text
-    for rule in ("NO network", "```html", "<<<<<<< SEARCH", "Keyboard", "Accessible",
+    for rule in ("public HTTPS", "Kiln asks the person first", "Never put API keys", "```html", "<<<<<<< SEARCH", "Keyboard", "Accessible",
                  "Responsive"):
         assert rule in text
 

@@ -7,14 +7,15 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, owner_hash
+from artifacts import checks_store
 from artifacts.tool_errors import Phase
 
 from . import access, kiln, limits
-from .forms import (ChecksIn, FixIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
+from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
 from .present import acceptance_json, check_set_json
 from .ownership import current_owner, owner_for_write
+from .tool_access import viewer_key
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -135,8 +136,29 @@ def remix(artifact_id: str):
 def save_storage(artifact_id: str):
     """The storage shim's data for this viewer (whoever holds the cookie)."""
     body = parse(StorageIn)
-    size = kiln().store.save_storage(artifact_id, owner_hash(owner_for_write()), body.data)
+    size = kiln().store.save_storage(artifact_id, viewer_key(), body.data)
     return jsonify(size=size)
+
+
+@bp.get("/artifacts/<artifact_id>/network/hosts")
+def network_hosts(artifact_id: str):
+    """The hosts this viewer lets this tool reach."""
+    return jsonify(hosts=kiln().network_hosts(artifact_id, viewer_key()))
+
+
+@bp.post("/artifacts/<artifact_id>/network/hosts")
+@limits.writes
+def allow_network_host(artifact_id: str):
+    """Kiln's page, after the viewer pressed Allow: remember it for this tool."""
+    body = parse(HostIn)
+    hosts = kiln().allow_network_host(artifact_id, viewer_key(), body.host)
+    return jsonify(hosts=hosts), 201
+
+
+@bp.delete("/artifacts/<artifact_id>/network/hosts/<host>")
+@limits.writes
+def revoke_network_host(artifact_id: str, host: str):
+    return jsonify(hosts=kiln().revoke_network_host(artifact_id, viewer_key(), host))
 
 
 def job_json(job, status=202):

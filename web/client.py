@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from artifacts import checks, links
 from artifacts.store import STORAGE_QUOTA
+from artifacts.tool_data import MAX_KEY_CHARS
 from artifacts.tool_errors import MAX_REPORTED
 from generator.edits import EDIT_BLOCK
 from generator.jobs import JOB_EVENTS
 from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
+from sandbox import network
+from settings import Settings
 
 
-def client_config() -> dict[str, object]:
+def client_config(settings: Settings) -> dict[str, object]:
     return {
         "job_events": list(JOB_EVENTS),
         "edit_block": EDIT_BLOCK,          # a multiline regex in syntax JavaScript reads too
@@ -22,6 +25,12 @@ def client_config() -> dict[str, object]:
         "storage_param": links.STORAGE_PARAM,
         "max_url_state": links.MAX_URL_STATE,
         "max_token_reloads": links.MAX_TOKEN_RELOADS,
+        # What the page refuses before asking the server, which checks them again.
+        "data_max_key_chars": MAX_KEY_CHARS,
+        "data_max_value_bytes": settings.data_max_value_bytes,
+        "indexeddb_max_bytes": settings.indexeddb_max_bytes,
+        "ai_max_prompt_chars": settings.ai_max_prompt_chars,
+        "network": network.page_config(settings),  # the refused classes and the channel's limits
         # What a recorded or hand-written acceptance check may hold (artifacts/checks.py).
         "checks": {"max_selector": checks.MAX_SELECTOR, "max_text": checks.MAX_TEXT,
                    "max_name": checks.MAX_NAME, "max_checks": checks.MAX_CHECKS},

@@ -9,7 +9,9 @@ from werkzeug.exceptions import HTTPException
 from artifacts import ArtifactNotFound, JobNotFound, NotOwner, StorageFull, VersionNotFound
 from artifacts.checks import ChecksRefused
 from artifacts.htmlfile import BadHTML
+from artifacts.network_grants import TooManyHosts
 from generator import GenerationRefused, ImageRejected, NotConfigured
+from sandbox.network import HostRefused
 
 from .access import NotMember
 
@@ -54,6 +56,11 @@ def register(app) -> None:
     @app.errorhandler(StorageFull)
     def storage_full(exc):
         return _answer(413, f"The tool's saved data is too large: {exc}.")
+
+    @app.errorhandler(HostRefused)
+    @app.errorhandler(TooManyHosts)
+    def host_refused(exc):
+        return _answer(400, str(exc))
 
     @app.errorhandler(NotOwner)
     def not_owner(exc):

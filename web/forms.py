@@ -39,6 +39,10 @@ class StorageIn(_Strict):
     data: dict[str, str]
 
 
+class HostIn(_Strict):
+    host: str = Field(min_length=1, max_length=253)
+
+
 class PromptIn(_Strict):
     prompt: str = Field(max_length=1_000_000)
 
@@ -53,3 +57,35 @@ class FixIn(_Strict):
     # Quoted to the model, never trusted; the phase is set here, not by the page.
     errors: list[ToolError] = Field(default_factory=list, max_length=MAX_REPORTED)
     prompt: str = Field("", max_length=20_000)
+
+
+# -- what tools do on the server (kiln.complete, kiln.storage) ----------------------------
+class TurnIn(_Strict):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class CompleteIn(_Strict):
+    """A prompt, or a system prompt and messages; limits are checked after parsing."""
+    prompt: str | None = Field(None, max_length=1_000_000)
+    system: str | None = Field(None, max_length=1_000_000)
+    messages: list[TurnIn] | None = Field(None, max_length=1000)
+    max_tokens: int | None = Field(None, ge=1, le=1_000_000)
+
+
+class DataIn(_Strict):
+    op: Literal["get", "set", "delete", "list"]
+    key: str = Field("", max_length=1000)
+    value: str = ""                      # JSON text; its size is checked against the settings
+    prefix: str = Field("", max_length=1000)
+    if_revision: int | None = Field(None, ge=0, lt=2**31)
+
+
+class GrantIn(_Strict):
+    grant: Literal["ai", "shared"]
+
+
+class AISettingsIn(_Strict):
+    for_viewers: bool
+    tool_daily_tokens: int = Field(ge=0, le=1_000_000_000)
+    viewer_daily_tokens: int = Field(ge=0, le=1_000_000_000)

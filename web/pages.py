@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request)
 
-from artifacts import checks_store, links, owner_hash
+from artifacts import checks_store, links
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
 from mirror import libraries
@@ -14,6 +14,7 @@ from sandbox.serve import storage_token
 from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
 from .present import acceptance_view, conversation, line_diff, model_in_use
+from .tool_access import viewer_key
 
 bp = Blueprint("pages", __name__)
 
@@ -62,7 +63,7 @@ def import_page():
 
 def frame_context(artifact_id: str, number: int, html: str) -> dict:
     k = kiln()
-    viewer = owner_hash(owner_for_write())  # also names whose storage the tool sees
+    viewer = viewer_key()  # also names whose storage the tool sees
     download_url = k.download_url(artifact_id, number)
     # A shared link may carry the tool's own URL state (?s=...): the tool gets it back.
     return dict(frame_url=links.frame_url(k.raw_url(artifact_id, number),
@@ -74,6 +75,7 @@ def frame_context(artifact_id: str, number: int, html: str) -> dict:
                 standalone_url=(f"{download_url}?standalone=1"
                                 if libraries.MIRROR_PREFIX in html else None),
                 draft_url=links.draft_url(k.settings.sandbox_origin),
+                network_hosts=k.network_hosts(artifact_id, viewer),
                 iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
 
 

@@ -20,6 +20,7 @@ RAW_TOO = {
     "fetch", "img", "websocket", "form_get", "form_post", "form_top", "meta_refresh", "self_nav",
     "link_click", "history_redirect", "window_open", "blank_link", "download",
     "webrtc_stun", "webrtc_turn", "speculation", "prefetch_preload", "preconnect",
+    "net_refused", "net_fresh_realm",
 }
 CASES = [(name, "frame") for name in HOSTILE] + [(name, "raw") for name in sorted(RAW_TOO)]
 
@@ -41,3 +42,14 @@ def test_hostile_artifact_reaches_nothing(hostile_runs, name, mode):
     assert run.ready and run.done, f"the artifact never ran to its end: {run.explain()}"
     assert run.leaks == [], f"LEAK through {name} ({mode}): {run.explain()}"
     assert run.popups == [] and run.downloads == [], run.explain()
+
+
+@pytest.mark.parametrize("mode", ["frame", "raw"])
+def test_the_network_channel_refuses_every_loopback_spelling_at_once(hostile_runs, mode):
+    """Not only did nothing arrive: every request was refused (a TypeError, as a
+    failed network gives), in Kiln's page without a dialog, and opened raw
+    because there is no Kiln page to carry it."""
+    results = hostile_runs["net_refused", mode].results
+    carried = {k: v for k, v in results.items() if k.startswith(("fetch ", "post ", "request "))}
+    assert len(carried) == 30 and set(carried.values()) == {"rejected TypeError"}, results
+    assert results["relative"] == results["protocol-relative"] == "rejected TypeError", results

@@ -4,7 +4,8 @@
    URLs are read by Kiln's page (or the smoke tester's stand-in) instead and
    handed back as a real Response: only files the mirror serves, at most
    cfg.mirror.max bytes, no consent (the files are Kiln's own, and nothing
-   leaves the machine the page came from), never counted as network use. */
+   leaves the machine the page came from), never counted as network use.
+   The fetch and XMLHttpRequest of 70-network.js hand such URLs to mirrorFetch. */
 var MIRROR = cfg.mirror || { prefix: "/lib/", max: 0 };
 var mirrorOrigin = new URL(location.href).origin;
 function mirrorPath(url) {
@@ -47,77 +48,6 @@ function mirrorFetch(url, init) {
     }
   );
 }
-var pageFetch = window.fetch;
-window.fetch = function (input, init) {
-  if (mirrorPath(input)) {
-    return mirrorFetch(input, init);
-  }
-  return pageFetch.apply(this, arguments);
-};
-/* XMLHttpRequest: open() stays native (so headers and responseType work as
-   ever); send() of a mirror URL is answered from mirrorFetch. */
-var xhrMirror = new WeakMap(),
-  xhrOpen = XMLHttpRequest.prototype.open,
-  xhrSend = XMLHttpRequest.prototype.send;
-XMLHttpRequest.prototype.open = function (method, url, async) {
-  xhrMirror.delete(this);
-  /* A synchronous request cannot wait for the parent: it stays refused. */
-  if (mirrorPath(url) && async !== false) {
-    xhrMirror.set(this, { method: method, url: url });
-  }
-  return xhrOpen.apply(this, arguments);
-};
-XMLHttpRequest.prototype.send = function () {
-  var request = xhrMirror.get(this),
-    xhr = this;
-  if (!request) {
-    return xhrSend.apply(this, arguments);
-  }
-  function set(name, value) {
-    Object.defineProperty(xhr, name, { value: value, configurable: true });
-  }
-  function fire(names) {
-    names.forEach(function (name) {
-      xhr.dispatchEvent(name === "readystatechange" ? new Event(name) : new ProgressEvent(name));
-    });
-  }
-  mirrorFetch(request.url, { method: request.method })
-    .then(function (r) {
-      var type = xhr.responseType;
-      var body =
-        type === "arraybuffer" ? r.arrayBuffer() : type === "blob" ? r.blob() : r.text();
-      return body.then(function (value) {
-        var headers = "content-type: " + r.headers.get("Content-Type") + "\r\n";
-        if (type === "json") {
-          try {
-            value = JSON.parse(value);
-          } catch (e) {
-            value = null;
-          }
-        }
-        set("status", r.status);
-        set("statusText", r.status === 200 ? "OK" : "");
-        set("responseURL", r.url);
-        set("response", value);
-        if (type === "" || type === "text") {
-          set("responseText", value);
-        }
-        set("getResponseHeader", function (name) {
-          return String(name).toLowerCase() === "content-type" ? r.headers.get("Content-Type") : null;
-        });
-        set("getAllResponseHeaders", function () {
-          return headers;
-        });
-        set("readyState", 4);
-        fire(["readystatechange", "load", "loadend"]);
-      });
-    })
-    .catch(function () {
-      set("status", 0);
-      set("readyState", 4);
-      fire(["readystatechange", "error", "loadend"]);
-    });
-};
 /* Workers: the CSP allows blob: workers only (they inherit it, so they reach
    nothing either), and a module worker does not start at all in an opaque
    origin. So a worker script from the mirror (pdf.js's) becomes a classic

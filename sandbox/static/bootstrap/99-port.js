@@ -35,6 +35,9 @@ function onPort(e) {
     pending.delete(d.id);
     if (d.ok) {
       p.resolve(d.value !== undefined ? d.value : typeof d.text === "string" ? d.text : undefined);
+    } else if (typeof d.code === "string") {
+      /* A refusal the page may act on (kiln.*): an Error with a code. */
+      p.reject(Object.assign(new Error(String(d.error)), { code: d.code }));
     } else {
       p.reject(new DOMException(d.error || "The viewer declined", "NotAllowedError"));
     }

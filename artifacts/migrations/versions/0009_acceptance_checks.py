@@ -1,15 +1,15 @@
 """Acceptance checks: check sets per artifact, and per version the set it was
 tested against and each check's result.
 
-Revision ID: 0007_acceptance_checks
-Revises: 0006_people_production
+Revision ID: 0009_acceptance_checks
+Revises: 0006_network_grants
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_acceptance_checks"
-down_revision = "0006_people_production"
+revision = "0009_acceptance_checks"
+down_revision = "0006_network_grants"
 branch_labels = None
 depends_on = None
 
