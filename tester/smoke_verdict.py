@@ -290,7 +290,9 @@ def _blank(obs: Observations) -> tuple[Status, str]:
         parts.append(f"{content.get('text', 0)} characters of text, {content.get('elements', 0)} "
                      "visible elements")
     if obs.screenshot:
-        parts.append("screenshot has content")
+        parts.append("screenshot has content" + (
+            f" (a canvas first painted {obs.paint_waited_ms} ms after the page loaded)"
+            if obs.paint_waited_ms else ""))
     return Status.PASS, "; ".join(parts)
 
 
