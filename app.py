@@ -319,11 +319,17 @@ def _register_cli(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True, help="One JSON line per input.")
     @click.option("--concurrency", type=click.IntRange(1, 16), default=None,
                   help="Pages tested at once (default: KILN_SMOKE_CONCURRENCY).")
-    def smoke_command(inputs, as_json, concurrency):
+    @click.option("--checks", "checks_file", type=click.Path(exists=True, dir_okay=False),
+                  help="Acceptance checks (a JSON array) to run on every input, instead of "
+                       "a stored version's own.")
+    def smoke_command(inputs, as_json, concurrency, checks_file):
         """Smoke-test HTML files or stored artifacts in headless Chromium, with the
-        headers users get. A stored version's verdict is saved. Exit status 0
-        only if every input passed."""
+        headers users get, and their acceptance checks. A stored version's verdict
+        is saved. Exit status 0 only if every input passed."""
+        from artifacts.checks import CheckSet
+
         kiln: Kiln = app.extensions["kiln"]
+        given = CheckSet.parse(Path(checks_file).read_text("utf-8")) if checks_file else None
         tester = kiln.new_smoke_tester(concurrency)
         failed = False
         try:
@@ -331,10 +337,12 @@ def _register_cli(app: Flask) -> None:
             for name in inputs:
                 try:
                     html, stored = kiln.smoke_input(name)
-                    jobs.append((name, stored, tester.submit(html), None))
+                    check_set_id, checks = (None, given) if given or not stored \
+                        else kiln.checks_to_test(stored[0])
+                    jobs.append((name, stored, tester.submit(html, checks), None, check_set_id))
                 except (OSError, LookupError, ValueError) as exc:
-                    jobs.append((name, None, None, str(exc)))
-            for name, stored, future, error in jobs:
+                    jobs.append((name, None, None, str(exc), None))
+            for name, stored, future, error, check_set_id in jobs:
                 if future is not None:
                     try:
                         report = future.result()
@@ -348,7 +356,7 @@ def _register_cli(app: Flask) -> None:
                                else f"ERROR {name}: {error}")
                     continue
                 if stored:
-                    kiln.save_smoke_report(*stored, report)
+                    report = kiln.save_smoke_report(*stored, report, check_set_id)
                 failed |= not report.ok
                 if as_json:
                     click.echo(json.dumps({"input": name, **report.summary()}))
@@ -367,7 +375,10 @@ PROGRESS_LINES = {
     "stage": lambda d: f"asking the model ({d.get('name')})",
     "retrying": lambda d: f"retrying in {d.get('wait_s', 0):.1f}s: {d.get('reason')}",
     "version": lambda d: f"stored v{d['number']} ({d['source']}{', failed' if d['failed'] else ''})",
-    "smoke": lambda d: f"smoke test v{d['version']}: {'passed' if d['ok'] else 'failed'}",
+    "smoke": lambda d: f"smoke test v{d['version']}: {'passed' if d['ok'] else 'failed'}"
+                       + (f", {d['checks']['acceptance']['detail']}" if "acceptance" in d["checks"] else ""),
+    "checks": lambda d: f"checks for v{d['version']}: {d['count']} written"
+                        + (f", {len(d['errors'])} malformed" if d["errors"] else ""),
     "usage": lambda d: (f"tokens in {d['input_tokens']}, out {d['output_tokens']}, "
                         f"${d['cost_usd']:.4f}"),
     "end": lambda d: f"{d.get('status')}" + (f": {d['error']}" if d.get("error") else ""),
@@ -383,15 +394,19 @@ def _progress(event) -> None:
 
 
 def _generation_summary(kiln: Kiln, job) -> dict:
+    from artifacts import checks_store
+
     summary = {"job": job.id, "status": job.status, "error": job.error, "prompt": job.prompt,
                "id": job.artifact_id}
     if job.artifact_id:
         artifact = kiln.store.get_artifact(job.artifact_id)
         current = kiln.store.get_version(job.artifact_id)
+        acceptance = checks_store.results(kiln.store, artifact.id, current.number)
         summary.update(
             version=current.number, url=kiln.page_url(artifact.id),
             raw_url=kiln.raw_url(artifact.id, current.number),
             smoke_ok=current.smoke.ok if current.smoke else None,
+            checks=[o.line() for o in acceptance.outcomes] if acceptance else None,
             versions=[{"number": v.number, "source": v.source.value, "failed": v.failed,
                        "smoke_ok": v.smoke.ok if v.smoke else None}
                       for v in kiln.store.list_versions(artifact.id)],

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 import workflow
 from artifacts import (ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, accounts, job_state,
                        lifecycle, links, network_grants, tool_ai)
+from artifacts import checks_store
+from artifacts.checks import CheckSet, ChecksRefused, Outcome, format_checks, mark_regressions
+from artifacts.checks_store import CheckSetOut
 from artifacts.htmlfile import Accepted, BadHTML, accept, decode, starts_as_document
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_ai import AISettings, Viewer
@@ -160,34 +163,60 @@ class Kiln:
 
     def remix(self, artifact_id: str, number: int | None, owner: str) -> Created:
         artifact, version = self.store.remix(artifact_id, number, owner)
+        checks_store.copy_current(self.store, artifact_id, artifact.id, "remix")
         self.version_stored(version)
         return Created(artifact, version, [])
 
+    # -- acceptance checks ------------------------------------------------------
+    def checks_to_test(self, artifact_id: str) -> tuple[int | None, CheckSet | None]:
+        """The artifact's current check set (its id and what it says), if it has one."""
+        current = checks_store.current_set(self.store, artifact_id)
+        if current is None:
+            return None, None
+        parsed = current.parsed
+        return current.id, None if parsed.empty else parsed
+
+    def set_checks(self, artifact_id: str, owner: str | None, checks: list) -> CheckSetOut:
+        """The person's own check set becomes the current one, and the current
+        version is tested against it at once. One that cannot be read is refused
+        whole (ChecksRefused says why), and nothing changes."""
+        self.store.require_owner(artifact_id, owner)
+        parsed = CheckSet.parse(checks)
+        if parsed.errors:
+            raise ChecksRefused(parsed.errors)
+        saved = checks_store.add_set(self.store, artifact_id, format_checks(parsed.as_data()),
+                                     "person")
+        self.version_stored(self.store.get_version(artifact_id))
+        return saved
+
     def version_stored(self, version: VersionOut) -> concurrent.futures.Future[SmokeReport | None] | None:
         """Every new version passes through here: it is smoke-tested in the
-        background and the verdict stored. Never blocks; the returned future
-        gives the SmokeReport (or None if the tester could not run)."""
+        background, with the artifact's acceptance checks, and the verdict
+        stored. Never blocks; the returned future gives the SmokeReport (or None
+        if the tester could not run)."""
         if self.smoke is None:
             if self._queue is not None:  # a web process: a worker tests it
                 self._queue.smoke(version.artifact_id, version.number)
             return None
         key = (version.artifact_id, version.number)
+        check_set_id, checks = self.checks_to_test(version.artifact_id)
         saved: concurrent.futures.Future[SmokeReport | None] = concurrent.futures.Future()
         with self._smoke_lock:
             self._smoke_pending[key] = saved
 
         def tested(future: concurrent.futures.Future[SmokeReport]) -> None:
             # Runs on the browser pool's thread: hand the database write to our own.
-            self._smoke_saver.submit(self._save_tested, key, future, saved)
-        self.smoke.submit(version.html).add_done_callback(tested)
+            self._smoke_saver.submit(self._save_tested, key, check_set_id, future, saved)
+        self.smoke.submit(version.html, checks).add_done_callback(tested)
         return saved
 
-    def _save_tested(self, key: tuple[str, int], tested: concurrent.futures.Future[SmokeReport],
+    def _save_tested(self, key: tuple[str, int], check_set_id: int | None,
+                     tested: concurrent.futures.Future[SmokeReport],
                      saved: concurrent.futures.Future[SmokeReport | None]) -> None:
         report: SmokeReport | None = None
         try:
             report = tested.result()
-            self.save_smoke_report(*key, report)
+            report = self.save_smoke_report(*key, report, check_set_id)
         except SmokeUnavailable as exc:  # no Chromium, say: the reason is enough
             log.warning("smoke test of %s v%s not run: %s", *key, exc)
         except Exception:  # noqa: BLE001 - no verdict is better than a lost request
@@ -198,11 +227,30 @@ class Kiln:
                     del self._smoke_pending[key]
             saved.set_result(report)
 
-    def save_smoke_report(self, artifact_id: str, number: int, report: SmokeReport) -> None:
+    def save_smoke_report(self, artifact_id: str, number: int, report: SmokeReport,
+                          check_set_id: int | None = None) -> SmokeReport:
+        """Store a version's verdict: the smoke test and, tested against the check set
+        ``check_set_id``, each check, a regression named where the parent passed it.
+        Returns the report as stored."""
+        if check_set_id is not None:  # tested against a set (an empty one too)
+            outcomes = mark_regressions(report.acceptance or [],
+                                        self.parent_outcomes(artifact_id, number))
+            if report.acceptance is not None:
+                report = report.with_acceptance(outcomes)
+            if not checks_store.save_results(self.store, artifact_id, number, check_set_id,
+                                             outcomes):
+                return report  # a test against newer checks has already been stored
         summary = report.summary()
         self.store.save_smoke(artifact_id, number, ok=report.ok, checks=summary["checks"],
                               errors=summary["errors"], duration_ms=report.duration_ms,
                               thumbnail_png=report.thumbnail_png)
+        return report
+
+    def parent_outcomes(self, artifact_id: str, number: int) -> list[Outcome]:
+        """How the checks went on the version this one was made from."""
+        parent = self.store.get_version(artifact_id, number).parent_number
+        found = checks_store.results(self.store, artifact_id, parent) if parent else None
+        return found.outcomes if found else []
 
     def wait_for_smoke(self, timeout: float | None = None) -> bool:
         """Wait for the background smoke tests started so far; False on timeout."""

@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     smoke_on_save: bool = True
     smoke_concurrency: int = Field(2, ge=1, le=16)
     smoke_recycle_after: int = Field(200, ge=1, le=100_000)
+    # All the acceptance checks of one version together, at most this long.
+    checks_time_cap_s: float = Field(15.0, gt=0, le=300)
 
     # The network channel: a tool's fetch/XHR to a public host the viewer
     # allowed, made by Kiln's page in the viewer's browser. Per tool and page:

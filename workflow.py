@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from artifacts import Source, Store, Usage, VersionIn, VersionOut, lifecycle
+from artifacts import Source, Store, Usage, VersionIn, VersionOut, checks_store, lifecycle
+from artifacts.checks import Outcome
 from artifacts.htmlfile import title_of
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_errors import ToolError, fix_request, quote_source
@@ -56,6 +57,8 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
     title = title_of(result.html or result.draft_html or "")
     if title:
         lifecycle.retitle(parts.store, artifact_id, title, only_if=reserved)
+    # Written first, kept before the version is tested: it is tested against them.
+    _keep_checks(parts, log, result, version)
     _record(parts, log, request.prompt, result, version)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
@@ -70,26 +73,34 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
     """A change to the version the person was looking at (``base_version``), recorded
     as its parent: never silently to a newer one."""
     current = parts.store.get_version(artifact_id, request.base_version)
+    checks = _current_checks(parts, artifact_id)
     log.emit("status", stage="generating")
     result = _generate(parts, log, request, request.prompt, current_html=current.html,
-                       image=request.image)
+                       image=request.image, checks=checks)
     version = parts.store.add_version(artifact_id, _version_in(
         result, Source.GENERATED, request.prompt, parent=current.number))
+    _keep_checks(parts, log, result, version, checks)
     _record(parts, log, request.prompt, result, version)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
 def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
-    """One repair round on demand, of the version on the person's screen: its smoke
-    report's errors and what the viewer saw."""
+    """One repair round on demand, of the version on the person's screen: its
+    verdict (errors and failed checks) and what the viewer saw."""
     current = parts.store.get_version(artifact_id, request.base_version)
     seen = quote_source(request.errors, current.html)
-    tested = list(current.smoke.errors) if current.smoke and not current.smoke.ok else []
-    if not seen and not tested:
+    tested: list[ToolError] = []
+    failed: list[Outcome] = []
+    if current.smoke and not current.smoke.ok:
+        tested = list(current.smoke.errors)
+        found = checks_store.results(parts.store, artifact_id, current.number)
+        failed = [o for o in found.outcomes if not o.ok] if found else []
+    if not seen and not tested and not failed:
         raise JobFailed("There is nothing to fix: this version passed its checks and "
                         "no errors were reported from the page. Describe the change instead.")
-    version = _repair(parts, log, request, current, tested + seen, request.prompt,
-                      asked=fix_request(current.number, seen, tested))
+    version = _repair(parts, log, request, current, tested + seen, failed, request.prompt,
+                      asked=fix_request(current.number, seen, tested,
+                                        [o.name for o in failed]))
     return _finish(parts, log, request, None, version, auto_repairs=MAX_AUTO_REPAIRS - 1)
 
 
@@ -97,7 +108,8 @@ def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
 
 def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
               current_html: str | None = None, image: Image | None = None,
-              errors: list[ToolError] | None = None) -> GenerationResult:
+              errors: list[ToolError] | None = None, checks: str | None = None,
+              failed_checks: list[Outcome] | None = None) -> GenerationResult:
     settings = parts.settings
     provider = make_provider(settings)  # NotConfigured is checked before a job starts
     log.restart_draft()
@@ -114,18 +126,23 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
     return generate(provider, prompt, current_html, image, log.delta, errors=errors,
                     libraries=parts.libraries(), on_event=on_event, prices=settings.prices,
                     edit_retries=settings.edit_retries,
-                    budget=parts.budget(request.account_id))
+                    budget=parts.budget(request.account_id), checks=checks,
+                    failed_checks=failed_checks or [])
 
 
 def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
-            errors: list[ToolError], prompt: str = "", asked: str | None = None) -> VersionOut:
+            errors: list[ToolError], failed_checks: list[Outcome], prompt: str = "",
+            asked: str | None = None) -> VersionOut:
     """``asked``: what the conversation shows as the request (by default, the smoke
     test's findings in ``current``)."""
     log.emit("status", stage="repairing", version=current.number)
-    result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors)
+    checks = _current_checks(parts, current.artifact_id)
+    result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors,
+                       checks=checks, failed_checks=failed_checks)
     version = parts.store.add_version(current.artifact_id, _version_in(
         result, Source.REPAIRED, prompt or None, parent=current.number))
-    asked = asked or fix_request(current.number, [], errors)
+    _keep_checks(parts, log, result, version, checks)
+    asked = asked or fix_request(current.number, [], errors, [o.name for o in failed_checks])
     _record(parts, log, f"{asked}\n{prompt}" if prompt else asked, result, version,
             user_role="repair")
     if not result.ok:
@@ -145,11 +162,12 @@ def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResul
             break
         report = verdict.summary()  # plain JSON: checks and deduplicated errors
         log.emit("smoke", version=version.number, ok=verdict.ok, errors=report["errors"],
-                 checks=report["checks"])
+                 checks=report["checks"], acceptance=report.get("acceptance"))
         if verdict.ok or rounds >= auto_repairs:
             break
         rounds += 1
-        version = _repair(parts, log, request, version, verdict.errors)
+        # A regression (passed on the parent, fails now) is repaired like an error.
+        version = _repair(parts, log, request, version, verdict.errors, verdict.failed_checks)
     log.emit("status", stage="done", version=version.number)
     artifact = parts.store.get_artifact(version.artifact_id)
     final = parts.store.get_version(version.artifact_id, version.number)
@@ -157,6 +175,22 @@ def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResul
             "url": parts.page_url(artifact.id), "raw_url": parts.raw_url(artifact.id, version.number),
             "smoke_ok": final.smoke.ok if final.smoke else None,
             "usage": artifact.usage.model_dump()}
+
+
+def _current_checks(parts: Parts, artifact_id: str) -> str | None:
+    current = checks_store.current_set(parts.store, artifact_id)
+    return current.text if current else None
+
+
+def _keep_checks(parts: Parts, log: JobLog, result: GenerationResult, version: VersionOut,
+                 before: str | None = None) -> None:
+    """The checks the model wrote or changed become the artifact's current set
+    (malformed ones too: they are reported), and the person is told what changed."""
+    if not result.ok or result.checks is None or result.checks.strip() == (before or "").strip():
+        return
+    saved = checks_store.add_set(parts.store, version.artifact_id, result.checks, "model")
+    log.emit("checks", version=version.number, count=len(saved.parsed.checks),
+             errors=saved.errors, note=saved.note)
 
 
 def _record(parts: Parts, log: JobLog, prompt: str, result: GenerationResult, version: VersionOut,
@@ -189,4 +223,3 @@ def _version_in(result: GenerationResult, source: Source, prompt: str | None,
         source=source, prompt=prompt, model=result.model, parent_number=parent,
         usage=result.usage or Usage(), failed=failed,
         note=(result.error if failed else (f"by {result.method}" if result.method else None)))
-

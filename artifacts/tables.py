@@ -87,6 +87,55 @@ class SmokeResult(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CheckSetRow(Base):
+    """One acceptance check set of an artifact, as written (by the model, the person,
+    an import or a remix). The newest is the artifact's current set; older ones stay,
+    so that every version can say what it was tested against."""
+    __tablename__ = "check_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    artifact_id: Mapped[str] = mapped_column(
+        ForeignKey("artifacts.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))   # model, person, import, remix
+    text: Mapped[str] = mapped_column(Text)           # the JSON as written, malformed parts too
+    errors: Mapped[list] = mapped_column(JSON, default=list)  # what could not be read
+    note: Mapped[str | None] = mapped_column(Text)    # what changed from the set before
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AcceptanceRun(Base):
+    """Which check set a version was last tested against, and how it went."""
+    __tablename__ = "acceptance_runs"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
+    check_set_id: Mapped[int] = mapped_column(ForeignKey("check_sets.id", ondelete="CASCADE"))
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    regressions: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CheckResultRow(Base):
+    """One check's result on one version (replaced when the version is tested again)."""
+    __tablename__ = "check_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)       # 1-based, in the set's order
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str | None] = mapped_column(String(32))  # artifacts.checks.Check.key()
+    ok: Mapped[bool] = mapped_column(Boolean)
+    regression: Mapped[bool] = mapped_column(Boolean, default=False)
+    step: Mapped[int | None] = mapped_column(Integer)    # the failing step, 1-based
+    step_text: Mapped[str | None] = mapped_column(Text)
+    expected: Mapped[str | None] = mapped_column(Text)
+    actual: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    screenshot_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
 class ImmutableVersion(Exception):
     pass
 

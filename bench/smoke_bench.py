@@ -1,6 +1,7 @@
-"""Smoke tester speed: warm pool vs a new browser per artifact, measured in the same run.
+"""Smoke tester speed: warm pool vs a new browser per artifact, measured in the same run,
+and what acceptance checks cost.
 
-    python bench/smoke_bench.py [--rounds 2] [--naive 8]
+    python bench/smoke_bench.py [--rounds 2] [--naive 8] [--checks-rounds 15]
 
 Artifacts are the labelled corpus in tests/smoke_corpus/ minus the pages that
 hang on purpose (they take their full budget by design and would only measure
@@ -13,6 +14,10 @@ It also measures the floor: the same pages at concurrency 2 with no checks at
 all, only loaded as users get them and closed, at three levels of isolation.
 No tester that opens a fresh browser context per artifact can beat the first;
 the other two show what sharing a context or a renderer would buy.
+
+Acceptance checks: a typical tool (a tip calculator) with 8 checks of 2-6 steps,
+tested in turn with and without them on the same warm tester (concurrency 1).
+Target: the checks add at most 50% to its median test time.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from artifacts.checks import CheckSet  # noqa: E402
 from mirror import serve as mirror  # noqa: E402
 from mirror.libraries import MIRROR_PREFIX  # noqa: E402
 from sandbox import policy  # noqa: E402
@@ -35,6 +41,10 @@ from tester.smoke import CONFINE_ARGS, SmokeTester  # noqa: E402
 from tester.smoke_run import VIEWPORT  # noqa: E402
 
 CORPUS = ROOT / "tests" / "smoke_corpus"
+
+# A typical generated tool and the eight checks a model would write for it.
+TYPICAL = (ROOT / "bench" / "typical_tool.html").read_text("utf-8")
+TYPICAL_CHECKS = (ROOT / "bench" / "typical_checks.json").read_text("utf-8")
 
 
 def corpus() -> list[str]:
@@ -57,6 +67,21 @@ def latencies(t: SmokeTester, pages: list[str]) -> list[float]:
         t.run(html)
         out.append((time.perf_counter() - started) * 1000)
     return out
+
+
+def checks_cost(t: SmokeTester, rounds: int) -> tuple[list[float], list[float]]:
+    """Test times (ms) of the typical tool without and with its checks, taken in turn."""
+    checks = CheckSet.parse(TYPICAL_CHECKS)
+    assert len(checks.checks) == 8 and not checks.errors
+    report = t.run(TYPICAL, checks=checks)
+    assert report.ok, report.for_model()  # the measured checks all pass
+    without, with_checks = [], []
+    for _ in range(rounds):
+        for times, given in ((without, None), (with_checks, checks)):
+            started = time.perf_counter()
+            t.run(TYPICAL, checks=given)
+            times.append((time.perf_counter() - started) * 1000)
+    return without, with_checks
 
 
 def throughput(t: SmokeTester, pages: list[str]) -> float:
@@ -137,6 +162,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="passes over the corpus (warm)")
     parser.add_argument("--naive", type=int, default=16, help="artifacts for the naive baseline")
+    parser.add_argument("--checks-rounds", type=int, default=15,
+                        help="runs of the typical tool with and without its checks")
     args = parser.parse_args()
     settings = Settings()
     pages = corpus()
@@ -150,6 +177,8 @@ def main() -> None:
             t.run(pages[0])  # warm: launch the browser before timing
             lat = latencies(t, work) if concurrency == 1 else None
             rate = throughput(t, work)
+            if concurrency == 1:
+                plain, checked = checks_cost(t, args.checks_rounds)
         rows[concurrency] = (lat, rate)
 
     # The naive way: a new browser for every artifact (same checks, same pages).
@@ -180,9 +209,18 @@ def main() -> None:
     print("the floor: the same pages at concurrency 2, loaded as users get them and closed, no checks")
     for isolation, label in FLOORS.items():
         print(f"  {label:40}{floors[isolation]:7.2f} /s  {floors[isolation] / naive_rate:5.1f}x naive")
+    plain_med, checked_med = statistics.median(plain), statistics.median(checked)
+    added = checked_med / plain_med - 1
+    print()
+    print(f"acceptance checks: the typical tool, {args.checks_rounds} runs each, in turn (concurrency 1)")
+    print(f"  without checks                         {plain_med:7.0f} ms median  (p90 {p90(plain):.0f})")
+    print(f"  with its 8 checks                      {checked_med:7.0f} ms median  (p90 {p90(checked):.0f})")
+    print(f"  the checks add                         {added * 100:7.0f} %   (target <= 50%)")
+    print(f"  per check                              {(checked_med - plain_med) / 8:7.1f} ms")
     verdicts = [("median <= 400 ms", med <= 400), ("p90 <= 800 ms", high <= 800),
                 (">= 3 artifacts/s at concurrency 2", rate2 >= 3),
-                (">= 5x naive throughput", rate2 / naive_rate >= 5)]
+                (">= 5x naive throughput", rate2 / naive_rate >= 5),
+                ("8 checks add <= 50%", added <= 0.5)]
     print("targets: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in verdicts))
 
 

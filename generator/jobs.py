@@ -27,8 +27,8 @@ from artifacts import JobEventOut, JobOut, Store, job_state
 FLUSH_SECONDS = 0.25
 # Every kind of event a job's stream carries, in one list: the app's pages
 # subscribe to exactly these, and the CLI prints each.
-JOB_EVENTS = ("status", "stage", "delta", "retrying", "continuing", "version", "smoke",
-              "usage", "end")
+JOB_EVENTS = ("status", "stage", "delta", "retrying", "continuing", "version", "checks",
+              "smoke", "usage", "end")
 # How a job can end; anything else is still queued or running.
 FINISHED = ("done", "failed", "interrupted", "cancelled")
 

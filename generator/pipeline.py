@@ -9,12 +9,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from artifacts import Usage, tool_errors
+from artifacts import checks as acceptance
+from artifacts.checks import Outcome
 from artifacts.tool_errors import ToolError
 from settings import DEFAULT_PRICES, ModelPrice
 
 from . import prompts
 from .budget import Budget
-from .edits import apply_edits, parse_edits
+from .checks_block import extract_checks, route_edits, without_checks
+from .edits import Applied, Edit, EditFailure, apply_edits, parse_edits
 from .errors import Kind, ProviderError
 from .events import Event, Finished, Stage, TextDelta
 from .extract import extract_html
@@ -57,6 +60,9 @@ class GenerationResult:
     edit_failures: list[str] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)   # every request and answer, for the log
     system_prompt: str = ""
+    # The acceptance checks as the model (re)wrote them: the ```kiln-checks block,
+    # or the current checks with its edits applied. None: no checks came with it.
+    checks: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -125,7 +131,8 @@ class _Run:
                complete: bool | None = None, raw_answer: str | None = None,
                method: str | None = None, error_kind: str | None = None,
                draft_html: str | None = None,
-               edit_failures: list[str] | None = None) -> GenerationResult:
+               edit_failures: list[str] | None = None,
+               checks: str | None = None) -> GenerationResult:
         """The outcome so far; ``raw_answer`` defaults to the last answer and
         ``complete`` to whether there is a document."""
         usage, known = priced(self.usage, self.model, self.prices)
@@ -137,7 +144,7 @@ class _Run:
             edit_failures=[] if edit_failures is None else edit_failures,
             usage=usage, model=self.model, stop_reason=self.stop_reason, mode=self.mode,
             price_known=known, stages=list(self.stages), answers=list(self.answers),
-            calls=list(self.calls), system_prompt=self.system)
+            calls=list(self.calls), system_prompt=self.system, checks=checks)
 
     def failed(self, err: ProviderError) -> GenerationResult:
         partial = err.partial_text
@@ -147,37 +154,61 @@ class _Run:
                            error_kind=err.kind.value, draft_html=draft, complete=False)
 
 
-def _document_result(run: _Run, answer: str, method: str) -> GenerationResult:
+def _document_result(run: _Run, answer: str, method: str,
+                     checks: str | None = None) -> GenerationResult:
+    """The document in the answer, and its checks block (else ``checks``, kept)."""
     found = extract_html(answer)
+    checks = extract_checks(answer) or checks
     if found.ok:
-        return run.result(html=found.html, notes=found.notes, method=method)
-    return run.result(html=None, notes=found.notes, error=found.reason,
+        return run.result(html=found.html, notes=without_checks(found.notes), method=method,
+                          checks=checks)
+    return run.result(html=None, notes=without_checks(found.notes), error=found.reason,
                       error_kind=Kind.INCOMPLETE.value if found.html else "no_html",
-                      draft_html=found.html, complete=False, method=method)
+                      draft_html=found.html, complete=False, method=method, checks=checks)
+
+
+def _apply(document: str, checks: str | None,
+           answer_edits: list[Edit]) -> tuple[Applied, str | None]:
+    """Edit blocks against the document and, for those that quote it, the checks
+    block: all or nothing, both together."""
+    for_document, for_checks = route_edits(document, checks, answer_edits)
+    applied = apply_edits(document, for_document) if for_document else Applied(document)
+    if not for_checks or checks is None:
+        return applied, None
+    edited = apply_edits(checks, for_checks)
+    if not edited.ok:
+        return Applied(None, applied.failures + [
+            EditFailure(f.index, f"(in the checks block) {f.reason}") for f in edited.failures]), None
+    return applied, edited.html
 
 
 def _edit_chain(run: _Run, document: str, first_prompt: str, rewrite_request: str,
-                image: Image | None, edit_retries: int) -> GenerationResult:
+                image: Image | None, edit_retries: int,
+                checks: str | None = None) -> GenerationResult:
     """Ask for edits; if they do not apply, tell the model why (``edit_retries``
-    times); then ask for the whole document instead."""
+    times); then ask for the whole document instead. Edits may change the
+    checks block too; a new ```kiln-checks block replaces it."""
     failures: list[str] = []
     conversation = [user(first_prompt, image)]
     stage = run.mode
     for attempt in range(edit_retries + 1):
         answer = run.ask(stage, conversation)
         parsed = parse_edits(answer)
+        new_checks = extract_checks(answer)
         if not parsed.edits and not parsed.errors:
             # The model rewrote the document instead: accept it when whole.
             found = extract_html(answer)
             if found.ok:
-                return run.result(html=found.html, notes=found.notes, method="rewrite",
-                                  edit_failures=failures)
+                return run.result(html=found.html, notes=without_checks(found.notes),
+                                  method="rewrite", edit_failures=failures,
+                                  checks=new_checks or checks)
         problems = list(parsed.errors)
         if parsed.edits and not problems:
-            applied = apply_edits(document, parsed.edits)
+            applied, edited_checks = _apply(document, checks, parsed.edits)
             if applied.ok:
-                return run.result(html=applied.html, notes=parsed.notes, method="edits",
-                                  edit_failures=failures)
+                return run.result(html=applied.html, notes=without_checks(parsed.notes),
+                                  method="edits", edit_failures=failures,
+                                  checks=new_checks or edited_checks or checks)
             problems = [str(f) for f in applied.failures]
         elif not parsed.edits and not problems:
             problems = ["The answer holds no SEARCH/REPLACE edit blocks."]
@@ -186,9 +217,9 @@ def _edit_chain(run: _Run, document: str, first_prompt: str, rewrite_request: st
             conversation = [*conversation, assistant(answer.rstrip() or "(no answer)"),
                             user(prompts.edit_retry_prompt(problems))]
             stage = "edit_retry"
-    answer = run.ask("rewrite", [user(prompts.rewrite_prompt(document, rewrite_request), image)],
-                     detail="; ".join(failures)[:500])
-    result = _document_result(run, answer, "rewrite")
+    answer = run.ask("rewrite", [user(prompts.rewrite_prompt(document, rewrite_request, checks),
+                                      image)], detail="; ".join(failures)[:500])
+    result = _document_result(run, answer, "rewrite", checks)
     result.edit_failures = failures
     return result
 
@@ -198,13 +229,17 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
              errors: Iterable[ToolError] | None = None, libraries: str = "",
              on_event: Callable[[Event], None] | None = None,
              prices: Mapping[str, ModelPrice] | None = None, edit_retries: int = 1,
-             budget: Budget | None = None) -> GenerationResult:
+             budget: Budget | None = None, checks: str | None = None,
+             failed_checks: Iterable[Outcome] = ()) -> GenerationResult:
     """Create a tool (no ``current_html``), change one (``current_html`` and a
-    ``prompt``), or repair one (``current_html`` and the smoke ``errors``).
+    ``prompt``), or repair one (``current_html`` and the smoke ``errors`` and
+    ``failed_checks``). ``checks`` is the current acceptance check set's text,
+    which edits may change; ``result.checks`` is the set after this answer.
 
     Never raises for a provider or model failure: the result carries the error,
     the partial answer and, for a cut-off document, the draft."""
     errors = list(errors) if errors is not None else None
+    failed = list(failed_checks)
     mode = "create" if current_html is None else ("repair" if errors is not None else "edit")
     system = prompts.system_prompt(libraries)
     run = _Run(provider, system.text, mode, on_delta, on_event,
@@ -220,14 +255,16 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
             answer = run.ask("create", [user(prompts.create_prompt(prompt), image)])
             return _document_result(run, answer, "document")
         if errors is None:  # edit
-            return _edit_chain(run, current_html, prompts.edit_prompt(current_html, prompt),
-                               prompt, image, edit_retries)
-        problems = "\n".join(tool_errors.for_model(errors)) or "- the page failed its checks"
+            return _edit_chain(run, current_html, prompts.edit_prompt(current_html, prompt, checks),
+                               prompt, image, edit_retries, checks)
+        problems = "\n".join(tool_errors.for_model(errors) + acceptance.for_model(failed)
+                             ) or "- the page failed its checks"
         rewrite_request = f"Fix these problems:\n{problems}"
         if prompt.strip():
             rewrite_request += f"\n{prompt.strip()}"
-        return _edit_chain(run, current_html, prompts.repair_prompt(current_html, errors, prompt),
-                           rewrite_request, image, edit_retries)
+        return _edit_chain(run, current_html,
+                           prompts.repair_prompt(current_html, errors, prompt, checks, failed),
+                           rewrite_request, image, edit_retries, checks)
     except ProviderError as err:
         return run.failed(err)
 

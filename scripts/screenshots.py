@@ -82,8 +82,30 @@ document.getElementById('w').textContent=w;document.getElementById('c').textCont
 document.getElementById('r').textContent=Math.max(1,Math.round(w/220))}t.oninput=u;u();</script></body></html>"""
 
 
-def answer(notes: str, doc: str) -> str:
-    return f"{notes}\n\n```html\n{doc}\n```\n"
+# The tip splitter's acceptance checks, as a model writes them first.
+TIP_CHECKS = """[
+  {"name": "splits the bill three ways", "steps": [
+    {"expect": "#each", "text": "$32.39"}
+  ]},
+  {"name": "a 20% tip raises each share", "steps": [
+    {"click": "text=20%"},
+    {"expect": "#each", "text": "$33.80"}
+  ]},
+  {"name": "one person pays it all", "steps": [
+    {"fill": "#people", "text": "1"},
+    {"expect": "#each", "text": "$97.17"}
+  ]},
+  {"name": "an empty bill is no charge", "steps": [
+    {"fill": "#bill", "text": ""},
+    {"expect": "#each", "text_is": "$0.00"},
+    {"expect_no_errors": true}
+  ]}
+]"""
+
+
+def answer(notes: str, doc: str, checks: str | None = None) -> str:
+    block = f"```kiln-checks\n{checks}\n```\n\n" if checks else ""
+    return f"{notes}\n\n{block}```html\n{doc}\n```\n"
 
 
 def shoot(page, name: str, full_page: bool = False) -> None:
@@ -121,7 +143,7 @@ def main() -> None:
             # The workspace mid-stream: a slow answer, caught once the preview is drawing.
             fake.script(Script(answer("Here is a **tip splitter**: pick a tip, enter the bill and "
                                       "the number of people, and each share updates as you type.",
-                                      TIP), tokens_per_second=60, chunk_chars=12))
+                                      TIP, TIP_CHECKS), tokens_per_second=60, chunk_chars=12))
             page.keyboard.press("Enter")
             page.wait_for_url("**/a/**")
             page.wait_for_function(

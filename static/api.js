@@ -5,7 +5,7 @@ import { config } from "./config.js";
 export const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 export class ApiError extends Error {
-  constructor(message, status) { super(message); this.status = status; }
+  constructor(message, status, data = {}) { super(message); this.status = status; this.data = data; }
 }
 
 /** POST `body` (an object as JSON, or FormData as is); resolve to the JSON answer. */
@@ -13,6 +13,12 @@ export function post(url, body) { return send("POST", url, body); }
 
 /** PATCH `body` (an object as JSON); resolve to the JSON answer. */
 export function patch(url, body) { return send("PATCH", url, body); }
+
+/** PUT `body` (an object as JSON); resolve to the JSON answer. */
+export function put(url, body) { return send("PUT", url, body); }
+
+/** GET a JSON answer. */
+export function get(url) { return send("GET", url); }
 
 /** DELETE `url`; resolve to the JSON answer. */
 export function del(url) { return send("DELETE", url); }
@@ -25,7 +31,7 @@ export async function send(method, url, body) {
     response = await fetch(url, {
       method, credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken, ...(isForm ? {} : { "Content-Type": "application/json" }) },
-      body: isForm ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : (isForm ? body : JSON.stringify(body)),
     });
   } catch {
     throw new ApiError("Kiln could not be reached. Check that it is still running, then try again.", 0);
@@ -33,7 +39,7 @@ export async function send(method, url, body) {
   let data = {};
   try { data = await response.json(); } catch { /* not JSON: a proxy's error page */ }
   if (!response.ok) {
-    throw new ApiError(data.error || `Kiln answered ${response.status}.`, response.status);
+    throw new ApiError(data.error || `Kiln answered ${response.status}.`, response.status, data);
   }
   return data;
 }

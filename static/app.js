@@ -73,9 +73,7 @@ if (frame) {
   window.kilnBridge = bridge;
   wireNetworkPanel(bridge.network);
   wireErrorsPanel(bridge, document.getElementById("artifact-errors"));
-  document.querySelector("[data-reload]")?.addEventListener("click", () => {
-    if (frame.dataset.frameSrc) frame.src = frame.dataset.frameSrc;  // a fresh run of the tool
-  });
+  document.querySelector("[data-reload]")?.addEventListener("click", () => bridge.reload());
 }
 applyTheme(theme);
 

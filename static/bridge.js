@@ -9,6 +9,7 @@ import { UrlState, validUrlState } from "./url_state.js";
 import { KILN_SCHEMA, KilnApi } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
 import { FrameFit } from "./frame_fit.js";
+import { recordedStep } from "./recorder.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -42,6 +43,8 @@ const SCHEMA = {
   indexeddb: KILN_SCHEMA.indexeddb,
   fetch: (m) => validFetch(m),
   height: (m) => isInt(m.height),
+  recorded: (m) => recordedStep(m.step),
+  recording: (m) => typeof m.on === "boolean" && typeof m.picking === "boolean",
 };
 
 function storageSize(data) {
@@ -148,7 +151,7 @@ export class Bridge extends EventTarget {
     this.scheme = "normal";          // Kiln's theme, for the tool's color-scheme
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
-      if (!document.fullscreenElement) this.port?.postMessage({ event: "fullscreen-exited" });
+      if (!document.fullscreenElement) this.notify("fullscreen-exited");
     });
     // The frame may have said hello before this module ran: ask it again.
     const ping = () => this.frame.contentWindow?.postMessage({ kiln: "ping" }, "*");
@@ -174,14 +177,14 @@ export class Bridge extends EventTarget {
     // itself, to be asked anew. They last for the visit of this page.
     this.network.reset();
     this.fit.reset();
-    if (this.scheme !== "normal") this.port.postMessage({ event: "theme", scheme: this.scheme });
+    if (this.scheme !== "normal") this.notify("theme", { scheme: this.scheme });
     this.dispatchEvent(new CustomEvent("connected"));
   }
 
   /** Kiln's theme ("light", "dark", or "normal": the system's) for the tool. */
   setTheme(scheme) {
     this.scheme = scheme;
-    this.port?.postMessage({ event: "theme", scheme });
+    this.notify("theme", { scheme });
   }
 
   reply(id, ok, error, text) {
@@ -205,8 +208,20 @@ export class Bridge extends EventTarget {
       indexeddb: () => this.kiln.indexeddb(message),
       fetch: () => this.network.onFetch(message, this.port),
       height: () => this.fit.onHeight(message.height),
+      recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
+      recording: () => this.dispatchEvent(new CustomEvent("recording", { detail: message })),
     }[message.type];
     handler();
+  }
+
+  /** Tell the frame something unasked ({event: NAME, ...}; see parentEvents in the bootstrap). */
+  notify(event, data = {}) {
+    this.port?.postMessage({ ...data, event });
+  }
+
+  /** A fresh run of the tool (none while its first version is being written). */
+  reload() {
+    if (this.frame.dataset.frameSrc) this.frame.src = this.frame.dataset.frameSrc;
   }
 
   onError(message) {

@@ -6,6 +6,8 @@ import { config } from "./config.js";
 
 const EDIT_BLOCK = new RegExp(config.edit_block, "gm");
 const EDIT_START = new RegExp(config.edit_start, "m");
+// The checks block, closed or still being written (to the end of the text).
+const CHECKS_BLOCK = /^ {0,3}```[ \t]*kiln-checks\b[\s\S]*?(?:\n {0,3}```[ \t]*(?=\n|(?![\s\S]))|(?![\s\S]))/gim;
 const DOC_FENCE = /```[ \t]*html?\b[\s\S]*?(?:\n```|$)/gi;
 const BARE_DOC = /<!doctype html[\s\S]*?(?:<\/html>|$)|<html[\s>][\s\S]*?(?:<\/html>|$)/gi;
 const PURIFY = {
@@ -23,7 +25,8 @@ Promise.all([import("./vendor/node_modules/marked/lib/marked.esm.js"),
 
 /** The prose of a (possibly partial) answer, for the conversation. */
 export function notesOf(answer) {
-  let text = answer.replace(DOC_FENCE, "\n*(the HTML document: see the Code tab)*\n");
+  let text = answer.replace(CHECKS_BLOCK, "\n*(the acceptance checks: see the Checks tab)*\n");
+  text = text.replace(DOC_FENCE, "\n*(the HTML document: see the Code tab)*\n");
   text = text.replace(BARE_DOC, "\n*(the HTML document: see the Code tab)*\n");
   text = text.replace(EDIT_BLOCK, "\n*(an edit: see the Code tab)*\n");
   const open = EDIT_START.exec(text);  // an edit still being written

@@ -10,11 +10,12 @@ export async function freshPage(url) {
   return new DOMParser().parseFromString(await response.text(), "text/html");
 }
 
-/** Replace the swappable regions under `root` with those of `fresh`, and take
- *  the fresh page's values of `keys` of root's dataset (root is found in `fresh`
- *  by `selector`). */
-export function swapRegions(root, fresh, selector, keys = []) {
+/** Replace the swappable regions under `root` with those of `fresh` (but those
+ *  `keep` says to keep), and take the fresh page's values of `keys` of root's
+ *  dataset (root is found in `fresh` by `selector`). */
+export function swapRegions(root, fresh, selector, keys = [], keep = () => false) {
   for (const region of root.querySelectorAll("[data-swap]")) {
+    if (keep(region)) continue;
     const next = fresh.querySelector(`[data-swap="${CSS.escape(region.dataset.swap)}"]`);
     if (next) region.replaceWith(document.importNode(next, true));
   }

@@ -4,12 +4,14 @@
 // (page_update.js): regions are replaced, the frame gets its new address, and
 // nothing reloads. Handlers are on the root, so replaced regions keep working.
 import { followJob, patch, post } from "./api.js";
+import { initChecks } from "./checks.js";
 import { wireComposer } from "./composer.js";
 import { DraftPreview, applyStreamingEdits, documentFromAnswer, renderable } from "./drafts.js";
 import { highlightInto } from "./highlight.js";
 import { notesOf, renderNotes } from "./notes.js";
 import { notice } from "./notices.js";
 import { freshPage, swapRegions } from "./page_update.js";
+import { Recorder } from "./recorder.js";
 
 const STEPS = ["generating", "testing", "repairing", "done"];
 const HIGHLIGHT_EVERY_MS = 300;
@@ -93,12 +95,15 @@ export function initWorkspace(root, bridge) {
   // -- the page brought up to date in place -----------------------------------
   async function refresh(url = location.href) {
     const fresh = await freshPage(url);
-    swapRegions(root, fresh, "[data-workspace]", ROOT_KEYS);
+    // A check being recorded keeps its panel (it sits above the preview meanwhile).
+    swapRegions(root, fresh, "[data-workspace]", ROOT_KEYS,
+                (region) => region.dataset.swap === "checks" && recorder?.recording);
     if (url !== location.href) history.replaceState(history.state, "", url);
     afterSwap();
     return fresh;
   }
   function afterSwap() {
+    if (!recorder?.recording) wireChecks();
     codeText = code().textContent;
     highlightInto(code(), codeText);
     keepNewestInView($("[data-turns]"), true);
@@ -154,6 +159,24 @@ export function initWorkspace(root, bridge) {
     bridge.addEventListener("connected", () => showErrorCount(0));
     bridge.addEventListener("artifact-error", () => showErrorCount(bridge.errors.length));
   }
+
+  // -- acceptance checks (their editor and recorder, again after a swap) --------
+  let checks = null;
+  let recorder = null;
+  function wireChecks() {
+    const section = $("[data-checks]");
+    checks = section && initChecks(section);
+    recorder = null;
+    if (checks && bridge && section.querySelector("[data-recorder]")) {
+      recorder = new Recorder(section, bridge, {
+        onStart: () => { selectTab("tab-preview"); showView("tool"); },
+        onDone: (steps) => { selectTab("tab-checks"); checks.openEditor(null, steps); },
+      });
+    }
+  }
+  wireChecks();
+  // Saving checks reloads the page on its verdict: back on the Checks tab.
+  if (window.location.hash === "#checks") { selectTab("tab-checks"); root.dataset.tabChosen = "1"; }
 
   // -- clicks, wherever the region they are in came from ----------------------
   root.addEventListener("click", (event) => {
@@ -342,9 +365,16 @@ export function initWorkspace(root, bridge) {
         turns.insertBefore(chip, live);
         keepNewestInView(turns);
       },
+      checks: (d) => {
+        const p = document.createElement("p");
+        const malformed = d.errors.length ? `, ${d.errors.length} malformed` : "";
+        p.textContent = `Acceptance checks for v${d.version}: ${d.count}${malformed}${d.note ? ` (${d.note})` : ""}`;
+        $("[data-live-smoke]").append(p);
+      },
       smoke: (d) => {
         const p = document.createElement("p");
-        p.textContent = `Smoke test of v${d.version}: ${d.ok ? "passed" : `failed (${d.errors.length} error${d.errors.length === 1 ? "" : "s"})`}`;
+        const checked = d.checks.acceptance ? ` · ${d.checks.acceptance.detail}` : "";
+        p.textContent = `Smoke test of v${d.version}: ${d.ok ? "passed" : `failed (${d.errors.length} error${d.errors.length === 1 ? "" : "s"})`}${checked}`;
         $("[data-live-smoke]").append(p);
       },
       end: async (d) => {

@@ -4,6 +4,7 @@ headless Chromium, judged within a hard time cap.
     tester = SmokeTester(chromium_path, sandbox_origin, app_origin)
     report = tester.run(html)               # blocks; any thread
     future = tester.submit(html)            # concurrent.futures.Future[SmokeReport]
+    future = tester.submit(html, checks=CheckSet.parse(text))  # with acceptance checks
     tester.close()
 
 Each artifact gets a fresh browser context in a shared warm browser (see
@@ -20,11 +21,13 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from artifacts.checks import CheckSet, malformed_outcomes
 from artifacts.smoke_report import SmokeReport
 from mirror import serve as mirror
 from sandbox.serve import artifact_document
 
 from .browser_pool import BrowserPool
+from .checks_run import not_run
 from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler
 from .smoke_verdict import judge
 
@@ -67,13 +70,16 @@ class SmokeTester:
         return cls(settings.resolved_chromium_path(), settings.sandbox_origin, settings.app_origin,
                    concurrency=concurrency or settings.smoke_concurrency,
                    recycle_after=recycle_after or settings.smoke_recycle_after,
-                   library=mirror.reader(settings.resolved_mirror_dir()))
+                   library=mirror.reader(settings.resolved_mirror_dir()),
+                   budget=Budget(checks_s=settings.checks_time_cap_s))
 
-    def submit(self, html: str) -> concurrent.futures.Future[SmokeReport]:
-        """Test in the background. The future raises SmokeUnavailable if the
-        browser could not be started; a broken artifact is a report, never an error."""
+    def submit(self, html: str, checks: CheckSet | None = None
+               ) -> concurrent.futures.Future[SmokeReport]:
+        """Test in the background, with the version's acceptance checks if it has
+        any. The future raises SmokeUnavailable if the browser could not be
+        started; a broken artifact is a report, never an error."""
         outer: concurrent.futures.Future[SmokeReport] = concurrent.futures.Future()
-        inner = self.pool.submit(lambda browser: self._test(browser, html))
+        inner = self.pool.submit(lambda browser: self._test(browser, html, checks))
 
         def done(future: concurrent.futures.Future[SmokeReport]) -> None:
             error = future.exception()
@@ -85,9 +91,10 @@ class SmokeTester:
         inner.add_done_callback(done)
         return outer
 
-    def run(self, html: str, timeout: float | None = None) -> SmokeReport:
-        wait = timeout if timeout is not None else self.budget.total_s * 3 + 60
-        return self.submit(html).result(wait)
+    def run(self, html: str, timeout: float | None = None,
+            checks: CheckSet | None = None) -> SmokeReport:
+        wait = timeout if timeout is not None else self.budget.cap_s(checks is not None) * 3 + 60
+        return self.submit(html, checks).result(wait)
 
     def close(self) -> None:
         self.pool.close()
@@ -100,14 +107,17 @@ class SmokeTester:
         self.close()
 
     # -- on the pool's loop ------------------------------------------------
-    async def _test(self, browser: Browser, html: str) -> SmokeReport:
+    async def _test(self, browser: Browser, html: str, checks: CheckSet | None) -> SmokeReport:
         started = time.perf_counter()
         run = await self._take_run(browser)
-        run.use(artifact_document(html), html)
+        runnable = checks.checks if checks else []
+        run.use(artifact_document(html), html, runnable)
         try:
-            await asyncio.wait_for(run.execute(), self.budget.total_s)
+            await asyncio.wait_for(run.execute(), self.budget.cap_s(bool(runnable)))
         except TimeoutError:
             run.obs.capped = True
+            # Out of the tester's own time is not a hang when the page still answers.
+            run.obs.capped_but_answering = run.usable and await run.responsive()
         except Exception as exc:  # noqa: BLE001 - whatever the page did, it gets a verdict
             if not run.obs.crashed:
                 run.obs.load_error = run.obs.load_error or f"the test was cut short: {exc}"
@@ -119,6 +129,12 @@ class SmokeTester:
         if not browser.is_connected():
             # The browser died, not just this page's tab: no verdict on the artifact.
             raise RuntimeError("the test browser exited during the test")
+        if checks is not None and not checks.empty:
+            ran = run.obs.acceptance
+            if ran is None or len(ran) != len(runnable):
+                reason = "the test was cut short" if run.obs.capped else "the page was not usable"
+                ran = [not_run(c, reason) for c in runnable]
+            run.obs.acceptance = ran + malformed_outcomes(checks)
         return judge(run.obs, int((time.perf_counter() - started) * 1000))
 
     async def _take_run(self, browser: Browser) -> ArtifactRun:

@@ -1,7 +1,8 @@
-// The smoke tester's eyes and hands inside an artifact. It runs in an isolated
-// world: it shares the DOM with the page, but the page cannot see, replace or
-// fake any of it. Reports go out through a CDP binding, so they arrive even if
-// the page hangs or crashes a moment later.
+// The smoke tester's eyes inside an artifact. It runs in an isolated world: it
+// shares the DOM with the page, but the page cannot see, replace or fake any of
+// it. Reports go out through a CDP binding, so they arrive even if the page
+// hangs or crashes a moment later. The tester's hands are real input events
+// (CDP), sent from outside: this script only says where to click and what to type.
 (() => {
   const BINDING = "__kilnSmokeReport";
   const send = (message) => {
@@ -40,13 +41,13 @@
   };
   const CLICKED_INPUTS = new Set(["checkbox", "radio", "button", "submit", "reset", "image"]);
   const SKIPPED_INPUTS = new Set(["hidden", "file"]);
+  // Fields a person sets through a picker rather than by typing: set as Playwright does.
+  const PICKED_INPUTS = new Set(["date", "time", "datetime-local", "month", "week", "color", "range"]);
 
   const isField = (el) => el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable
     || (el.tagName === "INPUT" && !CLICKED_INPUTS.has(el.type));
 
-  const fire = (el, type, init = {}) => el.dispatchEvent(
-    type.startsWith("key") ? new KeyboardEvent(type, { bubbles: true, cancelable: true, composed: true, ...init })
-      : new Event(type, { bubbles: true, cancelable: true, ...init }));
+  const fire = (el, type) => el.dispatchEvent(new Event(type, { bubbles: true, cancelable: true }));
 
   const numberIn = (el) => {
     const min = el.min !== "" ? Number(el.min) : -Infinity;
@@ -55,45 +56,12 @@
     return String(Math.min(max, Math.max(min, 42)));
   };
 
-  const fill = (el) => {
-    el.focus();
-    if (el.tagName === "SELECT") {
-      const options = [...el.options].filter((o) => !o.disabled);
-      if (options.length) el.value = options[options.length - 1].value;
-    } else if (el.isContentEditable && el.tagName !== "INPUT" && el.tagName !== "TEXTAREA") {
-      el.textContent = "hello world 42";
-    } else if (el.tagName === "TEXTAREA") {
-      el.value = "hello world 42\nsecond line: a, b, c";
-    } else if (el.type === "number" || el.type === "range") {
-      el.value = numberIn(el);
-    } else {
-      let value = SAMPLE[el.type] || SAMPLE.text;
-      if (el.maxLength > 0) value = value.slice(0, el.maxLength);
-      el.value = value;
-    }
-    fire(el, "input");
-    fire(el, "change");
-    if (el.tagName === "INPUT") {
-      fire(el, "keydown", { key: "Enter", code: "Enter" });
-      fire(el, "keyup", { key: "Enter", code: "Enter" });
-    }
-  };
-
-  const press = (el) => {
-    const box = el.getBoundingClientRect();
-    const at = { bubbles: true, cancelable: true, composed: true, view: window,
-                 clientX: box.left + box.width / 2, clientY: box.top + box.height / 2, button: 0 };
-    if (typeof el.focus === "function") el.focus();
-    // As the mouse (pointer 1, always active): a synthetic pointer 0 is none, and
-    // setPointerCapture() on it throws (OrbitControls and most drag handlers call it).
-    const mouse = { ...at, isPrimary: true, pointerId: 1, pointerType: "mouse" };
-    el.dispatchEvent(new PointerEvent("pointerdown", mouse));
-    el.dispatchEvent(new MouseEvent("mousedown", at));
-    el.dispatchEvent(new PointerEvent("pointerup", mouse));
-    el.dispatchEvent(new MouseEvent("mouseup", at));
-    // A dispatched click still runs activation behaviour: submit buttons submit,
-    // checkboxes toggle, <summary> opens.
-    el.dispatchEvent(new MouseEvent("click", { ...at, detail: 1 }));
+  const sample = (el) => {
+    if (el.tagName === "TEXTAREA") return "hello world 42\nsecond line: a, b, c";
+    if (el.type === "number" || el.type === "range") return numberIn(el);
+    let value = SAMPLE[el.type] || SAMPLE.text;
+    if (el.maxLength > 0) value = value.slice(0, el.maxLength);
+    return value;
   };
 
   // Links to other documents are left alone: following a link is what a link
@@ -101,58 +69,106 @@
   const CONTROLS = [
     "button", "input", "select", "textarea", "summary", "canvas", "[onclick]",
     "[role=button]", "[role=tab]", "[role=checkbox]", "[role=switch]", "[role=menuitem]",
-    "a[href^='#']", "a:not([href])[onclick]", "[contenteditable='']", "[contenteditable=true]",
+    "[role=slider]", "a[href^='#']", "a:not([href])[onclick]", "[contenteditable='']",
+    "[contenteditable=true]",
   ].join(",");
+  const SCAN_LIMIT = 500;  // controls looked at per step, on pages with very many
 
   const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
   const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 
+  // The poke pass: one control at a time, chosen afresh after every action, so
+  // a control that appears later (a Copy button shown with the result) is used too.
+  const used = new WeakSet();
+  let current = null;
+
+  const centre = (el) => {
+    el.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
+    const box = el.getBoundingClientRect();
+    return { x: box.left + box.width / 2, y: box.top + box.height / 2, w: box.width, h: box.height };
+  };
+
   globalThis.__kilnProbe = {
     // Let first-frame work (requestAnimationFrame, setTimeout 0) happen; the
-    // screenshot that follows forces a paint of whatever that did.
-    async settle() {
-      await frame();
+    // screenshot that follows forces a paint of whatever that did. Without
+    // `withFrame`, only what was queued to run next (a check's fresh load: its
+    // steps wait for what they need themselves).
+    async settle(withFrame = true) {
+      if (withFrame) await frame();
       await nextTask();
       return true;
     },
 
+    // Answers at once: whether the main thread takes work at all.
+    alive() { return true; },
+
     content() {
       const body = document.body;
-      if (!body) return { text: 0, elements: 0 };
+      if (!body) return { text: 0, elements: 0, canvases: 0 };
       const text = (body.innerText || "").replace(/\s+/g, "").length;
       let elements = 0;
+      let canvases = 0;
       for (const el of document.querySelectorAll(
         "img,canvas,svg,video,input,button,select,textarea,iframe,object,embed,progress,meter")) {
-        if (shown(el)) elements += 1;
+        if (!shown(el)) continue;
+        elements += 1;
+        if (el.tagName === "CANVAS") canvases += 1;
       }
-      return { text, elements };
+      return { text, elements, canvases };
     },
 
-    async interact(limit) {
-      const fields = [];
-      const clicks = [];
+    // The next control to use, fields first: what to do with it and where.
+    next() {
+      let field = null;
+      let click = null;
+      let seen = 0;
       for (const el of document.querySelectorAll(CONTROLS)) {
-        if (el.disabled || (el.tagName === "INPUT" && SKIPPED_INPUTS.has(el.type)) || !shown(el)) continue;
-        (isField(el) ? fields : clicks).push(el);
+        if (seen++ >= SCAN_LIMIT) break;
+        if (used.has(el) || el.disabled || (el.tagName === "INPUT" && SKIPPED_INPUTS.has(el.type))
+            || !shown(el)) continue;
+        if (isField(el)) { field = el; break; }
+        if (!click) click = el;
       }
-      // Fill first, then click: a "Convert" button needs its input filled.
-      const chosen = [...fields, ...clicks].slice(0, limit);
-      let done = 0;
-      for (const el of chosen) {
-        if (!el.isConnected) continue;
-        send({ type: "step", target: describe(el) });
-        if (isField(el)) fill(el); else press(el);
-        done += 1;
-        await nextTask();
+      const el = field || click;
+      if (!el) return null;
+      used.add(el);
+      current = el;
+      const target = describe(el);
+      if (el.tagName === "SELECT" || (el.tagName === "INPUT" && PICKED_INPUTS.has(el.type))) {
+        el.focus();
+        if (el.tagName === "SELECT") {
+          const options = [...el.options].filter((o) => !o.disabled);
+          if (options.length) el.value = options[options.length - 1].value;
+        } else {
+          el.value = el.type === "range" ? numberIn(el) : SAMPLE[el.type];
+        }
+        fire(el, "input");
+        fire(el, "change");
+        return { action: "set", target };
       }
-      send({ type: "step", target: "the arrow keys" });
-      for (const key of ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]) {
-        const target = document.activeElement || document.body || document.documentElement;
-        fire(target, "keydown", { key, code: key });
-        fire(target, "keyup", { key, code: key });
+      const at = centre(el);
+      if (isField(el)) {
+        const value = el.isContentEditable && el.tagName !== "INPUT" ? "hello world 42" : sample(el);
+        return { action: "type", target, ...at, value, enter: el.tagName === "INPUT" };
       }
-      await nextTask();
-      return { controls: chosen.length, done };
+      return { action: el.tagName === "CANVAS" ? "drag" : "click", target, ...at };
+    },
+
+    // After the real click on a field: select what it holds, so typing replaces it.
+    selectField() {
+      const el = current;
+      if (!el || !el.isConnected) return false;
+      if (document.activeElement !== el) el.focus();
+      if (typeof el.select === "function") {
+        el.select();
+      } else if (el.isContentEditable) {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        const selection = getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+      }
+      return true;
     },
   };
 })();

@@ -17,14 +17,19 @@ so each rule fails only on evidence that a person would hit the problem:
                broken (then it is the likely cause); blocked stylesheets, fonts,
                images are a warning (looks differ, the tool works);
 * blank        nothing visible in the DOM, or a screenshot of a single colour;
-* hang         the page kept its thread past the load or interaction budget;
+* hang         the page's main thread stopped answering (a page that keeps
+               drawing frames and answers a probe is busy, not hung);
 * crash        the renderer died (out of memory, usually);
 * sandbox      alert()/confirm()/prompt(), popups and downloads, which Kiln's
                sandbox ignores: a warning, the tool still runs. What Kiln asks
                the viewer to allow (saving a file, the clipboard, a link, full screen) is
                granted as a person would, and named in the pass detail, as is
                what it asked of Kiln's server (AI, saved data: stand-ins answer);
-* interaction  what the interaction pass did (for the record).
+* navigation   a page that reloads itself to keep state in its URL, or a form
+               sent to the page itself, is named for what it is; it fails only
+               when it leaves the page broken (reloading without end, blank after);
+* interaction  what the interaction pass did (for the record);
+* acceptance   the version's acceptance checks (only when it has some).
 """
 from __future__ import annotations
 
@@ -34,10 +39,14 @@ from dataclasses import dataclass, field, replace
 from typing import cast
 from urllib.parse import urlsplit
 
+from artifacts.checks import Outcome
 from artifacts.smoke_report import Check, SmokeReport, Status
 from artifacts.tool_errors import ToolError, dedupe
 from sandbox.serve import SERVICE_WORKER_REFUSAL
 from sandbox.network import url_refusal
+
+# A page may reload itself (URL state) this often; more is a reload loop.
+MAX_SELF_NAVIGATIONS = 5
 
 
 @dataclass
@@ -58,6 +67,7 @@ class Observations:
     unstuck: bool = True
     crashed: str | bool = False              # the phase it crashed in
     capped: bool = False                     # the hard cap cut the run short
+    capped_but_answering: bool = False       # ... while the page still answered
     exceptions: list[ToolError] = field(default_factory=list)
     console: list[ToolError] = field(default_factory=list)
     csp: list[dict] = field(default_factory=list)
@@ -71,6 +81,12 @@ class Observations:
     screenshot: bytes | None = None
     interaction: dict | None = None
     last_step: str | None = None
+    busy: list[str] = field(default_factory=list)   # slow moments when the page still answered
+    paint_waited_ms: int = 0                        # a late canvas painted after this long
+    self_navigations: list[str] = field(default_factory=list)  # the page reloaded itself, to these
+    self_submits: list[str] = field(default_factory=list)      # forms sent to the page itself
+    content_after_navigation: dict | None = None    # what it showed once it had reloaded itself
+    acceptance: list[Outcome] | None = None         # None: the version has no checks
 
 
 # CSP directives whose refusal means the tool wanted the network (or to leave).
@@ -83,6 +99,7 @@ UNSUPPORTED = re.compile(r"Kiln does not support (WebSocket|EventSource) \((.*?)
 # How browsers and tools word a failed request, when the tool rewords ours.
 FAILED_REQUEST = re.compile(r"failed to fetch|networkerror|network request failed|network error|"
                             r"load failed", re.I)
+PHASES = ["load", "checks", "interaction", "later"]
 
 
 def judge(obs: Observations, duration_ms: int) -> SmokeReport:
@@ -103,6 +120,7 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
                              f"{obs.crashed} (out of memory, usually)")
                        if obs.crashed else Check(status=Status.PASS, detail="no crash"))
     checks["sandbox"] = _sandbox(obs)
+    checks["navigation"] = _navigation(obs)
     checks["interaction"] = _interaction(obs)
 
     errors = list(obs.exceptions)
@@ -113,11 +131,14 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     if obs.load_error:
         errors.append(ToolError(kind="load", message=obs.load_error, phase="load"))
     errors += [e for e in obs.console if e.phase == "load"] + network_errors
+    if checks["navigation"].status is Status.FAIL:
+        errors.append(ToolError(kind="navigation", message=checks["navigation"].detail))
     errors += [e for e in obs.console if e.phase != "load"]
     distinct, more = dedupe(errors)
     ok = not any(c.status is Status.FAIL for c in checks.values())
-    return SmokeReport(ok=ok, checks=checks, errors=distinct, more_errors=more,
-                       duration_ms=duration_ms, thumbnail_png=obs.screenshot)
+    report = SmokeReport(ok=ok, checks=checks, errors=distinct, more_errors=more,
+                         duration_ms=duration_ms, thumbnail_png=obs.screenshot)
+    return _with_acceptance(report, obs)
 
 
 def _service_workers_refused(obs: Observations) -> Observations:
@@ -143,7 +164,7 @@ def _load(obs: Observations) -> Check:
 def _exceptions(obs: Observations) -> Check:
     if not obs.exceptions:
         return Check(status=Status.PASS, detail="no uncaught exceptions or unhandled rejections")
-    phases = sorted({e.phase or "load" for e in obs.exceptions}, key=["load", "interaction"].index)
+    phases = sorted({e.phase or "load" for e in obs.exceptions}, key=PHASES.index)
     first = obs.exceptions[0]
     return Check(status=Status.FAIL, detail=(
         f"{len(obs.exceptions)} uncaught error(s) during {' and '.join(phases)}; first: "
@@ -254,6 +275,8 @@ def _network(obs: Observations, broken: bool, offline: list[ToolError] | None = 
 
 
 def _blank(obs: Observations) -> tuple[Status, str]:
+    if len(obs.self_navigations) > MAX_SELF_NAVIGATIONS:
+        return Status.SKIP, "the page kept reloading itself (see navigation)"
     content = obs.content
     if content is not None and not content.get("text") and not content.get("elements"):
         return Status.FAIL, "the page shows nothing: no visible text, image, canvas or control"
@@ -267,7 +290,9 @@ def _blank(obs: Observations) -> tuple[Status, str]:
         parts.append(f"{content.get('text', 0)} characters of text, {content.get('elements', 0)} "
                      "visible elements")
     if obs.screenshot:
-        parts.append("screenshot has content")
+        parts.append("screenshot has content" + (
+            f" (a canvas first painted {obs.paint_waited_ms} ms after the page loaded)"
+            if obs.paint_waited_ms else ""))
     return Status.PASS, "; ".join(parts)
 
 
@@ -276,8 +301,14 @@ def _hang(obs: Observations) -> Check:
         phase, detail = obs.hang
         note = "" if obs.unstuck else " (the script could not even be stopped)"
         return Check(status=Status.FAIL, detail=f"{detail}{note}")
+    if obs.capped and obs.capped_but_answering:
+        return Check(status=Status.PASS, detail="busy but responsive: the test used all its time "
+                                                "on a slow page, which still answered")
     if obs.capped:
         return Check(status=Status.FAIL, detail="the test hit its overall time limit")
+    if obs.busy:
+        return Check(status=Status.PASS, detail="busy but responsive (it kept answering): "
+                                                + "; ".join(_unique(obs.busy)[:2]))
     return Check(status=Status.PASS, detail="the page stayed responsive")
 
 
@@ -295,16 +326,53 @@ def _sandbox(obs: Observations) -> Check:
         f"called {used}, which Kiln's sandbox ignores: show messages in the page instead"))
 
 
+def _navigation(obs: Observations) -> Check:
+    """URL state and forms sent to the page itself are what they are, and fail only
+    when they leave the page broken."""
+    if len(obs.self_navigations) > MAX_SELF_NAVIGATIONS:
+        return Check(status=Status.FAIL, detail=(
+            f"the page reloads itself without end ({len(obs.self_navigations)} times, to "
+            f"{_query(obs.self_navigations[-1])})"))
+    after = obs.content_after_navigation
+    if obs.self_navigations and after is not None and not after.get("text") \
+            and not after.get("elements"):
+        return Check(status=Status.FAIL, detail=(
+            f"the page reloaded itself (to {_query(obs.self_navigations[0])}) and then showed nothing"))
+    if obs.self_submits:
+        return Check(status=Status.WARN, detail=(
+            f"a form is sent to the page itself ({_query(obs.self_submits[0])}); Kiln's sandbox "
+            "stops that, so nothing happens: handle the submit event in JavaScript "
+            "(event.preventDefault())"))
+    if obs.self_navigations:
+        return Check(status=Status.PASS, detail=(
+            f"reloads itself to keep its state in the URL ({_query(obs.self_navigations[0])}), "
+            "which works in Kiln"))
+    return Check(status=Status.PASS, detail="stayed on its page")
+
+
+def _query(url: str) -> str:
+    """The part of the page's own URL that carries its state."""
+    return "?" + url.split("?", 1)[1][:80] if "?" in url else "the same address"
+
+
+def _with_acceptance(report: SmokeReport, obs: Observations) -> SmokeReport:
+    """The version's checks, when it has some, are part of the verdict."""
+    if obs.acceptance is None:
+        return report
+    return report.with_acceptance(obs.acceptance)
+
+
 def _interaction(obs: Observations) -> Check:
+    if obs.hang and obs.hang[0] == "interaction":
+        return Check(status=Status.FAIL, detail=obs.hang[1])
     if obs.interaction is None:
-        if obs.hang and obs.hang[0] == "interaction":
-            return Check(status=Status.FAIL, detail=obs.hang[1])
         if obs.crashed == "interaction":
             return Check(status=Status.FAIL, detail="the tab crashed while being used")
         return Check(status=Status.SKIP, detail="not reached")
     done = obs.interaction.get("done", 0)
     return Check(status=Status.PASS, detail=(
-        f"filled or clicked {done} control(s) and pressed the arrow keys" if done
+        f"filled or clicked {done} control(s) with real input, one at a time (controls shown "
+        "later included), and pressed the arrow keys" if done
         else "no controls to use; pressed the arrow keys"))
 
 

@@ -143,3 +143,30 @@ def test_axe_finds_a_planted_violation(live_server, axe_context):
     page.evaluate("() => document.querySelector('main').append(Object.assign("
                   "document.createElement('button'), {className: 'x'}))")
     assert any(v.startswith("button-name") for v in serious_violations(page))
+
+
+def test_the_checks_tab_with_checks_has_no_serious_violations(tmp_path, axe_context):
+    """The Checks tab as it is with acceptance checks: one passing, one failing
+    with its step and screenshot, the editor open, and the recorder."""
+    from artifacts import checks_store
+
+    tool = ("<!doctype html><html lang='en'><title>Tips</title><label>Bill <input id='bill'></label>"
+            "<button id='calc' onclick=\"document.getElementById('tip').textContent = '1.50'\">Calculate</button>"
+            "<output id='tip'>0</output></html>")
+    with serve_kiln(tmp_path, smoke_on_save=True) as server:
+        page = axe_context.new_page()
+        artifact_id = import_in_browser(page, server.app_origin, tool)
+        page.locator("#tab-checks").click()
+        page.get_by_role("button", name="Add a check").click()
+        page.fill("#check-name", "computes the tip")
+        page.fill("#check-steps", '{"click": "#calc"}\n{"expect": "#tip", "text": "9.99"}')
+        page.get_by_role("button", name="Save and test").click()
+        expect(page.locator("[data-checks-summary]")).to_have_text("0/1 checks pass", timeout=30_000)
+        assert checks_store.current_set(server.kiln.store, artifact_id).source == "person"
+        page.get_by_role("button", name="Add a check").click()
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            assert serious_violations(page) == [], f"checks tab ({scheme})"
+        page.get_by_role("button", name="Record a check").click()
+        expect(page.locator("[data-recorder]")).to_have_attribute("data-state", "recording")
+        assert serious_violations(page) == [], "recording"

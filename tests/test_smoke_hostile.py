@@ -25,7 +25,8 @@ HOSTILE = {
     "download": ("<h1>x</h1><script>const a=document.createElement('a');a.href=URL.createObjectURL(new Blob(['x']));"
                  "a.download='x.txt';document.body.append(a);a.click()</script>", set()),
     "self-navigation": ("<h1>x</h1><script>location.href='https://evil.example/'</script>", {"network"}),
-    "reload-loop": ("<h1>x</h1><script>location.reload()</script>", {"network"}),
+    # Reloading itself is URL state, not the network: without end, it is broken.
+    "reload-loop": ("<h1>x</h1><script>location.reload()</script>", {"navigation"}),
     # No service worker here, and none needed: register() is refused, the tool works.
     "service-worker": ("<h1>x</h1><script>navigator.serviceWorker.register('/sw.js')</script>", set()),
     # A blob worker may run (Tone.js needs one); spinning in it leaves the page usable.

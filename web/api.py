@@ -7,13 +7,15 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
+from artifacts import checks_store
 from artifacts.tool_errors import Phase
 
 from artifacts import lifecycle
 
 from . import access, kiln, limits
-from .forms import (FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
+from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
+from .present import acceptance_json, check_set_json
 from .ownership import current_owner, owner_for_write
 from .tool_access import viewer_key
 
@@ -92,7 +94,31 @@ def delete(artifact_id: str):
 def version(artifact_id: str, number: int):
     k = kiln()
     v = k.store.get_version(artifact_id, number)
-    return jsonify({**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number)})
+    return jsonify({**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
+                    "acceptance": acceptance_json(k.store, artifact_id, number)})
+
+
+@bp.get("/artifacts/<artifact_id>/checks")
+def checks(artifact_id: str):
+    """The artifact's current acceptance check set (none: null)."""
+    kiln().store.get_artifact(artifact_id)
+    return jsonify(check_set=check_set_json(checks_store.current_set(kiln().store, artifact_id)))
+
+
+@bp.put("/artifacts/<artifact_id>/checks")
+@limits.writes
+def set_checks(artifact_id: str):
+    """The owner's own check set; the current version is tested against it at once."""
+    body = parse(ChecksIn)
+    saved = kiln().set_checks(artifact_id, current_owner(), body.checks)
+    return jsonify(check_set=check_set_json(saved), testing=kiln().smoke is not None)
+
+
+@bp.get("/artifacts/<artifact_id>/versions/<int:number>/checks")
+def version_checks(artifact_id: str, number: int):
+    """How a version did against the checks it was last tested with (none: null)."""
+    kiln().store.get_version(artifact_id, number)
+    return jsonify(acceptance=acceptance_json(kiln().store, artifact_id, number))
 
 
 @bp.post("/artifacts/<artifact_id>/versions")

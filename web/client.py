@@ -2,7 +2,7 @@
 (``#kiln-config``) so that each limit and name has one definition, here in Python."""
 from __future__ import annotations
 
-from artifacts import links
+from artifacts import checks, links
 from artifacts.store import STORAGE_QUOTA
 from artifacts.tool_data import MAX_KEY_CHARS
 from artifacts.tool_errors import MAX_REPORTED
@@ -38,4 +38,7 @@ def client_config(settings: Settings) -> dict[str, object]:
         "frame_max_height": settings.frame_max_height_px,
         # The model's notes as they stream keep to the tags the server keeps (present.py).
         "note_tags": NOTE_TAGS, "note_attributes": NOTE_ATTRIBUTES, "note_protocols": NOTE_PROTOCOLS,
+        # What a recorded or hand-written acceptance check may hold (artifacts/checks.py).
+        "checks": {"max_selector": checks.MAX_SELECTOR, "max_text": checks.MAX_TEXT,
+                   "max_name": checks.MAX_NAME, "max_checks": checks.MAX_CHECKS},
     }

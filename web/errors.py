@@ -8,8 +8,9 @@ from werkzeug.exceptions import HTTPException
 
 from artifacts import (ArtifactGone, ArtifactNotFound, JobNotFound, NotOwner, StorageFull,
                        VersionNotFound)
-from artifacts.lifecycle import Busy
+from artifacts.checks import ChecksRefused
 from artifacts.htmlfile import BadHTML
+from artifacts.lifecycle import Busy
 from artifacts.network_grants import TooManyHosts
 from generator import GenerationRefused, ImageRejected, NotConfigured
 from sandbox.network import HostRefused
@@ -95,6 +96,13 @@ def register(app) -> None:
     @app.errorhandler(BadHTML)
     def bad_html(exc):
         return _answer(exc.status, str(exc))
+
+    @app.errorhandler(ChecksRefused)
+    def bad_checks(exc):
+        message = "The checks cannot be read: " + "; ".join(exc.errors[:5])
+        if request.path.startswith("/api/"):
+            return jsonify(error=message, errors=exc.errors, status=400), 400
+        return _answer(400, message)
 
     @app.errorhandler(CSRFError)
     def csrf(exc):

@@ -48,6 +48,12 @@ class PromptIn(_Strict):
     base: int | None = Field(None, ge=1)  # the version on the person's screen
 
 
+class ChecksIn(_Strict):
+    # Read by artifacts.checks (which refuses what it cannot read, with reasons);
+    # here only its size is bounded.
+    checks: list = Field(max_length=1000)
+
+
 class FixIn(_Strict):
     # Quoted to the model, never trusted; the phase is set by the API, not by the page.
     errors: list[ToolError] = Field(default_factory=list, max_length=MAX_REPORTED)

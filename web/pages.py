@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
                    request)
 
-from artifacts import lifecycle, links
+from artifacts import checks_store, lifecycle, links
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
 from mirror import libraries
@@ -13,8 +13,8 @@ from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
+from .present import acceptance_view, conversation, describe_version, line_diff, model_in_use
 from .tool_access import viewer_key
-from .present import conversation, describe_version, line_diff, model_in_use
 
 bp = Blueprint("pages", __name__)
 bp.add_app_template_global(describe_version)
@@ -31,7 +31,8 @@ def home_page(status: int = 200, **extra):
     k, q = kiln(), request.args.get("q", "").strip()[:200]
     artifacts = (k.store.search_artifacts(current_owner(), q) if q
                  else k.store.list_artifacts(current_owner()))
-    return render_template("home.html", artifacts=artifacts, q=q, examples=EXAMPLES,
+    checks = checks_store.summaries(k.store, [(a.id, a.latest_version) for a in artifacts])
+    return render_template("home.html", artifacts=artifacts, q=q, examples=EXAMPLES, checks=checks,
                            model=model_in_use(k.settings), how_to_configure=HOW_TO_CONFIGURE,
                            **extra), status
 
@@ -110,6 +111,7 @@ def artifact(artifact_id: str, number: int | None = None):
         version_label=describe_version(version) if version else "",
         forked_from_url=(k.page_url(record.forked_from_id, record.forked_from_version)
                          if record.forked_from_id else None),
+        acceptance=acceptance_view(k.store, artifact_id, version.number if version else None),
         **frame_context(artifact_id, version.number if version else None,
                         version.html if version else ""))
     if not owned:
@@ -189,6 +191,15 @@ def restore(artifact_id: str):
     created = kiln().restore(artifact_id, current_owner(), number)
     flash(f"Version {number} restored as version {created.version.number}.")
     return redirect(f"/a/{artifact_id}", 303)
+
+
+@bp.get("/a/<artifact_id>/v/<int:number>/checks/<int:position>.png")
+def check_screenshot(artifact_id: str, number: int, position: int):
+    """The page where check ``position`` of this version failed."""
+    png = checks_store.screenshot(kiln().store, artifact_id, number, position)
+    if png is None:
+        abort(404, "This check has no screenshot.")
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-cache"})
 
 
 @bp.get("/a/<artifact_id>/v/<int:number>/thumbnail.png")

@@ -11,7 +11,11 @@ import bleach
 import markdown
 from markupsafe import Markup
 
+from artifacts import Store, checks_store
+from artifacts.checks import Outcome
+from artifacts.checks_store import CheckSetOut
 from generator import provider_configured
+from generator.checks_block import without_checks
 from generator.edits import REPLACE_LINE, SEARCH_LINE
 
 NOTE_TAGS = ["p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li", "blockquote",
@@ -28,7 +32,8 @@ _EDIT_BLOCK = re.compile(SEARCH_LINE + r"[\s\S]*?(?:" + REPLACE_LINE + r"|\Z)", 
 def render_notes(text: str | None) -> Markup:
     """The model's notes (Markdown) as HTML that cannot run anything: only a few
     formatting tags survive, links only to http(s)/mailto and never open in place."""
-    text = _DOCUMENT_FENCE.sub("\n*(the HTML document: see the Code tab)*\n", text or "")
+    text = without_checks(text or "")  # shown in the Checks tab
+    text = _DOCUMENT_FENCE.sub("\n*(the HTML document: see the Code tab)*\n", text)
     text = _EDIT_BLOCK.sub("\n*(an edit: see the Code tab)*\n", text)
     if len(text) > MAX_NOTE_CHARS:
         text = text[:MAX_NOTE_CHARS] + "\n\n*(cut: the rest is too long to show here)*"
@@ -152,3 +157,66 @@ def _turn(message) -> Turn:
     if message.role == "assistant":
         return Turn("assistant", html=render_notes(message.content))
     return Turn(message.role, text=message.content)
+
+
+# -- acceptance checks -----------------------------------------------------------------
+
+SOURCE_WORDS = {"model": "written by the model", "person": "written by you",
+                "import": "imported", "remix": "taken from the original with the remix"}
+
+
+def check_set_json(found: CheckSetOut | None) -> dict | None:
+    if found is None:
+        return None
+    parsed = found.parsed
+    return {"id": found.id, "source": found.source, "text": found.text,
+            "checks": parsed.as_data(), "errors": found.errors, "note": found.note,
+            "created_at": found.created_at.isoformat()}
+
+
+def acceptance_json(store: Store, artifact_id: str, number: int) -> dict | None:
+    found = checks_store.results(store, artifact_id, number)
+    if found is None:
+        return None
+    return {"check_set_id": found.check_set_id, "passed": found.passed, "total": found.total,
+            "regressions": found.regressions, "summary": found.summary,
+            "outcomes": [{**o.model_dump(mode="json"), "screenshot_url": (
+                f"/a/{artifact_id}/v/{number}/checks/{i}.png" if o.has_screenshot else None)}
+                for i, o in enumerate(found.outcomes, 1)]}
+
+
+@dataclass
+class CheckRow:
+    """One check as the Checks tab shows it: what it says, and how it went."""
+    position: int                   # 1-based, in the set as stored
+    name: str
+    steps: list[str]                # each step as written
+    outcome: Outcome | None = None  # when tested
+    screenshot_url: str | None = None
+
+
+def acceptance_view(store: Store, artifact_id: str, number: int | None) -> dict:
+    """What the Checks tab, the share page and the workspace show of the checks:
+    the current set, what this version was tested against and each result (none
+    while the tool's first version is being written)."""
+    current = checks_store.current_set(store, artifact_id)
+    results = checks_store.results(store, artifact_id, number) if number else None
+    tested = (checks_store.get_set(store, results.check_set_id)
+              if results and (current is None or results.check_set_id != current.id) else current)
+    parsed = tested.parsed if tested else None
+    outcomes: dict[str, tuple[int, Outcome]] = {}
+    for i, o in enumerate(results.outcomes if results else [], 1):
+        outcomes.setdefault(o.name, (i, o))
+    rows = []
+    for position, check in enumerate(parsed.checks if parsed else [], 1):
+        index, outcome = outcomes.get(check.name, (0, None))
+        shot = outcome is not None and outcome.has_screenshot
+        rows.append(CheckRow(position, check.name, [s.describe() for s in check.steps], outcome,
+                             f"/a/{artifact_id}/v/{number}/checks/{index}.png" if shot else None))
+    malformed = [o for o in (results.outcomes if results else []) if o.detail.startswith(
+        "malformed") or o.name == "the check set"]
+    return {"current_set": current, "tested_set": tested, "results": results, "rows": rows,
+            "malformed": malformed, "set_errors": tested.errors if tested else [],
+            "stale": bool(results and current and results.check_set_id != current.id),
+            "source_words": SOURCE_WORDS.get(tested.source, tested.source) if tested else None,
+            "current_json": check_set_json(current)}

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from artifacts import checks as acceptance
 from artifacts import tool_errors
+from artifacts.checks import Outcome
 from artifacts.tool_errors import ToolError
 
 HERE = Path(__file__).resolve().parent
@@ -55,23 +57,39 @@ def create_prompt(request: str) -> str:
     return render("create", request=request.strip())
 
 
-def edit_prompt(document: str, request: str) -> str:
-    return render("edit", document=document, fence=fence_for(document), request=request.strip())
+def checks_section(checks: str | None, before: str = "your edit blocks") -> str:
+    """The tool's acceptance checks as a follow-up shows them to the model."""
+    if not (checks or "").strip():
+        return ("It has no acceptance checks yet: write some for the tool as it will be after\n"
+                f"this change, in a ```kiln-checks block before {before}.\n")
+    fence = fence_for(checks or "")
+    return f"Its acceptance checks:\n\n{fence}kiln-checks\n{(checks or '').strip()}\n{fence}\n"
+
+
+def edit_prompt(document: str, request: str, checks: str | None = None) -> str:
+    return render("edit", document=document, fence=fence_for(document), request=request.strip(),
+                  checks=checks_section(checks))
 
 
 def edit_retry_prompt(failures: Iterable[str]) -> str:
     return render("edit_retry", failures="\n".join(f"- {f}" for f in failures))
 
 
-def rewrite_prompt(document: str, request: str) -> str:
+def rewrite_prompt(document: str, request: str, checks: str | None = None) -> str:
     return render("rewrite", document=document, fence=fence_for(document),
-                  request=request.strip())
+                  request=request.strip(), checks=checks_section(checks, "the document"))
 
 
-def repair_prompt(document: str, errors: Iterable[ToolError], request: str = "") -> str:
+def repair_prompt(document: str, errors: Iterable[ToolError], request: str = "",
+                  checks: str | None = None, failed_checks: Iterable[Outcome] = ()) -> str:
     lines = tool_errors.for_model(errors)
+    failed = acceptance.for_model(failed_checks)
+    if failed:
+        lines += ["", "These acceptance checks failed (regressions passed on the previous version):",
+                  *failed]
     if not lines:
         lines = ["(no error messages were captured; the page failed its checks)"]
     extra = f"\nThe person adds: {request.strip()}\n" if request.strip() else ""
     return render("repair", document=document, fence=fence_for(document),
-                  errors="\n".join(lines), request=extra)
+                  errors="\n".join(lines).strip(), request=extra,
+                  checks=checks_section(checks) if (checks or "").strip() else "")

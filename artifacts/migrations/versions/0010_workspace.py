@@ -2,15 +2,15 @@
 and what is left of a deleted tool (``deleted_artifacts``: a hash of its id, so
 its old links can answer "deleted" rather than "never was").
 
-Revision ID: 0009_workspace
-Revises: 0006_network_grants
+Revision ID: 0010_workspace
+Revises: 0009_acceptance_checks
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_workspace"
-down_revision = "0006_network_grants"
+revision = "0010_workspace"
+down_revision = "0009_acceptance_checks"
 branch_labels = None
 depends_on = None
 
