@@ -434,6 +434,7 @@ class Store:
         version = session.scalar(select(Version).where(Version.artifact_id == artifact_id,
                                                        Version.number == number))
         if version is None:
+            Store._artifact(session, artifact_id)  # a deleted tool's versions are gone (410)
             raise VersionNotFound(f"artifact {artifact_id} has no version {number}")
         return version
 

@@ -18,6 +18,8 @@ const HIGHLIGHT_EVERY_MS = 300;
 const VERDICT_POLL_MS = 1000;
 const VERDICT_POLLS = 180;
 const NEAR_BOTTOM_PX = 80;
+// What the person is in the middle of is not replaced: an open editor.
+const OPEN_EDITORS = "[data-edit-form]:not([hidden]), [data-rename-form]:not([hidden]), [data-check-editor]:not([hidden])";
 const ROOT_KEYS = ["artifactId", "jobId", "version", "jobPrompt", "working", "retry"];
 
 export function wireTabs(root) {
@@ -95,15 +97,15 @@ export function initWorkspace(root, bridge) {
   // -- the page brought up to date in place -----------------------------------
   async function refresh(url = location.href) {
     const fresh = await freshPage(url);
-    // A check being recorded keeps its panel (it sits above the preview meanwhile).
-    swapRegions(root, fresh, "[data-workspace]", ROOT_KEYS,
-                (region) => region.dataset.swap === "checks" && recorder?.recording);
+    // A check being recorded keeps its panel too (it sits above the preview meanwhile).
+    swapRegions(root, fresh, "[data-workspace]", ROOT_KEYS, (region) => Boolean(
+      region.querySelector(OPEN_EDITORS) || (region.dataset.swap === "acceptance" && recorder?.recording)));
     if (url !== location.href) history.replaceState(history.state, "", url);
     afterSwap();
     return fresh;
   }
   function afterSwap() {
-    if (!recorder?.recording) wireChecks();
+    wireChecks();
     codeText = code().textContent;
     highlightInto(code(), codeText);
     keepNewestInView($("[data-turns]"), true);
@@ -163,9 +165,12 @@ export function initWorkspace(root, bridge) {
   // -- acceptance checks (their editor and recorder, again after a swap) --------
   let checks = null;
   let recorder = null;
+  let checksSection = null;
   function wireChecks() {
     const section = $("[data-checks]");
-    checks = section && initChecks(section);
+    if (section === checksSection) return;  // kept as it was
+    checksSection = section;
+    checks = section && initChecks(section, { refresh: () => refresh().catch(() => location.reload()) });
     recorder = null;
     if (checks && bridge && section.querySelector("[data-recorder]")) {
       recorder = new Recorder(section, bridge, {
@@ -175,7 +180,7 @@ export function initWorkspace(root, bridge) {
     }
   }
   wireChecks();
-  // Saving checks reloads the page on its verdict: back on the Checks tab.
+  // A link to the Checks tab.
   if (window.location.hash === "#checks") { selectTab("tab-checks"); root.dataset.tabChosen = "1"; }
 
   // -- clicks, wherever the region they are in came from ----------------------
@@ -250,6 +255,7 @@ export function initWorkspace(root, bridge) {
     }
     try {
       const saved = await post(`${api}/versions`, { html, parent: Number(root.dataset.version) || null });
+      editing(false);
       notice(`Saved as version ${saved.version}.`);
       for (const said of saved.notices || []) notice(said);
       await refresh(`/a/${encodeURIComponent(artifactId)}`);

@@ -102,10 +102,20 @@ def test_restored_from_v1_and_the_verdict_lands_without_a_reload(tmp_path, page)
         page.get_by_role("button", name="Restore version 1 as a new version").click()
         expect(page.locator(".ws-meta")).to_contain_text("Version 3 of 3 · restored from v1")
         page.evaluate("() => { window.__sameDocument = 'yes'; }")
+        # What the person is in the middle of meanwhile is kept: a hand edit, a check.
+        page.locator("#tab-code").click()
+        page.get_by_role("button", name="Edit", exact=True).click()
+        page.fill("#html", "<p>half-way through an edit</p>")
         page.locator("#tab-checks").click()
+        page.get_by_role("button", name="Add a check").click()
+        page.fill("#check-name", "half-named")
         expect(page.locator("[data-smoke-pending]")).to_contain_text("the verdict appears here")
         expect(page.locator("#smoke .badge")).to_have_text("passed", timeout=60_000)
         assert page.evaluate("() => window.__sameDocument") == "yes"
+        assert page.input_value("#check-name") == "half-named"
+        page.locator("#tab-code").click()
+        assert page.input_value("#html") == "<p>half-way through an edit</p>"
+        page.locator("[data-edit-cancel]").click()
         page.locator("#tab-history").click()
         expect(page.locator(".timeline li").first).to_contain_text("restored from v1")
 

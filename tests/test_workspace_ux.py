@@ -10,11 +10,12 @@ from sqlalchemy import inspect, select, text
 from artifacts import Source, VersionIn, tool_ai
 from artifacts.tables import DeletedArtifact
 from tests.fake_llm import Script
-from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, HttpBrowser, eventually, provider_overrides,
-                           serve_kiln, wait_for_written)
+from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, TIP_NOTES, HttpBrowser, eventually,
+                           provider_overrides, serve_kiln, wait_for_written)
 
 ARTIFACT_URL = re.compile(r"/a/[\w-]+$")
 PHONE = {"width": 390, "height": 844}
+TIP_CHECKS = '[{"name": "a 15% tip", "steps": [{"fill": "#bill", "text": "100"}, {"expect": "#tip", "text": "15.00"}]}]'
 DESKTOP = {"width": 1440, "height": 900}
 
 
@@ -396,7 +397,8 @@ def rows_of(store, artifact_id: str, version_ids: list[int], job_ids: list[str])
 def test_delete_then_410_with_everything_gone(tmp_path, fake_llm, page, browser):
     with serve_kiln(tmp_path, **{**provider_overrides(fake_llm), "smoke_on_save": True}) as server:
         store = server.kiln.store
-        fake_llm.script(TIP_ANSWER)
+        # Its acceptance checks are written first, and it is tested against them.
+        fake_llm.script(f"{TIP_NOTES}\n\n```kiln-checks\n{TIP_CHECKS}\n```\n\n```html\n{TIP_DOC}\n```\n")
         artifact_id = generate(page, server)
         server.kiln.wait_for_smoke(timeout=60)
         page.reload()
@@ -420,7 +422,8 @@ def test_delete_then_410_with_everything_gone(tmp_path, fake_llm, page, browser)
         assert rows_of(store, artifact_id, version_ids, job_ids).keys() >= {
             "versions.artifact_id", "smoke_results.version_id", "messages.artifact_id", "jobs.artifact_id",
             "job_events.job_id", "artifact_storage.artifact_id", "tool_data.artifact_id",
-            "network_grants.artifact_id", "tool_grants.artifact_id", "model_calls.artifact_id"}
+            "network_grants.artifact_id", "tool_grants.artifact_id", "model_calls.artifact_id",
+            "check_sets.artifact_id", "acceptance_runs.version_id", "check_results.version_id"}
         thumbnail = f"{server.app_origin}/a/{artifact_id}/v/1/thumbnail.png"
         assert httpx.get(thumbnail).status_code == 200
         spent = store.tokens_used_today()
@@ -444,6 +447,8 @@ def test_delete_then_410_with_everything_gone(tmp_path, fake_llm, page, browser)
         # Its links answer 410, with a plain page; everything it had is gone.
         for url in (f"{server.app_origin}/a/{artifact_id}", f"{server.app_origin}/a/{artifact_id}/v/1",
                     f"{server.app_origin}/api/artifacts/{artifact_id}", thumbnail,
+                    f"{server.app_origin}/api/artifacts/{artifact_id}/checks",
+                    f"{server.app_origin}/a/{artifact_id}/v/1/checks/1.png",
                     f"{server.sandbox_origin}/raw/{artifact_id}/1",
                     f"{server.sandbox_origin}/raw/{artifact_id}/1/download"):
             answer = httpx.get(url)
