@@ -255,5 +255,11 @@ TIP_DOC = """<!DOCTYPE html>
 TIP_NOTES = "A tip calculator with a **live** result."
 # The tip calculator with notes, then the edit that makes the tip 20%.
 TIP_ANSWER = f"{TIP_NOTES}\n\n```html\n{TIP_DOC}\n```\n"
+# The same, with acceptance checks written first (one long, to try narrow screens).
+TIP_CHECKS = ('[{"name": "a 15% tip", "steps": [{"fill": "#bill", "text": "100"}, '
+              '{"expect": "#tip", "text": "15.00"}]}, {"name": "a tip for a bill written as a long '
+              'number, with every digit kept", "steps": [{"fill": "#bill", "text": "'
+              + "1" * 60 + '"}, {"expect_no_errors": true}]}]')
+TIP_CHECKED_ANSWER = f"{TIP_NOTES}\n\n```kiln-checks\n{TIP_CHECKS}\n```\n\n```html\n{TIP_DOC}\n```\n"
 TIP_EDIT = ("Made the tip 20%.\n<<<<<<< SEARCH\n(e.target.value * 0.15)\n=======\n"
             "(e.target.value * 0.20)\n>>>>>>> REPLACE\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import (TIP_ANSWER, TIP_EDIT, import_in_browser, provider_overrides, serve_kiln,
+from tests.helpers import (TIP_ANSWER, TIP_CHECKED_ANSWER, TIP_EDIT, import_in_browser, provider_overrides, serve_kiln,
                            wait_for_written)
 
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -103,7 +103,7 @@ def test_the_pages_at_390_px_have_no_serious_violations(tmp_path, fake_llm, brow
                                       color_scheme=scheme)
         context.set_default_timeout(15_000)
         page = context.new_page()
-        fake_llm.script(TIP_ANSWER, TIP_EDIT)
+        fake_llm.script(TIP_CHECKED_ANSWER, TIP_EDIT)
         page.goto(server.app_origin)
         assert serious_violations(page) == [], "home"
         page.fill("#prompt", "tips")
@@ -118,6 +118,10 @@ def test_the_pages_at_390_px_have_no_serious_violations(tmp_path, fake_llm, brow
         for tab in ("Code", "Checks", "History", "AI & data"):
             page.get_by_role("tab", name=tab).click()
             assert serious_violations(page) == [], f"workspace: {tab}"
+        page.get_by_role("tab", name="Checks").click()
+        page.get_by_role("button", name="Add a check").click()
+        assert serious_violations(page) == [], "workspace: the check editor"
+        page.locator("[data-check-cancel]").click()
         page.get_by_role("button", name="Share and more").click()
         assert serious_violations(page) == [], "workspace: the menu"
         page.get_by_role("button", name="Delete…").click()

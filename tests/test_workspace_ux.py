@@ -10,12 +10,11 @@ from sqlalchemy import inspect, select, text
 from artifacts import Source, VersionIn, tool_ai
 from artifacts.tables import DeletedArtifact
 from tests.fake_llm import Script
-from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, TIP_NOTES, HttpBrowser, eventually,
-                           provider_overrides, serve_kiln, wait_for_written)
+from tests.helpers import (TIP_ANSWER, TIP_CHECKED_ANSWER, TIP_DOC, TIP_EDIT, HttpBrowser,
+                           eventually, provider_overrides, serve_kiln, wait_for_written)
 
 ARTIFACT_URL = re.compile(r"/a/[\w-]+$")
 PHONE = {"width": 390, "height": 844}
-TIP_CHECKS = '[{"name": "a 15% tip", "steps": [{"fill": "#bill", "text": "100"}, {"expect": "#tip", "text": "15.00"}]}]'
 DESKTOP = {"width": 1440, "height": 900}
 
 
@@ -229,7 +228,7 @@ def scroll_width(page) -> int:
 def test_at_390_px_no_page_scrolls_sideways_and_the_tool_is_in_the_first_screen(server, browser):
     owner_context = browser.new_context(viewport=PHONE)
     page = owner_context.new_page()
-    server.fake.script(TIP_ANSWER, TIP_EDIT)
+    server.fake.script(TIP_CHECKED_ANSWER, TIP_EDIT)  # with checks, one of them long
     page.goto(server.app_origin)
     assert scroll_width(page) <= 390, "home"
     artifact_id = generate(page, server, prompt="a tip calculator " + "with words " * 30)
@@ -248,6 +247,16 @@ def test_at_390_px_no_page_scrolls_sideways_and_the_tool_is_in_the_first_screen(
     for tab in ("Code", "Checks", "Network", "History", "AI & data", "Preview"):
         page.get_by_role("tab", name=tab).click()
         assert scroll_width(page) <= 390, f"workspace: {tab}"
+    page.get_by_role("tab", name="Checks").click()
+    expect(page.locator("#acceptance .check-name")).to_have_count(2)
+    page.get_by_role("button", name="Add a check").click()
+    expect(page.locator("#check-steps")).to_be_visible()
+    assert scroll_width(page) <= 390, "workspace: the check editor"
+    page.locator("[data-check-cancel]").click()
+    page.get_by_role("button", name="Record a check").click()
+    expect(page.locator("[data-recorder]")).to_have_attribute("data-state", "recording")
+    assert scroll_width(page) <= 390, "workspace: recording a check"
+    page.locator("[data-record-cancel]").click()
     page.get_by_role("button", name="Share and more").click()
     expect(page.get_by_role("button", name="Copy link")).to_be_in_viewport()
     expect(page.get_by_role("button", name="Delete…")).to_be_in_viewport()
@@ -398,7 +407,7 @@ def test_delete_then_410_with_everything_gone(tmp_path, fake_llm, page, browser)
     with serve_kiln(tmp_path, **{**provider_overrides(fake_llm), "smoke_on_save": True}) as server:
         store = server.kiln.store
         # Its acceptance checks are written first, and it is tested against them.
-        fake_llm.script(f"{TIP_NOTES}\n\n```kiln-checks\n{TIP_CHECKS}\n```\n\n```html\n{TIP_DOC}\n```\n")
+        fake_llm.script(TIP_CHECKED_ANSWER)
         artifact_id = generate(page, server)
         server.kiln.wait_for_smoke(timeout=60)
         page.reload()
