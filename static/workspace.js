@@ -136,12 +136,16 @@ export function initWorkspace(root, bridge) {
   // -- status line ----------------------------------------------------------
   const status = $("[data-status]");
   const statusText = $("[data-status-text]");
+  // A step is ticked once passed; "repairing" only if a repair happened.
+  let repaired = false;
   const setStage = (stage) => {
     status.dataset.stage = stage;
+    if (stage === "repairing") repaired = true;
+    if (stage === "queued") repaired = false;
     const at = STEPS.indexOf(stage);
     for (const li of status.querySelectorAll("[data-step]")) {
       const i = STEPS.indexOf(li.dataset.step);
-      li.classList.toggle("done", at >= 0 && i < at);
+      li.classList.toggle("done", at >= 0 && i < at && (li.dataset.step !== "repairing" || repaired));
       if (li.dataset.step === stage) li.setAttribute("aria-current", "step");
       else li.removeAttribute("aria-current");
     }

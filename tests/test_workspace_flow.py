@@ -111,6 +111,9 @@ def test_the_preview_and_code_stream_while_the_model_writes(server, page):
     expect(page.locator("[data-code] .hljs-name").first).to_be_visible()
     expect(page.locator(".ws-meta")).to_contain_text("Version 1 of 1", timeout=30_000)
     expect(page.frame_locator("#artifact-frame").locator("#tip")).to_have_text("1.50")
+    # The steps it went through are ticked; no repair happened, so none is.
+    expect(page.locator("[data-step=testing]")).to_have_class(re.compile(r"\bdone\b"))
+    expect(page.locator("[data-step=repairing]")).not_to_have_class(re.compile(r"\bdone\b"))
 
 
 def test_a_job_that_fails_mid_stream_keeps_the_draft_and_the_prompt(tmp_path, fake_llm, page):
@@ -226,6 +229,7 @@ def test_errors_from_the_tool_appear_and_fix_it_repairs(server, page):
     server.fake.script(f"Defined the call.\n```html\n{FIXED}\n```\n")
     page.locator("#artifact-errors [data-fix]").click()
     expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
+    expect(page.locator("[data-step=repairing]")).to_have_class(re.compile(r"\bdone\b"))
     sent = server.fake.requests[0].body["messages"][0]["content"]
     assert "undefinedFunction" in sent
     # The model reads where it happened: the person's click, and the line itself.
