@@ -187,6 +187,28 @@ def test_stop_keeps_the_draft_and_frees_the_prompt_box(server, page):
     expect(page.locator(".ws-meta")).to_contain_text("Version 1 of 1")
 
 
+def test_stop_during_a_change_keeps_the_version_and_the_request(server, page):
+    slow_edit = "I will make the tip 20% now. " * 40 + TIP_EDIT
+    server.fake.script(TIP_ANSWER, Script(slow_edit, tokens_per_second=20, chunk_chars=6))
+    generate(page, server)
+    mark_the_page(page)
+    page.fill("#prompt", "make it 20%")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-live-notes]")).to_contain_text("I will make the tip", timeout=15_000)
+    expect(page.locator("#tab-code")).to_be_visible()
+    page.locator("#tab-code").click()
+    expect(page.get_by_role("button", name="Edit", exact=True)).to_be_disabled()  # mid-stream
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator(".turn.failed")).to_contain_text("Stopped before it finished", timeout=15_000)
+    expect(page.locator("#prompt")).to_have_value("make it 20%")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    expect(page.locator(".ws-meta")).to_contain_text("Version 1 of 1")
+    expect(page.get_by_role("button", name="Edit", exact=True)).to_be_enabled()
+    expect(page.frame_locator("#artifact-frame").locator("#tip")).to_have_text("1.50")
+    assert still_the_same_page(page)
+    assert server.kiln.store.get_artifact(page.url.rsplit("/a/", 1)[1]).version_count == 1
+
+
 def _last_job_id(server) -> str:
     from artifacts.tables import Job
     with server.kiln.store.reading() as session:
