@@ -282,14 +282,16 @@ class Store:
             return [self._version_out(v, smokes.get(v.id)) for v in artifact.versions]
 
     def tokens_used_today(self) -> int:
-        """Tokens (``Usage.BUDGET_FIELDS``) of every model call since midnight UTC:
-        generations and tools' own calls. Counted from the model log, which keeps
-        what a deleted tool spent (see ``lifecycle.delete``)."""
+        """Tokens (``Usage.BUDGET_FIELDS``) of the generations since midnight UTC
+        (every model call a job made; tools' own calls are counted apart, in
+        ``tool_ai.tokens_today``). Counted from the model log, which keeps what a
+        deleted tool spent (see ``lifecycle.delete``)."""
         midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
         counted = sum(getattr(ModelCall, name) for name in Usage.BUDGET_FIELDS)
         with self.reading() as session:
             return session.scalar(select(func.coalesce(func.sum(counted), 0))
-                                  .where(ModelCall.created_at >= midnight)) or 0
+                                  .where(ModelCall.created_at >= midnight,
+                                         ModelCall.job_id.is_not(None))) or 0
 
     # -- conversation -------------------------------------------------------
     def add_message(self, artifact_id: str, role: str, content: str,

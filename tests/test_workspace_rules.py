@@ -118,6 +118,23 @@ def test_delete_is_for_the_owner_not_while_a_job_runs_and_leaves_a_hash(store):
     assert store.get_artifact(other.id).title == "U"  # only that one is gone
 
 
+def test_the_days_spend_counts_each_model_call_once_and_outlives_a_deleted_tool(store):
+    from artifacts import tool_ai
+    artifact, _ = store.create_artifact("T", VersionIn(html="<p>x</p>", source=Source.IMPORTED), "me")
+    job = store.create_job("edit", "p", "me", artifact.id)
+    call = dict(artifact_id=artifact.id, version_number=None, model="m", system_prompt_version="v2",
+                messages=[], answer="", stop_reason="end_turn", error=None, duration_ms=1,
+                input_tokens=100, output_tokens=20)
+    store.log_model_calls([{**call, "job_id": job.id, "stage": "generate"},
+                           {**call, "job_id": None, "stage": tool_ai.STAGE, "viewer_hash": "v" * 64,
+                            "input_tokens": 7, "output_tokens": 3}])
+    assert store.tokens_used_today() == 120  # the generation's
+    assert tool_ai.tokens_today(store) == 10  # the tool's own, counted apart
+    store.update_job(job.id, status="failed")
+    lifecycle.delete(store, artifact.id, "me")
+    assert store.tokens_used_today() == 120 and tool_ai.tokens_today(store) == 10
+
+
 def test_a_job_stopped_before_it_starts_never_does_its_work(store):
     job = store.create_job("create", "p", None)
     assert job_state.request_cancel(store, job.id)
