@@ -64,8 +64,11 @@ class JobLog:
             raise ValueError(f"{type!r} is not a job event (add it to JOB_EVENTS)")
         with self._cond:
             event = JobEventOut(seq=len(self.events) + 1, type=type, data=data)
-            self.events.append(event)
             self._pending.append(event)
+        if type == "end":  # stored first: whoever hears that it ended finds it ended
+            self.flush()
+        with self._cond:
+            self.events.append(event)
             self._cond.notify_all()
         if self._publish is not None:
             self._publish(self.job_id, event)

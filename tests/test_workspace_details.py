@@ -104,7 +104,7 @@ def test_restored_from_v1_and_the_verdict_lands_without_a_reload(tmp_path, page)
         page.evaluate("() => { window.__sameDocument = 'yes'; }")
         # What the person is in the middle of meanwhile is kept: a hand edit, a check.
         page.locator("#tab-code").click()
-        page.get_by_role("button", name="Edit", exact=True).click()
+        page.locator("[data-edit]").click()
         page.fill("#html", "<p>half-way through an edit</p>")
         page.locator("#tab-checks").click()
         page.get_by_role("button", name="Add a check").click()

@@ -6,7 +6,7 @@ import pytest
 from artifacts import ArtifactGone, NotOwner, Source, VersionIn, job_state, lifecycle
 from artifacts.htmlfile import BadHTML, accept
 from artifacts.tool_errors import Phase, ToolError, fix_request
-from generator.jobs import InProcessRunner, JobLog, run_job
+from generator.jobs import InProcessRunner, JobCancelled, JobFailed, JobLog, run_job
 from services import unwrap_pasted_answer
 from tests.helpers import TIP_DOC, make_settings
 from web.present import describe_version, model_in_use
@@ -159,6 +159,31 @@ def test_a_stop_reaches_the_job_at_its_next_piece_of_answer(store):
     ended = runner.wait(job.id, timeout=10)
     assert ended.status == "cancelled" and ended.draft == "first"
     runner.close()
+
+
+@pytest.mark.parametrize("ending", ["done", "failed", "cancelled"])
+def test_whoever_hears_that_a_job_ended_finds_it_ended_in_the_store(store, ending):
+    """The end is stored before it is told (to Redis, to in-process listeners): a
+    page brought up to date on hearing it never sees the job still running."""
+    job = store.create_job("create", "p", None)
+    heard = []
+
+    def publish(job_id, event):
+        if event.type == "end":
+            heard.append(store.job(job_id).status)
+
+    log = JobLog(store, job.id, publish)
+
+    def work(log):
+        log.delta("some answer")
+        if ending == "failed":
+            raise JobFailed("no")
+        if ending == "cancelled":
+            raise JobCancelled()
+        return {}
+
+    assert run_job(log, work, worker="test")
+    assert heard == [ending]
 
 
 def test_the_home_page_names_a_custom_endpoint(tmp_path):
