@@ -101,10 +101,11 @@ def test_restored_from_v1_and_the_verdict_lands_without_a_reload(tmp_path, page)
         page.locator("#tab-history").click()
         page.get_by_role("button", name="Restore version 1 as a new version").click()
         expect(page.locator(".ws-meta")).to_contain_text("Version 3 of 3 · restored from v1")
+        page.wait_for_load_state("load")  # its tabs answer clicks once the module has run
         page.evaluate("() => { window.__sameDocument = 'yes'; }")
         # What the person is in the middle of meanwhile is kept: a hand edit, a check.
         page.locator("#tab-code").click()
-        page.locator("[data-edit]").click()
+        page.get_by_role("button", name="Edit", exact=True).click()
         page.fill("#html", "<p>half-way through an edit</p>")
         page.locator("#tab-checks").click()
         page.get_by_role("button", name="Add a check").click()
@@ -131,6 +132,7 @@ def test_notices_float_over_the_page_and_an_empty_hand_edit_is_refused_in_place(
     page.get_by_role("button", name="Restore version 1 as a new version").click()
     notice = page.locator(".notice").last
     expect(notice).to_contain_text("Version 1 restored as version 3")
+    page.wait_for_load_state("load")  # its tabs answer clicks once the module has run
     # The notice floats: the prompt box and its button stay in the first screen.
     expect(page.locator("#prompt")).to_be_in_viewport()
     expect(page.get_by_role("button", name="Send")).to_be_in_viewport()

@@ -53,6 +53,7 @@ def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
     # restore 1: a new version 3, nothing overwritten
     page.get_by_role("button", name="Restore v1").click()
     expect(page.locator(".notice")).to_contain_text("Version 1 restored as version 3")
+    page.wait_for_load_state("load")  # its tabs answer clicks once the module has run
     store = server.kiln.store
     assert store.get_version(artifact_id, 3).html == store.get_version(artifact_id, 1).html
     assert store.get_version(artifact_id, 2).html == TIP_DOC.replace("0.15", "0.20")
@@ -73,6 +74,7 @@ def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
     remix_id = stranger.url.rsplit("/a/", 1)[1]
     assert remix_id != artifact_id
     expect(stranger.locator(".notice").last).to_contain_text("Remixed")
+    stranger.wait_for_load_state("load")  # its tabs answer clicks once the module has run
 
     # the remix is the stranger's to edit by hand ...
     stranger.locator("#tab-code").click()
