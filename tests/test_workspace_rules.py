@@ -3,13 +3,14 @@
 deleted), Stop before a job starts, and which endpoint the home page names."""
 import pytest
 
-from artifacts import ArtifactGone, NotOwner, Source, VersionIn, job_state, lifecycle
+from artifacts import ArtifactGone, NotOwner, Source, VersionIn, lifecycle
+from artifacts import job_state as job_states
 from artifacts.htmlfile import BadHTML, accept
 from artifacts.tool_errors import Phase, ToolError, fix_request
 from generator.jobs import InProcessRunner, JobCancelled, JobFailed, JobLog, run_job
 from services import unwrap_pasted_answer
 from tests.helpers import TIP_DOC, make_settings
-from web.present import describe_version, model_in_use
+from web.present import describe_version, job_state, model_in_use
 
 
 def version(source, note=None, parent=None, failed=False):
@@ -19,6 +20,34 @@ def version(source, note=None, parent=None, failed=False):
     return VersionOut(artifact_id="a", number=2, html="<p>x</p>", source=Source(source), prompt=None,
                       model=None, parent_number=parent, usage=Usage(), failed=failed, note=note,
                       created_at=datetime.now(UTC))
+
+
+def job(status, prompt="tips", after=True):
+    from datetime import UTC, datetime, timedelta
+
+    from artifacts import JobOut
+    when = datetime.now(UTC) + timedelta(seconds=1 if after else -3600)
+    return JobOut(id="j", kind="generate", artifact_id="a", prompt=prompt, status=status, error=None,
+                  draft="", result={}, created_at=when, updated_at=when)
+
+
+def test_the_workspace_shows_a_running_job_and_a_failed_one_with_a_retry_of_its_prompt():
+    working = [version("generated")]
+    running = job("running")
+    shown = job_state(running, running, working)
+    assert shown["job"] is running and shown["job_prompt"] == "tips" and not shown["retry"]
+    failed = job("failed", "a timer")
+    shown = job_state(failed, None, working)
+    assert shown["job"] is failed and shown["retry"] == "a timer" and shown["retry_label"] == "Try again"
+    assert job_state(job("interrupted"), None, [])["retry_label"] == "Retry"
+    # A job that ended well, or one older than the newest version, is not shown again.
+    assert job_state(job("done"), None, working)["job"] is None
+    old = job_state(job("failed", after=False), None, working)
+    assert old["job"] is None and old["job_prompt"] == "" and old["retry"] == ""
+    # With no working version, the prompt box offers the last prompt again, even after a success.
+    broken = [version("generated", "The answer was cut off.", failed=True)]
+    assert job_state(job("done", "a clock", after=False), None, broken)["retry"] == "a clock"
+    assert job_state(None, None, [])["job"] is None
 
 
 @pytest.mark.parametrize("made,says", [
@@ -137,12 +166,12 @@ def test_the_days_spend_counts_each_model_call_once_and_outlives_a_deleted_tool(
 
 def test_a_job_stopped_before_it_starts_never_does_its_work(store):
     job = store.create_job("create", "p", None)
-    assert job_state.request_cancel(store, job.id)
+    assert job_states.request_cancel(store, job.id)
     ran = []
     log = JobLog(store, job.id)
     assert run_job(log, lambda _: ran.append(1) or {}, worker="test")
     assert ran == [] and store.job(job.id).status == "cancelled"
-    assert not job_state.request_cancel(store, job.id)  # ended: nothing to stop
+    assert not job_states.request_cancel(store, job.id)  # ended: nothing to stop
 
 
 def test_a_stop_reaches_the_job_at_its_next_piece_of_answer(store):
@@ -150,7 +179,7 @@ def test_a_stop_reaches_the_job_at_its_next_piece_of_answer(store):
 
     def work(log):
         log.delta("first")
-        job_state.request_cancel(store, log.job_id)  # from anywhere: the flag in the database
+        job_states.request_cancel(store, log.job_id)  # from anywhere: the flag in the database
         log.flush()
         log.delta("second")  # raises JobCancelled
         raise AssertionError("not stopped")

@@ -13,7 +13,8 @@ from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
-from .present import acceptance_view, conversation, describe_version, line_diff, model_in_use
+from .present import (acceptance_view, conversation, describe_version, job_state, line_diff,
+                      model_in_use)
 from .tool_access import viewer_key
 
 bp = Blueprint("pages", __name__)
@@ -119,18 +120,10 @@ def artifact(artifact_id: str, number: int | None = None):
             abort(404, "This tool was never written: its generation did not finish.")
         return render_template("share.html", **context)
     last = running or lifecycle.last_job(k.store, artifact_id)
-    # A job that has made no version yet: its prompt is not in the conversation,
-    # and a failure (or Stop) is shown with its partial answer.
-    fresh = last is not None and (not versions or last.created_at > versions[-1].created_at)
-    failed = last if last and not running and last.status != "done" and fresh else None
-    working = any(not v.failed for v in versions)
     return render_template(
-        "workspace.html", job=running or failed, job_prompt=last.prompt if fresh else "",
-        working=working, model=model_in_use(k.settings),
-        # With no working version yet, the prompt box offers the last prompt again.
-        retry=(last.prompt if last and not running and (failed or not working) else ""),
-        retry_label="Retry" if last and last.status == "interrupted" else "Try again",
-        turns=conversation(k.store.messages(artifact_id), versions), **context)
+        "workspace.html", model=model_in_use(k.settings),
+        turns=conversation(k.store.messages(artifact_id), versions),
+        **job_state(last, running, versions), **context)
 
 
 @bp.get("/jobs/<job_id>")

@@ -140,6 +140,19 @@ class Turn:
     label: str = ""               # how that version came about (describe_version)
 
 
+def job_state(last, running, versions) -> dict:
+    """What the workspace says of the tool's last job (``running``, if one is).
+    A job that has made no version yet: its prompt is not in the conversation,
+    and a failure (or Stop) is shown with its partial answer. With no working
+    version yet, the prompt box offers the last prompt again."""
+    fresh = last is not None and (not versions or last.created_at > versions[-1].created_at)
+    failed = last if last and not running and last.status != "done" and fresh else None
+    working = any(not v.failed for v in versions)
+    return dict(job=running or failed, job_prompt=last.prompt if fresh else "", working=working,
+                retry=(last.prompt if last and not running and (failed or not working) else ""),
+                retry_label="Retry" if last and last.status == "interrupted" else "Try again")
+
+
 def conversation(messages, versions) -> list[Turn]:
     """The prompts and answers in order, each version after the turn that made it;
     versions made without a prompt (imported, edited, restored) stand alone."""
