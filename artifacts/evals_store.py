@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 
 from .store import Store, new_artifact_id, owner_hash, rows_changed
-from .tables import ArenaBattle, EvalResult, EvalRun, Job, utcnow
+from .tables import ArenaBattle, EvalResult, EvalRun, Job, SmokeResult, Version, utcnow
 
 WINNERS = ("a", "b", "tie", "both_bad")
 
@@ -123,6 +123,20 @@ def results(store: Store, run_id: int) -> list[ResultOut]:
             first_try_ok=r.first_try_ok, repairs=r.repairs, follow_ups_ok=r.follow_ups_ok,
             tokens=r.tokens, cost_usd=r.cost_usd, seconds=r.seconds, artifact=r.artifact_id,
             error=r.error, turns=list(r.turns or [])) for r in rows]
+
+
+def with_thumbnails(store: Store, wanted: list[tuple[str, int] | None]) -> set[tuple[str, int]]:
+    """Of these (artifact, version) pairs, those whose smoke test kept a screenshot."""
+    pairs = {w for w in wanted if w}
+    if not pairs:
+        return set()
+    with store.reading() as session:
+        rows = session.execute(
+            select(Version.artifact_id, Version.number)
+            .join(SmokeResult, SmokeResult.version_id == Version.id)
+            .where(Version.artifact_id.in_({a for a, _ in pairs}),
+                   SmokeResult.thumbnail_png.is_not(None))).tuples().all()
+    return {(a, n) for a, n in rows if (a, n) in pairs}
 
 
 # -- the arena -----------------------------------------------------------------------------
