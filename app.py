@@ -22,7 +22,7 @@ from sandbox import policy
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
-from web import access, api, errors, eval_pages, limits, ownership, pages, signin, tool_api
+from web import access, api, arena_pages, errors, eval_pages, limits, ownership, pages, signin, tool_api
 from web.client import client_config
 
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(tool_api.bp)
     app.register_blueprint(eval_pages.bp)
+    app.register_blueprint(arena_pages.bp)
     errors.register(app)
     _register_cli(app)
     return app

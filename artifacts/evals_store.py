@@ -28,8 +28,8 @@ class BattleNotFound(LookupError):
     pass
 
 
-class AlreadyVoted(ValueError):
-    pass
+class AlreadyVoted(Exception):
+    """A second vote on one battle."""
 
 
 class EvalRunOut(BaseModel):

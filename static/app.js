@@ -1,4 +1,5 @@
 // Kiln's pages load this one module (no inline scripts: CSP is script-src 'self').
+import { initArena } from "./arena.js";
 import { Bridge } from "./bridge.js";
 import { csrfToken } from "./api.js";
 import { highlightInto } from "./highlight.js";
@@ -102,3 +103,5 @@ if (share) {
     share.querySelector("[data-viewport]").requestFullscreen?.().catch(() => {});
   });
 }
+
+initArena();
