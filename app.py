@@ -341,7 +341,7 @@ def _register_cli(app: Flask) -> None:
                 raise click.UsageError("eval webbench PATH: the Web-Bench project's folder")
             from evals.webbench_cli import run_webbench
 
-            return run_webbench(the_kiln(), path, models, as_json)
+            return run_webbench(the_kiln(), path, models, as_json, make_app=create_app)
         if path:
             raise click.UsageError(f"eval takes one suite; {path!r} is one too many")
         cli.run_suite(the_kiln(), suite, models, runs, concurrency, as_json)

@@ -135,7 +135,7 @@ def with_thumbnails(store: Store, wanted: list[tuple[str, int] | None]) -> set[t
             select(Version.artifact_id, Version.number)
             .join(SmokeResult, SmokeResult.version_id == Version.id)
             .where(Version.artifact_id.in_({a for a, _ in pairs}),
-                   SmokeResult.thumbnail_png.is_not(None))).tuples().all()
+                   SmokeResult.thumbnail_png.is_not(None))).all()
     return {(a, n) for a, n in rows if (a, n) in pairs}
 
 
@@ -200,7 +200,7 @@ def voted_battles(store: Store) -> list[tuple[BattleOut, str | None, str | None]
         rows = session.scalars(select(ArenaBattle).where(ArenaBattle.winner.is_not(None))
                                .order_by(ArenaBattle.voted_at)).all()
         job_ids = {j for r in rows for j in (r.job_a, r.job_b) if j}
-        made = dict(session.execute(select(Job.id, Job.artifact_id).where(Job.id.in_(job_ids)))
-                    .tuples().all()) if job_ids else {}
+        made = {job: artifact for job, artifact in session.execute(
+            select(Job.id, Job.artifact_id).where(Job.id.in_(job_ids)))} if job_ids else {}
         return [(BattleOut.model_validate(r), made.get(r.job_a or ""), made.get(r.job_b or ""))
                 for r in rows]
