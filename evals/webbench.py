@@ -89,6 +89,8 @@ class Project:
             if not task.id.replace("-", "").replace("_", "").isalnum() or not task.description.strip():
                 raise ProjectError(f"{listing}: line {number}: task {task.id!r} needs a plain id "
                                    "and a description")
+            if any(t.id == task.id for t in tasks):
+                raise ProjectError(f"{listing}: line {number}: task {task.id!r} is used twice")
             if not (root / "test" / task.spec).is_file():
                 raise ProjectError(f"{listing}: task {task.id!r} has no test/{task.spec}")
             tasks.append(task)
