@@ -35,13 +35,14 @@ TITLE_MAX = 200
 FULL_TEXT: dict[str, tuple[str, Callable[[list[str]], str]]] = {
     "sqlite": ("SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
                " ON a.id = s.artifact_id WHERE artifact_search MATCH :match"
-               " AND a.owner_hash = :owner AND a.purpose IS NULL ORDER BY bm25(artifact_search, 0, 5.0, 1.0),"
-               " a.updated_at DESC LIMIT :limit",
+               " AND a.owner_hash = :owner AND a.purpose IS NULL"
+               " ORDER BY bm25(artifact_search, 0, 5.0, 1.0), a.updated_at DESC LIMIT :limit",
                lambda words: " ".join(f'"{w}"*' for w in words)),
     "postgresql": ("SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
                    " ON a.id = s.artifact_id WHERE s.doc @@ to_tsquery('simple', :match)"
-                   " AND a.owner_hash = :owner AND a.purpose IS NULL ORDER BY ts_rank(s.doc, to_tsquery('simple',"
-                   " :match)) DESC, a.updated_at DESC LIMIT :limit",
+                   " AND a.owner_hash = :owner AND a.purpose IS NULL"
+                   " ORDER BY ts_rank(s.doc, to_tsquery('simple', :match)) DESC,"
+                   " a.updated_at DESC LIMIT :limit",
                    lambda words: " & ".join(f"'{w}':*" for w in words)),
 }
 
