@@ -327,3 +327,31 @@ def test_eval_pages_are_for_members_and_say_when_a_run_is_unknown(tmp_path):
         assert client.get("/evals/compare?a=1").status_code == 400
     finally:
         open_app.extensions["kiln"].close()
+
+
+@pytest.mark.browser
+def test_runs_repeat_each_case_and_a_model_that_passes_once_in_two_gets_half(eval_app, fake_llm,
+                                                                              tmp_path):
+    fake_llm.models.append("model-c")
+    fake_llm.script_for("model-c", GOOD_TOOL)             # run 1 works; run 2 (and its repairs):
+    fake_llm.default_for["model-c"] = Script(BROKEN_TOOL)  # broken
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"name": "one", "cases": [SUITE["cases"][0]]}))
+    done = eval_app.test_cli_runner().invoke(args=[
+        "eval", str(path), "--model", "anthropic:model-c", "--runs", "2", "--json"])
+    assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    label = f"anthropic:model-c@{prompts.VERSION}"
+    assert [(r["case"], r["run"], r["ok"]) for r in lines[:-1]] == [("greet", 1, True),
+                                                                    ("greet", 2, False)]
+    assert lines[0]["artifact"] != lines[1]["artifact"]   # each run makes its own tool
+    summary = lines[-1]["summary"][label]
+    assert summary["pass_rate"] == 0.5 and summary["first_try_rate"] == 0.5
+    kiln = eval_app.extensions["kiln"]
+    run = evals_store.list_runs(kiln.store)[0]
+    assert run.runs == 2 and len(evals_store.results(kiln.store, run.id)) == 2
+    client = Client(eval_app, "127.0.0.1:5000")
+    page = client.get(f"/evals/{run.id}").get_data(as_text=True)
+    assert "run 1 · 1/1 checks" in page and "run 2 · 0/1 checks" in page
+    compared = client.get(f"/evals/compare?a={run.id}&b={run.id}").get_data(as_text=True)
+    assert compared.count("<td>1/2</td>") == 2
