@@ -67,6 +67,7 @@ def test_a_share_link_views_and_remixes_but_cannot_generate(page, kiln_server):
     page.get_by_role("button", name="Remix").click()
     expect(page.locator("p.notice")).to_contain_text("Remixed")
     expect(page.locator("[data-no-generate]")).to_be_visible()
+    page.wait_for_load_state("load")  # the tabs answer clicks once their module has run
     page.get_by_role("tab", name="Code").click()
     expect(page.get_by_role("button", name="Edit", exact=True)).to_be_visible()
     assert kiln_server.fake.requests == []
