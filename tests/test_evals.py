@@ -170,6 +170,34 @@ def test_the_home_page_says_when_ollama_answers(tmp_path, fake_llm):
         quiet.extensions["kiln"].close()
 
 
+# -- the judge ----------------------------------------------------------------------------
+
+TRAP = """<!doctype html><html><head><title>Trap</title></head><body><h1>Hello</h1>
+<button id="trap">Do not press</button>
+<script>document.getElementById("trap").onclick = () => { throw new Error("pressed the trap"); };
+</script></body></html>"""
+
+
+@pytest.mark.browser
+def test_the_judge_runs_the_cases_checks_and_no_poke_pass(smoke_tester):
+    from artifacts.checks import CheckSet
+    from evals.runner import Judge
+    checks = CheckSet.parse(json.dumps([CHECK, {"name": "has no list", "steps": [
+        {"expect": "ul"}]}]))
+    passed, outcomes = Judge(smoke_tester)(TRAP, checks)
+    assert passed == 1 and [o["ok"] for o in outcomes] == [True, False]
+    assert outcomes[0]["name"] == "says hello"
+    # The full smoke test presses every button; the judge's run ends after the checks.
+    full = smoke_tester.run(TRAP, checks=checks)
+    assert any("pressed the trap" in e.message for e in full.errors)
+    judged = smoke_tester.submit(TRAP, checks, checks_only=True).result(60)
+    assert not any("pressed the trap" in e.message for e in judged.errors)
+    assert [o.ok for o in judged.acceptance] == [True, False]
+    assert Judge(smoke_tester)("", checks) == (0, [
+        {"name": "says hello", "ok": False, "detail": "there is no document"},
+        {"name": "has no list", "ok": False, "detail": "there is no document"}])
+
+
 # -- a run ----------------------------------------------------------------------------------
 
 GOOD_TOOL = """Here it is.
