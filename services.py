@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, accounts, job_state,
-                       links, network_grants, tool_ai)
+                       lifecycle, links, network_grants, tool_ai)
 from artifacts import checks_store
 from artifacts.checks import CheckSet, ChecksRefused, Outcome, format_checks, mark_regressions
 from artifacts.checks_store import CheckSetOut
-from artifacts.htmlfile import Accepted, accept, decode
+from artifacts.htmlfile import Accepted, BadHTML, accept, decode, starts_as_document
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_ai import AISettings, Viewer
 from artifacts.tool_data import DataLimits, ToolDataStore, ToolRefused
 from artifacts.tool_errors import ToolError
 from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotConfigured, Provider,
-                       load_image, make_provider, priced, provider_configured)
+                       extract_html, load_image, make_provider, priced, provider_configured)
 from generator.budget import InFlight, tightest
 from generator.choice import parse_choice, usable
 from generator.jobs import InProcessRunner, JobFailed, JobLog, Runner
@@ -134,7 +134,9 @@ class Kiln:
     def accept_upload(self, data: bytes | str, title: str | None = None) -> Accepted:
         limit = self.settings.max_artifact_bytes
         text = data if isinstance(data, str) else decode(data, limit)
+        text, unwrapped = unwrap_pasted_answer(text)
         accepted = accept(text, limit, title)
+        accepted.notices[:0] = unwrapped
         # Artifacts cannot reach CDNs: libraries the mirror has are loaded from it.
         accepted.html, rewritten = rewrite_cdn_urls(accepted.html)
         accepted.notices.extend(rewritten)
@@ -341,23 +343,35 @@ class Kiln:
     def start_create(self, prompt: str, owner: str | None, image: bytes | None = None,
                      account_id: str | None = None, model: str | None = None,
                      purpose: str | None = None) -> JobOut:
-        """``model``: a model other than the installation's (``generator.choice``);
-        ``purpose``: "eval" or "arena" for a tool kept out of the gallery."""
+        """A new tool: its address exists at once (``lifecycle.reserve``), and the
+        job writes its first version there. ``model``: a model other than the
+        installation's (``generator.choice``); ``purpose``: "eval" or "arena" for a
+        tool kept out of the gallery."""
         self.check_can_generate(prompt, account_id=account_id)
         model = self.check_model(model)
         _image(image)  # a bad image is refused before anything is stored
-        return self._submit("create", prompt, owner, account_id, image=image, model=model,
-                            purpose=purpose)
+        artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(prompt), owner,
+                                     purpose=purpose)
+        return self._submit("create", prompt, owner, account_id, artifact.id, image=image,
+                            model=model, purpose=purpose)
 
     def start_follow_up(self, artifact_id: str, prompt: str, owner: str | None,
                         image: bytes | None = None, account_id: str | None = None,
-                        model: str | None = None) -> JobOut:
+                        base: int | None = None, model: str | None = None) -> JobOut:
+        """A change to version ``base`` (the one on the person's screen; None: the
+        current one). A tool with no working version yet (its first generation
+        failed or was stopped) is written anew, at the same address."""
         self.store.require_owner(artifact_id, owner)
         self.check_can_generate(prompt, account_id=account_id)
         model = self.check_model(model)
         _image(image)
+        if not self.store.get_artifact(artifact_id).version_count or \
+                self.store.get_version(artifact_id).failed:
+            return self._submit("create", prompt, owner, account_id, artifact_id, image=image,
+                                model=model)
+        self._changeable(artifact_id, base)
         return self._submit("edit", prompt, owner, account_id, artifact_id, image=image,
-                            model=model)
+                            base=base, model=model)
 
     def check_model(self, model: str | None) -> str | None:
         """A model choice's label, once this installation can use it (ModelRefused
@@ -369,20 +383,44 @@ class Kiln:
         return choice.label
 
     def start_fix(self, artifact_id: str, owner: str | None, errors: list[ToolError],
-                  prompt: str = "", account_id: str | None = None) -> JobOut:
+                  prompt: str = "", account_id: str | None = None,
+                  base: int | None = None) -> JobOut:
         self.store.require_owner(artifact_id, owner)
         self.check_can_generate(prompt, required=False, account_id=account_id)
-        return self._submit("fix", prompt, owner, account_id, artifact_id, errors=errors)
+        self._changeable(artifact_id, base)
+        return self._submit("fix", prompt, owner, account_id, artifact_id, errors=errors,
+                            base=base)
+
+    def _changeable(self, artifact_id: str, base: int | None) -> None:
+        version = self.store.get_version(artifact_id, base)  # an unknown version is a 404
+        if not version.html:
+            raise GenerationRefused(f"Version {version.number} has no document to change; "
+                                    "open another version and ask there.", 409)
 
     def _submit(self, kind: str, prompt: str, owner: str | None, account_id: str | None,
                 artifact_id: str | None = None, image: bytes | None = None,
-                errors: list[ToolError] | None = None, model: str | None = None,
-                purpose: str | None = None) -> JobOut:
+                errors: list[ToolError] | None = None, base: int | None = None,
+                model: str | None = None, purpose: str | None = None) -> JobOut:
         job = self.store.create_job(kind, prompt, owner, artifact_id, image=image,
                                     errors=[e.model_dump(mode="json") for e in errors or []],
-                                    account_id=account_id, model=model, purpose=purpose)
+                                    account_id=account_id, base_version=base, model=model,
+                                    purpose=purpose)
         self.jobs.submit(job.id)
         return job
+
+    def cancel_job(self, job_id: str, owner: str | None) -> JobOut:
+        """Stop: the running job reads the flag at its next flush (in this process or
+        a worker) and ends "cancelled", its partial answer kept as its draft."""
+        job = self.store.job_for(job_id, owner)
+        job_state.request_cancel(self.store, job.id)
+        return self.store.job(job.id)
+
+    def delete_artifact(self, artifact_id: str, owner: str | None) -> str:
+        """Delete a tool and everything it owns (``lifecycle.delete``); its title."""
+        deleted = lifecycle.delete(self.store, artifact_id, owner)
+        if self._queue is not None:
+            self._queue.forget(deleted.job_ids)
+        return deleted.title
 
     def perform_job(self, job_id: str, log: JobLog) -> dict:
         """A stored job's work, wherever it runs (this process or a worker)."""
@@ -391,11 +429,16 @@ class Kiln:
         request = workflow.Request(
             prompt=job.prompt, owner_hash=given.owner_hash, account_id=given.account_id,
             image=_image(given.image), errors=[ToolError.model_validate(e) for e in given.errors],
-            model=given.model, purpose=given.purpose)
-        if job.kind == "create":
-            return workflow.create(self, log, request)
+            base_version=given.base_version, model=given.model, purpose=given.purpose)
+        if job.kind == "create" and job.artifact_id is None:  # queued before addresses came first
+            artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(job.prompt),
+                                         owner_digest=given.owner_hash, purpose=given.purpose)
+            self.store.update_job(job_id, artifact_id=artifact.id)
+            job = self.store.job(job_id)
         if job.artifact_id is None:
             raise JobFailed(f"A {job.kind} job needs the tool it changes.")
+        if job.kind == "create":
+            return workflow.create(self, log, job.artifact_id, request)
         if job.kind == "edit":
             return workflow.follow_up(self, log, job.artifact_id, request)
         if job.kind == "fix":
@@ -547,6 +590,21 @@ class ToolCall:
         finally:
             release, self._release = self._release, lambda: None
             release()
+
+
+def unwrap_pasted_answer(text: str) -> tuple[str, list[str]]:
+    """HTML pasted from a chat ("Here you go: ```html ...```"): the document, taken
+    out with the same extraction as a model's answer, and a notice saying so. A
+    text that is a document from its start is taken exactly as it is."""
+    if starts_as_document(text):
+        return text, []
+    found = extract_html(text)
+    if found.ok and found.html and found.html.strip() != text.strip():
+        return found.html, ["Kiln took the HTML out of the text you pasted (the words around "
+                            "it were left out), as it does with a model's answers."]
+    if found.html and not found.complete:
+        raise BadHTML(f"The HTML in what you pasted is incomplete: {found.reason}")
+    return text, []
 
 
 def _within(budget: int, cap: int) -> int:

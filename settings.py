@@ -108,6 +108,8 @@ class Settings(BaseSettings):
 
     max_artifact_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_prompt_chars: int = Field(20_000, ge=100, le=1_000_000)
+    # The tallest a tool's frame grows to fit the tool (beyond it, the tool scrolls inside).
+    frame_max_height_px: int = Field(4000, ge=300, le=100_000)
 
     job_workers: int = Field(2, ge=1, le=32)
     generate_rate_limit: str = "10 per minute"

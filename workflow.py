@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from artifacts import Source, Store, Usage, VersionIn, VersionOut, checks_store
+from artifacts import Source, Store, Usage, VersionIn, VersionOut, checks_store, lifecycle
 from artifacts.checks import Outcome
 from artifacts.htmlfile import title_of
 from artifacts.smoke_report import SmokeReport
-from artifacts.tool_errors import ToolError, quote_source
+from artifacts.tool_errors import ToolError, fix_request, quote_source
 from generator import (Budget, Continuing, Event, GenerationResult, Image, Retrying, Stage,
                        generate, make_provider)
 from generator import prompts
@@ -44,6 +44,7 @@ class Request:
     account_id: str | None = None   # the signed-in person, whose daily budget this spends
     image: Image | None = None
     errors: list[ToolError] = field(default_factory=list)  # from the viewer's page, for "Fix it"
+    base_version: int | None = None  # the version on the person's screen (None: the current)
     # A model other than the installation's ("anthropic:NAME@v1", generator.choice),
     # and what a new tool is for ("eval", "arena": kept out of the gallery).
     model: str | None = None
@@ -55,22 +56,34 @@ class Request:
         return self.purpose == "arena"
 
 
-def create(parts: Parts, log: JobLog, request: Request) -> dict:
+def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
+    """The first version of a tool whose address was reserved when the job began
+    (``lifecycle.reserve``, named after the prompt); the document's own title, once
+    written, names it, unless the person renamed it meanwhile."""
     log.emit("status", stage="generating")
+    reserved = parts.store.get_artifact(artifact_id).title
     result = _generate(parts, log, request, request.prompt, image=request.image)
-    title = title_of(result.html or result.draft_html or "") or _title_from_prompt(request.prompt)
-    artifact, version = parts.store.create_artifact(
-        title, _version_in(result, Source.GENERATED, request.prompt), None,
-        owner_digest=request.owner_hash, purpose=request.purpose)
-    log.set(artifact_id=artifact.id)
+    version = parts.store.add_version(artifact_id, _version_in(result, Source.GENERATED,
+                                                               request.prompt))
+    title = title_of(result.html or result.draft_html or "")
+    if title:
+        lifecycle.retitle(parts.store, artifact_id, title, only_if=reserved)
     # Written first, kept before the version is tested: it is tested against them.
     _keep_checks(parts, log, result, version)
     _record(parts, log, request, request.prompt, result, version)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
+def title_from_prompt(prompt: str) -> str:
+    """A new tool's name until its document names it."""
+    words = " ".join(prompt.split())
+    return (words[:57] + "…") if len(words) > 60 else (words or "Untitled tool")
+
+
 def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
-    current = parts.store.get_version(artifact_id)
+    """A change to the version the person was looking at (``base_version``), recorded
+    as its parent: never silently to a newer one."""
+    current = parts.store.get_version(artifact_id, request.base_version)
     checks = _current_checks(parts, artifact_id)
     log.emit("status", stage="generating")
     result = _generate(parts, log, request, request.prompt, current_html=current.html,
@@ -83,19 +96,22 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
 
 
 def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
-    """One repair round on demand, from the last verdict (errors and failed checks)
-    and what the viewer saw."""
-    current = parts.store.get_version(artifact_id)
-    errors = quote_source(request.errors, current.html)
+    """One repair round on demand, of the version on the person's screen: its
+    verdict (errors and failed checks) and what the viewer saw."""
+    current = parts.store.get_version(artifact_id, request.base_version)
+    seen = quote_source(request.errors, current.html)
+    tested: list[ToolError] = []
     failed: list[Outcome] = []
     if current.smoke and not current.smoke.ok:
-        errors = list(current.smoke.errors) + errors
+        tested = list(current.smoke.errors)
         found = checks_store.results(parts.store, artifact_id, current.number)
         failed = [o for o in found.outcomes if not o.ok] if found else []
-    if not errors and not failed:
-        raise JobFailed("There is nothing to fix: the latest version passed its checks and "
+    if not seen and not tested and not failed:
+        raise JobFailed("There is nothing to fix: this version passed its checks and "
                         "no errors were reported from the page. Describe the change instead.")
-    version = _repair(parts, log, request, current, errors, failed, request.prompt)
+    version = _repair(parts, log, request, current, tested + seen, failed, request.prompt,
+                      asked=fix_request(current.number, seen, tested,
+                                        [o.name for o in failed]))
     return _finish(parts, log, request, None, version, auto_repairs=MAX_AUTO_REPAIRS - 1)
 
 
@@ -129,7 +145,10 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
 
 
 def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
-            errors: list[ToolError], failed_checks: list[Outcome], prompt: str = "") -> VersionOut:
+            errors: list[ToolError], failed_checks: list[Outcome], prompt: str = "",
+            asked: str | None = None) -> VersionOut:
+    """``asked``: what the conversation shows as the request (by default, the smoke
+    test's findings in ``current``)."""
     log.emit("status", stage="repairing", version=current.number)
     checks = _current_checks(parts, current.artifact_id)
     result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors,
@@ -137,9 +156,9 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
     version = parts.store.add_version(current.artifact_id, _version_in(
         result, Source.REPAIRED, prompt or None, parent=current.number))
     _keep_checks(parts, log, result, version, checks)
-    what = "the errors and failed checks" if failed_checks else "the errors"
-    _record(parts, log, request, prompt or f"Fix {what} found by the smoke test.", result,
-            version, user_role="repair")
+    asked = asked or fix_request(current.number, [], errors, [o.name for o in failed_checks])
+    _record(parts, log, request, f"{asked}\n{prompt}" if prompt else asked, result, version,
+            user_role="repair")
     if not result.ok:
         raise JobFailed(result.error or "The repair produced no usable document.")
     return version
@@ -218,8 +237,3 @@ def _version_in(result: GenerationResult, source: Source, prompt: str | None,
         source=source, prompt=prompt, model=result.model, parent_number=parent,
         usage=result.usage or Usage(), failed=failed,
         note=(result.error if failed else (f"by {result.method}" if result.method else None)))
-
-
-def _title_from_prompt(prompt: str) -> str:
-    words = " ".join(prompt.split())
-    return (words[:57] + "…") if len(words) > 60 else (words or "Untitled tool")

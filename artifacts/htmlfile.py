@@ -1,6 +1,7 @@
 """Rules for HTML that enters Kiln from outside: decode, check, wrap, title."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from html import unescape
@@ -23,6 +24,10 @@ class Accepted:
 
 
 DOCUMENT_MARKERS = re.compile(r"<!doctype\s|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
+# A whole document from its first byte (a BOM, blank lines and comments may come
+# first): imported exactly as it is, never searched for a document inside it.
+LEADING_DOCUMENT = re.compile(r"^\ufeff?(?:\s|<!--.*?-->)*<(?:!doctype\s|html[\s>])", re.I | re.S)
+ELEMENT = re.compile(r"<[a-zA-Z][\w-]*(?:\s[^<>]*)?/?>")
 TEXT_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 WRAPPER = """<!doctype html>
@@ -67,6 +72,7 @@ def accept(text: str, limit: int, title: str | None = None) -> Accepted:
     notices = []
     found_title = title_of(text)
     if not DOCUMENT_MARKERS.search(text):
+        refuse_without_html(text)
         name = found_title or "Imported tool"
         text = WRAPPER.format(title=_escape(name), body=text.strip("\r\n"))
         notices.append("This was an HTML fragment, so Kiln wrapped it in a complete document.")
@@ -74,6 +80,25 @@ def accept(text: str, limit: int, title: str | None = None) -> Accepted:
             raise BadHTML(f"The wrapped document is over the limit of {limit:,} bytes.", 413)
     return Accepted(html=text, title=(title or "").strip() or found_title or "Untitled tool",
                     notices=notices)
+
+
+def starts_as_document(text: str) -> bool:
+    return bool(LEADING_DOCUMENT.match(text))
+
+
+def refuse_without_html(text: str) -> None:
+    """A fragment is HTML when it starts with an element: prose and JSON are not
+    (pasted by mistake, they would become a tool that shows a wall of text)."""
+    stripped = text.strip().lstrip("\ufeff")
+    if stripped.startswith("<") and ELEMENT.search(stripped):
+        return
+    try:
+        json.loads(stripped)
+    except ValueError:
+        raise BadHTML("There is no HTML in this. Paste a tool's HTML (a whole document, or "
+                      "a fragment that starts with a tag such as <div>), or a chat answer "
+                      "that holds one in a ```html block.") from None
+    raise BadHTML("That is JSON, not HTML. Paste the tool's HTML instead.")
 
 
 class _TitleFinder(HTMLParser):

@@ -44,6 +44,7 @@ class JobInputs:
     account_id: str | None
     image: bytes | None
     errors: list
+    base_version: int | None = None  # the version the person was looking at
     model: str | None = None
     purpose: str | None = None
 
@@ -54,7 +55,7 @@ def inputs(store: Store, job_id: str) -> JobInputs:
         if job is None:
             raise JobNotFound(f"no job {job_id!r}")
         return JobInputs(job.owner_hash, job.account_id, job.image, list(job.errors or []),
-                         job.model, job.purpose)
+                         job.base_version, job.model, job.purpose)
 
 
 def beat(store: Store, worker: str) -> int:

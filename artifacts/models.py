@@ -114,6 +114,7 @@ class JobOut(BaseModel):
     result: dict
     created_at: datetime
     updated_at: datetime
+    base_version: int | None = None
 
 
 class JobEventOut(BaseModel):

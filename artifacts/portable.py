@@ -60,7 +60,10 @@ def export_all(store: Store, directory: Path) -> int:
     versions and conversation. Returns how many tools were written."""
     directory.mkdir(parents=True, exist_ok=True)
     with store.reading() as session:
-        ids = list(session.scalars(select(Artifact.id).order_by(Artifact.created_at)))
+        # A tool whose first version is still being written (or never was) has
+        # nothing to export yet.
+        ids = list(session.scalars(select(Artifact.id).where(Artifact.versions.any())
+                                   .order_by(Artifact.created_at)))
     for artifact_id in ids:
         artifact = store.get_artifact(artifact_id)
         folder = directory / f"{_slug(artifact.title)}-{artifact_id}"

@@ -23,7 +23,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, SmokeOut, Source, Usage,
                      VersionIn, VersionOut)
-from .tables import Artifact, ArtifactStorage, Job, ModelCall, JobEvent, Message, SmokeResult, Version, utcnow
+from .tables import (Artifact, ArtifactStorage, DeletedArtifact, Job, JobEvent, Message, ModelCall,
+                     SmokeResult, Version, utcnow)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TITLE_MAX = 200
@@ -49,6 +50,10 @@ FULL_TEXT: dict[str, tuple[str, Callable[[list[str]], str]]] = {
 
 class ArtifactNotFound(LookupError):
     pass
+
+
+class ArtifactGone(ArtifactNotFound):
+    """The artifact was deleted by its owner (its links answer 410)."""
 
 
 class VersionNotFound(LookupError):
@@ -82,6 +87,11 @@ def new_artifact_id() -> str:
         token = secrets.token_urlsafe(16)
         if not token.startswith("-"):
             return token
+
+
+def id_hash(artifact_id: str) -> str:
+    """How a deleted artifact is remembered: not by its id."""
+    return hashlib.sha256(b"deleted:" + artifact_id.encode()).hexdigest()
 
 
 def owner_hash(owner_token: str | None) -> str | None:
@@ -156,13 +166,11 @@ class Store:
     # -- artifacts ----------------------------------------------------------
     def create_artifact(self, title: str, first: VersionIn, owner_token: str | None,
                         forked_from: tuple[str, int] | None = None, *,
-                        owner_digest: str | None = None,
-                        purpose: str | None = None) -> tuple[ArtifactOut, VersionOut]:
-        """``owner_digest``: the owner's hash, for a worker that was never given the token.
-        ``purpose``: "eval" or "arena" for a tool made by one (kept out of the gallery)."""
+                        owner_digest: str | None = None) -> tuple[ArtifactOut, VersionOut]:
+        """``owner_digest``: the owner's hash, for a worker that was never given the token."""
         with self.writing() as session:
             artifact = Artifact(id=new_artifact_id(), title=clean_title(title),
-                                owner_hash=owner_digest or owner_hash(owner_token), purpose=purpose)
+                                owner_hash=owner_digest or owner_hash(owner_token))
             if forked_from:
                 artifact.forked_from_id, artifact.forked_from_version = forked_from
             session.add(artifact)
@@ -276,12 +284,16 @@ class Store:
             return [self._version_out(v, smokes.get(v.id)) for v in artifact.versions]
 
     def tokens_used_today(self) -> int:
-        """Tokens (``Usage.BUDGET_FIELDS``) of every version made since midnight UTC."""
+        """Tokens (``Usage.BUDGET_FIELDS``) of the generations since midnight UTC
+        (every model call a job made; tools' own calls are counted apart, in
+        ``tool_ai.tokens_today``). Counted from the model log, which keeps what a
+        deleted tool spent (see ``lifecycle.delete``)."""
         midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-        counted = sum(getattr(Version, name) for name in Usage.BUDGET_FIELDS)
+        counted = sum(getattr(ModelCall, name) for name in Usage.BUDGET_FIELDS)
         with self.reading() as session:
             return session.scalar(select(func.coalesce(func.sum(counted), 0))
-                                  .where(Version.created_at >= midnight)) or 0
+                                  .where(ModelCall.created_at >= midnight,
+                                         ModelCall.job_id.is_not(None))) or 0
 
     # -- conversation -------------------------------------------------------
     def add_message(self, artifact_id: str, role: str, content: str,
@@ -352,12 +364,14 @@ class Store:
     def create_job(self, kind: str, prompt: str, owner_token: str | None,
                    artifact_id: str | None = None, image: bytes | None = None,
                    errors: list | None = None, account_id: str | None = None,
-                   model: str | None = None, purpose: str | None = None) -> JobOut:
+                   base_version: int | None = None, model: str | None = None,
+                   purpose: str | None = None) -> JobOut:
         with self.writing() as session:
             job = Job(id=new_artifact_id(), kind=kind, prompt=prompt,
                       owner_hash=owner_hash(owner_token), artifact_id=artifact_id,
                       status="queued", draft="", result={}, image=image, errors=errors or [],
-                      account_id=account_id, heartbeat_at=utcnow(), model=model, purpose=purpose)
+                      account_id=account_id, heartbeat_at=utcnow(),
+                      base_version=base_version, model=model, purpose=purpose)
             session.add(job)
             session.flush()
             return JobOut.model_validate(job)
@@ -416,6 +430,8 @@ class Store:
     def _artifact(session: Session, artifact_id: str, lock: bool = False) -> Artifact:
         artifact = session.get(Artifact, artifact_id, with_for_update=lock) if artifact_id else None
         if artifact is None:
+            if artifact_id and session.get(DeletedArtifact, id_hash(artifact_id)) is not None:
+                raise ArtifactGone(f"artifact {artifact_id!r} was deleted")
             raise ArtifactNotFound(f"no artifact {artifact_id!r}")
         return artifact
 
@@ -424,6 +440,7 @@ class Store:
         version = session.scalar(select(Version).where(Version.artifact_id == artifact_id,
                                                        Version.number == number))
         if version is None:
+            Store._artifact(session, artifact_id)  # a deleted tool's versions are gone (410)
             raise VersionNotFound(f"artifact {artifact_id} has no version {number}")
         return version
 

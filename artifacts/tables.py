@@ -179,11 +179,23 @@ class Job(Base):
     # Set by anyone (any process) to ask the running job to stop; the job's
     # streaming callback reads it at every flush.
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The version a follow-up or fix changes: the one on the person's screen
+    # (None: the current version).
+    base_version: Mapped[int | None] = mapped_column(Integer)
     # The model (and prompt version) asked for, as ``generator.choice`` names it
     # ("anthropic:claude-sonnet-5-5@v2"); None: the installation's own. And for a
     # first prompt, what the tool is for (``Artifact.purpose``).
     model: Mapped[str | None] = mapped_column(String(300))
     purpose: Mapped[str | None] = mapped_column(String(16))
+
+
+class DeletedArtifact(Base):
+    """What is kept of a deleted tool: a hash of its id, so its links answer 410
+    ("deleted") rather than 404; nothing else of it remains."""
+    __tablename__ = "deleted_artifacts"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class JobEvent(Base):

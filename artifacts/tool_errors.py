@@ -25,12 +25,14 @@ class Phase(str, Enum):
     INTERACTION = "interaction"  # while the smoke test used the page
     LATER = "later"              # afterwards, from a timer or an animation frame
     VIEWER = "viewer"            # while a person used it, in their browser
+    INPUT = "input"              # in a person's browser, right after they clicked or typed
 
     def describe(self) -> str:
         return {"load": "while loading", "checks": "while an acceptance check used it",
                 "interaction": "while the smoke test used it",
                 "later": "later, from a timer or an animation frame",
-                "viewer": "when the person used it"}[self.value]
+                "viewer": "when the person used it",
+                "input": "when the person clicked or typed"}[self.value]
 
 
 class ToolError(BaseModel):
@@ -109,6 +111,38 @@ def quote_source(errors: Iterable[ToolError], html: str) -> list[ToolError]:
             error = error.model_copy(update={"code": lines[error.line - 1].strip()[:200] or None})
         quoted.append(error)
     return quoted
+
+
+def fix_request(number: int, seen: list[ToolError], tested: list[ToolError],
+                failed_checks: list[str] | None = None) -> str:
+    """What "Fix it" (or a repair round) asks, as the conversation shows it: the
+    version, whose errors (the person's, the smoke test's) and the first of them,
+    and the acceptance checks that failed, by name."""
+    def first(errors: list[ToolError]) -> str:
+        error = errors[0]
+        where = f" (line {error.line})" if error.line and error.source in (None, ARTIFACT_SOURCE) else ""
+        more = f", and {len(errors) - 1} more" if len(errors) > 1 else ""
+        return f"{error.message}{where}{more}"
+
+    checks = failed_checks or []
+    named = ", ".join(f"“{name}”" for name in checks[:3]) + (
+        f" and {len(checks) - 3} more" if len(checks) > 3 else "")
+    failing = f"the failed check{'s' if len(checks) > 1 else ''} {named}" if checks else ""
+    if seen:
+        clicked = any(e.phase is Phase.INPUT for e in seen)
+        whose = "you hit when you clicked or typed" if clicked else "the tool reported in your browser"
+        text = f"Fix the error{'s' if len(seen) > 1 else ''} {whose} in v{number}: {first(seen)}"
+        if tested:
+            text += ", and what the smoke test found"
+        if failing:
+            text += f", and {failing}"
+        return text + "."
+    if tested:
+        return f"Fix what the smoke test found in v{number}: {first(tested)}" + (
+            f", and {failing}." if failing else ".")
+    if failing:
+        return f"Fix {failing} in v{number}."
+    return f"Fix v{number}."
 
 
 def for_model(errors: Iterable[ToolError]) -> list[str]:

@@ -62,10 +62,11 @@ class NotConfigured(ProviderError):
 
 
 HOW_TO_CONFIGURE = (
-    "No model provider is configured. Set KILN_ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY) to use "
-    "Claude, or set KILN_OPENAI_BASE_URL (for example http://127.0.0.1:11434/v1 for Ollama) and "
-    "KILN_OPENAI_MODEL, plus KILN_OPENAI_API_KEY if the endpoint needs one, to use an "
-    "OpenAI-compatible server. Everything that needs no model keeps working meanwhile."
+    "No model is configured. To use Claude, put KILN_ANTHROPIC_API_KEY=sk-ant-... (or "
+    "ANTHROPIC_API_KEY) in the .env file next to app.py, then restart Kiln. For an "
+    "OpenAI-compatible server instead (Ollama, llama.cpp, vLLM, LM Studio, OpenRouter), put "
+    "KILN_OPENAI_BASE_URL (Ollama: http://127.0.0.1:11434/v1) and KILN_OPENAI_MODEL there, with "
+    "KILN_OPENAI_API_KEY if it needs one, and restart."
 )
 
 

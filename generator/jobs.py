@@ -64,8 +64,11 @@ class JobLog:
             raise ValueError(f"{type!r} is not a job event (add it to JOB_EVENTS)")
         with self._cond:
             event = JobEventOut(seq=len(self.events) + 1, type=type, data=data)
-            self.events.append(event)
             self._pending.append(event)
+        if type == "end":  # stored first: whoever hears that it ended finds it ended
+            self.flush()
+        with self._cond:
+            self.events.append(event)
             self._cond.notify_all()
         if self._publish is not None:
             self._publish(self.job_id, event)
@@ -126,7 +129,9 @@ def run_job(log: JobLog, work: Work, worker: str) -> bool:
     if not job_state.claim(log.store, log.job_id, worker):
         return False
     try:
-        log.emit("status", stage="queued")
+        log.emit("status", stage="queued")  # its flush reads the cancel flag
+        if log.cancel_requested:  # stopped while it waited: the model is never called
+            raise JobCancelled()
         result = work(log) or {}
         log.finish("done", result=result)
     except JobFailed as exc:

@@ -98,8 +98,9 @@ class _Run:
             self.calls.append(Call(stage, logged, answer, priced(usage, self.model, self.prices)[0],
                                    self.model, stop_reason, error,
                                    int((time.monotonic() - started) * 1000)))
+        events = self.provider.stream(self.system, messages)
         try:
-            for event in self.provider.stream(self.system, messages):
+            for event in events:
                 if isinstance(event, TextDelta):
                     parts.append(event.text)
                     if self.on_delta:
@@ -117,6 +118,12 @@ class _Run:
             self.answers.append(err.partial_text)
             log(err.partial_text, err.usage, None, err.message)
             raise
+        finally:
+            # Also when the job is stopped (on_delta raises): the provider's
+            # stream, and its connection, close now.
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
         answer = "".join(parts)
         self.answers.append(answer)
         return answer

@@ -199,6 +199,14 @@ class QueueRunner:
     def wait(self, job_id: str, timeout: float | None = None) -> JobOut:
         return wait_for(self, self.store, job_id, timeout)
 
+    def forget(self, job_ids: list[str]) -> None:
+        """Drop the live event streams of these jobs (their tool was deleted)."""
+        if job_ids:
+            try:
+                self.bus.redis.delete(*(self.bus.key(job_id) for job_id in job_ids))
+            except redis.RedisError as exc:  # they expire by themselves within a day
+                log.warning("could not drop the event streams of deleted jobs: %s", exc)
+
     def close(self) -> None:
         self.bus.close()
         self.broker.close()

@@ -1,6 +1,7 @@
 """Take the README's screenshots: the home page, the workspace while a tool is being
-written, and the share page. Runs Kiln against the fake model provider (a slow
-stream, so the workspace is caught mid-stream) and real Chromium.
+written, its Checks tab, the share page, and the share page on a phone. Runs Kiln
+against the fake model provider (a slow stream, so the workspace is caught
+mid-stream) and real Chromium.
 
     .venv/bin/python scripts/screenshots.py            # writes docs/*.png
 """
@@ -18,7 +19,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from tester.chromium import launch_options  # noqa: E402
 from settings import Settings  # noqa: E402
-from tests.helpers import serve_kiln  # noqa: E402
+from tests.helpers import serve_kiln, wait_for_written  # noqa: E402
 from tests.fake_llm import FakeLLM, Script  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -131,7 +132,7 @@ def main() -> None:
                 page.goto(kiln.app_origin)
                 page.fill("#prompt", prompt)
                 page.keyboard.press("Enter")
-                page.wait_for_url("**/a/**")
+                wait_for_written(page)
             kiln.kiln.wait_for_smoke(timeout=60)
 
             page.goto(kiln.app_origin)
@@ -144,14 +145,14 @@ def main() -> None:
                                       "the number of people, and each share updates as you type.",
                                       TIP, TIP_CHECKS), tokens_per_second=60, chunk_chars=12))
             page.keyboard.press("Enter")
-            page.wait_for_url("**/jobs/**")
+            page.wait_for_url("**/a/**")
             page.wait_for_function(
                 "() => document.querySelector('[data-drafts]')?.dataset.rendered >= 4"
-                " && document.querySelector('[data-code]').textContent.includes('<script')")
+                " && document.querySelector('[data-code]').textContent.includes('<script')"
+                " && document.querySelector('[data-live-notes] strong')")
             shoot(page, "workspace-streaming.png")
-            page.wait_for_url("**/a/**", timeout=60_000)
+            wait_for_written(page, timeout=60_000)
             kiln.kiln.wait_for_smoke(timeout=60)
-            page.reload()
             share_url = page.input_value("#share-url")
             page.locator("#tab-checks").click()
             shoot(page, "workspace-checks.png")
@@ -163,6 +164,15 @@ def main() -> None:
             expect(shared.frame_locator("#artifact-frame").locator("#each")).to_have_text("$32.39")
             time.sleep(0.3)
             shoot(shared, "share.png")
+
+            # The same link on a phone: the tool in the first screen, the actions in a menu.
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="light",
+                                        device_scale_factor=2, is_mobile=True, has_touch=True)
+            small = phone.new_page()
+            small.goto(share_url)
+            expect(small.frame_locator("#artifact-frame").locator("#each")).to_have_text("$32.39")
+            time.sleep(0.3)
+            shoot(small, "phone.png")
             browser.close()
 
 

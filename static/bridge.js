@@ -8,6 +8,7 @@ import { isMirrorPath, onMirror } from "./mirror_fetch.js";
 import { UrlState, validUrlState } from "./url_state.js";
 import { KILN_SCHEMA, KilnApi } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
+import { FrameFit } from "./frame_fit.js";
 import { recordedStep } from "./recorder.js";
 
 const MAX_ERRORS = config.max_reported_errors;
@@ -23,7 +24,8 @@ const isStr = (v, max) => typeof v === "string" && v.length <= max;
 const SCHEMA = {
   error: (m) => ERROR_KINDS.has(m.kind) && isStr(m.message, 2100) &&
     (m.line === undefined || isInt(m.line)) && (m.column === undefined || isInt(m.column)) &&
-    (m.source === undefined || isStr(m.source, 400)) && (m.stack === undefined || isStr(m.stack, 4200)),
+    (m.source === undefined || isStr(m.source, 400)) && (m.stack === undefined || isStr(m.stack, 4200)) &&
+    (m.input === undefined || m.input === true),
   storage: (m) => m.data !== null && typeof m.data === "object" && !Array.isArray(m.data) &&
     Object.entries(m.data).every(([k, v]) => typeof v === "string") && storageSize(m.data) <= STORAGE_QUOTA,
   download: (m) => isInt(m.id) && isStr(m.name, 500) &&
@@ -40,6 +42,7 @@ const SCHEMA = {
   data: KILN_SCHEMA.data,
   indexeddb: KILN_SCHEMA.indexeddb,
   fetch: (m) => validFetch(m),
+  height: (m) => isInt(m.height),
   recorded: (m) => recordedStep(m.step),
   recording: (m) => typeof m.on === "boolean" && typeof m.picking === "boolean",
 };
@@ -144,6 +147,8 @@ export class Bridge extends EventTarget {
     this.saving = null;
     this.nextStorage = null;
     this.kiln = new KilnApi(this);  // window.kiln: model calls and saved data
+    this.fit = new FrameFit(frame);
+    this.scheme = "normal";          // Kiln's theme, for the tool's color-scheme
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
       if (!document.fullscreenElement) this.notify("fullscreen-exited");
@@ -171,7 +176,15 @@ export class Bridge extends EventTarget {
     // Refusals are not forgotten here: a tool could say hello again, or reload
     // itself, to be asked anew. They last for the visit of this page.
     this.network.reset();
+    this.fit.reset();
+    if (this.scheme !== "normal") this.notify("theme", { scheme: this.scheme });
     this.dispatchEvent(new CustomEvent("connected"));
+  }
+
+  /** Kiln's theme ("light", "dark", or "normal": the system's) for the tool. */
+  setTheme(scheme) {
+    this.scheme = scheme;
+    this.notify("theme", { scheme });
   }
 
   reply(id, ok, error, text) {
@@ -194,6 +207,7 @@ export class Bridge extends EventTarget {
       data: () => this.kiln.data(message),
       indexeddb: () => this.kiln.indexeddb(message),
       fetch: () => this.network.onFetch(message, this.port),
+      height: () => this.fit.onHeight(message.height),
       recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
       recording: () => this.dispatchEvent(new CustomEvent("recording", { detail: message })),
     }[message.type];
@@ -205,15 +219,15 @@ export class Bridge extends EventTarget {
     this.port?.postMessage({ ...data, event });
   }
 
-  /** A fresh run of the tool. */
+  /** A fresh run of the tool (none while its first version is being written). */
   reload() {
-    this.frame.src = this.frame.src;
+    if (this.frame.dataset.frameSrc) this.frame.src = this.frame.dataset.frameSrc;
   }
 
   onError(message) {
     if (this.errors.length >= MAX_ERRORS) return;
     const error = { kind: message.kind, message: message.message, line: message.line || 0,
-                    column: message.column || 0 };
+                    column: message.column || 0, input: message.input === true };
     this.errors.push(error);
     this.dispatchEvent(new CustomEvent("artifact-error", { detail: error }));
   }

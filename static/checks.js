@@ -29,7 +29,9 @@ export function readSteps(text) {
   return steps;
 }
 
-export function initChecks(section) {
+/** `refresh`: brings the page up to date with the new verdict (the workspace does
+ *  it in place); without it, the page is loaded again, on this tab. */
+export function initChecks(section, { refresh = null } = {}) {
   const data = section.querySelector("[data-checks-json]");
   if (!data) return null;  // someone else's tool: nothing to edit
   const current = JSON.parse(data.textContent);
@@ -85,8 +87,9 @@ export function initChecks(section) {
     }
   }
 
-  // The page shows the new verdict everywhere it is shown: load it again, on this tab.
+  // The page shows the new verdict everywhere it is shown.
   function reopen() {
+    if (refresh) { refresh(); return; }
     window.location.hash = "checks";
     window.location.reload();
   }

@@ -1,16 +1,22 @@
-// The home page: the prompt box, example prompts and live search of the gallery.
+// The home page: the prompt box, example prompts, live search of the gallery, and
+// the import form (sent by script, so a refusal shows next to it and the chosen
+// file and pasted text stay).
+import { ApiError, csrfToken } from "./api.js";
 import { wireComposer } from "./composer.js";
 
 export function initHome() {
   const form = document.getElementById("generate-form");
   if (form) {
     const composer = wireComposer(form, {
-      onStarted: (job) => { window.location.assign(`/jobs/${encodeURIComponent(job.job_id)}`); },
+      // The tool's own address, from the first second of its generation.
+      onStarted: (job) => { window.location.assign(job.url); },
     });
     for (const example of document.querySelectorAll("[data-example]")) {
       example.addEventListener("click", () => composer.fill(example.textContent.trim()));
     }
   }
+  const importForm = document.querySelector("[data-import-form]");
+  if (importForm) wireImport(importForm);
 
   const search = document.querySelector("[data-live-search]");
   const gallery = document.getElementById("gallery");
@@ -32,4 +38,33 @@ export function initHome() {
       }, 200);
     });
   }
+}
+
+function wireImport(form) {
+  const error = form.querySelector("[data-import-error]");
+  const submit = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    error.hidden = true;
+    try {
+      let response;
+      try {
+        response = await fetch(form.action, {
+          method: "POST", body: new FormData(form), credentials: "same-origin",
+          headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
+        });
+      } catch {
+        throw new ApiError("Kiln could not be reached. Check that it is still running, then try again.", 0);
+      }
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) throw new ApiError(answer.error || `Kiln answered ${response.status}.`, response.status);
+      window.location.assign(answer.url);
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+      error.scrollIntoView({ block: "nearest" });
+      submit.disabled = false;
+    }
+  });
 }

@@ -43,13 +43,14 @@ export class UrlState {
   constructor(frame) {
     this.frame = frame;
     this.repoints = 0;
-    const src = new URL(frame.getAttribute("src"), location.href);
-    this.token = src.searchParams.get(STORAGE_PARAM);
-    this.raw = src.origin + src.pathname;
   }
 
   onReport(message) {
     const state = cleanState(message.query, message.hash);
+    // Read from the frame's address now: a tool being written gets it later.
+    const src = new URL(this.frame.getAttribute("src") || "about:blank", location.href);
+    this.token = src.searchParams.get(STORAGE_PARAM);
+    this.raw = src.origin + src.pathname;
     // A tool that reloads itself with a new query (location.search = ...) loses
     // the frame's storage token: load that URL again, with it.
     if (message.start && !message.stored && this.token && this.repoints < MAX_REPOINTS) {

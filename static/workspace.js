@@ -1,17 +1,26 @@
-// The artifact workspace: conversation, Preview / Code / Checks / History tabs,
-// streaming generations, errors from the tool and "Fix it".
+// The artifact workspace: the conversation, Preview / Code / Checks / History
+// tabs, streaming generations (Stop), errors from the tool and "Fix it". When a
+// job ends or a verdict lands, the page is brought up to date in place
+// (page_update.js): regions are replaced, the frame gets its new address, and
+// nothing reloads. Handlers are on the root, so replaced regions keep working.
 import { followJob, patch, post } from "./api.js";
 import { initChecks } from "./checks.js";
 import { wireComposer } from "./composer.js";
 import { DraftPreview, applyStreamingEdits, documentFromAnswer, renderable } from "./drafts.js";
 import { highlightInto } from "./highlight.js";
+import { notesOf, renderNotes } from "./notes.js";
+import { notice } from "./notices.js";
+import { freshPage, swapRegions } from "./page_update.js";
 import { Recorder } from "./recorder.js";
 
 const STEPS = ["generating", "testing", "repairing", "done"];
-const CHECKS_FENCE = /^ {0,3}```[ \t]*kiln-checks\b/im;
-// The checks block, closed or still being written (to the end of the text).
-const withoutChecks = (text) => text.replace(/^ {0,3}```[ \t]*kiln-checks\b[\s\S]*?(?:\n {0,3}```[ \t]*(?=\n|(?![\s\S]))|(?![\s\S]))/im, "");
 const HIGHLIGHT_EVERY_MS = 300;
+const VERDICT_POLL_MS = 1000;
+const VERDICT_POLLS = 180;
+const NEAR_BOTTOM_PX = 80;
+// What the person is in the middle of is not replaced: an open editor.
+const OPEN_EDITORS = "[data-edit-form]:not([hidden]), [data-rename-form]:not([hidden]), [data-check-editor]:not([hidden])";
+const ROOT_KEYS = ["artifactId", "jobId", "version", "jobPrompt", "working", "retry"];
 
 export function wireTabs(root) {
   const tabs = [...root.querySelectorAll("[role=tab]")];
@@ -38,8 +47,7 @@ export function wireTabs(root) {
 
 export function wirePreviewTools(root) {
   const viewport = root.querySelector("[data-viewport]");
-  for (const button of root.querySelectorAll("[data-width]")) {
-    if (button === viewport) continue;
+  for (const button of root.querySelectorAll("button[data-width]")) {
     button.addEventListener("click", () => {
       viewport.dataset.width = button.dataset.width;
       for (const b of root.querySelectorAll("button[data-width]")) {
@@ -52,15 +60,6 @@ export function wirePreviewTools(root) {
   });
 }
 
-function copyCode(button, code) {
-  button.addEventListener("click", async () => {
-    const label = button.textContent;
-    try { await navigator.clipboard.writeText(code()); button.textContent = "Copied"; }
-    catch { button.textContent = "Copy failed"; }
-    setTimeout(() => { button.textContent = label; }, 1500);
-  });
-}
-
 function formatUsage(u) {
   const k = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
   let text = `${k(u.input_tokens)} in · ${k(u.output_tokens)} out tokens`;
@@ -69,126 +68,227 @@ function formatUsage(u) {
   return text;
 }
 
-function wireRename(root, artifactId) {
-  const form = root.querySelector("[data-rename-form]");
-  if (!form) return;
-  const title = root.querySelector("[data-title]");
-  const button = root.querySelector("[data-rename]");
-  const input = form.querySelector("input");
-  const error = form.querySelector("[data-rename-error]");
-  const show = (editing) => {
-    form.hidden = !editing;
-    title.parentElement.hidden = editing;
-    error.textContent = "";
-    if (editing) { input.value = title.textContent.trim(); input.select(); input.focus(); } else button.focus();
-  };
-  button.addEventListener("click", () => show(true));
-  form.querySelector("[data-rename-cancel]").addEventListener("click", () => show(false));
-  form.addEventListener("keydown", (e) => { if (e.key === "Escape") show(false); });
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const saved = await patch(`/api/artifacts/${encodeURIComponent(artifactId)}`, { title: input.value });
-      title.textContent = saved.title;
-      document.title = `${saved.title} · Kiln`;
-      show(false);
-    } catch (failure) {
-      error.textContent = failure.message;  // the form stays open with what was typed
-    }
-  });
+/** The conversation's newest turn in view: at once, or (while a reply streams)
+ *  unless the person scrolled up to read. */
+function keepNewestInView(turns, always = false) {
+  const near = turns.scrollHeight - turns.scrollTop - turns.clientHeight < NEAR_BOTTOM_PX;
+  if (always || near) turns.scrollTop = turns.scrollHeight;
 }
 
 export function initWorkspace(root, bridge) {
   const artifactId = root.dataset.artifactId;
+  const api = `/api/artifacts/${encodeURIComponent(artifactId)}`;
   const selectTab = wireTabs(root);
   wirePreviewTools(root);
-  wireRename(root, artifactId);
+  const $ = (selector) => root.querySelector(selector);
+  const code = () => $("[data-code]");
+  let codeText = code().textContent;
+  let composer = null;
+  let streaming = false;
 
-  // -- code view ------------------------------------------------------------
-  const code = root.querySelector("[data-code]");
-  const codeLabel = root.querySelector("[data-code-label]");
-  let codeText = code.textContent;
-  highlightInto(code, codeText);
-  copyCode(root.querySelector("[data-copy-code]"), () => codeText);
+  // -- phones: the conversation or the tool -----------------------------------
+  const showView = (view) => {
+    root.dataset.view = view;
+    for (const b of root.querySelectorAll("[data-show-view]")) {
+      b.setAttribute("aria-pressed", String(b.dataset.showView === view));
+    }
+  };
 
-  const editForm = root.querySelector("[data-edit-form]");
-  const editButton = root.querySelector("[data-edit]");
-  if (editForm && editButton) {
-    const pre = code.closest("pre");
-    editButton.addEventListener("click", () => {
-      editForm.hidden = false; pre.hidden = true; editButton.hidden = true;
-      editForm.querySelector("textarea").focus();
-    });
-    editForm.querySelector("[data-edit-cancel]").addEventListener("click", () => {
-      editForm.hidden = true; pre.hidden = false; editButton.hidden = false; editButton.focus();
-    });
+  // -- the page brought up to date in place -----------------------------------
+  async function refresh(url = location.href) {
+    const fresh = await freshPage(url);
+    // A check being recorded keeps its panel too (it sits above the preview meanwhile).
+    swapRegions(root, fresh, "[data-workspace]", ROOT_KEYS, (region) => Boolean(
+      region.querySelector(OPEN_EDITORS) || (region.dataset.swap === "acceptance" && recorder?.recording)));
+    if (url !== location.href) history.replaceState(history.state, "", url);
+    afterSwap();
+    return fresh;
+  }
+  function afterSwap() {
+    wireChecks();
+    codeText = code().textContent;
+    highlightInto(code(), codeText);
+    keepNewestInView($("[data-turns]"), true);
+    if (root.dataset.working) composer?.becomeChange();
+    const pending = $("[data-smoke-pending]");
+    if (pending) awaitVerdict(Number(pending.dataset.smokePending));
+  }
+
+  // A verdict still being reached (a version stored outside a job: imported,
+  // edited, restored): the Checks tab shows it when it lands.
+  let waitingFor = null;
+  async function awaitVerdict(number) {
+    if (waitingFor === number) return;
+    waitingFor = number;
+    for (let i = 0; i < VERDICT_POLLS && waitingFor === number; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, VERDICT_POLL_MS));
+      if (streaming) return;  // the job's end brings the page up to date
+      const answer = await fetch(`${api}/versions/${number}`, { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+      if (answer?.smoke) {
+        waitingFor = null;
+        await refresh();
+        return;
+      }
+    }
   }
 
   // -- status line ----------------------------------------------------------
-  const status = root.querySelector("[data-status]");
-  const statusText = root.querySelector("[data-status-text]");
+  const status = $("[data-status]");
+  const statusText = $("[data-status-text]");
+  // A step is ticked once passed; "repairing" only if a repair happened.
+  let repaired = false;
   const setStage = (stage) => {
     status.dataset.stage = stage;
+    if (stage === "repairing") repaired = true;
+    if (stage === "queued") repaired = false;
     const at = STEPS.indexOf(stage);
     for (const li of status.querySelectorAll("[data-step]")) {
       const i = STEPS.indexOf(li.dataset.step);
-      li.classList.toggle("done", at >= 0 && i < at);
+      li.classList.toggle("done", at >= 0 && i < at && (li.dataset.step !== "repairing" || repaired));
       if (li.dataset.step === stage) li.setAttribute("aria-current", "step");
       else li.removeAttribute("aria-current");
     }
   };
 
   // -- errors from the tool -------------------------------------------------
-  const errorsPanel = root.querySelector("#artifact-errors");
-  const banner = root.querySelector("[data-error-banner]");
-  const count = root.querySelector("[data-check-count]");
+  const banner = $("[data-error-banner]");
+  const count = $("[data-check-count]");
   const showErrorCount = (n) => {
     count.hidden = n === 0;
     count.textContent = String(n);
     banner.hidden = n === 0;
-    root.querySelector("[data-error-summary]").textContent =
-      `The tool reported ${n} error${n === 1 ? "" : "s"} while running.`;
+    $("[data-error-summary]").textContent =
+      `The tool reported ${n} error${n === 1 ? "" : "s"} while you used it.`;
   };
-  for (const button of root.querySelectorAll("[data-show-checks]")) {
-    button.addEventListener("click", () => selectTab("tab-checks"));
-  }
   if (bridge) {
     bridge.addEventListener("connected", () => showErrorCount(0));
     bridge.addEventListener("artifact-error", () => showErrorCount(bridge.errors.length));
   }
 
-  // -- acceptance checks ----------------------------------------------------
-  const checksSection = root.querySelector("[data-checks]");
-  const checks = checksSection && initChecks(checksSection);
-  if (checks && bridge && checksSection.querySelector("[data-recorder]")) {
-    new Recorder(checksSection, bridge, {
-      onStart: () => selectTab("tab-preview"),
-      onDone: (steps) => { selectTab("tab-checks"); checks.openEditor(null, steps); },
-    });
+  // -- acceptance checks (their editor and recorder, again after a swap) --------
+  let checks = null;
+  let recorder = null;
+  let checksSection = null;
+  function wireChecks() {
+    const section = $("[data-checks]");
+    if (section === checksSection) return;  // kept as it was
+    checksSection = section;
+    checks = section && initChecks(section, { refresh: () => refresh().catch(() => location.reload()) });
+    recorder = null;
+    if (checks && bridge && section.querySelector("[data-recorder]")) {
+      recorder = new Recorder(section, bridge, {
+        onStart: () => { selectTab("tab-preview"); showView("tool"); },
+        onDone: (steps) => { selectTab("tab-checks"); checks.openEditor(null, steps); },
+      });
+    }
   }
-  // Saving checks reloads the page on its verdict: back on the Checks tab.
+  wireChecks();
+  // A link to the Checks tab.
   if (window.location.hash === "#checks") { selectTab("tab-checks"); root.dataset.tabChosen = "1"; }
 
+  // -- clicks, wherever the region they are in came from ----------------------
+  root.addEventListener("click", (event) => {
+    const on = (selector) => event.target.closest(selector);
+    if (on("[data-show-view]")) showView(on("[data-show-view]").dataset.showView);
+    else if (on("[data-show-checks]")) selectTab("tab-checks");
+    else if (on("[data-fix]")) fix(on("[data-fix]"));
+    else if (on("[data-rename]")) rename(true);
+    else if (on("[data-rename-cancel]")) rename(false);
+    else if (on("[data-edit]")) editing(true);
+    else if (on("[data-edit-cancel]")) editing(false);
+    else if (on("[data-copy-code]")) copyCode(on("[data-copy-code]"));
+    else if (on("[data-delete]")) document.getElementById("delete-dialog").showModal();
+  });
+  document.getElementById("delete-dialog")?.addEventListener("click", (event) => {
+    if (event.target.closest("[data-delete-cancel]")) event.currentTarget.close();
+  });
+  root.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.target.closest("[data-rename-form]")) rename(false);
+  });
+  root.addEventListener("submit", (event) => {
+    if (event.target.matches("[data-rename-form]")) { event.preventDefault(); saveTitle(event.target); }
+    if (event.target.matches("[data-edit-form]")) { event.preventDefault(); saveEdit(event.target); }
+  });
+
+  async function copyCode(button) {
+    const label = button.textContent;
+    try { await navigator.clipboard.writeText(codeText); button.textContent = "Copied"; }
+    catch { button.textContent = "Copy failed"; }
+    setTimeout(() => { button.textContent = label; }, 1500);
+  }
+
+  function rename(on) {
+    const form = $("[data-rename-form]");
+    const title = $("[data-title]");
+    form.hidden = !on;
+    title.parentElement.hidden = on;
+    form.querySelector("[data-rename-error]").textContent = "";
+    const input = form.querySelector("input");
+    if (on) { input.value = title.textContent.trim(); input.select(); input.focus(); }
+    else $("[data-rename]").focus();
+  }
+  async function saveTitle(form) {
+    try {
+      const saved = await patch(api, { title: form.querySelector("input").value });
+      $("[data-title]").textContent = saved.title;
+      document.title = `${saved.title} · Kiln`;
+      rename(false);
+    } catch (failure) {
+      form.querySelector("[data-rename-error]").textContent = failure.message;  // what was typed stays
+    }
+  }
+
+  function editing(on) {
+    const form = $("[data-edit-form]");
+    const pre = code().closest("pre");
+    form.hidden = !on;
+    pre.hidden = on;
+    $("[data-edit]").hidden = on;
+    if (on) form.querySelector("textarea").focus();
+    else $("[data-edit]").focus();
+  }
+  async function saveEdit(form) {
+    const error = form.querySelector("[data-edit-error]");
+    const html = form.querySelector("textarea").value;
+    error.hidden = true;
+    if (!html.trim()) {
+      error.textContent = "The document is empty: there is nothing to save. Cancel keeps the version as it is.";
+      error.hidden = false;
+      return;
+    }
+    try {
+      const saved = await post(`${api}/versions`, { html, parent: Number(root.dataset.version) || null });
+      editing(false);
+      notice(`Saved as version ${saved.version}.`);
+      for (const said of saved.notices || []) notice(said);
+      await refresh(`/a/${encodeURIComponent(artifactId)}`);
+    } catch (failure) {
+      error.textContent = failure.message;  // the edit stays in the box
+      error.hidden = false;
+    }
+  }
+
   // -- streaming ------------------------------------------------------------
-  const composerForm = root.querySelector("[data-composer]");
-  const live = root.querySelector("[data-live]");
-  const liveNotes = root.querySelector("[data-live-notes]");
-  const liveError = root.querySelector("[data-live-error]");
-  const draftsBox = root.querySelector("[data-drafts]");
+  const draftsBox = $("[data-drafts]");
   const drafts = draftsBox && new DraftPreview([...draftsBox.querySelectorAll("iframe")],
                                                draftsBox.dataset.draftUrl);
-  let composer = null;
 
   function stream(job, promptText) {
     let answer = "";
-    // A follow-up usually answers with edit blocks: they are applied to this
-    // document for the preview as each block completes.
-    const base = artifactId ? codeText : "";
+    // The version on screen: a follow-up's edits apply to it as they complete.
+    const base = root.dataset.version ? codeText : "";
+    const number = root.dataset.version;
+    const prompted = promptText || root.dataset.jobPrompt || "";
+    const turns = $("[data-turns]");
+    const live = $("[data-live]");
+    const liveNotes = $("[data-live-notes]");
+    const liveError = $("[data-live-error]");
     let lastHighlight = 0;
     let highlightTimer = null;
     let previewing = false;
     let usage = null;
-    const turns = root.querySelector("[data-turns]");
+    streaming = true;
     if (promptText) {
       const you = document.createElement("li");
       you.className = "turn user";
@@ -199,33 +299,42 @@ export function initWorkspace(root, bridge) {
     live.hidden = false;
     liveError.hidden = true;
     liveNotes.textContent = "Thinking…";
-    composer?.setBusy(true);
+    keepNewestInView(turns, true);
+    composer?.setBusy(true, job.cancel_url || `/api/jobs/${encodeURIComponent(job.job_id)}/cancel`);
     root.dataset.streaming = "1";
+    for (const button of root.querySelectorAll("[data-edit], [data-delete], [data-fix]")) button.disabled = true;
     if (!root.dataset.tabChosen) selectTab("tab-code");
-    codeLabel.textContent = "Being written…";
+    $("[data-code-label]").textContent = "Being written…";
 
     const paint = () => {
       highlightTimer = null;
       lastHighlight = performance.now();
       const doc = documentFromAnswer(answer);
-      codeText = doc ? doc.html : answer;
-      highlightInto(code, codeText);
-      const pre = code.closest("pre");
-      if (pre.scrollHeight - pre.scrollTop - pre.clientHeight < 120) pre.scrollTop = pre.scrollHeight;
-      // The checks come first, in their own block: shown in the Checks tab, not as notes.
-      const checksAt = answer.search(CHECKS_FENCE);
-      const prose = withoutChecks(doc ? answer.slice(0, answer.indexOf(doc.html)) : answer);
-      const notes = doc ? prose.replace(/```[ \t]*html?[ \t]*\n?$/i, "").trim() : "";
-      const writing = checksAt >= 0 && !doc ? "Writing the acceptance checks…" : "Writing the tool…";
-      liveNotes.textContent = notes || (doc || checksAt >= 0 ? writing : answer.slice(0, 600) || "Thinking…");
-      const edited = doc ? null : applyStreamingEdits(base, answer);
+      const edited = doc || !base ? null : applyStreamingEdits(base, answer);
+      codeText = doc ? doc.html : (base ? (edited || base) : answer);
+      if (base && !doc) {
+        $("[data-code-label]").textContent = edited ? `v${number} with the edits so far` : `v${number}, waiting for the first edit`;
+      }
+      const pre = code().closest("pre");
+      const follow = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 120;
+      highlightInto(code(), codeText);
+      if (follow && !base) pre.scrollTop = pre.scrollHeight;
+      const notes = notesOf(answer);
+      if (notes) renderNotes(liveNotes, notes);
+      else liveNotes.textContent = doc || edited ? "Writing the tool…" : "Thinking…";
+      keepNewestInView(turns);
+      const title = !base && doc && /<title[^>]*>([^<]+)<\/title>/i.exec(doc.html);
+      if (title && title[1].trim()) {
+        $("[data-title]").textContent = title[1].trim();
+        document.title = `${title[1].trim()} · Kiln`;
+      }
       const draft = doc ? renderable(doc.html) : edited;
       if (draft && drafts && /<body|<div|<main|<h1|<p/i.test(draft)) {
         if (!previewing) {
           previewing = true;
           draftsBox.hidden = false;
-          root.querySelector("#artifact-frame")?.setAttribute("hidden", "");
-          root.querySelector("[data-preview-empty]")?.setAttribute("hidden", "");
+          $("#artifact-frame")?.setAttribute("hidden", "");
+          $("[data-preview-empty]")?.setAttribute("hidden", "");
           if (!root.dataset.tabChosen) selectTab("tab-preview");
         }
         drafts.show(draft);
@@ -262,88 +371,98 @@ export function initWorkspace(root, bridge) {
       version: (d) => {
         const chip = document.createElement("li");
         chip.className = "turn version";
-        chip.textContent = `v${d.number} stored (${d.source}${d.failed ? ", failed" : ""})`;
+        chip.textContent = `v${d.number} stored${d.failed ? " (failed)" : ""}`;
         turns.insertBefore(chip, live);
+        keepNewestInView(turns);
       },
       checks: (d) => {
-        const box = root.querySelector("[data-live-smoke]");
         const p = document.createElement("p");
         const malformed = d.errors.length ? `, ${d.errors.length} malformed` : "";
         p.textContent = `Acceptance checks for v${d.version}: ${d.count}${malformed}${d.note ? ` (${d.note})` : ""}`;
-        box.append(p);
+        $("[data-live-smoke]").append(p);
       },
       smoke: (d) => {
-        const box = root.querySelector("[data-live-smoke]");
         const p = document.createElement("p");
         const checked = d.checks.acceptance ? ` · ${d.checks.acceptance.detail}` : "";
         p.textContent = `Smoke test of v${d.version}: ${d.ok ? "passed" : `failed (${d.errors.length} error${d.errors.length === 1 ? "" : "s"})`}${checked}`;
-        box.append(p);
+        $("[data-live-smoke]").append(p);
       },
-      end: (d) => {
+      end: async (d) => {
         clearTimeout(highlightTimer);
         paint();
         drafts?.stop();
-        delete root.dataset.streaming;
-        if (d.status === "done" && d.result?.artifact_id) {
-          setStage("done");
-          // The new version, its checks and the timeline: the page has them all.
-          window.location.assign(`/a/${encodeURIComponent(d.result.artifact_id)}`);
-          return;
+        const done = d.status === "done" && d.result?.artifact_id;
+        if (done) setStage("done");
+        else {
+          statusText.textContent = `${d.status === "cancelled" ? "Stopped" : "Failed"}${usageText()}`;
+          liveError.hidden = false;
+          liveError.textContent = d.error || "The generation failed.";
         }
-        root.dataset.failed = "1";
-        liveError.hidden = false;
-        liveError.textContent = d.error || "The generation failed.";
-        statusText.textContent = `Failed${usageText()}`;
-        codeLabel.textContent = "The partial answer (kept)";
-        composer?.restore(promptText || root.dataset.jobPrompt || "", "",
-                          artifactId ? "" : (d.status === "interrupted" ? "Retry" : "Try again"));
-        if (!artifactId && job.job_id) {
-          // The failed answer is stored as a version too: offer it.
-          fetch(`/api/jobs/${encodeURIComponent(job.job_id)}`).then((r) => r.json()).then((j) => {
-            if (!j.artifact_id) return;
-            const link = document.createElement("a");
-            link.href = `/a/${encodeURIComponent(j.artifact_id)}`;
-            link.textContent = "Open what was kept";
-            liveError.after(link);
-          }).catch(() => {});
+        try {
+          // The new version, its checks, the timeline, or the failure with the
+          // partial answer kept: as the server now has them.
+          await refresh(done ? `/a/${encodeURIComponent(artifactId)}` : location.href);
+          $("[data-live-smoke]").replaceChildren();
+          if (done) {  // the tool itself in place of its drafts (a failure leaves the last draft)
+            if (draftsBox) draftsBox.hidden = true;
+            $("#artifact-frame").hidden = !$("#artifact-frame").dataset.frameSrc;
+            $("[data-preview-empty]").hidden = !$("#artifact-frame").hidden;
+            if (!number) showView("tool");  // a new tool: on a phone, show it
+          }
+        } catch {
+          notice("The page could not be brought up to date; reload it to see the result.");
+        }
+        streaming = false;
+        delete root.dataset.streaming;
+        if (!done) {
+          composer?.restore(prompted || root.dataset.retry || "", "",
+                            root.dataset.working ? "" : (d.status === "interrupted" ? "Retry" : "Try again"));
+        } else {
+          composer?.setBusy(false);
         }
       },
     });
   }
 
+  const composerForm = $("[data-composer]");
   if (composerForm) {
     composer = wireComposer(composerForm, {
-      onStarted: (job, text) => {
-        composer.reset();
-        if (!artifactId && !root.dataset.jobId) {  // "Try again" on a failed job page
-          window.location.assign(`/jobs/${encodeURIComponent(job.job_id)}`);
-          return;
-        }
-        stream(job, text);
-      },
+      // A change is made to the version on screen, never silently to a newer one.
+      extra: () => ({ base: root.dataset.version }),
+      onStarted: (job, text) => { composer.reset(); stream(job, text); },
     });
   }
 
   // -- Fix it ---------------------------------------------------------------
-  for (const button of root.querySelectorAll("[data-fix]")) {
-    button.addEventListener("click", async () => {
-      const errors = (bridge?.errors || []).map((e) => ({
-        kind: e.kind, message: e.message, line: e.line || null, column: e.column || null }));
-      button.disabled = true;
-      try {
-        const job = await post(`/api/artifacts/${encodeURIComponent(artifactId)}/fix`, { errors, prompt: "" });
-        selectTab("tab-code");
-        stream(job, "Fix the errors the tool reported.");
-      } catch (failure) {
-        statusText.textContent = failure.message;
-        button.disabled = false;
-      }
-    });
+  async function fix(button) {
+    const errors = (bridge?.errors || []).map((e) => ({
+      kind: e.kind, message: e.message, line: e.line || null, column: e.column || null,
+      phase: e.input ? "input" : null }));
+    button.disabled = true;
+    const first = errors[0];
+    const label = first
+      ? `Fix it: ${first.message}${first.line ? ` (line ${first.line})` : ""}${errors.length > 1 ? `, and ${errors.length - 1} more` : ""}`
+      : `Fix what the smoke test found in v${root.dataset.version}`;
+    try {
+      const job = await post(`${api}/fix`, { errors, prompt: "", base: Number(root.dataset.version) || null });
+      selectTab("tab-code");
+      showView("chat");
+      stream(job, label);
+    } catch (failure) {
+      statusText.textContent = failure.message;
+      button.disabled = false;
+    }
   }
 
-  // A job page starts following its job at once (and resumes after a reload).
+  // A job that is running (a new tool being written, a change) is followed at
+  // once, and again after a reload.
+  highlightInto(code(), codeText);
+  keepNewestInView($("[data-turns]"), true);
   if (root.dataset.jobId) {
     const id = encodeURIComponent(root.dataset.jobId);
     stream({ job_id: root.dataset.jobId, events_url: `/api/jobs/${id}/events` }, "");
+  } else {
+    const pending = $("[data-smoke-pending]");
+    if (pending) awaitVerdict(Number(pending.dataset.smokePending));
   }
 }

@@ -70,7 +70,8 @@ class Recorded:
     headers: dict
     body: dict | None
     received_at: float
-    done: bool = False   # the whole response has been sent
+    done: bool = False   # the whole response has been sent (or the client went away)
+    hung_up: bool = False  # the client closed the connection before the answer ended
 
 
 class FakeLLM:
@@ -247,6 +248,8 @@ def _handler_for(fake: FakeLLM):
                     self._openai(body or {})
                 else:
                     self._json(404, {"error": {"type": "not_found_error", "message": "no route"}})
+            except (BrokenPipeError, ConnectionResetError):
+                entry.hung_up = True  # a stopped generation: Kiln closed its stream
             finally:
                 entry.done = True
 

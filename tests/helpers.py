@@ -222,6 +222,28 @@ def import_in_browser(page, app_origin, html, title=""):
     return page.url.rsplit("/a/", 1)[1]
 
 
+def eventually(check, timeout: float = 10, every: float = 0.05):
+    """Wait until ``check()`` is true (for conditions only the test's side can see,
+    such as a fake server's state); fails after ``timeout`` seconds."""
+    import time
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {check}")
+        time.sleep(every)
+
+
+def wait_for_written(page, timeout: float = 30_000) -> str:
+    """Wait until the workspace follows no job (the tool's generation, or a change,
+    ended and the page was brought up to date in place); returns the artifact id."""
+    page.wait_for_url(re.compile(r"/a/[\w-]+"), timeout=timeout)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('[data-workspace]');"
+        " return r && !r.dataset.jobId && !r.dataset.streaming"
+        " && !document.querySelector('[data-composer][aria-busy]'); }", timeout=timeout)
+    return page.url.split("/a/", 1)[1].split("/")[0].split("?")[0]
+
+
 # -- what the fake model writes ----------------------------------------------------------------
 
 TIP_DOC = """<!DOCTYPE html>
@@ -234,5 +256,11 @@ TIP_DOC = """<!DOCTYPE html>
 TIP_NOTES = "A tip calculator with a **live** result."
 # The tip calculator with notes, then the edit that makes the tip 20%.
 TIP_ANSWER = f"{TIP_NOTES}\n\n```html\n{TIP_DOC}\n```\n"
+# The same, with acceptance checks written first (one long, to try narrow screens).
+TIP_CHECKS = ('[{"name": "a 15% tip", "steps": [{"fill": "#bill", "text": "100"}, '
+              '{"expect": "#tip", "text": "15.00"}]}, {"name": "a tip for a bill written as a long '
+              'number, with every digit kept", "steps": [{"fill": "#bill", "text": "'
+              + "1" * 60 + '"}, {"expect_no_errors": true}]}]')
+TIP_CHECKED_ANSWER = f"{TIP_NOTES}\n\n```kiln-checks\n{TIP_CHECKS}\n```\n\n```html\n{TIP_DOC}\n```\n"
 TIP_EDIT = ("Made the tip 20%.\n<<<<<<< SEARCH\n(e.target.value * 0.15)\n=======\n"
             "(e.target.value * 0.20)\n>>>>>>> REPLACE\n")

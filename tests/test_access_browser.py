@@ -1,14 +1,14 @@
 """Who may spend the model, in real Chromium against Kiln started with the
 default access: a visitor with a share link, the owner's sign-in link, an
 invited member and their budget, a revoked sign-in, tools that move on sign-in."""
-import re
 
 import pytest
 from playwright.sync_api import expect
 
 from artifacts import accounts
 from tests.fake_llm import Script
-from tests.helpers import DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, provider_overrides, serve_kiln
+from tests.helpers import (DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, provider_overrides, serve_kiln,
+                           wait_for_written)
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_the_owners_link_lets_the_browser_generate(page, kiln_server):
     open_link_and_sign_in(page, link(kiln_server), "Owner")
     expect(page.locator("[data-account]")).to_have_text("Owner")
     generate_from_home(page, kiln_server.app_origin, "a tip calculator")
-    page.wait_for_url(re.compile(r"/a/[\w-]+$"), timeout=30_000)
+    wait_for_written(page)
     expect(page.locator("h1[data-title]")).to_have_text("Tip calculator")
     assert len(kiln_server.fake.requests) == 1
     # The link was used up: a second visit says so.
@@ -91,7 +91,7 @@ def test_an_invited_member_generates_within_their_budget(page, kiln_server):
     kiln_server.fake.script(Script(TIP_ANSWER, usage={"input_tokens": 900, "output_tokens": 400}))
     open_link_and_sign_in(page, link(kiln_server, member.id), "Ada")
     generate_from_home(page, kiln_server.app_origin, "a tip calculator")
-    page.wait_for_url(re.compile(r"/a/[\w-]+$"), timeout=30_000)
+    wait_for_written(page)
     generate_from_home(page, kiln_server.app_origin, "another one")
     expect(page.locator("[data-form-error]")).to_contain_text("your own daily budget")
     expect(page.locator("#prompt")).to_have_value("another one")  # nothing typed is lost

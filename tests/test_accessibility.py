@@ -3,13 +3,13 @@
 axe is injected as a script tag, which the app pages' CSP (script-src 'self')
 would refuse: this test's browser context bypasses CSP for that reason only.
 """
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import TIP_ANSWER, TIP_EDIT, import_in_browser, provider_overrides, serve_kiln
+from tests.helpers import (TIP_ANSWER, TIP_CHECKED_ANSWER, TIP_EDIT, import_in_browser, provider_overrides, serve_kiln,
+                           wait_for_written)
 
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -49,7 +49,7 @@ def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_
 
         page.fill("#prompt", "tips")
         page.keyboard.press("Enter")
-        page.wait_for_url(re.compile(r"/a/[\w-]+$"), timeout=20_000)
+        wait_for_written(page)
         page.fill("#prompt", "20%")
         page.keyboard.press("Enter")
         expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
@@ -92,6 +92,52 @@ def test_the_pages_of_people_have_no_serious_violations(tmp_path, axe_context, s
         page.goto(f"{server.app_origin}/account")
         expect(page.get_by_role("button", name="Sign out everywhere")).to_be_visible()
         assert serious_violations(page) == [], "account"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_pages_at_390_px_have_no_serious_violations(tmp_path, fake_llm, browser, scheme):
+    """Phones: the workspace's Chat and Tool views, its menu and tabs, the delete
+    dialog, the share page with its menu, and the home page."""
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as server:
+        context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844},
+                                      color_scheme=scheme)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        fake_llm.script(TIP_CHECKED_ANSWER, TIP_EDIT)
+        page.goto(server.app_origin)
+        assert serious_violations(page) == [], "home"
+        page.fill("#prompt", "tips")
+        page.keyboard.press("Enter")
+        artifact_id = wait_for_written(page)
+        assert serious_violations(page) == [], "workspace: the tool"
+        page.get_by_role("button", name="Chat", exact=True).click()
+        assert serious_violations(page) == [], "workspace: the chat"
+        page.fill("#prompt", "x" * 17_000)  # the counter near the limit
+        assert serious_violations(page) == [], "workspace: the prompt's counter"
+        page.get_by_role("button", name="Tool", exact=True).click()
+        for tab in ("Code", "Checks", "History", "AI & data"):
+            page.get_by_role("tab", name=tab).click()
+            assert serious_violations(page) == [], f"workspace: {tab}"
+        page.get_by_role("tab", name="Checks").click()
+        page.get_by_role("button", name="Add a check").click()
+        assert serious_violations(page) == [], "workspace: the check editor"
+        page.locator("[data-check-cancel]").click()
+        page.get_by_role("button", name="Share and more").click()
+        assert serious_violations(page) == [], "workspace: the menu"
+        page.get_by_role("button", name="Delete…").click()
+        assert serious_violations(page) == [], "workspace: the delete dialog"
+        page.get_by_role("button", name="Keep it").click()
+
+        viewer = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844},
+                                     color_scheme=scheme)
+        shared = viewer.new_page()
+        shared.goto(f"{server.app_origin}/a/{artifact_id}")
+        expect(shared.get_by_role("button", name="Remix")).to_be_visible()
+        assert serious_violations(shared) == [], "share page"
+        shared.get_by_role("button", name="More").click()
+        assert serious_violations(shared) == [], "share page: the menu"
+        viewer.close()
+        context.close()
 
 
 def test_axe_finds_a_planted_violation(live_server, axe_context):

@@ -43,12 +43,14 @@ def test_the_owner_adds_edits_and_deletes_checks(smoke_site, page):
     artifact_id = import_in_browser(page, smoke_site.app_origin, TOOL, title="Tips")
     section = open_checks(page)
     expect(section.locator("[data-no-checks]")).to_contain_text("No acceptance checks yet")
+    page.evaluate("window.sameDocument = true")
 
     add_check(page, "computes the tip", '{"fill": "#bill", "text": "100"}\n{"click": "#calc"}\n'
                                         '{"expect": "#tip", "text": "15.00"}')
-    # Saved, tested at once, and shown on the page again (back on this tab).
+    # Saved, tested at once, and shown in place (still on this tab, with no reload).
     expect(section.locator("[data-checks-summary]")).to_have_text("1/1 checks pass", timeout=30_000)
     expect(page.locator("#panel-checks")).to_be_visible()
+    assert page.evaluate("window.sameDocument") is True
     expect(page.locator(".ws-meta [data-checks-badge]")).to_have_text("1/1 checks pass")
     expect(section.locator(".acceptance-check.pass .check-name")).to_have_text("computes the tip")
 

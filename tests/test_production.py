@@ -142,7 +142,7 @@ def test_a_worker_killed_mid_generation(stack):
     assert end["status"] == "interrupted" and "Retry" in end["error"]
     job = me.http.get(f"/api/jobs/{job_id}").json()
     assert job["status"] == "interrupted" and job["draft"] and TIP_ANSWER.startswith(job["draft"])
-    page = me.http.get(f"/jobs/{job_id}").text  # what the person sees on the job's page
+    page = me.http.get(f"/jobs/{job_id}", follow_redirects=True).text  # the tool's page, as they see it
     assert "stopped before it finished" in page and "The partial answer (kept)" in page
     assert re.search(r'<button type="submit"[^>]*>Retry</button>', page)
     # Retry, once a worker runs again.
@@ -151,6 +151,35 @@ def test_a_worker_killed_mid_generation(stack):
     again = me.generate(job["prompt"]).json()["job_id"]
     events, _ = stream(me.http, again)
     assert events[-1][2]["status"] == "done"
+    me.close()
+
+
+def test_stop_reaches_a_job_in_a_worker_process(stack):
+    """Stop from a web process; the job runs in a worker: it ends "cancelled" at
+    its next piece of answer, its draft kept, and the provider's stream is closed."""
+    stack.fake.script(Script(TIP_ANSWER, tokens_per_second=SLOW))
+    me = Person(stack.app_origin)
+    job = me.generate("a tip calculator").json()
+    stopped = []
+
+    def stop_after_some_text(events):
+        if not stopped and sum(k == "delta" for _, k, _ in events) >= 5:
+            stopped.append(me.http.post(job["cancel_url"], json={},
+                                        headers={"X-CSRFToken": me.token}).status_code)
+
+    events, _ = stream(me.http, job["job_id"], on_event=stop_after_some_text)
+    assert stopped == [202]
+    assert_complete(events)
+    assert events[-1][2]["status"] == "cancelled"
+    kept = me.http.get(f"/api/jobs/{job['job_id']}").json()
+    assert kept["status"] == "cancelled" and kept["draft"] and TIP_ANSWER.startswith(kept["draft"])
+    assert len(kept["draft"]) < len(TIP_ANSWER)
+    deadline = time.monotonic() + 10
+    while not stack.fake.requests[-1].done and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stack.fake.requests[-1].hung_up  # the worker closed the provider's stream
+    page = me.http.get(f"/a/{job['artifact_id']}").text
+    assert "Stopped before it finished" in page and "The partial answer (kept)" in page
     me.close()
 
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.fake_llm import Script
 from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, import_in_browser, provider_overrides,
-                           serve_kiln)
+                           serve_kiln, wait_for_written)
 
 ARTIFACT_URL = re.compile(r"/a/[\w-]+$")
 
@@ -17,8 +17,7 @@ def generate(page, server, prompt="a tip calculator"):
     page.goto(server.app_origin)
     page.fill("#prompt", prompt)
     page.keyboard.press("Enter")
-    page.wait_for_url(ARTIFACT_URL, timeout=20_000)
-    return page.url.rsplit("/a/", 1)[1]
+    return wait_for_written(page)
 
 
 def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
@@ -54,6 +53,7 @@ def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
     # restore 1: a new version 3, nothing overwritten
     page.get_by_role("button", name="Restore v1").click()
     expect(page.locator(".notice")).to_contain_text("Version 1 restored as version 3")
+    page.wait_for_load_state("load")  # its tabs answer clicks once the module has run
     store = server.kiln.store
     assert store.get_version(artifact_id, 3).html == store.get_version(artifact_id, 1).html
     assert store.get_version(artifact_id, 2).html == TIP_DOC.replace("0.15", "0.20")
@@ -73,14 +73,15 @@ def test_generate_follow_up_diff_restore_share_remix(server, browser, page):
     stranger.wait_for_url(ARTIFACT_URL)
     remix_id = stranger.url.rsplit("/a/", 1)[1]
     assert remix_id != artifact_id
-    expect(stranger.locator(".notice")).to_contain_text("Remixed")
+    expect(stranger.locator(".notice").last).to_contain_text("Remixed")
+    stranger.wait_for_load_state("load")  # its tabs answer clicks once the module has run
 
     # the remix is the stranger's to edit by hand ...
     stranger.locator("#tab-code").click()
     stranger.get_by_role("button", name="Edit").click()
     stranger.fill("#html", TIP_DOC.replace("Tip calculator", "My tips"))
     stranger.get_by_role("button", name="Save as a new version").click()
-    expect(stranger.locator(".notice")).to_contain_text("Saved as version 2")
+    expect(stranger.locator(".notice").last).to_contain_text("Saved as version 2")
     edited = store.get_version(remix_id, 2)
     assert edited.source.value == "edited" and "My tips" in edited.html
     # ... and the original is not
@@ -98,18 +99,23 @@ def test_the_preview_and_code_stream_while_the_model_writes(server, page):
     page.goto(server.app_origin)
     page.fill("#prompt", "tips, slowly")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/jobs/"))
+    # the tool's own address from the first second
+    page.wait_for_url(ARTIFACT_URL)
     expect(page.locator("[data-status]")).to_have_attribute("data-stage", "generating")
     expect(page.locator(".turn.user")).to_contain_text("tips, slowly")
     # a draft is drawn in the sandbox before the answer is complete
     draft = page.frame_locator("[data-drafts] iframe:not([hidden])")
     expect(draft.locator("label")).to_contain_text("Bill", timeout=15_000)
-    assert "/jobs/" in page.url and server.fake.requests[-1].done is False
+    assert server.fake.requests[-1].done is False
     expect(page.locator("[data-status-text]")).to_contain_text("characters")
     page.locator("#tab-code").click()
-    expect(page.locator("[data-code] .tok-tag").first).to_be_visible()
-    page.wait_for_url(ARTIFACT_URL, timeout=30_000)
+    # highlighted by highlight.js as it streams
+    expect(page.locator("[data-code] .hljs-name").first).to_be_visible()
+    expect(page.locator(".ws-meta")).to_contain_text("Version 1 of 1", timeout=30_000)
     expect(page.frame_locator("#artifact-frame").locator("#tip")).to_have_text("1.50")
+    # The steps it went through are ticked; no repair happened, so none is.
+    expect(page.locator("[data-step=testing]")).to_have_class(re.compile(r"\bdone\b"))
+    expect(page.locator("[data-step=repairing]")).not_to_have_class(re.compile(r"\bdone\b"))
 
 
 def test_a_job_that_fails_mid_stream_keeps_the_draft_and_the_prompt(tmp_path, fake_llm, page):
@@ -118,21 +124,19 @@ def test_a_job_that_fails_mid_stream_keeps_the_draft_and_the_prompt(tmp_path, fa
         page.goto(server.app_origin)
         page.fill("#prompt", "tips that will be cut")
         page.keyboard.press("Enter")
-        page.wait_for_url(re.compile(r"/jobs/"))
-        expect(page.locator("[data-live-error]")).to_be_visible(timeout=20_000)
-        expect(page.locator("[data-live-error]")).to_contain_text(re.compile("cut|incomplete|stopped", re.I))
+        page.wait_for_url(ARTIFACT_URL)
+        # the failed version is kept and shown in place, with the reason
+        meta = page.locator(".ws-meta")
+        expect(meta).to_contain_text(re.compile("failed: .*(cut|incomplete)", re.I), timeout=20_000)
         expect(page.locator("#prompt")).to_have_value("tips that will be cut")
         expect(page.get_by_role("button", name="Try again")).to_be_enabled()
         page.locator("#tab-code").click()
         expect(page.locator("[data-code]")).to_contain_text("<title>Tip calculator</title>")
-        link = page.get_by_role("link", name="Open what was kept")
-        expect(link).to_be_visible()
-        # reloaded, the page still shows the error and the partial answer
+        # reloaded, the page still shows the error, the partial answer and the prompt
         page.reload()
-        expect(page.locator(".turn.failed")).to_contain_text(re.compile("cut|incomplete|stopped", re.I))
+        expect(meta).to_contain_text(re.compile("failed: .*(cut|incomplete)", re.I))
+        expect(page.locator(".turn.version")).to_contain_text("failed")
         expect(page.locator("#prompt")).to_have_value("tips that will be cut")
-        link.click()
-        expect(page.locator(".ws-meta .badge.bad")).to_have_text("failed")
 
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert("y")>'
@@ -227,10 +231,11 @@ def test_errors_from_the_tool_appear_and_fix_it_repairs(server, page):
     server.fake.script(f"Defined the call.\n```html\n{FIXED}\n```\n")
     page.locator("#artifact-errors [data-fix]").click()
     expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
+    expect(page.locator("[data-step=repairing]")).to_have_class(re.compile(r"\bdone\b"))
     sent = server.fake.requests[0].body["messages"][0]["content"]
     assert "undefinedFunction" in sent
     # The model reads where it happened: the person's click, and the line itself.
-    assert "exception when the person used it" in sent and "line 3" in sent
+    assert "exception when the person clicked or typed" in sent and "line 3" in sent
     assert "    document.getElementById('go').onclick = () => { undefinedFunction(); };" in sent
     expect(page.locator(".turn.version")).to_have_count(2)
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store
+from artifacts import checks_store, lifecycle
 from artifacts.tool_errors import Phase
 
 from . import access, kiln, limits
@@ -46,6 +46,9 @@ def artifact_json(artifact_id: str) -> dict:
         **artifact.model_dump(mode="json"),
         "url": k.page_url(artifact_id),
         "owned": k.store.is_owner(artifact_id, current_owner()),
+        # A change is being made (a first version being written, say): what a
+        # page waiting for the tool asks about.
+        "writing": lifecycle.running_job(k.store, artifact_id) is not None,
         "versions": [{**v.model_dump(mode="json", exclude={"html"}),
                       "raw_url": k.raw_url(artifact_id, v.number), "size": v.size}
                      for v in versions],
@@ -76,6 +79,13 @@ def rename(artifact_id: str):
     body = parse(RenameIn)
     kiln().store.rename(artifact_id, body.title, current_owner())
     return jsonify(artifact_json(artifact_id))
+
+
+@bp.delete("/artifacts/<artifact_id>")
+@limits.writes
+def delete(artifact_id: str):
+    title = kiln().delete_artifact(artifact_id, current_owner())
+    return jsonify(deleted=artifact_id, title=title)
 
 
 @bp.get("/artifacts/<artifact_id>/versions/<int:number>")
@@ -163,22 +173,30 @@ def revoke_network_host(artifact_id: str, host: str):
 
 def job_json(job, status=202):
     return jsonify(job_id=job.id, job_url=f"/api/jobs/{job.id}",
-                   events_url=f"/api/jobs/{job.id}/events"), status
+                   events_url=f"/api/jobs/{job.id}/events",
+                   cancel_url=f"/api/jobs/{job.id}/cancel", artifact_id=job.artifact_id,
+                   url=f"/a/{job.artifact_id}" if job.artifact_id else None), status
 
 
-def prompt_and_image() -> tuple[str, bytes | None]:
-    """A prompt as JSON, or as a form with an optional image file."""
+def prompt_and_image() -> tuple[str, bytes | None, int | None]:
+    """A prompt as JSON, or as a form with an optional image file; and the
+    version it changes (``base``: the one on the person's screen)."""
     if request.mimetype == "multipart/form-data":
         image = request.files.get("image")
-        return request.form.get("prompt", ""), (image.read() if image and image.filename else None)
-    return parse(PromptIn).prompt, None
+        base = request.form.get("base", type=int)
+        if base is not None and base < 1:
+            raise BadRequest("base: a version number starts at 1.")
+        return (request.form.get("prompt", ""), (image.read() if image and image.filename else None),
+                base)
+    body = parse(PromptIn)
+    return body.prompt, None, body.base
 
 
 @bp.post("/generate")
 @limits.generation
 def generate():
     access.require_member()
-    prompt, image = prompt_and_image()
+    prompt, image, _ = prompt_and_image()
     return job_json(kiln().start_create(prompt, owner_for_write(), image,
                                         account_id=access.account_id()))
 
@@ -187,9 +205,9 @@ def generate():
 @limits.generation
 def follow_up(artifact_id: str):
     access.require_member()
-    prompt, image = prompt_and_image()
+    prompt, image, base = prompt_and_image()
     return job_json(kiln().start_follow_up(artifact_id, prompt, current_owner(), image,
-                                           account_id=access.account_id()))
+                                           account_id=access.account_id(), base=base))
 
 
 @bp.post("/artifacts/<artifact_id>/fix")
@@ -197,14 +215,24 @@ def follow_up(artifact_id: str):
 def fix(artifact_id: str):
     access.require_member()
     body = parse(FixIn)
-    errors = [e.model_copy(update={"phase": Phase.VIEWER}) for e in body.errors]
+    # The page may say an error followed the person's click; anything else it
+    # says of where an error came from is not believed.
+    errors = [e.model_copy(update={"phase": Phase.INPUT if e.phase is Phase.INPUT else Phase.VIEWER})
+              for e in body.errors]
     return job_json(kiln().start_fix(artifact_id, current_owner(), errors, body.prompt,
-                                     account_id=access.account_id()))
+                                     account_id=access.account_id(), base=body.base))
 
 
 @bp.get("/jobs/<job_id>")
 def job(job_id: str):
     return jsonify(kiln().store.job_for(job_id, current_owner()).model_dump(mode="json"))
+
+
+@bp.post("/jobs/<job_id>/cancel")
+@limits.writes
+def cancel(job_id: str):
+    """Stop: the job ends "cancelled" at the next piece of the answer, its draft kept."""
+    return jsonify(kiln().cancel_job(job_id, current_owner()).model_dump(mode="json")), 202
 
 
 @bp.get("/jobs/<job_id>/events")

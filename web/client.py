@@ -6,17 +6,20 @@ from artifacts import checks, links
 from artifacts.store import STORAGE_QUOTA
 from artifacts.tool_data import MAX_KEY_CHARS
 from artifacts.tool_errors import MAX_REPORTED
-from generator.edits import EDIT_BLOCK
+from generator.edits import EDIT_BLOCK, SEARCH_LINE
 from generator.jobs import JOB_EVENTS
 from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 from sandbox import network
 from settings import Settings
+
+from .present import NOTE_ATTRIBUTES, NOTE_PROTOCOLS, NOTE_TAGS
 
 
 def client_config(settings: Settings) -> dict[str, object]:
     return {
         "job_events": list(JOB_EVENTS),
         "edit_block": EDIT_BLOCK,          # a multiline regex in syntax JavaScript reads too
+        "edit_start": SEARCH_LINE,         # the first line of one
         "storage_quota": STORAGE_QUOTA,
         "max_reported_errors": MAX_REPORTED,
         "mirror_prefix": MIRROR_PREFIX,
@@ -31,6 +34,10 @@ def client_config(settings: Settings) -> dict[str, object]:
         "indexeddb_max_bytes": settings.indexeddb_max_bytes,
         "ai_max_prompt_chars": settings.ai_max_prompt_chars,
         "network": network.page_config(settings),  # the refused classes and the channel's limits
+        "max_prompt_chars": settings.max_prompt_chars,
+        "frame_max_height": settings.frame_max_height_px,
+        # The model's notes as they stream keep to the tags the server keeps (present.py).
+        "note_tags": NOTE_TAGS, "note_attributes": NOTE_ATTRIBUTES, "note_protocols": NOTE_PROTOCOLS,
         # What a recorded or hand-written acceptance check may hold (artifacts/checks.py).
         "checks": {"max_selector": checks.MAX_SELECTOR, "max_text": checks.MAX_TEXT,
                    "max_name": checks.MAX_NAME, "max_checks": checks.MAX_CHECKS},

@@ -6,10 +6,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from artifacts import ArtifactNotFound, JobNotFound, NotOwner, StorageFull, VersionNotFound
+from artifacts import (ArtifactGone, ArtifactNotFound, JobNotFound, NotOwner, StorageFull,
+                       VersionNotFound)
 from artifacts.checks import ChecksRefused
 from artifacts.evals_store import AlreadyVoted, BattleNotFound, RunNotFound
 from artifacts.htmlfile import BadHTML
+from artifacts.lifecycle import Busy
 from artifacts.network_grants import TooManyHosts
 from generator import GenerationRefused, ImageRejected, NotConfigured
 from generator.choice import ModelRefused
@@ -30,10 +32,18 @@ def _answer(status: int, message: str):
 
 
 def register(app) -> None:
+    @app.errorhandler(ArtifactGone)
+    def gone(exc):
+        return _answer(410, "This tool was deleted by its owner. Nothing of it is kept.")
+
+    @app.errorhandler(Busy)
+    def busy(exc):
+        return _answer(409, str(exc))
+
     @app.errorhandler(ArtifactNotFound)
     @app.errorhandler(VersionNotFound)
     def not_found(exc):
-        return _answer(404, "There is no such artifact or version. Check the link.")
+        return _answer(404, "There is no such tool or version. Check the link.")
 
     @app.errorhandler(JobNotFound)
     def no_job(exc):

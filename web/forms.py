@@ -45,6 +45,7 @@ class HostIn(_Strict):
 
 class PromptIn(_Strict):
     prompt: str = Field(max_length=1_000_000)
+    base: int | None = Field(None, ge=1)  # the version on the person's screen
 
 
 class ChecksIn(_Strict):
@@ -54,9 +55,10 @@ class ChecksIn(_Strict):
 
 
 class FixIn(_Strict):
-    # Quoted to the model, never trusted; the phase is set here, not by the page.
+    # Quoted to the model, never trusted; the phase is set by the API, not by the page.
     errors: list[ToolError] = Field(default_factory=list, max_length=MAX_REPORTED)
     prompt: str = Field("", max_length=20_000)
+    base: int | None = Field(None, ge=1)
 
 
 # -- what tools do on the server (kiln.complete, kiln.storage) ----------------------------

@@ -1,10 +1,10 @@
 """Kiln's HTML pages on the app origin."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
                    request)
 
-from artifacts import checks_store, links
+from artifacts import checks_store, lifecycle, links
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
 from generator.choice import ollama_models
@@ -14,10 +14,11 @@ from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
-from .present import acceptance_view, conversation, line_diff, model_in_use
+from .present import acceptance_view, conversation, describe_version, line_diff, model_in_use
 from .tool_access import viewer_key
 
 bp = Blueprint("pages", __name__)
+bp.add_app_template_global(describe_version)
 
 EXAMPLES = (
     "A tip calculator that splits the bill between friends",
@@ -45,76 +46,107 @@ def home():
 @bp.post("/import")
 @limits.writes
 def import_page():
+    """The home page's import form. Sent by the page's script it answers JSON, so
+    a refusal is shown next to the form with the file still chosen."""
     access.require_member()
     upload = request.files.get("file")
     pasted = request.form.get("html", "")
     title = request.form.get("title") or None
+    wants_json = request.accept_mimetypes.best == "application/json"
     try:
         if upload is not None and upload.filename:
             created = kiln().import_html(upload.read(), owner_for_write(), title)
         else:
             created = kiln().import_html(pasted, owner_for_write(), title)
     except BadHTML as exc:
+        if wants_json:
+            return jsonify(error=str(exc), status=exc.status), exc.status
         # Keep what the person pasted: nothing is lost on a refusal.
         return home_page(exc.status, error=str(exc), pasted=pasted, title=title)
     for notice in created.notices:
         flash(notice)
-    return redirect(f"/a/{created.artifact.id}", 303)
+    url = f"/a/{created.artifact.id}"
+    return jsonify(url=url, id=created.artifact.id) if wants_json else redirect(url, 303)
 
 
-def frame_context(artifact_id: str, number: int, html: str) -> dict:
+def frame_context(artifact_id: str, number: int | None, html: str) -> dict:
+    """The tool's frame; with no version yet (one being written), the frame is
+    there, empty, for the bridge, and gets its address when the tool is ready."""
     k = kiln()
     viewer = viewer_key()  # also names whose storage the tool sees
+    context = dict(draft_url=links.draft_url(k.settings.sandbox_origin),
+                   network_hosts=k.network_hosts(artifact_id, viewer),
+                   iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow(),
+                   frame_url=None, raw_url=None, download_url=None, standalone_url=None)
+    if number is None:
+        return context
     download_url = k.download_url(artifact_id, number)
     # A shared link may carry the tool's own URL state (?s=...): the tool gets it back.
-    return dict(frame_url=links.frame_url(k.raw_url(artifact_id, number),
-                                          storage_token(artifact_id, viewer),
-                                          request.args.get(links.URL_STATE_PARAM)),
-                raw_url=k.raw_url(artifact_id, number),
-                download_url=download_url,
-                # Tools that load mirrored libraries also come as one file that works from disk.
-                standalone_url=(f"{download_url}?standalone=1"
-                                if libraries.MIRROR_PREFIX in html else None),
-                draft_url=links.draft_url(k.settings.sandbox_origin),
-                network_hosts=k.network_hosts(artifact_id, viewer),
-                iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
+    return context | dict(
+        frame_url=links.frame_url(k.raw_url(artifact_id, number),
+                                  storage_token(artifact_id, viewer),
+                                  request.args.get(links.URL_STATE_PARAM)),
+        raw_url=k.raw_url(artifact_id, number), download_url=download_url,
+        # Tools that load mirrored libraries also come as one file that works from disk.
+        standalone_url=(f"{download_url}?standalone=1"
+                        if libraries.MIRROR_PREFIX in html else None))
 
 
 @bp.get("/a/<artifact_id>")
 @bp.get("/a/<artifact_id>/v/<int:number>")
 def artifact(artifact_id: str, number: int | None = None):
-    """The owner's workspace; everyone else with the link gets the share page."""
+    """The owner's workspace; everyone else with the link gets the share page.
+    A tool whose first version is still being written has its address already:
+    the owner watches it being written, anyone else is told it is coming."""
     k = kiln()
     record = k.store.get_artifact(artifact_id)
-    version = k.store.get_version(artifact_id, number)
-    owned = k.store.is_owner(artifact_id, current_owner())
     versions = k.store.list_versions(artifact_id)
+    version = k.store.get_version(artifact_id, number) if versions or number else None
+    owned = k.store.is_owner(artifact_id, current_owner())
+    running = lifecycle.running_job(k.store, artifact_id)
     context = dict(
         artifact=record, version=version, pinned=number is not None, versions=versions,
-        owned=owned, share_url=k.page_url(artifact_id, number),
-        latest_url=k.page_url(artifact_id), pinned_url=k.page_url(artifact_id, version.number),
+        owned=owned, running=running, share_url=k.page_url(artifact_id, number),
+        latest_url=k.page_url(artifact_id),
+        pinned_url=k.page_url(artifact_id, version.number) if version else None,
+        version_label=describe_version(version) if version else "",
         forked_from_url=(k.page_url(record.forked_from_id, record.forked_from_version)
                          if record.forked_from_id else None),
-        acceptance=acceptance_view(k.store, artifact_id, version.number),
-        **frame_context(artifact_id, version.number, version.html))
+        acceptance=acceptance_view(k.store, artifact_id, version.number if version else None),
+        **frame_context(artifact_id, version.number if version else None,
+                        version.html if version else ""))
     if not owned:
+        if version is None and running is None:
+            abort(404, "This tool was never written: its generation did not finish.")
         return render_template("share.html", **context)
-    return render_template("workspace.html", job=None, model=model_in_use(k.settings),
-                           turns=conversation(k.store.messages(artifact_id), versions),
-                           **context)
+    last = running or lifecycle.last_job(k.store, artifact_id)
+    # A job that has made no version yet: its prompt is not in the conversation,
+    # and a failure (or Stop) is shown with its partial answer.
+    fresh = last is not None and (not versions or last.created_at > versions[-1].created_at)
+    failed = last if last and not running and last.status != "done" and fresh else None
+    working = any(not v.failed for v in versions)
+    return render_template(
+        "workspace.html", job=running or failed, job_prompt=last.prompt if fresh else "",
+        working=working, model=model_in_use(k.settings),
+        # With no working version yet, the prompt box offers the last prompt again.
+        retry=(last.prompt if last and not running and (failed or not working) else ""),
+        retry_label="Retry" if last and last.status == "interrupted" else "Try again",
+        turns=conversation(k.store.messages(artifact_id), versions), **context)
 
 
 @bp.get("/jobs/<job_id>")
 def job(job_id: str):
-    """A generation that has no artifact yet: the workspace, waiting for its first version."""
-    k = kiln()
-    record = k.store.job_for(job_id, current_owner())
-    if record.artifact_id and record.status == "done":
-        return redirect(f"/a/{record.artifact_id}", 303)
-    return render_template("workspace.html", job=record, artifact=None, version=None,
-                           versions=[], owned=True, turns=[], model=model_in_use(k.settings),
-                           draft_url=links.draft_url(k.settings.sandbox_origin),
-                           iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
+    """A job's old address: the tool it writes."""
+    record = kiln().store.job_for(job_id, current_owner())
+    return redirect(f"/a/{record.artifact_id}" if record.artifact_id else "/", 303)
+
+
+@bp.post("/a/<artifact_id>/delete")
+@limits.writes
+def delete(artifact_id: str):
+    title = kiln().delete_artifact(artifact_id, current_owner())
+    flash(f"Deleted “{title}”, with its versions, data and screenshots.")
+    return redirect("/", 303)
 
 
 @bp.get("/a/<artifact_id>/diff")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import bleach
 import markdown
@@ -84,15 +85,49 @@ def line_diff(old: str, new: str, context: int = 3, max_lines: int = 4000) -> Di
     return Diff(lines[:max_lines], added, removed, truncated)
 
 
+ANTHROPIC_HOST = "api.anthropic.com"
+
+
 def model_in_use(settings) -> str | None:
-    """What the home page names as the model, or None when none is configured."""
+    """What the home page names as the model, or None when none is configured:
+    with the endpoint's host when it is not the provider's own."""
     if not provider_configured(settings):
         return None
     uses_anthropic = settings.provider == "anthropic" or (
         settings.provider == "auto" and settings.anthropic_api_key)
     if uses_anthropic:
+        host = urlsplit(settings.anthropic_base_url or "").netloc
+        if host and host.lower() != ANTHROPIC_HOST:
+            return f"{settings.anthropic_model} at {host} (an Anthropic-compatible endpoint)"
         return f"{settings.anthropic_model} (Anthropic)"
     return f"{settings.openai_model or 'model'} at {settings.openai_base_url}"
+
+
+# How each version came about, in the words a person uses (the stored note of a
+# model's version says which way its document was made: "by edits", ...).
+_BY_MODEL = {"by document": "written by the model", "by edits": "changed by the model",
+             "by rewrite": "rewritten by the model"}
+
+
+def describe_version(version) -> str:
+    """"restored from v1", "changed from v3 by the model", "failed: the answer
+    was cut off": never the stored words ("generated · by document")."""
+    source, note, parent = version.source.value, version.note or "", version.parent_number
+    after = f" from v{parent}" if parent else ""
+    if version.failed:
+        return f"failed: {note}" if note else "failed"
+    if source == "generated":
+        made = _BY_MODEL.get(note, "written by the model")
+        return made.replace(" by", f"{after} by", 1) if parent else made
+    if source == "repaired":
+        return f"fixed{after} by the model"
+    if source == "restored":
+        return f"restored{after}"
+    if source == "edited":
+        return f"edited by hand{after}"
+    if source == "remixed":
+        return note.replace("Remixed from", "a remix of", 1) if note else "a remix"
+    return "imported"
 
 
 @dataclass
@@ -102,6 +137,7 @@ class Turn:
     text: str = ""                # what a person wrote (escaped by the template)
     html: Markup | None = None    # the model's notes, already sanitised
     version: object | None = None  # the VersionOut this turn produced
+    label: str = ""               # how that version came about (describe_version)
 
 
 def conversation(messages, versions) -> list[Turn]:
@@ -113,7 +149,7 @@ def conversation(messages, versions) -> list[Turn]:
     turns = [_turn(m) for m in by_version.pop(None, [])]
     for version in versions:
         turns += [_turn(m) for m in by_version.pop(version.number, [])]
-        turns.append(Turn("version", version=version))
+        turns.append(Turn("version", version=version, label=describe_version(version)))
     return turns
 
 
@@ -159,11 +195,12 @@ class CheckRow:
     screenshot_url: str | None = None
 
 
-def acceptance_view(store: Store, artifact_id: str, number: int) -> dict:
+def acceptance_view(store: Store, artifact_id: str, number: int | None) -> dict:
     """What the Checks tab, the share page and the workspace show of the checks:
-    the current set, what this version was tested against and each result."""
+    the current set, what this version was tested against and each result (none
+    while the tool's first version is being written)."""
     current = checks_store.current_set(store, artifact_id)
-    results = checks_store.results(store, artifact_id, number)
+    results = checks_store.results(store, artifact_id, number) if number else None
     tested = (checks_store.get_set(store, results.check_set_id)
               if results and (current is None or results.check_set_id != current.id) else current)
     parsed = tested.parsed if tested else None

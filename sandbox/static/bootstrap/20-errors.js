@@ -1,60 +1,103 @@
-/* Errors, rejections, console.error and CSP violations go to the parent page. */
+/* Errors, rejections, console.error and CSP violations go to the parent page,
+   readable: "TypeError: x is not a function", at "line 42" of the tool (never
+   its signed address), and saying when the person's own click or key came just
+   before ("input": the smoke test reads errors its own way). */
+var here = location.href.split(/[?#]/)[0],
+  lastInput = -1e9,
+  INPUT_MS = 1000;
+var ownPlace = new RegExp(
+  here.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&") + "(?:[?#][^\\s:)]*)?(?::(\\d+))?(?::\\d+)?",
+  "g"
+);
+["pointerdown", "click", "keydown", "input", "change", "submit"].forEach(function (type) {
+  window.addEventListener(
+    type,
+    function (e) {
+      if (e.isTrusted) {
+        lastInput = performance.now();
+      }
+    },
+    true
+  );
+});
+function tidy(s, n) {
+  return clip(
+    String(s).replace(ownPlace, function (m, line) {
+      return line ? "line " + line : "the tool";
+    }),
+    n
+  );
+}
+function errorText(v) {
+  if (v instanceof Error) {
+    return (v.name || "Error") + ": " + v.message;
+  }
+  return text(v);
+}
+function lineOf(stack) {
+  ownPlace.lastIndex = 0;
+  var m = ownPlace.exec(String(stack || ""));
+  return m && m[1] ? Number(m[1]) : 0;
+}
+function report(msg) {
+  if (performance.now() - lastInput < INPUT_MS) {
+    msg.input = true;
+  }
+  post(msg);
+}
 window.addEventListener(
   "error",
   function (e) {
     if (e.target && e.target !== window && e.target.tagName) {
-      post({
+      report({
         type: "error",
         kind: "resource",
         message:
           "Failed to load " +
           e.target.tagName.toLowerCase() +
           " " +
-          clip(e.target.src || e.target.href || "", 300)
+          tidy(e.target.src || e.target.href || "", 300)
       });
       return;
     }
-    post({
+    var own = !e.filename || e.filename.split(/[?#]/)[0] === here;
+    report({
       type: "error",
       kind: "exception",
-      message: clip(e.message || text(e.error), 2000),
-      source: clip(e.filename || "", 300),
-      line: e.lineno || 0,
-      column: e.colno || 0,
-      stack: clip((e.error && e.error.stack) || "", 4000)
+      message: tidy(e.error ? errorText(e.error) : String(e.message).replace(/^Uncaught /, ""), 2000),
+      source: own ? undefined : tidy(e.filename, 300),
+      line: own ? e.lineno || 0 : 0,
+      column: own ? e.colno || 0 : 0,
+      stack: tidy((e.error && e.error.stack) || "", 4000)
     });
   },
   true
 );
 window.addEventListener("unhandledrejection", function (e) {
-  post({
+  var stack = (e.reason && e.reason.stack) || "";
+  report({
     type: "error",
     kind: "rejection",
-    message: clip("Unhandled promise rejection: " + text(e.reason), 2000),
-    stack: clip((e.reason && e.reason.stack) || "", 4000)
+    message: tidy(errorText(e.reason), 2000),
+    line: lineOf(stack),
+    stack: tidy(stack, 4000)
   });
 });
 document.addEventListener("securitypolicyviolation", function (e) {
-  post({
+  report({
     type: "error",
     kind: "csp",
-    message: clip(
-      "Blocked by the sandbox policy (" +
-        e.effectiveDirective +
-        "): " +
-        (e.blockedURI || "inline"),
-      2000
-    ),
+    message: tidy(e.effectiveDirective + ": " + (e.blockedURI || "inline"), 2000),
     line: e.lineNumber || 0,
     column: e.columnNumber || 0
   });
 });
 var consoleError = console.error;
 console.error = function () {
-  post({
+  report({
     type: "error",
     kind: "console",
-    message: clip(Array.prototype.map.call(arguments, text).join(" "), 2000)
+    message: tidy(Array.prototype.map.call(arguments, text).join(" "), 2000)
   });
   return consoleError.apply(console, arguments);
 };

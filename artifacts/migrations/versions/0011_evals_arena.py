@@ -2,15 +2,15 @@
 which tools were made for an eval or a battle (kept out of the gallery), and
 which model and prompt version a job asked for.
 
-Revision ID: 0010_evals_arena
-Revises: 0009_acceptance_checks
+Revision ID: 0011_evals_arena
+Revises: 0010_workspace
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_evals_arena"
-down_revision = "0009_acceptance_checks"
+revision = "0011_evals_arena"
+down_revision = "0010_workspace"
 branch_labels = None
 depends_on = None
 
