@@ -65,7 +65,8 @@ def side_view(kiln: Kiln, job_id: str | None) -> dict[str, Any]:
         return view
     job = kiln.store.job(job_id)
     view["status"] = job.status
-    if job.artifact_id:
+    # A tool's address exists from the job's start; its versions come later.
+    if job.artifact_id and kiln.store.get_artifact(job.artifact_id).version_count:
         version = kiln.store.get_version(job.artifact_id)
         found = checks_store.results(kiln.store, job.artifact_id, version.number)
         view.update(artifact=job.artifact_id, version=version.number,
