@@ -22,7 +22,7 @@ from sandbox import policy
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
-from web import access, api, errors, limits, ownership, pages, signin, tool_api
+from web import access, api, arena_pages, errors, eval_pages, limits, ownership, pages, signin, tool_api
 from web.client import client_config
 
 
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(signin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tool_api.bp)
+    app.register_blueprint(eval_pages.bp)
+    app.register_blueprint(arena_pages.bp)
     errors.register(app)
     _register_cli(app)
     return app
@@ -313,6 +315,36 @@ def _register_cli(app: Flask) -> None:
         else:
             Path(output).write_bytes(data)
             click.echo(f"wrote {len(data):,} bytes to {output}", err=True)
+
+    @app.cli.command("eval")
+    @click.argument("suite", metavar="SUITE|webbench|models")
+    @click.argument("path", required=False)
+    @click.option("--model", "models", multiple=True, metavar="PROVIDER:NAME[@VERSION]",
+                  help="A model to evaluate (again for more): anthropic:NAME, openai:NAME, "
+                       "ollama:NAME, optionally @v1 for a prompt version. Default: the "
+                       "configured one; `eval models` lists what is offered here.")
+    @click.option("--runs", type=click.IntRange(1, 100), default=1, help="Times to run each case.")
+    @click.option("--concurrency", type=click.IntRange(1, 16), default=1,
+                  help="Cases in flight at once.")
+    @click.option("--json", "as_json", is_flag=True, help="One JSON line per result, then a summary.")
+    def eval_command(suite, path, models, runs, concurrency, as_json):
+        """Run an eval SUITE (a JSON or YAML file, or "kiln", the built-in suite)
+        through Kiln's loop for each --model, judged by the cases' checks; or
+        `eval webbench PATH`, a Web-Bench project's own specs; or `eval models`.
+        Results are stored (see /evals). Exit 0 when the run completed."""
+        from evals import cli
+
+        if suite == "models":
+            return cli.list_models(the_kiln())
+        if suite == "webbench":
+            if not path:
+                raise click.UsageError("eval webbench PATH: the Web-Bench project's folder")
+            from evals.webbench_cli import run_webbench
+
+            return run_webbench(the_kiln(), path, models, as_json, make_app=create_app)
+        if path:
+            raise click.UsageError(f"eval takes one suite; {path!r} is one too many")
+        cli.run_suite(the_kiln(), suite, models, runs, concurrency, as_json)
 
     @app.cli.command("smoke")
     @click.argument("inputs", nargs=-1, required=True, metavar="FILE|ID[:VERSION]...")

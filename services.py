@@ -25,6 +25,7 @@ from artifacts.tool_errors import ToolError
 from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotConfigured, Provider,
                        extract_html, load_image, make_provider, priced, provider_configured)
 from generator.budget import InFlight, tightest
+from generator.choice import parse_choice, usable
 from generator.jobs import InProcessRunner, JobFailed, JobLog, Runner
 from generator.tool_ai import AILimits, ToolAnswer, ToolPrompt, estimated_usage, stream_answer
 from mirror import libraries
@@ -340,29 +341,46 @@ class Kiln:
         return tightest(whole, own)
 
     def start_create(self, prompt: str, owner: str | None, image: bytes | None = None,
-                     account_id: str | None = None) -> JobOut:
+                     account_id: str | None = None, model: str | None = None,
+                     purpose: str | None = None) -> JobOut:
         """A new tool: its address exists at once (``lifecycle.reserve``), and the
-        job writes its first version there."""
+        job writes its first version there. ``model``: a model other than the
+        installation's (``generator.choice``); ``purpose``: "eval" or "arena" for a
+        tool kept out of the gallery."""
         self.check_can_generate(prompt, account_id=account_id)
+        model = self.check_model(model)
         _image(image)  # a bad image is refused before anything is stored
-        artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(prompt), owner)
-        return self._submit("create", prompt, owner, account_id, artifact.id, image=image)
+        artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(prompt), owner,
+                                     purpose=purpose)
+        return self._submit("create", prompt, owner, account_id, artifact.id, image=image,
+                            model=model, purpose=purpose)
 
     def start_follow_up(self, artifact_id: str, prompt: str, owner: str | None,
                         image: bytes | None = None, account_id: str | None = None,
-                        base: int | None = None) -> JobOut:
+                        base: int | None = None, model: str | None = None) -> JobOut:
         """A change to version ``base`` (the one on the person's screen; None: the
         current one). A tool with no working version yet (its first generation
         failed or was stopped) is written anew, at the same address."""
         self.store.require_owner(artifact_id, owner)
         self.check_can_generate(prompt, account_id=account_id)
+        model = self.check_model(model)
         _image(image)
         if not self.store.get_artifact(artifact_id).version_count or \
                 self.store.get_version(artifact_id).failed:
-            return self._submit("create", prompt, owner, account_id, artifact_id, image=image)
+            return self._submit("create", prompt, owner, account_id, artifact_id, image=image,
+                                model=model)
         self._changeable(artifact_id, base)
         return self._submit("edit", prompt, owner, account_id, artifact_id, image=image,
-                            base=base)
+                            base=base, model=model)
+
+    def check_model(self, model: str | None) -> str | None:
+        """A model choice's label, once this installation can use it (ModelRefused
+        says why not); None stays None: the installation's own model."""
+        if model is None:
+            return None
+        choice = parse_choice(model)
+        usable(self.settings, choice)
+        return choice.label
 
     def start_fix(self, artifact_id: str, owner: str | None, errors: list[ToolError],
                   prompt: str = "", account_id: str | None = None,
@@ -381,10 +399,12 @@ class Kiln:
 
     def _submit(self, kind: str, prompt: str, owner: str | None, account_id: str | None,
                 artifact_id: str | None = None, image: bytes | None = None,
-                errors: list[ToolError] | None = None, base: int | None = None) -> JobOut:
+                errors: list[ToolError] | None = None, base: int | None = None,
+                model: str | None = None, purpose: str | None = None) -> JobOut:
         job = self.store.create_job(kind, prompt, owner, artifact_id, image=image,
                                     errors=[e.model_dump(mode="json") for e in errors or []],
-                                    account_id=account_id, base_version=base)
+                                    account_id=account_id, base_version=base, model=model,
+                                    purpose=purpose)
         self.jobs.submit(job.id)
         return job
 
@@ -409,10 +429,10 @@ class Kiln:
         request = workflow.Request(
             prompt=job.prompt, owner_hash=given.owner_hash, account_id=given.account_id,
             image=_image(given.image), errors=[ToolError.model_validate(e) for e in given.errors],
-            base_version=given.base_version)
+            base_version=given.base_version, model=given.model, purpose=given.purpose)
         if job.kind == "create" and job.artifact_id is None:  # queued before addresses came first
             artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(job.prompt),
-                                         owner_digest=given.owner_hash)
+                                         owner_digest=given.owner_hash, purpose=given.purpose)
             self.store.update_job(job_id, artifact_id=artifact.id)
             job = self.store.job(job_id)
         if job.artifact_id is None:

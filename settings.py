@@ -186,6 +186,12 @@ class Settings(BaseSettings):
     retry_after_max_s: float = Field(60.0, ge=0)
     edit_retries: int = Field(1, ge=0, le=5)
     daily_token_budget: int = Field(0, ge=0)  # 0 = no limit
+    # Local models: with no KILN_OPENAI_BASE_URL, an Ollama server answering here
+    # has its models offered to evals (--model ollama:NAME) and the arena ("": never look).
+    ollama_url: str = "http://127.0.0.1:11434"
+    # More models the arena offers besides the configured ones, comma-separated
+    # ("anthropic:claude-opus-4-5,openai:qwen2.5-coder").
+    arena_models: str = ""
     prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
     # -- what tools may do on the server: kiln.complete(), kiln.storage, IndexedDB ------

@@ -16,6 +16,8 @@ from artifacts.smoke_report import SmokeReport
 from artifacts.tool_errors import ToolError, fix_request, quote_source
 from generator import (Budget, Continuing, Event, GenerationResult, Image, Retrying, Stage,
                        generate, make_provider)
+from generator import prompts
+from generator.choice import parse_choice, settings_for
 from generator.jobs import JobFailed, JobLog
 from settings import Settings
 
@@ -43,6 +45,15 @@ class Request:
     image: Image | None = None
     errors: list[ToolError] = field(default_factory=list)  # from the viewer's page, for "Fix it"
     base_version: int | None = None  # the version on the person's screen (None: the current)
+    # A model other than the installation's ("anthropic:NAME@v1", generator.choice),
+    # and what a new tool is for ("eval", "arena": kept out of the gallery).
+    model: str | None = None
+    purpose: str | None = None
+
+    @property
+    def blind(self) -> bool:
+        """An arena battle's job does not name its model in its events until the vote."""
+        return self.purpose == "arena"
 
 
 def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
@@ -59,7 +70,7 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
         lifecycle.retitle(parts.store, artifact_id, title, only_if=reserved)
     # Written first, kept before the version is tested: it is tested against them.
     _keep_checks(parts, log, result, version)
-    _record(parts, log, request.prompt, result, version)
+    _record(parts, log, request, request.prompt, result, version)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
@@ -80,7 +91,7 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
     version = parts.store.add_version(artifact_id, _version_in(
         result, Source.GENERATED, request.prompt, parent=current.number))
     _keep_checks(parts, log, result, version, checks)
-    _record(parts, log, request.prompt, result, version)
+    _record(parts, log, request, request.prompt, result, version)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
@@ -110,7 +121,10 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
               current_html: str | None = None, image: Image | None = None,
               errors: list[ToolError] | None = None, checks: str | None = None,
               failed_checks: list[Outcome] | None = None) -> GenerationResult:
-    settings = parts.settings
+    settings, version = parts.settings, prompts.VERSION
+    if request.model:  # checked when the job was asked for
+        choice = parse_choice(request.model)
+        settings, version = settings_for(settings, choice), choice.prompt_version
     provider = make_provider(settings)  # NotConfigured is checked before a job starts
     log.restart_draft()
 
@@ -127,7 +141,7 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
                     libraries=parts.libraries(), on_event=on_event, prices=settings.prices,
                     edit_retries=settings.edit_retries,
                     budget=parts.budget(request.account_id), checks=checks,
-                    failed_checks=failed_checks or [])
+                    failed_checks=failed_checks or [], prompt_version=version)
 
 
 def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
@@ -143,7 +157,7 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
         result, Source.REPAIRED, prompt or None, parent=current.number))
     _keep_checks(parts, log, result, version, checks)
     asked = asked or fix_request(current.number, [], errors, [o.name for o in failed_checks])
-    _record(parts, log, f"{asked}\n{prompt}" if prompt else asked, result, version,
+    _record(parts, log, request, f"{asked}\n{prompt}" if prompt else asked, result, version,
             user_role="repair")
     if not result.ok:
         raise JobFailed(result.error or "The repair produced no usable document.")
@@ -193,8 +207,8 @@ def _keep_checks(parts: Parts, log: JobLog, result: GenerationResult, version: V
              errors=saved.errors, note=saved.note)
 
 
-def _record(parts: Parts, log: JobLog, prompt: str, result: GenerationResult, version: VersionOut,
-            user_role: str = "user") -> None:
+def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: GenerationResult,
+            version: VersionOut, user_role: str = "user") -> None:
     """Keep the conversation and the model log, and tell listeners about the new version."""
     parts.store.log_model_calls([
         {"job_id": log.job_id, "artifact_id": version.artifact_id,
@@ -211,7 +225,7 @@ def _record(parts: Parts, log: JobLog, prompt: str, result: GenerationResult, ve
              failed=version.failed, note=version.note, method=result.method,
              raw_url=parts.raw_url(version.artifact_id, version.number),
              url=parts.page_url(version.artifact_id, version.number))
-    log.emit("usage", **result.usage.model_dump(), model=result.model,
+    log.emit("usage", **result.usage.model_dump(), model=None if request.blind else result.model,
              price_known=result.price_known)
 
 

@@ -38,12 +38,15 @@ def claim(store: Store, job_id: str, worker: str) -> bool:
 @dataclass(frozen=True)
 class JobInputs:
     """What a worker needs to run a job besides ``JobOut``: whose it is (as the
-    store keeps it, hashed), the image attached and the errors a viewer saw."""
+    store keeps it, hashed), the image attached, the errors a viewer saw, and
+    the model and purpose asked for (an eval's, an arena battle's)."""
     owner_hash: str | None
     account_id: str | None
     image: bytes | None
     errors: list
     base_version: int | None = None  # the version the person was looking at
+    model: str | None = None
+    purpose: str | None = None
 
 
 def inputs(store: Store, job_id: str) -> JobInputs:
@@ -52,7 +55,7 @@ def inputs(store: Store, job_id: str) -> JobInputs:
         if job is None:
             raise JobNotFound(f"no job {job_id!r}")
         return JobInputs(job.owner_hash, job.account_id, job.image, list(job.errors or []),
-                         job.base_version)
+                         job.base_version, job.model, job.purpose)
 
 
 def beat(store: Store, worker: str) -> int:

@@ -28,11 +28,12 @@ class Busy(RuntimeError):
 
 
 def reserve(store: Store, title: str, owner_token: str | None = None, *,
-            owner_digest: str | None = None) -> ArtifactOut:
-    """A tool with no version yet: the address its first generation writes into."""
+            owner_digest: str | None = None, purpose: str | None = None) -> ArtifactOut:
+    """A tool with no version yet: the address its first generation writes into.
+    ``purpose``: "eval" or "arena" for a tool kept out of the gallery."""
     with store.writing() as session:
         artifact = Artifact(id=new_artifact_id(), title=clean_title(title),
-                            owner_hash=owner_digest or owner_hash(owner_token))
+                            owner_hash=owner_digest or owner_hash(owner_token), purpose=purpose)
         session.add(artifact)
         session.flush()
         return Store._artifact_out(session, artifact)

@@ -36,13 +36,14 @@ TITLE_MAX = 200
 FULL_TEXT: dict[str, tuple[str, Callable[[list[str]], str]]] = {
     "sqlite": ("SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
                " ON a.id = s.artifact_id WHERE artifact_search MATCH :match"
-               " AND a.owner_hash = :owner ORDER BY bm25(artifact_search, 0, 5.0, 1.0),"
-               " a.updated_at DESC LIMIT :limit",
+               " AND a.owner_hash = :owner AND a.purpose IS NULL"
+               " ORDER BY bm25(artifact_search, 0, 5.0, 1.0), a.updated_at DESC LIMIT :limit",
                lambda words: " ".join(f'"{w}"*' for w in words)),
     "postgresql": ("SELECT s.artifact_id FROM artifact_search s JOIN artifacts a"
                    " ON a.id = s.artifact_id WHERE s.doc @@ to_tsquery('simple', :match)"
-                   " AND a.owner_hash = :owner ORDER BY ts_rank(s.doc, to_tsquery('simple',"
-                   " :match)) DESC, a.updated_at DESC LIMIT :limit",
+                   " AND a.owner_hash = :owner AND a.purpose IS NULL"
+                   " ORDER BY ts_rank(s.doc, to_tsquery('simple', :match)) DESC,"
+                   " a.updated_at DESC LIMIT :limit",
                    lambda words: " & ".join(f"'{w}':*" for w in words)),
 }
 
@@ -186,7 +187,8 @@ class Store:
         if digest is None:
             return []
         with self.reading() as session:
-            rows = session.scalars(select(Artifact).where(Artifact.owner_hash == digest)
+            rows = session.scalars(select(Artifact).where(Artifact.owner_hash == digest,
+                                                          Artifact.purpose.is_(None))
                                    .order_by(Artifact.updated_at.desc()).limit(limit))
             return [self._artifact_out(session, row) for row in rows]
 
@@ -211,7 +213,7 @@ class Store:
                 conditions = [or_(Artifact.title.ilike(f"%{w}%"), Artifact.versions.any(
                     Version.prompt.ilike(f"%{w}%"))) for w in words]
                 ids = session.scalars(select(Artifact.id).where(
-                    Artifact.owner_hash == digest, *conditions)
+                    Artifact.owner_hash == digest, Artifact.purpose.is_(None), *conditions)
                     .order_by(Artifact.updated_at.desc()).limit(limit)).all()
             return [self._artifact_out(session, self._artifact(session, i)) for i in ids]
 
@@ -362,12 +364,14 @@ class Store:
     def create_job(self, kind: str, prompt: str, owner_token: str | None,
                    artifact_id: str | None = None, image: bytes | None = None,
                    errors: list | None = None, account_id: str | None = None,
-                   base_version: int | None = None) -> JobOut:
+                   base_version: int | None = None, model: str | None = None,
+                   purpose: str | None = None) -> JobOut:
         with self.writing() as session:
             job = Job(id=new_artifact_id(), kind=kind, prompt=prompt,
                       owner_hash=owner_hash(owner_token), artifact_id=artifact_id,
                       status="queued", draft="", result={}, image=image, errors=errors or [],
-                      account_id=account_id, heartbeat_at=utcnow(), base_version=base_version)
+                      account_id=account_id, heartbeat_at=utcnow(),
+                      base_version=base_version, model=model, purpose=purpose)
             session.add(job)
             session.flush()
             return JobOut.model_validate(job)

@@ -30,6 +30,9 @@ class Artifact(Base):
     forked_from_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # None: a person's tool. "eval" or "arena": made by an eval run or an arena
+    # battle, and so kept out of the gallery and its search.
+    purpose: Mapped[str | None] = mapped_column(String(16))
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="artifact", order_by="Version.number", cascade="all, delete-orphan",
@@ -179,6 +182,11 @@ class Job(Base):
     # The version a follow-up or fix changes: the one on the person's screen
     # (None: the current version).
     base_version: Mapped[int | None] = mapped_column(Integer)
+    # The model (and prompt version) asked for, as ``generator.choice`` names it
+    # ("anthropic:claude-sonnet-5-5@v2"); None: the installation's own. And for a
+    # first prompt, what the tool is for (``Artifact.purpose``).
+    model: Mapped[str | None] = mapped_column(String(300))
+    purpose: Mapped[str | None] = mapped_column(String(16))
 
 
 class DeletedArtifact(Base):
@@ -333,3 +341,60 @@ class ToolGrant(Base):
     viewer_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     grant: Mapped[str] = mapped_column(String(16), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EvalRun(Base):
+    """One run of an eval suite (or of a Web-Bench project) over some models."""
+    __tablename__ = "eval_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))        # "suite" or "webbench"
+    name: Mapped[str] = mapped_column(String(200))
+    suite: Mapped[dict] = mapped_column(JSON)            # the suite as it was read
+    models: Mapped[list] = mapped_column(JSON)
+    runs: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, done
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EvalResult(Base):
+    """One case, for one model, one time: how the tool it made did against the
+    case's checks (its turns in ``turns``)."""
+    __tablename__ = "eval_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("eval_runs.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[str] = mapped_column(String(100))
+    model: Mapped[str] = mapped_column(String(300))
+    run: Mapped[int] = mapped_column(Integer)
+    artifact_id: Mapped[str | None] = mapped_column(ForeignKey("artifacts.id", ondelete="SET NULL"))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    checks_passed: Mapped[int] = mapped_column(Integer)
+    checks_total: Mapped[int] = mapped_column(Integer)
+    first_try_ok: Mapped[bool] = mapped_column(Boolean)
+    repairs: Mapped[int] = mapped_column(Integer)
+    follow_ups_ok: Mapped[int | None] = mapped_column(Integer)
+    tokens: Mapped[int] = mapped_column(Integer)
+    cost_usd: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    turns: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArenaBattle(Base):
+    """One prompt sent to two models (or prompt versions) at once, and the vote."""
+    __tablename__ = "arena_battles"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    prompt: Mapped[str] = mapped_column(Text)
+    owner_hash: Mapped[str | None] = mapped_column(String(64))
+    model_a: Mapped[str] = mapped_column(String(300))
+    model_b: Mapped[str] = mapped_column(String(300))
+    job_a: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    job_b: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    winner: Mapped[str | None] = mapped_column(String(16))   # a, b, tie, both_bad
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

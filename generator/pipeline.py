@@ -75,8 +75,9 @@ class _Run:
     def __init__(self, provider: Provider, system: str, mode: str,
                  on_delta: Callable[[str], None] | None,
                  on_event: Callable[[Event], None] | None,
-                 prices: Mapping[str, ModelPrice]):
+                 prices: Mapping[str, ModelPrice], version: str = prompts.VERSION):
         self.provider, self.system, self.mode = provider, system, mode
+        self.version = version
         self.on_delta, self.on_event, self.prices = on_delta, on_event, prices
         self.usage = Usage()
         self.model = provider.model
@@ -144,7 +145,8 @@ class _Run:
             edit_failures=[] if edit_failures is None else edit_failures,
             usage=usage, model=self.model, stop_reason=self.stop_reason, mode=self.mode,
             price_known=known, stages=list(self.stages), answers=list(self.answers),
-            calls=list(self.calls), system_prompt=self.system, checks=checks)
+            calls=list(self.calls), system_prompt=self.system, checks=checks,
+            prompt_version=self.version)
 
     def failed(self, err: ProviderError) -> GenerationResult:
         partial = err.partial_text
@@ -184,7 +186,7 @@ def _apply(document: str, checks: str | None,
 
 def _edit_chain(run: _Run, document: str, first_prompt: str, rewrite_request: str,
                 image: Image | None, edit_retries: int,
-                checks: str | None = None) -> GenerationResult:
+                checks: str | None = None, version: str = prompts.VERSION) -> GenerationResult:
     """Ask for edits; if they do not apply, tell the model why (``edit_retries``
     times); then ask for the whole document instead. Edits may change the
     checks block too; a new ```kiln-checks block replaces it."""
@@ -215,10 +217,11 @@ def _edit_chain(run: _Run, document: str, first_prompt: str, rewrite_request: st
         failures.extend(problems)
         if attempt < edit_retries:
             conversation = [*conversation, assistant(answer.rstrip() or "(no answer)"),
-                            user(prompts.edit_retry_prompt(problems))]
+                            user(prompts.edit_retry_prompt(problems, version))]
             stage = "edit_retry"
-    answer = run.ask("rewrite", [user(prompts.rewrite_prompt(document, rewrite_request, checks),
-                                      image)], detail="; ".join(failures)[:500])
+    answer = run.ask("rewrite", [user(prompts.rewrite_prompt(document, rewrite_request, checks,
+                                                             version), image)],
+                     detail="; ".join(failures)[:500])
     result = _document_result(run, answer, "rewrite", checks)
     result.edit_failures = failures
     return result
@@ -230,20 +233,22 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
              on_event: Callable[[Event], None] | None = None,
              prices: Mapping[str, ModelPrice] | None = None, edit_retries: int = 1,
              budget: Budget | None = None, checks: str | None = None,
-             failed_checks: Iterable[Outcome] = ()) -> GenerationResult:
+             failed_checks: Iterable[Outcome] = (),
+             prompt_version: str = prompts.VERSION) -> GenerationResult:
     """Create a tool (no ``current_html``), change one (``current_html`` and a
     ``prompt``), or repair one (``current_html`` and the smoke ``errors`` and
     ``failed_checks``). ``checks`` is the current acceptance check set's text,
     which edits may change; ``result.checks`` is the set after this answer.
+    ``prompt_version`` picks the prompt files (an eval or the arena may compare two).
 
     Never raises for a provider or model failure: the result carries the error,
     the partial answer and, for a cut-off document, the draft."""
     errors = list(errors) if errors is not None else None
     failed = list(failed_checks)
     mode = "create" if current_html is None else ("repair" if errors is not None else "edit")
-    system = prompts.system_prompt(libraries)
+    system = prompts.system_prompt(libraries, prompt_version)
     run = _Run(provider, system.text, mode, on_delta, on_event,
-               DEFAULT_PRICES if prices is None else prices)
+               DEFAULT_PRICES if prices is None else prices, prompt_version)
     refusal = budget.refusal() if budget else None
     if refusal:
         return run.result(html=None, error=refusal, error_kind=Kind.BUDGET.value, complete=False)
@@ -252,19 +257,21 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
                           error_kind=Kind.BAD_REQUEST.value, complete=False)
     try:
         if current_html is None:  # create
-            answer = run.ask("create", [user(prompts.create_prompt(prompt), image)])
+            answer = run.ask("create", [user(prompts.create_prompt(prompt, prompt_version), image)])
             return _document_result(run, answer, "document")
         if errors is None:  # edit
-            return _edit_chain(run, current_html, prompts.edit_prompt(current_html, prompt, checks),
-                               prompt, image, edit_retries, checks)
+            return _edit_chain(run, current_html,
+                               prompts.edit_prompt(current_html, prompt, checks, prompt_version),
+                               prompt, image, edit_retries, checks, prompt_version)
         problems = "\n".join(tool_errors.for_model(errors) + acceptance.for_model(failed)
                              ) or "- the page failed its checks"
         rewrite_request = f"Fix these problems:\n{problems}"
         if prompt.strip():
             rewrite_request += f"\n{prompt.strip()}"
         return _edit_chain(run, current_html,
-                           prompts.repair_prompt(current_html, errors, prompt, checks, failed),
-                           rewrite_request, image, edit_retries, checks)
+                           prompts.repair_prompt(current_html, errors, prompt, checks, failed,
+                                                 prompt_version),
+                           rewrite_request, image, edit_retries, checks, prompt_version)
     except ProviderError as err:
         return run.failed(err)
 

@@ -1,4 +1,5 @@
 // Kiln's pages load this one module (no inline scripts: CSP is script-src 'self').
+import { initArena } from "./arena.js";
 import { Bridge } from "./bridge.js";
 import { csrfToken } from "./api.js";
 import { wireErrorsPanel } from "./errors_panel.js";
@@ -87,3 +88,5 @@ if (toolPanel) initToolPanel(toolPanel);
 
 const share = document.querySelector("[data-share-page]");
 if (share) initShare(share);
+
+initArena();

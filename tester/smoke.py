@@ -73,13 +73,15 @@ class SmokeTester:
                    library=mirror.reader(settings.resolved_mirror_dir()),
                    budget=Budget(checks_s=settings.checks_time_cap_s))
 
-    def submit(self, html: str, checks: CheckSet | None = None
+    def submit(self, html: str, checks: CheckSet | None = None, checks_only: bool = False
                ) -> concurrent.futures.Future[SmokeReport]:
         """Test in the background, with the version's acceptance checks if it has
         any. The future raises SmokeUnavailable if the browser could not be
-        started; a broken artifact is a report, never an error."""
+        started; a broken artifact is a report, never an error. ``checks_only``:
+        for a judge that wants the checks' outcomes alone, the run ends after them
+        (no poke pass, no look at what the page does later)."""
         outer: concurrent.futures.Future[SmokeReport] = concurrent.futures.Future()
-        inner = self.pool.submit(lambda browser: self._test(browser, html, checks))
+        inner = self.pool.submit(lambda browser: self._test(browser, html, checks, checks_only))
 
         def done(future: concurrent.futures.Future[SmokeReport]) -> None:
             error = future.exception()
@@ -107,11 +109,12 @@ class SmokeTester:
         self.close()
 
     # -- on the pool's loop ------------------------------------------------
-    async def _test(self, browser: Browser, html: str, checks: CheckSet | None) -> SmokeReport:
+    async def _test(self, browser: Browser, html: str, checks: CheckSet | None,
+                    checks_only: bool = False) -> SmokeReport:
         started = time.perf_counter()
         run = await self._take_run(browser)
         runnable = checks.checks if checks else []
-        run.use(artifact_document(html), html, runnable)
+        run.use(artifact_document(html), html, runnable, checks_only)
         try:
             await asyncio.wait_for(run.execute(), self.budget.cap_s(bool(runnable)))
         except TimeoutError:

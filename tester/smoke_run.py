@@ -117,6 +117,7 @@ class ArtifactRun:
         self.library = library
         self.budget = budget
         self.checks: Sequence[Check] = ()
+        self.checks_only = False   # a judge's run: the checks, then no poke pass or later look
         self.obs = Observations(own_hosts=tuple(urlsplit(o).hostname or "" for o in
                                                 (app_origin, sandbox_origin)))
         self.phase = "load"
@@ -150,11 +151,12 @@ class ArtifactRun:
             raise RuntimeError("the run has no CDP session: open() it first")
         return self._cdp
 
-    def use(self, document: str, html: str, checks: Sequence[Check] = ()) -> None:
+    def use(self, document: str, html: str, checks: Sequence[Check] = (),
+            checks_only: bool = False) -> None:
         """The artifact this (possibly prepared in advance) run will test."""
         self.document = document
         self.lines = html.splitlines()
-        self.checks = checks
+        self.checks, self.checks_only = checks, checks_only
         # If the served document adds a prefix (a bootstrap script, say), line
         # numbers are shifted back so they point into the stored HTML.
         prefix = document.find(html) if html else -1
@@ -170,6 +172,8 @@ class ArtifactRun:
             # The poke pass then goes on from where the last check left the page: a
             # state further in than a fresh load, and one navigation less to pay for.
             self.obs.acceptance = await run_checks(self, self.checks, self.budget.checks_s)
+            if self.checks_only:
+                return self.obs
         if self.usable:
             await self._interact()
         if self.usable:

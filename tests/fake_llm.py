@@ -9,6 +9,11 @@ answers, inject faults, and read back every request it received.
         ... Anthropic(base_url=fake.url) / OpenAI(base_url=fake.openai_url) ...
         fake.requests[0].body["system"]
 
+Answers can differ by the model a request names: ``fake.script_for("model-a", ...)``
+and ``fake.default_for["model-a"] = Script(...)`` come first for that model;
+``fake.models`` is the list ``GET /v1/models`` (both SDKs) and Ollama's
+``GET /api/tags`` give.
+
 As a pytest fixture: ``fake_llm`` (tests/conftest.py makes it available to every test).
 As a process (for a benchmark): ``python -m tests.fake_llm --port 8765 --rate 50``.
 """
@@ -78,7 +83,10 @@ class FakeLLM:
         # a benchmark's clock for the provider's side of the first token.
         self.on_first_token = None
         self.requests: list[Recorded] = []
+        self.models: list[str] = ["fake-model"]
+        self.default_for: dict[str, Script] = {}   # by requested model, before ``default``
         self._queue: deque[Script] = deque()
+        self._queues: dict[str, deque[Script]] = {}
         self._lock = threading.Lock()
         self._cache: set[str] = set()   # system prompts "cached" so far
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -100,13 +108,25 @@ class FakeLLM:
             self._queue.extend(Script(s) if isinstance(s, str) else s for s in scripts)
         return self
 
+    def script_for(self, model: str, *scripts: Script | str) -> FakeLLM:
+        """Answers for requests that name ``model``, before the shared queue."""
+        with self._lock:
+            self._queues.setdefault(model, deque()).extend(
+                Script(s) if isinstance(s, str) else s for s in scripts)
+        return self
+
     @property
     def pending(self) -> int:
-        return len(self._queue)
+        return len(self._queue) + sum(len(q) for q in self._queues.values())
 
-    def next_script(self) -> Script | None:
+    def next_script(self, model: str | None = None) -> Script | None:
         with self._lock:
-            return self._queue.popleft() if self._queue else self.default
+            own = self._queues.get(model or "")
+            if own:
+                return own.popleft()
+            if self._queue:
+                return self._queue.popleft()
+            return self.default_for.get(model or "", self.default)
 
     def start(self) -> FakeLLM:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
@@ -206,9 +226,14 @@ def _handler_for(fake: FakeLLM):
         # -- routes --------------------------------------------------------------
         def do_GET(self) -> None:
             self._record(None)
-            if self.path.rstrip("/").endswith("/models"):
-                self._json(200, {"object": "list", "data": [{"id": "fake-model",
-                                                               "object": "model"}]})
+            path = self.path.split("?")[0].rstrip("/")
+            if path.endswith("/models"):  # both SDKs' shapes in one
+                self._json(200, {"object": "list", "has_more": False, "data": [
+                    {"id": m, "object": "model", "type": "model", "display_name": m,
+                     "created_at": "2025-01-01T00:00:00Z", "created": 0, "owned_by": "fake"}
+                    for m in fake.models]})
+            elif path.endswith("/api/tags"):  # Ollama's own list
+                self._json(200, {"models": [{"name": m, "model": m} for m in fake.models]})
             else:
                 self._json(404, {"error": {"type": "not_found_error", "message": "no route"}})
 
@@ -255,7 +280,7 @@ def _handler_for(fake: FakeLLM):
             messages = body.get("messages") or []
             if fake.reject_prefill and messages and messages[-1].get("role") == "assistant":
                 return self._anthropic_error(400, "invalid_request_error", PREFILL_REFUSAL)
-            script = fake.next_script()
+            script = fake.next_script(body.get("model"))
             if script is None:
                 return self._anthropic_error(500, "api_error", "fake server: no scripted answer")
             if script.status != 200:
@@ -316,7 +341,7 @@ def _handler_for(fake: FakeLLM):
         def _openai(self, body: dict) -> None:
             if fake.api_key is not None and self._key() != fake.api_key:
                 return self._openai_error(401, "invalid_api_key", "Incorrect API key provided")
-            script = fake.next_script()
+            script = fake.next_script(body.get("model"))
             if script is None:
                 return self._openai_error(500, "server_error", "fake server: no scripted answer")
             if script.status != 200:

@@ -38,6 +38,7 @@ def make_settings(tmp_path, port: int = 5000, **overrides) -> Settings:
                   database_url=f"sqlite:///{tmp_path / 'kiln.sqlite3'}", secret_key="test-secret",
                   anthropic_api_key="", anthropic_base_url="", openai_base_url="",
                   openai_api_key="", openai_model="", access="open", redis_url="",
+                  ollama_url="", arena_models="",  # a developer's own Ollama never answers a test
                   smoke_on_save=False)  # tests that want the background smoke test turn it on
     values.update(overrides)
     return Settings(_env_file=None, **values)

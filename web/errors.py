@@ -9,10 +9,12 @@ from werkzeug.exceptions import HTTPException
 from artifacts import (ArtifactGone, ArtifactNotFound, JobNotFound, NotOwner, StorageFull,
                        VersionNotFound)
 from artifacts.checks import ChecksRefused
+from artifacts.evals_store import AlreadyVoted, BattleNotFound, RunNotFound
 from artifacts.htmlfile import BadHTML
 from artifacts.lifecycle import Busy
 from artifacts.network_grants import TooManyHosts
 from generator import GenerationRefused, ImageRejected, NotConfigured
+from generator.choice import ModelRefused
 from sandbox.network import HostRefused
 
 from .access import NotMember
@@ -79,6 +81,19 @@ def register(app) -> None:
     @app.errorhandler(NotMember)
     def not_member(exc):
         return _answer(403, str(exc))
+
+    @app.errorhandler(RunNotFound)
+    @app.errorhandler(BattleNotFound)
+    def no_run(exc):
+        return _answer(404, str(exc).capitalize() + ".")
+
+    @app.errorhandler(AlreadyVoted)
+    def voted(exc):
+        return _answer(409, str(exc))
+
+    @app.errorhandler(ModelRefused)
+    def model_refused(exc):
+        return _answer(400, str(exc))
 
     @app.errorhandler(DBAPIError)
     def database(exc):

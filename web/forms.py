@@ -91,3 +91,13 @@ class AISettingsIn(_Strict):
     for_viewers: bool
     tool_daily_tokens: int = Field(ge=0, le=1_000_000_000)
     viewer_daily_tokens: int = Field(ge=0, le=1_000_000_000)
+
+
+class BattleIn(_Strict):
+    """An arena battle: one prompt, two models (``generator.choice`` names)."""
+    prompt: str
+    models: list[str] = Field(min_length=2, max_length=2)
+
+
+class VoteIn(_Strict):
+    winner: str

@@ -7,6 +7,7 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
 from artifacts import checks_store, lifecycle, links
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
+from generator.choice import ollama_models
 from mirror import libraries
 from sandbox import policy
 from sandbox.serve import storage_token
@@ -35,7 +36,7 @@ def home_page(status: int = 200, **extra):
     checks = checks_store.summaries(k.store, [(a.id, a.latest_version) for a in artifacts])
     return render_template("home.html", artifacts=artifacts, q=q, examples=EXAMPLES, checks=checks,
                            model=model_in_use(k.settings), how_to_configure=HOW_TO_CONFIGURE,
-                           **extra), status
+                           local_models=ollama_models(k.settings), **extra), status
 
 
 @bp.get("/")

@@ -40,6 +40,12 @@ def render(name: str, version: str = VERSION, **values: str) -> str:
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
+def versions() -> list[str]:
+    """Every prompt version there is, oldest first ("v1", "v2", ...)."""
+    found = [path.stem.removeprefix("system_") for path in HERE.glob("system_v*.md")]
+    return sorted(found, key=lambda v: int(v[1:]) if v[1:].isdigit() else 0)
+
+
 def fence_for(document: str) -> str:
     """A backtick fence longer than any run of backticks in the document."""
     longest = max((len(run) for run in re.findall(r"`+", document)), default=0)
@@ -53,8 +59,8 @@ def system_prompt(libraries: str = "", version: str = VERSION) -> Prompt:
 
 
 # -- user turns --------------------------------------------------------------------
-def create_prompt(request: str) -> str:
-    return render("create", request=request.strip())
+def create_prompt(request: str, version: str = VERSION) -> str:
+    return render("create", version, request=request.strip())
 
 
 def checks_section(checks: str | None, before: str = "your edit blocks") -> str:
@@ -66,22 +72,25 @@ def checks_section(checks: str | None, before: str = "your edit blocks") -> str:
     return f"Its acceptance checks:\n\n{fence}kiln-checks\n{(checks or '').strip()}\n{fence}\n"
 
 
-def edit_prompt(document: str, request: str, checks: str | None = None) -> str:
-    return render("edit", document=document, fence=fence_for(document), request=request.strip(),
-                  checks=checks_section(checks))
+def edit_prompt(document: str, request: str, checks: str | None = None,
+                version: str = VERSION) -> str:
+    return render("edit", version, document=document, fence=fence_for(document),
+                  request=request.strip(), checks=checks_section(checks))
 
 
-def edit_retry_prompt(failures: Iterable[str]) -> str:
-    return render("edit_retry", failures="\n".join(f"- {f}" for f in failures))
+def edit_retry_prompt(failures: Iterable[str], version: str = VERSION) -> str:
+    return render("edit_retry", version, failures="\n".join(f"- {f}" for f in failures))
 
 
-def rewrite_prompt(document: str, request: str, checks: str | None = None) -> str:
-    return render("rewrite", document=document, fence=fence_for(document),
+def rewrite_prompt(document: str, request: str, checks: str | None = None,
+                   version: str = VERSION) -> str:
+    return render("rewrite", version, document=document, fence=fence_for(document),
                   request=request.strip(), checks=checks_section(checks, "the document"))
 
 
 def repair_prompt(document: str, errors: Iterable[ToolError], request: str = "",
-                  checks: str | None = None, failed_checks: Iterable[Outcome] = ()) -> str:
+                  checks: str | None = None, failed_checks: Iterable[Outcome] = (),
+                  version: str = VERSION) -> str:
     lines = tool_errors.for_model(errors)
     failed = acceptance.for_model(failed_checks)
     if failed:
@@ -90,6 +99,6 @@ def repair_prompt(document: str, errors: Iterable[ToolError], request: str = "",
     if not lines:
         lines = ["(no error messages were captured; the page failed its checks)"]
     extra = f"\nThe person adds: {request.strip()}\n" if request.strip() else ""
-    return render("repair", document=document, fence=fence_for(document),
+    return render("repair", version, document=document, fence=fence_for(document),
                   errors="\n".join(lines).strip(), request=extra,
                   checks=checks_section(checks) if (checks or "").strip() else "")

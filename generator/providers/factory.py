@@ -17,6 +17,14 @@ def provider_configured(settings: Settings) -> bool:
         return False
 
 
+def provider_name(settings: Settings) -> str | None:
+    """"anthropic" or "openai": what the settings configure; None when nothing is."""
+    try:
+        return _choice(settings)
+    except NotConfigured:
+        return None
+
+
 def _choice(settings: Settings) -> str:
     choice = settings.provider
     if choice == "auto":

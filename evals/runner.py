@@ -1,0 +1,192 @@
+"""An eval run: every case of a suite, for every model, ``runs`` times, through
+Kiln's own loop (generate → store → smoke-test with the model's own checks →
+repair, then each follow-up the same way), each tool judged by the case's checks.
+
+The tools are ordinary artifacts, marked as made for an eval (kept out of the
+gallery) and owned by the installation's owner. The model's own checks drive
+its repairs and are reported; only the case's checks decide the score.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from artifacts import checks_store, evals_store
+from artifacts.accounts import AccountOut
+from artifacts.checks import CheckSet
+from artifacts.evals_store import ResultIn
+from generator import GenerationRefused, NotConfigured
+from generator.choice import ModelChoice, ModelRefused
+from services import Kiln
+from tester.smoke import SmokeTester, SmokeUnavailable
+
+from .suite import Case, Suite
+
+PURPOSE = "eval"
+JUDGE_TIMEOUT_S = 120
+
+
+@dataclass
+class Turn:
+    """One prompt of a case and what came of it."""
+    prompt: str
+    job: str | None = None
+    status: str = "not run"
+    version: int | None = None
+    passed: int = 0
+    total: int = 0
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    own_checks: str | None = None      # "4/5 checks pass": the model's own, reported only
+    smoke_ok: bool | None = None
+    repairs: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "done" and self.total > 0 and self.passed == self.total
+
+
+class Judge:
+    """The case's checks, run on a version as Kiln serves it (the smoke tester's
+    page, with the bootstrap and policy users get)."""
+
+    def __init__(self, tester: SmokeTester):
+        self.tester = tester
+
+    def __call__(self, html: str, checks: CheckSet) -> tuple[int, list[dict[str, Any]]]:
+        if not html:
+            return 0, [{"name": c.name, "ok": False, "detail": "there is no document"}
+                       for c in checks.checks]
+        # Only the checks' outcomes count here: the version's own smoke verdict is
+        # the job's, so the run ends after the checks.
+        report = self.tester.submit(html, checks, checks_only=True).result(JUDGE_TIMEOUT_S)
+        outcomes = report.acceptance or []
+        return sum(o.ok for o in outcomes), [o.line() for o in outcomes]
+
+
+class EvalRunner:
+    def __init__(self, kiln: Kiln, owner: AccountOut, judge: Judge,
+                 progress: Callable[[str], None] = lambda line: None):
+        self.kiln, self.owner, self.judge, self.progress = kiln, owner, judge, progress
+
+    def run(self, suite: Suite, models: list[ModelChoice], runs: int = 1, concurrency: int = 1,
+            on_result: Callable[[ResultIn], None] = lambda r: None
+            ) -> tuple[evals_store.EvalRunOut, dict[str, dict[str, float]]]:
+        """Run it all, storing each result as it comes; returns the stored run and
+        the summary by model."""
+        labels = [m.label for m in models]
+        record = evals_store.start_run(self.kiln.store, "suite", suite.name,
+                                       suite.model_dump(mode="json"), labels, runs)
+        self.progress(f"eval run {record.id}: {len(suite.cases)} case(s) x {len(models)} "
+                      f"model(s) x {runs} run(s)")
+        work = [(case, model, n) for case in suite.cases for model in models
+                for n in range(1, runs + 1)]
+        done: list[ResultIn] = []
+        lock = threading.Lock()
+
+        def one(item: tuple[Case, ModelChoice, int]) -> None:
+            result = self.run_case(*item)
+            evals_store.add_result(self.kiln.store, record.id, result)
+            with lock:
+                done.append(result)
+                on_result(result)
+
+        with concurrent.futures.ThreadPoolExecutor(concurrency, "kiln-eval") as pool:
+            for future in [pool.submit(one, item) for item in work]:
+                future.result()
+        summary = summarise(done, labels)
+        evals_store.finish_run(self.kiln.store, record.id, summary)
+        return evals_store.get_run(self.kiln.store, record.id), summary
+
+    def run_case(self, case: Case, model: ModelChoice, number: int) -> ResultIn:
+        name = f"[{case.id} · {model.label} · run {number}]"
+        started = time.monotonic()
+        turns = [Turn(prompt) for prompt, _ in case.turns]
+        artifact_id: str | None = None
+        first_try_ok = False
+        for index, turn in enumerate(turns):
+            checks = case.checks_for(index)
+            turn.total = len(checks.checks)
+            try:
+                artifact_id = self._turn(turn, artifact_id, model)
+            except (GenerationRefused, NotConfigured, ModelRefused, LookupError) as exc:
+                turn.status, turn.error = "refused", str(exc)
+            if turn.status != "done" or artifact_id is None or turn.version is None:
+                self.progress(f"{name} turn {index + 1}: {turn.status}: {turn.error or ''}")
+                break
+            version = self.kiln.store.get_version(artifact_id, turn.version)
+            turn.passed, turn.outcomes = self._judge(version.html, checks)
+            turn.smoke_ok = version.smoke.ok if version.smoke else None
+            own = checks_store.results(self.kiln.store, artifact_id, version.number)
+            turn.own_checks = own.summary if own else None
+            if index == 0:
+                first_try_ok = turn.ok if turn.repairs == 0 else self._first_try_ok(
+                    artifact_id, checks)
+            self.progress(f"{name} turn {index + 1}/{len(turns)}: v{turn.version}, "
+                          f"{turn.passed}/{turn.total} checks pass")
+        last = turns[-1]
+        usage = self.kiln.store.get_artifact(artifact_id).usage if artifact_id else None
+        follow_ups = turns[1:]
+        errors = [t.error for t in turns if t.error]
+        return ResultIn(
+            case=case.id, model=model.label, run=number, ok=all(t.ok for t in turns),
+            checks_passed=last.passed, checks_total=len(case.checks_for(len(turns) - 1).checks),
+            first_try_ok=first_try_ok, repairs=sum(t.repairs for t in turns),
+            follow_ups_ok=sum(t.ok for t in follow_ups) if follow_ups else None,
+            tokens=usage.budget_tokens if usage else 0,
+            cost_usd=round(usage.cost_usd, 6) if usage else 0.0,
+            seconds=round(time.monotonic() - started, 2), artifact=artifact_id,
+            error=errors[0] if errors else None, turns=[vars(t) | {"ok": t.ok} for t in turns])
+
+    def _turn(self, turn: Turn, artifact_id: str | None, model: ModelChoice) -> str | None:
+        """Ask for one turn, wait for its job; the artifact it made or changed."""
+        kiln, owner = self.kiln, self.owner
+        if artifact_id is None:
+            job = kiln.start_create(turn.prompt, owner.key, account_id=owner.id,
+                                    model=model.label, purpose=PURPOSE)
+        else:
+            job = kiln.start_follow_up(artifact_id, turn.prompt, owner.key, account_id=owner.id,
+                                       model=model.label)
+        turn.job = job.id
+        job = kiln.jobs.wait(job.id)
+        turn.status, turn.error = job.status, job.error
+        turn.version = job.result.get("version")
+        turn.repairs = int(job.result.get("repairs") or 0)
+        return artifact_id or job.artifact_id
+
+    def _judge(self, html: str, checks: CheckSet) -> tuple[int, list[dict[str, Any]]]:
+        try:
+            return self.judge(html, checks)
+        except (SmokeUnavailable, concurrent.futures.TimeoutError) as exc:
+            return 0, [{"name": c.name, "ok": False, "detail": f"not run: {exc}"}
+                       for c in checks.checks]
+
+    def _first_try_ok(self, artifact_id: str, checks: CheckSet) -> bool:
+        """Whether the first version, before any repair, passed the case's checks."""
+        first = self.kiln.store.get_version(artifact_id, 1)
+        if first.failed:
+            return False
+        passed, _ = self._judge(first.html, checks)
+        return passed == len(checks.checks)
+
+
+def summarise(results: list[ResultIn], models: list[str]) -> dict[str, dict[str, float]]:
+    """Per model: the share of cases that passed (first time too), mean repairs,
+    and tokens, cost and seconds in all."""
+    summary: dict[str, dict[str, float]] = {}
+    for model in models:
+        mine = [r for r in results if r.model == model]
+        n = len(mine) or 1
+        summary[model] = {
+            "pass_rate": round(sum(r.ok for r in mine) / n, 4),
+            "first_try_rate": round(sum(r.first_try_ok for r in mine) / n, 4),
+            "mean_repairs": round(sum(r.repairs for r in mine) / n, 4),
+            "tokens": sum(r.tokens for r in mine),
+            "cost_usd": round(sum(r.cost_usd for r in mine), 6),
+            "seconds": round(sum(r.seconds for r in mine), 2),
+        }
+    return summary

@@ -1,0 +1,385 @@
+"""Eval suites and `flask --app app eval`: the format and its refusals, model
+choices, a run through Kiln's loop with the fake provider scripted per model, the
+stored run and its pages."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import create_app
+from artifacts import evals_store
+from evals import suite as suites
+from generator import prompts
+from generator.choice import (ModelChoice, ModelRefused, forget_ollama, offered, parse_choice,
+                              settings_for, usable)
+from tests.fake_llm import Script
+from tests.helpers import Client, make_settings, provider_overrides
+
+# -- the format ----------------------------------------------------------------------------
+
+CHECK = {"name": "says hello", "steps": [{"expect": "h1", "text": "Hello"}]}
+
+
+def suite_text(**case) -> str:
+    return json.dumps({"name": "s", "cases": [{"id": "c", "prompt": "p", "checks": [CHECK],
+                                                **case}]})
+
+
+def test_the_built_in_suite_is_big_enough_and_every_check_reads():
+    built_in = suites.load("kiln")
+    assert len(built_in.cases) >= 30
+    assert sum(bool(c.follow_ups) for c in built_in.cases) >= 5
+    for case in built_in.cases:
+        for turn in range(len(case.turns)):
+            merged = case.checks_for(turn)
+            assert not merged.errors and merged.checks, case.id
+    ids = [c.id for c in built_in.cases]
+    assert len(ids) == len(set(ids))
+    # What the issue asks the suite to cover, by the case ids that cover it.
+    for needed in ("snake", "csv-chart", "signup-form", "todo-list", "countdown",
+                   "accessible-tabs", "tip-calculator", "word-counter"):
+        assert needed in ids
+
+
+def test_a_suite_reads_from_yaml_as_from_json(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\ncases:\n  - id: c\n    prompt: p\n    checks:\n"
+                    "      - {name: n, steps: [{expect: h1}]}\n")
+    assert suites.load(path).cases[0].checks_for(0).checks[0].name == "n"
+    (tmp_path / "s.json").write_text(suite_text())
+    assert suites.load(tmp_path / "s.json").cases[0].id == "c"
+
+
+def test_follow_up_checks_join_the_earlier_ones_and_replace_by_name():
+    case = suites.parse(suite_text(follow_ups=[
+        {"prompt": "more", "checks": [{"name": "new", "steps": [{"expect": "p"}]}]},
+        {"prompt": "change", "checks": [{"name": "says hello",
+                                         "steps": [{"expect": "h1", "text": "Hi"}]}]}])).cases[0]
+    assert [c.name for c in case.checks_for(0).checks] == ["says hello"]
+    assert [c.name for c in case.checks_for(1).checks] == ["says hello", "new"]
+    replaced = case.checks_for(2).checks
+    assert [c.name for c in replaced] == ["says hello", "new"]
+    assert replaced[0].steps[0].text == "Hi"
+
+
+@pytest.mark.parametrize("text, says", [
+    (suite_text(promt="typo"), "case 1 ('c'): unknown field 'promt'"),
+    (json.dumps({"name": "s", "cases": [], "extra": 1}), "unknown field 'extra'"),
+    (json.dumps({"name": "s", "cases": []}), "cases"),
+    (suite_text(checks=[{"name": "n", "steps": [{"tap": "#x"}]}]), "unknown step 'tap'"),
+    (suite_text(checks=[]), "checks"),
+    (suite_text(checks=[{"name": "n", "steps": [{"click": "xpath=//a"}]}]), "xpath"),
+    (suite_text(follow_ups=[{"prompt": "p", "checks": [{"steps": []}]}]), "follow-up 1"),
+    (suite_text(id="has space"), "id"),
+    (suite_text(prompt="   "), "the prompt is empty"),
+    (suite_text(prompt="x" * 20_001), "20,001 characters"),
+    ("[1, 2]", "a suite is an object"),
+    ("{not json", "not valid JSON"),
+])
+def test_a_malformed_suite_is_refused_with_the_reason(text, says):
+    with pytest.raises(suites.SuiteError) as refused:
+        suites.parse(text, "suite.json")
+    assert says in str(refused.value)
+    assert str(refused.value).startswith("suite.json: ")
+
+
+def test_duplicate_ids_and_too_many_checks_together_are_named():
+    case = {"id": "same", "prompt": "p", "checks": [CHECK]}
+    with pytest.raises(suites.SuiteError, match=r"case 2 \('same'\): the id is used by case 1"):
+        suites.parse(json.dumps({"name": "s", "cases": [case, case]}))
+    many = [{"name": f"c{i}", "steps": [{"expect": "p"}]} for i in range(20)]
+    more = [{"name": f"d{i}", "steps": [{"expect": "p"}]} for i in range(20)]
+    with pytest.raises(suites.SuiteError, match="follow-up 1: with the checks before it: "
+                                                 "the check set has 40 checks"):
+        suites.parse(suite_text(checks=many, follow_ups=[{"prompt": "p", "checks": more}]))
+
+
+def test_huge_missing_and_alias_bomb_files_are_refused(tmp_path):
+    huge = tmp_path / "huge.json"
+    huge.write_text(" " * (suites.MAX_SUITE_BYTES + 1))
+    with pytest.raises(suites.SuiteError, match="the limit is 2,097,152"):
+        suites.load(huge)
+    with pytest.raises(suites.SuiteError, match="cannot read it"):
+        suites.load(tmp_path / "nowhere.json")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text('a: &a ["x", "x"]\nb: &b [*a, *a]\nc: &c [*b, *b]\nname: s\ncases: [*c]\n')
+    with pytest.raises(suites.SuiteError, match="aliases"):
+        suites.load(bomb)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(suites.SuiteError):
+        suites.load(deep)
+
+
+# -- model choices ------------------------------------------------------------------------------
+
+def test_a_choice_names_provider_model_and_prompt_version():
+    assert parse_choice("anthropic:claude-x").label == f"anthropic:claude-x@{prompts.VERSION}"
+    assert parse_choice("ollama:qwen2.5-coder:7b@v1") == ModelChoice("ollama", "qwen2.5-coder:7b",
+                                                                     "v1")
+    for bad, says in (("claude-x", "anthropic:NAME"), ("gpt:x", "anthropic:NAME"),
+                      ("anthropic:", "not a model name"), ("anthropic:x y", "not a model name"),
+                      ("anthropic:x@v99", "no prompt version 'v99'"), ("", "anthropic:NAME")):
+        with pytest.raises(ModelRefused, match=says):
+            parse_choice(bad)
+
+
+def test_a_choice_needs_its_provider_configured(tmp_path):
+    bare = make_settings(tmp_path)
+    for spec, says in (("anthropic:x", "KILN_ANTHROPIC_API_KEY"),
+                       ("openai:x", "KILN_OPENAI_BASE_URL"), ("ollama:x", "KILN_OLLAMA_URL")):
+        with pytest.raises(ModelRefused, match=says):
+            usable(bare, parse_choice(spec))
+    local = settings_for(make_settings(tmp_path, ollama_url="http://127.0.0.1:9"),
+                         parse_choice("ollama:llama3.1:8b"))
+    assert (local.provider, local.openai_base_url, local.openai_model) == (
+        "openai", "http://127.0.0.1:9/v1", "llama3.1:8b")
+
+
+def test_ollama_models_are_offered_only_without_an_openai_endpoint(tmp_path, fake_llm):
+    fake_llm.models = ["qwen2.5-coder:7b", "llama3.1:8b"]
+    forget_ollama()
+    local = make_settings(tmp_path, ollama_url=fake_llm.url, arena_models="anthropic:extra, bad")
+    assert offered(local) == [f"ollama:llama3.1:8b@{prompts.VERSION}",
+                              f"ollama:qwen2.5-coder:7b@{prompts.VERSION}",
+                              "ollama:llama3.1:8b@v1", "ollama:qwen2.5-coder:7b@v1"]
+    forget_ollama()
+    with_endpoint = make_settings(tmp_path, ollama_url=fake_llm.url, openai_base_url="http://x/v1",
+                                  openai_model="m")
+    assert offered(with_endpoint)[0] == f"openai:m@{prompts.VERSION}"
+    assert not any(label.startswith("ollama:") for label in offered(with_endpoint))
+    forget_ollama()
+
+
+def test_the_home_page_says_when_ollama_answers(tmp_path, fake_llm):
+    fake_llm.models = ["qwen2.5-coder:7b"]
+    forget_ollama()
+    app = create_app(make_settings(tmp_path, ollama_url=fake_llm.url))
+    try:
+        page = Client(app, "127.0.0.1:5000").get("/").get_data(as_text=True)
+        assert "Ollama is running on this machine with\n  1 model" in page
+        assert "--model ollama:qwen2.5-coder:7b" in page
+    finally:
+        app.extensions["kiln"].close()
+        forget_ollama()
+    quiet = create_app(make_settings(tmp_path, ollama_url=""))
+    try:
+        assert "data-local-models" not in Client(quiet, "127.0.0.1:5000").get("/").get_data(True)
+    finally:
+        quiet.extensions["kiln"].close()
+
+
+# -- the judge ----------------------------------------------------------------------------
+
+TRAP = """<!doctype html><html><head><title>Trap</title></head><body><h1>Hello</h1>
+<button id="trap">Do not press</button>
+<script>document.getElementById("trap").onclick = () => { throw new Error("pressed the trap"); };
+</script></body></html>"""
+
+
+@pytest.mark.browser
+def test_the_judge_runs_the_cases_checks_and_no_poke_pass(smoke_tester):
+    from artifacts.checks import CheckSet
+    from evals.runner import Judge
+    checks = CheckSet.parse(json.dumps([CHECK, {"name": "has no list", "steps": [
+        {"expect": "ul"}]}]))
+    passed, outcomes = Judge(smoke_tester)(TRAP, checks)
+    assert passed == 1 and [o["ok"] for o in outcomes] == [True, False]
+    assert outcomes[0]["name"] == "says hello"
+    # The full smoke test presses every button; the judge's run ends after the checks.
+    full = smoke_tester.run(TRAP, checks=checks)
+    assert any("pressed the trap" in e.message for e in full.errors)
+    judged = smoke_tester.submit(TRAP, checks, checks_only=True).result(60)
+    assert not any("pressed the trap" in e.message for e in judged.errors)
+    assert [o.ok for o in judged.acceptance] == [True, False]
+    assert Judge(smoke_tester)("", checks) == (0, [
+        {"name": "says hello", "ok": False, "detail": "there is no document"},
+        {"name": "has no list", "ok": False, "detail": "there is no document"}])
+
+
+# -- a run ----------------------------------------------------------------------------------
+
+GOOD_TOOL = """Here it is.
+```html
+<!doctype html><html><head><title>Everything</title></head><body>
+<h1>Hello</h1>
+<button id="inc">+1</button><span id="count">0</span><button id="reset">Reset</button>
+<input id="in" aria-label="text"><output id="out"></output>
+<script>
+let n = 0; const c = document.getElementById('count');
+document.getElementById('inc').onclick = () => { n++; c.textContent = n; };
+document.getElementById('reset').onclick = () => { n = 0; c.textContent = n; };
+document.getElementById('in').oninput = e => {
+  document.getElementById('out').textContent = e.target.value.toUpperCase(); };
+</script></body></html>
+```
+```kiln-checks
+[{"name": "has a heading", "steps": [{"expect": "h1"}]}]
+```
+"""
+BROKEN_TOOL = """Here.
+```html
+<!doctype html><html><head><title>Nope</title></head><body><h1>Nope</h1>
+<script>throw new Error("broken at start")</script></body></html>
+```
+"""
+SUITE = {"name": "three", "cases": [
+    {"id": "greet", "prompt": "A page that says Hello in a heading", "checks": [CHECK]},
+    {"id": "counter", "prompt": "A counter: #inc adds one to #count", "checks": [
+        {"name": "counts", "steps": [{"click": "#inc"}, {"expect": "#count", "text_is": "1"}]}],
+     "follow_ups": [{"prompt": "Add a #reset button", "checks": [
+         {"name": "resets", "steps": [{"click": "#inc"}, {"click": "#reset"},
+                                      {"expect": "#count", "text_is": "0"}]}]}]},
+    {"id": "upper", "prompt": "Upper-case what is typed in #in into #out", "checks": [
+        {"name": "upper", "steps": [{"fill": "#in", "text": "abc"},
+                                    {"expect": "#out", "text": "ABC"}]}]},
+]}
+LINE_FIELDS = ["case", "model", "run", "ok", "checks_passed", "checks_total", "first_try_ok",
+               "repairs", "follow_ups_ok", "tokens", "cost_usd", "seconds", "artifact"]
+A, B = f"anthropic:model-a@{prompts.VERSION}", f"anthropic:model-b@{prompts.VERSION}"
+
+
+@pytest.fixture
+def eval_app(tmp_path, fake_llm):
+    """Kiln with smoke tests on, the fake provider answering model-a with a tool that
+    does everything the suite asks and model-b with one that throws at start."""
+    fake_llm.models = ["model-a", "model-b"]
+    fake_llm.default_for["model-a"] = Script(GOOD_TOOL)
+    fake_llm.default_for["model-b"] = Script(BROKEN_TOOL)
+    app = create_app(make_settings(tmp_path, **{**provider_overrides(fake_llm),
+                                                "smoke_on_save": True}))
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["kiln"].close()
+
+
+@pytest.mark.browser
+def test_a_suite_run_judges_each_model_by_the_cases_checks(eval_app, fake_llm, tmp_path):
+    path = tmp_path / "three.json"
+    path.write_text(json.dumps(SUITE))
+    done = eval_app.test_cli_runner().invoke(args=[
+        "eval", str(path), "--model", "anthropic:model-a", "--model", "anthropic:model-b",
+        "--concurrency", "2", "--json"])
+    assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    results, summary = lines[:-1], lines[-1]["summary"]
+    assert all(list(r) == LINE_FIELDS for r in results)
+    by = {(r["case"], r["model"]): r for r in results}
+    assert set(by) == {(c, m) for c in ("greet", "counter", "upper") for m in (A, B)}
+    for case in ("greet", "counter", "upper"):
+        good, bad = by[(case, A)], by[(case, B)]
+        assert good["ok"] and good["first_try_ok"] and good["repairs"] == 0
+        assert good["checks_passed"] == good["checks_total"] > 0
+        assert not bad["ok"] and not bad["first_try_ok"] and bad["checks_passed"] == 0
+        assert bad["repairs"] >= 2 and bad["tokens"] > good["tokens"] > 0
+    assert by[("counter", A)]["checks_total"] == 2 and by[("counter", A)]["follow_ups_ok"] == 1
+    assert by[("counter", B)]["follow_ups_ok"] == 0 and by[("greet", A)]["follow_ups_ok"] is None
+    assert summary[A]["pass_rate"] == 1.0 and summary[A]["first_try_rate"] == 1.0
+    assert summary[B]["pass_rate"] == 0.0 and summary[B]["mean_repairs"] >= 2
+    assert summary[A]["tokens"] == sum(by[(c, A)]["tokens"] for c in ("greet", "counter", "upper"))
+    assert set(summary[A]) == {"pass_rate", "first_try_rate", "mean_repairs", "tokens",
+                               "cost_usd", "seconds"}
+    assert "stored as eval run" in done.stderr and "turn 2/2" in done.stderr
+    # Every request named one of the two models; none asked for the installation's own.
+    assert {r.body["model"] for r in fake_llm.requests if r.body} == {"model-a", "model-b"}
+
+    kiln = eval_app.extensions["kiln"]
+    run = evals_store.list_runs(kiln.store)[0]
+    assert (run.name, run.status, run.models, run.summary) == ("three", "done", [A, B], summary)
+    stored = evals_store.results(kiln.store, run.id)
+    assert {(r.case, r.model, r.ok) for r in stored} == {(c, m, m == A) for c, m in by}
+    counter_b = next(r for r in stored if (r.case, r.model) == ("counter", B))
+    assert [t["ok"] for t in counter_b.turns] == [False, False]
+    assert counter_b.turns[1]["outcomes"][1]["name"] == "resets"
+    greet_a = next(r for r in stored if (r.case, r.model) == ("greet", A))
+    assert greet_a.turns[0]["own_checks"] == "1/1 checks pass"   # the model's own, reported
+
+    # Kept out of the gallery (and its search), yet their own pages open.
+    owner = kiln.store.job(counter_b.turns[0]["job"])
+    assert owner is not None
+    from artifacts import accounts
+    key = accounts.ensure_owner(kiln.store).key
+    assert kiln.store.list_artifacts(key) == []
+    assert kiln.store.search_artifacts(key, "counter") == []
+
+    client = Client(eval_app, "127.0.0.1:5000")
+    report = client.get(f"/evals/{run.id}").get_data(as_text=True)
+    assert A in report and B in report
+    assert report.count('class="badge ok">pass') == 3 and report.count('class="badge bad">fail') == 3
+    assert f'href="/a/{greet_a.artifact}"' in report and "thumbnail.png" in report
+    assert "its own: 1/1 checks pass" in report and "nothing matches" in report
+    listing = client.get("/evals").get_data(as_text=True)
+    assert f'href="/evals/{run.id}"' in listing and "three" in listing
+    compared = client.get(f"/evals/compare?a={run.id}&b={run.id}").get_data(as_text=True)
+    assert 'data-case="counter"' in compared and "1/1" in compared and "0/1" in compared
+    assert client.get(f"/a/{greet_a.artifact}").status_code == 200
+
+
+@pytest.mark.browser
+def test_eval_refuses_what_it_cannot_run(eval_app, tmp_path):
+    runner = eval_app.test_cli_runner()
+    path = tmp_path / "three.json"
+    path.write_text(json.dumps(SUITE))
+    missing = runner.invoke(args=["eval", str(path), "--model", "anthropic:model-zz"])
+    assert missing.exit_code != 0
+    assert "anthropic has no model 'model-zz' (it lists: model-a, model-b)" in missing.output
+    for args, says in ((["--model", "gpt:x"], "anthropic:NAME"),
+                       (["--model", "openai:x"], "KILN_OPENAI_BASE_URL"),
+                       (["--model", "anthropic:model-a", "--model", "anthropic:model-a"],
+                        "given twice"),
+                       (["--concurrency", "3"], "KILN_JOB_WORKERS=3")):
+        refused = runner.invoke(args=["eval", str(path), *args])
+        assert refused.exit_code != 0 and says in refused.output, refused.output
+    bad = tmp_path / "bad.json"
+    bad.write_text(suite_text(follow_ups=[{"prompt": "p", "checks": [{"name": "x"}]}]))
+    refused = runner.invoke(args=["eval", str(bad)])
+    assert refused.exit_code != 0 and "follow-up 1: checks: check 1 ('x')" in refused.output
+    assert evals_store.list_runs(eval_app.extensions["kiln"].store) == []  # nothing was started
+
+
+def test_eval_pages_are_for_members_and_say_when_a_run_is_unknown(tmp_path):
+    from tests.helpers import DEFAULT_ACCESS
+    app = create_app(make_settings(tmp_path, access=DEFAULT_ACCESS))
+    try:
+        visitor = Client(app, "127.0.0.1:5000")
+        assert visitor.get("/evals").status_code == 403
+        assert visitor.get("/arena").status_code == 403
+    finally:
+        app.extensions["kiln"].close()
+    open_app = create_app(make_settings(tmp_path))
+    try:
+        client = Client(open_app, "127.0.0.1:5000")
+        assert "No eval has run yet" in client.get("/evals").get_data(as_text=True)
+        assert client.get("/evals/12345").status_code == 404
+        assert client.get("/evals/compare?a=1").status_code == 400
+    finally:
+        open_app.extensions["kiln"].close()
+
+
+@pytest.mark.browser
+def test_runs_repeat_each_case_and_a_model_that_passes_once_in_two_gets_half(eval_app, fake_llm,
+                                                                              tmp_path):
+    fake_llm.models.append("model-c")
+    fake_llm.script_for("model-c", GOOD_TOOL)             # run 1 works; run 2 (and its repairs):
+    fake_llm.default_for["model-c"] = Script(BROKEN_TOOL)  # broken
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"name": "one", "cases": [SUITE["cases"][0]]}))
+    done = eval_app.test_cli_runner().invoke(args=[
+        "eval", str(path), "--model", "anthropic:model-c", "--runs", "2", "--json"])
+    assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    label = f"anthropic:model-c@{prompts.VERSION}"
+    assert [(r["case"], r["run"], r["ok"]) for r in lines[:-1]] == [("greet", 1, True),
+                                                                    ("greet", 2, False)]
+    assert lines[0]["artifact"] != lines[1]["artifact"]   # each run makes its own tool
+    summary = lines[-1]["summary"][label]
+    assert summary["pass_rate"] == 0.5 and summary["first_try_rate"] == 0.5
+    kiln = eval_app.extensions["kiln"]
+    run = evals_store.list_runs(kiln.store)[0]
+    assert run.runs == 2 and len(evals_store.results(kiln.store, run.id)) == 2
+    client = Client(eval_app, "127.0.0.1:5000")
+    page = client.get(f"/evals/{run.id}").get_data(as_text=True)
+    assert "run 1 · 1/1 checks" in page and "run 2 · 0/1 checks" in page
+    compared = client.get(f"/evals/compare?a={run.id}&b={run.id}").get_data(as_text=True)
+    assert compared.count("<td>1/2</td>") == 2
