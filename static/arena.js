@@ -1,6 +1,7 @@
 // The arena's pages: start a battle, watch both tools being written side by
 // side (each in the sandbox's draft viewer, as the workspace shows a stream),
-// then vote. The server renders the finished tools and, after the vote, the models.
+// then vote. The server renders the finished tools and, after the vote (a plain
+// form, so a vote cast before this script runs still counts), the models.
 
 import { followJob, post } from "./api.js";
 import { DraftPreview, documentFromAnswer, renderable } from "./drafts.js";
@@ -56,18 +57,6 @@ function wireBattle(root) {
         running -= 1;
         if (running === 0) location.reload();  // the finished tools and the vote
       },
-    });
-  }
-  const error = root.querySelector("[data-vote-error]");
-  for (const button of root.querySelectorAll("[data-vote]")) {
-    button.addEventListener("click", async () => {
-      try {
-        await post(`/api/arena/${root.dataset.battle}/vote`, { winner: button.dataset.vote });
-        location.reload();
-      } catch (err) {
-        error.textContent = err.message;
-        error.hidden = false;
-      }
     });
   }
 }

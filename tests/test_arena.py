@@ -109,7 +109,7 @@ def test_a_battle_runs_both_models_blind_until_the_vote(arena_app, fake_llm):
     assert "models" not in view and view["ready"] and view["winner"] is None
     assert all(side["raw_url"] and side["status"] == "done" for side in view["sides"].values())
     page = client.get(f"/arena/{started['battle']}").get_data(as_text=True)
-    assert "model-b" not in page and "claude-sonnet" not in page and "data-vote=\"a\"" in page
+    assert "model-b" not in page and "claude-sonnet" not in page and 'name="winner" value="a"' in page
     for job in started["jobs"]:  # the jobs' own streams leave the model out too
         usage = [e for e in arena_app.extensions["kiln"].store.job_events(job) if e.type == "usage"]
         assert usage and all(e.data["model"] is None for e in usage)
@@ -188,6 +188,28 @@ def test_votes_on_unknown_or_other_peoples_battles_and_bad_winners(arena_app):
     assert bad.status_code == 400 and "winner" in bad.get_json()["error"]
     assert mine.post(f"/api/arena/{started['battle']}/vote", json={}).status_code == 400
     assert mine.get("/api/arena/leaderboard").get_json() == []
+
+
+def test_the_battle_pages_vote_form_counts_once_and_says_why_it_refuses(arena_app):
+    mine, theirs = Client(arena_app, "127.0.0.1:5000"), Client(arena_app, "127.0.0.1:5000")
+    started = battle(mine, [OWN, OTHER])
+    url = f"/arena/{started['battle']}"
+
+    def vote(who, winner):
+        answer = who.post(f"{url}/vote", data={"winner": winner})
+        assert answer.status_code == 303 and answer.headers["Location"].endswith(url)
+        return who.get(url).get_data(as_text=True)
+
+    assert "Wait until both tools are finished" in vote(mine, "a")
+    finish(arena_app, started)
+    assert "winner&#34; is one of" in vote(mine, "first")
+    assert theirs.post(f"{url}/vote", data={"winner": "a"}).status_code == 404
+    no_token = mine.http.post(f"{url}/vote", data={"winner": "a"}, headers={"Host": mine.host})
+    assert no_token.status_code == 400
+    revealed = vote(mine, "tie")
+    assert "data-winner" in revealed and "a tie" in revealed and OTHER in revealed
+    assert "has its vote already" in vote(mine, "a")
+    assert [b.winner for b, _, _ in evals_store.voted_battles(arena_app.extensions["kiln"].store)] == ["tie"]
 
 
 def test_the_arena_page_offers_what_is_configured(arena_app, tmp_path):

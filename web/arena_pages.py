@@ -2,7 +2,7 @@
 the leaderboard. Thin routes over ``evals.arena``."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, flash, jsonify, redirect, render_template, request
 
 from artifacts import evals_store, links
 from evals import arena
@@ -81,3 +81,17 @@ def vote(battle_id: str):
     except ValueError as exc:
         return jsonify(error=str(exc), status=400), 400
     return jsonify(arena.battle_view(k, voted))
+
+
+@bp.post("/arena/<battle_id>/vote")
+@limits.writes
+def vote_form(battle_id: str):
+    """The battle page's vote buttons: a plain form, answered with the page again."""
+    access.require_member()
+    k = kiln()
+    battle = evals_store.battle_for(k.store, battle_id, current_owner())
+    try:
+        arena.cast_vote(k, battle, request.form.get("winner", ""))
+    except (arena.NotReady, evals_store.AlreadyVoted, ValueError) as exc:
+        flash(str(exc))
+    return redirect(f"/arena/{battle_id}", 303)
