@@ -48,7 +48,7 @@ def run_report(store: Store, run_id: int) -> RunReport:
 
 def final_version(result: ResultOut) -> tuple[str, int] | None:
     """The last version the case's tool reached (what its screenshot shows)."""
-    numbers = [t.get("version") for t in result.turns if t.get("version")]
+    numbers = [int(t["version"]) for t in result.turns if t.get("version")]
     return (result.artifact, numbers[-1]) if result.artifact and numbers else None
 
 

@@ -7,7 +7,8 @@
     sandbox              the security boundary: artifacts, settings and mirror
     tester               the browser tester: artifacts, settings, sandbox, mirror
     workflow             the loop: artifacts, generator and settings
-    services             composes the parts: never imports web
+    services             composes the parts above: never imports evals or web
+    evals                evals and the arena: stand on services, never import web
     web                  the HTTP layer: only app.py imports it
 
 generator never meets sandbox or tester, in either direction.
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("artifacts", "generator", "mirror", "sandbox", "tester", "web")
+PACKAGES = ("artifacts", "evals", "generator", "mirror", "sandbox", "tester", "web")
 MODULES = ("app", "services", "workflow", "settings")
 OURS = frozenset(PACKAGES + MODULES)
 # What each part may import of Kiln's own (parts not listed may import anything
@@ -39,6 +40,8 @@ ALLOWED = {
     "sandbox": {"artifacts", "settings", "mirror"},
     "tester": {"artifacts", "settings", "sandbox", "mirror"},
     "workflow": {"artifacts", "generator", "settings"},
+    # The composition, under what stands on it (app, web, evals).
+    "services": {"artifacts", "generator", "mirror", "sandbox", "tester", "workflow", "settings"},
     "settings": set(),
 }
 

@@ -32,6 +32,7 @@ CLEAN = {
     "sandbox/__init__.py": "",
     "sandbox/serve.py": "from mirror.standalone import standalone\nfrom .policy import Kind\n",
     "mirror/serve.py": "from sandbox.policy import Kind\nfrom . import libraries\n",
+    "evals/runner.py": "from services import Kiln\nfrom artifacts import evals_store\n",
     "tester/smoke.py": "from . import run\nfrom artifacts.store import Store\nfrom sandbox import serve\n",
     "web/__init__.py": "from .api import bp\n",
     "web/api.py": "from generator import generate\nfrom sandbox import policy\nimport services\n",
@@ -54,6 +55,9 @@ def test_relative_imports_resolve_against_their_package(tmp_path):
     ("mirror/serve.py", "from sandbox.serve import bp\n", "mirror may import only"),
     ("generator/providers/base.py", "import workflow\n", "generator may import only"),
     ("workflow.py", "import services\n", "workflow may import only"),
+    ("services.py", "from evals.runner import EvalRunner\n", "services may import only"),
+    ("evals/runner.py", "from web.present import x\n", "only app.py may import web"),
+    ("tester/smoke.py", "import evals\n", "tester may import only"),
     ("artifacts/store.py", "def f():\n    from generator import generate\n", "artifacts may import only"),
     ("artifacts/links.py", "from ..sandbox import policy\n", None),  # beyond the top package
 ])
