@@ -1,0 +1,125 @@
+"""The built-in eval suite can be passed: for every case of ``evals/suites/kiln.yaml``,
+and every follow-up, a reference tool (``tests/eval_reference/``) does what the
+prompt asks, and the checks the eval judge applies at that turn all pass on it,
+run as the judge runs them (``evals.runner.Judge``: the smoke tester with
+``checks_only``). A check that a correct tool fails is a defect of the suite.
+
+The reference for a case's first prompt is ``CASE.html``; after follow-up N it is
+``CASE.N.html``. Broken variants of a few references show that the checks do
+catch a wrong tool.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from evals import suite as suites
+from evals.runner import Judge
+from mirror import libraries
+
+REFERENCE = Path(__file__).with_name("eval_reference")
+SUITE = suites.load("kiln")
+
+
+def reference_name(case_id: str, turn: int) -> str:
+    """The reference's file name for a turn (0: the first prompt)."""
+    return f"{case_id}.html" if turn == 0 else f"{case_id}.{turn}.html"
+
+
+TURNS = [(case, turn) for case in SUITE.cases for turn in range(len(case.turns))]
+
+
+def judged(smoke_tester, html: str, case: suites.Case, turn: int) -> list[dict]:
+    """The judge's outcomes for a document at a turn: that turn's checks with the
+    earlier turns' (as the eval runner merges them)."""
+    checks = case.checks_for(turn)
+    assert checks.checks and not checks.errors
+    passed, outcomes = Judge(smoke_tester)(html, checks)
+    assert len(outcomes) == len(checks.checks)
+    assert passed == sum(o["ok"] for o in outcomes)
+    return outcomes
+
+
+def failures(outcomes: list[dict]) -> list[str]:
+    # The detail names the failing step, as written, with what was expected and found.
+    return [f"{o['name']!r}: {o['detail']}" for o in outcomes if not o["ok"]]
+
+
+# -- every reference passes every check of its turn ---------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("case", "turn"), TURNS,
+                         ids=[reference_name(c.id, t).removesuffix(".html") for c, t in TURNS])
+def test_the_reference_tool_passes_the_judges_checks(smoke_tester, case, turn):
+    html = (REFERENCE / reference_name(case.id, turn)).read_text("utf-8")
+    outcomes = judged(smoke_tester, html, case, turn)
+    failed = failures(outcomes)
+    assert not failed, (f"{case.id}, turn {turn}: {len(failed)} of {len(outcomes)} check(s) "
+                        "fail on the reference:\n" + "\n".join(failed))
+
+
+# -- and a broken one fails -------------------------------------------------------------------
+
+# (reference, what to change, into what, a check that must then fail): each a mistake
+# a model could make.
+BROKEN = [
+    ("tip-calculator.1.html", "((base + tip) / count)", "((base + tip) / (count + 1))",
+     "split between four"),
+    ("length-converter.html", "mi: 1609.344", "mi: 1600", "one mile in kilometres"),
+    ("temperature.1.html", "(c) => c + 273.15", "(c) => c + 273", "freezing in kelvin"),
+    ("roman-numerals.html", '[900, "CM"], ', "", "1994"),
+    ("slugify.html", '.replace(/\\p{M}/gu, "")', "", "accents"),
+    ("todo-list.html", "todos.filter((t) => !t.done).length", "todos.length", "marks one done"),
+    ("accessible-tabs.html", 'tab.addEventListener("keydown"', 'tab.addEventListener("keyup-never"',
+     "arrow keys move along"),
+    ("signup-form.html", 'id="result"', 'id="outcome"', "welcomes a valid form"),
+    ("csv-chart.html", "${data.length} row", "${data.length + 1} row", "draws three rows"),
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("name", "old", "new", "check"), BROKEN,
+                         ids=[f"{b[0].removesuffix('.html')}:{b[3]}" for b in BROKEN])
+def test_a_broken_reference_fails_a_check(smoke_tester, name, old, new, check):
+    html = (REFERENCE / name).read_text("utf-8")
+    assert html.count(old) == 1, f"{name} no longer has {old!r} once: update the variant"
+    case_id, _, rest = name.removesuffix(".html").partition(".")
+    case, turn = SUITE.case(case_id), int(rest or 0)
+    outcomes = judged(smoke_tester, html.replace(old, new), case, turn)
+    failed = {o["name"] for o in outcomes if not o["ok"]}
+    assert check in failed, (f"{name} with {old!r} made {new!r} should fail {check!r}; "
+                             f"failing: {sorted(failed)}")
+
+
+# -- one reference per turn, no more -------------------------------------------------------
+
+def test_every_case_and_follow_up_has_its_reference_and_none_is_orphaned():
+    expected = {reference_name(case.id, turn) for case, turn in TURNS}
+    present = {p.name for p in REFERENCE.iterdir() if p.is_file()}
+    assert sorted(expected - present) == [], "cases or follow-ups without a reference tool"
+    assert sorted(present - expected) == [], "reference files for no case or follow-up"
+    assert len(expected) == len(SUITE.cases) + sum(len(c.follow_ups) for c in SUITE.cases)
+
+
+# What a document loads: src, href and action attributes, and CSS url(...).
+URL = re.compile(r"""\b(?i:src|href|action)\s*=\s*["']([^"']*)["']|\burl\(\s*["']?([^"')]*)""")
+
+
+@pytest.mark.parametrize("path", sorted(REFERENCE.glob("*.html")), ids=lambda p: p.name)
+def test_references_are_self_contained(path):
+    """Nothing from another site: only the mirror's listed files, by root-relative URL."""
+    html = path.read_text("utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "<title>" in html and '<html lang="' in html
+    assert not re.search(r"https?://", html), "a URL to another site"
+    for match in URL.finditer(html):
+        url = match.group(1) or match.group(2) or ""
+        if url.startswith(("#", "data:")) or not url:
+            continue
+        assert url.startswith(libraries.MIRROR_PREFIX), url
+        name, _, version_path = url.removeprefix(libraries.MIRROR_PREFIX).rpartition("@")
+        version, _, file = version_path.partition("/")
+        library = libraries.find(name, version)
+        assert library is not None and file in library.scripts + library.styles, url
