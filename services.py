@@ -307,6 +307,16 @@ class Kiln:
     def revoke_network_host(self, artifact_id: str, viewer: str, host: str) -> list[str]:
         return network_grants.revoke_host(self.store, artifact_id, viewer, host)
 
+    # -- who stands behind a tool -------------------------------------------------
+    def member_tool(self, artifact_id: str) -> bool:
+        """Whether a person who may spend the model here owns this tool: the owner
+        or a member (anyone, with KILN_ACCESS=open). A visitor's remix is not one:
+        it may not spend the model, and its verdicts wait in the visitors' lane."""
+        if self.settings.access == "open":
+            self.store.get_artifact(artifact_id)  # an unknown tool is still a 404
+            return True
+        return accounts.owning_account(self.store, artifact_id) is not None
+
     # -- generation jobs ------------------------------------------------------
     def check_can_generate(self, prompt: str, required: bool = True,
                            account_id: str | None = None) -> None:

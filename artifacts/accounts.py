@@ -127,6 +127,21 @@ def list_accounts(store: Store) -> list[AccountOut]:
                 session.scalars(select(Account).order_by(Account.created_at))]
 
 
+def owning_account(store: Store, artifact_id: str) -> AccountOut | None:
+    """The account (the owner or a member) that owns a tool, or None when a browser
+    that never signed in owns it (a visitor's remix, say). Artifacts keep only the
+    hash of their owner key, so it is matched against each account's key: there
+    are few accounts. Raises ArtifactNotFound for an unknown tool."""
+    with store.reading() as session:
+        artifact = Store._artifact(session, artifact_id)  # 404, or 410 for a deleted tool
+        if artifact.owner_hash is None:
+            return None
+        for row in session.scalars(select(Account)):
+            if owner_hash(account_key(row.id)) == artifact.owner_hash:
+                return AccountOut.model_validate(row)
+        return None
+
+
 # -- sign-in links --------------------------------------------------------------------------
 
 def new_login_link(store: Store, account_id: str, hours: float) -> str:

@@ -245,3 +245,27 @@ def test_only_stored_hashes(kiln):
         dump = " ".join(str(row) for table in ("login_links", "sign_ins")
                         for row in connection.execute(text(f"SELECT * FROM {table}")))
     assert token not in dump and secret not in dump
+
+
+def test_a_tool_is_a_members_when_an_account_owns_it(tmp_path):
+    """member_tool: the owner's and a member's tools are; a visitor's remix is not,
+    nor a tool made by a browser before it signed in; with open access, all are."""
+    from app import create_app
+
+    app = create_app(make_settings(tmp_path, access=DEFAULT_ACCESS))
+    kiln = app.extensions["kiln"]
+    try:
+        owner = accounts.ensure_owner(kiln.store)
+        member = accounts.invite(kiln.store, "Ann")
+        owned = kiln.import_html(TIP_DOC, owner.key).artifact.id
+        members = kiln.import_html(TIP_DOC, member.key).artifact.id
+        remix = kiln.remix(owned, None, "a-visitors-browser-token").artifact.id
+        assert kiln.member_tool(owned) and kiln.member_tool(members)
+        assert not kiln.member_tool(remix)
+        assert accounts.owning_account(kiln.store, members).name == "Ann"
+        kiln.settings.access = "open"
+        assert kiln.member_tool(remix)
+        with pytest.raises(LookupError):
+            kiln.member_tool("no-such-tool")
+    finally:
+        kiln.close()
