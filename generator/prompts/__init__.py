@@ -15,7 +15,7 @@ from artifacts.checks import Outcome
 from artifacts.tool_errors import ToolError
 
 HERE = Path(__file__).resolve().parent
-VERSION = "v2"  # unreleased until this wave lands: its files may still change
+VERSION = "v2"  # released (its files are pinned in tests/test_prompt_pins.py)
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
