@@ -55,6 +55,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("browser"):
+            # Under pytest-xdist (scripts/test runs it with --dist loadgroup), every
+            # browser test runs on one worker, one after another, as without it:
+            # two Chromiums on two cores would only make each other's waits longer.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _server_or_skip(kind):
