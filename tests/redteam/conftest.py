@@ -28,6 +28,10 @@ PROBES = sorted(p.stem for p in (HERE / "probes").glob("*.html"))
 # for, and a late one (a beacon, a retried connection) comes after "done".
 GRACE_S = 0.3
 READY_TIMEOUT_S = 5.0
+# How long an artifact may take from its click to "done". Every artifact reaches
+# "done" in a passing run, so this only bounds a failing one; it is longer than
+# the prelude's own cap on waiting for its requests to settle (SETTLE_CAP_MS).
+RUNNING_TIMEOUT_S = 12.0
 
 
 def render(template: str, sink: Sink, token: str) -> str:
@@ -153,7 +157,7 @@ class ArtifactRun:
         elif self.state == "loading" and (self.run.ready or self.run.done or now > self.deadline):
             if self.run.ready:
                 self._click()
-            self.state, self.deadline = "running", time.monotonic() + READY_TIMEOUT_S
+            self.state, self.deadline = "running", time.monotonic() + RUNNING_TIMEOUT_S
         elif self.state == "running" and (self.run.done or now > self.deadline):
             self.state, self.deadline = "grace", now + GRACE_S
         elif self.state == "grace" and now > self.deadline:
