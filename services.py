@@ -26,16 +26,19 @@ from generator import (HOW_TO_CONFIGURE, Budget, GenerationRefused, Image, NotCo
                        extract_html, load_image, make_provider, priced, provider_configured)
 from generator.budget import InFlight, tightest
 from generator.choice import parse_choice, usable
-from generator.jobs import InProcessRunner, JobFailed, JobLog, Runner
+from jobs import InProcessRunner, JobFailed, JobLog, Runner
 from generator.tool_ai import AILimits, ToolAnswer, ToolPrompt, estimated_usage, stream_answer
 from mirror import libraries
 from mirror.cdn import rewrite_cdn_urls
+from mirror.serve import reader as mirror_reader
+from mirror.standalone import standalone
 from sandbox import network
+from sandbox.serve import offline_document
 from settings import Settings
 from tester.smoke import SmokeTester, SmokeUnavailable
 
 if TYPE_CHECKING:
-    from generator.queue import QueueRunner
+    from jobs.queue import QueueRunner
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ class Kiln:
         web process whose jobs and smoke tests run in workers (``serve_worker``)."""
         self.store.migrate()
         if self.settings.queued:
-            from generator.queue import QueueRunner
+            from jobs.queue import QueueRunner
 
             self._jobs = self._queue = QueueRunner(self.store, self.settings.redis_url,
                                                    self.settings.job_heartbeat_s)
@@ -91,7 +94,7 @@ class Kiln:
     def serve_worker(self) -> None:
         """Be a worker process: run jobs and smoke tests from the queue until
         stopped, with one warm Chromium for every job this process runs."""
-        from generator.queue import serve_worker
+        from jobs.queue import serve_worker
 
         if self.settings.smoke_on_save:
             self.smoke = self.new_smoke_tester()
@@ -124,6 +127,20 @@ class Kiln:
 
     def download_url(self, artifact_id: str, number: int) -> str:
         return links.download_url(self.settings.sandbox_origin, artifact_id, number)
+
+    def login_link(self, account_id: str | None = None) -> str:
+        """A fresh one-time sign-in link for an account (default: the owner's, made
+        on first use)."""
+        if account_id is None:
+            account_id = accounts.ensure_owner(self.store).id
+        token = accounts.new_login_link(self.store, account_id, self.settings.login_link_hours)
+        return f"{self.settings.app_origin}/login/{token}"
+
+    def standalone(self, html: str) -> tuple[str, list[str]]:
+        """A version as a file that works from disk: the mirrored libraries written
+        in, and a stand-in for window.kiln that says it needs Kiln's page. Also the
+        notes on what could not be written in."""
+        return standalone(offline_document(html), mirror_reader(self.settings.resolved_mirror_dir()))
 
     def describe(self, artifact_id: str, number: int) -> dict:
         """The JSON shape printed by `flask import` and returned by the API."""

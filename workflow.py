@@ -18,7 +18,8 @@ from generator import (Budget, Continuing, Event, GenerationResult, Image, Retry
                        generate, make_provider)
 from generator import prompts
 from generator.choice import parse_choice, settings_for
-from generator.jobs import JobFailed, JobLog
+from jobs import JobFailed, JobLog
+from jobs import events as ev
 from settings import Settings
 
 MAX_AUTO_REPAIRS = 2
@@ -60,7 +61,7 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
     """The first version of a tool whose address was reserved when the job began
     (``lifecycle.reserve``, named after the prompt); the document's own title, once
     written, names it, unless the person renamed it meanwhile."""
-    log.emit("status", stage="generating")
+    log.emit(ev.Status("generating"))
     reserved = parts.store.get_artifact(artifact_id).title
     result = _generate(parts, log, request, request.prompt, image=request.image)
     version = parts.store.add_version(artifact_id, _version_in(result, Source.GENERATED,
@@ -85,7 +86,7 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
     as its parent: never silently to a newer one."""
     current = parts.store.get_version(artifact_id, request.base_version)
     checks = _current_checks(parts, artifact_id)
-    log.emit("status", stage="generating")
+    log.emit(ev.Status("generating"))
     result = _generate(parts, log, request, request.prompt, current_html=current.html,
                        image=request.image, checks=checks)
     version = parts.store.add_version(artifact_id, _version_in(
@@ -131,11 +132,11 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
     def on_event(event: Event) -> None:
         if isinstance(event, Stage):
             log.restart_draft()
-            log.emit("stage", name=event.name, detail=getattr(event, "detail", ""))
+            log.emit(ev.Stage(event.name, event.detail))
         elif isinstance(event, Retrying):
-            log.emit("retrying", attempt=event.attempt, wait_s=event.wait_s, reason=event.reason)
+            log.emit(ev.Retrying(event.attempt, event.wait_s, event.reason))
         elif isinstance(event, Continuing):
-            log.emit("continuing", round=event.round)
+            log.emit(ev.Continuing(event.round))
 
     return generate(provider, prompt, current_html, image, log.delta, errors=errors,
                     libraries=parts.libraries(), on_event=on_event, prices=settings.prices,
@@ -149,7 +150,7 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
             asked: str | None = None) -> VersionOut:
     """``asked``: what the conversation shows as the request (by default, the smoke
     test's findings in ``current``)."""
-    log.emit("status", stage="repairing", version=current.number)
+    log.emit(ev.Status("repairing", current.number))
     checks = _current_checks(parts, current.artifact_id)
     result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors,
                        checks=checks, failed_checks=failed_checks)
@@ -170,19 +171,19 @@ def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResul
         raise JobFailed(result.error or "The model's answer had no usable HTML document.")
     rounds = 0
     while True:
-        log.emit("status", stage="testing", version=version.number)
+        log.emit(ev.Status("testing", version.number))
         verdict = parts.test_now(version)
         if verdict is None:  # smoke testing is turned off
             break
         report = verdict.summary()  # plain JSON: checks and deduplicated errors
-        log.emit("smoke", version=version.number, ok=verdict.ok, errors=report["errors"],
-                 checks=report["checks"], acceptance=report.get("acceptance"))
+        log.emit(ev.Verdict(version.number, verdict.ok, report["errors"], report["checks"],
+                            report.get("acceptance")))
         if verdict.ok or rounds >= auto_repairs:
             break
         rounds += 1
         # A regression (passed on the parent, fails now) is repaired like an error.
         version = _repair(parts, log, request, version, verdict.errors, verdict.failed_checks)
-    log.emit("status", stage="done", version=version.number)
+    log.emit(ev.Status("done", version.number))
     artifact = parts.store.get_artifact(version.artifact_id)
     final = parts.store.get_version(version.artifact_id, version.number)
     return {"artifact_id": artifact.id, "version": version.number, "repairs": rounds,
@@ -203,8 +204,7 @@ def _keep_checks(parts: Parts, log: JobLog, result: GenerationResult, version: V
     if not result.ok or result.checks is None or result.checks.strip() == (before or "").strip():
         return
     saved = checks_store.add_set(parts.store, version.artifact_id, result.checks, "model")
-    log.emit("checks", version=version.number, count=len(saved.parsed.checks),
-             errors=saved.errors, note=saved.note)
+    log.emit(ev.ChecksWritten(version.number, len(saved.parsed.checks), saved.errors, saved.note))
 
 
 def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: GenerationResult,
@@ -221,12 +221,11 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
     answer = result.notes if result.ok else (result.raw_answer or result.error or "")
     if answer:
         parts.store.add_message(version.artifact_id, "assistant", answer, version.number)
-    log.emit("version", number=version.number, source=version.source.value,
-             failed=version.failed, note=version.note, method=result.method,
-             raw_url=parts.raw_url(version.artifact_id, version.number),
-             url=parts.page_url(version.artifact_id, version.number))
-    log.emit("usage", **result.usage.model_dump(), model=None if request.blind else result.model,
-             price_known=result.price_known)
+    log.emit(ev.VersionMade(version.number, version.source.value, version.failed, version.note,
+                            result.method, parts.raw_url(version.artifact_id, version.number),
+                            parts.page_url(version.artifact_id, version.number)))
+    log.emit(ev.Spent(**result.usage.model_dump(), model=None if request.blind else result.model,
+                      price_known=result.price_known))
 
 
 def _version_in(result: GenerationResult, source: Source, prompt: str | None,

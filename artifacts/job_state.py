@@ -8,7 +8,7 @@ queue only carries job ids.
   running job whose marks stop (its worker was killed) is ``interrupt``-ed:
   it ends "interrupted" with its draft kept, and the person can retry.
 - ``request_cancel``: asks a running job to stop; it reads the flag back at
-  every flush of its log (see ``generator.jobs``).
+  every flush of its log (see ``jobs.runner``).
 """
 from __future__ import annotations
 

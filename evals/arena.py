@@ -14,7 +14,7 @@ from typing import Any
 from artifacts import checks_store, evals_store
 from artifacts.evals_store import BattleOut
 from generator.choice import ModelRefused, offered, parse_choice
-from generator.jobs import FINISHED
+from jobs import FINISHED
 from services import Kiln
 
 from . import ranking

@@ -4,12 +4,15 @@
     mirror               the library mirror: artifacts and settings, and the one
                          policy module (sandbox.policy) for its headers
     generator            the model side: artifacts and settings only
+    jobs                 where jobs run and their typed events: artifacts and settings
     sandbox              the security boundary: artifacts, settings and mirror
     tester               the browser tester: artifacts, settings, sandbox, mirror
-    workflow             the loop: artifacts, generator and settings
-    services             composes the parts above: never imports evals or web
+    workflow             the loop: artifacts, generator, jobs and settings
+    services             composes the parts above: never imports evals, web or cli
     evals                evals and the arena: stand on services, never import web
     web                  the HTTP layer: only app.py imports it
+    cli                  the commands: services and the parts, never web; only
+                         app.py imports it
 
 generator never meets sandbox or tester, in either direction.
 
@@ -28,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("artifacts", "evals", "generator", "mirror", "sandbox", "tester", "web")
-MODULES = ("app", "services", "workflow", "settings")
+PACKAGES = ("artifacts", "evals", "generator", "jobs", "mirror", "sandbox", "tester", "web")
+MODULES = ("app", "cli", "services", "workflow", "settings")
 OURS = frozenset(PACKAGES + MODULES)
 # What each part may import of Kiln's own (parts not listed may import anything
 # but web, which only app.py imports).
@@ -37,11 +40,15 @@ ALLOWED = {
     "artifacts": {"settings"},
     "mirror": {"artifacts", "settings", "sandbox.policy"},
     "generator": {"artifacts", "settings"},
+    "jobs": {"artifacts", "settings"},
     "sandbox": {"artifacts", "settings", "mirror"},
     "tester": {"artifacts", "settings", "sandbox", "mirror"},
-    "workflow": {"artifacts", "generator", "settings"},
-    # The composition, under what stands on it (app, web, evals).
-    "services": {"artifacts", "generator", "mirror", "sandbox", "tester", "workflow", "settings"},
+    "workflow": {"artifacts", "generator", "jobs", "settings"},
+    # The composition, under what stands on it (app, cli, web, evals).
+    "services": {"artifacts", "generator", "jobs", "mirror", "sandbox", "tester", "workflow",
+                 "settings"},
+    "cli": {"artifacts", "evals", "generator", "jobs", "mirror", "sandbox", "tester", "workflow",
+            "services", "settings"},
     "settings": set(),
 }
 
@@ -102,6 +109,8 @@ def rule_broken(importer: str, target: str) -> str | None:
     src, dst = importer.split(".")[0], target.split(".")[0]
     if dst not in OURS or src == dst:
         return None
+    if dst == "cli" and src != "app":
+        return "only app.py registers the commands"
     if dst == "web" and src != "app":
         return ("services sits below the web layer; only app.py may import web" if src == "services"
                 else "only app.py may import web")

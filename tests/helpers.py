@@ -61,8 +61,7 @@ def owner_cookie(app, token: str) -> dict[str, str]:
 
 def login_path(kiln, account_id: str | None = None) -> str:
     """The path of a fresh one-time sign-in link (the owner's unless ``account_id``)."""
-    from app import login_link
-    return "/login/" + login_link(kiln, account_id).rsplit("/login/", 1)[1]
+    return "/login/" + kiln.login_link(account_id).rsplit("/login/", 1)[1]
 
 
 def sign_in(http, kiln, account_id: str | None = None):

@@ -25,8 +25,7 @@ def shared_link(server) -> str:
 
 
 def link(server, account_id=None) -> str:
-    from app import login_link
-    return login_link(server.kiln, account_id)
+    return server.kiln.login_link(account_id)
 
 
 def open_link_and_sign_in(page, url, name):

@@ -78,7 +78,6 @@ def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_pages_of_people_have_no_serious_violations(tmp_path, axe_context, scheme):
-    from app import login_link
     from tests.helpers import DEFAULT_ACCESS
     with serve_kiln(tmp_path, access=DEFAULT_ACCESS) as server:
         page = axe_context.new_page()
@@ -86,7 +85,7 @@ def test_the_pages_of_people_have_no_serious_violations(tmp_path, axe_context, s
         page.goto(server.app_origin)
         expect(page.locator("[data-visitor]")).to_be_visible()
         assert serious_violations(page) == [], "home for a visitor"
-        page.goto(login_link(server.kiln))
+        page.goto(server.kiln.login_link())
         assert serious_violations(page) == [], "sign-in"
         page.get_by_role("button", name="Sign in as Owner").click()
         page.goto(f"{server.app_origin}/account")

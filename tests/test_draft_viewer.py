@@ -129,7 +129,7 @@ def test_streaming_edits_follow_the_server_grammar_and_job_events(live_server, p
     """The page reads the edit-block grammar and the job event names from the
     server's one definition, so a block of 5- or 9-character markers applies in
     the preview as it does on the server."""
-    from generator.jobs import JOB_EVENTS
+    from jobs import JOB_EVENTS
 
     page.goto(live_server.app_origin)
     got = page.evaluate("""async () => {

@@ -4,7 +4,8 @@ import threading
 import httpx
 import pytest
 
-from generator.jobs import JobFailed
+from jobs import JobFailed
+from jobs.events import Status
 from tests.helpers import owner_cookie, parse_sse
 
 
@@ -13,7 +14,7 @@ def test_job_streams_live_and_resumes(live_server):
     gate = threading.Event()
 
     def work(log):
-        log.emit("status", stage="generating")
+        log.emit(Status("generating"))
         for word in ("Hello", " ", "world"):
             log.delta(word)
         gate.wait(10)
@@ -110,21 +111,35 @@ def test_someone_elses_job_is_a_404(client, other_client, kiln, app):
 
 def test_job_event_names_are_one_list(store):
     """A job may only emit the events its listeners know (the pages subscribe to
-    JOB_EVENTS, the CLI prints each); a new name fails loudly at its first use."""
-    import app as kiln_app
-    from generator.jobs import JOB_EVENTS, JobLog
+    JOB_EVENTS, the CLI prints each); anything else fails loudly at its first use,
+    and what is stored reads back as the event that was emitted."""
+    from cli import progress_line
+    from jobs import JOB_EVENTS, JobLog
+    from jobs import events as ev
 
     log = JobLog(store, store.create_job("create", "p", None).id)
-    with pytest.raises(ValueError, match="not a job event"):
-        log.emit("progress", percent=3)
-    assert set(kiln_app.PROGRESS_LINES) <= set(JOB_EVENTS)
+    with pytest.raises(TypeError, match="not a job event"):
+        log.emit({"type": "progress", "percent": 3})
+    samples = [ev.Status("testing", 2), ev.Stage("edit", "one block"), ev.Delta("<p>"),
+               ev.Retrying(1, 0.5, "overloaded"), ev.Continuing(2),
+               ev.VersionMade(2, "generated", False, None, "edit", "raw", "url"),
+               ev.ChecksWritten(2, 3, []), ev.Verdict(2, True, [], {}, None),
+               ev.Spent(1, 2, 0, 0, 0.01, None, True), ev.End("done", result={"version": 2})]
+    assert [type(e) for e in samples] == list(ev.EVENTS)
+    assert [e.type for e in samples] == list(JOB_EVENTS)
+    for event in samples:
+        log.emit(event)
+        assert progress_line(event) is None if isinstance(event, ev.Delta) else progress_line(event)
+    log.flush()
+    stored = store.job_events(log.job_id)
+    assert [ev.parse(e) for e in stored] == samples
 
 
 def test_a_job_asked_to_stop_ends_cancelled_with_its_draft(kiln):
     """The hook a Stop button uses: the flag, set from anywhere, is read at the
     job's next flush and stops it at the next piece of the answer."""
     from artifacts import job_state
-    from generator.jobs import JobCancelled
+    from jobs import JobCancelled
 
     asked, pieces = threading.Event(), []
 

@@ -7,7 +7,7 @@ from artifacts import ArtifactGone, NotOwner, Source, VersionIn, lifecycle
 from artifacts import job_state as job_states
 from artifacts.htmlfile import BadHTML, accept
 from artifacts.tool_errors import Phase, ToolError, fix_request
-from generator.jobs import InProcessRunner, JobCancelled, JobFailed, JobLog, run_job
+from jobs import InProcessRunner, JobCancelled, JobFailed, JobLog, run_job
 from services import unwrap_pasted_answer
 from tests.helpers import TIP_DOC, make_settings
 from web.present import describe_version, job_state, model_in_use

@@ -7,7 +7,7 @@ from artifacts.store import STORAGE_QUOTA
 from artifacts.tool_data import MAX_KEY_CHARS
 from artifacts.tool_errors import MAX_REPORTED
 from generator.edits import EDIT_BLOCK, SEARCH_LINE
-from generator.jobs import JOB_EVENTS
+from jobs import JOB_EVENTS
 from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 from sandbox import network
 from settings import Settings

@@ -2,7 +2,7 @@
 
 A job runs in a worker thread, never inside a request: in this process by
 default (``InProcessRunner``), or in a worker process on the Redis queue
-(``generator.queue``). Both implement ``Runner``, the small interface the rest
+(``jobs.queue``). Both implement ``Runner``, the small interface the rest
 of Kiln uses. A job's events go to listeners at once (in memory here, through
 Redis there, so the first token is not delayed) and to the store in small
 batches together with the draft answer, so a crash, a provider failure or a
@@ -24,11 +24,9 @@ from typing import Protocol
 
 from artifacts import JobEventOut, JobOut, Store, job_state
 
+from .events import Delta, End, JobEvent, Status
+
 FLUSH_SECONDS = 0.25
-# Every kind of event a job's stream carries, in one list: the app's pages
-# subscribe to exactly these, and the CLI prints each.
-JOB_EVENTS = ("status", "stage", "delta", "retrying", "continuing", "version", "checks",
-              "smoke", "usage", "end")
 # How a job can end; anything else is still queued or running.
 FINISHED = ("done", "failed", "interrupted", "cancelled")
 
@@ -59,20 +57,20 @@ class JobLog:
         self._last_flush = time.monotonic()
         self._cond = threading.Condition()
 
-    def emit(self, type: str, **data: object) -> None:
-        if type not in JOB_EVENTS:
-            raise ValueError(f"{type!r} is not a job event (add it to JOB_EVENTS)")
+    def emit(self, what: JobEvent) -> None:
+        if not isinstance(what, JobEvent):
+            raise TypeError(f"{what!r} is not a job event (see jobs.events)")
         with self._cond:
-            event = JobEventOut(seq=len(self.events) + 1, type=type, data=data)
+            event = JobEventOut(seq=len(self.events) + 1, type=what.type, data=what.payload())
             self._pending.append(event)
-        if type == "end":  # stored first: whoever hears that it ended finds it ended
+        if isinstance(what, End):  # stored first: whoever hears that it ended finds it ended
             self.flush()
         with self._cond:
             self.events.append(event)
             self._cond.notify_all()
         if self._publish is not None:
             self._publish(self.job_id, event)
-        if type != "delta" or time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+        if not isinstance(what, Delta) or time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             self.flush()
 
     def delta(self, text: str) -> None:
@@ -81,7 +79,7 @@ class JobLog:
             raise JobCancelled()
         self.draft += text
         self._changes["draft"] = self.draft
-        self.emit("delta", text=text)
+        self.emit(Delta(text))
 
     def restart_draft(self) -> None:
         """A new model call begins (a repair round, say): its answer is the new draft."""
@@ -99,9 +97,11 @@ class JobLog:
             self.cancel_requested = self.store.update_job(self.job_id, events, **changes)
         self._last_flush = time.monotonic()
 
-    def finish(self, status: str, **changes: object) -> None:
-        self.set(status=status, **changes)
-        self.emit("end", status=status, **{k: v for k, v in changes.items() if k != "draft"})
+    def finish(self, status: str, error: str | None = None,
+               result: dict | None = None) -> None:
+        self.set(status=status, **({"error": error} if error is not None else {}),
+                 **({"result": result} if result is not None else {}))
+        self.emit(End(status, error, result))
         with self._cond:
             self.finished = True
             self._cond.notify_all()
@@ -129,7 +129,7 @@ def run_job(log: JobLog, work: Work, worker: str) -> bool:
     if not job_state.claim(log.store, log.job_id, worker):
         return False
     try:
-        log.emit("status", stage="queued")  # its flush reads the cancel flag
+        log.emit(Status("queued"))  # its flush reads the cancel flag
         if log.cancel_requested:  # stopped while it waited: the model is never called
             raise JobCancelled()
         result = work(log) or {}

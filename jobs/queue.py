@@ -46,7 +46,7 @@ from dramatiq.brokers.redis import RedisBroker
 from artifacts import JobEventOut, JobOut, Store, job_state
 from artifacts.tables import utcnow
 
-from .jobs import FINISHED, JobLog, run_job, wait_for
+from .runner import FINISHED, JobLog, run_job, wait_for
 
 log = logging.getLogger(__name__)
 
