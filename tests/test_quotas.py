@@ -22,7 +22,7 @@ from artifacts.quotas import (DataCaps, QuotaExceeded, Today, VisitorQuotas, Wri
                               address_network, data_refusal, grows_past, visitor_refusal)
 from artifacts.tables import ArtifactStorage, ToolData
 from artifacts.tool_data import DataLimits, ToolDataStore
-from tests.helpers import DEFAULT_ACCESS, TIP_DOC, Client, make_settings, sign_in
+from tests.helpers import DEFAULT_ACCESS, TIP_DOC, Client, make_settings, serve_kiln, sign_in
 
 HOST = "127.0.0.1:5000"
 NOON = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
@@ -496,3 +496,26 @@ def test_the_address_is_the_one_flask_sees_behind_trusted_proxies(tmp_path, prox
         assert via("198.51.100.7").status_code == 429  # a forwarded address is no way around it
     finally:
         app.extensions["kiln"].close()
+
+
+@pytest.mark.browser  # Kiln over real HTTP
+def test_one_address_stores_no_more_than_the_settings_bound(tmp_path, capsys):
+    """The disk benchmark's attack (every channel, a fresh cookie each time), at
+    small settings: what it stores stops at the bound the settings give."""
+    from bench.disk_bench import attack, bound
+
+    small = dict(viewer_data_max_address_bytes=40_000, data_max_value_bytes=4096,
+                 data_max_tool_bytes=16_384, indexeddb_max_bytes=8192, max_artifact_bytes=8192,
+                 visitor_daily_bytes=30_000)
+    with serve_kiln(tmp_path, access=DEFAULT_ACCESS, **small) as server:
+        tool = shared_tool(server.app)
+        stored = attack(server, tool, rounds=12, seconds=60)
+        limit = bound(server.settings)
+    with capsys.disabled():
+        print(f"\none address, one tool, {stored.rounds} rounds: {stored.total:,} bytes kept "
+              f"(per-viewer {stored.viewer_data:,}, shared {stored.shared:,}, remixes "
+              f"{stored.remixes:,}); the settings' bound: {limit:,}")
+    assert stored.refused and limit is not None
+    assert 40_000 - 4096 < stored.viewer_data <= 40_000
+    assert 30_000 - 8192 < stored.remixes <= 30_000
+    assert stored.total <= limit
