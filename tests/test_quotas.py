@@ -259,6 +259,52 @@ def test_yesterday_no_longer_counts(store):
         quotas.reserve(session, q, visitor, "remix", 1, now=NOON)
 
 
+def test_the_migration_starts_the_totals_from_what_is_stored(database_url):
+    """An installation that kept data before the quotas: its totals start right."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from artifacts import Store
+    from artifacts.store import MIGRATIONS
+
+    store = Store(database_url)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+        before = ScriptDirectory.from_config(config).get_revision("0012_quotas").down_revision
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, str(before))
+            now = datetime.now(UTC)
+            for tool in ("a", "b", "c"):
+                connection.execute(text(
+                    "INSERT INTO artifacts (id, title, created_at, updated_at)"
+                    " VALUES (:id, 't', :now, :now)"), {"id": tool, "now": now})
+            for tool, viewer, size in (("a", "v1", 100), ("a", "v2", 50), ("b", "v1", 7)):
+                connection.execute(text(
+                    "INSERT INTO artifact_storage (artifact_id, viewer_hash, data, size, updated_at)"
+                    " VALUES (:a, :v, '{}', :size, :now)"), {"a": tool, "v": viewer, "size": size,
+                                                           "now": now})
+            for tool, scope, viewer, key, size in (("a", "personal", "v1", "k", 20),
+                                                   ("a", "indexeddb", "v1", "", 30),
+                                                   ("a", "shared", "", "k", 400),
+                                                   ("c", "shared", "", "k", 9)):
+                connection.execute(text(
+                    "INSERT INTO tool_data (artifact_id, scope, viewer_hash, key, value, size,"
+                    " revision, updated_at) VALUES (:a, :s, :v, :k, '1', :size, 1, :now)"),
+                    {"a": tool, "s": scope, "v": viewer, "k": key, "size": size, "now": now})
+        store.migrate()
+        assert totals(store, "a") == {"": 200, "shared": 400} == held(store, "a")
+        assert totals(store, "b") == {"": 7, "shared": 0}
+        assert totals(store, "c") == {"": 0, "shared": 9}
+        assert installation(store) == 616
+    finally:
+        store.dispose()
+
+
 # -- through Kiln's API --------------------------------------------------------------------------
 
 class At(Client):
