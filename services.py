@@ -8,15 +8,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, accounts, job_state,
-                       lifecycle, links, network_grants, tool_ai)
+                       lifecycle, links, network_grants, quotas, tool_ai)
 from artifacts import checks_store
 from artifacts.checks import CheckSet, ChecksRefused, Outcome, format_checks, mark_regressions
 from artifacts.checks_store import CheckSetOut
+from artifacts.quotas import DataCaps, VisitorQuotas, Writer
 from artifacts.htmlfile import Accepted, BadHTML, accept, decode, starts_as_document
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_ai import AISettings, Viewer
@@ -62,10 +64,18 @@ class Kiln:
             1, thread_name_prefix="kiln-smoke-save")
         self._smoke_pending: dict[tuple[str, int], concurrent.futures.Future[SmokeReport | None]] = {}
         self._smoke_lock = threading.Lock()
-        # What tools keep and spend on the server.
+        # What tools keep and spend on the server; what everyone's data together,
+        # and visitors' remixes and versions, may hold (``artifacts.quotas``).
+        self.data_caps = DataCaps(settings.viewer_data_max_tool_bytes,
+                                  settings.viewer_data_max_address_bytes,
+                                  settings.tool_data_max_total_bytes)
+        self.visitor_quotas = VisitorQuotas(
+            settings.visitor_daily_remixes, settings.visitor_daily_versions,
+            settings.visitor_daily_bytes, settings.visitors_daily_writes,
+            settings.visitors_daily_bytes)
         self.data = ToolDataStore(self.store, DataLimits(
             settings.data_max_value_bytes, settings.data_max_tool_bytes,
-            settings.indexeddb_max_bytes))
+            settings.indexeddb_max_bytes), self.data_caps)
         self._tool_provider: Provider | None = None
         self._tool_provider_lock = threading.Lock()
         self._in_flight = InFlight()
@@ -167,23 +177,66 @@ class Kiln:
         return Created(artifact, version, accepted.notices)
 
     def new_version(self, artifact_id: str, owner: str | None, data: bytes | str,
-                    source: Source = Source.EDITED, parent: int | None = None) -> Created:
+                    source: Source = Source.EDITED, parent: int | None = None,
+                    writer: Writer | None = None) -> Created:
+        """A version saved by hand. ``writer``: who asks (None: Kiln itself); on a
+        visitor's remix it counts against the visitors' daily quotas."""
         self.store.require_owner(artifact_id, owner)
         accepted = self.accept_upload(data)
-        version = self.store.add_version(artifact_id, VersionIn(
-            html=accepted.html, source=source, parent_number=parent))
+        with self._visitors_write(self._visitor(artifact_id, writer), quotas.VERSION,
+                                  len(accepted.html.encode("utf-8"))):
+            version = self.store.add_version(artifact_id, VersionIn(
+                html=accepted.html, source=source, parent_number=parent))
         self.version_stored(version)
         return Created(self.store.get_artifact(artifact_id), version, accepted.notices)
 
-    def restore(self, artifact_id: str, owner: str | None, number: int) -> Created:
+    def restore(self, artifact_id: str, owner: str | None, number: int,
+                writer: Writer | None = None) -> Created:
         old = self.store.get_version(artifact_id, number)
-        return self.new_version(artifact_id, owner, old.html, Source.RESTORED, parent=number)
+        return self.new_version(artifact_id, owner, old.html, Source.RESTORED, parent=number,
+                                writer=writer)
 
-    def remix(self, artifact_id: str, number: int | None, owner: str) -> Created:
-        artifact, version = self.store.remix(artifact_id, number, owner)
+    def remix(self, artifact_id: str, number: int | None, owner: str,
+              writer: Writer | None = None) -> Created:
+        """A copy of one version for ``owner``; a visitor's counts against their
+        daily quotas."""
+        visitor = writer if writer is not None and not writer.member else None
+        size = self.store.get_version(artifact_id, number).size if visitor else 0
+        with self._visitors_write(visitor, quotas.REMIX, size):
+            artifact, version = self.store.remix(artifact_id, number, owner)
         checks_store.copy_current(self.store, artifact_id, artifact.id, "remix")
         self.version_stored(version)
         return Created(artifact, version, [])
+
+    def _visitor(self, artifact_id: str, writer: Writer | None) -> Writer | None:
+        """``writer`` when the tool they change is a visitor's (not a member's)."""
+        return writer if writer is not None and not self.member_tool(artifact_id) else None
+
+    @contextmanager
+    def _visitors_write(self, visitor: Writer | None, kind: str, size: int) -> Iterator[None]:
+        """Count a visitor's remix or version (QuotaExceeded when it is one too
+        many) around the write that stores it, and give the count back when the
+        write fails. Anyone else's passes uncounted."""
+        if visitor is None:
+            yield
+            return
+        with self.store.writing() as session:
+            place = quotas.reserve(session, self.visitor_quotas, visitor, kind, size)
+        try:
+            yield
+        except BaseException:
+            with self.store.writing() as session:
+                quotas.give_back(session, place)
+            raise
+
+    # -- per-viewer data the sandbox's shims keep ---------------------------------
+    def save_storage(self, artifact_id: str, writer: Writer, data: dict[str, str]) -> int:
+        """The localStorage shim's data for this viewer; returns its size."""
+        return self.store.save_storage(artifact_id, writer.visitor, data, writer, self.data_caps)
+
+    def save_indexeddb(self, artifact_id: str, writer: Writer, snapshot: str) -> int:
+        """This viewer's IndexedDB snapshot (JSON text); returns its size."""
+        return self.data.save_indexeddb(artifact_id, writer.visitor, snapshot, writer)
 
     # -- acceptance checks ------------------------------------------------------
     def checks_to_test(self, artifact_id: str) -> tuple[int | None, CheckSet | None]:
@@ -194,16 +247,20 @@ class Kiln:
         parsed = current.parsed
         return current.id, None if parsed.empty else parsed
 
-    def set_checks(self, artifact_id: str, owner: str | None, checks: list) -> CheckSetOut:
+    def set_checks(self, artifact_id: str, owner: str | None, checks: list,
+                   writer: Writer | None = None) -> CheckSetOut:
         """The person's own check set becomes the current one, and the current
         version is tested against it at once. One that cannot be read is refused
-        whole (ChecksRefused says why), and nothing changes."""
+        whole (ChecksRefused says why), and nothing changes. On a visitor's
+        remix it counts as a version against the visitors' daily quotas."""
         self.store.require_owner(artifact_id, owner)
         parsed = CheckSet.parse(checks)
         if parsed.errors:
             raise ChecksRefused(parsed.errors)
-        saved = checks_store.add_set(self.store, artifact_id, format_checks(parsed.as_data()),
-                                     "person")
+        written = format_checks(parsed.as_data())
+        with self._visitors_write(self._visitor(artifact_id, writer), quotas.VERSION,
+                                  len(written.encode("utf-8"))):
+            saved = checks_store.add_set(self.store, artifact_id, written, "person")
         self.version_stored(self.store.get_version(artifact_id))
         return saved
 
@@ -580,8 +637,10 @@ class Kiln:
             "duration_ms": int((time.monotonic() - started) * 1000), **usage.model_dump()}])
 
     def use_tool_data(self, artifact_id: str, viewer: Viewer, scope: str, op: str, key: str = "",
-                      value: str = "", prefix: str = "", if_revision: int | None = None) -> dict:
-        """One kiln.storage call. Writing shared data needs the viewer's consent."""
+                      value: str = "", prefix: str = "", if_revision: int | None = None,
+                      writer: Writer | None = None) -> dict:
+        """One kiln.storage call. Writing shared data needs the viewer's consent;
+        a write counts against the caps as ``writer``'s (``artifacts.quotas``)."""
         if scope == "shared" and op in ("set", "delete") and not tool_ai.has_grant(
                 self.store, artifact_id, viewer.key, "shared"):
             raise ToolRefused("You have not agreed to share what you save in this tool.", 403,
@@ -591,7 +650,7 @@ class Kiln:
             return {"value": entry.value, "revision": entry.revision}
         if op == "set":
             return {"revision": self.data.set(artifact_id, scope, viewer.key, key, value,
-                                              if_revision)}
+                                              if_revision, writer)}
         if op == "delete":
             return {"deleted": self.data.delete(artifact_id, scope, viewer.key, key, if_revision)}
         return {"keys": self.data.keys(artifact_id, scope, viewer.key, prefix)}

@@ -207,6 +207,24 @@ class Settings(BaseSettings):
     data_max_tool_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     indexeddb_max_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
+    # -- quotas: what people with a share link may make the server keep (0 = no limit) ---------
+    # A viewer is any cookie the server mints, so the per-viewer limits above do
+    # not bound the disk; these do. Per-viewer data is a tool's localStorage,
+    # personal kiln.storage and IndexedDB. The owner and members are held only to
+    # the installation's cap; everyone else to all three.
+    viewer_data_max_tool_bytes: int = Field(64 * 1024 * 1024, ge=0)     # all viewers of one tool
+    viewer_data_max_address_bytes: int = Field(16 * 1024 * 1024, ge=0)  # of those, one address's
+    # Everything tools keep on this installation, everyone's (shared data too).
+    tool_data_max_total_bytes: int = Field(1024 * 1024 * 1024, ge=0)
+    # Visitors (who may not generate) remix and change their remixes by hand: per
+    # day (UTC), for each visitor and, apart, for each address (an IPv6 /64).
+    visitor_daily_remixes: int = Field(20, ge=0)
+    visitor_daily_versions: int = Field(100, ge=0)   # saved versions, restores, check sets
+    visitor_daily_bytes: int = Field(20 * 1024 * 1024, ge=0)  # what those remixes and versions hold
+    # And all visitors together, per day.
+    visitors_daily_writes: int = Field(2000, ge=0)
+    visitors_daily_bytes: int = Field(512 * 1024 * 1024, ge=0)
+
     @field_validator("app_origin", "sandbox_origin")
     @classmethod
     def _origin(cls, value: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select, update
 
+from . import quotas
 from .models import ArtifactOut, JobOut
 from .store import Store, clean_title, id_hash, new_artifact_id, owner_hash
 from .tables import Artifact, DeletedArtifact, Job, JobEvent, ModelCall, utcnow
@@ -92,6 +93,7 @@ def delete(store: Store, artifact_id: str, owner_token: str | None) -> Deleted:
             artifact_id=None, version_number=None, messages=[], answer="", error=None))
         session.execute(update(Job).where(Job.artifact_id == artifact_id).values(
             artifact_id=None, prompt="", draft="", error=None, result={}, image=None, errors=[]))
+        quotas.forget_tool(session, artifact_id)  # what it kept leaves the installation's total
         session.execute(sql_delete(Artifact).where(Artifact.id == artifact_id))
         session.add(DeletedArtifact(id_hash=id_hash(artifact_id), deleted_at=utcnow()))
         return Deleted(title, job_ids)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from . import quotas
 from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, SmokeOut, Source, Usage,
                      VersionIn, VersionOut)
 from .tables import (Artifact, ArtifactStorage, DeletedArtifact, Job, JobEvent, Message, ModelCall,
@@ -333,16 +334,24 @@ class Store:
             row = session.get(ArtifactStorage, (artifact_id, viewer_hash))
             return dict(row.data) if row else {}
 
-    def save_storage(self, artifact_id: str, viewer_hash: str, data: dict[str, str]) -> int:
-        """Replace one viewer's storage for one artifact; returns its size in bytes."""
+    def save_storage(self, artifact_id: str, viewer_hash: str, data: dict[str, str],
+                     writer: quotas.Writer | None = None,
+                     caps: quotas.DataCaps | None = None) -> int:
+        """Replace one viewer's storage for one artifact; returns its size in bytes.
+        Counted with the tool's other viewer data against ``caps`` (``quotas``;
+        None: counted only), as ``writer`` wrote it (None: Kiln itself)."""
         size = storage_size(data)
         if size > STORAGE_QUOTA:
             raise StorageFull(f"storage is {size:,} bytes; the limit is {STORAGE_QUOTA:,}")
         with self.writing() as session:
             self._artifact(session, artifact_id)
-            row = session.get(ArtifactStorage, (artifact_id, viewer_hash)) or ArtifactStorage(
-                artifact_id=artifact_id, viewer_hash=viewer_hash)
-            row.data, row.size, row.updated_at = dict(data), size, utcnow()
+            quotas.hold_tool(session, artifact_id)
+            row = session.get(ArtifactStorage, (artifact_id, viewer_hash), with_for_update=True)
+            held = quotas.Held(row.address, row.size) if row is not None else None
+            address = quotas.charge(session, caps, artifact_id, shared=False, old=held, size=size,
+                                    writer=writer)
+            row = row or ArtifactStorage(artifact_id=artifact_id, viewer_hash=viewer_hash)
+            row.data, row.size, row.updated_at, row.address = dict(data), size, utcnow(), address
             session.add(row)
         return size
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-                        String, Text, UniqueConstraint, event)
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, String, Text, UniqueConstraint, event)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
@@ -220,6 +220,9 @@ class ArtifactStorage(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     size: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Whose address's share of the tool's viewer data it counts in (``quotas``);
+    # None: a member's, or kept before addresses were counted.
+    address: Mapped[str | None] = mapped_column(String(64))
 
 
 class NetworkGrant(Base):
@@ -316,6 +319,47 @@ class ToolData(Base):
     size: Mapped[int] = mapped_column(Integer)         # UTF-8 bytes of key and value
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    address: Mapped[str | None] = mapped_column(String(64))  # as ArtifactStorage.address
+
+
+class DataUsage(Base):
+    """Running totals of what one tool keeps (``quotas``), so a cap is checked
+    without adding up every viewer's rows: ``holder`` "" is all its viewers'
+    data (localStorage, personal kiln.storage, IndexedDB), "shared" its shared
+    data, and an address key the part of the viewers' data last written from
+    that address."""
+    __tablename__ = "data_usage"
+
+    artifact_id: Mapped[str] = mapped_column(
+        ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UsageTotal(Base):
+    """Installation-wide running totals (``quotas``); "tool_data": everything
+    every tool keeps (the sum of the "" and "shared" rows of ``DataUsage``)."""
+    __tablename__ = "usage_totals"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class VisitorWrite(Base):
+    """One remix or version a visitor made (who may not generate): what their
+    daily quotas count, by visitor and by address. Names no tool (a deleted
+    tool leaves nothing here but a count); kept two days."""
+    __tablename__ = "visitor_writes"
+    __table_args__ = (Index("ix_visitor_writes_visitor", "visitor", "created_at"),
+                      Index("ix_visitor_writes_address", "address", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))       # "remix" or "version"
+    visitor: Mapped[str] = mapped_column(String(64))    # the visitor's owner hash
+    address: Mapped[str] = mapped_column(String(64))    # quotas.address_key
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 index=True)
 
 
 class ToolSettings(Base):

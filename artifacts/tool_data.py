@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from . import quotas
+from .quotas import DataCaps, Held, Writer
 from .store import ArtifactNotFound, Store
 from .tables import Artifact, ToolData, utcnow
 
@@ -76,11 +78,14 @@ def check_json(text: str, limit: int, what: str, setting: str) -> int:
 
 
 class ToolDataStore:
-    """kiln.storage and IndexedDB snapshots, within the limits."""
+    """kiln.storage and IndexedDB snapshots, within the limits: each viewer's
+    here, and everyone's together (``quotas``: ``caps`` None counts without
+    limiting). Writes name their ``writer``; None is Kiln itself, held like a member."""
 
-    def __init__(self, store: Store, limits: DataLimits):
+    def __init__(self, store: Store, limits: DataLimits, caps: DataCaps | None = None):
         self.store = store
         self.limits = limits
+        self.caps = caps
 
     # -- kiln.storage ------------------------------------------------------------------
     def get(self, artifact_id: str, scope: str, viewer: str, key: str) -> Entry:
@@ -90,7 +95,7 @@ class ToolDataStore:
             return Entry(row.value, row.revision) if row else Entry(None, 0)
 
     def set(self, artifact_id: str, scope: str, viewer: str, key: str, value: str,
-            if_revision: int | None = None) -> int:
+            if_revision: int | None = None, writer: Writer | None = None) -> int:
         """Store ``value`` (JSON text) under ``key``; returns the new revision.
         ``if_revision`` (0: the key must not exist yet) makes it a compare-and-set."""
         check_key(key)
@@ -99,7 +104,7 @@ class ToolDataStore:
             "KILN_DATA_MAX_VALUE_BYTES")
         owner = _owner(scope, viewer)
         with self.store.writing() as session:
-            _require_artifact(session, artifact_id)
+            _require_artifact(session, artifact_id, hold=True)
             row = session.get(ToolData, (artifact_id, scope, owner, key), with_for_update=True)
             _check_revision(row, if_revision, key)
             used = session.scalar(select(func.coalesce(func.sum(ToolData.size), 0)).where(
@@ -111,10 +116,12 @@ class ToolDataStore:
                 raise ToolRefused(f"Saving {key!r} would make {whose} {total:,} bytes; the limit is "
                                   f"{self.limits.tool_bytes:,} (KILN_DATA_MAX_TOOL_BYTES).",
                                   413, "too_large")
+            address = quotas.charge(session, self.caps, artifact_id, shared=scope == "shared",
+                                    old=_held(row), size=size, writer=writer)
             if row is None:
                 row = ToolData(artifact_id=artifact_id, scope=scope, viewer_hash=owner, key=key)
                 session.add(row)
-            row.value, row.size, row.updated_at = value, size, utcnow()
+            row.value, row.size, row.updated_at, row.address = value, size, utcnow(), address
             # Random, not counted: a key deleted and written again must not get
             # back a revision someone may still hold.
             row.revision = secrets.randbelow(2**31 - 2) + 1
@@ -124,12 +131,14 @@ class ToolDataStore:
                if_revision: int | None = None) -> bool:
         check_key(key)
         with self.store.writing() as session:
-            _require_artifact(session, artifact_id)
+            _require_artifact(session, artifact_id, hold=True)
             row = session.get(ToolData, (artifact_id, scope, _owner(scope, viewer), key),
                               with_for_update=True)
             _check_revision(row, if_revision, key)
             if row is None:
                 return False
+            quotas.charge(session, self.caps, artifact_id, shared=scope == "shared",
+                          old=_held(row), size=0, writer=None)
             session.delete(row)
             return True
 
@@ -164,9 +173,10 @@ class ToolDataStore:
 
     def clear_shared(self, artifact_id: str) -> int:
         with self.store.writing() as session:
-            _require_artifact(session, artifact_id)
+            _require_artifact(session, artifact_id, hold=True)
             result = session.execute(delete(ToolData).where(
                 ToolData.artifact_id == artifact_id, ToolData.scope == "shared"))
+            quotas.release_shared(session, artifact_id)
             return int(getattr(result, "rowcount", 0) or 0)
 
     # -- IndexedDB -------------------------------------------------------------------------
@@ -175,17 +185,21 @@ class ToolDataStore:
             row = session.get(ToolData, (artifact_id, INDEXEDDB, viewer, ""))
             return row.value if row else None
 
-    def save_indexeddb(self, artifact_id: str, viewer: str, snapshot: str) -> int:
+    def save_indexeddb(self, artifact_id: str, viewer: str, snapshot: str,
+                       writer: Writer | None = None) -> int:
         """Replace one viewer's IndexedDB snapshot (JSON text); returns its size."""
         size = check_json(snapshot, self.limits.indexeddb_bytes, "IndexedDB data",
                           "KILN_INDEXEDDB_MAX_BYTES")
         with self.store.writing() as session:
-            _require_artifact(session, artifact_id)
-            row = session.get(ToolData, (artifact_id, INDEXEDDB, viewer, ""))
+            _require_artifact(session, artifact_id, hold=True)
+            row = session.get(ToolData, (artifact_id, INDEXEDDB, viewer, ""), with_for_update=True)
+            address = quotas.charge(session, self.caps, artifact_id, shared=False, old=_held(row),
+                                    size=size, writer=writer)
             if row is None:
                 row = ToolData(artifact_id=artifact_id, scope=INDEXEDDB, viewer_hash=viewer, key="")
                 session.add(row)
             row.value, row.size, row.revision, row.updated_at = snapshot, size, 1, utcnow()
+            row.address = address
         return size
 
 
@@ -203,9 +217,17 @@ def _check_revision(row: ToolData | None, expected: int | None, key: str) -> Non
         raise ToolRefused(f"{key!r} was changed by someone else since it was read.", 409, "conflict")
 
 
-def _require_artifact(session: Session, artifact_id: str) -> None:
-    if not artifact_id or session.get(Artifact, artifact_id) is None:
+def _require_artifact(session: Session, artifact_id: str, hold: bool = False) -> None:
+    """``hold``: for a write, keep the tool from being deleted until it commits
+    (``quotas.hold_tool``)."""
+    found = (quotas.hold_tool(session, artifact_id) if hold
+             else session.get(Artifact, artifact_id) is not None) if artifact_id else False
+    if not found:
         raise ArtifactNotFound(f"no artifact {artifact_id!r}")
+
+
+def _held(row: ToolData | None) -> Held | None:
+    return Held(row.address, row.size) if row is not None else None
 
 
 def _utf8(text: str) -> bool:

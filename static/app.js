@@ -4,7 +4,7 @@ import { Bridge } from "./bridge.js";
 import { csrfToken } from "./api.js";
 import { wireErrorsPanel } from "./errors_panel.js";
 import { initHome } from "./home.js";
-import { wireNotices } from "./notices.js";
+import { notice, wireNotices } from "./notices.js";
 import { initShare } from "./share.js";
 import { initToolPanel } from "./tool_panel.js";
 import { wireNetworkPanel } from "./network_panel.js";
@@ -74,6 +74,15 @@ if (frame) {
   window.kilnBridge = bridge;
   wireNetworkPanel(bridge.network);
   wireErrorsPanel(bridge, document.getElementById("artifact-errors"));
+  // What the tool saved and Kiln did not keep: said once for each reason, and
+  // again once a save was kept in between.
+  const said = new Set();
+  bridge.addEventListener("storage-kept", () => said.clear());
+  bridge.addEventListener("storage-refused", ({ detail }) => {
+    if (said.has(detail.reason)) return;
+    said.add(detail.reason);
+    notice(`This tool's data was not saved. ${detail.message}`);
+  });
   document.querySelector("[data-reload]")?.addEventListener("click", () => bridge.reload());
 }
 applyTheme(theme);

@@ -6,7 +6,7 @@
 import { config } from "./config.js";
 import { isMirrorPath, onMirror } from "./mirror_fetch.js";
 import { UrlState, validUrlState } from "./url_state.js";
-import { KILN_SCHEMA, KilnApi } from "./kiln_api.js";
+import { KILN_SCHEMA, KilnApi, reportRefusedSave } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
 import { FrameFit } from "./frame_fit.js";
 import { recordedStep } from "./recorder.js";
@@ -242,7 +242,10 @@ export class Bridge extends EventTarget {
       this.saving = fetch(`/api/artifacts/${encodeURIComponent(this.artifactId)}/storage`, {
         method: "PUT", body, credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken },
-      }).then((r) => this.dispatchEvent(new CustomEvent("storage-saved", { detail: r.status })))
+      }).then(async (r) => {
+        await reportRefusedSave(this, r);
+        this.dispatchEvent(new CustomEvent("storage-saved", { detail: r.status }));
+      })
         .catch(() => this.dispatchEvent(new CustomEvent("storage-saved", { detail: 0 })));
       await this.saving;
       this.saving = null;

@@ -46,14 +46,30 @@ const CODES = { 400: "bad_request", 403: "not_allowed", 404: "not_found", 409: "
                 413: "too_large", 429: "rate_limited", 503: "unavailable" };
 
 class Refusal extends Error {
-  constructor(message, code) { super(message); this.code = code; }
+  constructor(message, code, setting) { super(message); this.code = code; this.setting = setting; }
 }
 
 async function refusalOf(response) {
   let data = {};
   try { data = await response.json(); } catch { /* a proxy's page, say */ }
   return new Refusal(data.error || `Kiln answered ${response.status}.`,
-                     data.code || CODES[response.status] || "unavailable");
+                     data.code || CODES[response.status] || "unavailable", data.setting);
+}
+
+/** Kiln kept none of what a tool saved (a cap or a quota, or the save was too
+ * big): the page says so, once for each reason until a save is kept again
+ * (see Bridge's "storage-refused"). The tool is told too where it asked. */
+export async function reportRefusedSave(bridge, response) {
+  if (response.ok) {
+    bridge.dispatchEvent(new CustomEvent("storage-kept"));
+    return;
+  }
+  let data = {};
+  try { data = await response.clone().json(); } catch { /* a proxy's page, say */ }
+  if (response.status !== 413 && response.status !== 429) return;
+  bridge.dispatchEvent(new CustomEvent("storage-refused", { detail: {
+    message: data.error || `Kiln answered ${response.status}.`,
+    reason: data.setting || String(response.status) } }));
 }
 
 function utf8Length(text) { return new TextEncoder().encode(text).length; }
@@ -165,8 +181,19 @@ export class KilnApi {
                           `bytes; the limit is ${MAX_VALUE.toLocaleString("en")}.`, "too_large");
       }
       const shares = scope === "shared" && (op === "set" || op === "delete");
-      const response = await this.request(`data/${scope}`, { op, key, value, prefix, if_revision },
-                                          shares ? "shared" : null, signal);
+      let response;
+      try {
+        response = await this.request(`data/${scope}`, { op, key, value, prefix, if_revision },
+                                      shares ? "shared" : null, signal);
+      } catch (e) {
+        // A cap or quota of the installation's: the tool hears why, the person too.
+        if (e instanceof Refusal && e.setting) {
+          this.bridge.dispatchEvent(new CustomEvent("storage-refused", {
+            detail: { message: e.message, reason: e.setting } }));
+        }
+        throw e;
+      }
+      if (op === "set") reportRefusedSave(this.bridge, response);
       return response.json();
     });
   }
@@ -178,7 +205,8 @@ export class KilnApi {
     while (this.snapshot !== null) {
       const body = this.snapshot;
       this.snapshot = null;
-      this.savingSnapshot = this.send("PUT", "indexeddb", body).then((r) => r.status, () => 0);
+      this.savingSnapshot = this.send("PUT", "indexeddb", body).then(
+        async (r) => { await reportRefusedSave(this.bridge, r); return r.status; }, () => 0);
       const status = await this.savingSnapshot;
       this.bridge.dispatchEvent(new CustomEvent("indexeddb-saved", { detail: status }));
     }

@@ -16,6 +16,7 @@ from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, R
 from .present import acceptance_json, check_set_json
 from .ownership import current_owner, owner_for_write
 from .tool_access import viewer_key
+from .writers import writer
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -108,7 +109,7 @@ def checks(artifact_id: str):
 def set_checks(artifact_id: str):
     """The owner's own check set; the current version is tested against it at once."""
     body = parse(ChecksIn)
-    saved = kiln().set_checks(artifact_id, current_owner(), body.checks)
+    saved = kiln().set_checks(artifact_id, current_owner(), body.checks, writer())
     return jsonify(check_set=check_set_json(saved), testing=kiln().smoke is not None)
 
 
@@ -124,21 +125,21 @@ def version_checks(artifact_id: str, number: int):
 def new_version(artifact_id: str):
     body = parse(NewVersionIn)
     return created_json(kiln().new_version(artifact_id, current_owner(), body.html,
-                                           parent=body.parent))
+                                           parent=body.parent, writer=writer()))
 
 
 @bp.post("/artifacts/<artifact_id>/restore")
 @limits.writes
 def restore(artifact_id: str):
     body = parse(RestoreIn)
-    return created_json(kiln().restore(artifact_id, current_owner(), body.version))
+    return created_json(kiln().restore(artifact_id, current_owner(), body.version, writer()))
 
 
 @bp.post("/artifacts/<artifact_id>/remix")
 @limits.writes
 def remix(artifact_id: str):
     body = parse(RemixIn)
-    return created_json(kiln().remix(artifact_id, body.version, owner_for_write()))
+    return created_json(kiln().remix(artifact_id, body.version, owner_for_write(), writer()))
 
 
 @bp.put("/artifacts/<artifact_id>/storage")
@@ -146,7 +147,7 @@ def remix(artifact_id: str):
 def save_storage(artifact_id: str):
     """The storage shim's data for this viewer (whoever holds the cookie)."""
     body = parse(StorageIn)
-    size = kiln().store.save_storage(artifact_id, viewer_key(), body.data)
+    size = kiln().save_storage(artifact_id, writer(), body.data)
     return jsonify(size=size)
 
 

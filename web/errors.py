@@ -12,6 +12,7 @@ from artifacts.checks import ChecksRefused
 from artifacts.evals_store import AlreadyVoted, BattleNotFound, RunNotFound
 from artifacts.htmlfile import BadHTML
 from artifacts.lifecycle import Busy
+from artifacts.quotas import QuotaExceeded
 from artifacts.network_grants import TooManyHosts
 from generator import GenerationRefused, ImageRejected, NotConfigured
 from generator.choice import ModelRefused
@@ -64,6 +65,20 @@ def register(app) -> None:
     @app.errorhandler(429)
     def too_many(exc):
         return _answer(429, exc.description or "Too many requests; wait a minute.")
+
+    @app.errorhandler(QuotaExceeded)
+    def over_quota(exc):
+        # The tool's page reads ``code`` (as for a ToolRefused); a daily quota
+        # says when it renews.
+        if request.path.startswith("/api/") and not getattr(request, "kiln_on_sandbox", False):
+            response = jsonify(error=str(exc), status=exc.status, code=exc.code,
+                               setting=exc.setting)
+            response.status_code = exc.status
+        else:
+            response = app.make_response(_answer(exc.status, str(exc)))
+        if exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(StorageFull)
     def storage_full(exc):

@@ -17,6 +17,7 @@ from .ownership import current_owner, owner_for_write
 from .present import (acceptance_view, conversation, describe_version, job_state, line_diff,
                       model_in_use)
 from .tool_access import viewer_key
+from .writers import writer
 
 bp = Blueprint("pages", __name__)
 bp.add_app_template_global(describe_version)
@@ -159,7 +160,7 @@ def diff(artifact_id: str):
 @limits.writes
 def remix(artifact_id: str):
     number = request.form.get("version", type=int)
-    created = kiln().remix(artifact_id, number, owner_for_write())
+    created = kiln().remix(artifact_id, number, owner_for_write(), writer())
     flash("Remixed: this copy is yours to change.")
     return redirect(f"/a/{created.artifact.id}", 303)
 
@@ -169,7 +170,8 @@ def remix(artifact_id: str):
 def new_version(artifact_id: str):
     pasted = request.form.get("html", "")
     parent = request.form.get("parent", type=int)
-    created = kiln().new_version(artifact_id, current_owner(), pasted, parent=parent)
+    created = kiln().new_version(artifact_id, current_owner(), pasted, parent=parent,
+                                 writer=writer())
     flash(f"Saved as version {created.version.number}.")
     for notice in created.notices:
         flash(notice)
@@ -182,7 +184,7 @@ def restore(artifact_id: str):
     number = request.form.get("version", type=int)
     if not number:
         abort(400, "Say which version to restore.")
-    created = kiln().restore(artifact_id, current_owner(), number)
+    created = kiln().restore(artifact_id, current_owner(), number, writer())
     flash(f"Version {number} restored as version {created.version.number}.")
     return redirect(f"/a/{artifact_id}", 303)
 

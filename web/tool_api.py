@@ -19,7 +19,8 @@ from generator.tool_ai import tool_prompt
 from . import kiln, limits
 from .api import parse
 from .forms import AISettingsIn, CompleteIn, DataIn, GrantIn
-from .tool_access import may_use_ai, require_owner, viewer_key, viewer_of
+from .tool_access import may_use_ai, require_owner, viewer_of
+from .writers import writer
 
 bp = Blueprint("tool_api", __name__, url_prefix="/api/artifacts/<artifact_id>")
 
@@ -64,14 +65,15 @@ def data(artifact_id: str, scope: str):
     """One kiln.storage call: get, set, delete or list, in the shared or personal scope."""
     body = parse(DataIn)
     return jsonify(kiln().use_tool_data(artifact_id, viewer_of(artifact_id), scope, body.op,
-                                        body.key, body.value, body.prefix, body.if_revision))
+                                        body.key, body.value, body.prefix, body.if_revision,
+                                        writer()))
 
 
 @bp.put("/indexeddb")
 @limits.storage
 def save_indexeddb(artifact_id: str):
     """This viewer's IndexedDB, the whole snapshot as the request body (JSON)."""
-    size = kiln().data.save_indexeddb(artifact_id, viewer_key(), request.get_data(as_text=True))
+    size = kiln().save_indexeddb(artifact_id, writer(), request.get_data(as_text=True))
     return jsonify(size=size)
 
 
