@@ -263,7 +263,9 @@ def test_indexeddb_survives_a_reload_and_a_new_visit(ai_server, page, context, b
     tool_id, frame = own_tool(page, ai_server, notes)
     expect(frame.locator("#count")).to_have_text("0 note(s)")
     for done, text in enumerate(("buy milk", "call Ada"), start=1):
-        with page.expect_response(lambda r: r.url.endswith("/indexeddb") and r.status == 200):
+        # The snapshot that holds this note (an earlier one may land meanwhile).
+        with page.expect_response(lambda r, text=text: r.url.endswith("/indexeddb")
+                                  and r.status == 200 and text in (r.request.post_data or "")):
             frame.locator("#text").fill(text)
             frame.locator("#text").press("Enter")
             expect(frame.locator("#count")).to_have_text(f"{done} note(s)")

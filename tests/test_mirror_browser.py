@@ -347,8 +347,8 @@ def test_library_works_inside_the_artifact_sandbox(live_server, page, name):
     watch = Watch(page)
     created = post_artifact(live_server.app_origin, page_for(libs, body))
     if name in NEEDS_KILN_PAGE:
-        page.goto(created["url"])
-        target = page.locator("#artifact-frame").element_handle().content_frame()
+        page.goto(created["url"])  # its load event waits for the frame's own load
+        target = next(f for f in page.frames if "/raw/" in f.url)
     else:
         page.goto(created["raw_url"])
         target = page.main_frame
