@@ -248,17 +248,20 @@ SHARED_VERSION_FIELDS = ("artifact_id", "number", "html", "failed", "smoke", "ra
                          "acceptance")
 
 
-def _blinded(version: dict) -> dict:
-    return {**version, "model": None}
+def _blinded(data: dict) -> dict:
+    """Without the model, nor the tokens and cost that would name it by its price."""
+    return {**data, "model": None, "usage": None}
 
 
 def artifact_for(data: dict, owned: bool, blind: bool) -> dict:
     """A tool as ``GET /api/artifacts/ID`` gives it: the owner's view whole, anyone
     else's cut to what the share page shows. ``blind`` (an arena tool before its
-    battle's vote) leaves every version's model out, for the owner too."""
+    battle's vote) leaves the model out, and the tokens and cost that could name
+    it by its price, for the owner too."""
     versions = [_blinded(v) if blind else v for v in data["versions"]]
+    data = {**data, "versions": versions, **({"usage": None} if blind else {})}
     if owned:
-        return {**data, "versions": versions}
+        return data
     shown = {k: v for k, v in data.items() if k in SHARED_ARTIFACT_FIELDS}
     shown["versions"] = [{k: v for k, v in version.items() if k in SHARED_VERSION_FIELDS}
                          for version in versions]
