@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     _route_by_host(app, settings)  # first: a request on the wrong host goes no further
     CSRFProtect(app)
-    limits.limiter.init_app(app)
+    limits.init_app(app)
 
     app.register_blueprint(sandbox_bp)
     app.register_blueprint(mirror_bp)
@@ -135,6 +135,9 @@ def start_banner(kiln: Kiln) -> str:
         lines.append("KILN_ACCESS=open: anyone who can reach this server may generate with its model.")
     if settings.daily_token_budget == 0:
         lines.append("No daily token budget for the installation (KILN_DAILY_TOKEN_BUDGET=0).")
+    else:
+        lines.append(f"The installation may use {settings.daily_token_budget:,} tokens a day, "
+                     "generations and tools' AI together (KILN_DAILY_TOKEN_BUDGET).")
     return "\n".join(lines)
 
 

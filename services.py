@@ -416,13 +416,16 @@ class Kiln:
         account = accounts.get_account(self.store, account_id) if account_id else None
         if account is None:
             return whole
+        return tightest(whole, self.own_budget(account))
+
+    def own_budget(self, account: accounts.AccountOut,
+                   setting: str = "your own daily budget; the owner sets it with "
+                                  "flask --app app invite --budget") -> Budget:
+        """A person's own daily budget: their generations and the AI of their tools."""
         daily = account.daily_token_budget
         if daily is None:  # the owner's is the installation's; a member's the setting's
             daily = 0 if account.role == accounts.OWNER else self.settings.member_daily_token_budget
-        own = Budget(daily, accounts.tokens_used_today(self.store, account.id),
-                     setting="your own daily budget; the owner sets it with "
-                             "flask --app app invite --budget")
-        return tightest(whole, own)
+        return Budget(daily, accounts.tokens_used_today(self.store, account.id), setting=setting)
 
     def start_create(self, prompt: str, owner: str | None, image: bytes | None = None,
                      account_id: str | None = None, model: str | None = None,
@@ -535,15 +538,20 @@ class Kiln:
 
     def tool_ai_settings(self, artifact_id: str) -> AISettings:
         """What the owner chose, within the installation's caps (which may have
-        been lowered since)."""
+        been lowered since). AI for viewers holds only in a member's tool: a
+        switch a non-member's tool has (copied, or from before) is off."""
         self.store.get_artifact(artifact_id)  # an unknown tool is a 404
         tool_cap, viewer_cap = self.settings.ai_tool_daily_tokens, self.settings.ai_viewer_daily_tokens
         chosen = tool_ai.ai_settings(self.store, artifact_id, AISettings(False, tool_cap, viewer_cap))
-        return AISettings(chosen.for_viewers, _within(chosen.tool_daily_tokens, tool_cap),
+        return AISettings(chosen.for_viewers and self.member_tool(artifact_id),
+                          _within(chosen.tool_daily_tokens, tool_cap),
                           _within(chosen.viewer_daily_tokens, viewer_cap))
 
     def save_tool_ai_settings(self, artifact_id: str, chosen: AISettings) -> None:
-        """The owner's choice; a budget above the installation's cap is refused."""
+        """The owner's choice; a budget above the installation's cap is refused,
+        and so is AI for viewers in a tool no member owns."""
+        if chosen.for_viewers and not self.member_tool(artifact_id):
+            raise ToolRefused(NOT_A_MEMBERS_TOOL, 403, "not_member")
         for value, cap, name in ((chosen.tool_daily_tokens, self.settings.ai_tool_daily_tokens,
                                   "KILN_AI_TOOL_DAILY_TOKENS"),
                                  (chosen.viewer_daily_tokens, self.settings.ai_viewer_daily_tokens,
@@ -559,36 +567,63 @@ class Kiln:
         self.store.get_artifact(artifact_id)
         tool_ai.add_grant(self.store, artifact_id, viewer.key, grant)
 
+    def check_tool_ai(self, artifact_id: str, viewer: Viewer) -> None:
+        """Whether this viewer may use AI in this tool at all: only in a member's
+        tool (a visitor's remix has none, whatever its settings say), and there
+        the owner always, anyone else once the owner turned it on for viewers."""
+        if not self.member_tool(artifact_id):
+            raise ToolRefused(NOT_A_MEMBERS_TOOL, 403, "not_member")
+        if not viewer.owner and not self.tool_ai_settings(artifact_id).for_viewers:
+            raise ToolRefused("The owner of this tool has not let people who open it use AI.",
+                              403, "not_allowed")
+
     def start_tool_call(self, artifact_id: str, viewer: Viewer, prompt: ToolPrompt) -> ToolCall:
-        """A tool's kiln.complete(), for a viewer already allowed to use AI in it.
-        Every refusal happens here, before anything is sent: AI turned off, no
-        model, no consent, a spent budget (what running calls may still spend
-        counts as spent). Iterate the result for the answer's events."""
+        """A tool's kiln.complete(). Every refusal happens here, before anything
+        is sent: AI turned off, no model, not a member's tool or not allowed
+        for viewers, no consent, a spent budget (what running calls may still
+        spend counts as spent). Iterate the result for the answer's events."""
         if not self.settings.ai_in_tools:
             raise ToolRefused("AI in tools is turned off on this Kiln (KILN_AI_IN_TOOLS).", 403,
                               "off")
         if not provider_configured(self.settings):
             raise ToolRefused("This Kiln has no model configured, so tools cannot use AI here.",
                               503, "unavailable")
+        self.check_tool_ai(artifact_id, viewer)
         if not tool_ai.has_grant(self.store, artifact_id, viewer.key, "ai"):
             raise ToolRefused("You have not allowed this tool to use Kiln's model.", 403, "consent")
-        budgets = self._ai_budgets(artifact_id, viewer)
+        account = accounts.owning_account(self.store, artifact_id)
+        budgets = self._ai_budgets(artifact_id, viewer, account)
         tokens = prompt.most_tokens()
         refusal = self._in_flight.take(budgets, tokens)
         if refusal:
             raise ToolRefused(refusal, 429, "budget")
-        return ToolCall(self._tool_events(artifact_id, viewer, prompt),
+        return ToolCall(self._tool_events(artifact_id, viewer, prompt,
+                                          account.id if account else None),
                         lambda: self._in_flight.give_back(budgets, tokens))
 
-    def _ai_budgets(self, artifact_id: str, viewer: Viewer) -> dict[str, Budget]:
+    def _ai_budgets(self, artifact_id: str, viewer: Viewer,
+                    account: accounts.AccountOut | None) -> dict[str, Budget]:
         chosen = self.tool_ai_settings(artifact_id)
         budgets = {"all": self.budget(), f"tool:{artifact_id}": Budget(
             chosen.tool_daily_tokens, tool_ai.tokens_today(self.store, artifact_id),
             "this tool's daily AI budget, set by its owner")}
+        if account is not None:  # the AI of a member's tools spends that member's budget
+            budgets[f"account:{account.id}"] = (
+                self.own_budget(account) if viewer.owner else
+                self.own_budget(account, "the daily budget of the person who owns this tool"))
         if not viewer.owner:  # the owner is bounded by the tool's budget, which is theirs
             budgets[f"viewer:{artifact_id}:{viewer.key}"] = Budget(
                 chosen.viewer_daily_tokens, tool_ai.tokens_today(self.store, artifact_id, viewer.key),
                 "this tool's daily AI budget for each person, set by its owner")
+            if viewer.address and chosen.viewer_daily_tokens:
+                # A new cookie is a new viewer, not a new address: what one address
+                # spends here is bounded too, by several viewers' worth (an address
+                # may be many people behind one NAT).
+                budgets[f"address:{artifact_id}:{viewer.address}"] = Budget(
+                    chosen.viewer_daily_tokens * self.settings.ai_viewers_per_address,
+                    tool_ai.tokens_today(self.store, artifact_id, address=viewer.address),
+                    "this tool's daily AI budget for everyone at one address: "
+                    "KILN_AI_VIEWERS_PER_ADDRESS people's")
         return budgets
 
     def tool_provider(self) -> Provider:
@@ -600,8 +635,8 @@ class Kiln:
                                                     max_tokens=self.settings.ai_max_tokens)
             return self._tool_provider
 
-    def _tool_events(self, artifact_id: str, viewer: Viewer,
-                     prompt: ToolPrompt) -> Generator[dict, None, None]:
+    def _tool_events(self, artifact_id: str, viewer: Viewer, prompt: ToolPrompt,
+                     account_id: str | None) -> Generator[dict, None, None]:
         provider, parts = self.tool_provider(), []
         answer: ToolAnswer | None = None
         started = time.monotonic()
@@ -617,18 +652,21 @@ class Kiln:
                 answer = ToolAnswer("".join(parts), estimated_usage(prompt, "".join(parts)),
                                     provider.model, None,
                                     error="the viewer left before the answer ended")
-            self._log_tool_call(artifact_id, viewer, prompt, answer, started)
+            self._log_tool_call(artifact_id, viewer, prompt, answer, started, account_id)
         if answer.error:
             yield {"error": answer.error, "code": answer.code}
         else:
             yield {"done": True, "text": answer.text, "stop_reason": answer.stop_reason}
 
     def _log_tool_call(self, artifact_id: str, viewer: Viewer, prompt: ToolPrompt,
-                       answer: ToolAnswer, started: float) -> None:
+                       answer: ToolAnswer, started: float, account_id: str | None) -> None:
         usage, _ = priced(answer.usage, answer.model, self.settings.prices)
         self.store.log_model_calls([{
             "job_id": None, "artifact_id": artifact_id, "version_number": None,
-            "viewer_hash": viewer.key, "stage": tool_ai.STAGE, "model": answer.model,
+            "viewer_hash": viewer.key, "account_id": account_id,
+            # The owner's own calls count against no address (they are not a visit).
+            "viewer_address": None if viewer.owner else viewer.address,
+            "stage": tool_ai.STAGE, "model": answer.model,
             "system_prompt_version": "tool",
             "messages": [{"role": "system", "text": prompt.system, "image": False},
                          *({"role": m.role, "text": m.text, "image": False}
@@ -691,6 +729,11 @@ def unwrap_pasted_answer(text: str) -> tuple[str, list[str]]:
     if found.html and not found.complete:
         raise BadHTML(f"The HTML in what you pasted is incomplete: {found.reason}")
     return text, []
+
+
+NOT_A_MEMBERS_TOOL = ("This tool is not made by a member of this Kiln, so it cannot use "
+                      "Kiln's model. (A remix belongs to whoever made it; only the owner of this "
+                      "Kiln and the people they invite spend its model.)")
 
 
 def _within(budget: int, cap: int) -> int:

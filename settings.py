@@ -185,7 +185,10 @@ class Settings(BaseSettings):
     # A server asking us to wait longer than this is reported, not waited for.
     retry_after_max_s: float = Field(60.0, ge=0)
     edit_retries: int = Field(1, ge=0, le=5)
-    daily_token_budget: int = Field(0, ge=0)  # 0 = no limit
+    # Tokens everything together may use a day: generations, repairs and tools' AI,
+    # whoever asks. Finite by default, so a Kiln left running cannot spend without
+    # end; 0 (no limit) only when an operator sets it on purpose.
+    daily_token_budget: int = Field(2_000_000, ge=0)
     # Local models: with no KILN_OPENAI_BASE_URL, an Ollama server answering here
     # has its models offered to evals (--model ollama:NAME) and the arena ("": never look).
     ollama_url: str = "http://127.0.0.1:11434"
@@ -199,6 +202,11 @@ class Settings(BaseSettings):
     ai_max_prompt_chars: int = Field(50_000, ge=100, le=1_000_000)
     ai_max_tokens: int = Field(2048, ge=16, le=200_000)       # the cap on options.max_tokens
     ai_rate_limit: str = "20 per minute"                       # per viewer
+    # One address may be many people (a NAT, an office): its limits are looser than
+    # one viewer's. Calls a minute from one address (IPv6: its /64), all tools together,
+    # and what one address may spend in one tool a day, as this many viewers' budgets.
+    ai_address_rate_limit: str = "60 per minute"
+    ai_viewers_per_address: int = Field(5, ge=1, le=10_000)
     # The budgets a tool starts with; its owner may change them (0 = no limit).
     ai_tool_daily_tokens: int = Field(200_000, ge=0)
     ai_viewer_daily_tokens: int = Field(20_000, ge=0)

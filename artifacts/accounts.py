@@ -277,10 +277,18 @@ def claim_browser_tools(store: Store, browser_token: str | None, account_id: str
 
 
 def tokens_used_today(store: Store, account_id: str) -> int:
-    """Tokens the model read and wrote today (UTC) for jobs this account started."""
+    """Tokens the model read and wrote today (UTC) for this account: for the jobs
+    it started, and for the AI calls (``kiln.complete``) made in the tools it
+    owns, whoever opened them."""
     midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    counted = sum(getattr(ModelCall, name) for name in Usage.BUDGET_FIELDS)
+    counted = func.coalesce(func.sum(sum(getattr(ModelCall, name)
+                                         for name in Usage.BUDGET_FIELDS)), 0)
     with store.reading() as session:
-        return session.scalar(
-            select(func.coalesce(func.sum(counted), 0)).join(Job, ModelCall.job_id == Job.id)
+        jobs = session.scalar(
+            select(counted).join(Job, ModelCall.job_id == Job.id)
             .where(Job.account_id == account_id, ModelCall.created_at >= midnight)) or 0
+        tools = session.scalar(
+            select(counted).where(ModelCall.account_id == account_id,
+                                  ModelCall.job_id.is_(None),
+                                  ModelCall.created_at >= midnight)) or 0
+        return int(jobs) + int(tools)

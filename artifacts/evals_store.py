@@ -204,3 +204,14 @@ def voted_battles(store: Store) -> list[tuple[BattleOut, str | None, str | None]
             select(Job.id, Job.artifact_id).where(Job.id.in_(job_ids)))} if job_ids else {}
         return [(BattleOut.model_validate(r), made.get(r.job_a or ""), made.get(r.job_b or ""))
                 for r in rows]
+
+
+def awaiting_vote(store: Store, artifact_id: str) -> bool:
+    """Whether this tool was made for an arena battle that has no vote yet: until
+    it has, nothing Kiln shows of the tool names its model."""
+    made_it = select(Job.id).where(Job.artifact_id == artifact_id)
+    with store.reading() as session:
+        return session.scalar(
+            select(ArenaBattle.id).where(ArenaBattle.winner.is_(None),
+                                         (ArenaBattle.job_a.in_(made_it)) |
+                                         (ArenaBattle.job_b.in_(made_it))).limit(1)) is not None

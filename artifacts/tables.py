@@ -265,6 +265,11 @@ class ModelCall(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Whose use of a tool's AI (kiln.complete) this was; None for generations.
     viewer_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A tool's call: the address it came from (a keyed digest; None for the tool's
+    # owner), and the account that owns the tool, whose own daily budget it spends
+    # (None: a tool no account owns). Kept when the tool is deleted, as the spend is.
+    viewer_address: Mapped[str | None] = mapped_column(String(64))
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Account(Base):

@@ -18,9 +18,13 @@ GRANTS = ("ai", "shared")         # use Kiln's model; save where everyone who op
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who opened a tool: ``key`` names their personal data, consent and budget."""
+    """Who opened a tool: ``key`` names their personal data, consent and budget
+    (a signed-in person's account, else their browser's cookie); ``address``,
+    the digest of where they connect from, bounds what many keys from one
+    address spend (a new cookie is a new key, not a new address)."""
     key: str
     owner: bool
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,15 +86,18 @@ def _midnight() -> datetime:
     return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def tokens_today(store: Store, artifact_id: str | None = None, viewer: str | None = None) -> int:
+def tokens_today(store: Store, artifact_id: str | None = None, viewer: str | None = None,
+                 address: str | None = None) -> int:
     """Tokens (``Usage.BUDGET_FIELDS``) tools' AI used since midnight UTC: every
-    tool's, one tool's, or one viewer's in one tool."""
+    tool's, one tool's, or one viewer's or one address's in one tool."""
     query = select(func.coalesce(func.sum(_COUNTED), 0)).where(
         ModelCall.stage == STAGE, ModelCall.created_at >= _midnight())
     if artifact_id is not None:
         query = query.where(ModelCall.artifact_id == artifact_id)
     if viewer is not None:
         query = query.where(ModelCall.viewer_hash == viewer)
+    if address is not None:
+        query = query.where(ModelCall.viewer_address == address)
     with store.reading() as session:
         return int(session.scalar(query) or 0)
 

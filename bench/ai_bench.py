@@ -65,6 +65,7 @@ def main() -> None:
         fake.default = Script("A short answer in a few tokens.", chunk_chars=4,
                               tokens_per_second=args.rate)
         overrides = {**provider_overrides(fake), "ai_rate_limit": "100000 per minute",
+                     "ai_address_rate_limit": "100000 per minute",
                      "ai_tool_daily_tokens": 0}
         with serve_kiln(Path(tmp), **overrides) as kiln:
             browser = pw.chromium.launch(**launch_options(Settings().resolved_chromium_path()))

@@ -47,6 +47,8 @@ export function initToolPanel(root) {
     }
     root.querySelector("[data-ai-caps]").textContent = capsText(report.caps);
     root.querySelector("[data-ai-off]").hidden = report.ai_in_tools;
+    root.querySelector("[data-ai-not-member]").hidden = report.member_tool;
+    form.for_viewers.disabled = !report.member_tool;
     root.querySelector("[data-ai-usage]").textContent = usageText(report.usage);
     root.querySelector("[data-shared-size]").textContent = sizeText(report.shared);
   };

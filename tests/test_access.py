@@ -218,7 +218,7 @@ def test_the_start_banner_prints_the_owners_link(kiln):
     banner = start_banner(kiln)
     token = re.search(r"/login/([\w-]+)", banner).group(1)
     assert accounts.peek_link(kiln.store, token).role == "owner"
-    assert "KILN_DAILY_TOKEN_BUDGET=0" in banner  # no budget is said, not silent
+    assert "tokens a day" in banner and "KILN_DAILY_TOKEN_BUDGET" in banner  # the budget is said
 
 
 def test_open_access_lets_anyone_generate(tmp_path, fake_llm):
@@ -269,3 +269,54 @@ def test_a_tool_is_a_members_when_an_account_owns_it(tmp_path):
             kiln.member_tool("no-such-tool")
     finally:
         kiln.close()
+
+
+def test_the_share_links_api_gives_what_the_share_page_gives(app, client, other_client, kiln,
+                                                             fake_llm):
+    """Finding: with a share link, GET /api/artifacts/ID and /versions/N handed out
+    every version's prompt, model, tokens and cost, though the share page and a
+    remix keep prompts private. Anyone but the owner now gets the share page's
+    view; the owner's is unchanged."""
+    from tests.helpers import Client
+    shared_tool_fields = {"id", "title", "url", "owned", "writing", "latest_version",
+                          "version_count", "forked_from_id", "forked_from_version", "smoke_ok",
+                          "has_thumbnail", "versions"}
+    listed_version_fields = {"artifact_id", "number", "failed", "smoke", "raw_url", "size"}
+    version_fields = {"artifact_id", "number", "html", "failed", "smoke", "raw_url", "acceptance"}
+    secret = "a tip calculator for the invoices of my client Ada Quux"
+    fake_llm.script(TIP_ANSWER, TIP_ANSWER)
+    sign_in(client, kiln)
+    job = client.post("/api/generate", json={"prompt": secret}).json
+    kiln.jobs.wait(job["job_id"], timeout=30)
+    tool = job["artifact_id"]
+    follow = client.post(f"/api/artifacts/{tool}/prompt", json={"prompt": "and Bob Quux's too"})
+    kiln.jobs.wait(follow.json["job_id"], timeout=30)
+
+    mine = client.get(f"/api/artifacts/{tool}").json
+    assert mine["owned"] and [v["prompt"] for v in mine["versions"]] == [secret, "and Bob Quux's too"]
+    assert mine["versions"][0]["model"] == "claude-sonnet-5-5" and mine["usage"]["input_tokens"] > 0
+    assert client.get(f"/api/artifacts/{tool}/versions/2").json["prompt"] == "and Bob Quux's too"
+
+    forged = Client(app, client.host)
+    forged.http.set_cookie("kiln_owner", "forged.value", domain="127.0.0.1")
+    remixer = Client(app, client.host)
+    assert remixer.post(f"/api/artifacts/{tool}/remix", json={"version": 1}).status_code == 201
+    for who in (other_client, forged, remixer):
+        seen = who.get(f"/api/artifacts/{tool}")
+        assert seen.status_code == 200 and seen.json["owned"] is False
+        assert set(seen.json) == shared_tool_fields
+        assert [set(v) for v in seen.json["versions"]] == [listed_version_fields] * 2
+        for number in (1, 2):
+            version = who.get(f"/api/artifacts/{tool}/versions/{number}")
+            assert set(version.json) == version_fields
+            assert version.json["html"] == kiln.store.get_version(tool, number).html
+        for answer in (seen, who.get(f"/api/artifacts/{tool}/versions/1"),
+                       who.get(f"/api/artifacts/{tool}/versions/2")):
+            text = answer.get_data(as_text=True)
+            assert "Quux" not in text and "claude-sonnet" not in text
+            assert '"usage"' not in text and '"cost_usd"' not in text and '"prompt"' not in text
+        assert who.get(f"/api/artifacts/{tool}/versions/9").status_code == 404
+    # What the share page shows, the API still gives: the versions and their verdicts.
+    share = other_client.get(f"/a/{tool}").get_data(as_text=True)
+    assert "Quux" not in share
+    assert other_client.get(f"/api/artifacts/{tool}").json["version_count"] == 2

@@ -135,6 +135,45 @@ def test_a_battle_runs_both_models_blind_until_the_vote(arena_app, fake_llm):
     assert models["a"] in html and "95% interval" in html
 
 
+def test_the_tools_api_names_no_model_until_the_vote(arena_app):
+    """Finding: the voter could read each side's model through the tools' own JSON
+    API (GET /api/artifacts/ID, /versions/N) before the blind vote. Until the vote
+    the API leaves the model out, for the voter (who owns both tools) as for
+    anyone; the vote itself and the battle page work as before, and afterwards
+    the models are named, there and in the API."""
+    kiln = arena_app.extensions["kiln"]
+    client = Client(arena_app, "127.0.0.1:5000")
+    started = battle(client, [OWN, OTHER])
+    finish(arena_app, started)
+    view = client.get(f"/api/arena/{started['battle']}").get_json()
+    tools = {side: view["sides"][side]["artifact"] for side in ("a", "b")}
+    stored = {side: kiln.store.get_version(tool).model for side, tool in tools.items()}
+    assert sorted(stored.values()) == ["claude-sonnet-5-5", "model-b"]
+    for tool in tools.values():
+        for path in (f"/api/artifacts/{tool}", f"/api/artifacts/{tool}/versions/1"):
+            answer = client.get(path)
+            assert answer.status_code == 200
+            assert "model-b" not in answer.get_data(as_text=True)
+            assert "claude-sonnet-5-5" not in answer.get_data(as_text=True)
+        shown = client.get(f"/api/artifacts/{tool}").get_json()
+        assert shown["owned"] and [v["model"] for v in shown["versions"]] == [None]
+        # Nor the cost, which names a model by its price (model-b has none here).
+        assert shown["usage"] is None and shown["versions"][0]["usage"] is None
+        assert shown["versions"][0]["prompt"] == "A tip calculator"  # the voter's own prompt
+        assert client.get(f"/api/artifacts/{tool}/versions/1").get_json()["model"] is None
+    # The battle page still has what the vote needs: both tools framed, the buttons.
+    page = client.get(f"/arena/{started['battle']}").get_data(as_text=True)
+    assert page.count('class="arena-frame"') == 2 and 'name="winner" value="b"' in page
+
+    assert client.post(f"/api/arena/{started['battle']}/vote", json={"winner": "a"}).status_code == 200
+    page = client.get(f"/arena/{started['battle']}").get_data(as_text=True)
+    for side, tool in tools.items():
+        assert client.get(f"/api/artifacts/{tool}").get_json()["versions"][0]["model"] == stored[side]
+        assert client.get(f"/api/artifacts/{tool}/versions/1").get_json()["model"] == stored[side]
+        assert client.get(f"/api/artifacts/{tool}").get_json()["usage"]["input_tokens"] > 0
+    assert "model-b" in page and "claude-sonnet-5-5" in page
+
+
 def test_two_prompt_versions_of_one_model_get_their_own_prompts(arena_app, fake_llm):
     client = Client(arena_app, "127.0.0.1:5000")
     finish(arena_app, battle(client, [f"anthropic:claude-sonnet-5-5@{V}",

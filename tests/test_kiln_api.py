@@ -173,6 +173,50 @@ def test_a_viewer_is_refused_until_the_owner_enables_ai_then_served_within_budge
         context.close()
 
 
+def test_a_visitors_remix_has_no_ai_and_its_panel_says_why(tmp_path, fake_llm, page):
+    """With the default access, a visitor served in a member's tool (AI on for
+    viewers) remixes it: in the remix, which is theirs, kiln.complete is refused
+    before any consent is asked, the owner's panel says why and offers no switch,
+    and the switch's request sent from the page anyway is refused."""
+    from artifacts import accounts
+    from tests.helpers import DEFAULT_ACCESS
+    fake_llm.default = Script("ok", usage=spends(20))
+    with serve_kiln(tmp_path, **provider_overrides(fake_llm), access=DEFAULT_ACCESS) as server:
+        owner = accounts.ensure_owner(server.kiln.store)
+        tool_id = server.kiln.import_html(SUMMARISER, owner.key, "Summariser").artifact.id
+        server.kiln.save_tool_ai_settings(tool_id, tool_ai.AISettings(True, 10_000, 1000))
+        page.goto(server.kiln.page_url(tool_id))
+        frame = page.frame_locator("#artifact-frame")
+        frame.locator("#go").click()
+        answer(page, "Allow")
+        expect(frame.locator("#out")).to_have_text("answer 1:ok", timeout=FIRST_CALL_MS)
+
+        page.get_by_role("button", name="Remix").click()
+        expect(page.locator("p.notice")).to_contain_text("Remixed")
+        page.wait_for_load_state("load")  # the tabs answer clicks once their module has run
+        remix_id = page.url.rsplit("/a/", 1)[1].split("?")[0]
+        assert remix_id != tool_id
+        remix = page.frame_locator("#artifact-frame")
+        remix.locator("#go").click()
+        expect(remix.locator("#err")).to_contain_text(
+            "not_member: This tool is not made by a member of this Kiln")
+        expect(page.locator("dialog#consent")).to_be_hidden()
+        page.get_by_role("tab", name="AI & data").click()
+        panel = page.locator("[data-tool-panel]")
+        expect(panel.locator("[data-ai-not-member]")).to_be_visible()
+        expect(panel.get_by_label("Let people who open this tool use AI")).to_be_disabled()
+        sent = page.evaluate("""async (id) => {
+            const token = document.querySelector('meta[name=csrf-token]').content;
+            const r = await fetch(`/api/artifacts/${id}/ai`, {method: 'PUT', headers: {
+                'Content-Type': 'application/json', 'X-CSRFToken': token},
+                body: JSON.stringify({for_viewers: true, tool_daily_tokens: 1000,
+                                      viewer_daily_tokens: 100})});
+            return {status: r.status, body: await r.json()};
+        }""", remix_id)
+        assert sent["status"] == 403 and sent["body"]["code"] == "not_member"
+        assert len(fake_llm.requests) == 1  # only the call in the member's tool
+
+
 def test_on_token_streams_the_answer_piece_by_piece(ai_server, page):
     text = "One, two, three, four, five, six, seven."
     ai_server.fake.default = Script(text, chunk_chars=5, tokens_per_second=40)

@@ -231,3 +231,32 @@ def test_postgres_restarting_is_a_503_then_recovers(stack, postgres_server):
     events, _ = stream(me.http, me.generate("tips").json()["job_id"])
     assert events[-1][2]["status"] == "done"
     me.close()
+
+
+def test_rate_limits_hold_across_web_workers(postgres_server, redis_server, tmp_path):
+    """Finding: the rate limiter counted in each process's memory, so two gunicorn
+    workers let through twice the limit. With Redis (as production has) they
+    count together: once the limit is used, every worker refuses."""
+    stack = KilnStack(postgres_server, redis_server, log_dir=tmp_path,
+                      write_rate_limit="5 per minute")
+    me = Person(stack.app_origin)
+    try:
+        tool = me.http.post("/api/artifacts", json={"html": TIP_DOC},
+                            headers={"X-CSRFToken": me.token})
+        assert tool.status_code == 201  # (limits count per endpoint: this is another's)
+        answered: dict[str, list[int]] = {}
+        for _ in range(80):  # a new connection each time: either worker may take it
+            with httpx.Client(base_url=stack.app_origin, timeout=30, cookies=me.http.cookies) as one:
+                response = one.post(f"/api/artifacts/{tool.json()['id']}/grants",
+                                    json={"grant": "ai"}, headers={"X-CSRFToken": me.token})
+            answered.setdefault(process_of(response), []).append(response.status_code)
+            refused_by = [p for p, codes in answered.items() if 429 in codes]
+            if len(refused_by) == 2 and sum(map(len, answered.values())) >= 7:
+                break
+        statuses = [code for codes in answered.values() for code in codes]
+        assert len(answered) == 2, answered  # both workers answered
+        assert statuses.count(200) == 5, answered  # five in all, counted together
+        assert all(429 in codes for codes in answered.values()), answered
+    finally:
+        me.close()
+        stack.close()

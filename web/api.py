@@ -7,13 +7,13 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, lifecycle
+from artifacts import checks_store, evals_store, lifecycle
 from artifacts.tool_errors import Phase
 
 from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
-from .present import acceptance_json, check_set_json
+from .present import acceptance_json, artifact_for, check_set_json, version_for
 from .ownership import current_owner, owner_for_write
 from .tool_access import viewer_key
 from .writers import writer
@@ -40,20 +40,23 @@ def created_json(created, status=201):
 
 
 def artifact_json(artifact_id: str) -> dict:
+    """The tool: all of it for its owner; for anyone else with the link, what the
+    share page shows (``present.artifact_for``)."""
     k = kiln()
     artifact = k.store.get_artifact(artifact_id)
     versions = k.store.list_versions(artifact_id)
-    return {
+    owned = k.store.is_owner(artifact_id, current_owner())
+    return artifact_for({
         **artifact.model_dump(mode="json"),
         "url": k.page_url(artifact_id),
-        "owned": k.store.is_owner(artifact_id, current_owner()),
+        "owned": owned,
         # A change is being made (a first version being written, say): what a
         # page waiting for the tool asks about.
         "writing": lifecycle.running_job(k.store, artifact_id) is not None,
         "versions": [{**v.model_dump(mode="json", exclude={"html"}),
                       "raw_url": k.raw_url(artifact_id, v.number), "size": v.size}
                      for v in versions],
-    }
+    }, owned, evals_store.awaiting_vote(k.store, artifact_id))
 
 
 @bp.post("/artifacts")
@@ -93,8 +96,11 @@ def delete(artifact_id: str):
 def version(artifact_id: str, number: int):
     k = kiln()
     v = k.store.get_version(artifact_id, number)
-    return jsonify({**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
-                    "acceptance": acceptance_json(k.store, artifact_id, number)})
+    return jsonify(version_for(
+        {**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
+         "acceptance": acceptance_json(k.store, artifact_id, number)},
+        k.store.is_owner(artifact_id, current_owner()),
+        evals_store.awaiting_vote(k.store, artifact_id)))
 
 
 @bp.get("/artifacts/<artifact_id>/checks")

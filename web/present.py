@@ -233,3 +233,42 @@ def acceptance_view(store: Store, artifact_id: str, number: int | None) -> dict:
             "stale": bool(results and current and results.check_set_id != current.id),
             "source_words": SOURCE_WORDS.get(tested.source, tested.source) if tested else None,
             "current_json": check_set_json(current)}
+
+
+# -- what the JSON API shows of a tool -------------------------------------------------
+
+# Anyone with a share link gets through the API what the share page shows them:
+# the tool, its versions' documents and verdicts. How the owner made it (each
+# version's prompt, model, tokens and cost, its source and notes) is the owner's:
+# the share page and a remix keep it private, and so does the API.
+SHARED_ARTIFACT_FIELDS = ("id", "title", "url", "owned", "writing", "latest_version",
+                          "version_count", "forked_from_id", "forked_from_version", "smoke_ok",
+                          "has_thumbnail", "versions")
+SHARED_VERSION_FIELDS = ("artifact_id", "number", "html", "failed", "smoke", "raw_url", "size",
+                         "acceptance")
+
+
+def _blinded(data: dict) -> dict:
+    """Without the model, nor the tokens and cost that would name it by its price."""
+    return {**data, "model": None, "usage": None}
+
+
+def artifact_for(data: dict, owned: bool, blind: bool) -> dict:
+    """A tool as ``GET /api/artifacts/ID`` gives it: the owner's view whole, anyone
+    else's cut to what the share page shows. ``blind`` (an arena tool before its
+    battle's vote) leaves the model out, and the tokens and cost that could name
+    it by its price, for the owner too."""
+    versions = [_blinded(v) if blind else v for v in data["versions"]]
+    data = {**data, "versions": versions, **({"usage": None} if blind else {})}
+    if owned:
+        return data
+    shown = {k: v for k, v in data.items() if k in SHARED_ARTIFACT_FIELDS}
+    shown["versions"] = [{k: v for k, v in version.items() if k in SHARED_VERSION_FIELDS}
+                         for version in versions]
+    return shown
+
+
+def version_for(data: dict, owned: bool, blind: bool) -> dict:
+    """One version as ``GET /api/artifacts/ID/versions/N`` gives it, by the same rules."""
+    data = _blinded(data) if blind else data
+    return data if owned else {k: v for k, v in data.items() if k in SHARED_VERSION_FIELDS}

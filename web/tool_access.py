@@ -1,12 +1,15 @@
 """Who is asking, for what tools do on the server (kiln.complete, kiln.storage,
-IndexedDB). Three small rules, on top of ``web.access``:
+IndexedDB). Two small rules, on top of ``web.access``:
 
 - ``viewer_of``: whose personal data, consent and per-viewer budget a request
-  counts against (the owner key: a signed-in account's, else the browser's);
+  counts against (the owner key: a signed-in account's, else the browser's),
+  and the address it comes from (``web.addresses``), which bounds what many
+  viewers at one address spend;
 - ``owns``: whether this person owns the tool (they set the AI switch and the
-  budgets, and view, export and clear shared data);
-- ``may_use_ai``: whether this viewer may spend the installation's model
-  through this tool at all.
+  budgets, and view, export and clear shared data).
+
+Whether a viewer may spend the model through a tool at all is
+``Kiln.check_tool_ai``: only in a member's tool.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from artifacts.tool_ai import Viewer
 
 from . import kiln
 from .access import may_generate
+from .addresses import address_digest
 from .ownership import current_owner, owner_for_write
 
 
@@ -31,13 +35,8 @@ def viewer_of(artifact_id: str) -> Viewer:
     """Only an owner who may spend the model counts as the owner here: someone
     who remixed a tool without being a member owns the remix, but its AI
     spends the installation's model like anyone else's visit."""
-    return Viewer(key=viewer_key(), owner=owns(artifact_id) and may_generate())
-
-
-def may_use_ai(artifact_id: str, viewer: Viewer) -> bool:
-    """The owner (a member) always may; anyone else with the link only when the
-    owner let people who open the tool use AI."""
-    return viewer.owner or kiln().tool_ai_settings(artifact_id).for_viewers
+    return Viewer(key=viewer_key(), owner=owns(artifact_id) and may_generate(),
+                  address=address_digest())
 
 
 def require_owner(artifact_id: str) -> None:

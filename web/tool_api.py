@@ -19,7 +19,7 @@ from generator.tool_ai import tool_prompt
 from . import kiln, limits
 from .api import parse
 from .forms import AISettingsIn, CompleteIn, DataIn, GrantIn
-from .tool_access import may_use_ai, require_owner, viewer_of
+from .tool_access import require_owner, viewer_of
 from .writers import writer
 
 bp = Blueprint("tool_api", __name__, url_prefix="/api/artifacts/<artifact_id>")
@@ -32,14 +32,13 @@ def refused(exc: ToolRefused):
 
 @bp.post("/complete")
 @limits.ai
+@limits.ai_address
 def complete(artifact_id: str):
     """kiln.complete(): the answer as JSON lines, {"token"} as it comes, then
     {"done", "text"} or {"error", "code"}."""
     body = parse(CompleteIn)
     viewer = viewer_of(artifact_id)
-    if not may_use_ai(artifact_id, viewer):
-        raise ToolRefused("The owner of this tool has not let people who open it use AI.", 403,
-                          "not_allowed")
+    kiln().check_tool_ai(artifact_id, viewer)  # who may, before the prompt is read
     prompt = tool_prompt(prompt=body.prompt, system=body.system, max_tokens=body.max_tokens,
                          messages=(None if body.messages is None
                                    else [(m.role, m.content) for m in body.messages]),
@@ -115,5 +114,7 @@ def tool_report(artifact_id: str) -> dict:
             "caps": {"tool_daily_tokens": k.settings.ai_tool_daily_tokens,   # 0: none
                      "viewer_daily_tokens": k.settings.ai_viewer_daily_tokens},
             "usage": vars(tool_ai.ai_usage(k.store, artifact_id)),
+            # False: a tool no member owns (a visitor's remix), which has no AI at all.
+            "member_tool": k.member_tool(artifact_id),
             "shared": {"keys": keys, "bytes": size, "limit": k.settings.data_max_tool_bytes},
             "ai_in_tools": k.settings.ai_in_tools}
