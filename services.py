@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import workflow
-from artifacts import (ArtifactOut, JobOut, Source, Store, VersionIn, VersionOut, accounts, job_state,
+from artifacts import (ArtifactOut, JobOut, LoggedMessage, ModelCallIn, Source, Store, VersionIn,
+                       VersionOut, accounts, job_state,
                        lifecycle, links, network_grants, quotas, tool_ai)
 from artifacts import checks_store
 from artifacts.checks import CheckSet, ChecksRefused, Outcome, format_checks, mark_regressions
@@ -661,18 +662,15 @@ class Kiln:
     def _log_tool_call(self, artifact_id: str, viewer: Viewer, prompt: ToolPrompt,
                        answer: ToolAnswer, started: float, account_id: str | None) -> None:
         usage, _ = priced(answer.usage, answer.model, self.settings.prices)
-        self.store.log_model_calls([{
-            "job_id": None, "artifact_id": artifact_id, "version_number": None,
-            "viewer_hash": viewer.key, "account_id": account_id,
+        self.store.log_model_calls([ModelCallIn(
+            stage=tool_ai.STAGE, model=answer.model, system_prompt_version="tool",
+            messages=[LoggedMessage(role="system", text=prompt.system),
+                      *(LoggedMessage(role=m.role, text=m.text) for m in prompt.messages)],
+            answer=answer.text, stop_reason=answer.stop_reason, error=answer.error,
+            duration_ms=int((time.monotonic() - started) * 1000), usage=usage,
+            artifact_id=artifact_id, viewer_hash=viewer.key, account_id=account_id,
             # The owner's own calls count against no address (they are not a visit).
-            "viewer_address": None if viewer.owner else viewer.address,
-            "stage": tool_ai.STAGE, "model": answer.model,
-            "system_prompt_version": "tool",
-            "messages": [{"role": "system", "text": prompt.system, "image": False},
-                         *({"role": m.role, "text": m.text, "image": False}
-                           for m in prompt.messages)],
-            "answer": answer.text, "stop_reason": answer.stop_reason, "error": answer.error,
-            "duration_ms": int((time.monotonic() - started) * 1000), **usage.model_dump()}])
+            viewer_address=None if viewer.owner else viewer.address)])
 
     def use_tool_data(self, artifact_id: str, viewer: Viewer, scope: str, op: str, key: str = "",
                       value: str = "", prefix: str = "", if_revision: int | None = None,

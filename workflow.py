@@ -211,11 +211,8 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
             version: VersionOut, user_role: str = "user") -> None:
     """Keep the conversation and the model log, and tell listeners about the new version."""
     parts.store.log_model_calls([
-        {"job_id": log.job_id, "artifact_id": version.artifact_id,
-         "version_number": version.number, "stage": call.stage, "model": call.model,
-         "system_prompt_version": result.prompt_version, "messages": call.messages,
-         "answer": call.answer, "stop_reason": call.stop_reason, "error": call.error,
-         "duration_ms": call.duration_ms, **call.usage.model_dump()}
+        call.model_copy(update={"job_id": log.job_id, "artifact_id": version.artifact_id,
+                                "version_number": version.number})
         for call in result.calls])
     parts.store.add_message(version.artifact_id, user_role, prompt, version.number)
     answer = result.notes if result.ok else (result.raw_answer or result.error or "")

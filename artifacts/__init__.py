@@ -1,11 +1,12 @@
 """The domain: artifacts, their immutable versions, conversations and smoke results."""
-from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, SmokeOut, Source, Usage,
-                     VersionIn, VersionOut)
+from .models import (ArtifactOut, JobEventOut, JobOut, LoggedMessage, MessageOut, ModelCallIn,
+                     SmokeOut, Source, Usage, VersionIn, VersionOut)
 from .store import (ArtifactGone, ArtifactNotFound, JobNotFound, NotOwner, StorageFull, Store,
                     VersionNotFound, owner_hash)
 
 __all__ = [
-    "ArtifactOut", "JobEventOut", "JobOut", "MessageOut", "SmokeOut", "Source", "Usage",
+    "ArtifactOut", "JobEventOut", "JobOut", "LoggedMessage", "MessageOut", "ModelCallIn",
+    "SmokeOut", "Source", "Usage",
     "VersionIn", "VersionOut",
     "ArtifactGone", "ArtifactNotFound", "JobNotFound", "NotOwner", "StorageFull", "Store",
     "VersionNotFound", "owner_hash",

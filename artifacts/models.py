@@ -39,6 +39,38 @@ class Usage(BaseModel):
         return sum(getattr(self, name) for name in self.BUDGET_FIELDS)
 
 
+class LoggedMessage(BaseModel):
+    """One message of a model request, as the log keeps it (an image as a mark only)."""
+    role: str
+    text: str
+    image: bool = False
+
+
+class ModelCallIn(BaseModel):
+    """One request to a model and its answer, as the log keeps it (``tables.ModelCall``):
+    made where the call is made (the generator, a tool's kiln.complete), then told
+    whose it was (a generation's job, tool and version; a tool's viewer)."""
+    stage: str
+    model: str
+    system_prompt_version: str
+    messages: list[LoggedMessage]
+    answer: str
+    stop_reason: str | None
+    error: str | None
+    duration_ms: int
+    usage: Usage
+    job_id: str | None = None
+    artifact_id: str | None = None
+    version_number: int | None = None
+    viewer_hash: str | None = None      # a tool's viewer (kiln.complete)
+    viewer_address: str | None = None   # their address, keyed (``artifacts.quotas.address_key``)
+    account_id: str | None = None       # the account whose budget it spent
+
+    def row(self) -> dict[str, object]:
+        """The columns of its ``tables.ModelCall`` row."""
+        return {**self.model_dump(exclude={"usage"}), **self.usage.model_dump()}
+
+
 class VersionIn(BaseModel):
     """A new version as the caller describes it; the store assigns its number."""
     html: str

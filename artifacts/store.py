@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from . import quotas
-from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, SmokeOut, Source, Usage,
-                     VersionIn, VersionOut)
+from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, ModelCallIn, SmokeOut, Source,
+                     Usage, VersionIn, VersionOut)
 from .tables import (Artifact, ArtifactStorage, DeletedArtifact, Job, JobEvent, Message, ModelCall,
                      SmokeResult, Version, utcnow)
 
@@ -356,11 +356,11 @@ class Store:
         return size
 
     # -- the model log --------------------------------------------------------
-    def log_model_calls(self, calls: list[dict]) -> None:
-        """Keep every request and answer (fields as in ``tables.ModelCall``)."""
+    def log_model_calls(self, calls: list[ModelCallIn]) -> None:
+        """Keep every request and answer."""
         if calls:
             with self.writing() as session:
-                session.add_all(ModelCall(**call) for call in calls)
+                session.add_all(ModelCall(**call.row()) for call in calls)
 
     def model_calls(self, artifact_id: str) -> list[dict]:
         with self.reading() as session:

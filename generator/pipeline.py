@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from artifacts import Usage, tool_errors
+from artifacts import LoggedMessage, ModelCallIn, Usage, tool_errors
 from artifacts import checks as acceptance
 from artifacts.checks import Outcome
 from artifacts.tool_errors import ToolError
@@ -24,19 +24,6 @@ from .extract import extract_html
 from .messages import Image, Message, assistant, user
 from .pricing import priced
 from .providers.base import Provider
-
-
-@dataclass
-class Call:
-    """One request to the model and its answer, as the log keeps it."""
-    stage: str
-    messages: list[dict]             # role, text, and whether an image went along
-    answer: str
-    usage: Usage
-    model: str
-    stop_reason: str | None
-    error: str | None
-    duration_ms: int
 
 
 @dataclass
@@ -58,7 +45,7 @@ class GenerationResult:
     stages: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)   # every answer, in order
     edit_failures: list[str] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)   # every request and answer, for the log
+    calls: list[ModelCallIn] = field(default_factory=list)  # every request and answer, for the log
     system_prompt: str = ""
     # The acceptance checks as the model (re)wrote them: the ```kiln-checks block,
     # or the current checks with its edits applied. None: no checks came with it.
@@ -84,7 +71,7 @@ class _Run:
         self.stop_reason: str | None = None
         self.stages: list[str] = []
         self.answers: list[str] = []
-        self.calls: list[Call] = []
+        self.calls: list[ModelCallIn] = []
 
     def ask(self, stage: str, messages: list[Message], detail: str = "") -> str:
         self.stages.append(stage)
@@ -92,12 +79,15 @@ class _Run:
             self.on_event(Stage(stage, detail))
         parts: list[str] = []
         started = time.monotonic()
-        logged = [{"role": m.role, "text": m.text, "image": m.image is not None} for m in messages]
+        logged = [LoggedMessage(role=m.role, text=m.text, image=m.image is not None)
+                  for m in messages]
 
         def log(answer: str, usage: Usage, stop_reason: str | None, error: str | None) -> None:
-            self.calls.append(Call(stage, logged, answer, priced(usage, self.model, self.prices)[0],
-                                   self.model, stop_reason, error,
-                                   int((time.monotonic() - started) * 1000)))
+            self.calls.append(ModelCallIn(
+                stage=stage, model=self.model, system_prompt_version=self.version,
+                messages=logged, answer=answer, stop_reason=stop_reason, error=error,
+                duration_ms=int((time.monotonic() - started) * 1000),
+                usage=priced(usage, self.model, self.prices)[0]))
         events = self.provider.stream(self.system, messages)
         try:
             for event in events:

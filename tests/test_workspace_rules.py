@@ -3,7 +3,7 @@
 deleted), Stop before a job starts, and which endpoint the home page names."""
 import pytest
 
-from artifacts import ArtifactGone, NotOwner, Source, VersionIn, lifecycle
+from artifacts import ArtifactGone, ModelCallIn, NotOwner, Source, Usage, VersionIn, lifecycle
 from artifacts import job_state as job_states
 from artifacts.htmlfile import BadHTML, accept
 from artifacts.tool_errors import Phase, ToolError, fix_request
@@ -151,12 +151,12 @@ def test_the_days_spend_counts_each_model_call_once_and_outlives_a_deleted_tool(
     from artifacts import tool_ai
     artifact, _ = store.create_artifact("T", VersionIn(html="<p>x</p>", source=Source.IMPORTED), "me")
     job = store.create_job("edit", "p", "me", artifact.id)
-    call = dict(artifact_id=artifact.id, version_number=None, model="m", system_prompt_version="v2",
-                messages=[], answer="", stop_reason="end_turn", error=None, duration_ms=1,
-                input_tokens=100, output_tokens=20)
-    store.log_model_calls([{**call, "job_id": job.id, "stage": "generate"},
-                           {**call, "job_id": None, "stage": tool_ai.STAGE, "viewer_hash": "v" * 64,
-                            "input_tokens": 7, "output_tokens": 3}])
+    call = ModelCallIn(artifact_id=artifact.id, model="m", system_prompt_version="v2", stage="generate",
+                       messages=[], answer="", stop_reason="end_turn", error=None, duration_ms=1,
+                       usage=Usage(input_tokens=100, output_tokens=20), job_id=job.id)
+    store.log_model_calls([call, call.model_copy(update={
+        "job_id": None, "stage": tool_ai.STAGE, "viewer_hash": "v" * 64,
+        "usage": Usage(input_tokens=7, output_tokens=3)})])
     assert store.tokens_used_today() == 120  # the generation's
     assert tool_ai.tokens_today(store) == 10  # the tool's own, counted apart
     store.update_job(job.id, status="failed")
