@@ -29,6 +29,7 @@ from web.client import client_config
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.json = api.JSONProvider(app)  # a JSON body too deep to read is a 400, for every route
     kiln = Kiln(settings)
     kiln.start()
     app.extensions["kiln"] = kiln

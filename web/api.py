@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, lifecycle
+from artifacts import checks_store, json_limits, lifecycle
 from artifacts.tool_errors import Phase
 
 from . import access, kiln, limits
@@ -20,8 +22,24 @@ from .tool_access import viewer_key
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but reading goes through json_limits, so no request body
+    read with ``request.get_json()`` (here or anywhere) can reach Python's
+    recursion limit: too deep is bad JSON, a 400, never a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return json_limits.loads(s, **kwargs)
+
+
 def parse(model: type[BaseModel]):
-    payload = request.get_json(silent=True)
+    payload = None
+    if request.is_json:
+        try:
+            payload = json_limits.loads(request.get_data(cache=True))
+        except json_limits.TooDeep as exc:
+            raise BadRequest(f"The JSON body cannot be read: {exc}.") from None
+        except ValueError:
+            payload = None
     if not isinstance(payload, dict):
         raise BadRequest("Send a JSON object with Content-Type: application/json.")
     try:
