@@ -22,7 +22,8 @@ from sandbox import policy
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
-from web import access, api, arena_pages, errors, eval_pages, limits, ownership, pages, signin, tool_api
+from web import (access, api, arena_pages, errors, eval_pages, limits, logs, ownership, pages,
+                 signin, tool_api)
 from web.client import client_config
 
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.json = api.JSONProvider(app)  # a JSON body too deep to read is a 400, for every route
+    logs.install(app.logger)  # no sign-in link or storage token in a request log
     kiln = Kiln(settings)
     kiln.start()
     app.extensions["kiln"] = kiln
