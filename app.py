@@ -41,7 +41,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key or _instance_secret(),
         # Room for the largest artifact plus form fields and multipart framing.
         MAX_CONTENT_LENGTH=settings.max_artifact_bytes * 2 + 64 * 1024,
-        SESSION_COOKIE_NAME="__Host-kiln_session" if https else "kiln_session",
+        # Named per installation (cookies ignore ports; see ownership.installation_cookie).
+        SESSION_COOKIE_NAME=ownership.installation_cookie("kiln_session", settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=https,

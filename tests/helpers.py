@@ -51,12 +51,22 @@ def provider_overrides(fake) -> dict:
                 max_output_tokens=2000, smoke_on_save=False)
 
 
+def owner_cookie_name(app) -> str:
+    """The owner cookie's name on this installation (it carries the app origin's port)."""
+    from web.ownership import installation_cookie
+    return installation_cookie("kiln_owner", app.extensions["kiln"].settings)
+
+
+def session_cookie_name(app) -> str:
+    return app.config["SESSION_COOKIE_NAME"]
+
+
 def owner_cookie(app, token: str) -> dict[str, str]:
     """The cookie a browser holding owner ``token`` sends (signed as Kiln signs it)."""
     from itsdangerous import URLSafeSerializer
 
     from web.ownership import SALT
-    return {"kiln_owner": URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
+    return {owner_cookie_name(app): URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
 
 
 def login_path(kiln, account_id: str | None = None) -> str:

@@ -14,11 +14,13 @@ without an account (someone with a share link) still has a stable identity.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from artifacts.accounts import AccountOut, account_key, signed_in
+from settings import Settings
 
 from . import kiln
 
@@ -27,9 +29,23 @@ MAX_AGE = 10 * 365 * 24 * 3600
 SIGN_IN_KEY = "kiln_sign_in"  # in Flask's session cookie: this browser's sign-in token
 
 
+def installation_cookie(base: str, settings: Settings) -> str:
+    """The name of one of Kiln's cookies (``base``: "kiln_owner", "kiln_session")
+    for this installation. Cookies ignore ports: two installations on one host
+    (127.0.0.1:5000 and 127.0.0.1:5001) share one cookie jar, so under fixed
+    names each would overwrite the other's sign-in and owner token. The app
+    origin's port is therefore part of the name, except on https's own port,
+    where the name stays what it always was (an https installation is normally
+    alone on its host). Over https the name also carries ``__Host-``, which
+    binds the cookie to its host (Secure, no Domain, Path=/)."""
+    port = urlsplit(settings.app_origin).port
+    if settings.https:
+        return f"__Host-{base}" if port in (None, 443) else f"__Host-{base}_{port}"
+    return f"{base}_{port or 80}"
+
+
 def cookie_name() -> str:
-    # __Host- binds the cookie to this exact origin over https (no Domain, Path=/).
-    return "__Host-kiln_owner" if kiln().settings.https else "kiln_owner"
+    return installation_cookie("kiln_owner", kiln().settings)
 
 
 def _serializer() -> URLSafeSerializer:
