@@ -79,3 +79,27 @@ def test_cookie_names_per_origin(tmp_path):
     assert named("https://kiln.example:443") == ("__Host-kiln_owner", "__Host-kiln_session")
     assert named("https://kiln.example:8443") == ("__Host-kiln_owner_8443",
                                                   "__Host-kiln_session_8443")
+
+
+def test_an_owner_cookie_under_its_old_name_is_taken_over_if_it_is_this_installations(
+        client, other_client, kiln, app):
+    """An upgrade does not cost a browser its tools: the owner cookie under the
+    name of before ("kiln_owner") is read once, if this installation signed it,
+    and moved to the new name. One signed by another installation is not."""
+    from itsdangerous import URLSafeSerializer
+
+    from web.ownership import SALT
+    mine = kiln.import_html(TIP_DOC, "my-old-token", "Mine").artifact.id
+    client.http.set_cookie("kiln_owner", URLSafeSerializer(app.secret_key, salt=SALT)
+                           .dumps("my-old-token"), domain="127.0.0.1")
+    page = client.get(f"/a/{mine}")
+    assert "data-workspace" in page.get_data(as_text=True)  # still its owner
+    cookies = page.headers.getlist("Set-Cookie")
+    assert any(c.startswith("kiln_owner_5000=") for c in cookies), cookies
+    assert any(c.startswith("kiln_owner=;") for c in cookies), cookies  # the old one is dropped
+    assert client.http.get_cookie("kiln_owner", domain="127.0.0.1") is None
+    assert "data-workspace" in client.get(f"/a/{mine}").get_data(as_text=True)
+
+    other_client.http.set_cookie("kiln_owner", URLSafeSerializer("another-kiln", salt=SALT)
+                                 .dumps("my-old-token"), domain="127.0.0.1")
+    assert "data-workspace" not in other_client.get(f"/a/{mine}").get_data(as_text=True)

@@ -48,6 +48,11 @@ def cookie_name() -> str:
     return installation_cookie("kiln_owner", kiln().settings)
 
 
+def legacy_cookie_name() -> str:
+    """The owner cookie's name before names carried the port."""
+    return "__Host-kiln_owner" if kiln().settings.https else "kiln_owner"
+
+
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt=SALT)
 
@@ -70,15 +75,26 @@ def browser_token() -> str | None:
     """This browser's own owner token, whether or not it is signed in."""
     if "kiln_owner" in g:
         return g.kiln_owner
-    raw = request.cookies.get(cookie_name())
-    token = None
-    if raw:
-        try:
-            token = _serializer().loads(raw)
-        except BadSignature:
-            token = None
-    g.kiln_owner = token if isinstance(token, str) else None
+    token = _verified(request.cookies.get(cookie_name()))
+    if token is None and legacy_cookie_name() != cookie_name():
+        # The cookie under its name of before (one name for every port): this
+        # installation's own, if its signature says so, is taken over, so an
+        # upgrade does not cost a browser its tools. Another's fails the check.
+        token = _verified(request.cookies.get(legacy_cookie_name()))
+        if token is not None:
+            g.kiln_owner_is_new = g.kiln_owner_adopted = True
+    g.kiln_owner = token
     return g.kiln_owner
+
+
+def _verified(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        token = _serializer().loads(raw)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
 
 
 def current_owner() -> str | None:
@@ -102,4 +118,7 @@ def remember_owner(response):
         https = kiln().settings.https
         response.set_cookie(cookie_name(), _serializer().dumps(g.kiln_owner), max_age=MAX_AGE,
                             httponly=True, samesite="Lax", secure=https, path="/")
+        if g.get("kiln_owner_adopted"):
+            response.delete_cookie(legacy_cookie_name(), path="/", secure=https, httponly=True,
+                                   samesite="Lax")
     return response
