@@ -69,6 +69,31 @@ def owner_cookie(app, token: str) -> dict[str, str]:
     return {owner_cookie_name(app): URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
 
 
+def storage_token_made(app, artifact_id: str, viewer_hash: str, seconds_ago: float) -> str:
+    """A storage token as Kiln signs one, made ``seconds_ago`` (with a nonce of its own)."""
+    import secrets
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from artifacts.storage_tokens import SALT
+
+    class Then(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time() - seconds_ago)
+
+    return URLSafeTimedSerializer(app.secret_key, salt=SALT, signer=Then).dumps(
+        [artifact_id, viewer_hash, secrets.token_urlsafe(16)])
+
+
+def token_viewer(app, token: str) -> str:
+    """Whose storage a storage token names (read without checking its age)."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from artifacts.storage_tokens import SALT
+    return URLSafeTimedSerializer(app.secret_key, salt=SALT).loads(token)[1]
+
+
 def login_path(kiln, account_id: str | None = None) -> str:
     """The path of a fresh one-time sign-in link (the owner's unless ``account_id``)."""
     from app import login_link

@@ -11,6 +11,7 @@ from werkzeug.exceptions import BadRequest
 
 from artifacts import checks_store, json_limits, lifecycle
 from artifacts.tool_errors import Phase
+from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
@@ -166,6 +167,14 @@ def save_storage(artifact_id: str):
     body = parse(StorageIn)
     size = kiln().store.save_storage(artifact_id, viewer_key(), body.data)
     return jsonify(size=size)
+
+
+@bp.post("/artifacts/<artifact_id>/frame-token")
+def frame_token(artifact_id: str):
+    """A fresh storage token for this viewer's next load of the tool's frame: each
+    works once, so Kiln's page asks for one whenever it loads the frame again."""
+    kiln().store.get_artifact(artifact_id)  # an unknown or deleted tool gets none
+    return jsonify(token=storage_token(artifact_id, viewer_key()))
 
 
 @bp.get("/artifacts/<artifact_id>/network/hosts")
