@@ -209,13 +209,19 @@ document.getElementById('count').textContent = 'visits=' + visits;
 </script></body></html>"""
 
 
+def saved(response) -> bool:
+    """The tool's localStorage reached the server (Kiln's page saves it for the viewer)."""
+    return (response.url.endswith("/storage") and response.request.method == "PUT"
+            and response.status == 200)
+
+
 def test_a_page_whose_token_expired_loads_the_tool_with_a_fresh_one(live_server, page):
     """A page rendered long ago (left open, restored) still shows the viewer's data:
     its frame's token is refused, and Kiln's page gets a fresh one."""
-    import_in_browser(page, live_server.app_origin, COUNTER, title="Counter")
+    with page.expect_response(saved):  # the first visit is kept
+        import_in_browser(page, live_server.app_origin, COUNTER, title="Counter")
     frame = page.frame_locator("#artifact-frame")
     expect(frame.locator("#count")).to_have_text("visits=1")
-    page.wait_for_function("!window.kilnBridge.saving")  # the visit is saved
     artifact_id = urlsplit(page.url).path.rsplit("/", 1)[1]
     old = parse_qs(urlsplit(page.locator("#artifact-frame").get_attribute("src")).query)["st"][0]
     minutes = live_server.settings.storage_token_minutes
@@ -239,11 +245,11 @@ def test_a_page_whose_token_expired_loads_the_tool_with_a_fresh_one(live_server,
 def test_reload_keeps_the_viewers_data(live_server, page):
     """The workspace's Reload runs the tool afresh with a fresh token (the page's
     own has been used), so the tool has the viewer's data every time."""
-    import_in_browser(page, live_server.app_origin, COUNTER, title="Counter")
+    with page.expect_response(saved):
+        import_in_browser(page, live_server.app_origin, COUNTER, title="Counter")
     frame = page.frame_locator("#artifact-frame")
     expect(frame.locator("#count")).to_have_text("visits=1")
-    page.wait_for_function("!window.kilnBridge.saving")
     for visit in (2, 3):
-        page.locator("[data-reload]").click()
+        with page.expect_response(saved):  # this visit is kept before the next begins
+            page.locator("[data-reload]").click()
         expect(frame.locator("#count")).to_have_text(f"visits={visit}")
-        page.wait_for_function("!window.kilnBridge.saving")
