@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request
-from artifacts import links, storage_tokens
 
+from artifacts import links, storage_tokens
 from artifacts.store import STORAGE_QUOTA, Store
 from mirror import serve as mirror
 from mirror.libraries import INDEXEDDB_SHIM, MAX_FETCH_BYTES, MIRROR_PREFIX, import_map
