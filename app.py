@@ -19,13 +19,16 @@ from sandbox import policy
 from sandbox.serve import bp as sandbox_bp
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
-from web import access, api, arena_pages, errors, eval_pages, limits, ownership, pages, signin, tool_api
+from web import (access, api, arena_pages, errors, eval_pages, limits, logs, ownership, pages,
+                 signin, tool_api)
 from web.client import client_config
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.json = api.JSONProvider(app)  # a JSON body too deep to read is a 400, for every route
+    logs.install(app.logger)  # no sign-in link or storage token in a request log
     kiln = Kiln(settings)
     kiln.start()
     app.extensions["kiln"] = kiln
@@ -35,7 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key or _instance_secret(),
         # Room for the largest artifact plus form fields and multipart framing.
         MAX_CONTENT_LENGTH=settings.max_artifact_bytes * 2 + 64 * 1024,
-        SESSION_COOKIE_NAME="__Host-kiln_session" if https else "kiln_session",
+        # Named per installation (cookies ignore ports; see ownership.installation_cookie).
+        SESSION_COOKIE_NAME=ownership.installation_cookie("kiln_session", settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=https,

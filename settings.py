@@ -214,6 +214,10 @@ class Settings(BaseSettings):
     # The shared data of one tool, and the personal data of one viewer in one tool.
     data_max_tool_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     indexeddb_max_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    # A storage token (the frame address's ?st=, naming whose saved storage the
+    # tool is served with) works for one load, this long after the page made it;
+    # the page asks for a fresh one whenever it loads the frame again.
+    storage_token_minutes: float = Field(10, gt=0, le=24 * 60)
 
     # -- quotas: what people with a share link may make the server keep (0 = no limit) ---------
     # A viewer is any cookie the server mints, so the per-viewer limits above do

@@ -3,14 +3,16 @@ plain files (``flask --app app backup FILE`` and ``export-all DIR``)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from .store import Store
 from .tables import Artifact
@@ -41,13 +43,45 @@ def backup(store: Store, path: Path) -> str:
         pg_dump = shutil.which("pg_dump")
         if pg_dump is None:
             raise RuntimeError("pg_dump is not installed (apt-get install postgresql-client)")
-        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        done = subprocess.run([pg_dump, "--format=custom", f"--file={path}", plain],
-                              capture_output=True, text=True, check=False)
+        # The password never goes on pg_dump's command line, which anyone on the
+        # machine can read (ps, /proc/PID/cmdline): it goes in a password file
+        # only we can read, in a directory only we can enter, gone when pg_dump is.
+        password = url.password or url.query.get("password")
+        # (URL.set cannot take a password away: None there means "unchanged".)
+        plain = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                           database=url.database,
+                           query={k: v for k, v in url.query.items() if k != "password"},
+                           ).render_as_string(hide_password=False)
+        with tempfile.TemporaryDirectory(prefix="kiln-backup-") as private:
+            done = subprocess.run([pg_dump, "--format=custom", f"--file={path}", plain],
+                                  env=_password_env(password, Path(private)),
+                                  capture_output=True, text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"pg_dump failed: {done.stderr.strip()}")
         return "pg_dump custom format; restore with pg_restore"
     raise RuntimeError(f"no backup for {url.get_backend_name()} databases: use its own tools")
+
+
+def _password_env(password: object, private: Path) -> dict[str, str]:
+    """pg_dump's environment, carrying ``password`` (if any) in a 0600 password
+    file (libpq ignores one that others may read) under ``private``."""
+    env = dict(os.environ)
+    if password is None:
+        return env
+    env.pop("PGPASSWORD", None)  # it would win over the file
+    text = str(password)
+    if "\n" in text or "\r" in text:
+        # A password file cannot hold a line break; the environment can, and is
+        # readable only by this user (unlike the command line).
+        env["PGPASSWORD"] = text
+        return env
+    passfile = private / "pgpass"
+    descriptor = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        # Any host, port, database and user: the file lives for this one run.
+        out.write("*:*:*:*:" + text.replace("\\", "\\\\").replace(":", "\\:") + "\n")
+    env["PGPASSFILE"] = str(passfile)
+    return env
 
 
 def _slug(title: str) -> str:

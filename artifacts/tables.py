@@ -447,3 +447,13 @@ class ArenaBattle(Base):
     winner: Mapped[str | None] = mapped_column(String(16))   # a, b, tie, both_bad
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StorageTokenUse(Base):
+    """A storage token the sandbox has served (artifacts/storage_tokens.py): its
+    nonce, kept until the token would have expired anyway. Nothing names a tool
+    or a viewer: a used nonce is worth nothing to anyone who reads it."""
+    __tablename__ = "storage_token_uses"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

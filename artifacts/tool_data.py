@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from . import quotas
+from . import json_limits, quotas
 from .quotas import DataCaps, Held, Writer
 from .store import ArtifactNotFound, Store
 from .tables import Artifact, ToolData, utcnow
@@ -71,8 +71,10 @@ def check_json(text: str, limit: int, what: str, setting: str) -> int:
         raise ToolRefused(f"The {what} is {size:,} bytes; the limit is {limit:,} ({setting}).",
                           413, "too_large")
     try:
-        json.loads(text, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+        json_limits.loads(text, parse_constant=_no_constant)
+    except json_limits.TooDeep as exc:
+        raise ToolRefused(f"The {what} cannot be kept: {exc}.", 400, "bad_value") from None
+    except ValueError:
         raise ToolRefused(f"The {what} is not JSON.", 400, "bad_value") from None
     return size
 

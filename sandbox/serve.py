@@ -6,10 +6,8 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
 
-from artifacts import links
-
+from artifacts import links, storage_tokens
 from artifacts.store import STORAGE_QUOTA, Store
 from mirror import serve as mirror
 from mirror.libraries import INDEXEDDB_SHIM, MAX_FETCH_BYTES, MIRROR_PREFIX, import_map
@@ -102,34 +100,33 @@ def offline_document(html: str) -> str:
     return html[:at] + f"<script>{OFFLINE_KILN_JS}</script>" + html[at:]
 
 
-def _storage_signer() -> URLSafeSerializer:
+def _secret() -> str:
     key = current_app.secret_key
     if not key:  # create_app always sets one
         raise RuntimeError("the app has no SECRET_KEY to sign storage tokens with")
-    return URLSafeSerializer(key, salt="kiln-storage")
+    return str(key)
 
 
 def storage_token(artifact_id: str, viewer_hash: str) -> str:
-    """Lets the artifact page's iframe load one viewer's saved storage. The
-    sandbox origin never sees the viewer's cookies, so the page vouches for them."""
-    return _storage_signer().dumps([artifact_id, viewer_hash])
+    """Lets the artifact page's iframe load one viewer's saved storage, once and
+    for a short while (artifacts/storage_tokens.py). The sandbox origin never
+    sees the viewer's cookies, so the page vouches for them."""
+    return storage_tokens.mint(_secret(), artifact_id, viewer_hash)
 
 
 def storage_viewer(artifact_id: str, token: str | None) -> str | None:
-    if not token:
-        return None
-    try:
-        signed_id, viewer_hash = _storage_signer().loads(token)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    return viewer_hash if signed_id == artifact_id else None
+    """Whose storage this load of the frame gets: None for a token that is
+    missing, forged, another tool's, expired or already used."""
+    kiln = current_app.extensions["kiln"]
+    return storage_tokens.redeem(kiln.store, _secret(), artifact_id, token,
+                                 max(1, round(kiln.settings.storage_token_minutes * 60)))
 
 
 @bp.get("/raw/<artifact_id>/<int:number>")
 def raw(artifact_id: str, number: int) -> Response:
     kiln = current_app.extensions["kiln"]
     store = _store()
-    version = store.get_version(artifact_id, number)
+    version = store.get_version(artifact_id, number)  # first: a missing one spends no token
     viewer = storage_viewer(artifact_id, request.args.get(links.STORAGE_PARAM))
     storage = store.load_storage(artifact_id, viewer) if viewer else None
     indexeddb = kiln.data.load_indexeddb(artifact_id, viewer) if viewer else None

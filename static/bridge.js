@@ -5,7 +5,7 @@
 
 import { config } from "./config.js";
 import { isMirrorPath, onMirror } from "./mirror_fetch.js";
-import { UrlState, validUrlState } from "./url_state.js";
+import { UrlState, validUrlState, withToken } from "./url_state.js";
 import { KILN_SCHEMA, KilnApi, reportRefusedSave } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
 import { FrameFit } from "./frame_fit.js";
@@ -140,7 +140,7 @@ export class Bridge extends EventTarget {
     this.artifactId = artifactId;
     this.csrfToken = csrfToken;
     this.consent = new Consent(consentDialog);
-    this.urlState = new UrlState(frame);
+    this.urlState = new UrlState(frame, () => this.freshToken());
     this.network = new Network({ artifactId, consent: this.consent, hosts: networkHosts });
     this.port = null;
     this.errors = [];
@@ -219,9 +219,29 @@ export class Bridge extends EventTarget {
     this.port?.postMessage({ ...data, event });
   }
 
-  /** A fresh run of the tool (none while its first version is being written). */
-  reload() {
-    if (this.frame.dataset.frameSrc) this.frame.src = this.frame.dataset.frameSrc;
+  /** A fresh run of the tool (none while its first version is being written), with
+   *  a fresh storage token: the one in the page's address has been used. */
+  async reload() {
+    const src = this.frame.dataset.frameSrc;
+    if (!src) return;
+    const token = await this.freshToken();
+    this.frame.src = token ? withToken(src, token) : src;
+  }
+
+  /** A new storage token for this viewer's next load of the frame (null if the
+   *  server gave none: the tool then runs without its saved storage). */
+  async freshToken() {
+    try {
+      const response = await fetch(
+        `/api/artifacts/${encodeURIComponent(this.artifactId)}/frame-token`, {
+          method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": this.csrfToken },
+        });
+      if (!response.ok) return null;
+      const { token } = await response.json();
+      return typeof token === "string" ? token : null;
+    } catch {
+      return null;
+    }
   }
 
   onError(message) {

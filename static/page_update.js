@@ -3,6 +3,8 @@
 // its fresh counterpart. The tool's frame stays the same element (the bridge
 // keeps its channel and consent state) and only gets its new address.
 
+import { withoutToken } from "./url_state.js";
+
 /** The page at `url` as the server renders it now. */
 export async function freshPage(url) {
   const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
@@ -24,7 +26,10 @@ export function swapRegions(root, fresh, selector, keys = [], keep = () => false
   if (frame && nextFrame) {
     const src = nextFrame.dataset.frameSrc;
     frame.title = nextFrame.title;
-    if (src && src !== frame.dataset.frameSrc) {  // another version: shown at once
+    // Another version: shown at once. (Each render has a storage token of its
+    // own, so only the rest of the address tells versions apart.)
+    const current = frame.dataset.frameSrc;
+    if (src && (!current || withoutToken(src) !== withoutToken(current))) {
       frame.dataset.frameSrc = src;
       frame.src = src;
       frame.hidden = false;

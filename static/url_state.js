@@ -39,10 +39,33 @@ export function withState(address, state) {
   return url.href;
 }
 
+/** `src` (a frame address: raw URL, query, hash) with `token` as its one storage
+ *  token, first, and the rest of its query and hash as they were. */
+export function withToken(src, token) {
+  const url = new URL(src, location.href);
+  const state = cleanState(url.search, url.hash);
+  const cut = state.includes("#") ? state.indexOf("#") : state.length;
+  const [query, hash] = [state.slice(0, cut), state.slice(cut)];
+  const params = new URLSearchParams({ [STORAGE_PARAM]: token }).toString();
+  return `${url.origin}${url.pathname}?${params}${query ? `&${query.slice(1)}` : ""}${hash}`;
+}
+
+/** The same address without its storage token: what tells two frame addresses
+ *  apart (each page render has a token of its own). */
+export function withoutToken(src) {
+  const url = new URL(src, location.href);
+  return url.origin + url.pathname + cleanState(url.search, url.hash);
+}
+
 export class UrlState {
-  constructor(frame) {
+  /** `freshToken()`: a promise of a new storage token from the server (null if
+   *  none could be had). Each token works for one load of the frame. */
+  constructor(frame, freshToken) {
     this.frame = frame;
+    this.freshToken = freshToken;
     this.repoints = 0;
+    this.repointTo = null;
+    this.repointing = null;
   }
 
   onReport(message) {
@@ -51,15 +74,13 @@ export class UrlState {
     const src = new URL(this.frame.getAttribute("src") || "about:blank", location.href);
     this.token = src.searchParams.get(STORAGE_PARAM);
     this.raw = src.origin + src.pathname;
-    // A tool that reloads itself with a new query (location.search = ...) loses
-    // the frame's storage token: load that URL again, with it.
+    // A document that came without its storage (a tool that reloaded itself with a
+    // new query, location.search = ..., so without the token; a load past the
+    // token's time; a token already used) is loaded again with a fresh token.
     if (message.start && !message.stored && this.token && this.repoints < MAX_REPOINTS) {
       this.repoints += 1;
-      const cut = state.includes("#") ? state.indexOf("#") : state.length;
-      const [query, hash] = [state.slice(0, cut), state.slice(cut)];
-      const params = new URLSearchParams({ [STORAGE_PARAM]: this.token }).toString();
-      this.frame.contentWindow?.location.replace(
-        `${this.raw}?${params}${query ? `&${query.slice(1)}` : ""}${hash}`);
+      this.repointTo = state;  // the newest report wins
+      this.repointing ??= this.repoint().finally(() => { this.repointing = null; });
       return;
     }
     const address = withState(location.href, state);
@@ -69,5 +90,11 @@ export class UrlState {
     for (const option of document.querySelectorAll("[data-share-which] option")) {
       option.value = withState(option.value, state);
     }
+  }
+
+  async repoint() {
+    const token = await this.freshToken();
+    if (!token) return;  // the tool runs on, with what it has for this visit
+    this.frame.contentWindow?.location.replace(withToken(this.raw + this.repointTo, token));
   }
 }

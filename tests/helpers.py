@@ -51,12 +51,47 @@ def provider_overrides(fake) -> dict:
                 max_output_tokens=2000, smoke_on_save=False)
 
 
+def owner_cookie_name(app) -> str:
+    """The owner cookie's name on this installation (it carries the app origin's port)."""
+    from web.ownership import installation_cookie
+    return installation_cookie("kiln_owner", app.extensions["kiln"].settings)
+
+
+def session_cookie_name(app) -> str:
+    return app.config["SESSION_COOKIE_NAME"]
+
+
 def owner_cookie(app, token: str) -> dict[str, str]:
     """The cookie a browser holding owner ``token`` sends (signed as Kiln signs it)."""
     from itsdangerous import URLSafeSerializer
 
     from web.ownership import SALT
-    return {"kiln_owner": URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
+    return {owner_cookie_name(app): URLSafeSerializer(app.secret_key, salt=SALT).dumps(token)}
+
+
+def storage_token_made(app, artifact_id: str, viewer_hash: str, seconds_ago: float) -> str:
+    """A storage token as Kiln signs one, made ``seconds_ago`` (with a nonce of its own)."""
+    import secrets
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from artifacts.storage_tokens import SALT
+
+    class Then(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time() - seconds_ago)
+
+    return URLSafeTimedSerializer(app.secret_key, salt=SALT, signer=Then).dumps(
+        [artifact_id, viewer_hash, secrets.token_urlsafe(16)])
+
+
+def token_viewer(app, token: str) -> str:
+    """Whose storage a storage token names (read without checking its age)."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from artifacts.storage_tokens import SALT
+    return URLSafeTimedSerializer(app.secret_key, salt=SALT).loads(token)[1]
 
 
 def login_path(kiln, account_id: str | None = None) -> str:

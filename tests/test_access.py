@@ -13,7 +13,7 @@ from artifacts import accounts
 from artifacts.tables import LoginLink, utcnow
 from tests.fake_llm import Script
 from tests.helpers import (DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, login_path, make_settings,
-                           provider_overrides, sign_in)
+                           provider_overrides, session_cookie_name, sign_in)
 
 
 @pytest.fixture
@@ -120,8 +120,8 @@ def test_a_sign_in_needs_the_csrf_token(client, kiln):
     assert accounts.sign_ins(kiln.store) == []
 
 
-def test_a_forged_session_cookie_is_nobody(client, kiln):
-    client.http.set_cookie("kiln_session", "eyJraWxuX3NpZ25faW4iOiJ4In0.forged.sig",
+def test_a_forged_session_cookie_is_nobody(client, kiln, app):
+    client.http.set_cookie(session_cookie_name(app), "eyJraWxuX3NpZ25faW4iOiJ4In0.forged.sig",
                            domain="127.0.0.1")
     assert client.post("/api/generate", json={"prompt": "x"}).status_code in (400, 403)
 

@@ -86,7 +86,7 @@ def test_interrupted_jobs_are_failed_at_start(settings):
 def test_odd_last_event_ids(client, kiln, app, after):
     job = kiln.jobs.start("generate", "p", "me", lambda log: {})
     kiln.jobs.wait(job.id, timeout=10)
-    client.http.set_cookie("kiln_owner", owner_cookie(app, "me")["kiln_owner"], domain="127.0.0.1")
+    client.http.set_cookie(*owner_cookie(app, "me").popitem(), domain="127.0.0.1")
     response = client.get(f"/api/jobs/{job.id}/events", headers={"Last-Event-ID": after})
     assert response.status_code == 200
     ids = [s for s, _, _ in parse_sse(response.get_data(as_text=True))]
@@ -101,7 +101,7 @@ def test_unknown_job_is_a_404(client):
 def test_someone_elses_job_is_a_404(client, other_client, kiln, app):
     job = kiln.jobs.start("generate", "my secret prompt", "me", lambda log: log.delta("draft"))
     kiln.jobs.wait(job.id, timeout=10)
-    client.http.set_cookie("kiln_owner", owner_cookie(app, "me")["kiln_owner"], domain="127.0.0.1")
+    client.http.set_cookie(*owner_cookie(app, "me").popitem(), domain="127.0.0.1")
     assert client.get(f"/api/jobs/{job.id}").json["prompt"] == "my secret prompt"
     for path in (f"/api/jobs/{job.id}", f"/api/jobs/{job.id}/events", f"/jobs/{job.id}"):
         response = other_client.get(path)

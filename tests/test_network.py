@@ -72,7 +72,9 @@ def viewer_of(server, page) -> str:
     from itsdangerous import URLSafeSerializer
 
     from web.ownership import SALT
-    cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "kiln_owner")
+    from tests.helpers import owner_cookie_name
+    cookie = next(c["value"] for c in page.context.cookies()
+                  if c["name"] == owner_cookie_name(server.app))
     return owner_hash(URLSafeSerializer(server.app.secret_key, salt=SALT).loads(cookie))
 
 

@@ -58,3 +58,70 @@ def test_export_all_writes_every_tool_and_version(app, kiln, tmp_path):
     assert meta["id"] == one and meta["current_version"] == 2
     assert [v["file"] for v in meta["versions"]] == ["versions/v1.html", "versions/v2.html"]
     assert "html" not in meta["versions"][0]
+
+
+def test_pg_dump_gets_the_password_from_a_private_file_not_its_command_line(
+        postgres_server, tmp_path, monkeypatch):
+    """Anyone on the machine can read a process's command line (ps). The backup
+    of a password-protected database passes, with the password nowhere in
+    pg_dump's arguments: it came from a 0600 password file that is gone after."""
+    import os
+    import shutil
+    import subprocess
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import URL
+
+    from artifacts import Source, Store, VersionIn
+    from artifacts.portable import backup
+    real = shutil.which("pg_dump")
+    if real is None:
+        pytest.skip("pg_dump is not installed")
+    role, password = "kiln_backup_pw", "s3cret:with\\odd@chars%"
+    admin = create_engine(postgres_server.url(), isolation_level="AUTOCOMMIT")
+    hba = postgres_server.data / "pg_hba.conf"
+    original = hba.read_text()
+    try:
+        # This role (and only it) must give its password, even on loopback.
+        hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + original)
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'"))
+            connection.execute(text(f"CREATE DATABASE kiln_backup_pw OWNER {role}"))
+            connection.execute(text("SELECT pg_reload_conf()"))
+        url = URL.create("postgresql+psycopg", username=role, password=password,
+                         host="127.0.0.1", port=postgres_server.port, database="kiln_backup_pw")
+        bare = f"postgresql://{role}@127.0.0.1:{postgres_server.port}/kiln_backup_pw"
+        refused = subprocess.run([real, "--format=custom", "--file=/dev/null", "--no-password",
+                                  bare], capture_output=True, text=True,
+                                 env={k: v for k, v in os.environ.items() if not k.startswith("PG")})
+        assert refused.returncode != 0  # the password is really needed
+        store = Store(url.render_as_string(hide_password=False))
+        store.migrate()
+        store.create_artifact("Tool", VersionIn(html="<p>x</p>", source=Source.IMPORTED), "me")
+
+        # pg_dump as the backup runs it: its arguments and its password file, recorded.
+        seen = tmp_path / "seen"
+        wrapper = tmp_path / "bin" / "pg_dump"
+        wrapper.parent.mkdir()
+        wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {seen}/argv\n'
+                           f'[ -n "$PGPASSFILE" ] && stat -c %a "$PGPASSFILE" > {seen}/mode\n'
+                           f'echo "${{PGPASSFILE:-none}}" > {seen}/passfile\n'
+                           f'exec {real} "$@"\n')
+        wrapper.chmod(0o755)
+        seen.mkdir()
+        monkeypatch.setenv("PATH", f"{wrapper.parent}:{os.environ['PATH']}")
+        monkeypatch.setenv("PGPASSWORD", "not-this-one")  # a stray one must not win
+        how = backup(store, tmp_path / "kiln.dump")
+        store.dispose()
+        assert "pg_dump" in how and (tmp_path / "kiln.dump").read_bytes().startswith(b"PGDMP")
+        argv = (seen / "argv").read_text()
+        assert role in argv and password not in argv and "s3cret" not in argv
+        assert (seen / "mode").read_text().strip() == "600"
+        assert not os.path.exists((seen / "passfile").read_text().strip())
+    finally:
+        hba.write_text(original)
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_reload_conf()"))
+            connection.execute(text("DROP DATABASE IF EXISTS kiln_backup_pw WITH (FORCE)"))
+            connection.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()

@@ -401,8 +401,9 @@ def owner_hash_of(app, who: Client) -> str:
     """The viewer key of a test browser, from its signed cookie."""
     from itsdangerous import URLSafeSerializer
 
+    from tests.helpers import owner_cookie_name
     from web.ownership import SALT
-    raw = who.http.get_cookie("kiln_owner", domain="127.0.0.1").value
+    raw = who.http.get_cookie(owner_cookie_name(app), domain="127.0.0.1").value
     return owner_hash(URLSafeSerializer(app.secret_key, salt=SALT).loads(raw))
 
 

@@ -1,5 +1,5 @@
 """Anyone with the link can view, download and remix; only the owner can change."""
-from tests.helpers import Client, make_settings
+from tests.helpers import Client, make_settings, owner_cookie_name
 
 
 def create(client, html="<!doctype html><title>Shared</title><p>v1</p>"):
@@ -8,10 +8,11 @@ def create(client, html="<!doctype html><title>Shared</title><p>v1</p>"):
     return response.json["id"]
 
 
-def test_owner_cookie_is_signed_and_http_only(client):
+def test_owner_cookie_is_signed_and_http_only(client, app):
     response = client.post("/api/artifacts", json={"html": "<p>x</p>"})
     cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("kiln_owner=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert cookie.startswith("kiln_owner_5000=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert owner_cookie_name(app) == "kiln_owner_5000"
 
 
 def test_owner_can_add_versions_and_others_cannot(client, other_client, kiln):
@@ -30,10 +31,11 @@ def test_owner_can_add_versions_and_others_cannot(client, other_client, kiln):
     assert kiln.store.get_artifact(artifact_id).title == "Shared"
 
 
-def test_forged_owner_cookie_grants_nothing(client, other_client):
+def test_forged_owner_cookie_grants_nothing(client, other_client, app):
     artifact_id = create(client)
-    real = client.http.get_cookie("kiln_owner", domain="127.0.0.1").value
-    other_client.http.set_cookie("kiln_owner", real[:-2] + "xx", domain="127.0.0.1")
+    name = owner_cookie_name(app)
+    real = client.http.get_cookie(name, domain="127.0.0.1").value
+    other_client.http.set_cookie(name, real[:-2] + "xx", domain="127.0.0.1")
     refused = other_client.post(f"/api/artifacts/{artifact_id}/versions", json={"html": "<p>x</p>"})
     assert refused.status_code == 403
 

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.fake_llm import Script
-from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, import_in_browser, provider_overrides,
-                           serve_kiln, wait_for_written)
+from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, import_in_browser, owner_cookie_name,
+                           provider_overrides, serve_kiln, wait_for_written)
 
 ARTIFACT_URL = re.compile(r"/a/[\w-]+$")
 
@@ -283,7 +283,7 @@ def test_the_owner_renames_the_tool_in_place(live_server, page, context):
     expect(heading).to_have_text("Untitled tool")
 
     # No longer the owner (the owner cookie is gone): a clear error, and what was typed stays.
-    context.clear_cookies(name="kiln_owner")
+    context.clear_cookies(name=owner_cookie_name(live_server.app))
     page.get_by_role("button", name="Rename this tool").click()
     page.fill("#rename-title", "Mine now")
     page.keyboard.press("Enter")

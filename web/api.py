@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, evals_store, lifecycle
+from artifacts import checks_store, evals_store, json_limits, lifecycle
 from artifacts.tool_errors import Phase
+from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
@@ -21,8 +24,24 @@ from .writers import writer
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but reading goes through json_limits, so no request body
+    read with ``request.get_json()`` (here or anywhere) can reach Python's
+    recursion limit: too deep is bad JSON, a 400, never a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return json_limits.loads(s, **kwargs)
+
+
 def parse(model: type[BaseModel]):
-    payload = request.get_json(silent=True)
+    payload = None
+    if request.is_json:
+        try:
+            payload = json_limits.loads(request.get_data(cache=True))
+        except json_limits.TooDeep as exc:
+            raise BadRequest(f"The JSON body cannot be read: {exc}.") from None
+        except ValueError:
+            payload = None
     if not isinstance(payload, dict):
         raise BadRequest("Send a JSON object with Content-Type: application/json.")
     try:
@@ -155,6 +174,14 @@ def save_storage(artifact_id: str):
     body = parse(StorageIn)
     size = kiln().save_storage(artifact_id, writer(), body.data)
     return jsonify(size=size)
+
+
+@bp.post("/artifacts/<artifact_id>/frame-token")
+def frame_token(artifact_id: str):
+    """A fresh storage token for this viewer's next load of the tool's frame: each
+    works once, so Kiln's page asks for one whenever it loads the frame again."""
+    kiln().store.get_artifact(artifact_id)  # an unknown or deleted tool gets none
+    return jsonify(token=storage_token(artifact_id, viewer_key()))
 
 
 @bp.get("/artifacts/<artifact_id>/network/hosts")

@@ -14,11 +14,13 @@ without an account (someone with a share link) still has a stable identity.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from artifacts.accounts import AccountOut, account_key, signed_in
+from settings import Settings
 
 from . import kiln
 
@@ -27,8 +29,27 @@ MAX_AGE = 10 * 365 * 24 * 3600
 SIGN_IN_KEY = "kiln_sign_in"  # in Flask's session cookie: this browser's sign-in token
 
 
+def installation_cookie(base: str, settings: Settings) -> str:
+    """The name of one of Kiln's cookies (``base``: "kiln_owner", "kiln_session")
+    for this installation. Cookies ignore ports: two installations on one host
+    (127.0.0.1:5000 and 127.0.0.1:5001) share one cookie jar, so under fixed
+    names each would overwrite the other's sign-in and owner token. The app
+    origin's port is therefore part of the name, except on https's own port,
+    where the name stays what it always was (an https installation is normally
+    alone on its host). Over https the name also carries ``__Host-``, which
+    binds the cookie to its host (Secure, no Domain, Path=/)."""
+    port = urlsplit(settings.app_origin).port
+    if settings.https:
+        return f"__Host-{base}" if port in (None, 443) else f"__Host-{base}_{port}"
+    return f"{base}_{port or 80}"
+
+
 def cookie_name() -> str:
-    # __Host- binds the cookie to this exact origin over https (no Domain, Path=/).
+    return installation_cookie("kiln_owner", kiln().settings)
+
+
+def legacy_cookie_name() -> str:
+    """The owner cookie's name before names carried the port."""
     return "__Host-kiln_owner" if kiln().settings.https else "kiln_owner"
 
 
@@ -54,15 +75,26 @@ def browser_token() -> str | None:
     """This browser's own owner token, whether or not it is signed in."""
     if "kiln_owner" in g:
         return g.kiln_owner
-    raw = request.cookies.get(cookie_name())
-    token = None
-    if raw:
-        try:
-            token = _serializer().loads(raw)
-        except BadSignature:
-            token = None
-    g.kiln_owner = token if isinstance(token, str) else None
+    token = _verified(request.cookies.get(cookie_name()))
+    if token is None and legacy_cookie_name() != cookie_name():
+        # The cookie under its name of before (one name for every port): this
+        # installation's own, if its signature says so, is taken over, so an
+        # upgrade does not cost a browser its tools. Another's fails the check.
+        token = _verified(request.cookies.get(legacy_cookie_name()))
+        if token is not None:
+            g.kiln_owner_is_new = g.kiln_owner_adopted = True
+    g.kiln_owner = token
     return g.kiln_owner
+
+
+def _verified(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        token = _serializer().loads(raw)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
 
 
 def current_owner() -> str | None:
@@ -86,4 +118,7 @@ def remember_owner(response):
         https = kiln().settings.https
         response.set_cookie(cookie_name(), _serializer().dumps(g.kiln_owner), max_age=MAX_AGE,
                             httponly=True, samesite="Lax", secure=https, path="/")
+        if g.get("kiln_owner_adopted"):
+            response.delete_cookie(legacy_cookie_name(), path="/", secure=https, httponly=True,
+                                   samesite="Lax")
     return response

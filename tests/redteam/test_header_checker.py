@@ -7,6 +7,8 @@ A new finding fails this test until it is fixed or explained.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from drheader import Drheader
 
@@ -55,7 +57,8 @@ def test_header_checker_finds_nothing_unexplained(kiln_server):
             # Loopback only: never through a proxy from the environment.
             findings = Drheader(url=url, method="get", proxies={"http": None}).analyze()
             for finding in findings:
-                rule = finding["rule"]
+                # A cookie's name carries the installation's port (kiln_owner_5000).
+                rule = re.sub(r"^(Set-Cookie - kiln_[a-z]+)_\d+$", r"\1", finding["rule"])
                 if (kind, rule) not in ACCEPTED and ("*", rule) not in ACCEPTED:
                     unexplained.append((kind, url, rule, finding.get("message"),
                                         finding.get("value")))
