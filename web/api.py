@@ -7,13 +7,13 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, lifecycle
+from artifacts import checks_store, lifecycle, secret_store
 from artifacts.tool_errors import Phase
 
 from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
-from .present import acceptance_json, check_set_json
+from .present import acceptance_json, check_set_json, secrets_json
 from .ownership import current_owner, owner_for_write
 from .tool_access import viewer_key
 
@@ -92,8 +92,11 @@ def delete(artifact_id: str):
 def version(artifact_id: str, number: int):
     k = kiln()
     v = k.store.get_version(artifact_id, number)
-    return jsonify({**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
-                    "acceptance": acceptance_json(k.store, artifact_id, number)})
+    body = {**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
+            "acceptance": acceptance_json(k.store, artifact_id, number)}
+    if k.store.is_owner(artifact_id, current_owner()):  # the secret scan is the owner's alone
+        body["secrets"] = secrets_json(secret_store.scan_of(k.store, artifact_id, number))
+    return jsonify(body)
 
 
 @bp.get("/artifacts/<artifact_id>/checks")

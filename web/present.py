@@ -11,9 +11,10 @@ import bleach
 import markdown
 from markupsafe import Markup
 
-from artifacts import Store, checks_store
+from artifacts import Store, checks_store, secret_store
 from artifacts.checks import Outcome
 from artifacts.checks_store import CheckSetOut
+from artifacts.secret_scan import Scan, summary
 from generator import provider_configured
 from generator.checks_block import without_checks
 from generator.edits import REPLACE_LINE, SEARCH_LINE
@@ -233,3 +234,37 @@ def acceptance_view(store: Store, artifact_id: str, number: int | None) -> dict:
             "stale": bool(results and current and results.check_set_id != current.id),
             "source_words": SOURCE_WORDS.get(tested.source, tested.source) if tested else None,
             "current_json": check_set_json(current)}
+
+
+# -- the secret scan (the owner's pages only) --------------------------------------------------
+
+@dataclass
+class SharedSecrets:
+    """What the scan found in a version a share link shows, for the warning there."""
+    number: int
+    scan: Scan
+
+    @property
+    def summary(self) -> str:
+        return summary(self.scan)
+
+
+def secrets_view(store: Store, artifact_id: str, shown: int | None) -> dict:
+    """The secret scan as the owner's workspace shows it: the version on screen
+    (``secrets``, for the Checks tab) and, for the warning next to "Copy link",
+    each version the two links show with what was found (the version on screen,
+    and the current one "Link to the latest" shows). Never for anyone else."""
+    if shown is None:
+        return {"secrets": None, "share_secrets": []}
+    here = secret_store.scan_of(store, artifact_id, shown)
+    linked = [SharedSecrets(shown, here)]
+    latest = store.get_version(artifact_id).number
+    if latest != shown:
+        linked.append(SharedSecrets(latest, secret_store.scan_of(store, artifact_id, latest)))
+    return {"secrets": here, "share_secrets": [s for s in linked if s.scan.count]}
+
+
+def secrets_json(scan: Scan) -> dict:
+    """The owner's JSON view of a version's scan: kinds, lines, masked previews."""
+    return {"count": scan.count, "findings": [f.model_dump() for f in scan.findings],
+            "more": scan.more}
