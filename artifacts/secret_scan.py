@@ -61,7 +61,7 @@ from pydantic import BaseModel, Field
 # Which scanner wrote a stored result: a result from another one is scanned again.
 SCANNER = f"detect-secrets {package_version('detect-secrets')}; kiln 1"
 MAX_FINDINGS = 50       # kept per version; the rest are counted (``more``)
-MAX_CANDIDATES = 5_000  # matches looked at per version: a page of fake keys stays cheap
+MAX_CANDIDATES = 1_000  # matches looked at per rule: a page of fake keys stays cheap
 MODEL_FINDINGS = 10     # findings named in a repair prompt
 
 
@@ -247,11 +247,9 @@ def scan(text: str) -> Scan:
     ends: list[int] = []
     newlines: list[int] | None = None
     lowered = text.lower()
-    examined = 0
     for rule in RULES:
-        for start, end, secret in _matches(rule, text, lowered):
-            examined += 1
-            if examined > MAX_CANDIDATES:
+        for examined, (start, end, secret) in enumerate(_matches(rule, text, lowered)):
+            if examined >= MAX_CANDIDATES:
                 break
             at = bisect_right(starts, start)
             if (at and ends[at - 1] > start) or (at < len(starts) and starts[at] < end):
@@ -264,8 +262,6 @@ def scan(text: str) -> Scan:
             ends.insert(at, end)
             found.append((start, Finding(kind=rule.kind, line=bisect_right(newlines, start) + 1,
                                          preview=mask(secret, rule.prefix))))
-        if examined > MAX_CANDIDATES:
-            break
     findings = [f for _, f in sorted(found, key=lambda item: item[0])]
     return Scan(findings=findings[:MAX_FINDINGS], more=max(0, len(findings) - MAX_FINDINGS))
 
