@@ -283,8 +283,9 @@ def _matches(rule: Rule, text: str, lowered: str) -> Iterator[tuple[int, int, st
 def _anchored(rule: Rule, text: str) -> Iterator[re.Match[str]]:
     """The rule's own pattern, tried only on the text that ends at each anchor match."""
     for anchor in (rule.anchor.finditer(text) if rule.anchor else ()):
-        found = rule.pattern.search(text, max(0, anchor.start() - rule.lookback), anchor.end())
-        if found and found.end() == anchor.end():
+        window = rule.pattern.finditer(text, max(0, anchor.start() - rule.lookback), anchor.end())
+        found = next((m for m in window if m.end() == anchor.end()), None)
+        if found:
             yield found
 
 
