@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, JobOut, LoggedMessage, ModelCallIn, Source, Store, VersionIn,
-                       VersionOut, accounts, job_state,
-                       lifecycle, links, network_grants, quotas, tool_ai)
-from artifacts import checks_store
+                       VersionOut, accounts, job_state, lifecycle, links, network_grants, quotas,
+                       tool_ai)
+from artifacts import checks_store, secret_store
 from artifacts.checks import CheckSet, ChecksRefused, Outcome, format_checks, mark_regressions
 from artifacts.checks_store import CheckSetOut
 from artifacts.quotas import DataCaps, VisitorQuotas, Writer
@@ -269,7 +269,9 @@ class Kiln:
         """Every new version passes through here: it is smoke-tested in the
         background, with the artifact's acceptance checks, and the verdict
         stored. Never blocks; the returned future gives the SmokeReport (or None
-        if the tester could not run)."""
+        if the tester could not run). It is scanned for secrets first (at once:
+        a few milliseconds for a typical tool), so its owner is told before sharing."""
+        self.scan_for_secrets(version)
         if self.smoke is None:
             if self._queue is not None:  # a web process: a worker tests it
                 self._queue.smoke(version.artifact_id, version.number)
@@ -285,6 +287,15 @@ class Kiln:
             self._smoke_saver.submit(self._save_tested, key, check_set_id, future, saved)
         self.smoke.submit(version.html, checks).add_done_callback(tested)
         return saved
+
+    def scan_for_secrets(self, version: VersionOut) -> None:
+        """Keep the version's secret scan (``artifacts.secret_store``)."""
+        try:
+            secret_store.scan_of(self.store, version.artifact_id, version.number)
+        except Exception as exc:  # noqa: BLE001 - it is scanned again when first asked about
+            # The exception's type only: its message might quote the document.
+            log.warning("secret scan of %s v%s not kept: %s", version.artifact_id,
+                        version.number, type(exc).__name__)
 
     def _save_tested(self, key: tuple[str, int], check_set_id: int | None,
                      tested: concurrent.futures.Future[SmokeReport],

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from artifacts import Source, Store, Usage, VersionIn, VersionOut, checks_store, lifecycle
+from artifacts import (Source, Store, Usage, VersionIn, VersionOut, checks_store, lifecycle,
+                       secret_scan, secret_store)
 from artifacts.checks import Outcome
 from artifacts.htmlfile import title_of
 from artifacts.smoke_report import SmokeReport
@@ -98,7 +99,9 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
 
 def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
     """One repair round on demand, of the version on the person's screen: its
-    verdict (errors and failed checks) and what the viewer saw."""
+    verdict (errors and failed checks), what the viewer saw, and the secrets the
+    scan found in it (a version whose only problem is a key in its source is
+    fixed too)."""
     current = parts.store.get_version(artifact_id, request.base_version)
     seen = quote_source(request.errors, current.html)
     tested: list[ToolError] = []
@@ -107,21 +110,30 @@ def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
         tested = list(current.smoke.errors)
         found = checks_store.results(parts.store, artifact_id, current.number)
         failed = [o for o in found.outcomes if not o.ok] if found else []
-    if not seen and not tested and not failed:
+    secrets = secret_store.scan_of(parts.store, artifact_id, current.number)
+    if not seen and not tested and not failed and not secrets.count:
         raise JobFailed("There is nothing to fix: this version passed its checks and "
                         "no errors were reported from the page. Describe the change instead.")
+    asked = (secret_scan.fix_words(current.number, secrets) if not (seen or tested or failed)
+             else _with_secrets(fix_request(current.number, seen, tested,
+                                            [o.name for o in failed]), secrets))
     version = _repair(parts, log, request, current, tested + seen, failed, request.prompt,
-                      asked=fix_request(current.number, seen, tested,
-                                        [o.name for o in failed]))
+                      asked=asked)
     return _finish(parts, log, request, None, version, auto_repairs=MAX_AUTO_REPAIRS - 1)
 
 
 # -- steps -----------------------------------------------------------------
 
+def _with_secrets(asked: str, secrets: secret_scan.Scan) -> str:
+    """What the conversation shows as the request, with the secrets it also fixes."""
+    return f"{asked} {secret_scan.fix_words(0, secrets, also=True)}" if secrets.count else asked
+
+
 def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
               current_html: str | None = None, image: Image | None = None,
               errors: list[ToolError] | None = None, checks: str | None = None,
-              failed_checks: list[Outcome] | None = None) -> GenerationResult:
+              failed_checks: list[Outcome] | None = None,
+              secrets: secret_scan.Scan | None = None) -> GenerationResult:
     settings, version = parts.settings, prompts.VERSION
     if request.model:  # checked when the job was asked for
         choice = parse_choice(request.model)
@@ -142,7 +154,8 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
                     libraries=parts.libraries(), on_event=on_event, prices=settings.prices,
                     edit_retries=settings.edit_retries,
                     budget=parts.budget(request.account_id), checks=checks,
-                    failed_checks=failed_checks or [], prompt_version=version)
+                    failed_checks=failed_checks or [], prompt_version=version,
+                    secrets=secrets)
 
 
 def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
@@ -152,12 +165,15 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
     test's findings in ``current``)."""
     log.emit(ev.Status("repairing", current.number))
     checks = _current_checks(parts, current.artifact_id)
+    # A key written into the page is told to the model (masked) in every repair.
+    secrets = secret_store.scan_of(parts.store, current.artifact_id, current.number)
     result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors,
-                       checks=checks, failed_checks=failed_checks)
+                       checks=checks, failed_checks=failed_checks, secrets=secrets)
     version = parts.store.add_version(current.artifact_id, _version_in(
         result, Source.REPAIRED, prompt or None, parent=current.number))
     _keep_checks(parts, log, result, version, checks)
-    asked = asked or fix_request(current.number, [], errors, [o.name for o in failed_checks])
+    asked = asked or _with_secrets(
+        fix_request(current.number, [], errors, [o.name for o in failed_checks]), secrets)
     _record(parts, log, request, f"{asked}\n{prompt}" if prompt else asked, result, version,
             user_role="repair")
     if not result.ok:

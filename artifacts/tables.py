@@ -457,3 +457,17 @@ class StorageTokenUse(Base):
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SecretScanRow(Base):
+    """What the secret scan found in one version (artifacts.secret_scan): kinds,
+    lines and masked previews, never a secret. Versions never change, so neither
+    does this, but for a newer scanner."""
+    __tablename__ = "secret_scans"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
+    findings: Mapped[list] = mapped_column(JSON, default=list)
+    more: Mapped[int] = mapped_column(Integer, default=0)    # findings beyond those kept
+    scanner: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

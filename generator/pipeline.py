@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from artifacts import LoggedMessage, ModelCallIn, Usage, tool_errors
+from artifacts import LoggedMessage, ModelCallIn, Usage, secret_scan, tool_errors
 from artifacts import checks as acceptance
 from artifacts.checks import Outcome
+from artifacts.secret_scan import Scan
 from artifacts.tool_errors import ToolError
 from settings import DEFAULT_PRICES, ModelPrice
 
@@ -224,12 +225,14 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
              prices: Mapping[str, ModelPrice] | None = None, edit_retries: int = 1,
              budget: Budget | None = None, checks: str | None = None,
              failed_checks: Iterable[Outcome] = (),
-             prompt_version: str = prompts.VERSION) -> GenerationResult:
+             prompt_version: str = prompts.VERSION,
+             secrets: Scan | None = None) -> GenerationResult:
     """Create a tool (no ``current_html``), change one (``current_html`` and a
     ``prompt``), or repair one (``current_html`` and the smoke ``errors`` and
     ``failed_checks``). ``checks`` is the current acceptance check set's text,
     which edits may change; ``result.checks`` is the set after this answer.
     ``prompt_version`` picks the prompt files (an eval or the arena may compare two).
+    ``secrets``: a repaired version's secret scan, told to the model (masked).
 
     Never raises for a provider or model failure: the result carries the error,
     the partial answer and, for a cut-off document, the draft."""
@@ -254,13 +257,14 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
                                prompts.edit_prompt(current_html, prompt, checks, prompt_version),
                                prompt, image, edit_retries, checks, prompt_version)
         problems = "\n".join(tool_errors.for_model(errors) + acceptance.for_model(failed)
+                             + (secret_scan.for_model(secrets) if secrets else [])
                              ) or "- the page failed its checks"
         rewrite_request = f"Fix these problems:\n{problems}"
         if prompt.strip():
             rewrite_request += f"\n{prompt.strip()}"
         return _edit_chain(run, current_html,
                            prompts.repair_prompt(current_html, errors, prompt, checks, failed,
-                                                 prompt_version),
+                                                 prompt_version, secrets),
                            rewrite_request, image, edit_retries, checks, prompt_version)
     except ProviderError as err:
         return run.failed(err)

@@ -192,6 +192,7 @@ export function initWorkspace(root, bridge) {
     const on = (selector) => event.target.closest(selector);
     if (on("[data-show-view]")) showView(on("[data-show-view]").dataset.showView);
     else if (on("[data-show-checks]")) selectTab("tab-checks");
+    else if (on("[data-show-secrets]")) showSecrets();
     else if (on("[data-fix]")) fix(on("[data-fix]"));
     else if (on("[data-rename]")) rename(true);
     else if (on("[data-rename-cancel]")) rename(false);
@@ -210,6 +211,13 @@ export function initWorkspace(root, bridge) {
     if (event.target.matches("[data-rename-form]")) { event.preventDefault(); saveTitle(event.target); }
     if (event.target.matches("[data-edit-form]")) { event.preventDefault(); saveEdit(event.target); }
   });
+
+  // "Where?" next to the share link: the secret scan in the Checks tab.
+  function showSecrets() {
+    showView("tool");
+    selectTab("tab-checks");
+    $("[data-secrets]")?.scrollIntoView({ block: "start" });
+  }
 
   async function copyCode(button) {
     const label = button.textContent;
@@ -442,7 +450,7 @@ export function initWorkspace(root, bridge) {
     const first = errors[0];
     const label = first
       ? `Fix it: ${first.message}${first.line ? ` (line ${first.line})` : ""}${errors.length > 1 ? `, and ${errors.length - 1} more` : ""}`
-      : `Fix what the smoke test found in v${root.dataset.version}`;
+      : button.dataset.fixLabel || `Fix what the smoke test found in v${root.dataset.version}`;
     try {
       const job = await post(`${api}/fix`, { errors, prompt: "", base: Number(root.dataset.version) || null });
       selectTab("tab-code");

@@ -173,3 +173,22 @@ def test_the_checks_tab_with_checks_has_no_serious_violations(tmp_path, axe_cont
         page.get_by_role("button", name="Record a check").click()
         expect(page.locator("[data-recorder]")).to_have_attribute("data-state", "recording")
         assert serious_violations(page) == [], "recording"
+
+
+def test_the_secret_warning_and_the_secret_scan_have_no_serious_violations(live_server, axe_context):
+    """Next to Copy link and in the Checks tab, for a tool with a key in its source
+    (made at run time: no key is written in the repository)."""
+    import random
+    import string
+
+    rng = random.Random(1)
+    token = "ghp_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(36))
+    tool = f"<!doctype html><html lang='en'><title>Keys</title><script>const t = '{token}';</script></html>"
+    page = axe_context.new_page()
+    import_in_browser(page, live_server.app_origin, tool)
+    expect(page.locator("[data-secret-warning]")).to_be_visible()
+    page.locator("#tab-checks").click()
+    expect(page.locator("[data-secrets] table")).to_be_visible()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert serious_violations(page) == [], f"secret scan ({scheme})"

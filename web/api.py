@@ -9,14 +9,14 @@ from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, evals_store, json_limits, lifecycle
+from artifacts import checks_store, evals_store, json_limits, lifecycle, secret_store
 from artifacts.tool_errors import Phase
 from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
-from .present import acceptance_json, artifact_for, check_set_json, version_for
+from .present import acceptance_json, artifact_for, check_set_json, secrets_json, version_for
 from .ownership import current_owner, owner_for_write
 from .tool_access import viewer_key
 from .writers import writer
@@ -115,11 +115,12 @@ def delete(artifact_id: str):
 def version(artifact_id: str, number: int):
     k = kiln()
     v = k.store.get_version(artifact_id, number)
-    return jsonify(version_for(
-        {**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
-         "acceptance": acceptance_json(k.store, artifact_id, number)},
-        k.store.is_owner(artifact_id, current_owner()),
-        evals_store.awaiting_vote(k.store, artifact_id)))
+    owned = k.store.is_owner(artifact_id, current_owner())
+    body = {**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
+            "acceptance": acceptance_json(k.store, artifact_id, number)}
+    if owned:  # the secret scan is the owner's alone
+        body["secrets"] = secrets_json(secret_store.scan_of(k.store, artifact_id, number))
+    return jsonify(version_for(body, owned, evals_store.awaiting_vote(k.store, artifact_id)))
 
 
 @bp.get("/artifacts/<artifact_id>/checks")

@@ -15,7 +15,7 @@ from sandbox.serve import storage_token
 from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
 from .present import (acceptance_view, conversation, describe_version, job_state, line_diff,
-                      model_in_use)
+                      model_in_use, secrets_view)
 from .tool_access import viewer_key
 from .writers import writer
 
@@ -125,6 +125,8 @@ def artifact(artifact_id: str, number: int | None = None):
     return render_template(
         "workspace.html", model=model_in_use(k.settings),
         turns=conversation(k.store.messages(artifact_id), versions),
+        # The secret scan: the owner's only (the share page above never has it).
+        **secrets_view(k.store, artifact_id, version.number if version else None),
         **job_state(last, running, versions), **context)
 
 

@@ -11,9 +11,10 @@ import bleach
 import markdown
 from markupsafe import Markup
 
-from artifacts import Store, checks_store
+from artifacts import Store, checks_store, secret_store
 from artifacts.checks import Outcome
 from artifacts.checks_store import CheckSetOut
+from artifacts.secret_scan import Scan, summary
 from generator import provider_configured
 from generator.checks_block import without_checks
 from generator.edits import REPLACE_LINE, SEARCH_LINE
@@ -272,3 +273,37 @@ def version_for(data: dict, owned: bool, blind: bool) -> dict:
     """One version as ``GET /api/artifacts/ID/versions/N`` gives it, by the same rules."""
     data = _blinded(data) if blind else data
     return data if owned else {k: v for k, v in data.items() if k in SHARED_VERSION_FIELDS}
+
+
+# -- the secret scan (the owner's pages only) --------------------------------------------------
+
+@dataclass
+class SharedSecrets:
+    """What the scan found in a version a share link shows, for the warning there."""
+    number: int
+    scan: Scan
+
+    @property
+    def summary(self) -> str:
+        return summary(self.scan)
+
+
+def secrets_view(store: Store, artifact_id: str, shown: int | None) -> dict:
+    """The secret scan as the owner's workspace shows it: the version on screen
+    (``secrets``, for the Checks tab) and, for the warning next to "Copy link",
+    each version the two links show with what was found (the version on screen,
+    and the current one "Link to the latest" shows). Never for anyone else."""
+    if shown is None:
+        return {"secrets": None, "share_secrets": []}
+    here = secret_store.scan_of(store, artifact_id, shown)
+    linked = [SharedSecrets(shown, here)]
+    latest = store.get_version(artifact_id).number
+    if latest != shown:
+        linked.append(SharedSecrets(latest, secret_store.scan_of(store, artifact_id, latest)))
+    return {"secrets": here, "share_secrets": [s for s in linked if s.scan.count]}
+
+
+def secrets_json(scan: Scan) -> dict:
+    """The owner's JSON view of a version's scan: kinds, lines, masked previews."""
+    return {"count": scan.count, "findings": [f.model_dump() for f in scan.findings],
+            "more": scan.more}

@@ -10,8 +10,9 @@ from functools import cache
 from pathlib import Path
 
 from artifacts import checks as acceptance
-from artifacts import tool_errors
+from artifacts import secret_scan, tool_errors
 from artifacts.checks import Outcome
+from artifacts.secret_scan import Scan
 from artifacts.tool_errors import ToolError
 
 HERE = Path(__file__).resolve().parent
@@ -90,15 +91,21 @@ def rewrite_prompt(document: str, request: str, checks: str | None = None,
 
 def repair_prompt(document: str, errors: Iterable[ToolError], request: str = "",
                   checks: str | None = None, failed_checks: Iterable[Outcome] = (),
-                  version: str = VERSION) -> str:
+                  version: str = VERSION, secrets: Scan | None = None) -> str:
+    """``secrets``: the version's secret scan, told after the checks (the released
+    templates are never changed: this text is the code's, in every version)."""
     lines = tool_errors.for_model(errors)
     failed = acceptance.for_model(failed_checks)
     if failed:
         lines += ["", "These acceptance checks failed (regressions passed on the previous version):",
                   *failed]
+    found = secret_scan.for_model(secrets) if secrets else []
     if not lines:
-        lines = ["(no error messages were captured; the page failed its checks)"]
-    extra = f"\nThe person adds: {request.strip()}\n" if request.strip() else ""
+        lines = ["(none: it passed its smoke test; the secrets below are what needs fixing)"
+                 if found else "(no error messages were captured; the page failed its checks)"]
+    extra = "\n".join(["", *found, ""]) if found else ""
+    if request.strip():
+        extra += f"\nThe person adds: {request.strip()}\n"
     return render("repair", version, document=document, fence=fence_for(document),
                   errors="\n".join(lines).strip(), request=extra,
                   checks=checks_section(checks) if (checks or "").strip() else "")
