@@ -103,7 +103,7 @@ class Confinement:
         # None until a browser started: whether its sandbox is on.
         self.sandboxed: bool | None = None
         self.as_user = os.geteuid() == 0 and confine.sandbox != "off"
-        if self.as_user and not _user_exists(confine.user):
+        if self.as_user and confine.sandbox == "auto" and not _user_exists(confine.user):
             log.warning("KILN_CHROMIUM_USER=%s is no user here: the tester's Chromium runs as "
                         "root, without its sandbox", confine.user)
             self.as_user = False
