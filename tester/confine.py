@@ -28,6 +28,7 @@ import logging
 import os
 import pwd
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -84,10 +85,15 @@ class MemoryCap:
                  else "each of the browser's processes")
         return f"{self.limit_bytes // MB} MB for {where}"
 
-    def close(self) -> None:
+    def close(self, wait_s: float = 2.0) -> None:
+        """Remove the cgroup once the browser's last process has left it (a closed
+        browser's children take a moment to exit); a later start clears it if not."""
+        deadline = time.monotonic() + wait_s
         for folder in reversed(self.made):
+            while _read(folder / "cgroup.procs").strip() and time.monotonic() < deadline:
+                time.sleep(0.05)
             try:
-                folder.rmdir()  # only once empty: a browser still closing keeps it
+                folder.rmdir()
             except OSError:
                 pass
 
@@ -191,10 +197,23 @@ def own_cgroups(cgroup_file: Path, mountinfo: Path) -> dict[str, Path]:
     return found
 
 
+def _clear_leftovers(base: Path) -> None:
+    """Remove the empty cgroups of Kiln processes that ended without closing theirs
+    (killed, say): their browsers are gone, and the kernel keeps an empty cgroup."""
+    for folder in base.glob("kiln-smoke-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
 def _cgroup_v1(mine: dict[str, Path], limit: int, name: str) -> MemoryCap | None:
     base = mine.get("v1")
     if base is None or not (base / "memory.limit_in_bytes").exists():
         return None
+    _clear_leftovers(base)
     group = base / name
     group.mkdir(exist_ok=True)
     cap = MemoryCap("cgroup v1", limit, group, [group])
@@ -229,6 +248,7 @@ def _cgroup_v2(mine: dict[str, Path], limit: int, name: str) -> MemoryCap | None
             home.mkdir(exist_ok=True)
             (home / "cgroup.procs").write_text(str(os.getpid()))
             (base / "cgroup.subtree_control").write_text("+memory")
+    _clear_leftovers(base)
     group = base / name
     group.mkdir(exist_ok=True)
     made.append(group)
