@@ -31,7 +31,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,11 @@ class Confine:
     memory_mb: int = 1024     # 0: no cap
     nice: int = 0             # added to the browser's CPU niceness
     cgroup: bool = True       # False: the rlimit even where a cgroup could be had (tests)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Confine:
+        return cls(sandbox=settings.chromium_sandbox, user=settings.chromium_user,
+                   memory_mb=settings.smoke_memory_mb)
 
 
 @dataclass

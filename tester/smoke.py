@@ -100,8 +100,7 @@ class SmokeTester:
                    recycle_after=recycle_after or settings.smoke_recycle_after,
                    library=mirror.reader(settings.resolved_mirror_dir()),
                    budget=Budget(checks_s=settings.checks_time_cap_s),
-                   confine=Confine(sandbox=settings.chromium_sandbox, user=settings.chromium_user,
-                                   memory_mb=settings.smoke_memory_mb),
+                   confine=Confine.for_settings(settings),
                    visitor_concurrency=settings.smoke_visitor_concurrency)
 
     def lane(self, lane: Lane) -> BrowserPool:
