@@ -21,6 +21,7 @@ from artifacts.checks import CheckSet, ChecksRefused, Outcome, format_checks, ma
 from artifacts.checks_store import CheckSetOut
 from artifacts.quotas import DataCaps, VisitorQuotas, Writer
 from artifacts.htmlfile import Accepted, BadHTML, accept, decode, starts_as_document
+from artifacts.store import owner_hash
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_ai import AISettings, Viewer
 from artifacts.tool_data import DataLimits, ToolDataStore, ToolRefused
@@ -38,7 +39,8 @@ from mirror.standalone import standalone
 from sandbox import network
 from sandbox.serve import offline_document
 from settings import Settings
-from tester.smoke import SmokeTester, SmokeUnavailable
+from tester.lanes import WaitingVersions
+from tester.smoke import MEMBER, VISITOR, Lane, SmokeTester, SmokeUnavailable
 
 if TYPE_CHECKING:
     from jobs.queue import QueueRunner
@@ -74,6 +76,10 @@ class Kiln:
             settings.visitor_daily_remixes, settings.visitor_daily_versions,
             settings.visitor_daily_bytes, settings.visitors_daily_writes,
             settings.visitors_daily_bytes)
+        # Visitors' versions waiting for a verdict in this process (with worker
+        # processes, the queue counts them in Redis).
+        self._visitors_waiting = WaitingVersions(settings.smoke_waiting_per_visitor,
+                                                 settings.smoke_waiting_visitors)
         self.data = ToolDataStore(self.store, DataLimits(
             settings.data_max_value_bytes, settings.data_max_tool_bytes,
             settings.indexeddb_max_bytes), self.data_caps)
@@ -111,7 +117,8 @@ class Kiln:
             self.smoke = self.new_smoke_tester()
         serve_worker(self.store, self.settings.redis_url, threads=self.settings.job_workers,
                      heartbeat_s=self.settings.job_heartbeat_s, perform=self.perform_job,
-                     smoke=self.smoke_stored)
+                     smoke=self.smoke_stored,
+                     visitor_threads=self.settings.smoke_visitor_concurrency)
 
     @property
     def jobs(self) -> Runner:
@@ -174,7 +181,7 @@ class Kiln:
         accepted = self.accept_upload(data, title)
         artifact, version = self.store.create_artifact(
             accepted.title, VersionIn(html=accepted.html, source=Source.IMPORTED), owner)
-        self.version_stored(version)
+        self.version_stored(version, owner, accepted.notices)
         return Created(artifact, version, accepted.notices)
 
     def new_version(self, artifact_id: str, owner: str | None, data: bytes | str,
@@ -188,7 +195,7 @@ class Kiln:
                                   len(accepted.html.encode("utf-8"))):
             version = self.store.add_version(artifact_id, VersionIn(
                 html=accepted.html, source=source, parent_number=parent))
-        self.version_stored(version)
+        self.version_stored(version, owner, accepted.notices)
         return Created(self.store.get_artifact(artifact_id), version, accepted.notices)
 
     def restore(self, artifact_id: str, owner: str | None, number: int,
@@ -206,8 +213,9 @@ class Kiln:
         with self._visitors_write(visitor, quotas.REMIX, size):
             artifact, version = self.store.remix(artifact_id, number, owner)
         checks_store.copy_current(self.store, artifact_id, artifact.id, "remix")
-        self.version_stored(version)
-        return Created(artifact, version, [])
+        notices: list[str] = []
+        self.version_stored(version, owner, notices)
+        return Created(artifact, version, notices)
 
     def _visitor(self, artifact_id: str, writer: Writer | None) -> Writer | None:
         """``writer`` when the tool they change is a visitor's (not a member's)."""
@@ -262,20 +270,63 @@ class Kiln:
         with self._visitors_write(self._visitor(artifact_id, writer), quotas.VERSION,
                                   len(written.encode("utf-8"))):
             saved = checks_store.add_set(self.store, artifact_id, written, "person")
-        self.version_stored(self.store.get_version(artifact_id))
+        self.version_stored(self.store.get_version(artifact_id), owner)
         return saved
 
-    def version_stored(self, version: VersionOut) -> concurrent.futures.Future[SmokeReport | None] | None:
+    def version_stored(self, version: VersionOut, owner: str | None = None,
+                       notices: list[str] | None = None
+                       ) -> concurrent.futures.Future[SmokeReport | None] | None:
         """Every new version passes through here: it is smoke-tested in the
         background, with the artifact's acceptance checks, and the verdict
         stored. Never blocks; the returned future gives the SmokeReport (or None
         if the tester could not run). It is scanned for secrets first (at once:
-        a few milliseconds for a typical tool), so its owner is told before sharing."""
+        a few milliseconds for a typical tool), so its owner is told before sharing.
+
+        A member's tool is tested in the members' lane; a visitor's (``owner``
+        made it, and has no account) in the visitors' lane, which never holds a
+        member's verdict up. A visitor past their share of that lane gets the
+        version stored untested, and a notice (in ``notices``) that says so."""
         self.scan_for_secrets(version)
-        if self.smoke is None:
-            if self._queue is not None:  # a web process: a worker tests it
-                self._queue.smoke(version.artifact_id, version.number)
+        if self.smoke is None and self._queue is None:
             return None
+        visitor = None
+        if not self.member_tool(version.artifact_id):
+            visitor = owner_hash(owner) or f"tool:{version.artifact_id}"
+        refusal: str | None = None
+        if self.smoke is None and self._queue is not None:  # a web process: a worker tests it
+            refusal = self._queue.smoke(version.artifact_id, version.number, visitor,
+                                        self.settings.smoke_waiting_per_visitor,
+                                        self.settings.smoke_waiting_visitors)
+        elif visitor is not None:
+            refusal = self._visitors_waiting.take(visitor, f"{version.artifact_id}:{version.number}")
+        if refusal is not None:
+            log.info("%s v%s stored untested: the visitors' lane is full (%s)",
+                     version.artifact_id, version.number, refusal)
+            if notices is not None:
+                notices.append(self.untested_notice(version.number, refusal))
+            return None
+        if self.smoke is None:
+            return None
+        return self.test_in_lane(version, VISITOR if visitor else MEMBER, visitor)
+
+    def untested_notice(self, number: int, refusal: str) -> str:
+        """What a visitor is told of a version stored past their share of the tester."""
+        if refusal == "visitor":
+            why = (f"you already have {self.settings.smoke_waiting_per_visitor} versions waiting "
+                   "for their test, the most someone without an account may have "
+                   "(KILN_SMOKE_WAITING_PER_VISITOR)")
+        else:
+            why = (f"{self.settings.smoke_waiting_visitors} versions by people without an account "
+                   "are already waiting for theirs (KILN_SMOKE_WAITING_VISITORS)")
+        return (f"Version {number} is saved, but it will not be smoke-tested: {why}. It stays "
+                "without a verdict; once the others have theirs, restore it to have it tested.")
+
+    def test_in_lane(self, version: VersionOut, lane: Lane, visitor: str | None = None
+                     ) -> concurrent.futures.Future[SmokeReport | None]:
+        """Test one version in a lane now (it waits only behind its own lane) and
+        store the verdict; ``visitor``: whose waiting version it was."""
+        if self.smoke is None:
+            raise RuntimeError("smoke testing is off in this process")
         key = (version.artifact_id, version.number)
         check_set_id, checks = self.checks_to_test(version.artifact_id)
         saved: concurrent.futures.Future[SmokeReport | None] = concurrent.futures.Future()
@@ -284,8 +335,12 @@ class Kiln:
 
         def tested(future: concurrent.futures.Future[SmokeReport]) -> None:
             # Runs on the browser pool's thread: hand the database write to our own.
-            self._smoke_saver.submit(self._save_tested, key, check_set_id, future, saved)
-        self.smoke.submit(version.html, checks).add_done_callback(tested)
+            self._smoke_saver.submit(self._save_tested, key, check_set_id, future, saved, visitor)
+        try:
+            self.smoke.submit(version.html, checks, lane=lane).add_done_callback(tested)
+        except Exception:
+            self._finish_waiting(key, saved, visitor)
+            raise
         return saved
 
     def scan_for_secrets(self, version: VersionOut) -> None:
@@ -297,9 +352,19 @@ class Kiln:
             log.warning("secret scan of %s v%s not kept: %s", version.artifact_id,
                         version.number, type(exc).__name__)
 
+    def _finish_waiting(self, key: tuple[str, int],
+                        saved: concurrent.futures.Future[SmokeReport | None],
+                        visitor: str | None) -> None:
+        with self._smoke_lock:
+            if self._smoke_pending.get(key) is saved:
+                del self._smoke_pending[key]
+        if visitor is not None:
+            self._visitors_waiting.release(visitor, f"{key[0]}:{key[1]}")
+
     def _save_tested(self, key: tuple[str, int], check_set_id: int | None,
                      tested: concurrent.futures.Future[SmokeReport],
-                     saved: concurrent.futures.Future[SmokeReport | None]) -> None:
+                     saved: concurrent.futures.Future[SmokeReport | None],
+                     visitor: str | None = None) -> None:
         report: SmokeReport | None = None
         try:
             report = tested.result()
@@ -309,9 +374,7 @@ class Kiln:
         except Exception:  # noqa: BLE001 - no verdict is better than a lost request
             log.warning("smoke test of %s v%s not recorded", *key, exc_info=True)
         finally:
-            with self._smoke_lock:
-                if self._smoke_pending.get(key) is saved:
-                    del self._smoke_pending[key]
+            self._finish_waiting(key, saved, visitor)
             saved.set_result(report)
 
     def save_smoke_report(self, artifact_id: str, number: int, report: SmokeReport,
@@ -367,9 +430,12 @@ class Kiln:
             raise LookupError(f"{name!r} is neither a file nor a stored artifact") from None
         return version.html, (version.artifact_id, version.number)
 
-    def smoke_stored(self, artifact_id: str, number: int) -> SmokeReport | None:
-        """Test a stored version and keep its verdict (a worker's smoke job)."""
-        return self.test_now(self.store.get_version(artifact_id, number))
+    def smoke_stored(self, artifact_id: str, number: int, lane: Lane = MEMBER) -> SmokeReport | None:
+        """Test a stored version in its lane and keep its verdict (a worker's smoke
+        job: the web process chose the lane and counted it against the quota)."""
+        if self.smoke is None:
+            return None
+        return self.test_in_lane(self.store.get_version(artifact_id, number), lane).result()
 
     def test_now(self, version: VersionOut) -> SmokeReport | None:
         """Smoke-test one version, store the verdict and return it (for the repair

@@ -124,6 +124,21 @@ class Settings(BaseSettings):
     smoke_recycle_after: int = Field(200, ge=1, le=100_000)
     # All the acceptance checks of one version together, at most this long.
     checks_time_cap_s: float = Field(15.0, gt=0, le=300)
+    # What holds the tester's Chromium in (tester/confine.py). Its own sandbox:
+    # "auto" uses it wherever the host allows and warns where not, "on" refuses
+    # to test without it, "off" never tries. As root, Chromium runs as this user.
+    chromium_sandbox: Literal["auto", "on", "off"] = "auto"
+    chromium_user: str = "nobody"
+    # The memory all of one tester browser's processes may use together (a
+    # cgroup; each process, where the host has no cgroup for Kiln); 0: no cap.
+    smoke_memory_mb: int = Field(1024, ge=0, le=1024 * 1024)
+    # Visitors' versions (a remix by someone with only a share link, and its
+    # edits) are tested in a lane of their own, this many pages at once, never
+    # ahead of members'. A visitor may have this many waiting for a verdict,
+    # and all visitors together this many; past that a version is stored untested.
+    smoke_visitor_concurrency: int = Field(1, ge=1, le=16)
+    smoke_waiting_per_visitor: int = Field(4, ge=0, le=1000)
+    smoke_waiting_visitors: int = Field(32, ge=0, le=100_000)
 
     # The network channel: a tool's fetch/XHR to a public host the viewer
     # allowed, made by Kiln's page in the viewer's browser. Per tool and page:

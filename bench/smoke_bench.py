@@ -37,6 +37,7 @@ from sandbox import policy  # noqa: E402
 from sandbox.serve import artifact_document  # noqa: E402
 from settings import Settings  # noqa: E402
 from tester.browser_pool import BrowserPool  # noqa: E402
+from tester.confine import Confine  # noqa: E402
 from tester.smoke import CONFINE_ARGS, SmokeTester  # noqa: E402
 from tester.smoke_run import VIEWPORT  # noqa: E402
 
@@ -140,7 +141,9 @@ def floor(settings: Settings, pages: list[str], isolation: str) -> float:
             await page.goto(url)
             shared.append(page)
 
-    pool = BrowserPool(settings.resolved_chromium_path(), concurrency=2, launch_args=CONFINE_ARGS)
+    # Held in as the tester is (its sandbox, the memory cap), so the ratio compares like with like.
+    pool = BrowserPool(settings.resolved_chromium_path(), concurrency=2, launch_args=CONFINE_ARGS,
+                       confine=Confine.for_settings(settings))
     try:
         pool.submit(lambda browser: load(browser, -1, pages[0])).result(60)
         started = time.perf_counter()

@@ -16,6 +16,13 @@ than dropped (Huey's are gone once taken); and it needs Redis only, with much
 less to it than Celery. Whatever the queue does, a job runs once: workers
 ``claim`` it in the database first.
 
+Visitors' smoke tests (versions of a tool that no member owns: a remix by
+someone with only a share link) go on a queue of their own, which a worker
+serves with threads of their own: a thread held by a visitor's spinning page
+never holds up a member's message. Each visitor may have only so many versions
+waiting there (counted in Redis, across web processes); past that a version is
+stored untested and the person told.
+
 Faults, and what the person sees:
 - a worker killed mid-job stops beating; any process that looks at the job
   (another worker, a web process streaming its events) ends it "interrupted",
@@ -37,7 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import dramatiq
 import redis
@@ -51,7 +58,25 @@ from .runner import FINISHED, JobLog, run_job, wait_for
 log = logging.getLogger(__name__)
 
 QUEUE = "kiln"
-JOB_ACTOR, SMOKE_ACTOR = "kiln_job", "kiln_smoke"
+VISITOR_QUEUE = "kiln-visitors"
+JOB_ACTOR, SMOKE_ACTOR, VISITOR_SMOKE_ACTOR = "kiln_job", "kiln_smoke", "kiln_smoke_visitor"
+# A visitor's waiting version still counted this long after it was queued was
+# lost (its worker died, Redis lost the message): it counts no more.
+WAITING_STALE_S = 30 * 60
+# Count a visitor's version as waiting, unless that visitor (KEYS[1]) or all
+# visitors together (KEYS[2]) already have their most: returns "" or the limit met.
+TAKE_WAITING = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return '' end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 'visitor' end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return 'visitors' end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+return ''
+"""
 STREAM_TTL_S, ENDED_STREAM_TTL_S = 24 * 3600, 3600
 POLL_S = 0.25         # how often the store is read while Redis does not answer
 BLOCK_MS = 1000       # the longest one XREAD waits before the store is looked at
@@ -62,7 +87,13 @@ def make_broker(url: str) -> RedisBroker:
     # visibly, and a retry is the person's to ask for.
     broker = RedisBroker(url=url, namespace="kiln-queue", middleware=[])
     broker.declare_queue(QUEUE)
+    broker.declare_queue(VISITOR_QUEUE)
     return broker
+
+
+def waiting_keys(visitor: str) -> list[str]:
+    """The Redis sorted sets of one visitor's waiting versions, and of all visitors'."""
+    return [f"kiln:smoke:waiting:{visitor}", "kiln:smoke:waiting"]
 
 
 def _redis(url: str) -> redis.Redis:
@@ -137,8 +168,37 @@ class QueueRunner:
     def submit(self, job_id: str) -> None:
         enqueue(self.broker, JOB_ACTOR, job_id)
 
-    def smoke(self, artifact_id: str, number: int) -> None:
-        enqueue(self.broker, SMOKE_ACTOR, artifact_id, number)
+    def smoke(self, artifact_id: str, number: int, visitor: str | None = None,
+              per_visitor: int = 0, in_all: int = 0) -> str | None:
+        """Queue a version's smoke test: a member's on the main queue; a
+        visitor's on theirs, if that visitor has fewer than ``per_visitor``
+        waiting and all visitors fewer than ``in_all``. Returns the limit met
+        ("visitor" or "visitors"), or None once queued."""
+        if visitor is None:
+            enqueue(self.broker, SMOKE_ACTOR, artifact_id, number)
+            return None
+        version, now = f"{artifact_id}:{number}", time.time()
+        try:
+            met: Any = self.bus.redis.eval(TAKE_WAITING, 2, *waiting_keys(visitor), version, now,
+                                           now - WAITING_STALE_S, per_visitor, in_all,
+                                           WAITING_STALE_S)
+        except redis.RedisError as exc:  # the message cannot be queued either: said there
+            log.warning("could not count a visitor's waiting versions: %s", exc)
+            met = b""
+        if met:
+            return met.decode() if isinstance(met, bytes) else str(met)
+        enqueue(self.broker, VISITOR_SMOKE_ACTOR, artifact_id, number, visitor)
+        return None
+
+    def done_waiting(self, visitor: str, artifact_id: str, number: int) -> None:
+        """A visitor's version has its verdict (or could not be tested)."""
+        try:
+            pipe = self.bus.redis.pipeline(transaction=False)
+            for key in waiting_keys(visitor):
+                pipe.zrem(key, f"{artifact_id}:{number}")
+            pipe.execute()
+        except redis.RedisError as exc:  # it goes stale by itself
+            log.warning("could not count a visitor's version as tested: %s", exc)
 
     def events(self, job_id: str, after: int = 0, heartbeat: float = 15.0
                ) -> Iterator[JobEventOut | None]:
@@ -216,8 +276,9 @@ def enqueue(broker: RedisBroker, actor: str, *args: object) -> None:
     """Put a message on the queue. A job that cannot be handed over now (Redis
     away) is not lost: it stays queued in the store, and a worker hands it over
     again (``serve_worker``)."""
+    queue = VISITOR_QUEUE if actor == VISITOR_SMOKE_ACTOR else QUEUE
     try:
-        broker.enqueue(dramatiq.Message(queue_name=QUEUE, actor_name=actor, args=args,
+        broker.enqueue(dramatiq.Message(queue_name=queue, actor_name=actor, args=args,
                                         kwargs={}, options={}))
     except (redis.RedisError, dramatiq.errors.ConnectionError) as exc:
         log.warning("could not put %s%s on the queue (it is retried): %s", actor, args, exc)
@@ -225,12 +286,15 @@ def enqueue(broker: RedisBroker, actor: str, *args: object) -> None:
 
 def serve_worker(store: Store, redis_url: str, *, threads: int, heartbeat_s: float,
                  perform: Callable[[str, JobLog], dict],
-                 smoke: Callable[[str, int], object],
+                 smoke: Callable[[str, int, Literal["member", "visitor"]], object],
+                 visitor_threads: int = 1,
                  stop: threading.Event | None = None) -> None:
     """Run jobs from the queue until SIGTERM or SIGINT (or ``stop`` is set):
-    ``perform(job_id, log)`` does a job's work, ``smoke(artifact_id, number)``
-    tests one stored version. Every ``heartbeat_s`` the worker marks its jobs
-    alive, ends other workers' dead jobs and hands lost ones to the queue again."""
+    ``perform(job_id, log)`` does a job's work, ``smoke(artifact_id, number,
+    lane)`` tests one stored version in its lane; visitors' versions have
+    ``visitor_threads`` threads of their own. Every ``heartbeat_s`` the worker
+    marks its jobs alive, ends other workers' dead jobs and hands lost ones to
+    the queue again."""
     name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
     runner = QueueRunner(store, redis_url, heartbeat_s)
     broker = runner.broker
@@ -241,27 +305,42 @@ def serve_worker(store: Store, redis_url: str, *, threads: int, heartbeat_s: flo
 
     def smoke_test(artifact_id: str, number: int) -> None:
         try:
-            smoke(artifact_id, number)
+            smoke(artifact_id, number, "member")
         except Exception:  # noqa: BLE001 - a version without a verdict, never a dead thread
             log.warning("smoke test of %s v%s failed to run", artifact_id, number, exc_info=True)
 
-    for actor_name, fn in ((JOB_ACTOR, job), (SMOKE_ACTOR, smoke_test)):
-        dramatiq.Actor(fn, broker=broker, actor_name=actor_name, queue_name=QUEUE, priority=0,
+    def visitor_smoke_test(artifact_id: str, number: int, visitor: str) -> None:
+        try:
+            smoke(artifact_id, number, "visitor")
+        except Exception:  # noqa: BLE001
+            log.warning("smoke test of %s v%s failed to run", artifact_id, number, exc_info=True)
+        finally:
+            runner.done_waiting(visitor, artifact_id, number)
+
+    for actor_name, fn, queue in ((JOB_ACTOR, job, QUEUE), (SMOKE_ACTOR, smoke_test, QUEUE),
+                                  (VISITOR_SMOKE_ACTOR, visitor_smoke_test, VISITOR_QUEUE)):
+        dramatiq.Actor(fn, broker=broker, actor_name=actor_name, queue_name=queue, priority=0,
                        options={})
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    worker = dramatiq.Worker(broker, worker_threads=threads)
-    worker.start()
-    log.info("worker %s: %d threads on %s", name, threads, QUEUE)
+    # Two sets of threads, one per queue: members' work never waits for a thread
+    # that a visitor's page holds.
+    workers = [dramatiq.Worker(broker, queues={QUEUE}, worker_threads=threads),
+               dramatiq.Worker(broker, queues={VISITOR_QUEUE}, worker_threads=visitor_threads)]
+    for worker in workers:
+        worker.start()
+    log.info("worker %s: %d threads on %s, %d on %s", name, threads, QUEUE, visitor_threads,
+             VISITOR_QUEUE)
     try:
         while True:
             _tend(store, runner, name, heartbeat_s)
             if stop.wait(heartbeat_s):
                 break
     finally:
-        worker.stop(timeout=60_000)  # let running jobs finish
+        for worker in workers:
+            worker.stop(timeout=60_000)  # let running jobs finish
         runner.close()
 
 

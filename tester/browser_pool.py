@@ -9,6 +9,10 @@ A job is ``async def job(browser) -> T``. At most ``concurrency`` jobs run at
 once. The browser is replaced after ``recycle_after`` jobs (long-lived
 Chromiums grow), after it disconnects (crash), or when a job reports it wedged;
 jobs already running on the old one finish first.
+
+Given a :class:`tester.confine.Confine`, the pool's browsers start confined:
+with Chromium's sandbox where the host allows it, in a memory cap of the pool's
+own, at the CPU priority asked for (see :mod:`tester.confine`).
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from .chromium import launch_options
+from .confine import Confine, Confinement
 
 if TYPE_CHECKING:  # Playwright itself is imported when the first browser starts
     from playwright.async_api import Browser, Playwright
@@ -37,7 +42,8 @@ class PoolClosed(RuntimeError):
 
 class BrowserPool:
     def __init__(self, chromium_path: str | None, *, concurrency: int = 2,
-                 recycle_after: int = 200, launch_args: tuple[str, ...] = ()) -> None:
+                 recycle_after: int = 200, launch_args: tuple[str, ...] = (),
+                 confine: Confine | None = None, name: str = "kiln-browser-pool") -> None:
         if concurrency < 1 or recycle_after < 1:
             raise ValueError("concurrency and recycle_after must be at least 1")
         self.chromium_path = chromium_path
@@ -45,9 +51,10 @@ class BrowserPool:
         self.recycle_after = recycle_after
         self.launch_args = tuple(launch_args)
         self.launches = 0            # how many browsers this pool has started (tests read it)
+        self.confinement = Confinement(confine, name) if confine else None
         self._closed = False
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="kiln-browser-pool",
+        self._thread = threading.Thread(target=self._loop.run_forever, name=name,
                                         daemon=True)
         self._thread.start()
         # Everything below is touched only on the pool's loop. (asyncio's Semaphore
@@ -77,6 +84,8 @@ class BrowserPool:
             log.warning("browser pool did not shut down cleanly", exc_info=True)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
+        if self.confinement is not None:
+            self.confinement.close()
 
     # -- the pool's loop ------------------------------------------------------
     def will_serve_again(self, browser: Browser) -> bool:
@@ -136,9 +145,34 @@ class BrowserPool:
         options = launch_options(self.chromium_path)
         options["args"] += list(self.launch_args)
         options["timeout"] = LAUNCH_TIMEOUT_S * 1000
-        browser = await self._playwright.chromium.launch(**options)
+        confinement = self.confinement
+        if confinement is None:
+            browser = await self._playwright.chromium.launch(**options)
+        else:
+            real = self.chromium_path or self._playwright.chromium.executable_path
+            sandbox = confinement.wants_sandbox()
+            try:
+                browser = await self._playwright.chromium.launch(
+                    **{**options, **confinement.launch_options(real, sandbox)})
+            except Exception as exc:
+                if not sandbox:
+                    raise
+                if confinement.confine.sandbox == "on":
+                    raise RuntimeError(f"Chromium did not start with its sandbox "
+                                       f"(KILN_CHROMIUM_SANDBOX=on): {exc}") from exc
+                # auto: a host without what Chromium's sandbox needs still tests pages.
+                log.warning("Chromium did not start with its sandbox, so the tester runs it "
+                            "without (KILN_CHROMIUM_SANDBOX=on refuses to; README, Deploying, "
+                            "says what a host needs): %s", str(exc).splitlines()[0][:300])
+                confinement.sandboxed = sandbox = False
+                browser = await self._playwright.chromium.launch(
+                    **{**options, **confinement.launch_options(real, False)})
+            confinement.sandboxed = sandbox
         self.launches += 1
-        log.info("Chromium started (launch %d of this pool)", self.launches)
+        log.info("Chromium started (launch %d of this pool)%s", self.launches,
+                 "" if confinement is None else
+                 f", {'with' if confinement.sandboxed else 'WITHOUT'} its sandbox"
+                 f"{' as ' + confinement.confine.user if confinement.as_user else ''}")
         return browser
 
     async def _shutdown(self) -> None:

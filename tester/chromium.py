@@ -1,4 +1,9 @@
-"""How Kiln launches Chromium: the same flags for the smoke tester and the tests."""
+"""How Kiln launches Chromium: the same flags for the smoke tester and the tests.
+
+The smoke tester's pools add what holds the browser in on the host (its own
+sandbox, a memory cap: :mod:`tester.confine`). The tests' own browser does not:
+it stands in for a viewer's browser opening Kiln's pages, runs no page as the
+server does, and keeps Playwright's download folder its own."""
 from __future__ import annotations
 
 # This machine class has no network: without these, Chromium floods the closed
@@ -28,6 +33,6 @@ def launch_options(executable_path: str | None) -> dict:
     options: dict = {"headless": True, "args": list(QUIET_FLAGS)}
     if executable_path:
         options["executable_path"] = executable_path
-    # Root (as in CI) cannot use Chromium's own sandbox; Playwright adds
-    # --no-sandbox itself when chromium_sandbox is False (the default).
+    # Playwright adds --no-sandbox itself when chromium_sandbox is False (the
+    # default): the tester's pools turn it on (tester.confine).
     return options

@@ -20,6 +20,9 @@ so each rule fails only on evidence that a person would hit the problem:
 * hang         the page's main thread stopped answering (a page that keeps
                drawing frames and answers a probe is busy, not hung);
 * crash        the renderer died (out of memory, usually);
+* memory       the page went over the tester's memory cap (the kernel's, not
+               only V8's heap: ArrayBuffers, images and canvases count) and was
+               stopped; a crash it caused is named for it;
 * sandbox      alert()/confirm()/prompt(), popups and downloads, which Kiln's
                sandbox ignores: a warning, the tool still runs. What Kiln asks
                the viewer to allow (saving a file, the clipboard, a link, full screen) is
@@ -67,6 +70,8 @@ class Observations:
     unstuck: bool = True
     crashed: str | bool = False              # the phase it crashed in
     capped: bool = False                     # the hard cap cut the run short
+    memory_cap: str = ""                     # the tester's memory cap, as set up on this host
+    out_of_memory: bool = False              # the page went over it and was stopped
     capped_but_answering: bool = False       # ... while the page still answered
     exceptions: list[ToolError] = field(default_factory=list)
     console: list[ToolError] = field(default_factory=list)
@@ -119,6 +124,9 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     checks["crash"] = (Check(status=Status.FAIL, detail=f"the page crashed the browser tab during "
                              f"{obs.crashed} (out of memory, usually)")
                        if obs.crashed else Check(status=Status.PASS, detail="no crash"))
+    checks["memory"] = _memory(obs)
+    if obs.out_of_memory and obs.crashed:
+        checks["crash"] = Check(status=Status.SKIP, detail="stopped for its memory (see memory)")
     checks["sandbox"] = _sandbox(obs)
     checks["navigation"] = _navigation(obs)
     checks["interaction"] = _interaction(obs)
@@ -126,7 +134,10 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     errors = list(obs.exceptions)
     if obs.hang:
         errors.append(ToolError(kind="hang", message=obs.hang[1], phase=obs.hang[0]))
-    if obs.crashed:
+    if obs.out_of_memory:
+        errors.append(ToolError(kind="memory", message=checks["memory"].detail,
+                                phase=str(obs.crashed) if obs.crashed else None))
+    elif obs.crashed:
         errors.append(ToolError(kind="crash", message=checks["crash"].detail, phase=str(obs.crashed)))
     if obs.load_error:
         errors.append(ToolError(kind="load", message=obs.load_error, phase="load"))
@@ -157,8 +168,20 @@ def _load(obs: Observations) -> Check:
     if obs.hang and obs.hang[0] == "load":
         return Check(status=Status.FAIL, detail=obs.hang[1])
     if obs.crashed:
-        return Check(status=Status.FAIL, detail="the tab crashed while loading")
+        return Check(status=Status.FAIL, detail="the tab was stopped for its memory while loading"
+                     if obs.out_of_memory else "the tab crashed while loading")
     return Check(status=Status.FAIL, detail=f"the page did not load: {obs.load_error or 'unknown error'}")
+
+
+def _memory(obs: Observations) -> Check:
+    if obs.out_of_memory:
+        during = f" during {obs.crashed}" if isinstance(obs.crashed, str) else ""
+        return Check(status=Status.FAIL, detail=(
+            f"the page used more memory than the smoke tester allows ({obs.memory_cap}) and was "
+            f"stopped{during}: hold less at once (large arrays, ArrayBuffers, images, canvases)"))
+    if not obs.memory_cap:
+        return Check(status=Status.SKIP, detail="no memory cap on this tester")
+    return Check(status=Status.PASS, detail=f"within the memory cap ({obs.memory_cap})")
 
 
 def _exceptions(obs: Observations) -> Check:

@@ -157,6 +157,9 @@ def server(tmp_path, fake_llm):  # noqa: F811
 
 @pytest.fixture(scope="session")
 def browser():
+    """A viewer's browser. Not confined as the smoke tester's is (no launcher, no
+    memory cap): it opens Kiln's pages as a person would, and the tester's own
+    confinement is tested where it is (tests/test_smoke_confine.py)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.fake_llm import Script
-from tests.helpers import TIP_ANSWER, TIP_DOC, fetch_csrf_token, parse_sse
+from tests.helpers import TIP_ANSWER, TIP_DOC, eventually, fetch_csrf_token, parse_sse
 from tests.servers import KilnStack
 
 pytestmark = pytest.mark.browser  # real servers over real HTTP
@@ -259,4 +259,65 @@ def test_rate_limits_hold_across_web_workers(postgres_server, redis_server, tmp_
         assert all(429 in codes for codes in answered.values()), answered
     finally:
         me.close()
+        stack.close()
+
+
+def sign_in_as_owner(stack: KilnStack, person: Person) -> None:
+    """Open a fresh one-time link for the owner and press Sign in, as a person would."""
+    from artifacts import Store, accounts
+
+    store = Store(stack.database_url)
+    try:
+        token = accounts.new_login_link(store, accounts.ensure_owner(store).id, 1)
+    finally:
+        store.dispose()
+    path = f"/login/{token}"
+    answer = person.http.post(path, data={"csrf_token": fetch_csrf_token(person.http, path)})
+    assert answer.status_code == 303, answer.text
+    person.token = fetch_csrf_token(person.http)
+
+
+def test_a_visitors_flood_never_holds_up_a_members_verdict(postgres_server, redis_server, tmp_path):
+    """Visitors' versions go on a queue of their own, served by threads of their
+    own, counted per visitor in Redis: a member's verdict comes while a
+    visitor's spinning versions still wait, and one past the visitor's quota is
+    stored untested, the visitor told."""
+    stack = KilnStack(postgres_server, redis_server, log_dir=tmp_path, smoke_on_save=1,
+                      access="owner", smoke_waiting_per_visitor=3)
+    spin = "<!doctype html><title>Spin</title><h1>{n}</h1><script>while (true) {{}}</script>"
+    owner, visitor = Person(stack.app_origin), Person(stack.app_origin)
+
+    def verdict(person, tool, number):
+        return person.http.get(f"/api/artifacts/{tool}/versions/{number}").json()["smoke"]
+
+    def write(person, path, **body):
+        return person.http.post(path, json=body, headers={"X-CSRFToken": person.token})
+
+    try:
+        sign_in_as_owner(stack, owner)
+        tool = write(owner, "/api/artifacts", html=TIP_DOC).json()["id"]
+        eventually(lambda: verdict(owner, tool, 1) is not None, timeout=60, every=0.2)
+        remix = write(visitor, f"/api/artifacts/{tool}/remix")
+        assert remix.status_code == 201, remix.text
+        mine = remix.json()["id"]
+        eventually(lambda: verdict(visitor, mine, 1) is not None, timeout=60, every=0.2)
+
+        answers = [write(visitor, f"/api/artifacts/{mine}/versions", html=spin.format(n=n))
+                   for n in range(4)]
+        assert [a.status_code for a in answers] == [201] * 4
+        assert [bool(a.json()["notices"]) for a in answers] == [False, False, False, True]
+        assert "will not be smoke-tested" in answers[3].json()["notices"][0]
+
+        change = write(owner, f"/api/artifacts/{tool}/versions", html=TIP_DOC.replace("1.50", "2.50"))
+        assert change.status_code == 201
+        eventually(lambda: verdict(owner, tool, 2) is not None, timeout=60, every=0.1)
+        assert verdict(owner, tool, 2)["ok"] is True
+        waiting = [n for n in (2, 3, 4) if verdict(visitor, mine, n) is None]
+        assert len(waiting) >= 2, waiting  # at most the one being tested is done
+        # The visitor's get theirs in time; the one past the quota none.
+        eventually(lambda: all(verdict(visitor, mine, n) for n in (2, 3, 4)), timeout=90, every=0.5)
+        assert verdict(visitor, mine, 5) is None
+        owner.close()
+        visitor.close()
+    finally:
         stack.close()
