@@ -13,7 +13,7 @@
 //   Escape answer at once: saying no is always safe.
 // - What the tool hands over (text to copy, a file name, a URL) is shown whole,
 //   never cut, in a box that scrolls, with whitespace and invisible characters
-//   drawn as marks (`visibleText`): a tail hidden after a run of spaces, text
+//   drawn as marks (`visiblePieces`): a tail hidden after a run of spaces, text
 //   reordered by bidi controls, or zero-width characters all show.
 
 import { config } from "./config.js";
@@ -59,12 +59,6 @@ function describe(ch) {
   return { mark, title: `${name} (${ch === "\r\n" ? "U+000D U+000A" : codePoint(ch)})` };
 }
 
-// Marks past this many are written as text (·, ↵, or a name in brackets: ⟨ZWSP⟩),
-// not as elements: a tool may
-// copy a million characters, and half a million elements would hold the page for
-// seconds (about 20 µs each, measured here).
-const MAX_MARK_ELEMENTS = 1000;
-
 function markText(ch, count) {
   const { mark } = describe(ch);
   // A symbol repeats for a short run; a word, or a long run, is counted.
@@ -81,45 +75,51 @@ function markElement(ch, count) {
   return span;
 }
 
-/** The text as nodes to show: every character there, the invisible ones as marks. */
-export function visibleText(text) {
-  const out = document.createDocumentFragment();
-  let elements = 0;
-  let plain = "";
+// The text comes in pieces of this many marks: a tool may copy a million
+// characters, half of them invisible, and half a million marks at once would hold
+// the page for seconds (about 20 µs each to build and lay out, measured here).
+const MARKS_PER_PIECE = 1000;
+const INVISIBLE_HERE = new RegExp(`\\r\\n|${INVISIBLE.source}`, "uy");
+
+/** The text as pieces of nodes to show, in order: every character there, the
+ *  invisible ones as marks. Lazy: a piece is built when it is asked for. */
+export function* visiblePieces(text) {
+  let out = document.createDocumentFragment();
+  let plain = "", marks = 0, at = 0;
   const mark = (ch, count) => {
-    if (elements >= MAX_MARK_ELEMENTS) {
-      const written = markText(ch, count);
-      plain += describe(ch).mark.length === 1 ? written : `⟨${written}⟩`;
-      return;
-    }
     if (plain) { out.append(plain); plain = ""; }
     out.append(markElement(ch, count));
-    elements += 1;
+    marks += 1;
   };
-  const parts = [];  // [plain text] or [character, how many]
-  let at = 0;
+  const invisibleAt = (i) => { INVISIBLE_HERE.lastIndex = i; return INVISIBLE_HERE.test(text); };
   for (const match of text.matchAll(RUNS)) {
-    if (match.index > at) parts.push([text.slice(at, match.index)]);
+    const start = match.index, run = match[0];
+    plain += text.slice(at, start);
     const ch = match[1] ? "\r\n" : match[2];
-    parts.push([ch, match[1] ? match[0].length / 2 : [...match[0]].length]);
-    at = match.index + match[0].length;
-  }
-  if (at < text.length) parts.push([text.slice(at)]);
-  parts.forEach((part, i) => {
-    const [value, count] = part;
+    const count = run.length / ch.length;
     // One space between two words is just a space; any other space is marked.
-    const between = value === " " && count === 1 && parts[i - 1]?.length === 1 && parts[i + 1]?.length === 1;
-    if (count === undefined || between) { plain += value; return; }
-    if (LINE_BREAKS.has(value)) {
+    const between = ch === " " && count === 1 && start > at && start + 1 < text.length && !invisibleAt(start + 1);
+    at = start + run.length;
+    if (between) {
+      plain += " ";
+    } else if (LINE_BREAKS.has(ch)) {
       // Short runs of line breaks keep their lines; a long run is counted on one.
       const lines = count <= 3 ? count : 1;
-      for (let n = 0; n < lines; n += 1) { mark(value, count <= 3 ? 1 : count); plain += "\n"; }
+      for (let n = 0; n < lines; n += 1) { mark(ch, count <= 3 ? 1 : count); plain += "\n"; }
     } else {
-      mark(value, count);
+      mark(ch, count);
     }
-  });
+    if (marks >= MARKS_PER_PIECE) {
+      if (plain) out.append(plain);
+      yield out;
+      out = document.createDocumentFragment();
+      plain = "";
+      marks = 0;
+    }
+  }
+  plain += text.slice(at);
   if (plain) out.append(plain);
-  return out;
+  yield out;
 }
 
 /** How many characters (code points, as a person counts them) and lines the text has. */
@@ -127,6 +127,31 @@ export function measure(text) {
   const surrogatePairs = text.match(/[\ud800-\udbff][\udc00-\udfff]/g)?.length || 0;
   const breaks = text.match(/\r\n|[\n\r\u0085\u2028\u2029]/g)?.length || 0;
   return { chars: text.length - surrogatePairs, lines: breaks + 1 };
+}
+
+/** Show the pieces in `shown`: the first at once, each next one as the end of what
+ *  is shown scrolls near in `box`, so all of the text is there to read, none cut.
+ *  Returns a function that stops. */
+function showInPieces(shown, box, pieces, onPiece) {
+  shown.replaceChildren(pieces.next().value);
+  let next = pieces.next();
+  if (next.done) return () => {};
+  const more = document.createElement("span");
+  more.className = "consent-more";
+  more.textContent = " … more below";
+  shown.append(more);
+  const observer = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    more.before(next.value);
+    next = pieces.next();
+    if (next.done) { observer.disconnect(); more.remove(); } else {
+      observer.unobserve(more);  // observed afresh: asks again if it is still near
+      observer.observe(more);
+    }
+    onPiece();
+  }, { root: box, rootMargin: "0px 0px 300px 0px" });
+  observer.observe(more);
+  return () => observer.disconnect();
 }
 
 // -- the press that may answer Allow ---------------------------------------------------------
@@ -206,8 +231,13 @@ export class Consent {
     const shown = d.querySelector("[data-consent-detail]");
     const box = shown.closest("[data-consent-box]") || shown;
     d.querySelector("[data-consent-title]").textContent = title;
-    shown.replaceChildren(prose ? detail : visibleText(detail));
     shown.classList.toggle("prose", prose);
+    // A box that scrolls takes focus, so the keyboard can scroll it too.
+    const focusable = () => {
+      if (box.scrollHeight > box.clientHeight) box.tabIndex = 0; else box.removeAttribute("tabindex");
+    };
+    const stopShowing = showInPieces(shown, box, prose ? [detail].values() : visiblePieces(detail),
+                                     focusable);
     allowButton.textContent = allowLabel;
     denyButton.textContent = deny;
     const noteLine = d.querySelector("[data-consent-note]");
@@ -226,6 +256,7 @@ export class Consent {
       const cancel = (e) => { e.preventDefault(); done(false); };
       const cleanup = () => {
         press.stop();
+        stopShowing();
         allowButton.removeEventListener("click", allow);
         denyButton.removeEventListener("click", refuse);
         d.removeEventListener("cancel", cancel);
@@ -236,8 +267,7 @@ export class Consent {
       press.start();
       d.showModal();
       box.scrollTop = 0;
-      // A box that scrolls takes focus, so the keyboard can scroll it too.
-      if (box.scrollHeight > box.clientHeight) box.tabIndex = 0; else box.removeAttribute("tabindex");
+      focusable();
       denyButton.focus();
     });
   }
