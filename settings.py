@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     max_prompt_chars: int = Field(20_000, ge=100, le=1_000_000)
     # The tallest a tool's frame grows to fit the tool (beyond it, the tool scrolls inside).
     frame_max_height_px: int = Field(4000, ge=300, le=100_000)
+    # The consent dialog's Allow answers only once the dialog has been open this
+    # long with no press (each press starts it again), so a tap meant for the tool
+    # cannot land on it; browsers' own permission prompts wait about a second.
+    consent_delay_ms: int = Field(1000, ge=500, le=10_000)
 
     job_workers: int = Field(2, ge=1, le=32)
     generate_rate_limit: str = "10 per minute"

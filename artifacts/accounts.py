@@ -10,7 +10,8 @@ Ownership stays what it was: a string, the *owner key*, whose hash artifacts
 and jobs keep (``store.owner_hash``). A browser that has not signed in is
 known by the random token in its owner cookie; an account's key is
 ``account_key(id)``. Signing in moves the browser's tools to the account
-(``claim_browser_tools``), so they follow the person to any device.
+(``claim_browser_tools``), so they follow the person to any device, but only
+when the person chose that on the sign-in page: a link can be someone else's.
 """
 from __future__ import annotations
 
@@ -257,6 +258,28 @@ def sign_ins(store: Store, account_id: str | None = None) -> list[tuple[SignInOu
 
 
 # -- what follows a person --------------------------------------------------------------------
+
+class BrowserHoldings(BaseModel):
+    """What a browser made and saved before signing in: what ``claim_browser_tools``
+    would move (the sign-in page asks before it does)."""
+    tools: int = 0   # tools it owns
+    saved: int = 0   # tools (its own or others') it keeps saved storage in
+
+    def __bool__(self) -> bool:
+        return bool(self.tools or self.saved)
+
+
+def browser_holdings(store: Store, browser_token: str | None) -> BrowserHoldings:
+    if not browser_token:
+        return BrowserHoldings()
+    old = owner_hash(browser_token)
+    with store.reading() as session:
+        tools = session.scalar(select(func.count()).select_from(Artifact)
+                               .where(Artifact.owner_hash == old)) or 0
+        saved = session.scalar(select(func.count()).select_from(ArtifactStorage)
+                               .where(ArtifactStorage.viewer_hash == old)) or 0
+    return BrowserHoldings(tools=tools, saved=saved)
+
 
 def claim_browser_tools(store: Store, browser_token: str | None, account_id: str) -> int:
     """Move what a browser made before it signed in (tools, jobs, the tools'

@@ -10,6 +10,7 @@ import { KILN_SCHEMA, KilnApi, reportRefusedSave } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
 import { FrameFit } from "./frame_fit.js";
 import { recordedStep } from "./recorder.js";
+import { Consent, measure } from "./consent.js";
 
 const MAX_ERRORS = config.max_reported_errors;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -86,51 +87,6 @@ function dataUrlToBlob(url) {
     return new Blob([bytes], { type: mime });
   }
   return new Blob([decodeURIComponent(body)], { type: mime });
-}
-
-const MAX_DECLINES = 3;
-
-class Consent {
-  // One question at a time; further requests while one is open are declined,
-  // and after a few refusals the tool is not allowed to ask again.
-  constructor(dialog) { this.dialog = dialog; this.busy = false; this.declined = 0; }
-
-  // `detail` is shown as given (a URL, a file name), or as prose; `note` is a
-  // line of its own under it.
-  ask(title, detail, allowLabel, { deny = "Cancel", note = "", prose = false } = {}) {
-    if (this.busy || !this.dialog || this.declined >= MAX_DECLINES) return Promise.resolve(false);
-    this.busy = true;
-    const d = this.dialog;
-    d.querySelector("[data-consent-title]").textContent = title;
-    d.querySelector("[data-consent-detail]").textContent = detail;
-    d.querySelector("[data-consent-detail]").classList.toggle("prose", prose);
-    d.querySelector("[data-consent-allow]").textContent = allowLabel;
-    d.querySelector("[data-consent-deny]").textContent = deny;
-    const noteLine = d.querySelector("[data-consent-note]");
-    if (noteLine) { noteLine.textContent = note; noteLine.hidden = !note; }
-    return new Promise((resolve) => {
-      const done = (ok) => {
-        this.busy = false;
-        if (!ok) this.declined += 1;
-        d.close();
-        cleanup();
-        resolve(ok);
-      };
-      const allow = () => done(true);
-      const refuse = () => done(false);
-      const cancel = (e) => { e.preventDefault(); done(false); };
-      const cleanup = () => {
-        d.querySelector("[data-consent-allow]").removeEventListener("click", allow);
-        d.querySelector("[data-consent-deny]").removeEventListener("click", refuse);
-        d.removeEventListener("cancel", cancel);
-      };
-      d.querySelector("[data-consent-allow]").addEventListener("click", allow);
-      d.querySelector("[data-consent-deny]").addEventListener("click", refuse);
-      d.addEventListener("cancel", cancel);
-      d.showModal();
-      d.querySelector("[data-consent-deny]").focus();
-    });
-  }
 }
 
 export class Bridge extends EventTarget {
@@ -291,9 +247,14 @@ export class Bridge extends EventTarget {
   }
 
   async onClipboard(message) {
-    const preview = message.text.length > 200 ? `${message.text.slice(0, 200)}…` : message.text;
-    const ok = await this.consent.ask(`Copy ${message.text.length} characters to your clipboard?`,
-                                      preview, "Copy");
+    // The whole text, as it will be pasted: a tail hidden after a run of spaces shows too.
+    const { chars, lines } = measure(message.text);
+    const ok = await this.consent.ask(
+      `Copy ${chars.toLocaleString("en")} character${chars === 1 ? "" : "s"} to your clipboard?`,
+      message.text, "Copy", {
+        note: `The whole text, ${lines.toLocaleString("en")} line${lines === 1 ? "" : "s"}: ` +
+              "· marks a space, → a tab, ↵ a line break, and boxed names the characters that show as nothing.",
+      });
     if (!ok) return this.reply(message.id, false, "The viewer declined");
     try {
       await navigator.clipboard.writeText(message.text);

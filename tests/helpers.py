@@ -99,15 +99,17 @@ def login_path(kiln, account_id: str | None = None) -> str:
     return "/login/" + kiln.login_link(account_id).rsplit("/login/", 1)[1]
 
 
-def sign_in(http, kiln, account_id: str | None = None):
+def sign_in(http, kiln, account_id: str | None = None, move_tools: bool = False):
     """Sign ``http`` (a Client, an HttpBrowser or an httpx client) in as the owner
     (or ``account_id``), as a person would: open the link, press the button.
-    Returns the response to the sign-in."""
+    ``move_tools`` answers yes to moving this browser's tools to the account (the
+    form's default is no). Returns the response to the sign-in."""
     path = login_path(kiln, account_id)
     raw = getattr(http, "http", http)
     host = {"headers": {"Host": http.host}} if isinstance(http, Client) else {}
     token = fetch_csrf_token(raw, path, **host)
-    response = raw.post(path, data={"csrf_token": token}, **host)
+    form = {"csrf_token": token} | ({"move_tools": "yes"} if move_tools else {})
+    response = raw.post(path, data=form, **host)
     assert response.status_code == 303, response
     if isinstance(http, (Client, HttpBrowser)):  # the sign-in gave the browser a new CSRF token
         if isinstance(http, Client):

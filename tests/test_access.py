@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from artifacts import accounts
+from artifacts import accounts, owner_hash
 from artifacts.tables import LoginLink, utcnow
 from tests.fake_llm import Script
-from tests.helpers import (DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, login_path, make_settings,
+from tests.helpers import (DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, Client, login_path, make_settings,
                            provider_overrides, session_cookie_name, sign_in)
 
 
@@ -126,16 +126,68 @@ def test_a_forged_session_cookie_is_nobody(client, kiln, app):
     assert client.post("/api/generate", json={"prompt": "x"}).status_code in (400, 403)
 
 
-def test_tools_made_before_signing_in_move_to_the_account(client, other_client, kiln):
-    remix = client.post(f"/api/artifacts/{shared_tool(kiln)}/remix", json={}).json["id"]
+def a_browser_with_things(client, kiln) -> tuple[str, str]:
+    """This browser, before signing in: a remix of its own, and data it saved in
+    the shared tool (the storage shim's). Returns (the shared tool, the remix)."""
+    tool = shared_tool(kiln)
+    remix = client.post(f"/api/artifacts/{tool}/remix", json={}).json["id"]
     client.post(f"/api/artifacts/{remix}/versions", json={"html": TIP_DOC})
-    sign_in(client, kiln)
+    saved = client.http.put(f"/api/artifacts/{tool}/storage", json={"data": {"typed": "a secret"}},
+                            headers={"Host": client.host, "X-CSRFToken": client.token()})
+    assert saved.status_code == 200
+    return tool, remix
+
+
+def held_by(kiln, account_id: str, tool: str, remix: str) -> tuple[bool, dict]:
+    """Does the account own the remix, and what of this browser's saved data has it?"""
+    key = accounts.account_key(account_id)
+    return kiln.store.is_owner(remix, key), kiln.store.load_storage(tool, owner_hash(key))
+
+
+def test_tools_made_before_signing_in_move_to_the_account_when_chosen(client, other_client, kiln):
+    tool, remix = a_browser_with_things(client, kiln)
+    sign_in(client, kiln, move_tools=True)
     owner = accounts.ensure_owner(kiln.store)
-    assert kiln.store.is_owner(remix, owner.key)
+    assert held_by(kiln, owner.id, tool, remix) == (True, {"typed": "a secret"})
     # The same account on another device owns it too; the browser's old token no longer does.
     sign_in(other_client, kiln)
     assert other_client.get(f"/api/artifacts/{remix}").json["owned"] is True
     assert f"/a/{remix}" in other_client.get("/").get_data(as_text=True)
+
+
+def test_the_sign_in_page_asks_before_moving_and_the_answer_defaults_to_no(client, kiln):
+    a_browser_with_things(client, kiln)
+    mallory = accounts.invite(kiln.store, "Mallory")
+    page = " ".join(client.get(login_path(kiln, mallory.id)).get_data(as_text=True).split())
+    assert ("Move 1 tool made in this browser, and what it saved in 1 tool, to Mallory’s account?"
+            in page)
+    assert '<input type="radio" name="move_tools" value="no" checked>' in page
+    assert '<input type="radio" name="move_tools" value="yes">' in page
+    # A browser with nothing to move is asked nothing.
+    fresh = Client(client.http.application, client.host)
+    assert "move_tools" not in fresh.get(login_path(kiln, mallory.id)).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("choice", [None, "no", "", "YES", "yes ", "1", "true", "on", "move"])
+def test_signing_in_with_someone_elses_link_moves_nothing_by_default(client, kiln, choice):
+    """A victim presses "Sign in" on a link a member sent them: without the explicit
+    yes, their tools and saved data stay with their browser, not the member's account."""
+    tool, remix = a_browser_with_things(client, kiln)
+    mallory = accounts.invite(kiln.store, "Mallory")
+    path = login_path(kiln, mallory.id)
+    form = {"csrf_token": client.token()} | ({} if choice is None else {"move_tools": choice})
+    signed = client.post(path, data=form)
+    assert signed.status_code == 303
+    client._token = None
+    assert held_by(kiln, mallory.id, tool, remix) == (False, {})
+    assert client.get(f"/api/artifacts/{remix}").json["owned"] is False  # Mallory's session
+    notice = client.get("/").get_data(as_text=True)
+    assert "Signed in as Mallory" in notice and "stays with it" in notice
+    # Signed out, the browser has them all again.
+    assert client.post("/logout", data={"csrf_token": client.token()}).status_code == 303
+    client._token = None
+    assert client.get(f"/api/artifacts/{remix}").json["owned"] is True
+    assert held_by(kiln, mallory.id, tool, remix) == (False, {})
 
 
 def test_an_invited_member_generates_within_their_budget(client, kiln, fake_llm):

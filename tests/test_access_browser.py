@@ -1,6 +1,7 @@
 """Who may spend the model, in real Chromium against Kiln started with the
 default access: a visitor with a share link, the owner's sign-in link, an
-invited member and their budget, a revoked sign-in, tools that move on sign-in."""
+invited member and their budget, a revoked sign-in, tools that move on sign-in
+only when the person chooses so."""
 
 import pytest
 from playwright.sync_api import expect
@@ -28,8 +29,10 @@ def link(server, account_id=None) -> str:
     return server.kiln.login_link(account_id)
 
 
-def open_link_and_sign_in(page, url, name):
+def open_link_and_sign_in(page, url, name, move_tools=False):
     page.goto(url)
+    if move_tools:
+        page.get_by_role("radio", name=f"Yes, move them to {name}").check()
     page.get_by_role("button", name=f"Sign in as {name}").click()
     expect(page.locator("p.notice")).to_contain_text(f"Signed in as {name}")
     # The notice shows as soon as the page is parsed; the prompt box answers
@@ -109,21 +112,57 @@ def test_a_revoked_sign_in_cannot_generate(page, kiln_server):
     expect(page.locator("[data-visitor]")).to_be_visible()
 
 
-def test_tools_made_before_signing_in_move_to_the_account(page, kiln_server):
-    page.goto(shared_link(kiln_server))
+def remix_in(page, server) -> str:
+    """This browser remixes the shared tool; the remix's path."""
+    page.goto(shared_link(server))
     page.get_by_role("button", name="Remix").click()
     expect(page.locator("p.notice")).to_contain_text("Remixed")
-    remix_url = page.url
-    open_link_and_sign_in(page, link(kiln_server), "Owner")
+    return page.url.split(server.app_origin)[1]
+
+
+def test_tools_made_before_signing_in_move_to_the_account_when_chosen(page, kiln_server):
+    remix_path = remix_in(page, kiln_server)
+    page.goto(link(kiln_server))
+    choice = page.get_by_role("group", name="Move 1 tool made in this browser to Owner’s account?")
+    expect(choice.get_by_role("radio", name="No, keep them with this browser")).to_be_checked()
+    open_link_and_sign_in(page, link(kiln_server), "Owner", move_tools=True)
     expect(page.locator("p.notice")).to_contain_text("1 tool made in this browser moved")
-    expect(page.locator(f'#gallery a[href="{remix_url.split(kiln_server.app_origin)[1]}"]')
-           ).to_be_visible()
+    expect(page.locator(f'#gallery a[href="{remix_path}"]')).to_be_visible()
     # Signed in on another device (a fresh context), the remix is there too, and theirs.
     other = page.context.browser.new_context()
     try:
         elsewhere = other.new_page()
         open_link_and_sign_in(elsewhere, link(kiln_server), "Owner")
-        elsewhere.goto(remix_url)
+        elsewhere.goto(kiln_server.app_origin + remix_path)
         expect(elsewhere.locator("[data-composer]")).to_be_visible()  # the workspace, not the share page
     finally:
         other.close()
+
+
+def test_pressing_sign_in_on_someone_elses_link_moves_nothing(page, kiln_server):
+    """A member sends a visitor their own sign-in link; the visitor presses the
+    button and nothing else: their remix stays with their browser."""
+    remix_path = remix_in(page, kiln_server)
+    mallory = accounts.invite(kiln_server.kiln.store, "Mallory")
+    open_link_and_sign_in(page, link(kiln_server, mallory.id), "Mallory")
+    expect(page.locator("p.notice")).to_contain_text("stays with it")
+    expect(page.locator(f'#gallery a[href="{remix_path}"]')).to_have_count(0)
+    assert not kiln_server.kiln.store.is_owner(remix_path.rsplit("/", 1)[1], mallory.key)
+    page.goto(kiln_server.app_origin + "/account")
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.locator("p.notice")).to_contain_text("Signed out")
+    page.goto(kiln_server.app_origin + remix_path)
+    expect(page.locator("[data-no-generate]")).to_be_visible()  # the browser's own remix again
+
+
+def test_the_choice_is_a_plain_form_that_works_without_script(browser, kiln_server):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        remix_path = remix_in(page, kiln_server)
+        open_link_and_sign_in(page, link(kiln_server), "Owner", move_tools=True)
+        expect(page.locator("p.notice")).to_contain_text("1 tool made in this browser moved")
+        owner = accounts.ensure_owner(kiln_server.kiln.store)
+        assert kiln_server.kiln.store.is_owner(remix_path.rsplit("/", 1)[1], owner.key)
+    finally:
+        context.close()

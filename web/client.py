@@ -36,6 +36,7 @@ def client_config(settings: Settings) -> dict[str, object]:
         "network": network.page_config(settings),  # the refused classes and the channel's limits
         "max_prompt_chars": settings.max_prompt_chars,
         "frame_max_height": settings.frame_max_height_px,
+        "consent_delay_ms": settings.consent_delay_ms,  # before Allow answers (static/consent.js)
         # The model's notes as they stream keep to the tags the server keeps (present.py).
         "note_tags": NOTE_TAGS, "note_attributes": NOTE_ATTRIBUTES, "note_protocols": NOTE_PROTOCOLS,
         # What a recorded or hand-written acceptance check may hold (artifacts/checks.py).

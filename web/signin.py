@@ -1,13 +1,15 @@
 """Signing in by one-time link, signing out, and the account page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from artifacts import accounts
 
 from . import access, kiln, limits
 
 bp = Blueprint("signin", __name__)
+
+MOVE_FIELD = "move_tools"  # the sign-in form's choice: "yes" moves this browser's tools
 
 LINK_GONE = ("This sign-in link is unknown, already used or expired: each link works once. "
              "Ask the owner of this Kiln for a new one (flask --app app login-link).")
@@ -16,24 +18,35 @@ LINK_GONE = ("This sign-in link is unknown, already used or expired: each link w
 @bp.get("/login/<token>")
 def confirm(token: str):
     """A link only shows whose it is: signing in takes a click (a POST), so a
-    link previewer fetching the URL does not use it up."""
+    link previewer fetching the URL does not use it up. What this browser made
+    moves to the account only if the person says so here (the choice defaults to no)."""
     try:
-        account = accounts.peek_link(kiln().store, token)
+        account, held = access.sign_in_offer(token)
     except accounts.LinkInvalid:
         return render_template("error.html", status=404, message=LINK_GONE), 404
-    return render_template("signin.html", account=account, token=token)
+    return render_template("signin.html", account=account, token=token, held=held)
+
+
+def _tools(n: int) -> str:
+    return f"{n} tool{'s' if n != 1 else ''}"
 
 
 @bp.post("/login/<token>")
 @limits.writes
 def sign_in(token: str):
+    # Only the exact answer "yes" moves anything: no choice, or any other value, moves nothing.
+    move = request.form.get(MOVE_FIELD) == "yes"
     try:
-        account, moved = access.sign_in(token)
+        done = access.sign_in(token, move_tools=move)
     except accounts.LinkInvalid:
         return render_template("error.html", status=404, message=LINK_GONE), 404
-    note = (f" {moved} tool{'s' if moved != 1 else ''} made in this browser moved to your account."
-            if moved else "")
-    flash(f"Signed in as {account.name}.{note}")
+    note = ""
+    if move:
+        note = f" {_tools(done.moved)} made in this browser moved to your account."
+    elif done.kept:
+        note = (" What this browser made and saved before stays with it, not with this account;"
+                " sign out to see it again.")
+    flash(f"Signed in as {done.account.name}.{note}")
     return redirect("/", 303)
 
 
