@@ -129,7 +129,7 @@ def raw(artifact_id: str, number: int) -> Response:
     version = store.get_version(artifact_id, number)  # first: a missing one spends no token
     viewer = storage_viewer(artifact_id, request.args.get(links.STORAGE_PARAM))
     storage = store.load_storage(artifact_id, viewer) if viewer else None
-    indexeddb = kiln.data.load_indexeddb(artifact_id, viewer) if viewer else None
+    indexeddb = kiln.runtime.data.load_indexeddb(artifact_id, viewer) if viewer else None
     quota = kiln.settings.indexeddb_max_bytes if viewer else 0  # nothing is kept without one
     return mark(Response(artifact_document(version.html, storage, persist=viewer is not None,
                                            indexeddb=indexeddb, indexeddb_quota=quota),

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("artifacts", "evals", "generator", "jobs", "mirror", "sandbox", "tester", "web")
-MODULES = ("app", "cli", "services", "workflow", "settings")
+PACKAGES = ("artifacts", "evals", "generator", "jobs", "mirror", "sandbox", "services", "tester",
+            "web")
+MODULES = ("app", "cli", "workflow", "settings")
 OURS = frozenset(PACKAGES + MODULES)
 # What each part may import of Kiln's own (parts not listed may import anything
 # but web, which only app.py imports).

@@ -21,7 +21,8 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 CLEAN = {
     "app.py": "import web\nfrom services import Kiln\n",
-    "services.py": "import workflow\nfrom generator import generate\nfrom tester.smoke import x\n",
+    "services/__init__.py": "from .kiln import Kiln\n",
+    "services/kiln.py": "import workflow\nfrom generator import generate\nfrom tester.smoke import x\n",
     "workflow.py": "from artifacts import Store\n",
     "settings.py": "",
     "artifacts/__init__.py": "from .store import Store\n",
@@ -45,7 +46,7 @@ def test_relative_imports_resolve_against_their_package(tmp_path):
 
 
 @pytest.mark.parametrize("name,text,why", [
-    ("services.py", "from web import x\n", "only app.py may import web"),
+    ("services/kiln.py", "from web import x\n", "only app.py may import web"),
     ("workflow.py", "def later():\n    import web.api\n", "only app.py may import web"),
     ("generator/pipeline.py", "from tester.smoke import x\n", "never import each other"),
     ("generator/pipeline.py", "from sandbox import policy\n", "never import each other"),
@@ -55,7 +56,7 @@ def test_relative_imports_resolve_against_their_package(tmp_path):
     ("mirror/serve.py", "from sandbox.serve import bp\n", "mirror may import only"),
     ("generator/providers/base.py", "import workflow\n", "generator may import only"),
     ("workflow.py", "import services\n", "workflow may import only"),
-    ("services.py", "from evals.runner import EvalRunner\n", "services may import only"),
+    ("services/kiln.py", "from evals.runner import EvalRunner\n", "services may import only"),
     ("evals/runner.py", "from web.present import x\n", "only app.py may import web"),
     ("tester/smoke.py", "import evals\n", "tester may import only"),
     ("artifacts/store.py", "def f():\n    from generator import generate\n", "artifacts may import only"),
