@@ -21,9 +21,9 @@ from generator import extract_html
 from jobs import InProcessRunner
 from mirror import libraries
 from mirror.cdn import rewrite_cdn_urls
-from mirror.serve import reader as mirror_reader
+from mirror.files import reader as mirror_reader
 from mirror.standalone import standalone
-from sandbox.serve import offline_document
+from sandbox.documents import offline_document
 from settings import Settings
 
 from .budgets import Budgets
@@ -47,9 +47,11 @@ class Kiln:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings.resolved_database_url())
+        self.secret = settings.resolved_secret_key()  # signs cookies and storage tokens
         self.budgets = Budgets(settings, self.store)
         self.verdicts = Verdicts(settings, self.store, self.member_tool)
-        self.runtime = ToolRuntime(settings, self.store, self.budgets, self.member_tool)
+        self.runtime = ToolRuntime(settings, self.store, self.budgets, self.member_tool,
+                                   self.secret)
         self.generation = Generation(settings, self.store, self.budgets, workflow.Parts(
             settings=settings, store=self.store, test_now=self.verdicts.test_now,
             budget=self.budgets.of, libraries=libraries.prompt_section,

@@ -9,7 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 
-from artifacts import LoggedMessage, ModelCallIn, Store, accounts, network_grants, tool_ai
+from artifacts import (LoggedMessage, ModelCallIn, Store, accounts, network_grants, storage_tokens,
+                       tool_ai)
 from artifacts.quotas import DataCaps, Writer
 from artifacts.tool_ai import AISettings, Viewer
 from artifacts.tool_data import DataLimits, ToolDataStore, ToolRefused
@@ -28,8 +29,9 @@ NOT_A_MEMBERS_TOOL = ("This tool is not made by a member of this Kiln, so it can
 
 class ToolRuntime:
     def __init__(self, settings: Settings, store: Store, budgets: Budgets,
-                 member_tool: Callable[[str], bool]) -> None:
+                 member_tool: Callable[[str], bool], secret: str) -> None:
         self.settings, self.store, self.budgets = settings, store, budgets
+        self._secret = secret  # signs storage tokens
         self._member_tool = member_tool
         # What everyone's data together may hold (``artifacts.quotas``).
         self.data_caps = DataCaps(settings.viewer_data_max_tool_bytes,
@@ -212,6 +214,18 @@ class ToolRuntime:
     def save_indexeddb(self, artifact_id: str, writer: Writer, snapshot: str) -> int:
         """This viewer's IndexedDB snapshot (JSON text); returns its size."""
         return self.data.save_indexeddb(artifact_id, writer.visitor, snapshot, writer)
+
+    def frame_token(self, artifact_id: str, viewer_hash: str) -> str:
+        """Lets Kiln's page vouch for its viewer to the sandbox origin, which never
+        sees their cookies: one load of the tool's frame with their storage, for a
+        short while (``artifacts.storage_tokens``)."""
+        return storage_tokens.mint(self._secret, artifact_id, viewer_hash)
+
+    def frame_viewer(self, artifact_id: str, token: str | None) -> str | None:
+        """Whose storage this load of the frame gets: None for a token that is
+        missing, forged, another tool's, expired or already used."""
+        return storage_tokens.redeem(self.store, self._secret, artifact_id, token,
+                                     max(1, round(self.settings.storage_token_minutes * 60)))
 
     def clear_shared(self, artifact_id: str) -> int:
         """The owner empties the tool's shared data; how many keys went."""

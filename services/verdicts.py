@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from artifacts import Store, VersionOut, checks_store, secret_store
 from artifacts.checks import CheckSet, Outcome, mark_regressions
+from artifacts.secret_scan import Scan
 from artifacts.smoke_report import SmokeReport
 from artifacts.store import owner_hash
 from settings import Settings
@@ -139,6 +140,11 @@ class Verdicts:
             self._finish_waiting(key, saved, visitor)
             raise
         return saved
+
+    def secrets(self, artifact_id: str, number: int) -> Scan:
+        """What the secret scan found in a version (scanned now, and kept, if it
+        was stored before the scan or by an older scanner)."""
+        return secret_store.scan_of(self.store, artifact_id, number)
 
     def scan_for_secrets(self, version: VersionOut) -> None:
         """Keep the version's secret scan (``artifacts.secret_store``)."""

@@ -9,9 +9,8 @@ from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, evals_store, json_limits, lifecycle, secret_store
+from artifacts import checks_store, evals_store, json_limits, lifecycle
 from artifacts.tool_errors import Phase
-from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
@@ -119,7 +118,7 @@ def version(artifact_id: str, number: int):
     body = {**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
             "acceptance": acceptance_json(k.store, artifact_id, number)}
     if owned:  # the secret scan is the owner's alone
-        body["secrets"] = secrets_json(secret_store.scan_of(k.store, artifact_id, number))
+        body["secrets"] = secrets_json(k.verdicts.secrets(artifact_id, number))
     return jsonify(version_for(body, owned, evals_store.awaiting_vote(k.store, artifact_id)))
 
 
@@ -182,7 +181,7 @@ def frame_token(artifact_id: str):
     """A fresh storage token for this viewer's next load of the tool's frame: each
     works once, so Kiln's page asks for one whenever it loads the frame again."""
     kiln().store.get_artifact(artifact_id)  # an unknown or deleted tool gets none
-    return jsonify(token=storage_token(artifact_id, viewer_key()))
+    return jsonify(token=kiln().runtime.frame_token(artifact_id, viewer_key()))
 
 
 @bp.get("/artifacts/<artifact_id>/network/hosts")

@@ -19,13 +19,14 @@ from generator.choice import ModelRefused
 from sandbox.network import HostRefused
 
 from .access import NotMember
+from .hosts import on_sandbox
 
 # SQLite's answer when the disk (or the database's size limit) is full.
 DISK_FULL = "database or disk is full"
 
 
 def _answer(status: int, message: str):
-    if getattr(request, "kiln_on_sandbox", False):
+    if on_sandbox():
         return Response(message, status=status, mimetype="text/plain")
     if request.path.startswith("/api/"):
         return jsonify(error=message, status=status), status
@@ -70,7 +71,7 @@ def register(app) -> None:
     def over_quota(exc):
         # The tool's page reads ``code`` (as for a ToolRefused); a daily quota
         # says when it renews.
-        if request.path.startswith("/api/") and not getattr(request, "kiln_on_sandbox", False):
+        if request.path.startswith("/api/") and not on_sandbox():
             response = jsonify(error=str(exc), status=exc.status, code=exc.code,
                                setting=exc.setting)
             response.status_code = exc.status
