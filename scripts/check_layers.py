@@ -171,29 +171,31 @@ def cycle_breaches(root: Path = ROOT) -> list[str]:
                 target = target.rpartition(".")[0]
             if target and target != module:
                 graph.setdefault(module, set()).add(target)
-    found, done = [], set()
+    found: list[str] = []
+    done: set[str] = set()
     for start in sorted(graph):
-        trail: list[str] = []
-
-        def visit(module: str) -> list[str] | None:
-            if module in trail:
-                return trail[trail.index(module):] + [module]
-            if module in done:
-                return None
-            trail.append(module)
-            for target in sorted(graph.get(module, ())):
-                loop = visit(target)
-                if loop:
-                    return loop
-            trail.pop()
-            done.add(module)
-            return None
-
-        loop = visit(start)
+        loop = _loop_from(start, graph, done, [])
         if loop and set(loop) - done:
             done.update(loop)
             found.append(f"{names[loop[0]]}: an import loop: {' -> '.join(loop)}")
     return found
+
+
+def _loop_from(module: str, graph: dict[str, set[str]], done: set[str],
+               trail: list[str]) -> list[str] | None:
+    """A loop reached from ``module`` (depth first), as the modules round it."""
+    if module in trail:
+        return trail[trail.index(module):] + [module]
+    if module in done:
+        return None
+    trail.append(module)
+    for target in sorted(graph.get(module, ())):
+        loop = _loop_from(target, graph, done, trail)
+        if loop:
+            return loop
+    trail.pop()
+    done.add(module)
+    return None
 
 
 # -- the façade rule ----------------------------------------------------------------------------

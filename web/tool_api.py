@@ -13,7 +13,6 @@ from werkzeug.wsgi import ClosingIterator
 
 from artifacts import tool_ai
 from artifacts.tool_ai import AISettings
-from artifacts.tool_data import ToolRefused
 from generator.tool_ai import tool_prompt
 
 from . import kiln, limits
@@ -23,11 +22,6 @@ from .tool_access import require_owner, viewer_of
 from .writers import writer
 
 bp = Blueprint("tool_api", __name__, url_prefix="/api/artifacts/<artifact_id>")
-
-
-@bp.errorhandler(ToolRefused)
-def refused(exc: ToolRefused):
-    return jsonify(error=str(exc), status=exc.status, code=exc.code), exc.status
 
 
 @bp.post("/complete")
