@@ -4,24 +4,17 @@
 """
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
 
-from flask import Flask, request
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
-from mirror.serve import bp as mirror_bp
-from sandbox import policy
-from sandbox.serve import bp as sandbox_bp
 from services import Kiln
-from settings import INSTANCE_DIR, Settings, get_settings, netloc_of
-from web import (access, api, arena_pages, errors, eval_pages, limits, logs, ownership, pages,
-                 signin, tool_api)
-from web.client import client_config
+from settings import INSTANCE_DIR, Settings, get_settings
+from web import (api, arena_pages, errors, eval_pages, hosts, limits, logs, mirror_files, ownership,
+                 pages, sandbox_origin, signin, tool_api)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -35,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     https = settings.https
     app.config.update(
-        SECRET_KEY=settings.secret_key or _instance_secret(),
+        SECRET_KEY=kiln.secret,
         # Room for the largest artifact plus form fields and multipart framing.
         MAX_CONTENT_LENGTH=settings.max_artifact_bytes * 2 + 64 * 1024,
         # Named per installation (cookies ignore ports; see ownership.installation_cookie).
@@ -51,12 +44,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Believe the scheme, host and client address only from the proxies we were told of.
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
-    _route_by_host(app, settings)  # first: a request on the wrong host goes no further
+    hosts.init_app(app, settings)  # first: a request on the wrong host goes no further
     CSRFProtect(app)
     limits.init_app(app)
 
-    app.register_blueprint(sandbox_bp)
-    app.register_blueprint(mirror_bp)
+    app.register_blueprint(sandbox_origin.bp)
+    app.register_blueprint(mirror_files.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(api.bp)
@@ -66,64 +59,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     cli.init_app(app, create_app)
     return app
-
-
-def _instance_secret() -> str:
-    """A secret made once per installation and kept in instance/."""
-    path = INSTANCE_DIR / "secret_key"
-    if not path.exists():
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
-
-
-def _route_by_host(app: Flask, settings: Settings) -> None:
-    """The sandbox origin serves raw artifacts and the library mirror only; the app
-    origin everything else."""
-    app_host, sandbox_host = netloc_of(settings.app_origin), netloc_of(settings.sandbox_origin)
-    sandbox_blueprints = {sandbox_bp.name, mirror_bp.name}
-
-    @app.before_request
-    def check_host():
-        host = request.host.lower()
-        request.kiln_on_sandbox = host == sandbox_host
-        wants_sandbox = request.blueprint in sandbox_blueprints
-        if host not in (app_host, sandbox_host):
-            return (f"Kiln answers on {settings.app_origin} (and serves artifacts on "
-                    f"{settings.sandbox_origin}); this host ({host}) is not one of them.\n",
-                    404, {"Content-Type": "text/plain; charset=utf-8"})
-        if wants_sandbox != request.kiln_on_sandbox:
-            return "Not found.\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
-        return None
-
-    @app.after_request
-    def security_headers(response):
-        host = request.host.lower()
-        marked = policy.marked(response)
-        if host == sandbox_host:
-            kind = marked.kind
-        else:
-            kind = policy.Kind.APP
-            ownership.remember_owner(response)
-        headers = policy.headers_for(
-            kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
-            https=settings.https, filename=marked.filename, host=marked.host)
-        if kind is policy.Kind.APP and "Cache-Control" in response.headers:
-            del headers["Cache-Control"]
-        response.headers.update(headers)
-        if settings.process_header:  # which process answered (tests of the production stack)
-            response.headers["X-Kiln-Process"] = str(os.getpid())
-        return response
-
-    @app.context_processor
-    def template_globals():
-        try:
-            account, may_generate = access.account(), access.may_generate()
-        except DBAPIError:  # the error page for a database that is away still renders
-            account, may_generate = None, False
-        return {"kiln_settings": settings, "kiln_client_config": client_config(settings),
-                "kiln_account": account, "kiln_may_generate": may_generate}
 
 
 def start_banner(kiln: Kiln) -> str:

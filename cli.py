@@ -145,7 +145,7 @@ def import_command(files: tuple[str, ...], title: str | None) -> None:
                                "input": name, "notices": created.notices}))
     # The smoke tests run in the background; let them finish and be stored
     # before this short-lived process exits.
-    kiln.wait_for_smoke(timeout=120)
+    kiln.verdicts.wait(timeout=120)
     sys.exit(1 if failed else 0)
 
 
@@ -162,7 +162,7 @@ def generate_command(prompt: str, image: str | None, as_json: bool) -> None:
     kiln = _kiln()
     owner = _operator(kiln)
     try:
-        job = kiln.start_create(prompt, owner.key, Path(image).read_bytes() if image else None,
+        job = kiln.generation.start_create(prompt, owner.key, Path(image).read_bytes() if image else None,
                                 account_id=owner.id)
     except (NotConfigured, GenerationRefused, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -259,16 +259,16 @@ def smoke_command(inputs: tuple[str, ...], as_json: bool, concurrency: int | Non
     is saved. Exit status 0 only if every input passed."""
     kiln = _kiln()
     given = CheckSet.parse(Path(checks_file).read_text("utf-8")) if checks_file else None
-    tester = kiln.new_smoke_tester(concurrency)
+    tester = kiln.verdicts.new_tester(concurrency)
     failed = False
     try:
         jobs: list[tuple[str, tuple[str, int] | None, Future[SmokeReport] | None, str | None,
                          int | None]] = []
         for name in inputs:
             try:
-                html, stored = kiln.smoke_input(name)
+                html, stored = kiln.verdicts.smoke_input(name, lambda data: kiln.accept_upload(data).html)
                 check_set_id, checks = (None, given) if given or not stored \
-                    else kiln.checks_to_test(stored[0])
+                    else kiln.verdicts.checks_to_test(stored[0])
                 jobs.append((name, stored, tester.submit(html, checks), None, check_set_id))
             except (OSError, LookupError, ValueError) as exc:
                 jobs.append((name, None, None, str(exc), None))
@@ -287,7 +287,7 @@ def smoke_command(inputs: tuple[str, ...], as_json: bool, concurrency: int | Non
                            else f"ERROR {name}: {error}")
                 continue
             if stored:
-                report = kiln.save_smoke_report(*stored, report, check_set_id)
+                report = kiln.verdicts.save(*stored, report, check_set_id)
             failed |= not report.ok
             if as_json:
                 click.echo(json.dumps({"input": name, **report.summary()}))

@@ -5,6 +5,7 @@ A bad value stops the app at start with a message that names the variable.
 """
 from __future__ import annotations
 
+import secrets
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -284,6 +285,18 @@ class Settings(BaseSettings):
             return self.database_url
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{INSTANCE_DIR / 'kiln.sqlite3'}"
+
+    def resolved_secret_key(self) -> str:
+        """The key that signs cookies and storage tokens: the setting, else a secret
+        made once per installation and kept in instance/."""
+        if self.secret_key:
+            return self.secret_key
+        path = INSTANCE_DIR / "secret_key"
+        if not path.exists():
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()
 
     def resolved_mirror_dir(self) -> Path:
         """The node_modules directory the library mirror is served from."""

@@ -6,8 +6,8 @@ returns a summary. The parts never call each other; this module composes them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from artifacts import (Source, Store, Usage, VersionIn, VersionOut, checks_store, lifecycle,
                        secret_scan, secret_store)
@@ -26,16 +26,18 @@ from settings import Settings
 MAX_AUTO_REPAIRS = 2
 
 
-class Parts(Protocol):
-    """What the loop needs of Kiln (``services.Kiln`` provides it)."""
+@dataclass(frozen=True)
+class Parts:
+    """What the loop is handed (``services.generation`` hands it): the settings and
+    the store, how a version gets its verdict, the budget a request spends, the
+    libraries the system prompt lists, and the links a job reports."""
     settings: Settings
     store: Store
-
-    def test_now(self, version: VersionOut) -> SmokeReport | None: ...
-    def budget(self, account_id: str | None = None) -> Budget: ...
-    def libraries(self) -> str: ...
-    def page_url(self, artifact_id: str, number: int | None = None) -> str: ...
-    def raw_url(self, artifact_id: str, number: int) -> str: ...
+    test_now: Callable[[VersionOut], SmokeReport | None]
+    budget: Callable[[str | None], Budget]
+    libraries: Callable[[], str]
+    page_url: Callable[[str, int | None], str]
+    raw_url: Callable[[str, int], str]
 
 
 @dataclass
@@ -203,7 +205,7 @@ def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResul
     artifact = parts.store.get_artifact(version.artifact_id)
     final = parts.store.get_version(version.artifact_id, version.number)
     return {"artifact_id": artifact.id, "version": version.number, "repairs": rounds,
-            "url": parts.page_url(artifact.id), "raw_url": parts.raw_url(artifact.id, version.number),
+            "url": parts.page_url(artifact.id, None), "raw_url": parts.raw_url(artifact.id, version.number),
             "smoke_ok": final.smoke.ok if final.smoke else None,
             "usage": artifact.usage.model_dump()}
 

@@ -38,6 +38,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError,
                       field_validator, model_validator)
+from .errors import KilnError
 
 # -- limits: what one check set may ask of the tester -----------------------------------
 MAX_CHECKS = 30
@@ -219,12 +220,19 @@ class Check(BaseModel):
                 "steps": [s.model_dump(mode="json", exclude_none=True) for s in self.steps]}
 
 
-class ChecksRefused(ValueError):
+class ChecksRefused(KilnError, ValueError):
     """A person's check set that cannot be read: nothing is stored."""
 
     def __init__(self, errors: list[str]) -> None:
         super().__init__("; ".join(errors))
         self.errors = errors
+
+    @property
+    def message(self) -> str:
+        return "The checks cannot be read: " + "; ".join(self.errors[:5])
+
+    def details(self) -> dict[str, Any]:
+        return {"errors": self.errors}
 
 
 class Malformed(BaseModel):

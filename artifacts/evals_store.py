@@ -16,20 +16,26 @@ from sqlalchemy import select, update
 
 from .store import Store, new_artifact_id, owner_hash, rows_changed
 from .tables import ArenaBattle, EvalResult, EvalRun, Job, SmokeResult, Version, utcnow
+from .errors import KilnError
 
 WINNERS = ("a", "b", "tie", "both_bad")
 
 
-class RunNotFound(LookupError):
+class RunNotFound(KilnError, LookupError):
+    status = 404
+
+    @property
+    def message(self) -> str:
+        return str(self).capitalize() + "."
+
+
+class BattleNotFound(RunNotFound):
     pass
 
 
-class BattleNotFound(LookupError):
-    pass
-
-
-class AlreadyVoted(Exception):
+class AlreadyVoted(KilnError):
     """A second vote on one battle."""
+    status = 409
 
 
 class EvalRunOut(BaseModel):

@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
+from .errors import KilnError
 
 
-class BadHTML(ValueError):
+class BadHTML(KilnError, ValueError):
     """The input cannot become an artifact; the message says why, for a person."""
 
     def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status)
 
 
 @dataclass

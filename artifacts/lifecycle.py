@@ -20,12 +20,14 @@ from . import quotas
 from .models import ArtifactOut, JobOut
 from .store import Store, clean_title, id_hash, new_artifact_id, owner_hash
 from .tables import Artifact, DeletedArtifact, Job, JobEvent, ModelCall, utcnow
+from .errors import KilnError
 
 UNFINISHED = ("queued", "running")
 
 
-class Busy(RuntimeError):
+class Busy(KilnError, RuntimeError):
     """The tool cannot be deleted while a change to it runs."""
+    status = 409
 
 
 def reserve(store: Store, title: str, owner_token: str | None = None, *,

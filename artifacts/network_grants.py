@@ -10,11 +10,12 @@ from sqlalchemy import delete, func, select
 
 from .store import ArtifactNotFound, Store
 from .tables import Artifact, NetworkGrant
+from .errors import KilnError
 
 MAX_HOSTS = 100  # per tool and viewer: more than any tool needs
 
 
-class TooManyHosts(ValueError):
+class TooManyHosts(KilnError, ValueError):
     pass
 
 

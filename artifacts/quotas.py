@@ -39,6 +39,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from .tables import Artifact, DataUsage, UsageTotal, VisitorWrite, utcnow
+from .errors import KilnError
 
 VIEWERS = ""          # DataUsage.holder: all viewers' data in one tool
 SHARED = "shared"     # DataUsage.holder: the tool's shared data
@@ -54,18 +55,19 @@ __all__ = ["DataCaps", "Held", "QuotaExceeded", "Today", "VisitorQuotas", "Write
            "visitor_refusal"]
 
 
-class QuotaExceeded(Exception):
+class QuotaExceeded(KilnError):
     """A write refused by a cap or a quota. ``status`` is the HTTP answer (413
     or 429), ``setting`` the variable that sets the limit, ``code`` what the
     tool's page may act on, ``retry_after`` the seconds until a daily quota
     renews (None for a cap)."""
 
     def __init__(self, message: str, status: int, setting: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status, "too_large" if status == 413 else "quota")
         self.setting = setting
         self.retry_after = retry_after
-        self.code = "too_large" if status == 413 else "quota"
+
+    def details(self) -> dict[str, Any]:
+        return {"setting": self.setting}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from . import quotas
+from .errors import KilnError
 from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, ModelCallIn, SmokeOut, Source,
                      Usage, VersionIn, VersionOut)
 from .tables import (Artifact, ArtifactStorage, DeletedArtifact, Job, JobEvent, Message, ModelCall,
@@ -49,28 +50,49 @@ FULL_TEXT: dict[str, tuple[str, Callable[[list[str]], str]]] = {
 }
 
 
-class ArtifactNotFound(LookupError):
-    pass
+class ArtifactNotFound(KilnError, LookupError):
+    status = 404
+
+    @property
+    def message(self) -> str:
+        return "There is no such tool or version. Check the link."
 
 
 class ArtifactGone(ArtifactNotFound):
     """The artifact was deleted by its owner (its links answer 410)."""
+    status = 410
+
+    @property
+    def message(self) -> str:
+        return "This tool was deleted by its owner. Nothing of it is kept."
 
 
-class VersionNotFound(LookupError):
-    pass
+class VersionNotFound(KilnError, LookupError):
+    status = 404
+
+    @property
+    def message(self) -> str:
+        return "There is no such tool or version. Check the link."
 
 
-class NotOwner(PermissionError):
-    pass
+class NotOwner(KilnError, PermissionError):
+    status = 403
 
 
-class JobNotFound(LookupError):
-    pass
+class JobNotFound(KilnError, LookupError):
+    status = 404
+
+    @property
+    def message(self) -> str:
+        return "There is no such job."
 
 
-class StorageFull(ValueError):
-    pass
+class StorageFull(KilnError, ValueError):
+    status = 413
+
+    @property
+    def message(self) -> str:
+        return f"The tool's saved data is too large: {self}."
 
 
 STORAGE_QUOTA = 5 * 1024 * 1024  # as browsers give an origin's localStorage (UTF-16 bytes)

@@ -21,6 +21,7 @@ from . import json_limits, quotas
 from .quotas import DataCaps, Held, Writer
 from .store import ArtifactNotFound, Store
 from .tables import Artifact, ToolData, utcnow
+from .errors import KilnError
 
 SCOPES = ("shared", "personal")
 INDEXEDDB = "indexeddb"          # the scope of a viewer's IndexedDB snapshot (one row, key "")
@@ -28,15 +29,13 @@ MAX_KEY_CHARS = 200
 MAX_LIST = 1000                  # keys one list() returns at most
 
 
-class ToolRefused(Exception):
+class ToolRefused(KilnError):
     """A tool's request that is not served. ``status`` is the HTTP answer and
     ``code`` what the page may act on (``consent``: ask the viewer, ``conflict``:
     read again and retry); the message is for a person."""
 
     def __init__(self, message: str, status: int, code: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
+        super().__init__(message, status, code)
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,8 @@ def measure(fake: FakeLLM, cases: int, concurrency: int, work: Path
     try:
         owner = accounts.ensure_owner(kiln.store)
         model = installation_choice(kiln.settings)
-        assert model is not None and kiln.smoke is not None
-        runner = EvalRunner(kiln, owner, Judge(kiln.smoke))
+        assert model is not None and kiln.verdicts.tester is not None
+        runner = EvalRunner(kiln, owner, Judge(kiln.verdicts.tester))
         # Warm: the browser is launched and the first page loaded before timing.
         runner.run(suite(1), [model], concurrency=1)
         asked = len(fake.requests)

@@ -62,9 +62,9 @@ def main() -> None:
         owner, visitor = HttpBrowser(live.app_origin), HttpBrowser(live.app_origin)
         sign_in(owner, kiln)
         tool = owner.post("/api/artifacts", json={"html": TOOL.format(n=0)}).json()["id"]
-        assert kiln.wait_for_smoke(120)  # both browsers warm before anything is timed
+        assert kiln.verdicts.wait(120)  # both browsers warm before anything is timed
         mine = visitor.post(f"/api/artifacts/{tool}/remix", json={}).json()["id"]
-        assert kiln.wait_for_smoke(120)
+        assert kiln.verdicts.wait(120)
 
         alone = [verdict_seconds(kiln, owner, tool, n) for n in range(args.rounds)]
         flood = [visitor.post(f"/api/artifacts/{mine}/versions", json={"html": SPIN.format(n=n)})
@@ -82,13 +82,13 @@ def main() -> None:
               f"{waiting} of them still waiting after the last")
         print(f"delay: {loaded - base:+.2f} s, ratio {loaded / base:.2f}x  "
               f"(target: less than 2 s) {'OK' if loaded - base < 2 else 'MISSED'}")
-        assert kiln.wait_for_smoke(args.flood * 30)
+        assert kiln.verdicts.wait(args.flood * 30)
 
         if args.as_before:
             # The flood in the members' lane, as one shared queue had it.
             from tester.smoke import MEMBER
 
-            floods = [kiln.smoke.submit(SPIN.format(n=n), lane=MEMBER) for n in range(args.flood)]
+            floods = [kiln.verdicts.tester.submit(SPIN.format(n=n), lane=MEMBER) for n in range(args.flood)]
             before = verdict_seconds(kiln, owner, tool, 1000)
             print(f"as before lanes (the flood in the members' lane): {before:.2f} s, "
                   f"ratio {before / base:.1f}x")

@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from artifacts.checks import CheckSet  # noqa: E402
-from mirror import serve as mirror  # noqa: E402
+from mirror import files as mirror  # noqa: E402
 from mirror.libraries import MIRROR_PREFIX  # noqa: E402
 from sandbox import policy  # noqa: E402
-from sandbox.serve import artifact_document  # noqa: E402
+from sandbox.documents import artifact_document  # noqa: E402
 from settings import Settings  # noqa: E402
 from tester.browser_pool import BrowserPool  # noqa: E402
 from tester.confine import Confine  # noqa: E402

@@ -47,11 +47,11 @@ def pick(kiln: Kiln, models: list[str]) -> list[str]:
 def start_battle(kiln: Kiln, prompt: str, models: list[str], owner: str | None,
                  account_id: str | None) -> BattleOut:
     """Both jobs started at once, the contestants on sides drawn at random."""
-    kiln.check_can_generate(prompt, account_id=account_id)
+    kiln.generation.check_can_generate(prompt, account_id=account_id)
     sides = pick(kiln, models)
     if secrets.randbelow(2):
         sides.reverse()
-    jobs = [kiln.start_create(prompt, owner, account_id=account_id, model=m, purpose=PURPOSE)
+    jobs = [kiln.generation.start_create(prompt, owner, account_id=account_id, model=m, purpose=PURPOSE)
             for m in sides]
     return evals_store.add_battle(kiln.store, prompt, owner, sides[0], sides[1],
                                   jobs[0].id, jobs[1].id)

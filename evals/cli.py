@@ -61,11 +61,11 @@ def run_suite(kiln: Kiln, name: str, specs: Sequence[str], runs: int, concurrenc
             f"--concurrency {concurrency} is more than the jobs this process runs at once "
             f"(KILN_JOB_WORKERS={kiln.settings.job_workers}); run it with "
             f"KILN_JOB_WORKERS={concurrency}")
-    if kiln.smoke is None and not kiln.settings.queued:
+    if kiln.verdicts.tester is None and not kiln.settings.queued:
         say("KILN_SMOKE_ON_SAVE is off: the tools are judged, but not smoke-tested or "
             "repaired on the way")
     owner = accounts.ensure_owner(kiln.store)
-    tester = kiln.smoke or kiln.new_smoke_tester()
+    tester = kiln.verdicts.tester or kiln.verdicts.new_tester()
     printing = threading.Lock()
 
     def show(result: ResultIn) -> None:
@@ -82,7 +82,7 @@ def run_suite(kiln: Kiln, name: str, specs: Sequence[str], runs: int, concurrenc
         runner = EvalRunner(kiln, owner, Judge(tester), progress=say)
         record, summary = runner.run(suite, models, runs, concurrency, on_result=show)
     finally:
-        if tester is not kiln.smoke:
+        if tester is not kiln.verdicts.tester:
             tester.close()
     if as_json:
         click.echo(json.dumps({"summary": summary}))

@@ -146,10 +146,10 @@ class EvalRunner:
         """Ask for one turn, wait for its job; the artifact it made or changed."""
         kiln, owner = self.kiln, self.owner
         if artifact_id is None:
-            job = kiln.start_create(turn.prompt, owner.key, account_id=owner.id,
+            job = kiln.generation.start_create(turn.prompt, owner.key, account_id=owner.id,
                                     model=model.label, purpose=PURPOSE)
         else:
-            job = kiln.start_follow_up(artifact_id, turn.prompt, owner.key, account_id=owner.id,
+            job = kiln.generation.start_follow_up(artifact_id, turn.prompt, owner.key, account_id=owner.id,
                                        model=model.label)
         turn.job = job.id
         job = kiln.jobs.wait(job.id)

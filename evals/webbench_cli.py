@@ -107,10 +107,10 @@ def run_project(kiln: Kiln, project: Project, model: ModelChoice, mount: Version
         turns.append(turn)
         try:
             if artifact_id is None:
-                job = kiln.start_create(task.description, owner.key, account_id=owner.id,
+                job = kiln.generation.start_create(task.description, owner.key, account_id=owner.id,
                                         model=model.label, purpose=PURPOSE)
             else:
-                job = kiln.start_follow_up(artifact_id, task.description, owner.key,
+                job = kiln.generation.start_follow_up(artifact_id, task.description, owner.key,
                                            account_id=owner.id, model=model.label)
             job = kiln.jobs.wait(job.id)
         except (GenerationRefused, NotConfigured, ModelRefused, LookupError) as exc:

@@ -25,6 +25,7 @@ from settings import Settings
 
 from . import prompts
 from .providers.factory import provider_name
+from artifacts.errors import KilnError
 
 PROVIDERS = ("anthropic", "openai", "ollama")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,199}$")
@@ -35,7 +36,7 @@ OLLAMA_CACHE_S = 30.0
 LIST_TIMEOUT_S = 10.0
 
 
-class ModelRefused(ValueError):
+class ModelRefused(KilnError, ValueError):
     """A model choice that cannot be used, with the reason for a person."""
 
 

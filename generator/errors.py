@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 from artifacts import Usage
+from artifacts.errors import KilnError
 
 
 class Kind(str, Enum):
@@ -47,18 +48,18 @@ class ProviderError(Exception):
         return self.message
 
 
-class GenerationRefused(ValueError):
+class GenerationRefused(KilnError, ValueError):
     """Nothing was sent to a model: the request may not be served (an empty or
     oversized prompt, a spent budget). ``status`` is the HTTP answer for it."""
 
     def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status)
 
 
-class NotConfigured(ProviderError):
-    def __init__(self, message: str):
-        super().__init__(Kind.NOT_CONFIGURED, message)
+class NotConfigured(KilnError):
+    """No model is configured (or not usably): nothing can be asked of one."""
+    status = 503
+    kind = Kind.NOT_CONFIGURED
 
 
 HOW_TO_CONFIGURE = (

@@ -4,13 +4,18 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from typing import Literal
+from artifacts.errors import KilnError
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 
 
-class ImageRejected(ValueError):
-    pass
+class ImageRejected(KilnError, ValueError):
+    status = 415
+
+    @property
+    def message(self) -> str:
+        return f"That image cannot be used: {self}"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+from artifacts.errors import KilnError
 
 if TYPE_CHECKING:
     from settings import Settings
@@ -79,7 +80,7 @@ _NAME = re.compile(r"(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
                    r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*")
 
 
-class HostRefused(ValueError):
+class HostRefused(KilnError, ValueError):
     """A host no tool may reach (the message says why)."""
 
 

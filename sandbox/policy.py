@@ -17,14 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, TypeVar
 
 from mirror.libraries import MIRROR_PREFIX
 
 from .network import RELAY_SCRIPT_HASH, canonical_host
-
-if TYPE_CHECKING:
-    from werkzeug.wrappers import Response
 
 # The iframe gets scripts and forms (tools commonly use <form onsubmit>) and
 # nothing else: no same-origin, popups, top navigation, downloads or modals.
@@ -70,25 +66,6 @@ class Marked:
     kind: Kind
     filename: str | None = None  # a download's file name
     host: str | None = None      # the one host a relay may connect to
-
-
-_MARK = "kiln_policy"
-ResponseT = TypeVar("ResponseT", bound="Response")
-
-
-def mark(response: ResponseT, kind: Kind, filename: str | None = None,
-         host: str | None = None) -> ResponseT:
-    """Say what ``response`` is (and, for a download, its file name; for a relay,
-    its host); returns it."""
-    # Flask's Response has no slot for this: the mark rides on the object.
-    setattr(response, _MARK, Marked(kind, filename, host))
-    return response
-
-
-def marked(response: Response) -> Marked:
-    """What :func:`mark` said of ``response``; ``SANDBOX_OTHER`` when nothing."""
-    found = getattr(response, _MARK, None)
-    return found if isinstance(found, Marked) else Marked(Kind.SANDBOX_OTHER)
 
 
 # Kiln's own pages may copy to and read from the clipboard (share links, the

@@ -1,8 +1,7 @@
 """Kiln's layers, checked from the source: which of its parts may import which.
 
     artifacts            the domain: imports no other part of Kiln but settings
-    mirror               the library mirror: artifacts and settings, and the one
-                         policy module (sandbox.policy) for its headers
+    mirror               the library mirror: artifacts and settings
     generator            the model side: artifacts and settings only
     jobs                 where jobs run and their typed events: artifacts and settings
     sandbox              the security boundary: artifacts, settings and mirror
@@ -14,7 +13,16 @@
     cli                  the commands: services and the parts, never web; only
                          app.py imports it
 
-generator never meets sandbox or tester, in either direction.
+generator never meets sandbox or tester, in either direction. Below the web
+layer (everything but web, app, cli and evals) nothing imports Flask or
+Werkzeug, so nothing there reaches ``current_app`` or the request; evals may
+serve a Kiln of its own, but reads no request either.
+
+The façade rule: routes (web/) read through the store if they like, but every
+write goes through the composition (services). A call from web/ to a store
+method that writes, or to a function of artifacts/ that writes, is a breach;
+what writes is read from artifacts/ itself (a function that opens
+``store.writing()``, or calls one that does).
 
 Every import statement counts, wherever it is (inside a function, under
 ``if TYPE_CHECKING:``); a relative import is resolved against its package.
@@ -31,14 +39,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("artifacts", "evals", "generator", "jobs", "mirror", "sandbox", "tester", "web")
-MODULES = ("app", "cli", "services", "workflow", "settings")
+PACKAGES = ("artifacts", "evals", "generator", "jobs", "mirror", "sandbox", "services", "tester",
+            "web")
+MODULES = ("app", "cli", "workflow", "settings")
 OURS = frozenset(PACKAGES + MODULES)
 # What each part may import of Kiln's own (parts not listed may import anything
 # but web, which only app.py imports).
 ALLOWED = {
     "artifacts": {"settings"},
-    "mirror": {"artifacts", "settings", "sandbox.policy"},
+    "mirror": {"artifacts", "settings"},
     "generator": {"artifacts", "settings"},
     "jobs": {"artifacts", "settings"},
     "sandbox": {"artifacts", "settings", "mirror"},
@@ -59,6 +68,7 @@ class Import:
     line: int
     importer: str    # its module, dotted
     target: str      # the module it imports, dotted
+    names: tuple[str, ...] = ()  # what a ``from`` import takes of it
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.importer} imports {self.target}"
@@ -98,15 +108,29 @@ def imports(root: Path, path: Path) -> Iterator[Import]:
                     raise SyntaxError(f"{path}:{node.lineno}: relative import beyond the top package")
                 base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
             if node.module:
-                yield Import(path, node.lineno, importer, base)
+                yield Import(path, node.lineno, importer, base,
+                             tuple(alias.name for alias in node.names))
             else:  # from . import a, b: each name is a module of the package
                 for alias in node.names:
                     yield Import(path, node.lineno, importer, f"{base}.{alias.name}")
 
 
-def rule_broken(importer: str, target: str) -> str | None:
-    """Why ``importer`` may not import ``target``; None when it may."""
+# Above the composition: what may import the web framework at all, and what may
+# reach the request it serves.
+FRAMEWORK = frozenset({"flask", "werkzeug", "flask_wtf", "flask_limiter"})
+MAY_USE_FRAMEWORK = frozenset({"web", "app", "cli", "evals"})
+REQUEST_CONTEXT = frozenset({"current_app", "request", "g", "session"})
+MAY_USE_REQUEST = frozenset({"web", "app", "cli"})
+
+
+def rule_broken(importer: str, target: str, names: tuple[str, ...] = ()) -> str | None:
+    """Why ``importer`` may not import ``target`` (``names``: what a ``from``
+    import takes of it); None when it may."""
     src, dst = importer.split(".")[0], target.split(".")[0]
+    if dst in FRAMEWORK and src not in MAY_USE_FRAMEWORK:
+        return f"{src} sits below the web layer: it imports no web framework ({dst})"
+    if dst == "flask" and src not in MAY_USE_REQUEST and REQUEST_CONTEXT.intersection(names):
+        return f"only web/, app and cli reach the request or current_app, not {src}"
     if dst not in OURS or src == dst:
         return None
     if dst == "cli" and src != "app":
@@ -120,8 +144,8 @@ def rule_broken(importer: str, target: str) -> str | None:
     if allowed is None or dst in allowed or any(
             target == name or target.startswith(name + ".") for name in allowed):
         return None
-    names = ", ".join(sorted(allowed)) or "nothing"
-    return f"{src} may import only {names} of Kiln's own"
+    listed = ", ".join(sorted(allowed)) or "nothing"
+    return f"{src} may import only {listed} of Kiln's own"
 
 
 def breaches(root: Path = ROOT) -> list[str]:
@@ -129,9 +153,160 @@ def breaches(root: Path = ROOT) -> list[str]:
     found = []
     for path in source_files(root):
         for imp in imports(root, path):
-            why = rule_broken(imp.importer, imp.target)
+            why = rule_broken(imp.importer, imp.target, imp.names)
             if why:
                 found.append(f"{imp}: {why}")
+    return found + cycle_breaches(root) + facade_breaches(root)
+
+
+def cycle_breaches(root: Path = ROOT) -> list[str]:
+    """One line per loop of imports among Kiln's modules (a module that, through
+    others, imports itself): a Protocol or a plain function breaks one."""
+    names = {module_name(path): path for path in source_files(root)}
+    graph: dict[str, set[str]] = {}
+    for module, path in names.items():
+        for imp in imports(root, path):
+            target = imp.target
+            while target and target not in names:  # a name in a module: that module
+                target = target.rpartition(".")[0]
+            if target and target != module:
+                graph.setdefault(module, set()).add(target)
+    found: list[str] = []
+    done: set[str] = set()
+    for start in sorted(graph):
+        loop = _loop_from(start, graph, done, [])
+        if loop and set(loop) - done:
+            done.update(loop)
+            found.append(f"{names[loop[0]]}: an import loop: {' -> '.join(loop)}")
+    return found
+
+
+def _loop_from(module: str, graph: dict[str, set[str]], done: set[str],
+               trail: list[str]) -> list[str] | None:
+    """A loop reached from ``module`` (depth first), as the modules round it."""
+    if module in trail:
+        return trail[trail.index(module):] + [module]
+    if module in done:
+        return None
+    trail.append(module)
+    for target in sorted(graph.get(module, ())):
+        loop = _loop_from(target, graph, done, trail)
+        if loop:
+            return loop
+    trail.pop()
+    done.add(module)
+    return None
+
+
+# -- the façade rule ----------------------------------------------------------------------------
+
+def _calls(node: ast.AST) -> Iterator[ast.Call]:
+    return (n for n in ast.walk(node) if isinstance(n, ast.Call))
+
+
+def _callee_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def writers(root: Path = ROOT) -> dict[str, set[str]]:
+    """What writes in artifacts/: for each module (``artifacts.accounts``, ...) the
+    names of its functions and methods that open ``.writing()``, or call one
+    that does: a function of the same module by its bare name, a method on
+    ``self``, ``cls`` or the store, or a function of another module of
+    artifacts/ through that module's name (to a fixpoint)."""
+    bodies: dict[tuple[str, str], ast.FunctionDef] = {}
+    for path in sorted((root / "artifacts").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        module = module_name(path.relative_to(root))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                bodies[module, node.name] = node
+            elif isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef):
+                        bodies[module, item.name] = item
+    writing = {key for key, body in bodies.items()
+               if any(_callee_name(c) == "writing" for c in _calls(body))}
+
+    def calls_a_writer(module: str, body: ast.FunctionDef) -> bool:
+        for call in _calls(body):
+            func = call.func
+            if isinstance(func, ast.Name) and (module, func.id) in writing:
+                return True
+            if isinstance(func, ast.Attribute):
+                receiver = _receiver(func) or ""
+                if receiver in ("self", "cls") and (module, func.attr) in writing:
+                    return True
+                if receiver in ("store", "Store") and ("artifacts.store", func.attr) in writing:
+                    return True
+                if (f"artifacts.{receiver}", func.attr) in writing:
+                    return True
+        return False
+
+    while True:
+        more = {key for key, body in bodies.items()
+                if key not in writing and calls_a_writer(key[0], body)}
+        if not more:
+            break
+        writing |= more
+    found: dict[str, set[str]] = {}
+    for module, name in writing:
+        found.setdefault(module, set()).add(name)
+    return found
+
+
+# Receivers through which web/ reaches the domain's write methods: the store, and
+# the tool-data store (``kiln().runtime.data``).
+STORE_RECEIVERS = {"store": "artifacts.store", "data": "artifacts.tool_data"}
+
+
+def _receiver(func: ast.Attribute) -> str | None:
+    value = func.value
+    if isinstance(value, ast.Attribute):
+        return value.attr
+    if isinstance(value, ast.Name):
+        return value.id
+    return None
+
+
+def facade_breaches(root: Path = ROOT) -> list[str]:
+    """One line per write a route makes past the composition."""
+    writes = writers(root)
+    found = []
+    for path in source_files(root):
+        if module_name(path).split(".")[0] != "web":
+            continue
+        tree = ast.parse((root / path).read_text(encoding="utf-8"))
+        modules: dict[str, str] = {}    # a local name for a module of artifacts/
+        functions: dict[str, str] = {}  # a local name for a function of one
+        for imp in imports(root, path):
+            if imp.target.split(".")[0] != "artifacts":
+                continue
+            for name in imp.names:
+                if f"{imp.target}.{name}" in writes:
+                    modules[name] = f"{imp.target}.{name}"
+                else:
+                    functions[name] = imp.target
+        for call in _calls(tree):
+            func, target = call.func, None
+            if isinstance(func, ast.Name) and func.id in functions:
+                home = functions[func.id]
+                target = f"{home}.{func.id}" if func.id in writes.get(home, ()) else None
+            elif isinstance(func, ast.Attribute):
+                receiver = _receiver(func) or ""
+                found_in = modules.get(receiver) or STORE_RECEIVERS.get(receiver)
+                if found_in and func.attr in writes.get(found_in, ()):
+                    target = f"{found_in}.{func.attr}"
+            if target:
+                found.append(f"{path}:{call.lineno}: web writes through {target}: every write a "
+                             "route makes goes through the composition (services)")
     return found
 
 

@@ -133,7 +133,7 @@ def main() -> None:
                 page.fill("#prompt", prompt)
                 page.keyboard.press("Enter")
                 wait_for_written(page)
-            kiln.kiln.wait_for_smoke(timeout=60)
+            kiln.kiln.verdicts.wait(timeout=60)
 
             page.goto(kiln.app_origin)
             expect(page.locator(".card img").first).to_be_visible()
@@ -152,7 +152,7 @@ def main() -> None:
                 " && document.querySelector('[data-live-notes] strong')")
             shoot(page, "workspace-streaming.png")
             wait_for_written(page, timeout=60_000)
-            kiln.kiln.wait_for_smoke(timeout=60)
+            kiln.kiln.verdicts.wait(timeout=60)
             share_url = page.input_value("#share-url")
             page.locator("#tab-checks").click()
             shoot(page, "workspace-checks.png")

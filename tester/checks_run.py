@@ -24,14 +24,43 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from artifacts.checks import (STEP_TIMEOUT_MS, Check, CheckBox, Click, Expect, ExpectNoErrors,
                               Fill, Outcome, Press, Select, Uncheck, Wait, plain_css)
 from artifacts.checks import Step as AnyStep
 
+from artifacts.tool_errors import ToolError
+
+from .smoke_verdict import Observations
+
 if TYPE_CHECKING:
-    from .smoke_run import ArtifactRun
+    from playwright.async_api import Page
+
+
+class StepBudget(Protocol):
+    @property
+    def action_s(self) -> float: ...
+
+
+class CheckedPage(Protocol):
+    """What the checks need of the run that loaded the page (the smoke run's
+    ``ArtifactRun``): the page, what was seen on it, and a fresh load."""
+    phase: str
+    check_errors: list[ToolError] | None
+    obs: Observations
+
+    @property
+    def budget(self) -> StepBudget: ...
+    @property
+    def usable(self) -> bool: ...
+    @property
+    def page(self) -> Page: ...
+    async def fresh_load(self) -> bool: ...
+    async def responsive(self) -> bool: ...
+    async def hang(self, phase: str, detail: str) -> None: ...
+    async def screenshot(self, scale: float = ...) -> bytes | None: ...
+    async def evaluate(self, expression: str, gesture: bool = False) -> Any: ...
 
 T = TypeVar("T")
 
@@ -59,7 +88,7 @@ class PageStuck(Exception):
     """A call into the page did not come back within the run's ``action_s``."""
 
 
-async def run_checks(run: ArtifactRun, checks: Sequence[Check], cap_s: float) -> list[Outcome]:
+async def run_checks(run: CheckedPage, checks: Sequence[Check], cap_s: float) -> list[Outcome]:
     """Every check, each on a fresh load; the outcomes in the set's order."""
     started = time.perf_counter()
     run.phase = "checks"
@@ -96,7 +125,7 @@ def not_run(check: Check, reason: str) -> Outcome:
     return Outcome(name=check.name, ok=False, detail=f"not run: {reason}", key=check.key())
 
 
-def _why_unusable(run: ArtifactRun) -> str:
+def _why_unusable(run: CheckedPage) -> str:
     if run.obs.crashed:
         return "the tab crashed"
     if run.obs.hang:
@@ -104,7 +133,7 @@ def _why_unusable(run: ArtifactRun) -> str:
     return "the page did not load"
 
 
-async def _run_check(run: ArtifactRun, check: Check, cap_s: float, over: str) -> Outcome:
+async def _run_check(run: CheckedPage, check: Check, cap_s: float, over: str) -> Outcome:
     """The check's steps in order, until one fails; at most ``cap_s`` (then ``over``)."""
     deadline = time.perf_counter() + cap_s
     for number, step in enumerate(check.steps, 1):
@@ -129,7 +158,7 @@ async def _run_check(run: ArtifactRun, check: Check, cap_s: float, over: str) ->
     return Outcome(name=check.name, ok=True, detail="passed", key=check.key())
 
 
-async def _failed(run: ArtifactRun, check: Check, number: int, step: AnyStep,
+async def _failed(run: CheckedPage, check: Check, number: int, step: AnyStep,
                   failed: StepFailed) -> Outcome:
     shot = None
     if run.usable:
@@ -152,7 +181,7 @@ def _outcome(check: Check, number: int, step: AnyStep, failed: StepFailed,
 
 # -- the steps ------------------------------------------------------------------------------
 
-async def _step(run: ArtifactRun, step: AnyStep, deadline: float) -> None:
+async def _step(run: CheckedPage, step: AnyStep, deadline: float) -> None:
     page = run.page
     if isinstance(step, Wait):
         await asyncio.sleep(min(step.wait / 1000, max(0.0, deadline - time.perf_counter())))
@@ -196,7 +225,7 @@ async def _step(run: ArtifactRun, step: AnyStep, deadline: float) -> None:
         await _op(run, page.keyboard.press(step.press))
 
 
-async def _pick(run: ArtifactRun, selector: str, want: dict[str, Any]) -> dict[str, Any]:
+async def _pick(run: CheckedPage, selector: str, want: dict[str, Any]) -> dict[str, Any]:
     """The element a step acts on, waiting up to STEP_TIMEOUT_MS for it to be there,
     visible and enabled."""
     until = time.perf_counter() + STEP_TIMEOUT_S
@@ -209,14 +238,14 @@ async def _pick(run: ArtifactRun, selector: str, want: dict[str, Any]) -> dict[s
         await asyncio.sleep(POLL_S)
 
 
-async def _expect(run: ArtifactRun, step: Expect) -> None:
+async def _expect(run: CheckedPage, step: Expect) -> None:
     spec = step.model_dump(exclude={"expect"}, exclude_none=True)
     result = await _poll(run, step.expect, "expect", spec, lambda r: bool(r and r.get("ok")))
     if not result.get("ok"):
         raise StepFailed("expectation not met", result.get("expected"), result.get("actual"))
 
 
-async def _poll(run: ArtifactRun, selector: str, function: str, arg: Any,
+async def _poll(run: CheckedPage, selector: str, function: str, arg: Any,
                 done: Callable[[Any], bool]) -> Any:
     """Ask the page until ``done(answer)`` or STEP_TIMEOUT_MS; the last answer."""
     until = time.perf_counter() + STEP_TIMEOUT_S
@@ -227,7 +256,7 @@ async def _poll(run: ArtifactRun, selector: str, function: str, arg: Any,
         await asyncio.sleep(POLL_S)
 
 
-async def _in_page(run: ArtifactRun, function: str, selector: str, arg: Any) -> Any:
+async def _in_page(run: CheckedPage, function: str, selector: str, arg: Any) -> Any:
     """One of checks_page.js's functions on what ``selector`` matches. Plain CSS is
     resolved in the tester's isolated world (cheap); Playwright's own selectors,
     and CSS with Playwright's extensions, by Playwright in the page."""
@@ -240,7 +269,7 @@ async def _in_page(run: ArtifactRun, function: str, selector: str, arg: Any) -> 
     return await _op(run, run.page.locator(selector).evaluate_all(script, arg))
 
 
-async def _op(run: ArtifactRun, call: Awaitable[T]) -> T:
+async def _op(run: CheckedPage, call: Awaitable[T]) -> T:
     try:
         return await asyncio.wait_for(call, run.budget.action_s)
     except TimeoutError:

@@ -11,7 +11,7 @@ headless Chromium, judged within a hard time cap.
 Each artifact gets a fresh browser context in a shared warm browser (see
 :mod:`tester.browser_pool`); the page is served at a real sandbox-origin URL
 with the exact headers (:func:`sandbox.policy.headers_for`) and body
-(:func:`sandbox.serve.artifact_document`) users get.
+(:func:`sandbox.documents.artifact_document`) users get.
 
 Two lanes: members' versions (the owner's and invited members') and visitors'
 (a remix by someone with only a share link, and what they make of it). Each
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Literal
 
 from artifacts.checks import CheckSet, malformed_outcomes
 from artifacts.smoke_report import SmokeReport
-from mirror import serve as mirror
-from sandbox.serve import artifact_document
+from mirror import files as mirror
+from sandbox.documents import artifact_document
 
 from .browser_pool import BrowserPool, PoolClosed
 from .checks_run import not_run

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 from artifacts.checks import Outcome
 from artifacts.smoke_report import Check, SmokeReport, Status
 from artifacts.tool_errors import ToolError, dedupe
-from sandbox.serve import SERVICE_WORKER_REFUSAL
+from sandbox.documents import SERVICE_WORKER_REFUSAL
 from sandbox.network import url_refusal
 
 # A page may reload itself (URL state) this often; more is a reload loop.

@@ -202,8 +202,8 @@ def test_an_invited_member_generates_within_their_budget(client, kiln, fake_llm)
     assert len(fake_llm.requests) == 1
     # Another member's budget is their own.
     other = accounts.invite(kiln.store, "Grace")
-    assert kiln.budget(other.id).refusal() is None
-    assert kiln.budget(member.id).left <= 0
+    assert kiln.budgets.of(other.id).refusal() is None
+    assert kiln.budgets.of(member.id).left <= 0
 
 
 def test_a_revoked_sign_in_cannot_generate(client, other_client, kiln, app):

@@ -178,7 +178,7 @@ def test_two_prompt_versions_of_one_model_get_their_own_prompts(arena_app, fake_
     client = Client(arena_app, "127.0.0.1:5000")
     finish(arena_app, battle(client, [f"anthropic:claude-sonnet-5-5@{V}",
                                       "anthropic:claude-sonnet-5-5@v1"]))
-    libraries = arena_app.extensions["kiln"].libraries()
+    libraries = arena_app.extensions["kiln"].generation.parts.libraries()
     systems = {"".join(b["text"] for b in r.body["system"]) if isinstance(r.body["system"], list)
                else r.body["system"] for r in fake_llm.requests if r.body}
     assert systems == {prompts.system_prompt(libraries, V).text,

@@ -4,7 +4,7 @@ same, valid program."""
 import shutil
 import subprocess
 
-from sandbox.serve import BOOTSTRAP_JS, _BOOTSTRAP_LINE, artifact_document
+from sandbox.documents import BOOTSTRAP_JS, _BOOTSTRAP_LINE, artifact_document
 
 
 def test_the_source_is_readable_and_the_injected_form_is_one_line():

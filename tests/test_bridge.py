@@ -321,8 +321,8 @@ def test_indexeddb_loads_on_first_use(live_server, page):
 
 
 def test_indexeddb_that_cannot_start_is_a_clear_error(live_server, page, monkeypatch):
-    import sandbox.serve
-    monkeypatch.setattr(sandbox.serve, "INDEXEDDB_SHIM", "/lib/fake-indexeddb@0.0.0/missing.mjs")
+    import sandbox.documents
+    monkeypatch.setattr(sandbox.documents, "INDEXEDDB_SHIM", "/lib/fake-indexeddb@0.0.0/missing.mjs")
     _, frame = open_artifact(page, live_server, LAZY_IDB)
     expect(frame.locator("#out")).to_contain_text("error:UnknownError:IndexedDB could not start")
 

@@ -198,7 +198,7 @@ def test_the_copy_button_that_throws_fails_and_is_repaired(kiln_server):
 
 
 def wait_for_verdict(server, artifact_id, number, check_set_id):
-    assert server.kiln.wait_for_smoke(timeout=60)
+    assert server.kiln.verdicts.wait(timeout=60)
     found = results(server, artifact_id, number)
     assert found and found.check_set_id == check_set_id
     return found
@@ -246,7 +246,7 @@ def test_the_person_owns_the_checks_and_the_version_is_retested_at_once(kiln_ser
 
 def test_imported_tools_start_with_none_and_can_get_some(kiln_server):
     created = post_artifact(kiln_server.app_origin, DOC)
-    assert kiln_server.kiln.wait_for_smoke(timeout=60)
+    assert kiln_server.kiln.verdicts.wait(timeout=60)
     assert checks_store.current_set(kiln_server.kiln.store, created["id"]) is None
     assert results(kiln_server, created["id"], 1) is None
     assert kiln_server.kiln.store.get_version(created["id"], 1).smoke.ok is True

@@ -33,7 +33,7 @@ def test_upload_and_download_round_trip_byte_exact(live_server):
         download = http.get(live_server.kiln.download_url(artifact_id, 1))
     assert download.content == data
     # What runs is the same bytes with only the bootstrap put in front of them.
-    from sandbox.serve import bootstrap_tag
+    from sandbox.documents import bootstrap_tag
     assert raw.content.replace(bootstrap_tag().encode(), b"", 1) == data
     assert 'filename="r-sum-counter-v1.html"' in download.headers["content-disposition"]
 
@@ -52,7 +52,7 @@ def test_the_bootstrap_goes_before_anything_of_the_page(html):
     only a leading doctype stays in front (standards mode)."""
     import re
 
-    from sandbox.serve import artifact_document, bootstrap_tag
+    from sandbox.documents import artifact_document, bootstrap_tag
     document = artifact_document(html)
     before = document[:document.index(bootstrap_tag())]
     assert before == "" or re.fullmatch(r"\ufeff?(?:\s|<!--.*?-->)*<!doctype html>", before, re.I | re.S)

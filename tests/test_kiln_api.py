@@ -184,7 +184,7 @@ def test_a_visitors_remix_has_no_ai_and_its_panel_says_why(tmp_path, fake_llm, p
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), access=DEFAULT_ACCESS) as server:
         owner = accounts.ensure_owner(server.kiln.store)
         tool_id = server.kiln.import_html(SUMMARISER, owner.key, "Summariser").artifact.id
-        server.kiln.save_tool_ai_settings(tool_id, tool_ai.AISettings(True, 10_000, 1000))
+        server.kiln.runtime.save_ai_settings(tool_id, tool_ai.AISettings(True, 10_000, 1000))
         page.goto(server.kiln.page_url(tool_id))
         frame = page.frame_locator("#artifact-frame")
         frame.locator("#go").click()
@@ -392,7 +392,7 @@ def test_the_owner_exports_and_clears_shared_data(ai_server, page, tmp_path):
     page.get_by_role("tab", name="Preview").click()
     frame.locator("#refresh").click()
     expect(frame.locator("#state")).to_have_text("shown 0")
-    assert ai_server.kiln.data.shared(tool_id) == {}
+    assert ai_server.kiln.runtime.data.shared(tool_id) == {}
 
 
 # -- hostile tools ----------------------------------------------------------------------------------
@@ -486,7 +486,7 @@ FORGER = """<!doctype html><html><head></head><body><output id="state">start</ou
 
 def test_forged_bridge_messages_cannot_use_another_tools_storage_or_budget(ai_server, page):
     victim = ai_server.kiln.import_html("<p>victim</p>", None).artifact.id
-    ai_server.kiln.data.set(victim, "shared", "", "secret", '"the other tool\'s"')
+    ai_server.kiln.runtime.data.set(victim, "shared", "", "secret", '"the other tool\'s"')
     tool_ai.save_ai_settings(ai_server.kiln.store, victim, tool_ai.AISettings(True, 10**6, 10**6))
     ai_server.fake.default = Script("ok")
     _, frame = own_tool(page, ai_server, FORGER.replace("OTHER_TOOL", victim))
@@ -500,7 +500,7 @@ def test_forged_bridge_messages_cannot_use_another_tools_storage_or_budget(ai_se
     expect(frame.locator("#state")).to_contain_text("3:denied")
     assert ai_server.fake.requests == []
     assert tool_ai.tokens_today(ai_server.kiln.store, victim) == 0
-    assert ai_server.kiln.data.shared(victim) == {"secret": "the other tool's"}
+    assert ai_server.kiln.runtime.data.shared(victim) == {"secret": "the other tool's"}
 
 
 # -- the smoke tester ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from mirror import libraries
 from mirror.libraries import LIBRARIES, import_map
-from mirror.serve import split_spec
+from mirror.files import split_spec
 from sandbox import policy
 from settings import MIRROR_DIR, ROOT
 
@@ -120,7 +120,7 @@ def test_kilns_import_map_names_every_offered_module_build_and_nothing_else():
 
 
 def test_pages_that_may_import_get_the_import_map_before_their_own_code():
-    from sandbox.serve import IMPORT_MAP_TAG, artifact_document
+    from sandbox.documents import IMPORT_MAP_TAG, artifact_document
     module_page = '<!doctype html><script type="module">import "three";</script>'
     served = artifact_document(module_page)
     assert served.index(IMPORT_MAP_TAG) < served.index('<script type="module">')

@@ -79,9 +79,9 @@ def test_raw_url_opened_directly_cannot_read_the_mirror(live_server, page):
 
 
 def test_a_file_over_the_size_cap_is_refused(live_server, page, monkeypatch):
-    import sandbox.serve
+    import sandbox.documents
     import web.client
-    monkeypatch.setattr(sandbox.serve, "MAX_FETCH_BYTES", 1000)
+    monkeypatch.setattr(sandbox.documents, "MAX_FETCH_BYTES", 1000)
     monkeypatch.setattr(web.client, "MAX_FETCH_BYTES", 1000)
     _, frame = open_in_kiln(page, live_server, FETCHER.replace("LODASH", LODASH)
                             .replace("APP", live_server.app_origin))

@@ -112,7 +112,7 @@ def test_a_tool_fetches_json_after_the_viewer_allows_it(live_server, page, api):
     expect(hosts).to_contain_text(f"This tool can reach: {HOST}")
     # Kept on the server for this tool and this viewer: a new visit does not ask.
     viewer = viewer_of(live_server, page)
-    assert live_server.kiln.network_hosts(artifact_id, viewer) == [HOST]
+    assert live_server.kiln.runtime.network_hosts(artifact_id, viewer) == [HOST]
     page.reload()
     assert results(page.frame_locator("#artifact-frame"))["json"].startswith("200 true 8")
     expect(dialog).to_be_hidden()
@@ -133,7 +133,7 @@ def test_deny_leaves_a_type_error_and_no_request(live_server, page, api):
     expect(dialog).to_be_hidden()
     assert api.paths() == [] and api.strays == []
     expect(page.locator("iframe[data-relay]")).to_have_count(0)
-    assert live_server.kiln.network_hosts(artifact_id, viewer_of(live_server, page)) == []
+    assert live_server.kiln.runtime.network_hosts(artifact_id, viewer_of(live_server, page)) == []
 
 
 def test_after_three_refusals_the_tool_cannot_ask_again_this_visit(live_server, page, api):
@@ -380,13 +380,13 @@ def test_revoking_a_host_asks_again(live_server, page, api):
     allow(page)
     expect(frame.locator("#out")).to_have_text('{"status":200}')
     viewer = viewer_of(live_server, page)
-    assert live_server.kiln.network_hosts(artifact_id, viewer) == [HOST]
+    assert live_server.kiln.runtime.network_hosts(artifact_id, viewer) == [HOST]
 
     hosts = page.locator("[data-net-hosts]")
     with page.expect_response(lambda r: r.request.method == "DELETE"):
         hosts.get_by_role("button", name=f"Stop this tool reaching {HOST}").click()
     expect(hosts).to_be_hidden()
-    assert live_server.kiln.network_hosts(artifact_id, viewer) == []
+    assert live_server.kiln.runtime.network_hosts(artifact_id, viewer) == []
     expect(page.locator("iframe[data-relay]")).to_have_count(0)
 
     frame.locator("#go").click()

@@ -364,7 +364,7 @@ def test_a_key_warns_but_does_not_fail_the_smoke_test(tmp_path, browser):
         context = browser.new_context()
         page = context.new_page()
         artifact_id = import_in_browser(page, server.app_origin, LEAKY, "Team dashboard")
-        assert server.kiln.wait_for_smoke(timeout=60)
+        assert server.kiln.verdicts.wait(timeout=60)
         version = server.kiln.store.get_version(artifact_id, 1)
         assert version.smoke is not None and version.smoke.ok, version.smoke
         page.reload()

@@ -64,12 +64,12 @@ def test_a_members_verdict_never_waits_behind_a_visitors_versions(lanes):
     assert len(waiting) >= QUOTA - 1, waiting  # at most the one being tested is done
 
     # Once the visitor's have their verdicts, restoring the untested one tests it.
-    assert kiln.wait_for_smoke(timeout=120)
+    assert kiln.verdicts.wait(timeout=120)
     assert all(verdict(kiln, mine, n).checks["hang"]["status"] == "fail" for n in range(2, QUOTA + 2))
     assert verdict(kiln, mine, QUOTA + 2) is None
     again = visitor.post(f"/api/artifacts/{mine}/restore", json={"version": QUOTA + 2})
     assert again.status_code == 201 and again.json()["notices"] == [], again.text
-    assert kiln.wait_for_smoke(timeout=60)
+    assert kiln.verdicts.wait(timeout=60)
     assert verdict(kiln, mine, QUOTA + 3).checks["hang"]["status"] == "fail"
     # Two lanes, two browsers: the visitors' pages never ran in the members' Chromium.
-    assert kiln.smoke.lane("member").launches == 1 and kiln.smoke.lane("visitor").launches == 1
+    assert kiln.verdicts.tester.lane("member").launches == 1 and kiln.verdicts.tester.lane("visitor").launches == 1

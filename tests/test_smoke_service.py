@@ -35,7 +35,7 @@ def test_every_stored_version_is_tested_and_its_verdict_shown(smoke_server):
     kiln = smoke_server.kiln
     good = post_artifact(smoke_server.app_origin, GOOD)
     broken = post_artifact(smoke_server.app_origin, BROKEN)
-    assert kiln.wait_for_smoke(timeout=60)
+    assert kiln.verdicts.wait(timeout=60)
 
     ok_version = kiln.store.get_version(good["id"], 1)
     assert ok_version.smoke.ok is True and ok_version.smoke.has_thumbnail
@@ -61,7 +61,7 @@ def test_the_request_does_not_wait_for_the_test(smoke_server):
     kiln = smoke_server.kiln
     created = post_artifact(smoke_server.app_origin, HANGS)  # its test takes the whole load budget
     assert kiln.store.get_version(created["id"], 1).smoke is None
-    assert kiln.wait_for_smoke(timeout=60)
+    assert kiln.verdicts.wait(timeout=60)
     smoke = kiln.store.get_version(created["id"], 1).smoke
     assert smoke.ok is False and smoke.checks["hang"]["status"] == "fail"
 
@@ -70,7 +70,7 @@ def test_new_versions_are_tested_too(smoke_server):
     kiln = smoke_server.kiln
     created = kiln.import_html(BROKEN, owner="owner-token")
     kiln.new_version(created.artifact.id, "owner-token", GOOD)  # the owner fixes it
-    assert kiln.wait_for_smoke(timeout=60)
+    assert kiln.verdicts.wait(timeout=60)
     versions = kiln.store.list_versions(created.artifact.id)
     assert [v.smoke.ok for v in versions] == [False, True]
 

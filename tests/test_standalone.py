@@ -1,7 +1,7 @@
 """A tool you can keep: the standalone download works opened from disk."""
 from playwright.sync_api import expect
 
-from mirror import serve as mirror
+from mirror import files as mirror
 from mirror.standalone import standalone
 from settings import Settings
 

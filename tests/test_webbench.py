@@ -172,7 +172,7 @@ def test_index_html_on_the_sandbox_origin_is_the_version_as_kiln_serves_it(tmp_p
     app = create_app(make_settings(tmp_path, **provider_overrides(fake_llm)))
     try:
         kiln = app.extensions["kiln"]
-        job = kiln.jobs.wait(kiln.start_create("A tip calculator", None).id)
+        job = kiln.jobs.wait(kiln.generation.start_create("A tip calculator", None).id)
         mount = VersionMount(app.wsgi_app, "localhost:5000")
         app.wsgi_app = mount
         sandbox = Client(app, "localhost:5000")

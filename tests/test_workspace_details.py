@@ -91,11 +91,11 @@ def test_restored_from_v1_and_the_verdict_lands_without_a_reload(tmp_path, page)
     with serve_kiln(tmp_path, smoke_on_save=True, smoke_concurrency=1) as server:
         slow = (CORPUS / "fail-hang-on-load.html").read_text()
         artifact_id = import_in_browser(page, server.app_origin, TIP_DOC)
-        server.kiln.wait_for_smoke(timeout=60)
+        server.kiln.verdicts.wait(timeout=60)
         store = server.kiln.store
-        server.kiln.version_stored(store.add_version(artifact_id, VersionIn(
+        server.kiln.verdicts.stored(store.add_version(artifact_id, VersionIn(
             html=TIP_DOC.replace("0.15", "0.25"), source=Source.EDITED, parent_number=1)))
-        server.kiln.wait_for_smoke(timeout=60)
+        server.kiln.verdicts.wait(timeout=60)
         server.kiln.import_html(slow, None)  # keeps the one tester busy
         page.goto(f"{server.app_origin}/a/{artifact_id}")
         page.locator("#tab-history").click()

@@ -431,14 +431,14 @@ def test_delete_then_410_with_everything_gone(tmp_path, fake_llm, page, browser)
         # Its acceptance checks are written first, and it is tested against them.
         fake_llm.script(TIP_CHECKED_ANSWER)
         artifact_id = generate(page, server)
-        server.kiln.wait_for_smoke(timeout=60)
+        server.kiln.verdicts.wait(timeout=60)
         page.reload()
         expect(page.locator("#smoke .badge")).to_have_text("passed")
         # It keeps things: storage, shared data, a network grant, consent.
         viewer_key = "v" * 64
         store.save_storage(artifact_id, viewer_key, {"k": "v"})
-        server.kiln.data.set(artifact_id, "shared", viewer_key, "votes", "3", None)
-        server.kiln.allow_network_host(artifact_id, viewer_key, "api.github.com")
+        server.kiln.runtime.data.set(artifact_id, "shared", viewer_key, "votes", "3", None)
+        server.kiln.runtime.allow_network_host(artifact_id, viewer_key, "api.github.com")
         tool_ai.add_grant(store, artifact_id, viewer_key, "ai")
         remix_context = browser.new_context()
         remixer = remix_context.new_page()

@@ -22,6 +22,7 @@ from artifacts.accounts import AccountOut, BrowserHoldings
 
 from . import kiln
 from .ownership import SIGN_IN_KEY, account, account_id, browser_token, current_owner
+from artifacts.errors import KilnError
 
 __all__ = ["NotMember", "account", "account_id", "current_owner", "may_generate",
            "require_member", "sign_in", "sign_in_offer", "sign_out"]
@@ -32,8 +33,9 @@ NOT_MEMBER = ("Only the owner of this Kiln and the people they invite can genera
               "a tool, and change your remix by hand.")
 
 
-class NotMember(PermissionError):
+class NotMember(KilnError, PermissionError):
     """This person may not spend the model here."""
+    status = 403
 
 
 def may_generate() -> bool:

@@ -9,9 +9,8 @@ from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, evals_store, json_limits, lifecycle, secret_store
+from artifacts import checks_store, evals_store, json_limits, lifecycle
 from artifacts.tool_errors import Phase
-from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
@@ -100,7 +99,7 @@ def show(artifact_id: str):
 @limits.writes
 def rename(artifact_id: str):
     body = parse(RenameIn)
-    kiln().store.rename(artifact_id, body.title, current_owner())
+    kiln().rename(artifact_id, body.title, current_owner())
     return jsonify(artifact_json(artifact_id))
 
 
@@ -119,7 +118,7 @@ def version(artifact_id: str, number: int):
     body = {**v.model_dump(mode="json"), "raw_url": k.raw_url(artifact_id, number),
             "acceptance": acceptance_json(k.store, artifact_id, number)}
     if owned:  # the secret scan is the owner's alone
-        body["secrets"] = secrets_json(secret_store.scan_of(k.store, artifact_id, number))
+        body["secrets"] = secrets_json(k.verdicts.secrets(artifact_id, number))
     return jsonify(version_for(body, owned, evals_store.awaiting_vote(k.store, artifact_id)))
 
 
@@ -136,7 +135,7 @@ def set_checks(artifact_id: str):
     """The owner's own check set; the current version is tested against it at once."""
     body = parse(ChecksIn)
     saved = kiln().set_checks(artifact_id, current_owner(), body.checks, writer())
-    return jsonify(check_set=check_set_json(saved), testing=kiln().smoke is not None)
+    return jsonify(check_set=check_set_json(saved), testing=kiln().verdicts.tester is not None)
 
 
 @bp.get("/artifacts/<artifact_id>/versions/<int:number>/checks")
@@ -173,7 +172,7 @@ def remix(artifact_id: str):
 def save_storage(artifact_id: str):
     """The storage shim's data for this viewer (whoever holds the cookie)."""
     body = parse(StorageIn)
-    size = kiln().save_storage(artifact_id, writer(), body.data)
+    size = kiln().runtime.save_storage(artifact_id, writer(), body.data)
     return jsonify(size=size)
 
 
@@ -182,13 +181,13 @@ def frame_token(artifact_id: str):
     """A fresh storage token for this viewer's next load of the tool's frame: each
     works once, so Kiln's page asks for one whenever it loads the frame again."""
     kiln().store.get_artifact(artifact_id)  # an unknown or deleted tool gets none
-    return jsonify(token=storage_token(artifact_id, viewer_key()))
+    return jsonify(token=kiln().runtime.frame_token(artifact_id, viewer_key()))
 
 
 @bp.get("/artifacts/<artifact_id>/network/hosts")
 def network_hosts(artifact_id: str):
     """The hosts this viewer lets this tool reach."""
-    return jsonify(hosts=kiln().network_hosts(artifact_id, viewer_key()))
+    return jsonify(hosts=kiln().runtime.network_hosts(artifact_id, viewer_key()))
 
 
 @bp.post("/artifacts/<artifact_id>/network/hosts")
@@ -196,14 +195,14 @@ def network_hosts(artifact_id: str):
 def allow_network_host(artifact_id: str):
     """Kiln's page, after the viewer pressed Allow: remember it for this tool."""
     body = parse(HostIn)
-    hosts = kiln().allow_network_host(artifact_id, viewer_key(), body.host)
+    hosts = kiln().runtime.allow_network_host(artifact_id, viewer_key(), body.host)
     return jsonify(hosts=hosts), 201
 
 
 @bp.delete("/artifacts/<artifact_id>/network/hosts/<host>")
 @limits.writes
 def revoke_network_host(artifact_id: str, host: str):
-    return jsonify(hosts=kiln().revoke_network_host(artifact_id, viewer_key(), host))
+    return jsonify(hosts=kiln().runtime.revoke_network_host(artifact_id, viewer_key(), host))
 
 
 def job_json(job, status=202):
@@ -232,7 +231,7 @@ def prompt_and_image() -> tuple[str, bytes | None, int | None]:
 def generate():
     access.require_member()
     prompt, image, _ = prompt_and_image()
-    return job_json(kiln().start_create(prompt, owner_for_write(), image,
+    return job_json(kiln().generation.start_create(prompt, owner_for_write(), image,
                                         account_id=access.account_id()))
 
 
@@ -241,7 +240,7 @@ def generate():
 def follow_up(artifact_id: str):
     access.require_member()
     prompt, image, base = prompt_and_image()
-    return job_json(kiln().start_follow_up(artifact_id, prompt, current_owner(), image,
+    return job_json(kiln().generation.start_follow_up(artifact_id, prompt, current_owner(), image,
                                            account_id=access.account_id(), base=base))
 
 
@@ -254,7 +253,7 @@ def fix(artifact_id: str):
     # says of where an error came from is not believed.
     errors = [e.model_copy(update={"phase": Phase.INPUT if e.phase is Phase.INPUT else Phase.VIEWER})
               for e in body.errors]
-    return job_json(kiln().start_fix(artifact_id, current_owner(), errors, body.prompt,
+    return job_json(kiln().generation.start_fix(artifact_id, current_owner(), errors, body.prompt,
                                      account_id=access.account_id(), base=body.base))
 
 
@@ -267,7 +266,7 @@ def job(job_id: str):
 @limits.writes
 def cancel(job_id: str):
     """Stop: the job ends "cancelled" at the next piece of the answer, its draft kept."""
-    return jsonify(kiln().cancel_job(job_id, current_owner()).model_dump(mode="json")), 202
+    return jsonify(kiln().generation.cancel(job_id, current_owner()).model_dump(mode="json")), 202
 
 
 @bp.get("/jobs/<job_id>/events")

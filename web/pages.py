@@ -10,7 +10,6 @@ from generator import HOW_TO_CONFIGURE
 from generator.choice import ollama_models
 from mirror import libraries
 from sandbox import policy
-from sandbox.serve import storage_token
 
 from . import access, kiln, limits
 from .ownership import current_owner, owner_for_write
@@ -77,7 +76,7 @@ def frame_context(artifact_id: str, number: int | None, html: str) -> dict:
     k = kiln()
     viewer = viewer_key()  # also names whose storage the tool sees
     context = dict(draft_url=links.draft_url(k.settings.sandbox_origin),
-                   network_hosts=k.network_hosts(artifact_id, viewer),
+                   network_hosts=k.runtime.network_hosts(artifact_id, viewer),
                    iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow(),
                    frame_url=None, raw_url=None, download_url=None, standalone_url=None)
     if number is None:
@@ -86,7 +85,7 @@ def frame_context(artifact_id: str, number: int | None, html: str) -> dict:
     # A shared link may carry the tool's own URL state (?s=...): the tool gets it back.
     return context | dict(
         frame_url=links.frame_url(k.raw_url(artifact_id, number),
-                                  storage_token(artifact_id, viewer),
+                                  k.runtime.frame_token(artifact_id, viewer),
                                   request.args.get(links.URL_STATE_PARAM)),
         raw_url=k.raw_url(artifact_id, number), download_url=download_url,
         # Tools that load mirrored libraries also come as one file that works from disk.
@@ -126,7 +125,9 @@ def artifact(artifact_id: str, number: int | None = None):
         "workspace.html", model=model_in_use(k.settings),
         turns=conversation(k.store.messages(artifact_id), versions),
         # The secret scan: the owner's only (the share page above never has it).
-        **secrets_view(k.store, artifact_id, version.number if version else None),
+        **secrets_view(lambda n: k.verdicts.secrets(artifact_id, n),
+                       k.store.get_version(artifact_id).number if version else 0,
+                       version.number if version else None),
         **job_state(last, running, versions), **context)
 
 

@@ -3,6 +3,7 @@ which model is in use. Plain functions, so each rule is tested on its own."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ import bleach
 import markdown
 from markupsafe import Markup
 
-from artifacts import Store, checks_store, secret_store
+from artifacts import Store, checks_store
 from artifacts.checks import Outcome
 from artifacts.checks_store import CheckSetOut
 from artifacts.secret_scan import Scan, summary
@@ -288,18 +289,17 @@ class SharedSecrets:
         return summary(self.scan)
 
 
-def secrets_view(store: Store, artifact_id: str, shown: int | None) -> dict:
+def secrets_view(scan_of: Callable[[int], Scan], latest: int, shown: int | None) -> dict:
     """The secret scan as the owner's workspace shows it: the version on screen
     (``secrets``, for the Checks tab) and, for the warning next to "Copy link",
     each version the two links show with what was found (the version on screen,
     and the current one "Link to the latest" shows). Never for anyone else."""
     if shown is None:
         return {"secrets": None, "share_secrets": []}
-    here = secret_store.scan_of(store, artifact_id, shown)
+    here = scan_of(shown)
     linked = [SharedSecrets(shown, here)]
-    latest = store.get_version(artifact_id).number
     if latest != shown:
-        linked.append(SharedSecrets(latest, secret_store.scan_of(store, artifact_id, latest)))
+        linked.append(SharedSecrets(latest, scan_of(latest)))
     return {"secrets": here, "share_secrets": [s for s in linked if s.scan.count]}
 
 

@@ -71,5 +71,5 @@ def account_page():
     k, account = kiln(), access.account()
     if account is None:
         abort(404, "You are not signed in.")
-    return render_template("account.html", account=account, budget=k.budget(account.id),
+    return render_template("account.html", account=account, budget=k.budgets.of(account.id),
                            sign_ins=accounts.sign_ins(k.store, account.id))

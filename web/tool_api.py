@@ -13,7 +13,6 @@ from werkzeug.wsgi import ClosingIterator
 
 from artifacts import tool_ai
 from artifacts.tool_ai import AISettings
-from artifacts.tool_data import ToolRefused
 from generator.tool_ai import tool_prompt
 
 from . import kiln, limits
@@ -25,11 +24,6 @@ from .writers import writer
 bp = Blueprint("tool_api", __name__, url_prefix="/api/artifacts/<artifact_id>")
 
 
-@bp.errorhandler(ToolRefused)
-def refused(exc: ToolRefused):
-    return jsonify(error=str(exc), status=exc.status, code=exc.code), exc.status
-
-
 @bp.post("/complete")
 @limits.ai
 @limits.ai_address
@@ -38,12 +32,12 @@ def complete(artifact_id: str):
     {"done", "text"} or {"error", "code"}."""
     body = parse(CompleteIn)
     viewer = viewer_of(artifact_id)
-    kiln().check_tool_ai(artifact_id, viewer)  # who may, before the prompt is read
+    kiln().runtime.check_ai(artifact_id, viewer)  # who may, before the prompt is read
     prompt = tool_prompt(prompt=body.prompt, system=body.system, max_tokens=body.max_tokens,
                          messages=(None if body.messages is None
                                    else [(m.role, m.content) for m in body.messages]),
-                         limits=kiln().ai_limits())
-    call = kiln().start_tool_call(artifact_id, viewer, prompt)
+                         limits=kiln().runtime.ai_limits())
+    call = kiln().runtime.start_call(artifact_id, viewer, prompt)
     lines = (json.dumps(event) + "\n" for event in call)
     return Response(ClosingIterator(lines, call.close), mimetype="application/x-ndjson",
                     headers={"X-Accel-Buffering": "no"})
@@ -54,7 +48,7 @@ def complete(artifact_id: str):
 def grant(artifact_id: str):
     """The viewer said yes in Kiln's consent dialog."""
     body = parse(GrantIn)
-    kiln().grant(artifact_id, viewer_of(artifact_id), body.grant)
+    kiln().runtime.grant(artifact_id, viewer_of(artifact_id), body.grant)
     return jsonify(granted=body.grant)
 
 
@@ -63,7 +57,7 @@ def grant(artifact_id: str):
 def data(artifact_id: str, scope: str):
     """One kiln.storage call: get, set, delete or list, in the shared or personal scope."""
     body = parse(DataIn)
-    return jsonify(kiln().use_tool_data(artifact_id, viewer_of(artifact_id), scope, body.op,
+    return jsonify(kiln().runtime.use_data(artifact_id, viewer_of(artifact_id), scope, body.op,
                                         body.key, body.value, body.prefix, body.if_revision,
                                         writer()))
 
@@ -72,7 +66,7 @@ def data(artifact_id: str, scope: str):
 @limits.storage
 def save_indexeddb(artifact_id: str):
     """This viewer's IndexedDB, the whole snapshot as the request body (JSON)."""
-    size = kiln().save_indexeddb(artifact_id, writer(), request.get_data(as_text=True))
+    size = kiln().runtime.save_indexeddb(artifact_id, writer(), request.get_data(as_text=True))
     return jsonify(size=size)
 
 
@@ -80,14 +74,14 @@ def save_indexeddb(artifact_id: str):
 @bp.get("/data/shared")
 def shared_data(artifact_id: str):
     require_owner(artifact_id)
-    return jsonify(kiln().data.shared(artifact_id))
+    return jsonify(kiln().runtime.data.shared(artifact_id))
 
 
 @bp.delete("/data/shared")
 @limits.writes
 def clear_shared_data(artifact_id: str):
     require_owner(artifact_id)
-    return jsonify(cleared=kiln().data.clear_shared(artifact_id))
+    return jsonify(cleared=kiln().runtime.clear_shared(artifact_id))
 
 
 @bp.get("/ai")
@@ -101,7 +95,7 @@ def ai_status(artifact_id: str):
 def ai_settings(artifact_id: str):
     require_owner(artifact_id)
     body = parse(AISettingsIn)
-    kiln().save_tool_ai_settings(artifact_id, AISettings(
+    kiln().runtime.save_ai_settings(artifact_id, AISettings(
         body.for_viewers, body.tool_daily_tokens, body.viewer_daily_tokens))
     return jsonify(tool_report(artifact_id))
 
@@ -109,8 +103,8 @@ def ai_settings(artifact_id: str):
 def tool_report(artifact_id: str) -> dict:
     """What the owner's panel shows: the AI settings, what AI spent, the shared data's size."""
     k = kiln()
-    keys, size = k.data.shared_size(artifact_id)
-    return {"ai": vars(k.tool_ai_settings(artifact_id)),
+    keys, size = k.runtime.data.shared_size(artifact_id)
+    return {"ai": vars(k.runtime.ai_settings(artifact_id)),
             "caps": {"tool_daily_tokens": k.settings.ai_tool_daily_tokens,   # 0: none
                      "viewer_daily_tokens": k.settings.ai_viewer_daily_tokens},
             "usage": vars(tool_ai.ai_usage(k.store, artifact_id)),

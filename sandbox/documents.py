@@ -1,27 +1,15 @@
-"""The sandbox origin: raw artifact HTML, never served on the app origin."""
+"""What the sandbox origin serves, as plain functions: the bootstrap injected
+first into every artifact, the document a browser gets for a version, the draft
+viewer, and a version made to work offline. ``web.sandbox_origin`` serves them."""
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request
-
-from artifacts import links, storage_tokens
-from artifacts.store import STORAGE_QUOTA, Store
-from mirror import serve as mirror
+from artifacts import links
+from artifacts.store import STORAGE_QUOTA
 from mirror.libraries import INDEXEDDB_SHIM, MAX_FETCH_BYTES, MIRROR_PREFIX, import_map
-from mirror.standalone import standalone
-
-from . import network
-from .policy import Kind, mark
-
-bp = Blueprint("sandbox", __name__)
-
-
-def _store() -> Store:
-    return current_app.extensions["kiln"].store
-
 
 BOOTSTRAP_DIR = Path(__file__).parent / "static" / "bootstrap"
 # Its parts, one concern each, in name order; they share one function's scope.
@@ -100,42 +88,6 @@ def offline_document(html: str) -> str:
     return html[:at] + f"<script>{OFFLINE_KILN_JS}</script>" + html[at:]
 
 
-def _secret() -> str:
-    key = current_app.secret_key
-    if not key:  # create_app always sets one
-        raise RuntimeError("the app has no SECRET_KEY to sign storage tokens with")
-    return str(key)
-
-
-def storage_token(artifact_id: str, viewer_hash: str) -> str:
-    """Lets the artifact page's iframe load one viewer's saved storage, once and
-    for a short while (artifacts/storage_tokens.py). The sandbox origin never
-    sees the viewer's cookies, so the page vouches for them."""
-    return storage_tokens.mint(_secret(), artifact_id, viewer_hash)
-
-
-def storage_viewer(artifact_id: str, token: str | None) -> str | None:
-    """Whose storage this load of the frame gets: None for a token that is
-    missing, forged, another tool's, expired or already used."""
-    kiln = current_app.extensions["kiln"]
-    return storage_tokens.redeem(kiln.store, _secret(), artifact_id, token,
-                                 max(1, round(kiln.settings.storage_token_minutes * 60)))
-
-
-@bp.get("/raw/<artifact_id>/<int:number>")
-def raw(artifact_id: str, number: int) -> Response:
-    kiln = current_app.extensions["kiln"]
-    store = _store()
-    version = store.get_version(artifact_id, number)  # first: a missing one spends no token
-    viewer = storage_viewer(artifact_id, request.args.get(links.STORAGE_PARAM))
-    storage = store.load_storage(artifact_id, viewer) if viewer else None
-    indexeddb = kiln.data.load_indexeddb(artifact_id, viewer) if viewer else None
-    quota = kiln.settings.indexeddb_max_bytes if viewer else 0  # nothing is kept without one
-    return mark(Response(artifact_document(version.html, storage, persist=viewer is not None,
-                                           indexeddb=indexeddb, indexeddb_quota=quota),
-                         mimetype="text/html"), Kind.ARTIFACT)
-
-
 DRAFT_JS = (Path(__file__).parent / "static" / "draft.js").read_text()
 
 
@@ -145,38 +97,3 @@ def draft_viewer_document() -> str:
     draft that uses localStorage gets the (unsaved) shim, as artifacts do."""
     return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Draft</title>"
             f"{bootstrap_tag(draft=True, net=False)}<script>{DRAFT_JS}</script></head><body></body></html>")
-
-
-@bp.get("/draft")
-def draft() -> Response:
-    return mark(Response(draft_viewer_document(), mimetype="text/html"), Kind.ARTIFACT)
-
-
-@bp.get(f"{network.RELAY_PATH}<host>")
-def relay(host: str) -> Response:
-    """The network relay for one host (see sandbox/static/relay.js): the same
-    bytes for every host; its policy names the one host it may reach."""
-    try:
-        network.reachable_host(host, network.own_hosts(current_app.extensions["kiln"].settings))
-    except network.HostRefused:
-        abort(404)
-    return mark(Response(network.RELAY_DOCUMENT, mimetype="text/html"), Kind.RELAY, host=host)
-
-
-@bp.get("/raw/<artifact_id>/<int:number>/download")
-def download(artifact_id: str, number: int) -> Response:
-    store = _store()
-    version = store.get_version(artifact_id, number)
-    title = store.get_artifact(artifact_id).title
-    html, suffix = version.html, ""
-    if request.args.get("standalone"):
-        # Libraries written into the file, so it works opened from disk.
-        html, _ = standalone(offline_document(html), mirror.reader(
-            current_app.extensions["kiln"].settings.resolved_mirror_dir()))
-        suffix = "-standalone"
-    return mark(Response(html, mimetype="text/html"), Kind.DOWNLOAD,
-                filename=f"{slug(title)}-v{number}{suffix}.html")
-
-
-def slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "artifact"

@@ -1,4 +1,5 @@
-"""The library mirror on the sandbox origin: ``/lib/NAME@VERSION/PATH``.
+"""The library mirror's files: ``/lib/NAME@VERSION/PATH`` to a file on disk
+(``web.mirror_files`` serves them on the sandbox origin).
 
 Files come from the npm install in ``mirror/node_modules`` and are served only
 for the exact packages and versions in :mod:`mirror.libraries`. The install
@@ -14,13 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, send_file
-
-from sandbox.policy import Kind, mark
-
 from . import libraries
-
-bp = Blueprint("mirror", __name__)
 
 # Explicit, so a served type never depends on the host's mimetypes database.
 MIME_TYPES = {
@@ -104,21 +99,3 @@ def reader(root: Path) -> Callable[[str], tuple[bytes, str] | None]:
             return None
         return path.read_bytes(), MIME_TYPES[os.path.splitext(spec)[1].lower()]
     return read
-
-
-def _text(message: str, status: int) -> Response:
-    return Response(message + "\n", status=status, mimetype="text/plain")
-
-
-@bp.get(libraries.MIRROR_PREFIX + "<path:spec>")
-def library_file(spec: str) -> Response:
-    root = current_app.extensions["kiln"].settings.resolved_mirror_dir()
-    try:
-        path = locate(root, spec)
-    except NotInMirror:
-        return _text(f"{libraries.MIRROR_PREFIX}{spec} is not in Kiln's library mirror.", 404)
-    except MirrorMissing as exc:
-        return _text(f"The library mirror is not installed or out of date ({exc}). "
-                     f"Run `{libraries.SETUP_COMMAND}` in Kiln's directory.", 503)
-    mimetype = MIME_TYPES[os.path.splitext(spec)[1].lower()]
-    return mark(send_file(path, mimetype=mimetype, conditional=True, etag=True), Kind.LIBRARY)

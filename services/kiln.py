@@ -1,0 +1,257 @@
+"""The composition root: one ``Kiln`` per process holds the settings, the store
+and three services along Kiln's own seams (``verdicts``, ``generation``, the
+tool ``runtime``), and does what a person does to their tools by hand (import,
+save a version, restore, remix, checks, rename, delete). Routes and commands
+call these; every write they make goes through here."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import workflow
+from artifacts import (ArtifactOut, Source, Store, VersionIn, VersionOut, accounts, checks_store,
+                       lifecycle, links, quotas)
+from artifacts.checks import CheckSet, ChecksRefused, format_checks
+from artifacts.checks_store import CheckSetOut
+from artifacts.htmlfile import Accepted, BadHTML, accept, decode, starts_as_document
+from artifacts.quotas import VisitorQuotas, Writer
+from generator import extract_html
+from jobs import InProcessRunner
+from mirror import libraries
+from mirror.cdn import rewrite_cdn_urls
+from mirror.files import reader as mirror_reader
+from mirror.standalone import standalone
+from sandbox.documents import offline_document
+from settings import Settings
+
+from .budgets import Budgets
+from .generation import Generation
+from .runtime import ToolRuntime
+from .verdicts import Verdicts
+
+if TYPE_CHECKING:
+    from jobs import Runner
+    from jobs.queue import QueueRunner
+
+
+@dataclass
+class Created:
+    artifact: ArtifactOut
+    version: VersionOut
+    notices: list[str]
+
+
+class Kiln:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.resolved_database_url())
+        self.secret = settings.resolved_secret_key()  # signs cookies and storage tokens
+        self.budgets = Budgets(settings, self.store)
+        self.verdicts = Verdicts(settings, self.store, self.member_tool)
+        self.runtime = ToolRuntime(settings, self.store, self.budgets, self.member_tool,
+                                   self.secret)
+        self.generation = Generation(settings, self.store, self.budgets, workflow.Parts(
+            settings=settings, store=self.store, test_now=self.verdicts.test_now,
+            budget=self.budgets.of, libraries=libraries.prompt_section,
+            page_url=self.page_url, raw_url=self.raw_url))
+        # What visitors' remixes and versions may hold a day (``artifacts.quotas``).
+        self.visitor_quotas = VisitorQuotas(
+            settings.visitor_daily_remixes, settings.visitor_daily_versions,
+            settings.visitor_daily_bytes, settings.visitors_daily_writes,
+            settings.visitors_daily_bytes)
+        self._queue: QueueRunner | None = None  # with a Redis URL: where jobs and tests go
+
+    def start(self) -> None:
+        """Ready to serve: in this one process by default; with a Redis URL, as a
+        web process whose jobs and smoke tests run in workers (``serve_worker``)."""
+        self.store.migrate()
+        if self.settings.queued:
+            from jobs.queue import QueueRunner
+
+            self._queue = QueueRunner(self.store, self.settings.redis_url,
+                                      self.settings.job_heartbeat_s)
+            self.generation.run_on(self._queue)
+            self.verdicts.start(self._queue)
+            return
+        self.store.fail_unfinished_jobs(
+            "Kiln restarted while this was running; the partial answer is kept as a draft.")
+        self.generation.run_on(InProcessRunner(self.store, self.generation.perform,
+                                               workers=self.settings.job_workers))
+        self.verdicts.start()
+        self.runtime.warm()
+
+    def serve_worker(self) -> None:
+        """Be a worker process: run jobs and smoke tests from the queue until
+        stopped, with one warm Chromium for every job this process runs."""
+        from jobs.queue import serve_worker
+
+        self.verdicts.test_here()
+        serve_worker(self.store, self.settings.redis_url, threads=self.settings.job_workers,
+                     heartbeat_s=self.settings.job_heartbeat_s, perform=self.generation.perform,
+                     smoke=self.verdicts.test_stored,
+                     visitor_threads=self.settings.smoke_visitor_concurrency)
+
+    @property
+    def jobs(self) -> Runner:
+        return self.generation.jobs
+
+    def close(self) -> None:
+        self.generation.close()
+        self.verdicts.close()
+        self.store.dispose()
+
+    # -- links --------------------------------------------------------------
+    def page_url(self, artifact_id: str, number: int | None = None) -> str:
+        return links.page_url(self.settings.app_origin, artifact_id, number)
+
+    def raw_url(self, artifact_id: str, number: int) -> str:
+        return links.raw_url(self.settings.sandbox_origin, artifact_id, number)
+
+    def download_url(self, artifact_id: str, number: int) -> str:
+        return links.download_url(self.settings.sandbox_origin, artifact_id, number)
+
+    def describe(self, artifact_id: str, number: int) -> dict:
+        """The JSON shape printed by `flask import` and returned by the API."""
+        return {"id": artifact_id, "version": number, "url": self.page_url(artifact_id),
+                "raw_url": self.raw_url(artifact_id, number)}
+
+    def login_link(self, account_id: str | None = None) -> str:
+        """A fresh one-time sign-in link for an account (default: the owner's, made
+        on first use)."""
+        if account_id is None:
+            account_id = accounts.ensure_owner(self.store).id
+        token = accounts.new_login_link(self.store, account_id, self.settings.login_link_hours)
+        return f"{self.settings.app_origin}/login/{token}"
+
+    def standalone(self, html: str) -> tuple[str, list[str]]:
+        """A version as a file that works from disk: the mirrored libraries written
+        in, and a stand-in for window.kiln that says it needs Kiln's page. Also the
+        notes on what could not be written in."""
+        return standalone(offline_document(html), mirror_reader(self.settings.resolved_mirror_dir()))
+
+    # -- who stands behind a tool -------------------------------------------------
+    def member_tool(self, artifact_id: str) -> bool:
+        """Whether a person who may spend the model here owns this tool: the owner
+        or a member (anyone, with KILN_ACCESS=open). A visitor's remix is not one:
+        it may not spend the model, and its verdicts wait in the visitors' lane."""
+        if self.settings.access == "open":
+            self.store.get_artifact(artifact_id)  # an unknown tool is still a 404
+            return True
+        return accounts.owning_account(self.store, artifact_id) is not None
+
+    # -- what a person does to their tools by hand ------------------------------------
+    def accept_upload(self, data: bytes | str, title: str | None = None) -> Accepted:
+        limit = self.settings.max_artifact_bytes
+        text = data if isinstance(data, str) else decode(data, limit)
+        text, unwrapped = unwrap_pasted_answer(text)
+        accepted = accept(text, limit, title)
+        accepted.notices[:0] = unwrapped
+        # Artifacts cannot reach CDNs: libraries the mirror has are loaded from it.
+        accepted.html, rewritten = rewrite_cdn_urls(accepted.html)
+        accepted.notices.extend(rewritten)
+        return accepted
+
+    def import_html(self, data: bytes | str, owner: str | None, title: str | None = None) -> Created:
+        accepted = self.accept_upload(data, title)
+        artifact, version = self.store.create_artifact(
+            accepted.title, VersionIn(html=accepted.html, source=Source.IMPORTED), owner)
+        self.verdicts.stored(version, owner, accepted.notices)
+        return Created(artifact, version, accepted.notices)
+
+    def new_version(self, artifact_id: str, owner: str | None, data: bytes | str,
+                    source: Source = Source.EDITED, parent: int | None = None,
+                    writer: Writer | None = None) -> Created:
+        """A version saved by hand. ``writer``: who asks (None: Kiln itself); on a
+        visitor's remix it counts against the visitors' daily quotas."""
+        self.store.require_owner(artifact_id, owner)
+        accepted = self.accept_upload(data)
+        with self._visitors_write(self._visitor(artifact_id, writer), quotas.VERSION,
+                                  len(accepted.html.encode("utf-8"))):
+            version = self.store.add_version(artifact_id, VersionIn(
+                html=accepted.html, source=source, parent_number=parent))
+        self.verdicts.stored(version, owner, accepted.notices)
+        return Created(self.store.get_artifact(artifact_id), version, accepted.notices)
+
+    def restore(self, artifact_id: str, owner: str | None, number: int,
+                writer: Writer | None = None) -> Created:
+        old = self.store.get_version(artifact_id, number)
+        return self.new_version(artifact_id, owner, old.html, Source.RESTORED, parent=number,
+                                writer=writer)
+
+    def remix(self, artifact_id: str, number: int | None, owner: str,
+              writer: Writer | None = None) -> Created:
+        """A copy of one version for ``owner``; a visitor's counts against their
+        daily quotas."""
+        visitor = writer if writer is not None and not writer.member else None
+        size = self.store.get_version(artifact_id, number).size if visitor else 0
+        with self._visitors_write(visitor, quotas.REMIX, size):
+            artifact, version = self.store.remix(artifact_id, number, owner)
+        checks_store.copy_current(self.store, artifact_id, artifact.id, "remix")
+        notices: list[str] = []
+        self.verdicts.stored(version, owner, notices)
+        return Created(artifact, version, notices)
+
+    def set_checks(self, artifact_id: str, owner: str | None, checks: list,
+                   writer: Writer | None = None) -> CheckSetOut:
+        """The person's own check set becomes the current one, and the current
+        version is tested against it at once. One that cannot be read is refused
+        whole (ChecksRefused says why), and nothing changes. On a visitor's
+        remix it counts as a version against the visitors' daily quotas."""
+        self.store.require_owner(artifact_id, owner)
+        parsed = CheckSet.parse(checks)
+        if parsed.errors:
+            raise ChecksRefused(parsed.errors)
+        written = format_checks(parsed.as_data())
+        with self._visitors_write(self._visitor(artifact_id, writer), quotas.VERSION,
+                                  len(written.encode("utf-8"))):
+            saved = checks_store.add_set(self.store, artifact_id, written, "person")
+        self.verdicts.stored(self.store.get_version(artifact_id), owner)
+        return saved
+
+    def rename(self, artifact_id: str, title: str, owner: str | None) -> None:
+        self.store.rename(artifact_id, title, owner)
+
+    def delete_artifact(self, artifact_id: str, owner: str | None) -> str:
+        """Delete a tool and everything it owns (``lifecycle.delete``); its title."""
+        deleted = lifecycle.delete(self.store, artifact_id, owner)
+        if self._queue is not None:
+            self._queue.forget(deleted.job_ids)
+        return deleted.title
+
+    def _visitor(self, artifact_id: str, writer: Writer | None) -> Writer | None:
+        """``writer`` when the tool they change is a visitor's (not a member's)."""
+        return writer if writer is not None and not self.member_tool(artifact_id) else None
+
+    @contextmanager
+    def _visitors_write(self, visitor: Writer | None, kind: str, size: int) -> Iterator[None]:
+        """Count a visitor's remix or version (QuotaExceeded when it is one too
+        many) around the write that stores it, and give the count back when the
+        write fails. Anyone else's passes uncounted."""
+        if visitor is None:
+            yield
+            return
+        with self.store.writing() as session:
+            place = quotas.reserve(session, self.visitor_quotas, visitor, kind, size)
+        try:
+            yield
+        except BaseException:
+            with self.store.writing() as session:
+                quotas.give_back(session, place)
+            raise
+
+
+def unwrap_pasted_answer(text: str) -> tuple[str, list[str]]:
+    """HTML pasted from a chat ("Here you go: ```html ...```"): the document, taken
+    out with the same extraction as a model's answer, and a notice saying so. A
+    text that is a document from its start is taken exactly as it is."""
+    if starts_as_document(text):
+        return text, []
+    found = extract_html(text)
+    if found.ok and found.html and found.html.strip() != text.strip():
+        return found.html, ["Kiln took the HTML out of the text you pasted (the words around "
+                            "it were left out), as it does with a model's answers."]
+    if found.html and not found.complete:
+        raise BadHTML(f"The HTML in what you pasted is incomplete: {found.reason}")
+    return text, []
