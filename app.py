@@ -67,7 +67,7 @@ def start_banner(kiln: Kiln) -> str:
     lines = [f"Kiln is on {settings.app_origin} (tools run on {settings.sandbox_origin})."]
     if settings.access == "owner":
         lines.append(f"Sign in as the owner (this link works once, for "
-                     f"{settings.login_link_hours:g} hours): {kiln.login_link()}")
+                     f"{settings.login_link_hours:g} hours): {kiln.people.login_link()}")
         lines.append("Another link: flask --app app login-link; a member's: "
                      "flask --app app invite --name NAME")
     else:

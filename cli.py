@@ -46,7 +46,7 @@ def login_link_command(who: str | None) -> None:
         if found is None:
             raise click.ClickException(f"No account is called {who!r}; see flask --app app sessions.")
         account_id = found.id
-    click.echo(kiln.login_link(account_id))
+    click.echo(kiln.people.login_link(account_id))
 
 
 @click.command("invite")
@@ -57,7 +57,7 @@ def login_link_command(who: str | None) -> None:
 def invite_command(name: str, budget: int | None) -> None:
     """Make a member who may generate, and print their one-time sign-in link."""
     member = accounts.invite(_kiln().store, name, budget)
-    click.echo(_kiln().login_link(member.id))
+    click.echo(_kiln().people.login_link(member.id))
 
 
 @click.command("sessions")

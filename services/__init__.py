@@ -5,6 +5,8 @@ seams, each a small class with a typed interface:
     generation   what may spend the model, starting and stopping jobs, a job's work
     runtime      what a running tool does on the server (kiln.complete,
                  kiln.storage, the storage shims, network hosts)
+    people       who owns a tool, sign-in links, signing in and out
+    budgets      the daily token budgets generation and the runtime share
 
 Routes and CLI commands read through the store if they like, but every write
 they make goes through here (``scripts/check_layers.py`` enforces it)."""

@@ -1,7 +1,8 @@
 """The composition root: one ``Kiln`` per process holds the settings, the store
-and three services along Kiln's own seams (``verdicts``, ``generation``, the
-tool ``runtime``), and does what a person does to their tools by hand (import,
-save a version, restore, remix, checks, rename, delete). Routes and commands
+and the services along Kiln's own seams (``verdicts``, ``generation``, the tool
+``runtime``, and ``people`` and the ``budgets`` they share), and does what a
+person does to their tools by hand (import, save a version, restore, remix,
+checks, rename, delete). Routes and commands
 call these; every write they make goes through here."""
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import workflow
-from artifacts import (ArtifactOut, Source, Store, VersionIn, VersionOut, accounts, checks_store,
+from artifacts import (ArtifactOut, Source, Store, VersionIn, VersionOut, checks_store,
                        lifecycle, links, quotas)
 from artifacts.checks import CheckSet, ChecksRefused, format_checks
 from artifacts.checks_store import CheckSetOut
@@ -28,6 +29,7 @@ from settings import Settings
 
 from .budgets import Budgets
 from .generation import Generation
+from .people import People
 from .runtime import ToolRuntime
 from .verdicts import Verdicts
 
@@ -49,8 +51,9 @@ class Kiln:
         self.store = Store(settings.resolved_database_url())
         self.secret = settings.resolved_secret_key()  # signs cookies and storage tokens
         self.budgets = Budgets(settings, self.store)
-        self.verdicts = Verdicts(settings, self.store, self.member_tool)
-        self.runtime = ToolRuntime(settings, self.store, self.budgets, self.member_tool,
+        self.people = People(settings, self.store)
+        self.verdicts = Verdicts(settings, self.store, self.people.member_tool)
+        self.runtime = ToolRuntime(settings, self.store, self.budgets, self.people.member_tool,
                                    self.secret)
         self.generation = Generation(settings, self.store, self.budgets, workflow.Parts(
             settings=settings, store=self.store, test_now=self.verdicts.test_now,
@@ -117,29 +120,11 @@ class Kiln:
         return {"id": artifact_id, "version": number, "url": self.page_url(artifact_id),
                 "raw_url": self.raw_url(artifact_id, number)}
 
-    def login_link(self, account_id: str | None = None) -> str:
-        """A fresh one-time sign-in link for an account (default: the owner's, made
-        on first use)."""
-        if account_id is None:
-            account_id = accounts.ensure_owner(self.store).id
-        token = accounts.new_login_link(self.store, account_id, self.settings.login_link_hours)
-        return f"{self.settings.app_origin}/login/{token}"
-
     def standalone(self, html: str) -> tuple[str, list[str]]:
         """A version as a file that works from disk: the mirrored libraries written
         in, and a stand-in for window.kiln that says it needs Kiln's page. Also the
         notes on what could not be written in."""
         return standalone(offline_document(html), mirror_reader(self.settings.resolved_mirror_dir()))
-
-    # -- who stands behind a tool -------------------------------------------------
-    def member_tool(self, artifact_id: str) -> bool:
-        """Whether a person who may spend the model here owns this tool: the owner
-        or a member (anyone, with KILN_ACCESS=open). A visitor's remix is not one:
-        it may not spend the model, and its verdicts wait in the visitors' lane."""
-        if self.settings.access == "open":
-            self.store.get_artifact(artifact_id)  # an unknown tool is still a 404
-            return True
-        return accounts.owning_account(self.store, artifact_id) is not None
 
     # -- what a person does to their tools by hand ------------------------------------
     def accept_upload(self, data: bytes | str, title: str | None = None) -> Accepted:
@@ -222,7 +207,7 @@ class Kiln:
 
     def _visitor(self, artifact_id: str, writer: Writer | None) -> Writer | None:
         """``writer`` when the tool they change is a visitor's (not a member's)."""
-        return writer if writer is not None and not self.member_tool(artifact_id) else None
+        return writer if writer is not None and not self.people.member_tool(artifact_id) else None
 
     @contextmanager
     def _visitors_write(self, visitor: Writer | None, kind: str, size: int) -> Iterator[None]:

@@ -96,7 +96,7 @@ def token_viewer(app, token: str) -> str:
 
 def login_path(kiln, account_id: str | None = None) -> str:
     """The path of a fresh one-time sign-in link (the owner's unless ``account_id``)."""
-    return "/login/" + kiln.login_link(account_id).rsplit("/login/", 1)[1]
+    return "/login/" + kiln.people.login_link(account_id).rsplit("/login/", 1)[1]
 
 
 def sign_in(http, kiln, account_id: str | None = None, move_tools: bool = False):

@@ -312,13 +312,13 @@ def test_a_tool_is_a_members_when_an_account_owns_it(tmp_path):
         owned = kiln.import_html(TIP_DOC, owner.key).artifact.id
         members = kiln.import_html(TIP_DOC, member.key).artifact.id
         remix = kiln.remix(owned, None, "a-visitors-browser-token").artifact.id
-        assert kiln.member_tool(owned) and kiln.member_tool(members)
-        assert not kiln.member_tool(remix)
+        assert kiln.people.member_tool(owned) and kiln.people.member_tool(members)
+        assert not kiln.people.member_tool(remix)
         assert accounts.owning_account(kiln.store, members).name == "Ann"
         kiln.settings.access = "open"
-        assert kiln.member_tool(remix)
+        assert kiln.people.member_tool(remix)
         with pytest.raises(LookupError):
-            kiln.member_tool("no-such-tool")
+            kiln.people.member_tool("no-such-tool")
     finally:
         kiln.close()
 

@@ -26,7 +26,7 @@ def shared_link(server) -> str:
 
 
 def link(server, account_id=None) -> str:
-    return server.kiln.login_link(account_id)
+    return server.kiln.people.login_link(account_id)
 
 
 def open_link_and_sign_in(page, url, name, move_tools=False):

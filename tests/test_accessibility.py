@@ -85,7 +85,7 @@ def test_the_pages_of_people_have_no_serious_violations(tmp_path, axe_context, s
         page.goto(server.app_origin)
         expect(page.locator("[data-visitor]")).to_be_visible()
         assert serious_violations(page) == [], "home for a visitor"
-        page.goto(server.kiln.login_link())
+        page.goto(server.kiln.people.login_link())
         assert serious_violations(page) == [], "sign-in"
         page.get_by_role("button", name="Sign in as Owner").click()
         page.goto(f"{server.app_origin}/account")
@@ -235,7 +235,7 @@ def test_the_consent_dialog_and_the_sign_in_choice_at_390_px(tmp_path, browser, 
             page.goto(server.kiln.page_url(shared.artifact.id))
             page.get_by_role("button", name="Remix").click()
             expect(page.locator("p.notice")).to_contain_text("Remixed")
-            page.goto(server.kiln.login_link())
+            page.goto(server.kiln.people.login_link())
             expect(page.get_by_role("radio", name="No, keep them with this browser")).to_be_checked()
             assert serious_violations(page) == [], "sign-in with the choice to move tools"
             assert page.evaluate("document.documentElement.scrollWidth") <= 390

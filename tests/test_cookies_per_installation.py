@@ -32,7 +32,7 @@ def remix_as_a_visitor(page, server) -> str:
 
 
 def sign_in(page, server) -> None:
-    page.goto(server.kiln.login_link())
+    page.goto(server.kiln.people.login_link())
     page.get_by_role("button", name="Sign in as Owner").click()
     expect(page.locator("p.notice")).to_contain_text("Signed in as Owner")
 

@@ -29,7 +29,7 @@ def test_behind_a_trusted_proxy(deployed):
     home = http.get("/", headers={"Host": "127.0.0.1:8000", **PROXIED})
     assert home.status_code == 200
     assert home.headers["Strict-Transport-Security"].startswith("max-age=")
-    path = "/login/" + app.extensions["kiln"].login_link().rsplit("/login/", 1)[1]
+    path = "/login/" + app.extensions["kiln"].people.login_link().rsplit("/login/", 1)[1]
     confirm = http.get(path, headers={"Host": "127.0.0.1:8000", **PROXIED})
     signed = http.post(path, data={"csrf_token": csrf_token(confirm.get_data(as_text=True))},
                        headers={"Host": "127.0.0.1:8000", "Referer": APP + path, **PROXIED})

@@ -13,16 +13,14 @@ this browser made before to the account.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from flask import request, session
 
-from artifacts import accounts
 from artifacts.accounts import AccountOut, BrowserHoldings
+from artifacts.errors import KilnError
+from services.people import SignedIn
 
 from . import kiln
 from .ownership import SIGN_IN_KEY, account, account_id, browser_token, current_owner
-from artifacts.errors import KilnError
 
 __all__ = ["NotMember", "account", "account_id", "current_owner", "may_generate",
            "require_member", "sign_in", "sign_in_offer", "sign_out"]
@@ -47,44 +45,31 @@ def require_member() -> None:
         raise NotMember(NOT_MEMBER)
 
 
-class SignedIn(NamedTuple):
-    account: AccountOut
-    moved: int              # tools moved to the account (the person chose to)
-    kept: BrowserHoldings   # what stayed with this browser (they did not)
-
-
 def sign_in_offer(token: str) -> tuple[AccountOut, BrowserHoldings]:
     """Whose sign-in link this is, and what this browser holds that signing in
     could move. Raises ``accounts.LinkInvalid``."""
-    store = kiln().store
-    return accounts.peek_link(store, token), accounts.browser_holdings(store, browser_token())
+    return kiln().people.offer(token, browser_token())
 
 
 def sign_in(token: str, move_tools: bool = False) -> SignedIn:
-    """Use a one-time sign-in link in this browser. Moves the tools (and saved
-    storage) this browser made before to the account only with ``move_tools``:
-    the person's explicit choice, which defaults to no. Raises ``accounts.LinkInvalid``."""
-    store, settings = kiln().store, kiln().settings
-    account_, secret = accounts.redeem_link(store, token, request.user_agent.string or "",
-                                            settings.session_days)
-    session.clear()  # nothing from before the sign-in carries over, CSRF token included
-    session[SIGN_IN_KEY] = secret
+    """Use a one-time sign-in link in this browser (``People.sign_in``): a new
+    session, nothing from before carried over, the CSRF token included."""
+    signed = kiln().people.sign_in(token, request.user_agent.string or "", browser_token(),
+                                   move_tools)
+    session.clear()
+    session[SIGN_IN_KEY] = signed.secret
     session.permanent = True
-    if move_tools:
-        return SignedIn(account_, accounts.claim_browser_tools(store, browser_token(), account_.id),
-                        BrowserHoldings())
-    return SignedIn(account_, 0, accounts.browser_holdings(store, browser_token()))
+    return signed
 
 
 def sign_out(everywhere: bool = False) -> int:
     """End this browser's sign-in, or every sign-in of its account; returns how many ended."""
-    store, found = kiln().store, account()
-    ended = 0
+    people, found = kiln().people, account()
     if everywhere and found is not None:
-        ended = accounts.revoke_all(store, found.id)
+        ended = people.sign_out_everywhere(found.id)
     else:
         token = session.get(SIGN_IN_KEY)
-        accounts.sign_out(store, token if isinstance(token, str) else None)
+        people.sign_out(token if isinstance(token, str) else None)
         ended = 1 if found else 0
     session.clear()
     return ended

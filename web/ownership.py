@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from artifacts.accounts import AccountOut, account_key, signed_in
+from artifacts.accounts import AccountOut, account_key
 from settings import Settings
 
 from . import kiln
@@ -62,7 +62,7 @@ def account() -> AccountOut | None:
     (a revoked or expired one counts as signed out)."""
     if "kiln_account" not in g:
         token = session.get(SIGN_IN_KEY)
-        g.kiln_account = signed_in(kiln().store, token) if isinstance(token, str) else None
+        g.kiln_account = kiln().people.signed_in(token if isinstance(token, str) else None)
     return g.kiln_account
 
 

@@ -109,6 +109,6 @@ def tool_report(artifact_id: str) -> dict:
                      "viewer_daily_tokens": k.settings.ai_viewer_daily_tokens},
             "usage": vars(tool_ai.ai_usage(k.store, artifact_id)),
             # False: a tool no member owns (a visitor's remix), which has no AI at all.
-            "member_tool": k.member_tool(artifact_id),
+            "member_tool": k.people.member_tool(artifact_id),
             "shared": {"keys": keys, "bytes": size, "limit": k.settings.data_max_tool_bytes},
             "ai_in_tools": k.settings.ai_in_tools}
