@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.trusted_proxies:
         # Believe the scheme, host and client address only from the proxies we were told of.
         n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # as Flask documents it
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     hosts.init_app(app, settings)  # first: a request on the wrong host goes no further
     CSRFProtect(app)
     limits.init_app(app)

@@ -1,7 +1,13 @@
-"""Kiln's own pages and JSON API on the app origin (thin routes only)."""
+"""Kiln's HTTP: its own pages and JSON API on the app origin, raw tools, relays
+and the library mirror on the sandbox origin (thin routes only)."""
+from __future__ import annotations
+
 from flask import current_app
 
+from services import Kiln
 
-def kiln():
-    """The running app's ``services.Kiln`` (settings, store, jobs, tester)."""
-    return current_app.extensions["kiln"]
+
+def kiln() -> Kiln:
+    """The running app's composition (``services.Kiln``)."""
+    found: Kiln = current_app.extensions["kiln"]
+    return found

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import checks_store, evals_store, json_limits, lifecycle
+from artifacts import JobOut, checks_store, evals_store, json_limits, lifecycle
 from artifacts.tool_errors import Phase
+from services import Created
 
 from . import access, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
@@ -19,6 +22,8 @@ from .present import acceptance_json, artifact_for, check_set_json, secrets_json
 from .ownership import current_owner, owner_for_write
 from .tool_access import viewer_key
 from .writers import writer
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -32,7 +37,7 @@ class JSONProvider(DefaultJSONProvider):
         return json_limits.loads(s, **kwargs)
 
 
-def parse(model: type[BaseModel]):
+def parse(model: type[ModelT]) -> ModelT:
     payload = None
     if request.is_json:
         try:
@@ -51,7 +56,7 @@ def parse(model: type[BaseModel]):
         raise BadRequest(f"Invalid request: {problems}") from None
 
 
-def created_json(created, status=201):
+def created_json(created: Created, status: int = 201) -> ResponseReturnValue:
     body = kiln().describe(created.artifact.id, created.version.number)
     body["notices"] = created.notices
     return jsonify(body), status
@@ -79,7 +84,7 @@ def artifact_json(artifact_id: str) -> dict:
 
 @bp.post("/artifacts")
 @limits.writes
-def import_artifact():
+def import_artifact() -> ResponseReturnValue:
     access.require_member()
     upload = request.files.get("file")
     if upload is not None:
@@ -91,13 +96,13 @@ def import_artifact():
 
 
 @bp.get("/artifacts/<artifact_id>")
-def show(artifact_id: str):
+def show(artifact_id: str) -> ResponseReturnValue:
     return jsonify(artifact_json(artifact_id))
 
 
 @bp.patch("/artifacts/<artifact_id>")
 @limits.writes
-def rename(artifact_id: str):
+def rename(artifact_id: str) -> ResponseReturnValue:
     body = parse(RenameIn)
     kiln().rename(artifact_id, body.title, current_owner())
     return jsonify(artifact_json(artifact_id))
@@ -105,13 +110,13 @@ def rename(artifact_id: str):
 
 @bp.delete("/artifacts/<artifact_id>")
 @limits.writes
-def delete(artifact_id: str):
+def delete(artifact_id: str) -> ResponseReturnValue:
     title = kiln().delete_artifact(artifact_id, current_owner())
     return jsonify(deleted=artifact_id, title=title)
 
 
 @bp.get("/artifacts/<artifact_id>/versions/<int:number>")
-def version(artifact_id: str, number: int):
+def version(artifact_id: str, number: int) -> ResponseReturnValue:
     k = kiln()
     v = k.store.get_version(artifact_id, number)
     owned = k.store.is_owner(artifact_id, current_owner())
@@ -123,7 +128,7 @@ def version(artifact_id: str, number: int):
 
 
 @bp.get("/artifacts/<artifact_id>/checks")
-def checks(artifact_id: str):
+def checks(artifact_id: str) -> ResponseReturnValue:
     """The artifact's current acceptance check set (none: null)."""
     kiln().store.get_artifact(artifact_id)
     return jsonify(check_set=check_set_json(checks_store.current_set(kiln().store, artifact_id)))
@@ -131,7 +136,7 @@ def checks(artifact_id: str):
 
 @bp.put("/artifacts/<artifact_id>/checks")
 @limits.writes
-def set_checks(artifact_id: str):
+def set_checks(artifact_id: str) -> ResponseReturnValue:
     """The owner's own check set; the current version is tested against it at once."""
     body = parse(ChecksIn)
     saved = kiln().set_checks(artifact_id, current_owner(), body.checks, writer())
@@ -139,7 +144,7 @@ def set_checks(artifact_id: str):
 
 
 @bp.get("/artifacts/<artifact_id>/versions/<int:number>/checks")
-def version_checks(artifact_id: str, number: int):
+def version_checks(artifact_id: str, number: int) -> ResponseReturnValue:
     """How a version did against the checks it was last tested with (none: null)."""
     kiln().store.get_version(artifact_id, number)
     return jsonify(acceptance=acceptance_json(kiln().store, artifact_id, number))
@@ -147,7 +152,7 @@ def version_checks(artifact_id: str, number: int):
 
 @bp.post("/artifacts/<artifact_id>/versions")
 @limits.writes
-def new_version(artifact_id: str):
+def new_version(artifact_id: str) -> ResponseReturnValue:
     body = parse(NewVersionIn)
     return created_json(kiln().new_version(artifact_id, current_owner(), body.html,
                                            parent=body.parent, writer=writer()))
@@ -155,21 +160,21 @@ def new_version(artifact_id: str):
 
 @bp.post("/artifacts/<artifact_id>/restore")
 @limits.writes
-def restore(artifact_id: str):
+def restore(artifact_id: str) -> ResponseReturnValue:
     body = parse(RestoreIn)
     return created_json(kiln().restore(artifact_id, current_owner(), body.version, writer()))
 
 
 @bp.post("/artifacts/<artifact_id>/remix")
 @limits.writes
-def remix(artifact_id: str):
+def remix(artifact_id: str) -> ResponseReturnValue:
     body = parse(RemixIn)
     return created_json(kiln().remix(artifact_id, body.version, owner_for_write(), writer()))
 
 
 @bp.put("/artifacts/<artifact_id>/storage")
 @limits.storage
-def save_storage(artifact_id: str):
+def save_storage(artifact_id: str) -> ResponseReturnValue:
     """The storage shim's data for this viewer (whoever holds the cookie)."""
     body = parse(StorageIn)
     size = kiln().runtime.save_storage(artifact_id, writer(), body.data)
@@ -177,7 +182,7 @@ def save_storage(artifact_id: str):
 
 
 @bp.post("/artifacts/<artifact_id>/frame-token")
-def frame_token(artifact_id: str):
+def frame_token(artifact_id: str) -> ResponseReturnValue:
     """A fresh storage token for this viewer's next load of the tool's frame: each
     works once, so Kiln's page asks for one whenever it loads the frame again."""
     kiln().store.get_artifact(artifact_id)  # an unknown or deleted tool gets none
@@ -185,14 +190,14 @@ def frame_token(artifact_id: str):
 
 
 @bp.get("/artifacts/<artifact_id>/network/hosts")
-def network_hosts(artifact_id: str):
+def network_hosts(artifact_id: str) -> ResponseReturnValue:
     """The hosts this viewer lets this tool reach."""
     return jsonify(hosts=kiln().runtime.network_hosts(artifact_id, viewer_key()))
 
 
 @bp.post("/artifacts/<artifact_id>/network/hosts")
 @limits.writes
-def allow_network_host(artifact_id: str):
+def allow_network_host(artifact_id: str) -> ResponseReturnValue:
     """Kiln's page, after the viewer pressed Allow: remember it for this tool."""
     body = parse(HostIn)
     hosts = kiln().runtime.allow_network_host(artifact_id, viewer_key(), body.host)
@@ -201,11 +206,11 @@ def allow_network_host(artifact_id: str):
 
 @bp.delete("/artifacts/<artifact_id>/network/hosts/<host>")
 @limits.writes
-def revoke_network_host(artifact_id: str, host: str):
+def revoke_network_host(artifact_id: str, host: str) -> ResponseReturnValue:
     return jsonify(hosts=kiln().runtime.revoke_network_host(artifact_id, viewer_key(), host))
 
 
-def job_json(job, status=202):
+def job_json(job: JobOut, status: int = 202) -> ResponseReturnValue:
     return jsonify(job_id=job.id, job_url=f"/api/jobs/{job.id}",
                    events_url=f"/api/jobs/{job.id}/events",
                    cancel_url=f"/api/jobs/{job.id}/cancel", artifact_id=job.artifact_id,
@@ -228,7 +233,7 @@ def prompt_and_image() -> tuple[str, bytes | None, int | None]:
 
 @bp.post("/generate")
 @limits.generation
-def generate():
+def generate() -> ResponseReturnValue:
     access.require_member()
     prompt, image, _ = prompt_and_image()
     return job_json(kiln().generation.start_create(prompt, owner_for_write(), image,
@@ -237,7 +242,7 @@ def generate():
 
 @bp.post("/artifacts/<artifact_id>/prompt")
 @limits.generation
-def follow_up(artifact_id: str):
+def follow_up(artifact_id: str) -> ResponseReturnValue:
     access.require_member()
     prompt, image, base = prompt_and_image()
     return job_json(kiln().generation.start_follow_up(artifact_id, prompt, current_owner(), image,
@@ -246,7 +251,7 @@ def follow_up(artifact_id: str):
 
 @bp.post("/artifacts/<artifact_id>/fix")
 @limits.generation
-def fix(artifact_id: str):
+def fix(artifact_id: str) -> ResponseReturnValue:
     access.require_member()
     body = parse(FixIn)
     # The page may say an error followed the person's click; anything else it
@@ -258,26 +263,26 @@ def fix(artifact_id: str):
 
 
 @bp.get("/jobs/<job_id>")
-def job(job_id: str):
+def job(job_id: str) -> ResponseReturnValue:
     return jsonify(kiln().store.job_for(job_id, current_owner()).model_dump(mode="json"))
 
 
 @bp.post("/jobs/<job_id>/cancel")
 @limits.writes
-def cancel(job_id: str):
+def cancel(job_id: str) -> ResponseReturnValue:
     """Stop: the job ends "cancelled" at the next piece of the answer, its draft kept."""
     return jsonify(kiln().generation.cancel(job_id, current_owner()).model_dump(mode="json")), 202
 
 
 @bp.get("/jobs/<job_id>/events")
-def job_events(job_id: str):
+def job_events(job_id: str) -> ResponseReturnValue:
     """Server-Sent Events of a job, resumable with Last-Event-ID (or ?after=N)."""
     k = kiln()
     k.store.job_for(job_id, current_owner())  # 404 for an unknown job or someone else's
     raw_after = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
     after = int(raw_after) if raw_after.isdigit() else 0
 
-    def stream():
+    def stream() -> Iterator[str]:
         yield "retry: 1000\n\n"
         for event in k.jobs.events(job_id, after):
             if event is None:

@@ -3,6 +3,7 @@ the leaderboard. Thin routes over ``evals.arena``."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from artifacts import evals_store, links
 from evals import arena
@@ -19,7 +20,7 @@ bp = Blueprint("arena", __name__)
 
 
 @bp.get("/arena")
-def start_page():
+def start_page() -> ResponseReturnValue:
     access.require_member()
     k = kiln()
     return render_template("arena.html", offered=offered(k.settings),
@@ -27,13 +28,13 @@ def start_page():
 
 
 @bp.get("/arena/leaderboard")
-def leaderboard_page():
+def leaderboard_page() -> ResponseReturnValue:
     access.require_member()
     return render_template("arena_leaderboard.html", rows=arena.leaderboard(kiln()))
 
 
 @bp.get("/arena/<battle_id>")
-def battle_page(battle_id: str):
+def battle_page(battle_id: str) -> ResponseReturnValue:
     access.require_member()
     k = kiln()
     battle = evals_store.battle_for(k.store, battle_id, current_owner())
@@ -44,7 +45,7 @@ def battle_page(battle_id: str):
 
 @bp.post("/api/arena")
 @limits.generation
-def start():
+def start() -> ResponseReturnValue:
     access.require_member()
     body = parse(BattleIn)
     battle = arena.start_battle(kiln(), body.prompt, body.models, owner_for_write(),
@@ -54,13 +55,13 @@ def start():
 
 
 @bp.get("/api/arena/leaderboard")
-def leaderboard():
+def leaderboard() -> ResponseReturnValue:
     access.require_member()
     return jsonify(arena.leaderboard(kiln()))
 
 
 @bp.get("/api/arena/<battle_id>")
-def show(battle_id: str):
+def show(battle_id: str) -> ResponseReturnValue:
     access.require_member()
     k = kiln()
     return jsonify(arena.battle_view(k, evals_store.battle_for(k.store, battle_id,
@@ -69,7 +70,7 @@ def show(battle_id: str):
 
 @bp.post("/api/arena/<battle_id>/vote")
 @limits.writes
-def vote(battle_id: str):
+def vote(battle_id: str) -> ResponseReturnValue:
     access.require_member()
     k = kiln()
     body = parse(VoteIn)
@@ -85,7 +86,7 @@ def vote(battle_id: str):
 
 @bp.post("/arena/<battle_id>/vote")
 @limits.writes
-def vote_form(battle_id: str):
+def vote_form(battle_id: str) -> ResponseReturnValue:
     """The battle page's vote buttons: a plain form, answered with the page again."""
     access.require_member()
     k = kiln()

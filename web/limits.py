@@ -6,6 +6,8 @@ one process's memory (the one-process default). Addresses are keys as
 ``web.addresses`` makes them (IPv6 by its /64)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from flask_limiter import Limiter
 
@@ -25,7 +27,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
 
 
-def _setting(name: str):
+def _setting(name: str) -> Callable[[], str]:
     return lambda: getattr(kiln().settings, name)
 
 

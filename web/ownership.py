@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import current_app, g, request, session
+from flask import Response, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from artifacts.accounts import AccountOut, account_key
@@ -54,7 +54,7 @@ def legacy_cookie_name() -> str:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+    return URLSafeSerializer(kiln().secret, salt=SALT)
 
 
 def account() -> AccountOut | None:
@@ -112,7 +112,7 @@ def owner_for_write() -> str:
     return owner
 
 
-def remember_owner(response):
+def remember_owner(response: Response) -> Response:
     """after_request: send the cookie when a token was minted for this request."""
     if g.get("kiln_owner_is_new"):
         https = kiln().settings.https

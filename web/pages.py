@@ -1,8 +1,11 @@
 """Kiln's HTML pages on the app origin."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
                    request)
+from flask.typing import ResponseReturnValue
 
 from artifacts import checks_store, lifecycle, links
 from artifacts.htmlfile import BadHTML
@@ -29,7 +32,7 @@ EXAMPLES = (
 )
 
 
-def home_page(status: int = 200, **extra):
+def home_page(status: int = 200, **extra: Any) -> ResponseReturnValue:
     k, q = kiln(), request.args.get("q", "").strip()[:200]
     artifacts = (k.store.search_artifacts(current_owner(), q) if q
                  else k.store.list_artifacts(current_owner()))
@@ -40,13 +43,13 @@ def home_page(status: int = 200, **extra):
 
 
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     return home_page()
 
 
 @bp.post("/import")
 @limits.writes
-def import_page():
+def import_page() -> ResponseReturnValue:
     """The home page's import form. Sent by the page's script it answers JSON, so
     a refusal is shown next to the form with the file still chosen."""
     access.require_member()
@@ -95,7 +98,7 @@ def frame_context(artifact_id: str, number: int | None, html: str) -> dict:
 
 @bp.get("/a/<artifact_id>")
 @bp.get("/a/<artifact_id>/v/<int:number>")
-def artifact(artifact_id: str, number: int | None = None):
+def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue:
     """The owner's workspace; everyone else with the link gets the share page.
     A tool whose first version is still being written has its address already:
     the owner watches it being written, anyone else is told it is coming."""
@@ -132,7 +135,7 @@ def artifact(artifact_id: str, number: int | None = None):
 
 
 @bp.get("/jobs/<job_id>")
-def job(job_id: str):
+def job(job_id: str) -> ResponseReturnValue:
     """A job's old address: the tool it writes."""
     record = kiln().store.job_for(job_id, current_owner())
     return redirect(f"/a/{record.artifact_id}" if record.artifact_id else "/", 303)
@@ -140,14 +143,14 @@ def job(job_id: str):
 
 @bp.post("/a/<artifact_id>/delete")
 @limits.writes
-def delete(artifact_id: str):
+def delete(artifact_id: str) -> ResponseReturnValue:
     title = kiln().delete_artifact(artifact_id, current_owner())
     flash(f"Deleted “{title}”, with its versions, data and screenshots.")
     return redirect("/", 303)
 
 
 @bp.get("/a/<artifact_id>/diff")
-def diff(artifact_id: str):
+def diff(artifact_id: str) -> ResponseReturnValue:
     k = kiln()
     record = k.store.get_artifact(artifact_id)
     versions = k.store.list_versions(artifact_id)
@@ -161,7 +164,7 @@ def diff(artifact_id: str):
 
 @bp.post("/a/<artifact_id>/remix")
 @limits.writes
-def remix(artifact_id: str):
+def remix(artifact_id: str) -> ResponseReturnValue:
     number = request.form.get("version", type=int)
     created = kiln().remix(artifact_id, number, owner_for_write(), writer())
     flash("Remixed: this copy is yours to change.")
@@ -170,7 +173,7 @@ def remix(artifact_id: str):
 
 @bp.post("/a/<artifact_id>/versions")
 @limits.writes
-def new_version(artifact_id: str):
+def new_version(artifact_id: str) -> ResponseReturnValue:
     pasted = request.form.get("html", "")
     parent = request.form.get("parent", type=int)
     created = kiln().new_version(artifact_id, current_owner(), pasted, parent=parent,
@@ -183,7 +186,7 @@ def new_version(artifact_id: str):
 
 @bp.post("/a/<artifact_id>/restore")
 @limits.writes
-def restore(artifact_id: str):
+def restore(artifact_id: str) -> ResponseReturnValue:
     number = request.form.get("version", type=int)
     if not number:
         abort(400, "Say which version to restore.")
@@ -193,7 +196,7 @@ def restore(artifact_id: str):
 
 
 @bp.get("/a/<artifact_id>/v/<int:number>/checks/<int:position>.png")
-def check_screenshot(artifact_id: str, number: int, position: int):
+def check_screenshot(artifact_id: str, number: int, position: int) -> ResponseReturnValue:
     """The page where check ``position`` of this version failed."""
     png = checks_store.screenshot(kiln().store, artifact_id, number, position)
     if png is None:
@@ -202,7 +205,7 @@ def check_screenshot(artifact_id: str, number: int, position: int):
 
 
 @bp.get("/a/<artifact_id>/v/<int:number>/thumbnail.png")
-def thumbnail(artifact_id: str, number: int):
+def thumbnail(artifact_id: str, number: int) -> ResponseReturnValue:
     png = kiln().store.thumbnail(artifact_id, number)
     if png is None:
         abort(404, "This version has no screenshot yet.")

@@ -3,8 +3,8 @@ which model is in use. Plain functions, so each rule is tested on its own."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -12,13 +12,14 @@ import bleach
 import markdown
 from markupsafe import Markup
 
-from artifacts import Store, checks_store
+from artifacts import JobOut, MessageOut, Store, VersionOut, checks_store
 from artifacts.checks import Outcome
 from artifacts.checks_store import CheckSetOut
 from artifacts.secret_scan import Scan, summary
 from generator import provider_configured
 from generator.checks_block import without_checks
 from generator.edits import REPLACE_LINE, SEARCH_LINE
+from settings import Settings
 
 NOTE_TAGS = ["p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li", "blockquote",
              "h3", "h4", "h5", "h6", "a", "hr", "table", "thead", "tbody", "tr", "th", "td"]
@@ -90,7 +91,7 @@ def line_diff(old: str, new: str, context: int = 3, max_lines: int = 4000) -> Di
 ANTHROPIC_HOST = "api.anthropic.com"
 
 
-def model_in_use(settings) -> str | None:
+def model_in_use(settings: Settings) -> str | None:
     """What the home page names as the model, or None when none is configured:
     with the endpoint's host when it is not the provider's own."""
     if not provider_configured(settings):
@@ -111,7 +112,7 @@ _BY_MODEL = {"by document": "written by the model", "by edits": "changed by the 
              "by rewrite": "rewritten by the model"}
 
 
-def describe_version(version) -> str:
+def describe_version(version: VersionOut) -> str:
     """"restored from v1", "changed from v3 by the model", "failed: the answer
     was cut off": never the stored words ("generated · by document")."""
     source, note, parent = version.source.value, version.note or "", version.parent_number
@@ -142,7 +143,7 @@ class Turn:
     label: str = ""               # how that version came about (describe_version)
 
 
-def job_state(last, running, versions) -> dict:
+def job_state(last: JobOut | None, running: JobOut | None, versions: list[VersionOut]) -> dict:
     """What the workspace says of the tool's last job (``running``, if one is).
     A job that has made no version yet: its prompt is not in the conversation,
     and a failure (or Stop) is shown with its partial answer. With no working
@@ -150,12 +151,13 @@ def job_state(last, running, versions) -> dict:
     fresh = last is not None and (not versions or last.created_at > versions[-1].created_at)
     failed = last if last and not running and last.status != "done" and fresh else None
     working = any(not v.failed for v in versions)
-    return dict(job=running or failed, job_prompt=last.prompt if fresh else "", working=working,
+    return dict(job=running or failed, job_prompt=last.prompt if last and fresh else "",
+                working=working,
                 retry=(last.prompt if last and not running and (failed or not working) else ""),
                 retry_label="Retry" if last and last.status == "interrupted" else "Try again")
 
 
-def conversation(messages, versions) -> list[Turn]:
+def conversation(messages: list[MessageOut], versions: list[VersionOut]) -> list[Turn]:
     """The prompts and answers in order, each version after the turn that made it;
     versions made without a prompt (imported, edited, restored) stand alone."""
     by_version: dict[int | None, list] = {}
@@ -168,7 +170,7 @@ def conversation(messages, versions) -> list[Turn]:
     return turns
 
 
-def _turn(message) -> Turn:
+def _turn(message: MessageOut) -> Turn:
     if message.role == "assistant":
         return Turn("assistant", html=render_notes(message.content))
     return Turn(message.role, text=message.content)

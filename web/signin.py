@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from artifacts import accounts
 
@@ -16,7 +17,7 @@ LINK_GONE = ("This sign-in link is unknown, already used or expired: each link w
 
 
 @bp.get("/login/<token>")
-def confirm(token: str):
+def confirm(token: str) -> ResponseReturnValue:
     """A link only shows whose it is: signing in takes a click (a POST), so a
     link previewer fetching the URL does not use it up. What this browser made
     moves to the account only if the person says so here (the choice defaults to no)."""
@@ -33,7 +34,7 @@ def _tools(n: int) -> str:
 
 @bp.post("/login/<token>")
 @limits.writes
-def sign_in(token: str):
+def sign_in(token: str) -> ResponseReturnValue:
     # Only the exact answer "yes" moves anything: no choice, or any other value, moves nothing.
     move = request.form.get(MOVE_FIELD) == "yes"
     try:
@@ -52,7 +53,7 @@ def sign_in(token: str):
 
 @bp.post("/logout")
 @limits.writes
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     access.sign_out()
     flash("Signed out of this browser.")
     return redirect("/", 303)
@@ -60,14 +61,14 @@ def sign_out():
 
 @bp.post("/logout/everywhere")
 @limits.writes
-def sign_out_everywhere():
+def sign_out_everywhere() -> ResponseReturnValue:
     ended = access.sign_out(everywhere=True)
     flash(f"Signed out everywhere ({ended} sign-in{'s' if ended != 1 else ''} ended).")
     return redirect("/", 303)
 
 
 @bp.get("/account")
-def account_page():
+def account_page() -> ResponseReturnValue:
     k, account = kiln(), access.account()
     if account is None:
         abort(404, "You are not signed in.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.wsgi import ClosingIterator
 
 from artifacts import tool_ai
@@ -27,7 +28,7 @@ bp = Blueprint("tool_api", __name__, url_prefix="/api/artifacts/<artifact_id>")
 @bp.post("/complete")
 @limits.ai
 @limits.ai_address
-def complete(artifact_id: str):
+def complete(artifact_id: str) -> ResponseReturnValue:
     """kiln.complete(): the answer as JSON lines, {"token"} as it comes, then
     {"done", "text"} or {"error", "code"}."""
     body = parse(CompleteIn)
@@ -38,14 +39,14 @@ def complete(artifact_id: str):
                                    else [(m.role, m.content) for m in body.messages]),
                          limits=kiln().runtime.ai_limits())
     call = kiln().runtime.start_call(artifact_id, viewer, prompt)
-    lines = (json.dumps(event) + "\n" for event in call)
+    lines = ((json.dumps(event) + "\n").encode() for event in call)
     return Response(ClosingIterator(lines, call.close), mimetype="application/x-ndjson",
                     headers={"X-Accel-Buffering": "no"})
 
 
 @bp.post("/grants")
 @limits.writes
-def grant(artifact_id: str):
+def grant(artifact_id: str) -> ResponseReturnValue:
     """The viewer said yes in Kiln's consent dialog."""
     body = parse(GrantIn)
     kiln().runtime.grant(artifact_id, viewer_of(artifact_id), body.grant)
@@ -54,7 +55,7 @@ def grant(artifact_id: str):
 
 @bp.post("/data/<scope>")
 @limits.storage
-def data(artifact_id: str, scope: str):
+def data(artifact_id: str, scope: str) -> ResponseReturnValue:
     """One kiln.storage call: get, set, delete or list, in the shared or personal scope."""
     body = parse(DataIn)
     return jsonify(kiln().runtime.use_data(artifact_id, viewer_of(artifact_id), scope, body.op,
@@ -64,7 +65,7 @@ def data(artifact_id: str, scope: str):
 
 @bp.put("/indexeddb")
 @limits.storage
-def save_indexeddb(artifact_id: str):
+def save_indexeddb(artifact_id: str) -> ResponseReturnValue:
     """This viewer's IndexedDB, the whole snapshot as the request body (JSON)."""
     size = kiln().runtime.save_indexeddb(artifact_id, writer(), request.get_data(as_text=True))
     return jsonify(size=size)
@@ -72,27 +73,27 @@ def save_indexeddb(artifact_id: str):
 
 # -- for the owner ---------------------------------------------------------------------------
 @bp.get("/data/shared")
-def shared_data(artifact_id: str):
+def shared_data(artifact_id: str) -> ResponseReturnValue:
     require_owner(artifact_id)
     return jsonify(kiln().runtime.data.shared(artifact_id))
 
 
 @bp.delete("/data/shared")
 @limits.writes
-def clear_shared_data(artifact_id: str):
+def clear_shared_data(artifact_id: str) -> ResponseReturnValue:
     require_owner(artifact_id)
     return jsonify(cleared=kiln().runtime.clear_shared(artifact_id))
 
 
 @bp.get("/ai")
-def ai_status(artifact_id: str):
+def ai_status(artifact_id: str) -> ResponseReturnValue:
     require_owner(artifact_id)
     return jsonify(tool_report(artifact_id))
 
 
 @bp.put("/ai")
 @limits.writes
-def ai_settings(artifact_id: str):
+def ai_settings(artifact_id: str) -> ResponseReturnValue:
     require_owner(artifact_id)
     body = parse(AISettingsIn)
     kiln().runtime.save_ai_settings(artifact_id, AISettings(
