@@ -239,8 +239,12 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
     log.emit(ev.VersionMade(version.number, version.source.value, version.failed, version.note,
                             result.method, parts.raw_url(version.artifact_id, version.number),
                             parts.page_url(version.artifact_id, version.number)))
-    log.emit(ev.Spent(**result.usage.model_dump(), model=None if request.blind else result.model,
-                      price_known=result.price_known))
+    if request.blind:  # nor the cost, which would name the model by its price
+        log.emit(ev.Spent(**result.usage.model_dump(exclude={"cost_usd"}), cost_usd=0.0,
+                          model=None, price_known=False))
+    else:
+        log.emit(ev.Spent(**result.usage.model_dump(), model=result.model,
+                          price_known=result.price_known))
 
 
 def _version_in(result: GenerationResult, source: Source, prompt: str | None,

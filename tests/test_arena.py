@@ -8,6 +8,7 @@ import re
 import pytest
 
 from app import create_app
+from artifacts import lifecycle
 from artifacts import evals_store
 from evals import ranking
 from generator import prompts
@@ -161,6 +162,13 @@ def test_the_tools_api_names_no_model_until_the_vote(arena_app):
         assert shown["usage"] is None and shown["versions"][0]["usage"] is None
         assert shown["versions"][0]["prompt"] == "A tip calculator"  # the voter's own prompt
         assert client.get(f"/api/artifacts/{tool}/versions/1").get_json()["model"] is None
+        # Nor the job's own events (the status line while it streams), nor the workspace.
+        job = lifecycle.last_job(kiln.store, tool)
+        spent = [e.data for e in kiln.store.job_events(job.id) if e.type == "usage"]
+        assert spent and all(s["model"] is None and s["cost_usd"] == 0 and not s["price_known"]
+                             for s in spent)
+        assert "tokens so far" in client.get(f"/a/{tool}").get_data(as_text=True)
+        assert "$" not in client.get(f"/a/{tool}").get_data(as_text=True).split("tokens so far")[1][:20]
     # The battle page still has what the vote needs: both tools framed, the buttons.
     page = client.get(f"/arena/{started['battle']}").get_data(as_text=True)
     assert page.count('class="arena-frame"') == 2 and 'name="winner" value="b"' in page

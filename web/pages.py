@@ -7,7 +7,7 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
                    request)
 from flask.typing import ResponseReturnValue
 
-from artifacts import checks_store, lifecycle, links
+from artifacts import checks_store, evals_store, lifecycle, links
 from artifacts.htmlfile import BadHTML
 from generator import HOW_TO_CONFIGURE
 from generator.choice import ollama_models
@@ -126,6 +126,8 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
     last = running or lifecycle.last_job(k.store, artifact_id)
     return render_template(
         "workspace.html", model=model_in_use(k.settings),
+        # An arena tool before its battle's vote: no cost shown (it names the model).
+        blind=evals_store.awaiting_vote(k.store, artifact_id),
         turns=conversation(k.store.messages(artifact_id), versions),
         # The secret scan: the owner's only (the share page above never has it).
         **secrets_view(lambda n: k.verdicts.secrets(artifact_id, n),
