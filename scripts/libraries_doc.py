@@ -1,24 +1,25 @@
-"""Rewrite the README's table of mirrored libraries from the one list
-(mirror/libraries.py). A test fails when the two disagree."""
+"""Rewrite the table of mirrored libraries in docs/tool-api.md from the one list
+(mirror/libraries.py). tests/test_libraries.py fails when the two disagree.
+
+    .venv/bin/python scripts/libraries_doc.py    # after changing mirror/libraries.py
+"""
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from mirror.libraries import README_END, README_START, readme_section  # noqa: E402
+from mirror.libraries import LIBRARIES_END, LIBRARIES_START, libraries_table  # noqa: E402
+from scripts.doc_blocks import rewrite_block  # noqa: E402
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = ROOT / "docs" / "tool-api.md"
 
 
 def main() -> None:
-    text = README.read_text("utf-8")
-    block = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
-    if not block.search(text):
-        raise SystemExit(f"README.md has no {README_START!r} … {README_END!r} block")
-    README.write_text(block.sub(lambda _: readme_section(), text), "utf-8")
+    changed = rewrite_block(PAGE, LIBRARIES_START, LIBRARIES_END, libraries_table())
+    print(f"{PAGE.relative_to(ROOT)}: {'rewritten' if changed else 'already up to date'}")
 
 
 if __name__ == "__main__":
