@@ -95,167 +95,345 @@ DEFAULT_PRICES: dict[str, ModelPrice] = {
 
 
 class Settings(BaseSettings):
+    """Every field is documented by its ``description``: scripts/settings_doc.py writes
+    docs/configuration.md from them, grouped by the ``# -- section --`` comments below,
+    and tests/test_docs.py fails when a field has none or the page is out of date."""
     model_config = SettingsConfigDict(
         env_prefix="KILN_", env_file=ROOT / ".env", extra="ignore", validate_default=True,
         populate_by_name=True,
     )
 
-    app_origin: str = "http://127.0.0.1:5000"
-    sandbox_origin: str = "http://localhost:5000"
-    database_url: str = ""
-    secret_key: str = ""
-    chromium_path: str = ""
-    mirror_dir: str = ""
+    # -- origins and files ---------------------------------------------------------
+    app_origin: str = Field(
+        "http://127.0.0.1:5000", description="Where Kiln's pages and API are served.")
+    sandbox_origin: str = Field(
+        "http://localhost:5000",
+        description="Where artifacts run; must differ from the app origin in host (ideally "
+                    "another registrable domain in production).")
+    database_url: str = Field(
+        "", description="Any SQLAlchemy URL; PostgreSQL: "
+                        "`postgresql+psycopg://user:pass@host/kiln` (the same migrations, "
+                        "full-text search included). Empty: a SQLite file in `instance/`.")
+    secret_key: str = Field(
+        "", description="Signs cookies and storage tokens, and keys the digests of addresses. "
+                        "Empty: a key made once and kept in `instance/secret_key`.")
+    chromium_path: str = Field(
+        "", description="The Chromium binary Playwright launches. Empty: found automatically "
+                        "(the headless shell first).")
+    mirror_dir: str = Field(
+        "", description="Where `npm ci` put the library mirror. Empty: `mirror/node_modules`.")
 
-    max_artifact_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
-    max_prompt_chars: int = Field(20_000, ge=100, le=1_000_000)
-    # The tallest a tool's frame grows to fit the tool (beyond it, the tool scrolls inside).
-    frame_max_height_px: int = Field(4000, ge=300, le=100_000)
-    # The consent dialog's Allow answers only once the dialog has been open this
-    # long with no press (each press starts it again), so a tap meant for the tool
-    # cannot land on it; browsers' own permission prompts wait about a second.
-    consent_delay_ms: int = Field(1000, ge=500, le=10_000)
+    # -- limits on what people send --------------------------------------------------
+    max_artifact_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024,
+                                    description="The largest artifact accepted.")
+    max_prompt_chars: int = Field(
+        20_000, ge=100, le=1_000_000,
+        description="The longest prompt accepted (a longer one is refused with the reason, "
+                    "never cut).")
+    frame_max_height_px: int = Field(
+        4000, ge=300, le=100_000,
+        description="The tallest a tool's frame grows to fit the tool; beyond it the tool "
+                    "scrolls inside its frame.")
+    consent_delay_ms: int = Field(
+        1000, ge=500, le=10_000,
+        description="How long the consent dialog must be open, with no press, before its Allow "
+                    "answers (each press starts the wait again), so a tap meant for the tool "
+                    "cannot land on Allow; browsers' own permission prompts wait about a "
+                    "second.")
 
-    job_workers: int = Field(2, ge=1, le=32)
-    generate_rate_limit: str = "10 per minute"
-    write_rate_limit: str = "120 per minute"
-    storage_rate_limit: str = "1200 per minute"
+    # -- jobs and rate limits --------------------------------------------------------
+    job_workers: int = Field(
+        2, ge=1, le=32,
+        description="Generations (and, in a worker, smoke tests) running at once in each "
+                    "process.")
+    generate_rate_limit: str = Field(
+        "10 per minute",
+        description="Per address (an IPv6 address by its /64; behind a proxy, as "
+                    "`KILN_TRUSTED_PROXIES` allows), on generation endpoints.")
+    write_rate_limit: str = Field(
+        "120 per minute",
+        description="Per address, on other writes (each endpoint counted apart).")
+    storage_rate_limit: str = Field(
+        "1200 per minute",
+        description="Per address, on what tools save: their `localStorage`, IndexedDB "
+                    "snapshots and `kiln.storage` calls.")
 
-    # The smoke tester: test every new version in the background (turn off for
-    # tests that do not need a browser), with this many pages at once, on a
-    # browser replaced after this many artifacts.
-    smoke_on_save: bool = True
-    smoke_concurrency: int = Field(2, ge=1, le=16)
-    smoke_recycle_after: int = Field(200, ge=1, le=100_000)
-    # All the acceptance checks of one version together, at most this long.
-    checks_time_cap_s: float = Field(15.0, gt=0, le=300)
-    # What holds the tester's Chromium in (tester/confine.py). Its own sandbox:
-    # "auto" uses it wherever the host allows and warns where not, "on" refuses
-    # to test without it, "off" never tries. As root, Chromium runs as this user.
-    chromium_sandbox: Literal["auto", "on", "off"] = "auto"
-    chromium_user: str = "nobody"
-    # The memory all of one tester browser's processes may use together (a
-    # cgroup; each process, where the host has no cgroup for Kiln); 0: no cap.
-    smoke_memory_mb: int = Field(1024, ge=0, le=1024 * 1024)
-    # Visitors' versions (a remix by someone with only a share link, and its
-    # edits) are tested in a lane of their own, this many pages at once, never
-    # ahead of members'. A visitor may have this many waiting for a verdict,
-    # and all visitors together this many; past that a version is stored untested.
-    smoke_visitor_concurrency: int = Field(1, ge=1, le=16)
-    smoke_waiting_per_visitor: int = Field(4, ge=0, le=1000)
-    smoke_waiting_visitors: int = Field(32, ge=0, le=100_000)
+    # -- the smoke tester --------------------------------------------------------------
+    smoke_on_save: bool = Field(
+        True, description="Smoke-test every new version in the background (off: for tests "
+                          "that need no browser).")
+    smoke_concurrency: int = Field(
+        2, ge=1, le=16, description="Pages tested at once in the one warm Chromium.")
+    smoke_recycle_after: int = Field(
+        200, ge=1, le=100_000, description="Artifacts before that Chromium is replaced.")
+    checks_time_cap_s: float = Field(
+        15.0, gt=0, le=300,
+        description="Seconds all the acceptance checks of one version may take together "
+                    "(one check: at most 8 s, its waits at most 2 s); checks past it are "
+                    "reported as not run.")
+    # What holds the tester's Chromium in on the host (tester/confine.py; see
+    # docs/deploying.md, "The smoke tester's confinement").
+    chromium_sandbox: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="The tester's Chromium with its own sandbox: `auto` wherever the host "
+                    "allows it (a warning where not), `on` refuses to test without it, `off` "
+                    "never tries (see [Deploying](deploying.md#the-smoke-testers-confinement)).")
+    chromium_user: str = Field(
+        "nobody",
+        description="When Kiln runs as root, the unprivileged user the tester's Chromium runs "
+                    "as (Chromium's sandbox refuses root); best a user of its own.")
+    smoke_memory_mb: int = Field(
+        1024, ge=0, le=1024 * 1024,
+        description="Memory one tester browser may use, all its processes together (a cgroup; "
+                    "where Kiln gets none, each process: an rlimit); a page that goes over it "
+                    "fails its smoke test for memory. 0: no cap.")
+    smoke_visitor_concurrency: int = Field(
+        1, ge=1, le=16,
+        description="Pages tested at once in the visitors' lane (versions of tools no member "
+                    "owns: a remix by someone with only a share link, and its edits), in a "
+                    "Chromium of its own at a lower CPU priority; members' versions never wait "
+                    "behind them.")
+    smoke_waiting_per_visitor: int = Field(
+        4, ge=0, le=1000,
+        description="Versions one visitor may have waiting for a smoke test; past it a version "
+                    "is saved untested and they are told (restoring it later tests it).")
+    smoke_waiting_visitors: int = Field(
+        32, ge=0, le=100_000,
+        description="The same for all visitors together.")
 
-    # The network channel: a tool's fetch/XHR to a public host the viewer
-    # allowed, made by Kiln's page in the viewer's browser. Per tool and page:
-    # requests a minute, and the largest body carried each way.
-    network_requests_per_minute: int = Field(60, ge=1, le=100_000)
-    network_max_response_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
-    network_max_request_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    # -- the network channel -------------------------------------------------------------
+    # A tool's fetch/XHR to a public host the viewer allowed, made by Kiln's page in the
+    # viewer's browser. Each limit is per tool and page.
+    network_requests_per_minute: int = Field(
+        60, ge=1, le=100_000,
+        description="Requests one tool may make in a minute, per page (the rest fail with a "
+                    "TypeError that says so).")
+    network_max_response_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+        description="The largest response body a tool is handed (counted as it arrives).")
+    network_max_request_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+        description="The largest request body a tool may send.")
 
-    host: str = "127.0.0.1"
-    port: int = Field(5000, ge=1, le=65535)
+    # -- where it listens ------------------------------------------------------------------
+    host: str = Field("127.0.0.1",
+                      description="Where `python app.py` and `./scripts/serve` listen.")
+    port: int = Field(5000, ge=1, le=65535,
+                      description="The port `python app.py` and `./scripts/serve` listen on.")
 
     # -- people ------------------------------------------------------------------
-    # "owner": only the installation's owner and the members they invite may
-    # generate, edit and import; anyone with a share link views, downloads and
-    # remixes. "open": anyone who reaches the server may (a trusted one-person machine).
-    access: Literal["owner", "open"] = "owner"
-    login_link_hours: float = Field(24, gt=0, le=24 * 90)   # a sign-in link works once, this long
-    session_days: float = Field(90, gt=0, le=3650)          # a signed-in browser stays signed in
-    member_daily_token_budget: int = Field(500_000, ge=0)   # each member's own; 0 = no limit
+    access: Literal["owner", "open"] = Field(
+        "owner",
+        description="`owner`: only the installation's owner and the members they invite "
+                    "generate, change by prompt and import; anyone with a share link views, "
+                    "downloads and remixes. `open`: anyone who reaches the server (a trusted "
+                    "one-person machine only).")
+    login_link_hours: float = Field(24, gt=0, le=24 * 90,
+                                    description="How long a one-time sign-in link works.")
+    session_days: float = Field(90, gt=0, le=3650,
+                                description="How long a signed-in browser stays signed in.")
+    member_daily_token_budget: int = Field(
+        500_000, ge=0,
+        description="Each member's own tokens per day: their generations and the AI of their "
+                    "tools, whoever opens them (0: no limit; `invite --budget N` sets one "
+                    "member's); the owner has only the installation's.")
 
     # -- production ----------------------------------------------------------------
-    # With a Redis URL, generation, repair and smoke tests run in worker processes
-    # (`flask --app app worker`) and job events reach every web process through
-    # Redis; without one, everything runs in this one process, as by default.
-    redis_url: str = ""
-    web_workers: int = Field(2, ge=1, le=64)       # gunicorn processes (./scripts/serve)
-    web_threads: int = Field(32, ge=1, le=512)     # threads each; an open event stream holds one
-    # Reverse proxies in front of Kiln whose X-Forwarded-* headers are believed
-    # (werkzeug's ProxyFix); 0 when browsers connect to Kiln directly.
-    trusted_proxies: int = Field(0, ge=0, le=5)
-    # A worker marks its running jobs alive this often; a job not marked for three
-    # beats is "interrupted" (its worker died), its draft kept.
-    job_heartbeat_s: float = Field(5.0, gt=0, le=300)
-    # Name the serving process in an X-Kiln-Process header (for tests of the stack).
-    process_header: bool = False
+    redis_url: str = Field(
+        "",
+        description="E.g. `redis://127.0.0.1:6379/0`: generation, repair and smoke tests run "
+                    "in workers (`flask --app app worker`), job events reach every web process "
+                    "through Redis, and rate limits are counted there, across web workers "
+                    "(while Redis is away, each process counts alone). Empty: all in one "
+                    "process.")
+    web_workers: int = Field(
+        2, ge=1, le=64,
+        description="gunicorn processes (`./scripts/serve`; one process without Redis).")
+    web_threads: int = Field(
+        32, ge=1, le=512,
+        description="Threads in each gunicorn process; an open event stream holds one.")
+    trusted_proxies: int = Field(
+        0, ge=0, le=5,
+        description="Reverse proxies in front of Kiln whose `X-Forwarded-For/-Proto/-Host/-Port` "
+                    "are believed (werkzeug's ProxyFix); 0 when browsers connect directly.")
+    job_heartbeat_s: float = Field(
+        5.0, gt=0, le=300,
+        description="How often a worker marks its running jobs alive; a job not marked for "
+                    "three beats (its worker died) ends \"interrupted\", its draft kept.")
+    process_header: bool = Field(
+        False, description="Name the answering process in `X-Kiln-Process` (for tests of the "
+                           "production stack).")
 
     # -- generation ------------------------------------------------------------
-    # "auto" picks Anthropic when it has a key, else an OpenAI-compatible
-    # endpoint when it has a base URL, else none (the app still runs).
-    provider: Literal["auto", "anthropic", "openai"] = "auto"
-    anthropic_api_key: str = Field("", validation_alias=AliasChoices(
-        "KILN_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY", "anthropic_api_key"))
-    anthropic_base_url: str = Field("", validation_alias=AliasChoices(
-        "KILN_ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL", "anthropic_base_url"))
-    anthropic_model: str = "claude-sonnet-5-5"
-    # "auto" sends the partial answer back as an assistant prefill and, if the
-    # model refuses prefills (newer models do), asks it to continue instead.
-    anthropic_continuation: Literal["auto", "prefill", "ask"] = "auto"
-    openai_base_url: str = ""
-    openai_api_key: str = ""
-    openai_model: str = ""
-    max_output_tokens: int = Field(16_000, ge=256, le=200_000)
-    request_timeout_s: float = Field(600, gt=0)
+    provider: Literal["auto", "anthropic", "openai"] = Field(
+        "auto",
+        description="`anthropic`, `openai`, or `auto`: Anthropic when it has a key, else an "
+                    "OpenAI-compatible endpoint when it has a base URL, else none (the app "
+                    "still runs).")
+    anthropic_api_key: str = Field(
+        "", validation_alias=AliasChoices(
+            "KILN_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY", "anthropic_api_key"),
+        description="Use Claude; the model is `KILN_ANTHROPIC_MODEL`.")
+    anthropic_base_url: str = Field(
+        "", validation_alias=AliasChoices(
+            "KILN_ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL", "anthropic_base_url"),
+        description="Another Messages API endpoint. Empty: Anthropic's.")
+    anthropic_model: str = Field("claude-sonnet-5-5", description="The Claude model.")
+    anthropic_continuation: Literal["auto", "prefill", "ask"] = Field(
+        "auto",
+        description="How a cut Claude answer is continued: `auto` and `prefill` send the "
+                    "partial answer back as an assistant prefill and, if the model refuses "
+                    "prefills (newer models do), ask it to continue instead; `ask` always "
+                    "asks.")
+    openai_base_url: str = Field(
+        "", description="Or an OpenAI-compatible server (Ollama: `http://127.0.0.1:11434/v1`; "
+                        "also llama.cpp, vLLM, LM Studio, OpenRouter).")
+    openai_api_key: str = Field(
+        "", description="The key of the server at `KILN_OPENAI_BASE_URL`, if it needs one.")
+    openai_model: str = Field(
+        "", description="The model to ask at `KILN_OPENAI_BASE_URL`.")
+    max_output_tokens: int = Field(
+        16_000, ge=256, le=200_000,
+        description="Per request; a cut answer is continued (`KILN_CONTINUATION_ROUNDS`).")
+    request_timeout_s: float = Field(
+        600, gt=0, description="Seconds one request to the provider may take.")
     # Bounds on the work one generation may do.
-    continuation_rounds: int = Field(3, ge=0, le=20)
-    retries: int = Field(3, ge=0, le=20)
-    retry_backoff_s: float = Field(1.0, ge=0)
-    retry_backoff_max_s: float = Field(30.0, ge=0)
-    # A server asking us to wait longer than this is reported, not waited for.
-    retry_after_max_s: float = Field(60.0, ge=0)
-    edit_retries: int = Field(1, ge=0, le=5)
-    # Tokens everything together may use a day: generations, repairs and tools' AI,
-    # whoever asks. Finite by default, so a Kiln left running cannot spend without
-    # end; 0 (no limit) only when an operator sets it on purpose.
-    daily_token_budget: int = Field(2_000_000, ge=0)
-    # Local models: with no KILN_OPENAI_BASE_URL, an Ollama server answering here
-    # has its models offered to evals (--model ollama:NAME) and the arena ("": never look).
-    ollama_url: str = "http://127.0.0.1:11434"
-    # More models the arena offers besides the configured ones, comma-separated
-    # ("anthropic:claude-opus-4-5,openai:qwen2.5-coder").
-    arena_models: str = ""
-    prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    continuation_rounds: int = Field(
+        3, ge=0, le=20, description="How many times a cut answer is continued.")
+    retries: int = Field(
+        3, ge=0, le=20,
+        description="Retries on 429/529/5xx and cut streams, honouring `retry-after`.")
+    retry_backoff_s: float = Field(
+        1.0, ge=0,
+        description="The first wait before a retry when the provider names none, in seconds; "
+                    "it doubles at each retry (less a random part of up to a quarter).")
+    retry_backoff_max_s: float = Field(
+        30.0, ge=0, description="The longest such wait, in seconds.")
+    retry_after_max_s: float = Field(
+        60.0, ge=0,
+        description="A provider asking Kiln to wait longer than this (`retry-after`) is "
+                    "reported, not waited for.")
+    edit_retries: int = Field(
+        1, ge=0, le=5,
+        description="How many times a model whose search/replace edits do not apply is told "
+                    "why and asked again, before it is asked for the whole document.")
+    # Finite by default, so a Kiln left running cannot spend without end; 0 (no limit)
+    # only when an operator sets it on purpose. Why this figure: docs/security/server.md.
+    daily_token_budget: int = Field(
+        2_000_000, ge=0,
+        description="Tokens all generations and tools' AI calls may use a day (UTC), whoever "
+                    "spends them; over it, generation and `kiln.complete()` answer 429 and call "
+                    "no model. A ceiling on what a leak or a loop costs ([why this "
+                    "figure](security/server.md#the-installations-daily-budget)); 0: no limit.")
+    ollama_url: str = Field(
+        "http://127.0.0.1:11434",
+        description="A local Ollama server whose models evals (`--model ollama:NAME`) and the "
+                    "arena offer, when `KILN_OPENAI_BASE_URL` is unset. Empty: never ask.")
+    arena_models: str = Field(
+        "",
+        description="More models the arena offers besides the configured ones, comma-separated "
+                    "(`anthropic:claude-opus-4-5,openai:qwen2.5-coder`), each with every prompt "
+                    "version.")
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=lambda: dict(DEFAULT_PRICES),
+        description="JSON `{\"model-prefix\": {\"input\": .., \"output\": .., \"cache_read\": "
+                    ".., \"cache_write\": ..}}` in $ per million tokens; it replaces the whole "
+                    "table. A model missing from it is costed at 0 and reported as \"unknown "
+                    "price\", never guessed.",
+        json_schema_extra={"doc_default": "current Claude prices ([below](#default-prices))"})
 
-    # -- what tools may do on the server: kiln.complete(), kiln.storage, IndexedDB ------
-    ai_in_tools: bool = True                 # off: kiln.complete() is refused for every tool
-    ai_max_prompt_chars: int = Field(50_000, ge=100, le=1_000_000)
-    ai_max_tokens: int = Field(2048, ge=16, le=200_000)       # the cap on options.max_tokens
-    ai_rate_limit: str = "20 per minute"                       # per viewer
+    # -- what tools may do on the server (kiln.complete(), kiln.storage, IndexedDB) --
+    ai_in_tools: bool = Field(
+        True, description="Tools may call the model (`kiln.complete()`); `false` refuses it for "
+                          "every tool.")
+    ai_max_prompt_chars: int = Field(
+        50_000, ge=100, le=1_000_000,
+        description="The longest prompt a tool may send (system prompt and messages "
+                    "together).")
+    ai_max_tokens: int = Field(
+        2048, ge=16, le=200_000,
+        description="The cap on a tool's `max_tokens` (and its default); an answer cut by it "
+                    "is returned as far as it got.")
+    ai_rate_limit: str = Field(
+        "20 per minute",
+        description="`kiln.complete()` calls per viewer: their account when signed in, else "
+                    "their browser's cookie.")
     # One address may be many people (a NAT, an office): its limits are looser than
-    # one viewer's. Calls a minute from one address (IPv6: its /64), all tools together,
-    # and what one address may spend in one tool a day, as this many viewers' budgets.
-    ai_address_rate_limit: str = "60 per minute"
-    ai_viewers_per_address: int = Field(5, ge=1, le=10_000)
+    # one viewer's.
+    ai_address_rate_limit: str = Field(
+        "60 per minute",
+        description="`kiln.complete()` calls per address (an IPv6 address by its /64), all tools "
+                    "together: a new cookie is a new viewer but not a new address. Looser than "
+                    "a viewer's, as one address may be many people (a NAT, an office, a "
+                    "school).")
+    ai_viewers_per_address: int = Field(
+        5, ge=1, le=10_000,
+        description="What everyone at one address may spend in one tool a day, counted in "
+                    "viewers' budgets (so 5 × the tool's budget per person; none when that is "
+                    "unlimited). The tool's owner is held to neither address limit.")
     # The budgets a tool starts with; its owner may change them (0 = no limit).
-    ai_tool_daily_tokens: int = Field(200_000, ge=0)
-    ai_viewer_daily_tokens: int = Field(20_000, ge=0)
-    data_max_value_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
-    # The shared data of one tool, and the personal data of one viewer in one tool.
-    data_max_tool_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
-    indexeddb_max_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
-    # A storage token (the frame address's ?st=, naming whose saved storage the
-    # tool is served with) works for one load, this long after the page made it;
-    # the page asks for a fresh one whenever it loads the frame again.
-    storage_token_minutes: float = Field(10, gt=0, le=24 * 60)
+    ai_tool_daily_tokens: int = Field(
+        200_000, ge=0,
+        description="A tool's daily AI budget, everyone together: where a new tool starts and "
+                    "the most its owner may set (0: no cap, and the owner may choose no "
+                    "limit).")
+    ai_viewer_daily_tokens: int = Field(
+        20_000, ge=0,
+        description="The same for each person who opens a tool (its owner is held to the "
+                    "tool's budget).")
+    data_max_value_bytes: int = Field(
+        256 * 1024, ge=1024, le=16 * 1024 * 1024,
+        description="One `kiln.storage` key and its JSON value.")
+    data_max_tool_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+        description="A tool's shared data; and one viewer's personal data in one tool.")
+    indexeddb_max_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+        description="What a tool's IndexedDB may hold for one viewer and still be kept across "
+                    "visits.")
+    storage_token_minutes: float = Field(
+        10, gt=0, le=24 * 60,
+        description="How long the storage token in a tool's frame address (`?st=`, naming whose "
+                    "saved storage the tool gets) works; each works for one load of the frame, "
+                    "and Kiln's page asks for a fresh one whenever it loads the frame again.")
 
-    # -- quotas: what people with a share link may make the server keep (0 = no limit) ---------
-    # A viewer is any cookie the server mints, so the per-viewer limits above do
-    # not bound the disk; these do. Per-viewer data is a tool's localStorage,
-    # personal kiln.storage and IndexedDB. The owner and members are held only to
-    # the installation's cap; everyone else to all three.
-    viewer_data_max_tool_bytes: int = Field(64 * 1024 * 1024, ge=0)     # all viewers of one tool
-    viewer_data_max_address_bytes: int = Field(16 * 1024 * 1024, ge=0)  # of those, one address's
-    # Everything tools keep on this installation, everyone's (shared data too).
-    tool_data_max_total_bytes: int = Field(1024 * 1024 * 1024, ge=0)
-    # Visitors (who may not generate) remix and change their remixes by hand: per
-    # day (UTC), for each visitor and, apart, for each address (an IPv6 /64).
-    visitor_daily_remixes: int = Field(20, ge=0)
-    visitor_daily_versions: int = Field(100, ge=0)   # saved versions, restores, check sets
-    visitor_daily_bytes: int = Field(20 * 1024 * 1024, ge=0)  # what those remixes and versions hold
-    # And all visitors together, per day.
-    visitors_daily_writes: int = Field(2000, ge=0)
-    visitors_daily_bytes: int = Field(512 * 1024 * 1024, ge=0)
+    # -- quotas: what people with a share link may make the server keep (0 = no limit) --
+    # A viewer is any cookie the server mints, so the per-viewer limits above do not
+    # bound the disk; these do (artifacts/quotas.py). Per-viewer data is a tool's
+    # localStorage, personal kiln.storage and IndexedDB. The owner and members are held
+    # only to the installation's cap; everyone else to all three.
+    viewer_data_max_tool_bytes: int = Field(
+        64 * 1024 * 1024, ge=0,
+        description="What one tool keeps for everyone who uses it together (localStorage, "
+                    "personal `kiln.storage`, IndexedDB); past it, a save that would grow it "
+                    "answers 413 (the owner and members are held only to the installation's "
+                    "cap).")
+    viewer_data_max_address_bytes: int = Field(
+        16 * 1024 * 1024, ge=0,
+        description="Of that, what viewers at one address (an IPv4 address, an IPv6 /64) keep "
+                    "in one tool, however many cookies they use.")
+    tool_data_max_total_bytes: int = Field(
+        1024 * 1024 * 1024, ge=0,
+        description="Everything every tool keeps on this installation (shared data too), for "
+                    "everyone, the owner included.")
+    visitor_daily_remixes: int = Field(
+        20, ge=0,
+        description="Remixes a visitor (someone who may not generate) may make a day (UTC), "
+                    "and, apart, all visitors at one address; past it, 429 until midnight UTC.")
+    visitor_daily_versions: int = Field(
+        100, ge=0,
+        description="The same for versions saved by hand, restores and check sets in visitors' "
+                    "remixes.")
+    visitor_daily_bytes: int = Field(
+        20 * 1024 * 1024, ge=0,
+        description="What one visitor's, and one address's, remixes and versions may hold "
+                    "together, a day.")
+    visitors_daily_writes: int = Field(
+        2000, ge=0,
+        description="All visitors' remixes and versions together, a day: how many.")
+    visitors_daily_bytes: int = Field(
+        512 * 1024 * 1024, ge=0,
+        description="All visitors' remixes and versions together, a day: what they hold.")
 
     @field_validator("app_origin", "sandbox_origin")
     @classmethod

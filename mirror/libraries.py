@@ -636,13 +636,13 @@ def prompt_section() -> str:
     return "\n".join(lines)
 
 
-README_START = "<!-- libraries: generated from mirror/libraries.py by scripts/readme_libraries.py -->"
-README_END = "<!-- end of libraries -->"
+LIBRARIES_START = "<!-- libraries: generated from mirror/libraries.py by scripts/libraries_doc.py -->"
+LIBRARIES_END = "<!-- end of libraries -->"
 
 
-def readme_section() -> str:
-    """The README's table of mirrored libraries, between its two markers."""
+def libraries_table() -> str:
+    """The table of mirrored libraries in docs/tool-api.md, between its two markers."""
     rows = ["| library | version | what for |", "|---|---|---|"]
     rows += [f"| `{lib.name}` | {lib.version} | {lib.description.replace('<', '&lt;')} |"
              for lib in LIBRARIES if lib.offered]
-    return "\n".join([README_START, *rows, README_END])
+    return "\n".join([LIBRARIES_START, *rows, LIBRARIES_END])

@@ -45,7 +45,7 @@ DENIED_FEATURES = (
 # refresh, run speculation-rules prefetches or start a download towards any
 # host; the red-team suite saw each of those reach its sink. Only the sandbox
 # origin itself (where /lib/ lives) stays reachable. Browsers without the
-# feature ignore the header; see SECURITY.md for what remains open there.
+# feature ignore the header; see docs/security/residual-risks.md for what remains open there.
 CONNECTION_ALLOWLIST = "(response-origin)"
 
 HSTS = "max-age=31536000; includeSubDomains"

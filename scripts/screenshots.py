@@ -1,7 +1,7 @@
-"""Take the README's screenshots: the home page, the workspace while a tool is being
-written, its Checks tab, the share page, and the share page on a phone. Runs Kiln
-against the fake model provider (a slow stream, so the workspace is caught
-mid-stream) and real Chromium.
+"""Take the documentation's screenshots (docs/*.png): the home page, the workspace
+while a tool is being written, its Checks tab, the share page, and the share page
+on a phone. Runs Kiln against the fake model provider (a slow stream, so the
+workspace is caught mid-stream) and real Chromium.
 
     .venv/bin/python scripts/screenshots.py            # writes docs/*.png
 """

@@ -162,7 +162,7 @@ class BrowserPool:
                                        f"(KILN_CHROMIUM_SANDBOX=on): {exc}") from exc
                 # auto: a host without what Chromium's sandbox needs still tests pages.
                 log.warning("Chromium did not start with its sandbox, so the tester runs it "
-                            "without (KILN_CHROMIUM_SANDBOX=on refuses to; README, Deploying, "
+                            "without (KILN_CHROMIUM_SANDBOX=on refuses to; docs/deploying.md "
                             "says what a host needs): %s", str(exc).splitlines()[0][:300])
                 confinement.sandboxed = sandbox = False
                 browser = await self._playwright.chromium.launch(

@@ -128,7 +128,7 @@ def test_pages_that_may_import_get_the_import_map_before_their_own_code():
     assert IMPORT_MAP_TAG not in artifact_document("<!doctype html><p>no modules</p>")
 
 
-def test_the_readme_lists_exactly_the_offered_libraries():
-    readme = (ROOT / "README.md").read_text("utf-8")
-    assert libraries.readme_section() in readme, (
-        "the README's library table is out of date: run .venv/bin/python scripts/readme_libraries.py")
+def test_the_tool_api_page_lists_exactly_the_offered_libraries():
+    page = (ROOT / "docs" / "tool-api.md").read_text("utf-8")
+    assert libraries.libraries_table() in page, (
+        "docs/tool-api.md's library table is out of date: run .venv/bin/python scripts/libraries_doc.py")

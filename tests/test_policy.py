@@ -16,7 +16,7 @@ def check_artifact_headers(headers, app=APP, sandbox=SANDBOX):
     assert csp["connect-src"] == "'none'"
     assert csp["form-action"] == "'none'"
     assert csp["frame-ancestors"] == app
-    # CSP does not govern WebRTC or top-level navigations: the allowlist does (SECURITY.md).
+    # CSP does not govern WebRTC or top-level navigations: the allowlist does (docs/security/origins-and-frame.md).
     assert headers["Connection-Allowlist"] == "(response-origin)"
     assert csp["base-uri"] == "'none'"
     assert csp["object-src"] == "'none'"

@@ -2,7 +2,7 @@
 against every kind of response Kiln sends over real HTTP on loopback.
 
 Every finding it reports is either fixed in sandbox/policy.py or accepted below
-with the reason (SECURITY.md, "What the header checker says", says the same).
+with the reason (docs/security/testing.md, "What the header checker says", says the same).
 A new finding fails this test until it is fixed or explained.
 """
 from __future__ import annotations
