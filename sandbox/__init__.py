@@ -1,3 +1,4 @@
-"""The security boundary: the one policy for every header (``policy``), raw
-artifacts on the sandbox origin with the bootstrap first (``serve``), and the
-bootstrap itself (``static/bootstrap/``)."""
+"""The security boundary, as plain functions: the one policy for every header
+(``policy``), the documents the sandbox origin serves with the bootstrap first
+(``documents``), the bootstrap itself (``static/bootstrap/``), and the network
+channel's rules and relay (``network``). ``web.sandbox_origin`` serves them."""

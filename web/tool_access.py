@@ -9,7 +9,7 @@ IndexedDB). Two small rules, on top of ``web.access``:
   budgets, and view, export and clear shared data).
 
 Whether a viewer may spend the model through a tool at all is
-``Kiln.check_tool_ai``: only in a member's tool.
+``ToolRuntime.check_ai``: only in a member's tool.
 """
 from __future__ import annotations
 
