@@ -12,6 +12,7 @@ const STORAGE_PARAM = config.storage_param;
 const MAX = config.max_url_state;
 const MAX_REPOINTS = config.max_token_reloads;
 
+// eslint-disable-next-line no-control-regex -- the control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function validUrlState(m) {

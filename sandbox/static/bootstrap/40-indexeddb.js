@@ -452,12 +452,12 @@ if (cfg.idb && self.origin === "null") {
         );
       })
       .then(function (dbs) {
-        var text = JSON.stringify({ v: 1, dbs: dbs.filter(Boolean) }),
-          size = new TextEncoder().encode(text).length;
+        var snapshot = JSON.stringify({ v: 1, dbs: dbs.filter(Boolean) }),
+          size = new TextEncoder().encode(snapshot).length;
         if (size > cfg.idbQuota) {
           throw new Error("it holds " + size + " bytes, more than the " + cfg.idbQuota + " Kiln keeps");
         }
-        post({ type: "indexeddb", snapshot: text });
+        post({ type: "indexeddb", snapshot: snapshot });
       })
       .catch(idbNotKept);
   };

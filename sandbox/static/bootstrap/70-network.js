@@ -317,12 +317,12 @@ class KilnXMLHttpRequest extends EventTarget {
     s.headers = response.headers;
     this.setReady(2);
     var type = s.mime || response.headers.get("content-type") || "",
-      text = "";
+      decoded = "";
     if (this.responseType === "" || this.responseType === "text" || this.responseType === "json" ||
         this.responseType === "document") {
-      text = new TextDecoder().decode(buffer);
+      decoded = new TextDecoder().decode(buffer);
     }
-    s.text = this.responseType === "" || this.responseType === "text" ? text : "";
+    s.text = this.responseType === "" || this.responseType === "text" ? decoded : "";
     this.setReady(3);
     var size = { loaded: buffer.byteLength, total: buffer.byteLength, lengthComputable: true };
     fire(this, "progress", size);
@@ -332,14 +332,14 @@ class KilnXMLHttpRequest extends EventTarget {
       s.response = new Blob([buffer], { type: type });
     } else if (this.responseType === "json") {
       try {
-        s.response = JSON.parse(text);
+        s.response = JSON.parse(decoded);
       } catch (e) {
         s.response = null;
       }
     } else if (this.responseType === "document") {
-      s.response = new DOMParser().parseFromString(text, /xml/.test(type) ? "application/xml" : "text/html");
+      s.response = new DOMParser().parseFromString(decoded, /xml/.test(type) ? "application/xml" : "text/html");
     } else {
-      s.response = text;
+      s.response = decoded;
     }
     this.setReady(4);
     fire(this, "load", size);

@@ -86,12 +86,12 @@ function complete(input, options) {
   return answer.then(
     function (r) {
       streams.delete(msg.id);
-      var text = r && typeof r.text === "string" ? r.text : "";
+      var answered = r && typeof r.text === "string" ? r.text : "";
       /* Nothing streamed (the smoke test's stand-in, say): the whole text is one token. */
-      if (onToken && !streamed && text) {
-        callPage(onToken, text);
+      if (onToken && !streamed && answered) {
+        callPage(onToken, answered);
       }
-      return text;
+      return answered;
     },
     function (e) {
       streams.delete(msg.id);
@@ -110,7 +110,7 @@ function jsonText(value) {
   try {
     s = JSON.stringify(value);
   } catch (e) {
-    throw new TypeError("kiln.storage keeps JSON values: " + e.message);
+    throw new TypeError("kiln.storage keeps JSON values: " + e.message, { cause: e });
   }
   if (s === undefined) {
     throw new TypeError("kiln.storage keeps JSON values, not undefined, functions or symbols");
