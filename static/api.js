@@ -30,7 +30,8 @@ export async function send(method, url, body) {
   try {
     response = await fetch(url, {
       method, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken, ...(isForm ? {} : { "Content-Type": "application/json" }) },
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken,
+                 ...(isForm ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : (isForm ? body : JSON.stringify(body)),
     });
   } catch {

@@ -11,21 +11,25 @@ import { Network, validFetch } from "./network.js";
 import { FrameFit } from "./frame_fit.js";
 import { recordedStep } from "./recorder.js";
 import { Consent, measure } from "./consent.js";
+import { humanSize } from "./format.js";
+import { kilnUrl } from "./urls.js";
 
-const MAX_ERRORS = config.max_reported_errors;
+// The errors a tool reports: their kinds, how many are kept, how long each may be
+// (artifacts/tool_errors.py; the bootstrap cuts them to these lengths).
+const ERRORS = config.errors;
+const ERROR_KINDS = new Set(ERRORS.kinds);
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
 const MAX_CLIPBOARD_CHARS = 1024 * 1024;
 const STORAGE_QUOTA = config.storage_quota;
-const ERROR_KINDS = new Set(["exception", "rejection", "console", "csp", "resource"]);
 
 const isInt = (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31;
 const isStr = (v, max) => typeof v === "string" && v.length <= max;
 
 // Each message type has a validator; anything else is dropped unread.
 const SCHEMA = {
-  error: (m) => ERROR_KINDS.has(m.kind) && isStr(m.message, 2100) &&
+  error: (m) => ERROR_KINDS.has(m.kind) && isStr(m.message, ERRORS.max_message) &&
     (m.line === undefined || isInt(m.line)) && (m.column === undefined || isInt(m.column)) &&
-    (m.source === undefined || isStr(m.source, 400)) && (m.stack === undefined || isStr(m.stack, 4200)) &&
+    (m.source === undefined || isStr(m.source, ERRORS.max_source)) &&
     (m.input === undefined || m.input === true),
   storage: (m) => m.data !== null && typeof m.data === "object" && !Array.isArray(m.data) &&
     Object.values(m.data).every((v) => typeof v === "string") && storageSize(m.data) <= STORAGE_QUOTA,
@@ -70,12 +74,6 @@ export function safeLink(url) {
     const parsed = new URL(url);
     return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
   } catch { return null; }
-}
-
-function humanSize(bytes) {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function dataUrlToBlob(url) {
@@ -189,10 +187,9 @@ export class Bridge extends EventTarget {
    *  server gave none: the tool then runs without its saved storage). */
   async freshToken() {
     try {
-      const response = await fetch(
-        `/api/artifacts/${encodeURIComponent(this.artifactId)}/frame-token`, {
-          method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": this.csrfToken },
-        });
+      const response = await fetch(kilnUrl("frame_token", { artifact_id: this.artifactId }), {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": this.csrfToken },
+      });
       if (!response.ok) return null;
       const { token } = await response.json();
       return typeof token === "string" ? token : null;
@@ -202,7 +199,7 @@ export class Bridge extends EventTarget {
   }
 
   onError(message) {
-    if (this.errors.length >= MAX_ERRORS) return;
+    if (this.errors.length >= ERRORS.max_reported) return;
     const error = { kind: message.kind, message: message.message, line: message.line || 0,
                     column: message.column || 0, input: message.input === true };
     this.errors.push(error);
@@ -216,7 +213,7 @@ export class Bridge extends EventTarget {
     while (this.nextStorage) {
       const body = JSON.stringify({ data: this.nextStorage });
       this.nextStorage = null;
-      this.saving = fetch(`/api/artifacts/${encodeURIComponent(this.artifactId)}/storage`, {
+      this.saving = fetch(kilnUrl("storage", { artifact_id: this.artifactId }), {
         method: "PUT", body, credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken },
       }).then(async (r) => {

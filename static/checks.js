@@ -3,6 +3,7 @@
 // and finish a recorded check. The server reads every check again and refuses,
 // with reasons, what it cannot read.
 import { ApiError, get, put } from "./api.js";
+import { artifactUrls } from "./urls.js";
 
 const POLL_MS = 400;
 const WAIT_FOR_VERDICT_MS = 90_000;
@@ -36,7 +37,7 @@ export function initChecks(section, { refresh = null } = {}) {
   if (!data) return null;  // someone else's tool: nothing to edit
   const current = JSON.parse(data.textContent);
   const checks = current ? current.checks : [];
-  const artifactId = section.dataset.artifactId;
+  const api = artifactUrls(section.dataset.artifactId);
   const version = section.dataset.version;
   const form = section.querySelector("[data-check-editor]");
   const nameInput = form.querySelector("[name=name]");
@@ -60,7 +61,7 @@ export function initChecks(section, { refresh = null } = {}) {
     status.textContent = "Saving…";
     let answer;
     try {
-      answer = await put(`/api/artifacts/${encodeURIComponent(artifactId)}/checks`, { checks: next });
+      answer = await put(api("checks"), { checks: next });
     } catch (failure) {
       status.textContent = "";
       const reasons = failure instanceof ApiError && failure.data.errors ? failure.data.errors.join("\n") : "";
@@ -76,7 +77,7 @@ export function initChecks(section, { refresh = null } = {}) {
   }
 
   async function verdictFor(checkSetId) {
-    const url = `/api/artifacts/${encodeURIComponent(artifactId)}/versions/${version}/checks`;
+    const url = api("version_checks", { number: version });
     const until = Date.now() + WAIT_FOR_VERDICT_MS;
     while (Date.now() < until) {
       try {

@@ -5,13 +5,16 @@
 // and forwards the answer's tokens to the frame as they arrive.
 
 import { config } from "./config.js";
+import { kilnUrl } from "./urls.js";
 
 const MAX_KEY = config.data_max_key_chars;
 const MAX_VALUE = config.data_max_value_bytes;
 const MAX_PROMPT = config.ai_max_prompt_chars;
 const MAX_SNAPSHOT = config.indexeddb_max_bytes;
 const MAX_AT_ONCE = 16;  // requests of one tool in flight; more are refused at once
-const OPS = new Set(["get", "set", "delete", "list"]);
+const OPS = new Set(config.data_ops);
+const SCOPES = new Set(config.data_scopes);
+const MAX_TURNS = config.ai_max_turns;
 
 const isInt = (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31;
 const optional = (v, test) => v === undefined || test(v);
@@ -21,9 +24,9 @@ const isText = (v) => typeof v === "string";
 export const KILN_SCHEMA = {
   complete: (m) => isInt(m.id) && typeof m.stream === "boolean" && optional(m.prompt, isText) &&
     optional(m.system, isText) && optional(m.max_tokens, isInt) &&
-    optional(m.messages, (list) => Array.isArray(list) && list.length <= 1000 &&
+    optional(m.messages, (list) => Array.isArray(list) && list.length <= MAX_TURNS &&
       list.every((t) => t && isText(t.role) && isText(t.content))),
-  data: (m) => isInt(m.id) && (m.scope === "shared" || m.scope === "personal") && OPS.has(m.op) &&
+  data: (m) => isInt(m.id) && SCOPES.has(m.scope) && OPS.has(m.op) &&
     optional(m.key, isText) && optional(m.value, isText) && optional(m.prefix, isText) &&
     optional(m.if_revision, isInt),
   indexeddb: (m) => isText(m.snapshot) && m.snapshot.length <= MAX_SNAPSHOT,
@@ -90,9 +93,13 @@ export class KilnApi {
     });
   }
 
-  send(method, path, body, signal) {
-    const url = `/api/artifacts/${encodeURIComponent(this.bridge.artifactId)}/${path}`;
-    return fetch(url, {
+  /** Kiln's address `name` (static/urls.js) for the tool this page frames. */
+  address(name, parts = {}) {
+    return kilnUrl(name, { ...parts, artifact_id: this.bridge.artifactId });
+  }
+
+  send(method, address, body, signal) {
+    return fetch(address, {
       method, signal, credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": this.bridge.csrfToken },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -100,13 +107,13 @@ export class KilnApi {
   }
 
   /** POST, asking the viewer for `grant` when the server wants their consent first. */
-  async request(path, body, grant, signal) {
-    let response = await this.send("POST", path, body, signal);
+  async request(address, body, grant, signal) {
+    let response = await this.send("POST", address, body, signal);
     if (response.status === 403 && grant) {
       const why = await refusalOf(response.clone());
       if (why.code === "consent") {
         if (!(await this.agree(grant))) throw new Refusal(DENIED[grant], "denied");
-        response = await this.send("POST", path, body, signal);
+        response = await this.send("POST", address, body, signal);
       }
     }
     if (!response.ok) throw await refusalOf(response);
@@ -120,7 +127,7 @@ export class KilnApi {
       this.asking.set(grant, this.bridge.consent.ask(title, detail, "Allow", { deny: "Deny", prose: true })
         .then(async (ok) => {
           if (!ok) { this.denied.add(grant); return false; }
-          return (await this.send("POST", "grants", { grant })).ok;
+          return (await this.send("POST", this.address("grants"), { grant })).ok;
         })
         .finally(() => this.asking.delete(grant)));
     }
@@ -160,7 +167,7 @@ export class KilnApi {
         throw new Refusal(`The prompt is ${chars.toLocaleString("en")} characters; the limit is ` +
                           `${MAX_PROMPT.toLocaleString("en")}.`, "too_large");
       }
-      const response = await this.request("complete", { prompt, system, messages, max_tokens },
+      const response = await this.request(this.address("complete"), { prompt, system, messages, max_tokens },
                                           "ai", signal);
       const end = await readAnswer(response, (text) => {
         if (message.stream) port?.postMessage({ event: "kiln-token", call: message.id, text });
@@ -183,7 +190,7 @@ export class KilnApi {
       const shares = scope === "shared" && (op === "set" || op === "delete");
       let response;
       try {
-        response = await this.request(`data/${scope}`, { op, key, value, prefix, if_revision },
+        response = await this.request(this.address("data", { scope }), { op, key, value, prefix, if_revision },
                                       shares ? "shared" : null, signal);
       } catch (e) {
         // A cap or quota of the installation's: the tool hears why, the person too.
@@ -205,7 +212,7 @@ export class KilnApi {
     while (this.snapshot !== null) {
       const body = this.snapshot;
       this.snapshot = null;
-      this.savingSnapshot = this.send("PUT", "indexeddb", body).then(
+      this.savingSnapshot = this.send("PUT", this.address("indexeddb"), body).then(
         async (r) => { await reportRefusedSave(this.bridge, r); return r.status; }, () => 0);
       const status = await this.savingSnapshot;
       this.bridge.dispatchEvent(new CustomEvent("indexeddb-saved", { detail: status }));

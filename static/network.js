@@ -7,6 +7,8 @@
 
 import { config } from "./config.js";
 import { del, post } from "./api.js";
+import { humanSize } from "./format.js";
+import { kilnUrl } from "./urls.js";
 
 const RULES = config.network;
 const SAYS = RULES.phrases;
@@ -122,12 +124,6 @@ export function validFetch(m) {
     Array.isArray(m.headers) && m.headers.length <= 100 && m.headers.every(isHeader) &&
     (m.body === undefined || m.body === null || m.body instanceof Blob) &&
     (m.cache === undefined || CACHE_MODES.has(m.cache));
-}
-
-export function humanSize(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 // What the tool's fetch() rejects with (a TypeError, as a real network failure).
@@ -308,7 +304,7 @@ export class Network extends EventTarget {
     this.allowed.add(host);
     this.dispatchEvent(new CustomEvent("hosts"));
     // Kept on the server for this tool and viewer; should that fail, the answer still holds here.
-    post(this.hostsUrl(), { host }).catch(() => {});
+    post(kilnUrl("network_hosts", { artifact_id: this.artifactId }), { host }).catch(() => {});
   }
 
   async revoke(host) {
@@ -318,10 +314,8 @@ export class Network extends EventTarget {
     this.relays.delete(host);
     relay?.then((r) => r.close(), () => {});
     this.dispatchEvent(new CustomEvent("hosts"));
-    await del(`${this.hostsUrl()}/${encodeURIComponent(host)}`);
+    await del(kilnUrl("network_host", { artifact_id: this.artifactId, host }));
   }
-
-  hostsUrl() { return `/api/artifacts/${encodeURIComponent(this.artifactId)}/network/hosts`; }
 
   relay(host) {
     if (!this.relays.has(host)) {

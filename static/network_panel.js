@@ -1,6 +1,6 @@
 // What the network channel shows on a tool's page: the hosts this viewer lets
 // the tool reach (each can be taken back), and every request as it happens.
-import { humanSize } from "./network.js";
+import { humanSize } from "./format.js";
 
 const MAX_ROWS = 200;
 const OUTCOMES = { waiting: "waiting…", refused: "refused", denied: "denied", failed: "failed",

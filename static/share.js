@@ -2,6 +2,7 @@
 // still being written, a wait that ends with the tool shown in place (no reload).
 import { highlightInto } from "./highlight.js";
 import { freshPage, swapRegions } from "./page_update.js";
+import { kilnUrl } from "./urls.js";
 
 const WAIT_MS = 1500;
 
@@ -25,7 +26,7 @@ export function initShare(root) {
 }
 
 async function waitForTool(root) {
-  const api = `/api/artifacts/${encodeURIComponent(root.dataset.artifactId)}`;
+  const api = kilnUrl("artifact", { artifact_id: root.dataset.artifactId });
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
     let state;

@@ -2,6 +2,7 @@
 // open it, its daily budgets and what it spent, and its shared data (view,
 // export as JSON, clear). The server checks that the one asking owns the tool.
 import { send } from "./api.js";
+import { artifactUrls } from "./urls.js";
 
 const count = (n) => Number(n).toLocaleString("en");
 
@@ -26,7 +27,7 @@ function sizeText(s) {
 }
 
 export function initToolPanel(root) {
-  const base = `/api/artifacts/${encodeURIComponent(root.dataset.artifactId)}`;
+  const api = artifactUrls(root.dataset.artifactId);
   const form = root.querySelector("[data-ai-form]");
   const error = root.querySelector("[data-tool-panel-error]");
   const json = root.querySelector("[data-shared-json]");
@@ -52,12 +53,12 @@ export function initToolPanel(root) {
     root.querySelector("[data-ai-usage]").textContent = usageText(report.usage);
     root.querySelector("[data-shared-size]").textContent = sizeText(report.shared);
   };
-  const refresh = async () => show(await send("GET", `${base}/ai`));
-  const sharedData = () => send("GET", `${base}/data/shared`);
+  const refresh = async () => show(await send("GET", api("ai")));
+  const sharedData = () => send("GET", api("shared_data"));
 
   form.addEventListener("submit", attempt(async (e) => {
     e.preventDefault();
-    show(await send("PUT", `${base}/ai`, {
+    show(await send("PUT", api("ai"), {
       for_viewers: form.for_viewers.checked,
       tool_daily_tokens: Number(form.tool_daily_tokens.value),
       viewer_daily_tokens: Number(form.viewer_daily_tokens.value),
@@ -84,7 +85,7 @@ export function initToolPanel(root) {
   clearButton.addEventListener("click", () => asking(true));
   root.querySelector("[data-shared-clear-no]").addEventListener("click", () => asking(false));
   root.querySelector("[data-shared-clear-yes]").addEventListener("click", attempt(async () => {
-    await send("DELETE", `${base}/data/shared`);
+    await send("DELETE", api("shared_data"));
     asking(false);
     if (!json.hidden) json.textContent = "{}";
     await refresh();

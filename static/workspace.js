@@ -12,6 +12,7 @@ import { notesOf, renderNotes } from "./notes.js";
 import { notice } from "./notices.js";
 import { freshPage, swapRegions } from "./page_update.js";
 import { Recorder } from "./recorder.js";
+import { artifactUrls, kilnUrl } from "./urls.js";
 
 const STEPS = ["generating", "testing", "repairing", "done"];
 const HIGHLIGHT_EVERY_MS = 300;
@@ -77,7 +78,7 @@ function keepNewestInView(turns, always = false) {
 
 export function initWorkspace(root, bridge) {
   const artifactId = root.dataset.artifactId;
-  const api = `/api/artifacts/${encodeURIComponent(artifactId)}`;
+  const api = artifactUrls(artifactId);
   const selectTab = wireTabs(root);
   wirePreviewTools(root);
   const $ = (selector) => root.querySelector(selector);
@@ -123,7 +124,7 @@ export function initWorkspace(root, bridge) {
     for (let i = 0; i < VERDICT_POLLS && waitingFor === number; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, VERDICT_POLL_MS));
       if (streaming) return;  // the job's end brings the page up to date
-      const answer = await fetch(`${api}/versions/${number}`, { credentials: "same-origin" })
+      const answer = await fetch(api("version", { number }), { credentials: "same-origin" })
         .then((r) => (r.ok ? r.json() : null)).catch(() => null);
       if (answer?.smoke) {
         waitingFor = null;
@@ -238,7 +239,7 @@ export function initWorkspace(root, bridge) {
   }
   async function saveTitle(form) {
     try {
-      const saved = await patch(api, { title: form.querySelector("input").value });
+      const saved = await patch(api("artifact"), { title: form.querySelector("input").value });
       $("[data-title]").textContent = saved.title;
       document.title = `${saved.title} · Kiln`;
       rename(false);
@@ -266,11 +267,11 @@ export function initWorkspace(root, bridge) {
       return;
     }
     try {
-      const saved = await post(`${api}/versions`, { html, parent: Number(root.dataset.version) || null });
+      const saved = await post(api("versions"), { html, parent: Number(root.dataset.version) || null });
       editing(false);
       notice(`Saved as version ${saved.version}.`);
       for (const said of saved.notices || []) notice(said);
-      await refresh(`/a/${encodeURIComponent(artifactId)}`);
+      await refresh(api("page"));
     } catch (failure) {
       error.textContent = failure.message;  // the edit stays in the box
       error.hidden = false;
@@ -308,7 +309,7 @@ export function initWorkspace(root, bridge) {
     liveError.hidden = true;
     liveNotes.textContent = "Thinking…";
     keepNewestInView(turns, true);
-    composer?.setBusy(true, job.cancel_url || `/api/jobs/${encodeURIComponent(job.job_id)}/cancel`);
+    composer?.setBusy(true, job.cancel_url || kilnUrl("job_cancel", { job_id: job.job_id }));
     root.dataset.streaming = "1";
     for (const button of root.querySelectorAll("[data-edit], [data-delete], [data-fix]")) button.disabled = true;
     if (!root.dataset.tabChosen) selectTab("tab-code");
@@ -409,7 +410,7 @@ export function initWorkspace(root, bridge) {
         try {
           // The new version, its checks, the timeline, or the failure with the
           // partial answer kept: as the server now has them.
-          await refresh(done ? `/a/${encodeURIComponent(artifactId)}` : location.href);
+          await refresh(done ? api("page") : location.href);
           $("[data-live-smoke]").replaceChildren();
           if (done) {  // the tool itself in place of its drafts (a failure leaves the last draft)
             if (draftsBox) draftsBox.hidden = true;
@@ -452,7 +453,7 @@ export function initWorkspace(root, bridge) {
       ? `Fix it: ${first.message}${first.line ? ` (line ${first.line})` : ""}${errors.length > 1 ? `, and ${errors.length - 1} more` : ""}`
       : button.dataset.fixLabel || `Fix what the smoke test found in v${root.dataset.version}`;
     try {
-      const job = await post(`${api}/fix`, { errors, prompt: "", base: Number(root.dataset.version) || null });
+      const job = await post(api("fix"), { errors, prompt: "", base: Number(root.dataset.version) || null });
       selectTab("tab-code");
       showView("chat");
       stream(job, label);
@@ -467,8 +468,8 @@ export function initWorkspace(root, bridge) {
   highlightInto(code(), codeText);
   keepNewestInView($("[data-turns]"), true);
   if (root.dataset.jobId) {
-    const id = encodeURIComponent(root.dataset.jobId);
-    stream({ job_id: root.dataset.jobId, events_url: `/api/jobs/${id}/events` }, "");
+    const events = kilnUrl("job_events", { job_id: root.dataset.jobId });
+    stream({ job_id: root.dataset.jobId, events_url: events }, "");
   } else {
     const pending = $("[data-smoke-pending]");
     if (pending) awaitVerdict(Number(pending.dataset.smokePending));

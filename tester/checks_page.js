@@ -133,7 +133,9 @@ globalThis.__kilnChecks = ({
       const among = n > 1000 ? " among the first 1000" : "";
       return shown.length ? fail("not visible", `${shown.length} visible${among}`) : { ok: true };
     }
-    const asks = ["text", "text_is", "value", "attr"].filter(given);
+    // What the step asks of the element besides its count and visibility: the
+    // fields of an expect step (artifacts/checks.py) that the tester sent.
+    const asks = Object.keys(spec).filter((key) => key !== "count" && key !== "visible" && given(key));
     if (!shown.length && (spec.visible === true || asks.length || !given("count"))) {
       return fail(asks.length ? "a visible element" : "visible",
                   n ? `${n} match, none is visible` : "nothing matches");
@@ -157,6 +159,7 @@ globalThis.__kilnChecks = ({
     };
     actual.text_is = actual.text;
     for (const key of asks) {
+      if (!Object.hasOwn(rules, key)) return fail(`an expectation this tester knows, not "${key}"`, "—");
       const [holds, expected] = rules[key];
       if (shown.some(holds)) continue;
       const more = shown.length > 1 ? ` (and ${shown.length - 1} more)` : "";

@@ -6,7 +6,9 @@
 (function () {
   "use strict";
   if (window.parent === window) { return; }
-  var done = false, LIMIT = 8 * 1024 * 1024;
+  /* The most it renders: an artifact's size limit, set on this script by the server. */
+  var script = document.currentScript;
+  var done = false, LIMIT = Number(script && script.dataset.maxChars) || 0;
   window.addEventListener("message", function (e) {
     var d = e.data;
     if (done || e.source !== window.parent || !d || d.kiln !== "draft") { return; }

@@ -45,9 +45,10 @@ function text(v) {
     return String(v);
   }
 }
+/* At most n characters, the last an ellipsis when cut. */
 function clip(s, n) {
   s = String(s);
-  return s.length > n ? s.slice(0, n) + "\u2026" : s;
+  return s.length > n ? s.slice(0, n - 1) + "\u2026" : s;
 }
 
 /* Requests that wait for an answer from the parent (or, in the smoke test, from

@@ -322,7 +322,7 @@ if (cfg.idb && self.origin === "null") {
       post({
         type: "error",
         kind: "console",
-        message: clip("IndexedDB is kept for this visit only: " + ((why && why.message) || why), 2000)
+        message: clip("IndexedDB is kept for this visit only: " + ((why && why.message) || why), cfg.errors.message)
       });
     }
   };

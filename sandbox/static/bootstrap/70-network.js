@@ -1,7 +1,7 @@
 /* fetch() and XMLHttpRequest to other hosts are carried to Kiln's page, which
    refuses what no tool may reach, asks the viewer once per host and makes the
    request from a relay of its own: this frame's policy stays connect-src 'none'.
-   The library mirror (/lib/ on this origin) is not the network: it goes to
+   The library mirror (cfg.mirror.prefix on this origin) is not the network: it goes to
    mirrorFetch (the mirror's part) when there is one, else to the browser's own
    fetch. Bodies arrive whole (no streaming). WebSocket and EventSource are not
    carried: they fail, and say so in the console. */
@@ -9,7 +9,7 @@ var nativeFetch = window.fetch,
   NativeXHR = window.XMLHttpRequest,
   reportError = console.error;
 function isLib(url) {
-  return url.origin === location.origin && url.pathname.indexOf("/lib/") === 0;
+  return url.origin === location.origin && url.pathname.indexOf(cfg.mirror.prefix) === 0;
 }
 function libFetch(input, init) {
   return typeof mirrorFetch === "function"
@@ -127,7 +127,7 @@ try {
   });
 } catch (e) {}
 
-/* XMLHttpRequest on top of the same channel; synchronous requests only to /lib/. */
+/* XMLHttpRequest on top of the same channel; synchronous requests only to the mirror. */
 var xhrState = new WeakMap(),
   XHR_EVENTS = ["readystatechange", "loadstart", "progress", "abort", "error", "load", "timeout", "loadend"];
 function fire(target, type, init) {

@@ -1,12 +1,12 @@
 /* The library mirror, read with fetch() and XMLHttpRequest. The frame's CSP
    (connect-src 'none') refuses every fetch, and Pyodide loads its WebAssembly
-   and standard library that way (pdf.js its fonts and maps). Same-origin /lib/
-   URLs are read by Kiln's page (or the smoke tester's stand-in) instead and
+   and standard library that way (pdf.js its fonts and maps). Same-origin
+   URLs under cfg.mirror.prefix are read by Kiln's page (or the smoke tester's stand-in) instead and
    handed back as a real Response: only files the mirror serves, at most
    cfg.mirror.max bytes, no consent (the files are Kiln's own, and nothing
    leaves the machine the page came from), never counted as network use.
    The fetch and XMLHttpRequest of 70-network.js hand such URLs to mirrorFetch. */
-var MIRROR = cfg.mirror || { prefix: "/lib/", max: 0 };
+var MIRROR = cfg.mirror;
 var mirrorOrigin = new URL(location.href).origin;
 function mirrorPath(url) {
   var u;

@@ -5,6 +5,8 @@
 var recording = false,
   picking = false,
   typed = null;
+/* What a step's text may hold (cfg.checks, from artifacts/checks.py). */
+var REC_TEXT = cfg.checks.text;
 /* Each change of state is confirmed, so the parent shows what the frame does. */
 function recState() {
   post({ type: "recording", on: recording, picking: picking });
@@ -81,7 +83,7 @@ function recSend(step) {
 function recFlush() {
   if (typed && typed.el.value !== typed.value) {
     typed.value = typed.el.value;
-    recSend({ fill: recSelector(typed.el), text: String(typed.el.value).slice(0, 1000) });
+    recSend({ fill: recSelector(typed.el), text: String(typed.el.value).slice(0, REC_TEXT) });
   }
 }
 document.addEventListener(
@@ -100,7 +102,7 @@ document.addEventListener(
       var shown = recText(el.innerText || el.textContent, 200);
       recSend(
         field
-          ? { expect: recSelector(el), value: String(el.value).slice(0, 1000) }
+          ? { expect: recSelector(el), value: String(el.value).slice(0, REC_TEXT) }
           : shown
             ? { expect: recSelector(el), text: shown }
             : { expect: recSelector(el), visible: true }
@@ -137,11 +139,11 @@ document.addEventListener(
     if (el.tagName === "INPUT" && /^(checkbox|radio)$/.test(el.type)) {
       recSend(el.checked ? { check: recSelector(el) } : { uncheck: recSelector(el) });
     } else if (el.tagName === "SELECT") {
-      recSend({ select: recSelector(el), option: String(el.value).slice(0, 1000) });
+      recSend({ select: recSelector(el), option: String(el.value).slice(0, REC_TEXT) });
     } else if (typed && typed.el === el) {
       recFlush();
     } else if (/^(INPUT|TEXTAREA)$/.test(el.tagName)) {
-      recSend({ fill: recSelector(el), text: String(el.value).slice(0, 1000) });
+      recSend({ fill: recSelector(el), text: String(el.value).slice(0, REC_TEXT) });
     }
   },
   true
