@@ -28,11 +28,11 @@ const DELAY_MS = config.consent_delay_ms;
 // and separator, unassigned, private-use and lone surrogate code points, the
 // blank-looking letters and the variation selectors.
 // Each code point is listed alone: a combining one among them is meant by itself.
-// eslint-disable-next-line no-misleading-character-class
+/* eslint-disable no-misleading-character-class */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Z}\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0\u2800\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/u;
 // Runs of one of them (a line break written \r\n counts as one), and the text between.
-// eslint-disable-next-line no-misleading-character-class -- as INVISIBLE
 const RUNS = new RegExp(`(\\r\\n)+|(${INVISIBLE.source})\\2*`, "gu");
+/* eslint-enable no-misleading-character-class */
 const LINE_BREAKS = new Set(["\r\n", "\n", "\r", "\u0085", "\u2028", "\u2029"]);
 
 // [mark, what it stands for]. Others show as their code point.
@@ -82,7 +82,7 @@ function markElement(ch, count) {
 // characters, half of them invisible, and half a million marks at once would hold
 // the page for seconds (about 20 µs each to build and lay out, measured here).
 const MARKS_PER_PIECE = 1000;
-// eslint-disable-next-line no-misleading-character-class -- as INVISIBLE
+/* eslint-disable-next-line no-misleading-character-class -- as INVISIBLE */
 const INVISIBLE_HERE = new RegExp(`\\r\\n|${INVISIBLE.source}`, "uy");
 
 /** The text as pieces of nodes to show, in order: every character there, the

@@ -91,6 +91,7 @@ export default [
   {
     ignores: ["**/node_modules/**", "static/vendor/**", "mirror/**", "instance/**", ".venv/**"],
   },
+  { linterOptions: { reportUnusedDisableDirectives: "error" } },
   // Kiln's own pages: ES modules, no build step.
   {
     files: ["static/**/*.js"],
