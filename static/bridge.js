@@ -234,7 +234,7 @@ export class Bridge extends EventTarget {
     if (blob.size > MAX_FILE_BYTES) return this.reply(message.id, false, "File too large");
     const name = safeFileName(message.name);
     const ok = await this.consent.ask("Save a file from this tool?",
-                                      `${name} (${humanSize(blob.size)})`, "Save file");
+                                      `${name} (${humanSize(blob.size, "bytes")})`, "Save file");
     if (!ok) return this.reply(message.id, false, "The viewer declined");
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
