@@ -45,18 +45,27 @@ function wireBattle(root) {
     const preview = new DraftPreview([...drafts.querySelectorAll("iframe")], root.dataset.draftUrl);
     let answer = "";
     followJob(kilnUrl("job_events", { job_id: side.dataset.job }), {
-      stage: () => { answer = ""; },
-      status: (d) => { status.textContent = { generating: "Writing…", testing: "Testing…", repairing: "Repairing…" }[d.stage] || status.textContent; },
+      stage: () => {
+        answer = "";
+      },
+      status: (d) => {
+        status.textContent =
+          { generating: "Writing…", testing: "Testing…", repairing: "Repairing…" }[d.stage] ||
+          status.textContent;
+      },
       delta: (d) => {
         answer += d.text;
         const doc = documentFromAnswer(answer);
-        if (doc) { drafts.hidden = false; preview.show(renderable(doc.html)); }
+        if (doc) {
+          drafts.hidden = false;
+          preview.show(renderable(doc.html));
+        }
       },
       end: () => {
         preview.stop();
         status.textContent = "Finished";
         running -= 1;
-        if (running === 0) location.reload();  // the finished tools and the vote
+        if (running === 0) location.reload(); // the finished tools and the vote
       },
     });
   }

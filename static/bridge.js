@@ -27,15 +27,24 @@ const isStr = (v, max) => typeof v === "string" && v.length <= max;
 
 // Each message type has a validator; anything else is dropped unread.
 const SCHEMA = {
-  error: (m) => ERROR_KINDS.has(m.kind) && isStr(m.message, ERRORS.max_message) &&
-    (m.line === undefined || isInt(m.line)) && (m.column === undefined || isInt(m.column)) &&
+  error: (m) =>
+    ERROR_KINDS.has(m.kind) &&
+    isStr(m.message, ERRORS.max_message) &&
+    (m.line === undefined || isInt(m.line)) &&
+    (m.column === undefined || isInt(m.column)) &&
     (m.source === undefined || isStr(m.source, ERRORS.max_source)) &&
     (m.input === undefined || m.input === true),
-  storage: (m) => m.data !== null && typeof m.data === "object" && !Array.isArray(m.data) &&
-    Object.values(m.data).every((v) => typeof v === "string") && storageSize(m.data) <= STORAGE_QUOTA,
-  download: (m) => isInt(m.id) && isStr(m.name, 500) &&
+  storage: (m) =>
+    m.data !== null &&
+    typeof m.data === "object" &&
+    !Array.isArray(m.data) &&
+    Object.values(m.data).every((v) => typeof v === "string") &&
+    storageSize(m.data) <= STORAGE_QUOTA,
+  download: (m) =>
+    isInt(m.id) &&
+    isStr(m.name, 500) &&
     ((m.data instanceof Blob && m.data.size <= MAX_FILE_BYTES && isStr(m.mime, 200)) ||
-     (isStr(m.url, MAX_FILE_BYTES * 1.4) && /^data:/i.test(m.url))),
+      (isStr(m.url, MAX_FILE_BYTES * 1.4) && /^data:/i.test(m.url))),
   clipboard: (m) => isInt(m.id) && isStr(m.text, MAX_CLIPBOARD_CHARS),
   paste: (m) => isInt(m.id),
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
@@ -60,7 +69,11 @@ function storageSize(data) {
 
 export function validate(message) {
   if (!message || typeof message !== "object" || !Object.hasOwn(SCHEMA, message.type)) return false;
-  try { return SCHEMA[message.type](message) === true; } catch { return false; }
+  try {
+    return SCHEMA[message.type](message) === true;
+  } catch {
+    return false;
+  }
 }
 
 // What a file's name loses: control characters, and what some file systems refuse.
@@ -76,7 +89,9 @@ export function safeLink(url) {
   try {
     const parsed = new URL(url);
     return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function dataUrlToBlob(url) {
@@ -104,9 +119,9 @@ export class Bridge extends EventTarget {
     this.errors = [];
     this.saving = null;
     this.nextStorage = null;
-    this.kiln = new KilnApi(this);  // window.kiln: model calls and saved data
+    this.kiln = new KilnApi(this); // window.kiln: model calls and saved data
     this.fit = new FrameFit(frame);
-    this.scheme = "normal";          // Kiln's theme, for the tool's color-scheme
+    this.scheme = "normal"; // Kiln's theme, for the tool's color-scheme
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
       if (!document.fullscreenElement) this.notify("fullscreen-exited");
@@ -191,7 +206,9 @@ export class Bridge extends EventTarget {
   async freshToken() {
     try {
       const response = await fetch(kilnUrl("frame_token", { artifact_id: this.artifactId }), {
-        method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": this.csrfToken },
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": this.csrfToken },
       });
       if (!response.ok) return null;
       const { token } = await response.json();
@@ -203,8 +220,13 @@ export class Bridge extends EventTarget {
 
   onError(message) {
     if (this.errors.length >= ERRORS.max_reported) return;
-    const error = { kind: message.kind, message: message.message, line: message.line || 0,
-                    column: message.column || 0, input: message.input === true };
+    const error = {
+      kind: message.kind,
+      message: message.message,
+      line: message.line || 0,
+      column: message.column || 0,
+      input: message.input === true,
+    };
     this.errors.push(error);
     this.dispatchEvent(new CustomEvent("artifact-error", { detail: error }));
   }
@@ -217,12 +239,15 @@ export class Bridge extends EventTarget {
       const body = JSON.stringify({ data: this.nextStorage });
       this.nextStorage = null;
       this.saving = fetch(kilnUrl("storage", { artifact_id: this.artifactId }), {
-        method: "PUT", body, credentials: "same-origin",
+        method: "PUT",
+        body,
+        credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken },
-      }).then(async (r) => {
-        await reportRefusedSave(this, r);
-        this.dispatchEvent(new CustomEvent("storage-saved", { detail: r.status }));
       })
+        .then(async (r) => {
+          await reportRefusedSave(this, r);
+          this.dispatchEvent(new CustomEvent("storage-saved", { detail: r.status }));
+        })
         .catch(() => this.dispatchEvent(new CustomEvent("storage-saved", { detail: 0 })));
       await this.saving;
       this.saving = null;
@@ -233,8 +258,11 @@ export class Bridge extends EventTarget {
     const blob = message.data instanceof Blob ? message.data : dataUrlToBlob(message.url);
     if (blob.size > MAX_FILE_BYTES) return this.reply(message.id, false, "File too large");
     const name = safeFileName(message.name);
-    const ok = await this.consent.ask("Save a file from this tool?",
-                                      `${name} (${humanSize(blob.size, "bytes")})`, "Save file");
+    const ok = await this.consent.ask(
+      "Save a file from this tool?",
+      `${name} (${humanSize(blob.size, "bytes")})`,
+      "Save file",
+    );
     if (!ok) return this.reply(message.id, false, "The viewer declined");
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
@@ -252,10 +280,14 @@ export class Bridge extends EventTarget {
     const { chars, lines } = measure(message.text);
     const ok = await this.consent.ask(
       `Copy ${chars.toLocaleString("en")} character${chars === 1 ? "" : "s"} to your clipboard?`,
-      message.text, "Copy", {
-        note: `The whole text, ${lines.toLocaleString("en")} line${lines === 1 ? "" : "s"}: ` +
-              "· marks a space, → a tab, ↵ a line break, and boxed names the characters that show as nothing.",
-      });
+      message.text,
+      "Copy",
+      {
+        note:
+          `The whole text, ${lines.toLocaleString("en")} line${lines === 1 ? "" : "s"}: ` +
+          "· marks a space, → a tab, ↵ a line break, and boxed names the characters that show as nothing.",
+      },
+    );
     if (!ok) return this.reply(message.id, false, "The viewer declined");
     try {
       await navigator.clipboard.writeText(message.text);
@@ -282,12 +314,16 @@ export class Bridge extends EventTarget {
   }
 
   async onPaste(message) {
-    const ok = await this.consent.ask("Let this tool read your clipboard?",
-                                      "It will get the text you copied last.", "Paste");
+    const ok = await this.consent.ask(
+      "Let this tool read your clipboard?",
+      "It will get the text you copied last.",
+      "Paste",
+    );
     if (!ok) return this.reply(message.id, false, "The viewer declined");
     try {
       const text = await navigator.clipboard.readText();
-      if (text.length > MAX_CLIPBOARD_CHARS) return this.reply(message.id, false, "The clipboard holds too much text");
+      if (text.length > MAX_CLIPBOARD_CHARS)
+        return this.reply(message.id, false, "The clipboard holds too much text");
       this.reply(message.id, true, undefined, text);
     } catch {
       this.reply(message.id, false, "The browser refused the clipboard");

@@ -10,7 +10,9 @@ export function initHome() {
   if (form) {
     const composer = wireComposer(form, {
       // The tool's own address, from the first second of its generation.
-      onStarted: (job) => { window.location.assign(job.url); },
+      onStarted: (job) => {
+        window.location.assign(job.url);
+      },
     });
     for (const example of document.querySelectorAll("[data-example]")) {
       example.addEventListener("click", () => composer.fill(example.textContent.trim()));

@@ -16,15 +16,27 @@ function fits(value, rule) {
   if (rule.const !== undefined && value !== rule.const) return false;
   if (rule.type === "boolean") return typeof value === "boolean";
   if (rule.type === "integer") {
-    return Number.isInteger(value) && value >= (rule.minimum ?? -Infinity) && value <= (rule.maximum ?? Infinity);
+    return (
+      Number.isInteger(value) &&
+      value >= (rule.minimum ?? -Infinity) &&
+      value <= (rule.maximum ?? Infinity)
+    );
   }
   if (rule.type === "array") {
-    return Array.isArray(value) && value.length === rule.prefixItems.length &&
-      value.every((item, i) => fits(item, rule.prefixItems[i]));
+    return (
+      Array.isArray(value) &&
+      value.length === rule.prefixItems.length &&
+      value.every((item, i) => fits(item, rule.prefixItems[i]))
+    );
   }
-  return rule.type === "string" && typeof value === "string" && value.length >= (rule.minLength ?? 0) &&
-    value.length <= (rule.maxLength ?? Infinity) && (!rule.pattern || new RegExp(rule.pattern).test(value)) &&
-    (!rule.selector || value.trim() !== "");
+  return (
+    rule.type === "string" &&
+    typeof value === "string" &&
+    value.length >= (rule.minLength ?? 0) &&
+    value.length <= (rule.maxLength ?? Infinity) &&
+    (!rule.pattern || new RegExp(rule.pattern).test(value)) &&
+    (!rule.selector || value.trim() !== "")
+  );
 }
 
 /** Whether a message's step is a step at all, one kind with its own fields (the
@@ -34,8 +46,10 @@ export function recordedStep(step) {
   const kinds = Object.keys(step).filter((k) => Object.hasOwn(STEPS, k));
   if (kinds.length !== 1) return false;
   const { required, fields } = STEPS[kinds[0]];
-  return required.every((k) => Object.hasOwn(step, k)) &&
-    Object.entries(step).every(([k, v]) => Object.hasOwn(fields, k) && fits(v, fields[k]));
+  return (
+    required.every((k) => Object.hasOwn(step, k)) &&
+    Object.entries(step).every(([k, v]) => Object.hasOwn(fields, k) && fits(v, fields[k]))
+  );
 }
 
 export class Recorder {
@@ -57,9 +71,13 @@ export class Recorder {
     // The frame confirms what it is doing: recording, or waiting for the element to expect.
     bridge.addEventListener("recording", (event) => this.show(event.detail));
     // Recording starts on a fresh load of the tool, as every check does.
-    bridge.addEventListener("connected", () => { if (this.recording) bridge.notify("record", { on: true }); });
+    bridge.addEventListener("connected", () => {
+      if (this.recording) bridge.notify("record", { on: true });
+    });
     section.querySelector("[data-record]").addEventListener("click", () => this.start());
-    section.querySelector("[data-record-pick]").addEventListener("click", () => this.bridge.notify("record-pick"));
+    section
+      .querySelector("[data-record-pick]")
+      .addEventListener("click", () => this.bridge.notify("record-pick"));
     section.querySelector("[data-record-stop]").addEventListener("click", () => this.stop(true));
     section.querySelector("[data-record-cancel]").addEventListener("click", () => this.stop(false));
   }
@@ -79,8 +97,11 @@ export class Recorder {
   show({ on, picking }) {
     if (!this.recording) return;
     this.panel.dataset.state = picking ? "picking" : on ? "recording" : "off";
-    this.status.textContent = picking ? "Click what the check should expect to see."
-      : on ? "Recording: use the tool." : "";
+    this.status.textContent = picking
+      ? "Click what the check should expect to see."
+      : on
+        ? "Recording: use the tool."
+        : "";
   }
 
   add(step) {

@@ -19,7 +19,10 @@ export function initShare(root) {
       if (!source.hidden) source.scrollIntoView({ behavior: "smooth", block: "start" });
     }
     if (event.target.closest("[data-fullscreen]")) {
-      root.querySelector("[data-viewport]").requestFullscreen?.().catch(() => {});
+      root
+        .querySelector("[data-viewport]")
+        .requestFullscreen?.()
+        .catch(() => {});
     }
   });
   if ("waiting" in root.dataset) waitForTool(root);
@@ -32,7 +35,9 @@ async function waitForTool(root) {
     let state;
     try {
       state = await (await fetch(api, { credentials: "same-origin" })).json();
-    } catch { continue; }  // Kiln restarting, say: ask again
+    } catch {
+      continue;
+    } // Kiln restarting, say: ask again
     if (state.versions?.length || !state.writing) break;
   }
   try {

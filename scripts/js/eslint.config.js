@@ -61,7 +61,9 @@ const bootstrapProcessor = {
           else delete moved.fix;
         }
         if (m.suggestions) {
-          moved.suggestions = m.suggestions.filter((s) => inside(s.fix)).map((s) => ({ ...s, fix: shift(s.fix) }));
+          moved.suggestions = m.suggestions
+            .filter((s) => inside(s.fix))
+            .map((s) => ({ ...s, fix: shift(s.fix) }));
         }
         return moved;
       });
@@ -70,7 +72,10 @@ const bootstrapProcessor = {
 
 const rules = {
   ...js.configs.recommended.rules,
-  "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none", ignoreRestSiblings: true }],
+  "no-unused-vars": [
+    "error",
+    { args: "after-used", caughtErrors: "none", ignoreRestSiblings: true },
+  ],
   eqeqeq: ["error", "always", { null: "ignore" }],
   "no-implicit-globals": "error",
   "array-callback-return": "error",
@@ -84,7 +89,7 @@ const rules = {
   "no-sequences": "error",
   "no-unused-expressions": "error",
   "no-useless-concat": "error",
-  "radix": "error",
+  radix: "error",
 };
 
 export default [

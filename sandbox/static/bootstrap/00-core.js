@@ -15,7 +15,14 @@ var port = null,
 /* Not capped here: saved data, and kiln.* and fetch requests (the server and
    the parent page limit those), and the tool's height (sent when it changes, at
    most once a frame). */
-var UNCOUNTED = { storage: true, indexeddb: true, complete: true, data: true, fetch: true, height: true };
+var UNCOUNTED = {
+  storage: true,
+  indexeddb: true,
+  complete: true,
+  data: true,
+  fetch: true,
+  height: true,
+};
 function post(msg) {
   var counted = !UNCOUNTED[msg.type];
   if (sent >= LIMIT && counted) {

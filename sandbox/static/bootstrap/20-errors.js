@@ -10,7 +10,7 @@ var here = location.href.split(/[?#]/)[0],
   INPUT_MS = 1000;
 var ownPlace = new RegExp(
   here.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&") + "(?:[?#][^\\s:)]*)?(?::(\\d+))?(?::\\d+)?",
-  "g"
+  "g",
 );
 ["pointerdown", "click", "keydown", "input", "change", "submit"].forEach(function (type) {
   window.addEventListener(
@@ -20,7 +20,7 @@ var ownPlace = new RegExp(
         lastInput = performance.now();
       }
     },
-    true
+    true,
   );
 });
 function tidy(s, n) {
@@ -28,7 +28,7 @@ function tidy(s, n) {
     String(s).replace(ownPlace, function (m, line) {
       return line ? "line " + line : "the tool";
     }),
-    n
+    n,
   );
 }
 function errorText(v) {
@@ -59,7 +59,7 @@ window.addEventListener(
           "Failed to load " +
           e.target.tagName.toLowerCase() +
           " " +
-          tidy(e.target.src || e.target.href || "", MAX_SOURCE)
+          tidy(e.target.src || e.target.href || "", MAX_SOURCE),
       });
       return;
     }
@@ -67,20 +67,23 @@ window.addEventListener(
     report({
       type: "error",
       kind: "exception",
-      message: tidy(e.error ? errorText(e.error) : String(e.message).replace(/^Uncaught /, ""), MAX_MESSAGE),
+      message: tidy(
+        e.error ? errorText(e.error) : String(e.message).replace(/^Uncaught /, ""),
+        MAX_MESSAGE,
+      ),
       source: own ? undefined : tidy(e.filename, MAX_SOURCE),
       line: own ? e.lineno || 0 : 0,
-      column: own ? e.colno || 0 : 0
+      column: own ? e.colno || 0 : 0,
     });
   },
-  true
+  true,
 );
 window.addEventListener("unhandledrejection", function (e) {
   report({
     type: "error",
     kind: "rejection",
     message: tidy(errorText(e.reason), MAX_MESSAGE),
-    line: lineOf((e.reason && e.reason.stack) || "")
+    line: lineOf((e.reason && e.reason.stack) || ""),
   });
 });
 document.addEventListener("securitypolicyviolation", function (e) {
@@ -89,7 +92,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
     kind: "csp",
     message: tidy(e.effectiveDirective + ": " + (e.blockedURI || "inline"), MAX_MESSAGE),
     line: e.lineNumber || 0,
-    column: e.columnNumber || 0
+    column: e.columnNumber || 0,
   });
 });
 var consoleError = console.error;
@@ -97,7 +100,7 @@ console.error = function () {
   report({
     type: "error",
     kind: "console",
-    message: tidy(Array.prototype.map.call(arguments, text).join(" "), MAX_MESSAGE)
+    message: tidy(Array.prototype.map.call(arguments, text).join(" "), MAX_MESSAGE),
   });
   return consoleError.apply(console, arguments);
 };

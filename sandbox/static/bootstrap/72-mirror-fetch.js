@@ -36,7 +36,7 @@ function mirrorFetch(url, init) {
         throw new TypeError("Failed to fetch " + path);
       }
       var response = new Response(method === "HEAD" ? null : file.body, {
-        headers: { "Content-Type": String(file.mime || "application/octet-stream") }
+        headers: { "Content-Type": String(file.mime || "application/octet-stream") },
       });
       try {
         Object.defineProperty(response, "url", { value: mirrorOrigin + path });
@@ -45,7 +45,7 @@ function mirrorFetch(url, init) {
     },
     function (e) {
       throw new TypeError("Failed to fetch " + path + ": " + ((e && e.message) || e));
-    }
+    },
   );
 }
 /* Workers: the CSP allows blob: workers only (they inherit it, so they reach
@@ -76,10 +76,17 @@ if (PageWorker) {
         ? WORKER_IMPORT.replace("URL_", full)
         : "importScripts(" + full + ");";
     var classic = Object.assign({}, options, { type: "classic" });
-    return new PageWorker(createURL.call(URL, new Blob([code], { type: "text/javascript" })), classic);
+    return new PageWorker(
+      createURL.call(URL, new Blob([code], { type: "text/javascript" })),
+      classic,
+    );
   };
   MirrorWorker.prototype = PageWorker.prototype;
   try {
-    Object.defineProperty(window, "Worker", { value: MirrorWorker, writable: true, configurable: true });
+    Object.defineProperty(window, "Worker", {
+      value: MirrorWorker,
+      writable: true,
+      configurable: true,
+    });
   } catch (e) {}
 }

@@ -27,7 +27,10 @@ var CLICKABLE =
   "[role=switch], [role=checkbox], [role=option], [onclick], input[type=button], " +
   "input[type=submit], input[type=reset], input[type=image]";
 function recText(s, n) {
-  return String(s || "").replace(/\s+/g, " ").trim().slice(0, n);
+  return String(s || "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, n);
 }
 function recUnique(selector) {
   try {
@@ -43,7 +46,10 @@ function recSelector(el) {
   }
   var button = tag === "button" || (tag === "input" && /^(button|submit|reset)$/.test(el.type));
   var role = el.getAttribute("role") || (button ? "button" : tag === "a" ? "link" : "");
-  var name = recText(el.getAttribute("aria-label") || (tag === "input" ? el.value : el.textContent), 80);
+  var name = recText(
+    el.getAttribute("aria-label") || (tag === "input" ? el.value : el.textContent),
+    80,
+  );
   if (role && name && name.length <= 60) {
     return "role=" + role + "[name=" + JSON.stringify(name) + "]";
   }
@@ -54,7 +60,11 @@ function recSelector(el) {
     }
   }
   var path = [];
-  for (var node = el; node && node.nodeType === 1 && node !== document.body; node = node.parentElement) {
+  for (
+    var node = el;
+    node && node.nodeType === 1 && node !== document.body;
+    node = node.parentElement
+  ) {
     if (node.id && /^[A-Za-z][\w-]*$/.test(node.id) && recUnique("#" + node.id)) {
       path.unshift("#" + node.id);
       break;
@@ -73,7 +83,8 @@ function recSelector(el) {
 function recTextField(el) {
   return (
     el.tagName === "TEXTAREA" ||
-    (el.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset|image|file|hidden|range|color)$/.test(el.type))
+    (el.tagName === "INPUT" &&
+      !/^(checkbox|radio|button|submit|reset|image|file|hidden|range|color)$/.test(el.type))
   );
 }
 function recSend(step) {
@@ -105,7 +116,7 @@ document.addEventListener(
           ? { expect: recSelector(el), value: String(el.value).slice(0, REC_TEXT) }
           : shown
             ? { expect: recSelector(el), text: shown }
-            : { expect: recSelector(el), visible: true }
+            : { expect: recSelector(el), visible: true },
       );
       return;
     }
@@ -117,7 +128,7 @@ document.addEventListener(
     }
     recSend({ click: recSelector(target) });
   },
-  true
+  true,
 );
 document.addEventListener(
   "focusin",
@@ -127,7 +138,7 @@ document.addEventListener(
       typed = { el: e.target, value: e.target.value };
     }
   },
-  true
+  true,
 );
 document.addEventListener(
   "change",
@@ -146,7 +157,7 @@ document.addEventListener(
       recSend({ fill: recSelector(el), text: String(el.value).slice(0, REC_TEXT) });
     }
   },
-  true
+  true,
 );
 document.addEventListener(
   "keydown",
@@ -166,5 +177,5 @@ document.addEventListener(
     }
     recSend({ press: e.key === " " ? "Space" : e.key });
   },
-  true
+  true,
 );
