@@ -63,6 +63,8 @@ _ENGINE = re.compile(r"^\s*([a-zA-Z_0-9+:*-]+)=")
 STEP_KINDS = ("fill", "click", "press", "select", "check", "uncheck", "wait", "expect",
               "expect_no_errors")
 ACTIONS = frozenset({"fill", "click", "press", "select", "check", "uncheck"})
+# The fields that hold a selector.
+SELECTOR_FIELDS = ("fill", "click", "select", "check", "uncheck", "expect", "on")
 
 
 def _selector(value: str) -> str:
@@ -105,8 +107,7 @@ class _Step(BaseModel):
 
 
 class _Targeted(_Step):
-    @field_validator("fill", "click", "select", "check", "uncheck", "expect", "on",
-                     check_fields=False)
+    @field_validator(*SELECTOR_FIELDS, check_fields=False)
     @classmethod
     def _valid_selector(cls, value: str | None) -> str | None:
         return None if value is None else _selector(value)
@@ -161,6 +162,27 @@ class ExpectNoErrors(_Step):
 _MODELS: dict[str, type[_Step]] = {
     "fill": Fill, "click": Click, "press": Press, "select": Select, "check": CheckBox,
     "uncheck": Uncheck, "wait": Wait, "expect": Expect, "expect_no_errors": ExpectNoErrors}
+
+
+def step_vocabulary() -> dict[str, dict[str, Any]]:
+    """Every step kind, its fields and what each may hold, for Kiln's page to
+    check a recorded step with (web/client.py): ``{kind: {"required": [...],
+    "fields": {name: rule}}}``, a rule being the field's JSON Schema (its
+    non-null branch), plus ``"selector": true`` for a selector (never blank)."""
+    def rule(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        branch = next((s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"), schema)
+        kept = {k: v for k, v in branch.items() if k not in ("title", "default")}
+        if "prefixItems" in kept:
+            kept["prefixItems"] = [rule("", item) for item in kept["prefixItems"]]
+        return kept | ({"selector": True} if name in SELECTOR_FIELDS else {})
+
+    vocabulary = {}
+    for kind, model in _MODELS.items():
+        schema = model.model_json_schema()
+        vocabulary[kind] = {"required": schema.get("required", []),
+                            "fields": {name: rule(name, field)
+                                       for name, field in schema["properties"].items()}}
+    return vocabulary
 
 
 def step_kind(raw: Any) -> str | None:

@@ -16,6 +16,10 @@ MAX_ERRORS = 8
 MAX_ERROR_CHARS = 700
 MAX_DETAIL_CHARS = 400  # a source URL or a line of code
 MAX_REPORTED = 50       # errors a viewer's page keeps and may send for one fix
+# What the bootstrap in a viewer's browser reports (sandbox/static/bootstrap/20-errors.js),
+# each error cut there to MAX_ERROR_CHARS (message) and MAX_DETAIL_CHARS (source);
+# Kiln's page takes nothing else (static/bridge.js). Both read these from here.
+REPORTED_KINDS = ("exception", "rejection", "console", "csp", "resource")
 ARTIFACT_SOURCE = "artifact.html"  # the source of an error in the tool's own document
 
 

@@ -7,8 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from artifacts import links
+from artifacts import checks, links
 from artifacts.store import STORAGE_QUOTA
+from artifacts.tool_errors import MAX_DETAIL_CHARS, MAX_ERROR_CHARS
 from mirror.libraries import INDEXEDDB_SHIM, MAX_FETCH_BYTES, MIRROR_PREFIX, import_map
 
 BOOTSTRAP_DIR = Path(__file__).parent / "static" / "bootstrap"
@@ -38,12 +39,16 @@ def bootstrap_tag(storage: dict | None = None, persist: bool = False,
     """``persist``: the page vouched for the viewer, so what the tool keeps is
     saved (``storage``, and ``indexeddb``, the JSON snapshot of their last visit).
     ``net``: whether fetch/XHR to other hosts go to the parent page (a draft's
-    viewer has no bridge, so they fail at once there)."""
+    viewer has no bridge, so they fail at once there). The limits and names are
+    the ones Kiln's page reads from ``#kiln-config`` (web/client.py), from the same
+    constants: the frame is another origin and cannot read that page."""
     config = json.dumps({"storage": storage or {}, "persist": persist, "idb": INDEXEDDB_SHIM,
                          "quota": STORAGE_QUOTA, "urlStateMax": links.MAX_URL_STATE,
                          "storageParam": links.STORAGE_PARAM,
                          "noServiceWorker": SERVICE_WORKER_REFUSAL,
                          "mirror": {"prefix": MIRROR_PREFIX, "max": MAX_FETCH_BYTES},
+                         "errors": {"message": MAX_ERROR_CHARS, "source": MAX_DETAIL_CHARS},
+                         "checks": {"text": checks.MAX_TEXT},
                          "idbData": json.loads(indexeddb) if indexeddb else None,
                          "idbQuota": indexeddb_quota, "draft": draft, "net": net},
                         separators=(",", ":"))
@@ -91,9 +96,12 @@ def offline_document(html: str) -> str:
 DRAFT_JS = (Path(__file__).parent / "static" / "draft.js").read_text()
 
 
-def draft_viewer_document() -> str:
+def draft_viewer_document(max_chars: int) -> str:
     """The same for every request and carrying no data: the Kiln page that frames
-    it posts the draft in (see static/draft.js). The bootstrap comes first so a
-    draft that uses localStorage gets the (unsaved) shim, as artifacts do."""
+    it posts the draft in (see static/draft.js), which renders one of at most
+    ``max_chars`` characters (an artifact's size limit: a stored document has no
+    more characters than bytes). The bootstrap comes first so a draft that uses
+    localStorage gets the (unsaved) shim, as artifacts do."""
     return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Draft</title>"
-            f"{bootstrap_tag(draft=True, net=False)}<script>{DRAFT_JS}</script></head><body></body></html>")
+            f"{bootstrap_tag(draft=True, net=False)}"
+            f'<script data-max-chars="{int(max_chars)}">{DRAFT_JS}</script></head><body></body></html>')

@@ -5,23 +5,37 @@ import { config } from "./config.js";
 export const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 export class ApiError extends Error {
-  constructor(message, status, data = {}) { super(message); this.status = status; this.data = data; }
+  constructor(message, status, data = {}) {
+    super(message);
+    this.status = status;
+    this.data = data;
+  }
 }
 
 /** POST `body` (an object as JSON, or FormData as is); resolve to the JSON answer. */
-export function post(url, body) { return send("POST", url, body); }
+export function post(url, body) {
+  return send("POST", url, body);
+}
 
 /** PATCH `body` (an object as JSON); resolve to the JSON answer. */
-export function patch(url, body) { return send("PATCH", url, body); }
+export function patch(url, body) {
+  return send("PATCH", url, body);
+}
 
 /** PUT `body` (an object as JSON); resolve to the JSON answer. */
-export function put(url, body) { return send("PUT", url, body); }
+export function put(url, body) {
+  return send("PUT", url, body);
+}
 
 /** GET a JSON answer. */
-export function get(url) { return send("GET", url); }
+export function get(url) {
+  return send("GET", url);
+}
 
 /** DELETE `url`; resolve to the JSON answer. */
-export function del(url) { return send("DELETE", url); }
+export function del(url) {
+  return send("DELETE", url);
+}
 
 /** Any method; `body` as for post(). */
 export async function send(method, url, body) {
@@ -29,15 +43,27 @@ export async function send(method, url, body) {
   let response;
   try {
     response = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken, ...(isForm ? {} : { "Content-Type": "application/json" }) },
-      body: body === undefined ? undefined : (isForm ? body : JSON.stringify(body)),
+      method,
+      credentials: "same-origin",
+      headers: {
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken,
+        ...(isForm ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError("Kiln could not be reached. Check that it is still running, then try again.", 0);
+    throw new ApiError(
+      "Kiln could not be reached. Check that it is still running, then try again.",
+      0,
+    );
   }
   let data = {};
-  try { data = await response.json(); } catch { /* not JSON: a proxy's error page */ }
+  try {
+    data = await response.json();
+  } catch {
+    /* not JSON: a proxy's error page */
+  }
   if (!response.ok) {
     throw new ApiError(data.error || `Kiln answered ${response.status}.`, response.status, data);
   }
@@ -51,7 +77,11 @@ export function followJob(eventsUrl, on) {
   for (const type of config.job_events) {
     source.addEventListener(type, (event) => {
       let data;
-      try { data = JSON.parse(event.data); } catch { return; }
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        return;
+      }
       if (type === "end") source.close();
       on[type]?.(data);
     });

@@ -26,7 +26,9 @@ document.addEventListener("click", async (event) => {
       field.select();
       copy.textContent = "Press Ctrl+C";
     }
-    setTimeout(() => { copy.textContent = label; }, 2000);
+    setTimeout(() => {
+      copy.textContent = label;
+    }, 2000);
   }
   const toggle = event.target.closest("[data-menu-toggle]");
   if (toggle) {
@@ -51,7 +53,9 @@ const applyTheme = (theme) => {
   if (theme === "auto") delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = theme;
   if (themeButton) {
-    themeButton.textContent = { auto: "Theme: auto", light: "Theme: light", dark: "Theme: dark" }[theme];
+    themeButton.textContent = { auto: "Theme: auto", light: "Theme: light", dark: "Theme: dark" }[
+      theme
+    ];
   }
   bridge?.setTheme(theme === "auto" ? "normal" : theme);
 };

@@ -5,6 +5,7 @@
 
 import { followJob, post } from "./api.js";
 import { DraftPreview, documentFromAnswer, renderable } from "./drafts.js";
+import { kilnUrl } from "./urls.js";
 
 export function initArena() {
   const form = document.querySelector("[data-arena-form]");
@@ -21,7 +22,7 @@ function wireForm(form) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const answer = await post("/api/arena", {
+      const answer = await post(kilnUrl("arena"), {
         prompt: form.elements.prompt.value,
         models: [form.elements.model_a.value, form.elements.model_b.value],
       });
@@ -43,19 +44,28 @@ function wireBattle(root) {
     const drafts = side.querySelector("[data-drafts]");
     const preview = new DraftPreview([...drafts.querySelectorAll("iframe")], root.dataset.draftUrl);
     let answer = "";
-    followJob(`/api/jobs/${side.dataset.job}/events`, {
-      stage: () => { answer = ""; },
-      status: (d) => { status.textContent = { generating: "Writing…", testing: "Testing…", repairing: "Repairing…" }[d.stage] || status.textContent; },
+    followJob(kilnUrl("job_events", { job_id: side.dataset.job }), {
+      stage: () => {
+        answer = "";
+      },
+      status: (d) => {
+        status.textContent =
+          { generating: "Writing…", testing: "Testing…", repairing: "Repairing…" }[d.stage] ||
+          status.textContent;
+      },
       delta: (d) => {
         answer += d.text;
         const doc = documentFromAnswer(answer);
-        if (doc) { drafts.hidden = false; preview.show(renderable(doc.html)); }
+        if (doc) {
+          drafts.hidden = false;
+          preview.show(renderable(doc.html));
+        }
       },
       end: () => {
         preview.stop();
         status.textContent = "Finished";
         running -= 1;
-        if (running === 0) location.reload();  // the finished tools and the vote
+        if (running === 0) location.reload(); // the finished tools and the vote
       },
     });
   }

@@ -11,27 +11,40 @@ import { Network, validFetch } from "./network.js";
 import { FrameFit } from "./frame_fit.js";
 import { recordedStep } from "./recorder.js";
 import { Consent, measure } from "./consent.js";
+import { humanSize } from "./format.js";
+import { kilnUrl } from "./urls.js";
 
-const MAX_ERRORS = config.max_reported_errors;
+// The errors a tool reports: their kinds, how many are kept, how long each may be
+// (artifacts/tool_errors.py; the bootstrap cuts them to these lengths).
+const ERRORS = config.errors;
+const ERROR_KINDS = new Set(ERRORS.kinds);
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
 const MAX_CLIPBOARD_CHARS = 1024 * 1024;
 const STORAGE_QUOTA = config.storage_quota;
-const ERROR_KINDS = new Set(["exception", "rejection", "console", "csp", "resource"]);
 
 const isInt = (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31;
 const isStr = (v, max) => typeof v === "string" && v.length <= max;
 
 // Each message type has a validator; anything else is dropped unread.
 const SCHEMA = {
-  error: (m) => ERROR_KINDS.has(m.kind) && isStr(m.message, 2100) &&
-    (m.line === undefined || isInt(m.line)) && (m.column === undefined || isInt(m.column)) &&
-    (m.source === undefined || isStr(m.source, 400)) && (m.stack === undefined || isStr(m.stack, 4200)) &&
+  error: (m) =>
+    ERROR_KINDS.has(m.kind) &&
+    isStr(m.message, ERRORS.max_message) &&
+    (m.line === undefined || isInt(m.line)) &&
+    (m.column === undefined || isInt(m.column)) &&
+    (m.source === undefined || isStr(m.source, ERRORS.max_source)) &&
     (m.input === undefined || m.input === true),
-  storage: (m) => m.data !== null && typeof m.data === "object" && !Array.isArray(m.data) &&
-    Object.entries(m.data).every(([k, v]) => typeof v === "string") && storageSize(m.data) <= STORAGE_QUOTA,
-  download: (m) => isInt(m.id) && isStr(m.name, 500) &&
+  storage: (m) =>
+    m.data !== null &&
+    typeof m.data === "object" &&
+    !Array.isArray(m.data) &&
+    Object.values(m.data).every((v) => typeof v === "string") &&
+    storageSize(m.data) <= STORAGE_QUOTA,
+  download: (m) =>
+    isInt(m.id) &&
+    isStr(m.name, 500) &&
     ((m.data instanceof Blob && m.data.size <= MAX_FILE_BYTES && isStr(m.mime, 200)) ||
-     (isStr(m.url, MAX_FILE_BYTES * 1.4) && /^data:/i.test(m.url))),
+      (isStr(m.url, MAX_FILE_BYTES * 1.4) && /^data:/i.test(m.url))),
   clipboard: (m) => isInt(m.id) && isStr(m.text, MAX_CLIPBOARD_CHARS),
   paste: (m) => isInt(m.id),
   open: (m) => isInt(m.id) && isStr(m.url, 8000),
@@ -56,11 +69,19 @@ function storageSize(data) {
 
 export function validate(message) {
   if (!message || typeof message !== "object" || !Object.hasOwn(SCHEMA, message.type)) return false;
-  try { return SCHEMA[message.type](message) === true; } catch { return false; }
+  try {
+    return SCHEMA[message.type](message) === true;
+  } catch {
+    return false;
+  }
 }
 
+// What a file's name loses: control characters, and what some file systems refuse.
+// eslint-disable-next-line no-control-regex -- the control characters are what it finds
+const NOT_IN_NAMES = /[\u0000-\u001f\u007f<>:"|?*]/g;
+
 export function safeFileName(name) {
-  const cleaned = String(name).split(/[\\/]/).pop().replace(/[\u0000-\u001f\u007f<>:"|?*]/g, "").trim();
+  const cleaned = String(name).split(/[\\/]/).pop().replace(NOT_IN_NAMES, "").trim();
   return cleaned.replace(/^\.+/, "").slice(0, 120) || "download";
 }
 
@@ -68,13 +89,9 @@ export function safeLink(url) {
   try {
     const parsed = new URL(url);
     return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
-  } catch { return null; }
-}
-
-function humanSize(bytes) {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  } catch {
+    return null;
+  }
 }
 
 function dataUrlToBlob(url) {
@@ -102,9 +119,9 @@ export class Bridge extends EventTarget {
     this.errors = [];
     this.saving = null;
     this.nextStorage = null;
-    this.kiln = new KilnApi(this);  // window.kiln: model calls and saved data
+    this.kiln = new KilnApi(this); // window.kiln: model calls and saved data
     this.fit = new FrameFit(frame);
-    this.scheme = "normal";          // Kiln's theme, for the tool's color-scheme
+    this.scheme = "normal"; // Kiln's theme, for the tool's color-scheme
     window.addEventListener("message", (event) => this.onWindowMessage(event));
     document.addEventListener("fullscreenchange", () => {
       if (!document.fullscreenElement) this.notify("fullscreen-exited");
@@ -188,10 +205,11 @@ export class Bridge extends EventTarget {
    *  server gave none: the tool then runs without its saved storage). */
   async freshToken() {
     try {
-      const response = await fetch(
-        `/api/artifacts/${encodeURIComponent(this.artifactId)}/frame-token`, {
-          method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": this.csrfToken },
-        });
+      const response = await fetch(kilnUrl("frame_token", { artifact_id: this.artifactId }), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": this.csrfToken },
+      });
       if (!response.ok) return null;
       const { token } = await response.json();
       return typeof token === "string" ? token : null;
@@ -201,9 +219,14 @@ export class Bridge extends EventTarget {
   }
 
   onError(message) {
-    if (this.errors.length >= MAX_ERRORS) return;
-    const error = { kind: message.kind, message: message.message, line: message.line || 0,
-                    column: message.column || 0, input: message.input === true };
+    if (this.errors.length >= ERRORS.max_reported) return;
+    const error = {
+      kind: message.kind,
+      message: message.message,
+      line: message.line || 0,
+      column: message.column || 0,
+      input: message.input === true,
+    };
     this.errors.push(error);
     this.dispatchEvent(new CustomEvent("artifact-error", { detail: error }));
   }
@@ -215,13 +238,16 @@ export class Bridge extends EventTarget {
     while (this.nextStorage) {
       const body = JSON.stringify({ data: this.nextStorage });
       this.nextStorage = null;
-      this.saving = fetch(`/api/artifacts/${encodeURIComponent(this.artifactId)}/storage`, {
-        method: "PUT", body, credentials: "same-origin",
+      this.saving = fetch(kilnUrl("storage", { artifact_id: this.artifactId }), {
+        method: "PUT",
+        body,
+        credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken },
-      }).then(async (r) => {
-        await reportRefusedSave(this, r);
-        this.dispatchEvent(new CustomEvent("storage-saved", { detail: r.status }));
       })
+        .then(async (r) => {
+          await reportRefusedSave(this, r);
+          this.dispatchEvent(new CustomEvent("storage-saved", { detail: r.status }));
+        })
         .catch(() => this.dispatchEvent(new CustomEvent("storage-saved", { detail: 0 })));
       await this.saving;
       this.saving = null;
@@ -232,8 +258,11 @@ export class Bridge extends EventTarget {
     const blob = message.data instanceof Blob ? message.data : dataUrlToBlob(message.url);
     if (blob.size > MAX_FILE_BYTES) return this.reply(message.id, false, "File too large");
     const name = safeFileName(message.name);
-    const ok = await this.consent.ask("Save a file from this tool?",
-                                      `${name} (${humanSize(blob.size)})`, "Save file");
+    const ok = await this.consent.ask(
+      "Save a file from this tool?",
+      `${name} (${humanSize(blob.size, "bytes")})`,
+      "Save file",
+    );
     if (!ok) return this.reply(message.id, false, "The viewer declined");
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
@@ -251,10 +280,14 @@ export class Bridge extends EventTarget {
     const { chars, lines } = measure(message.text);
     const ok = await this.consent.ask(
       `Copy ${chars.toLocaleString("en")} character${chars === 1 ? "" : "s"} to your clipboard?`,
-      message.text, "Copy", {
-        note: `The whole text, ${lines.toLocaleString("en")} line${lines === 1 ? "" : "s"}: ` +
-              "· marks a space, → a tab, ↵ a line break, and boxed names the characters that show as nothing.",
-      });
+      message.text,
+      "Copy",
+      {
+        note:
+          `The whole text, ${lines.toLocaleString("en")} line${lines === 1 ? "" : "s"}: ` +
+          "· marks a space, → a tab, ↵ a line break, and boxed names the characters that show as nothing.",
+      },
+    );
     if (!ok) return this.reply(message.id, false, "The viewer declined");
     try {
       await navigator.clipboard.writeText(message.text);
@@ -281,12 +314,16 @@ export class Bridge extends EventTarget {
   }
 
   async onPaste(message) {
-    const ok = await this.consent.ask("Let this tool read your clipboard?",
-                                      "It will get the text you copied last.", "Paste");
+    const ok = await this.consent.ask(
+      "Let this tool read your clipboard?",
+      "It will get the text you copied last.",
+      "Paste",
+    );
     if (!ok) return this.reply(message.id, false, "The viewer declined");
     try {
       const text = await navigator.clipboard.readText();
-      if (text.length > MAX_CLIPBOARD_CHARS) return this.reply(message.id, false, "The clipboard holds too much text");
+      if (text.length > MAX_CLIPBOARD_CHARS)
+        return this.reply(message.id, false, "The clipboard holds too much text");
       this.reply(message.id, true, undefined, text);
     } catch {
       this.reply(message.id, false, "The browser refused the clipboard");

@@ -5,11 +5,14 @@ import { post } from "./api.js";
 import { config } from "./config.js";
 
 const LIMIT = config.max_prompt_chars;
-const COUNT_FROM = Math.floor(LIMIT * 0.8);  // the counter shows from here on
+const COUNT_FROM = Math.floor(LIMIT * 0.8); // the counter shows from here on
 
 /** "18,200 / 20,000", and whether it is over. */
 export function promptCount(length, limit = LIMIT) {
-  return { text: `${length.toLocaleString("en")} / ${limit.toLocaleString("en")}`, over: length > limit };
+  return {
+    text: `${length.toLocaleString("en")} / ${limit.toLocaleString("en")}`,
+    over: length > limit,
+  };
 }
 
 export function wireComposer(form, { onStarted, extra = () => ({}) }) {
@@ -41,7 +44,11 @@ export function wireComposer(form, { onStarted, extra = () => ({}) }) {
     counter.classList.toggle("over", over);
   };
   image.addEventListener("change", showImage);
-  imageClear.addEventListener("click", () => { image.value = ""; showImage(); image.focus(); });
+  imageClear.addEventListener("click", () => {
+    image.value = "";
+    showImage();
+    image.focus();
+  });
   prompt.addEventListener("input", count);
   count();
 
@@ -55,9 +62,16 @@ export function wireComposer(form, { onStarted, extra = () => ({}) }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (busy) return;
-    if (form.dataset.noModel) { showError(form.dataset.noModel); return; }
+    if (form.dataset.noModel) {
+      showError(form.dataset.noModel);
+      return;
+    }
     const text = prompt.value.trim();
-    if (!text) { showError("Describe what you want first."); prompt.focus(); return; }
+    if (!text) {
+      showError("Describe what you want first.");
+      prompt.focus();
+      return;
+    }
     showError("");
     const body = new FormData();
     body.append("prompt", text);
@@ -84,7 +98,12 @@ export function wireComposer(form, { onStarted, extra = () => ({}) }) {
     if (!cancelUrl) return;
     stop.disabled = true;
     stop.textContent = "Stopping…";
-    try { await post(cancelUrl, {}); } catch (failure) { showError(failure.message); stop.disabled = false; }
+    try {
+      await post(cancelUrl, {});
+    } catch (failure) {
+      showError(failure.message);
+      stop.disabled = false;
+    }
   });
 
   // While a job runs, Send gives way to Stop (given the job's cancel URL).
@@ -101,12 +120,24 @@ export function wireComposer(form, { onStarted, extra = () => ({}) }) {
   return {
     prompt,
     setBusy,
-    reset() { prompt.value = ""; image.value = ""; showImage(); count(); },
+    reset() {
+      prompt.value = "";
+      image.value = "";
+      showImage();
+      count();
+    },
     restore(text, message, label) {
-      prompt.value = text; count(); showError(message || ""); setBusy(false);
+      prompt.value = text;
+      count();
+      showError(message || "");
+      setBusy(false);
       if (label) submit.textContent = label;
     },
-    fill(text) { prompt.value = text; count(); prompt.focus(); },
+    fill(text) {
+      prompt.value = text;
+      count();
+      prompt.focus();
+    },
     becomeChange() {
       prompt.placeholder = "Ask for a change…";
       form.querySelector("label[for=prompt]").textContent = "Ask for a change";

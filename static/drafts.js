@@ -77,7 +77,10 @@ export class DraftPreview {
     this.pending = html;
     if (this.busy || this.timer) return;
     const wait = Math.max(0, this.lastRender + this.interval - performance.now());
-    this.timer = setTimeout(() => { this.timer = null; this.renderPending(); }, wait);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.renderPending();
+    }, wait);
   }
 
   renderPending() {

@@ -1,8 +1,11 @@
 // The errors a tool throws in the viewer's own browser, as they happen: readable
 // ("TypeError: x is not defined · line 3 · after your click"), never the frame's
 // signed address (the bootstrap leaves it out), in a list that wraps.
-const KINDS = { rejection: "Unhandled promise rejection", console: "console.error",
-                csp: "Blocked by the sandbox" };
+const KINDS = {
+  rejection: "Unhandled promise rejection",
+  console: "console.error",
+  csp: "Blocked by the sandbox",
+};
 
 export function describeError({ kind, message, line, input }) {
   const parts = [KINDS[kind] ? `${KINDS[kind]}: ${message}` : message];

@@ -7,7 +7,7 @@
 // in a browser window).
 import { config } from "./config.js";
 
-const FOLLOWS_MS = 1000;  // "just grown"
+const FOLLOWS_MS = 1000; // "just grown"
 
 export class FrameFit {
   constructor(frame) {
@@ -25,8 +25,12 @@ export class FrameFit {
     const want = Math.min(height, config.frame_max_height);
     const over = want - frame.clientHeight;
     const now = performance.now();
-    if (over > 0 && this.overshoot !== null && Math.abs(over - this.overshoot) <= 2
-        && now - this.grewAt < FOLLOWS_MS) {
+    if (
+      over > 0 &&
+      this.overshoot !== null &&
+      Math.abs(over - this.overshoot) <= 2 &&
+      now - this.grewAt < FOLLOWS_MS
+    ) {
       this.overshoot = null;
       return;
     }

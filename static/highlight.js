@@ -8,10 +8,12 @@ const VENDOR = "./vendor/node_modules/@highlightjs/cdn-assets/es";
 const MOST = 400_000;
 
 let hljs = null;
-const waiting = new Map();  // element -> the code it should show once highlight.js is here
+const waiting = new Map(); // element -> the code it should show once highlight.js is here
 const loaded = Promise.all([
-  import(`${VENDOR}/core.min.js`), import(`${VENDOR}/languages/xml.min.js`),
-  import(`${VENDOR}/languages/javascript.min.js`), import(`${VENDOR}/languages/css.min.js`),
+  import(`${VENDOR}/core.min.js`),
+  import(`${VENDOR}/languages/xml.min.js`),
+  import(`${VENDOR}/languages/javascript.min.js`),
+  import(`${VENDOR}/languages/css.min.js`),
 ]).then(([core, xml, javascript, css]) => {
   hljs = core.default;
   hljs.registerLanguage("xml", xml.default);
@@ -23,13 +25,19 @@ const loaded = Promise.all([
 
 function paint(element, code) {
   element.classList.add("hljs");
-  if (code.length > MOST) { element.textContent = code; return; }
+  if (code.length > MOST) {
+    element.textContent = code;
+    return;
+  }
   element.innerHTML = hljs.highlight(code, { language: "xml", ignoreIllegals: true }).value;
 }
 
 /** Replace the contents of `element` with highlighted `code`. */
 export function highlightInto(element, code) {
-  if (hljs) { paint(element, code); return; }
+  if (hljs) {
+    paint(element, code);
+    return;
+  }
   element.textContent = code;
   waiting.set(element, code);
 }

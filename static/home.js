@@ -1,15 +1,18 @@
 // The home page: the prompt box, example prompts, live search of the gallery, and
 // the import form (sent by script, so a refusal shows next to it and the chosen
 // file and pasted text stay).
-import { ApiError, csrfToken } from "./api.js";
+import { post } from "./api.js";
 import { wireComposer } from "./composer.js";
+import { kilnUrl } from "./urls.js";
 
 export function initHome() {
   const form = document.getElementById("generate-form");
   if (form) {
     const composer = wireComposer(form, {
       // The tool's own address, from the first second of its generation.
-      onStarted: (job) => { window.location.assign(job.url); },
+      onStarted: (job) => {
+        window.location.assign(job.url);
+      },
     });
     for (const example of document.querySelectorAll("[data-example]")) {
       example.addEventListener("click", () => composer.fill(example.textContent.trim()));
@@ -27,7 +30,7 @@ export function initHome() {
       clearTimeout(timer);
       timer = setTimeout(async () => {
         const q = new FormData(search).get("q") || "";
-        const url = q ? `/?q=${encodeURIComponent(q)}` : "/";
+        const url = q ? `${kilnUrl("home")}?q=${encodeURIComponent(q)}` : kilnUrl("home");
         const mine = ++latest;
         const response = await fetch(url, { credentials: "same-origin" });
         if (mine !== latest || !response.ok) return;
@@ -48,17 +51,7 @@ function wireImport(form) {
     submit.disabled = true;
     error.hidden = true;
     try {
-      let response;
-      try {
-        response = await fetch(form.action, {
-          method: "POST", body: new FormData(form), credentials: "same-origin",
-          headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
-        });
-      } catch {
-        throw new ApiError("Kiln could not be reached. Check that it is still running, then try again.", 0);
-      }
-      const answer = await response.json().catch(() => ({}));
-      if (!response.ok) throw new ApiError(answer.error || `Kiln answered ${response.status}.`, response.status);
+      const answer = await post(form.action, new FormData(form));
       window.location.assign(answer.url);
     } catch (failure) {
       error.textContent = failure.message;

@@ -13,8 +13,13 @@ const MAX_BYTES = config.max_fetch_bytes;
 // A plain /lib/ path: no scheme or host, no dot segments, no query, no escapes
 // that could turn into either once the server decodes them.
 export function isMirrorPath(path) {
-  return typeof path === "string" && path.length <= 1000 && path.startsWith(PREFIX) &&
-    /^[A-Za-z0-9@/._+~-]+$/.test(path) && !path.split("/").some((s) => s === "." || s === "..");
+  return (
+    typeof path === "string" &&
+    path.length <= 1000 &&
+    path.startsWith(PREFIX) &&
+    /^[A-Za-z0-9@/._+~-]+$/.test(path) &&
+    !path.split("/").some((s) => s === "." || s === "..")
+  );
 }
 
 export async function readMirror(sandboxOrigin, path) {

@@ -1,10 +1,15 @@
 // What the network channel shows on a tool's page: the hosts this viewer lets
 // the tool reach (each can be taken back), and every request as it happens.
-import { humanSize } from "./network.js";
+import { humanSize } from "./format.js";
 
 const MAX_ROWS = 200;
-const OUTCOMES = { waiting: "waiting…", refused: "refused", denied: "denied", failed: "failed",
-                   aborted: "aborted" };
+const OUTCOMES = {
+  waiting: "waiting…",
+  refused: "refused",
+  denied: "denied",
+  failed: "failed",
+  aborted: "aborted",
+};
 
 export function wireNetworkPanel(network, root = document) {
   const line = root.querySelector("[data-net-hosts]");
@@ -12,19 +17,25 @@ export function wireNetworkPanel(network, root = document) {
   const showHosts = () => {
     if (!line) return;
     line.hidden = network.hosts.length === 0;
-    list.replaceChildren(...network.hosts.map((host) => {
-      const item = document.createElement("span");
-      item.className = "net-host";
-      const name = document.createElement("code");
-      name.textContent = host;
-      const stop = document.createElement("button");
-      Object.assign(stop, { type: "button", className: "ghost small", textContent: "✕",
-                            title: `Remove: Kiln asks again before this tool reaches ${host}` });
-      stop.setAttribute("aria-label", `Stop this tool reaching ${host}`);
-      stop.addEventListener("click", () => network.revoke(host).catch(() => {}));
-      item.append(name, stop);
-      return item;
-    }));
+    list.replaceChildren(
+      ...network.hosts.map((host) => {
+        const item = document.createElement("span");
+        item.className = "net-host";
+        const name = document.createElement("code");
+        name.textContent = host;
+        const stop = document.createElement("button");
+        Object.assign(stop, {
+          type: "button",
+          className: "ghost small",
+          textContent: "✕",
+          title: `Remove: Kiln asks again before this tool reaches ${host}`,
+        });
+        stop.setAttribute("aria-label", `Stop this tool reaching ${host}`);
+        stop.addEventListener("click", () => network.revoke(host).catch(() => {}));
+        item.append(name, stop);
+        return item;
+      }),
+    );
   };
   network.addEventListener("hosts", showHosts);
   showHosts();
@@ -44,12 +55,18 @@ export function wireNetworkPanel(network, root = document) {
     while (body.children.length > MAX_ROWS) body.firstElementChild.remove();
     table.hidden = false;
     empty.hidden = true;
-    for (const count of counts) { count.hidden = false; count.textContent = String(network.count); }
+    for (const count of counts) {
+      count.hidden = false;
+      count.textContent = String(network.count);
+    }
     paint(entry, row);
   });
   network.addEventListener("settled", ({ detail: entry }) => {
     const row = rows.get(entry);
-    if (row) { paint(entry, row); rows.delete(entry); }
+    if (row) {
+      paint(entry, row);
+      rows.delete(entry);
+    }
   });
 }
 

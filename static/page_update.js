@@ -7,7 +7,10 @@ import { withoutToken } from "./url_state.js";
 
 /** The page at `url` as the server renders it now. */
 export async function freshPage(url) {
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  const response = await fetch(url, {
+    credentials: "same-origin",
+    headers: { Accept: "text/html" },
+  });
   if (!response.ok) throw new Error(`Kiln answered ${response.status} for ${url}`);
   return new DOMParser().parseFromString(await response.text(), "text/html");
 }

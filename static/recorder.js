@@ -7,26 +7,49 @@
 import { stepText } from "./checks.js";
 import { config } from "./config.js";
 
-const LIMITS = config.checks;
-// What a recorded step may hold: its kind and the fields each kind may carry.
-const RECORDED = {
-  click: [], fill: ["text"], press: ["on"], select: ["option"], check: [], uncheck: [],
-  expect: ["text", "value", "visible"],
-};
-const SELECTOR_FIELDS = new Set(["click", "fill", "on", "select", "check", "uncheck", "expect"]);
+// Every step kind, its fields and what each may hold (artifacts/checks.py).
+const STEPS = config.checks.steps;
+const MAX_STEPS = config.checks.max_steps;
 
-/** Whether a message's step is one the recorder may report (the bridge's schema). */
+/** Whether `value` keeps to a field's rule (its JSON Schema, as web/client.py sends it). */
+function fits(value, rule) {
+  if (rule.const !== undefined && value !== rule.const) return false;
+  if (rule.type === "boolean") return typeof value === "boolean";
+  if (rule.type === "integer") {
+    return (
+      Number.isInteger(value) &&
+      value >= (rule.minimum ?? -Infinity) &&
+      value <= (rule.maximum ?? Infinity)
+    );
+  }
+  if (rule.type === "array") {
+    return (
+      Array.isArray(value) &&
+      value.length === rule.prefixItems.length &&
+      value.every((item, i) => fits(item, rule.prefixItems[i]))
+    );
+  }
+  return (
+    rule.type === "string" &&
+    typeof value === "string" &&
+    value.length >= (rule.minLength ?? 0) &&
+    value.length <= (rule.maxLength ?? Infinity) &&
+    (!rule.pattern || new RegExp(rule.pattern).test(value)) &&
+    (!rule.selector || value.trim() !== "")
+  );
+}
+
+/** Whether a message's step is a step at all, one kind with its own fields (the
+ *  bridge's schema); the server reads it again when the check is saved. */
 export function recordedStep(step) {
   if (!step || typeof step !== "object" || Array.isArray(step)) return false;
-  const keys = Object.keys(step);
-  const kind = keys.find((k) => Object.hasOwn(RECORDED, k));
-  if (!kind || keys.some((k) => k !== kind && !RECORDED[kind].includes(k))) return false;
-  return keys.every((k) => {
-    if (k === "visible") return typeof step[k] === "boolean";
-    if (kind === "press" && k === "press") return typeof step[k] === "string" && step[k].length <= 40;
-    const max = SELECTOR_FIELDS.has(k) ? LIMITS.max_selector : LIMITS.max_text;
-    return typeof step[k] === "string" && step[k].length <= max && (!SELECTOR_FIELDS.has(k) || step[k].trim() !== "");
-  });
+  const kinds = Object.keys(step).filter((k) => Object.hasOwn(STEPS, k));
+  if (kinds.length !== 1) return false;
+  const { required, fields } = STEPS[kinds[0]];
+  return (
+    required.every((k) => Object.hasOwn(step, k)) &&
+    Object.entries(step).every(([k, v]) => Object.hasOwn(fields, k) && fits(v, fields[k]))
+  );
 }
 
 export class Recorder {
@@ -48,9 +71,13 @@ export class Recorder {
     // The frame confirms what it is doing: recording, or waiting for the element to expect.
     bridge.addEventListener("recording", (event) => this.show(event.detail));
     // Recording starts on a fresh load of the tool, as every check does.
-    bridge.addEventListener("connected", () => { if (this.recording) bridge.notify("record", { on: true }); });
+    bridge.addEventListener("connected", () => {
+      if (this.recording) bridge.notify("record", { on: true });
+    });
     section.querySelector("[data-record]").addEventListener("click", () => this.start());
-    section.querySelector("[data-record-pick]").addEventListener("click", () => this.bridge.notify("record-pick"));
+    section
+      .querySelector("[data-record-pick]")
+      .addEventListener("click", () => this.bridge.notify("record-pick"));
     section.querySelector("[data-record-stop]").addEventListener("click", () => this.stop(true));
     section.querySelector("[data-record-cancel]").addEventListener("click", () => this.stop(false));
   }
@@ -70,12 +97,15 @@ export class Recorder {
   show({ on, picking }) {
     if (!this.recording) return;
     this.panel.dataset.state = picking ? "picking" : on ? "recording" : "off";
-    this.status.textContent = picking ? "Click what the check should expect to see."
-      : on ? "Recording: use the tool." : "";
+    this.status.textContent = picking
+      ? "Click what the check should expect to see."
+      : on
+        ? "Recording: use the tool."
+        : "";
   }
 
   add(step) {
-    if (!this.recording || this.steps.length >= 60) return;
+    if (!this.recording || this.steps.length >= MAX_STEPS) return;
     this.steps.push(step);
     const item = document.createElement("li");
     const code = document.createElement("code");

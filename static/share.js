@@ -2,6 +2,7 @@
 // still being written, a wait that ends with the tool shown in place (no reload).
 import { highlightInto } from "./highlight.js";
 import { freshPage, swapRegions } from "./page_update.js";
+import { kilnUrl } from "./urls.js";
 
 const WAIT_MS = 1500;
 
@@ -18,20 +19,25 @@ export function initShare(root) {
       if (!source.hidden) source.scrollIntoView({ behavior: "smooth", block: "start" });
     }
     if (event.target.closest("[data-fullscreen]")) {
-      root.querySelector("[data-viewport]").requestFullscreen?.().catch(() => {});
+      root
+        .querySelector("[data-viewport]")
+        .requestFullscreen?.()
+        .catch(() => {});
     }
   });
   if ("waiting" in root.dataset) waitForTool(root);
 }
 
 async function waitForTool(root) {
-  const api = `/api/artifacts/${encodeURIComponent(root.dataset.artifactId)}`;
+  const api = kilnUrl("artifact", { artifact_id: root.dataset.artifactId });
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
     let state;
     try {
       state = await (await fetch(api, { credentials: "same-origin" })).json();
-    } catch { continue; }  // Kiln restarting, say: ask again
+    } catch {
+      continue;
+    } // Kiln restarting, say: ask again
     if (state.versions?.length || !state.writing) break;
   }
   try {

@@ -12,23 +12,37 @@ const STORAGE_PARAM = config.storage_param;
 const MAX = config.max_url_state;
 const MAX_REPOINTS = config.max_token_reloads;
 
+// eslint-disable-next-line no-control-regex -- the control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function validUrlState(m) {
-  return typeof m.query === "string" && typeof m.hash === "string" &&
-    m.query.length + m.hash.length <= MAX && !CONTROL.test(m.query + m.hash) &&
-    (m.query === "" || m.query.startsWith("?")) && (m.hash === "" || m.hash.startsWith("#")) &&
-    typeof m.start === "boolean" && typeof m.stored === "boolean";
+  return (
+    typeof m.query === "string" &&
+    typeof m.hash === "string" &&
+    m.query.length + m.hash.length <= MAX &&
+    !CONTROL.test(m.query + m.hash) &&
+    (m.query === "" || m.query.startsWith("?")) &&
+    (m.hash === "" || m.hash.startsWith("#")) &&
+    typeof m.start === "boolean" &&
+    typeof m.stored === "boolean"
+  );
 }
 
 // "?a=1&st=x#h" -> "?a=1#h": the tool's bytes, without a storage token.
 export function cleanState(query, hash) {
-  const kept = query.slice(1).split("&").filter((part) => {
-    if (!part) return false;
-    let key = part.split("=", 1)[0];
-    try { key = decodeURIComponent(key.replace(/\+/g, " ")); } catch { /* keep as written */ }
-    return key.trim() !== STORAGE_PARAM;
-  });
+  const kept = query
+    .slice(1)
+    .split("&")
+    .filter((part) => {
+      if (!part) return false;
+      let key = part.split("=", 1)[0];
+      try {
+        key = decodeURIComponent(key.replace(/\+/g, " "));
+      } catch {
+        /* keep as written */
+      }
+      return key.trim() !== STORAGE_PARAM;
+    });
   return (kept.length ? `?${kept.join("&")}` : "") + (hash.length > 1 ? hash : "");
 }
 
@@ -79,8 +93,10 @@ export class UrlState {
     // token's time; a token already used) is loaded again with a fresh token.
     if (message.start && !message.stored && this.token && this.repoints < MAX_REPOINTS) {
       this.repoints += 1;
-      this.repointTo = state;  // the newest report wins
-      this.repointing ??= this.repoint().finally(() => { this.repointing = null; });
+      this.repointTo = state; // the newest report wins
+      this.repointing ??= this.repoint().finally(() => {
+        this.repointing = null;
+      });
       return;
     }
     const address = withState(location.href, state);
@@ -94,7 +110,7 @@ export class UrlState {
 
   async repoint() {
     const token = await this.freshToken();
-    if (!token) return;  // the tool runs on, with what it has for this visit
+    if (!token) return; // the tool runs on, with what it has for this visit
     this.frame.contentWindow?.location.replace(withToken(this.raw + this.repointTo, token));
   }
 }

@@ -12,6 +12,7 @@ import { notesOf, renderNotes } from "./notes.js";
 import { notice } from "./notices.js";
 import { freshPage, swapRegions } from "./page_update.js";
 import { Recorder } from "./recorder.js";
+import { artifactUrls, kilnUrl } from "./urls.js";
 
 const STEPS = ["generating", "testing", "repairing", "done"];
 const HIGHLIGHT_EVERY_MS = 300;
@@ -19,7 +20,8 @@ const VERDICT_POLL_MS = 1000;
 const VERDICT_POLLS = 180;
 const NEAR_BOTTOM_PX = 80;
 // What the person is in the middle of is not replaced: an open editor.
-const OPEN_EDITORS = "[data-edit-form]:not([hidden]), [data-rename-form]:not([hidden]), [data-check-editor]:not([hidden])";
+const OPEN_EDITORS =
+  "[data-edit-form]:not([hidden]), [data-rename-form]:not([hidden]), [data-check-editor]:not([hidden])";
 const ROOT_KEYS = ["artifactId", "jobId", "version", "jobPrompt", "working", "retry"];
 
 export function wireTabs(root) {
@@ -34,7 +36,10 @@ export function wireTabs(root) {
     if (focus) tab.focus();
   };
   tabs.forEach((tab, i) => {
-    tab.addEventListener("click", () => { select(tab); root.dataset.tabChosen = "1"; });
+    tab.addEventListener("click", () => {
+      select(tab);
+      root.dataset.tabChosen = "1";
+    });
     tab.addEventListener("keydown", (e) => {
       const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
       if (step) select(tabs[(i + step + tabs.length) % tabs.length], true);
@@ -77,7 +82,7 @@ function keepNewestInView(turns, always = false) {
 
 export function initWorkspace(root, bridge) {
   const artifactId = root.dataset.artifactId;
-  const api = `/api/artifacts/${encodeURIComponent(artifactId)}`;
+  const api = artifactUrls(artifactId);
   const selectTab = wireTabs(root);
   wirePreviewTools(root);
   const $ = (selector) => root.querySelector(selector);
@@ -98,8 +103,12 @@ export function initWorkspace(root, bridge) {
   async function refresh(url = location.href) {
     const fresh = await freshPage(url);
     // A check being recorded keeps its panel too (it sits above the preview meanwhile).
-    swapRegions(root, fresh, "[data-workspace]", ROOT_KEYS, (region) => Boolean(
-      region.querySelector(OPEN_EDITORS) || (region.dataset.swap === "acceptance" && recorder?.recording)));
+    swapRegions(root, fresh, "[data-workspace]", ROOT_KEYS, (region) =>
+      Boolean(
+        region.querySelector(OPEN_EDITORS) ||
+        (region.dataset.swap === "acceptance" && recorder?.recording),
+      ),
+    );
     if (url !== location.href) history.replaceState(history.state, "", url);
     afterSwap();
     return fresh;
@@ -122,9 +131,10 @@ export function initWorkspace(root, bridge) {
     waitingFor = number;
     for (let i = 0; i < VERDICT_POLLS && waitingFor === number; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, VERDICT_POLL_MS));
-      if (streaming) return;  // the job's end brings the page up to date
-      const answer = await fetch(`${api}/versions/${number}`, { credentials: "same-origin" })
-        .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+      if (streaming) return; // the job's end brings the page up to date
+      const answer = await fetch(api("version", { number }), { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : null))
+        .catch(() => null);
       if (answer?.smoke) {
         waitingFor = null;
         await refresh();
@@ -145,7 +155,10 @@ export function initWorkspace(root, bridge) {
     const at = STEPS.indexOf(stage);
     for (const li of status.querySelectorAll("[data-step]")) {
       const i = STEPS.indexOf(li.dataset.step);
-      li.classList.toggle("done", at >= 0 && i < at && (li.dataset.step !== "repairing" || repaired));
+      li.classList.toggle(
+        "done",
+        at >= 0 && i < at && (li.dataset.step !== "repairing" || repaired),
+      );
       if (li.dataset.step === stage) li.setAttribute("aria-current", "step");
       else li.removeAttribute("aria-current");
     }
@@ -172,20 +185,30 @@ export function initWorkspace(root, bridge) {
   let checksSection = null;
   function wireChecks() {
     const section = $("[data-checks]");
-    if (section === checksSection) return;  // kept as it was
+    if (section === checksSection) return; // kept as it was
     checksSection = section;
-    checks = section && initChecks(section, { refresh: () => refresh().catch(() => location.reload()) });
+    checks =
+      section && initChecks(section, { refresh: () => refresh().catch(() => location.reload()) });
     recorder = null;
     if (checks && bridge && section.querySelector("[data-recorder]")) {
       recorder = new Recorder(section, bridge, {
-        onStart: () => { selectTab("tab-preview"); showView("tool"); },
-        onDone: (steps) => { selectTab("tab-checks"); checks.openEditor(null, steps); },
+        onStart: () => {
+          selectTab("tab-preview");
+          showView("tool");
+        },
+        onDone: (steps) => {
+          selectTab("tab-checks");
+          checks.openEditor(null, steps);
+        },
       });
     }
   }
   wireChecks();
   // A link to the Checks tab.
-  if (window.location.hash === "#checks") { selectTab("tab-checks"); root.dataset.tabChosen = "1"; }
+  if (window.location.hash === "#checks") {
+    selectTab("tab-checks");
+    root.dataset.tabChosen = "1";
+  }
 
   // -- clicks, wherever the region they are in came from ----------------------
   root.addEventListener("click", (event) => {
@@ -208,8 +231,14 @@ export function initWorkspace(root, bridge) {
     if (event.key === "Escape" && event.target.closest("[data-rename-form]")) rename(false);
   });
   root.addEventListener("submit", (event) => {
-    if (event.target.matches("[data-rename-form]")) { event.preventDefault(); saveTitle(event.target); }
-    if (event.target.matches("[data-edit-form]")) { event.preventDefault(); saveEdit(event.target); }
+    if (event.target.matches("[data-rename-form]")) {
+      event.preventDefault();
+      saveTitle(event.target);
+    }
+    if (event.target.matches("[data-edit-form]")) {
+      event.preventDefault();
+      saveEdit(event.target);
+    }
   });
 
   // "Where?" next to the share link: the secret scan in the Checks tab.
@@ -221,9 +250,15 @@ export function initWorkspace(root, bridge) {
 
   async function copyCode(button) {
     const label = button.textContent;
-    try { await navigator.clipboard.writeText(codeText); button.textContent = "Copied"; }
-    catch { button.textContent = "Copy failed"; }
-    setTimeout(() => { button.textContent = label; }, 1500);
+    try {
+      await navigator.clipboard.writeText(codeText);
+      button.textContent = "Copied";
+    } catch {
+      button.textContent = "Copy failed";
+    }
+    setTimeout(() => {
+      button.textContent = label;
+    }, 1500);
   }
 
   function rename(on) {
@@ -233,17 +268,20 @@ export function initWorkspace(root, bridge) {
     title.parentElement.hidden = on;
     form.querySelector("[data-rename-error]").textContent = "";
     const input = form.querySelector("input");
-    if (on) { input.value = title.textContent.trim(); input.select(); input.focus(); }
-    else $("[data-rename]").focus();
+    if (on) {
+      input.value = title.textContent.trim();
+      input.select();
+      input.focus();
+    } else $("[data-rename]").focus();
   }
   async function saveTitle(form) {
     try {
-      const saved = await patch(api, { title: form.querySelector("input").value });
+      const saved = await patch(api("artifact"), { title: form.querySelector("input").value });
       $("[data-title]").textContent = saved.title;
       document.title = `${saved.title} · Kiln`;
       rename(false);
     } catch (failure) {
-      form.querySelector("[data-rename-error]").textContent = failure.message;  // what was typed stays
+      form.querySelector("[data-rename-error]").textContent = failure.message; // what was typed stays
     }
   }
 
@@ -261,26 +299,31 @@ export function initWorkspace(root, bridge) {
     const html = form.querySelector("textarea").value;
     error.hidden = true;
     if (!html.trim()) {
-      error.textContent = "The document is empty: there is nothing to save. Cancel keeps the version as it is.";
+      error.textContent =
+        "The document is empty: there is nothing to save. Cancel keeps the version as it is.";
       error.hidden = false;
       return;
     }
     try {
-      const saved = await post(`${api}/versions`, { html, parent: Number(root.dataset.version) || null });
+      const saved = await post(api("versions"), {
+        html,
+        parent: Number(root.dataset.version) || null,
+      });
       editing(false);
       notice(`Saved as version ${saved.version}.`);
       for (const said of saved.notices || []) notice(said);
-      await refresh(`/a/${encodeURIComponent(artifactId)}`);
+      await refresh(api("page"));
     } catch (failure) {
-      error.textContent = failure.message;  // the edit stays in the box
+      error.textContent = failure.message; // the edit stays in the box
       error.hidden = false;
     }
   }
 
   // -- streaming ------------------------------------------------------------
   const draftsBox = $("[data-drafts]");
-  const drafts = draftsBox && new DraftPreview([...draftsBox.querySelectorAll("iframe")],
-                                               draftsBox.dataset.draftUrl);
+  const drafts =
+    draftsBox &&
+    new DraftPreview([...draftsBox.querySelectorAll("iframe")], draftsBox.dataset.draftUrl);
 
   function stream(job, promptText) {
     let answer = "";
@@ -308,9 +351,10 @@ export function initWorkspace(root, bridge) {
     liveError.hidden = true;
     liveNotes.textContent = "Thinking…";
     keepNewestInView(turns, true);
-    composer?.setBusy(true, job.cancel_url || `/api/jobs/${encodeURIComponent(job.job_id)}/cancel`);
+    composer?.setBusy(true, job.cancel_url || kilnUrl("job_cancel", { job_id: job.job_id }));
     root.dataset.streaming = "1";
-    for (const button of root.querySelectorAll("[data-edit], [data-delete], [data-fix]")) button.disabled = true;
+    for (const button of root.querySelectorAll("[data-edit], [data-delete], [data-fix]"))
+      button.disabled = true;
     if (!root.dataset.tabChosen) selectTab("tab-code");
     $("[data-code-label]").textContent = "Being written…";
 
@@ -319,9 +363,11 @@ export function initWorkspace(root, bridge) {
       lastHighlight = performance.now();
       const doc = documentFromAnswer(answer);
       const edited = doc || !base ? null : applyStreamingEdits(base, answer);
-      codeText = doc ? doc.html : (base ? (edited || base) : answer);
+      codeText = doc ? doc.html : base ? edited || base : answer;
       if (base && !doc) {
-        $("[data-code-label]").textContent = edited ? `v${number} with the edits so far` : `v${number}, waiting for the first edit`;
+        $("[data-code-label]").textContent = edited
+          ? `v${number} with the edits so far`
+          : `v${number}, waiting for the first edit`;
       }
       const pre = code().closest("pre");
       const follow = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 120;
@@ -358,22 +404,39 @@ export function initWorkspace(root, bridge) {
     followJob(job.events_url, {
       status: (d) => {
         setStage(d.stage);
-        const words = { queued: "Queued", generating: "Writing", testing: `Testing v${d.version} in headless Chromium`,
-                        repairing: `Repairing v${d.version}`, done: "Done" };
+        const words = {
+          queued: "Queued",
+          generating: "Writing",
+          testing: `Testing v${d.version} in headless Chromium`,
+          repairing: `Repairing v${d.version}`,
+          done: "Done",
+        };
         statusText.textContent = (words[d.stage] || d.stage) + usageText();
       },
-      stage: () => { answer = ""; schedule(); },
+      stage: () => {
+        answer = "";
+        schedule();
+      },
       delta: (d) => {
         answer += d.text;
         statusText.textContent = `Writing · ${answer.length.toLocaleString()} characters${usageText()}`;
         schedule();
       },
-      retrying: (d) => { statusText.textContent = `The model is busy (${d.reason}); retrying in ${Math.round(d.wait_s)} s`; },
-      continuing: () => { statusText.textContent = "The answer was long; asking the model to continue…"; },
+      retrying: (d) => {
+        statusText.textContent = `The model is busy (${d.reason}); retrying in ${Math.round(d.wait_s)} s`;
+      },
+      continuing: () => {
+        statusText.textContent = "The answer was long; asking the model to continue…";
+      },
       usage: (d) => {
-        usage = usage ? { ...d, input_tokens: usage.input_tokens + d.input_tokens,
-                          output_tokens: usage.output_tokens + d.output_tokens,
-                          cost_usd: usage.cost_usd + d.cost_usd } : d;
+        usage = usage
+          ? {
+              ...d,
+              input_tokens: usage.input_tokens + d.input_tokens,
+              output_tokens: usage.output_tokens + d.output_tokens,
+              cost_usd: usage.cost_usd + d.cost_usd,
+            }
+          : d;
         statusText.textContent = formatUsage(usage);
       },
       version: (d) => {
@@ -409,13 +472,14 @@ export function initWorkspace(root, bridge) {
         try {
           // The new version, its checks, the timeline, or the failure with the
           // partial answer kept: as the server now has them.
-          await refresh(done ? `/a/${encodeURIComponent(artifactId)}` : location.href);
+          await refresh(done ? api("page") : location.href);
           $("[data-live-smoke]").replaceChildren();
-          if (done) {  // the tool itself in place of its drafts (a failure leaves the last draft)
+          if (done) {
+            // the tool itself in place of its drafts (a failure leaves the last draft)
             if (draftsBox) draftsBox.hidden = true;
             $("#artifact-frame").hidden = !$("#artifact-frame").dataset.frameSrc;
             $("[data-preview-empty]").hidden = !$("#artifact-frame").hidden;
-            if (!number) showView("tool");  // a new tool: on a phone, show it
+            if (!number) showView("tool"); // a new tool: on a phone, show it
           }
         } catch {
           notice("The page could not be brought up to date; reload it to see the result.");
@@ -423,8 +487,11 @@ export function initWorkspace(root, bridge) {
         streaming = false;
         delete root.dataset.streaming;
         if (!done) {
-          composer?.restore(prompted || root.dataset.retry || "", "",
-                            root.dataset.working ? "" : (d.status === "interrupted" ? "Retry" : "Try again"));
+          composer?.restore(
+            prompted || root.dataset.retry || "",
+            "",
+            root.dataset.working ? "" : d.status === "interrupted" ? "Retry" : "Try again",
+          );
         } else {
           composer?.setBusy(false);
         }
@@ -437,22 +504,33 @@ export function initWorkspace(root, bridge) {
     composer = wireComposer(composerForm, {
       // A change is made to the version on screen, never silently to a newer one.
       extra: () => ({ base: root.dataset.version }),
-      onStarted: (job, text) => { composer.reset(); stream(job, text); },
+      onStarted: (job, text) => {
+        composer.reset();
+        stream(job, text);
+      },
     });
   }
 
   // -- Fix it ---------------------------------------------------------------
   async function fix(button) {
     const errors = (bridge?.errors || []).map((e) => ({
-      kind: e.kind, message: e.message, line: e.line || null, column: e.column || null,
-      phase: e.input ? "input" : null }));
+      kind: e.kind,
+      message: e.message,
+      line: e.line || null,
+      column: e.column || null,
+      phase: e.input ? "input" : null,
+    }));
     button.disabled = true;
     const first = errors[0];
     const label = first
       ? `Fix it: ${first.message}${first.line ? ` (line ${first.line})` : ""}${errors.length > 1 ? `, and ${errors.length - 1} more` : ""}`
       : button.dataset.fixLabel || `Fix what the smoke test found in v${root.dataset.version}`;
     try {
-      const job = await post(`${api}/fix`, { errors, prompt: "", base: Number(root.dataset.version) || null });
+      const job = await post(api("fix"), {
+        errors,
+        prompt: "",
+        base: Number(root.dataset.version) || null,
+      });
       selectTab("tab-code");
       showView("chat");
       stream(job, label);
@@ -467,8 +545,8 @@ export function initWorkspace(root, bridge) {
   highlightInto(code(), codeText);
   keepNewestInView($("[data-turns]"), true);
   if (root.dataset.jobId) {
-    const id = encodeURIComponent(root.dataset.jobId);
-    stream({ job_id: root.dataset.jobId, events_url: `/api/jobs/${id}/events` }, "");
+    const events = kilnUrl("job_events", { job_id: root.dataset.jobId });
+    stream({ job_id: root.dataset.jobId, events_url: events }, "");
   } else {
     const pending = $("[data-smoke-pending]");
     if (pending) awaitVerdict(Number(pending.dataset.smokePending));

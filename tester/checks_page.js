@@ -7,12 +7,16 @@
 // resolved by querySelectorAll at no cost; selectors in Playwright's own
 // syntax (text=, role=, ...) are resolved by Playwright, which then calls the
 // same functions in the page.
-globalThis.__kilnChecks = ({
+globalThis.__kilnChecks = {
   // A step's function on what a CSS selector matches; null when the selector is
   // not plain CSS (Playwright then takes over).
   css(fn, selector, arg) {
     let els;
-    try { els = [...document.querySelectorAll(selector)]; } catch (e) { return null; }
+    try {
+      els = [...document.querySelectorAll(selector)];
+    } catch (e) {
+      return null;
+    }
     return { value: this[fn](els, arg) };
   },
 
@@ -32,15 +36,25 @@ globalThis.__kilnChecks = ({
   // action, and where to click. `final` problems do not go away by waiting.
   pick(els, want) {
     const n = els.length;
-    let index = -1, el = null, target = null;
+    let index = -1,
+      el = null,
+      target = null;
     for (let i = 0; i < n && i < 1000; i++) {
-      if (this.visible(els[i])) { index = i; el = target = els[i]; break; }
+      if (this.visible(els[i])) {
+        index = i;
+        el = target = els[i];
+        break;
+      }
     }
     if (!el && want.kind !== "fill" && want.kind !== "select") {
       // A styled checkbox or radio: the input hidden, its label shown.
       for (let i = 0; i < n && i < 1000 && !el; i++) {
         const label = els[i].labels ? [...els[i].labels].find((l) => this.visible(l)) : null;
-        if (label) { index = i; el = els[i]; target = label; }
+        if (label) {
+          index = i;
+          el = els[i];
+          target = label;
+        }
       }
     }
     if (!el) return { problem: n ? `${n} element(s) match, none is visible` : "nothing matches" };
@@ -54,20 +68,31 @@ globalThis.__kilnChecks = ({
     };
     const fire = (type) => el.dispatchEvent(new Event(type, { bubbles: true }));
     if (want.kind === "click") return at();
-    if (want.kind === "focus") { el.focus(); return { index, done: true }; }
+    if (want.kind === "focus") {
+      el.focus();
+      return { index, done: true };
+    }
     if (want.kind === "check" || want.kind === "uncheck") {
       return this.state([el], 0) === (want.kind === "check") ? { index, done: true } : at();
     }
     if (want.kind === "select") {
-      if (el.tagName !== "SELECT") return { problem: `${this.name(el)} is not a <select>`, final: true };
+      if (el.tagName !== "SELECT")
+        return { problem: `${this.name(el)} is not a <select>`, final: true };
       const options = [...el.options];
       const label = (o) => o.label.replace(/\s+/g, " ").trim();
-      const option = options.find((o) => o.value === want.value)
-        || options.find((o) => label(o) === want.value)
-        || options.find((o) => label(o).toLowerCase() === want.value.toLowerCase());
+      const option =
+        options.find((o) => o.value === want.value) ||
+        options.find((o) => label(o) === want.value) ||
+        options.find((o) => label(o).toLowerCase() === want.value.toLowerCase());
       if (!option) {
-        const names = options.slice(0, 12).map((o) => JSON.stringify(label(o))).join(", ");
-        return { problem: `it has no option ${JSON.stringify(want.value)} (its options: ${names})`, final: true };
+        const names = options
+          .slice(0, 12)
+          .map((o) => JSON.stringify(label(o)))
+          .join(", ");
+        return {
+          problem: `it has no option ${JSON.stringify(want.value)} (its options: ${names})`,
+          final: true,
+        };
       }
       el.focus();
       option.selected = true;
@@ -77,8 +102,10 @@ globalThis.__kilnChecks = ({
     }
     // fill
     const clicked = ["checkbox", "radio", "button", "submit", "reset", "image", "file", "hidden"];
-    const field = (el.tagName === "INPUT" && !clicked.includes(el.type)) || el.tagName === "TEXTAREA";
-    if (!field && !el.isContentEditable) return { problem: `cannot type into ${this.name(el)}`, final: true };
+    const field =
+      (el.tagName === "INPUT" && !clicked.includes(el.type)) || el.tagName === "TEXTAREA";
+    if (!field && !el.isContentEditable)
+      return { problem: `cannot type into ${this.name(el)}`, final: true };
     if (el.readOnly) return { problem: `${this.name(el)} is read-only` };
     el.focus();
     const picked = ["date", "time", "datetime-local", "month", "week", "color", "range"];
@@ -86,7 +113,10 @@ globalThis.__kilnChecks = ({
       // Set through a picker by a person; set directly here, as Playwright does.
       el.value = want.value;
       if (el.value !== want.value && el.type !== "range") {
-        return { problem: `${JSON.stringify(want.value)} is not a value ${this.name(el)} takes`, final: true };
+        return {
+          problem: `${JSON.stringify(want.value)} is not a value ${this.name(el)} takes`,
+          final: true,
+        };
       }
       fire("input");
       fire("change");
@@ -101,7 +131,7 @@ globalThis.__kilnChecks = ({
       selection.removeAllRanges();
       selection.addRange(range);
     }
-    return { index, done: false };  // the tester types the text, as keyboard input
+    return { index, done: false }; // the tester types the text, as keyboard input
   },
 
   // After typing: the change event a person leaving the field would fire.
@@ -115,48 +145,78 @@ globalThis.__kilnChecks = ({
   state(els, index) {
     const el = els[index];
     if (!el) return null;
-    if (el.tagName === "INPUT" && (el.type === "checkbox" || el.type === "radio")) return el.checked;
+    if (el.tagName === "INPUT" && (el.type === "checkbox" || el.type === "radio"))
+      return el.checked;
     return el.getAttribute("aria-checked") === "true";
   },
 
   // Does the expectation hold for some visible matching element; if not, what is there.
   expect(els, spec) {
-    const norm = (s) => String(s == null ? "" : s).replace(/\s+/g, " ").trim();
+    const norm = (s) =>
+      String(s == null ? "" : s)
+        .replace(/\s+/g, " ")
+        .trim();
     const quote = (s) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
     const n = els.length;
     const some = els.slice(0, 1000);
     const shown = some.filter((el) => this.visible(el));
     const fail = (expected, actual) => ({ ok: false, expected, actual });
     const given = (key) => spec[key] !== undefined && spec[key] !== null;
-    if (given("count") && n !== spec.count) return fail(`${spec.count} matching element(s)`, `${n} match`);
+    if (given("count") && n !== spec.count)
+      return fail(`${spec.count} matching element(s)`, `${n} match`);
     if (spec.visible === false) {
       const among = n > 1000 ? " among the first 1000" : "";
       return shown.length ? fail("not visible", `${shown.length} visible${among}`) : { ok: true };
     }
-    const asks = ["text", "text_is", "value", "attr"].filter(given);
+    // What the step asks of the element besides its count and visibility: the
+    // fields of an expect step (artifacts/checks.py) that the tester sent.
+    const asks = Object.keys(spec).filter(
+      (key) => key !== "count" && key !== "visible" && given(key),
+    );
     if (!shown.length && (spec.visible === true || asks.length || !given("count"))) {
-      return fail(asks.length ? "a visible element" : "visible",
-                  n ? `${n} match, none is visible` : "nothing matches");
+      return fail(
+        asks.length ? "a visible element" : "visible",
+        n ? `${n} match, none is visible` : "nothing matches",
+      );
     }
     const textOf = (el) => norm(el.innerText !== undefined ? el.innerText : el.textContent);
     const valueOf = (el) => ("value" in el ? String(el.value) : null);
     const field = (el) => ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
     const rules = {
-      text: [(el) => textOf(el).includes(norm(spec.text)), () => `text containing ${quote(norm(spec.text))}`],
-      text_is: [(el) => textOf(el) === norm(spec.text_is), () => `the text ${quote(norm(spec.text_is))}`],
+      text: [
+        (el) => textOf(el).includes(norm(spec.text)),
+        () => `text containing ${quote(norm(spec.text))}`,
+      ],
+      text_is: [
+        (el) => textOf(el) === norm(spec.text_is),
+        () => `the text ${quote(norm(spec.text_is))}`,
+      ],
       value: [(el) => valueOf(el) === spec.value, () => `the value ${quote(spec.value)}`],
-      attr: [(el) => el.getAttribute(spec.attr[0]) === spec.attr[1], () => `${spec.attr[0]}=${quote(spec.attr[1])}`],
+      attr: [
+        (el) => el.getAttribute(spec.attr[0]) === spec.attr[1],
+        () => `${spec.attr[0]}=${quote(spec.attr[1])}`,
+      ],
     };
     const first = shown[0];
     const actual = {
-      text: () => (field(first) ? `${quote(textOf(first))} (a field: its value is ${quote(valueOf(first))}; `
-                   + `expect "value")` : quote(textOf(first))),
-      value: () => (valueOf(first) === null ? `(no value: ${this.name(first)} is not a field)` : quote(valueOf(first))),
-      attr: () => (first.getAttribute(spec.attr[0]) === null ? `(no ${spec.attr[0]} attribute)`
-                   : quote(first.getAttribute(spec.attr[0]))),
+      text: () =>
+        field(first)
+          ? `${quote(textOf(first))} (a field: its value is ${quote(valueOf(first))}; ` +
+            `expect "value")`
+          : quote(textOf(first)),
+      value: () =>
+        valueOf(first) === null
+          ? `(no value: ${this.name(first)} is not a field)`
+          : quote(valueOf(first)),
+      attr: () =>
+        first.getAttribute(spec.attr[0]) === null
+          ? `(no ${spec.attr[0]} attribute)`
+          : quote(first.getAttribute(spec.attr[0])),
     };
     actual.text_is = actual.text;
     for (const key of asks) {
+      if (!Object.hasOwn(rules, key))
+        return fail(`an expectation this tester knows, not "${key}"`, "—");
       const [holds, expected] = rules[key];
       if (shown.some(holds)) continue;
       const more = shown.length > 1 ? ` (and ${shown.length - 1} more)` : "";
@@ -164,4 +224,4 @@ globalThis.__kilnChecks = ({
     }
     return { ok: true };
   },
-});
+};

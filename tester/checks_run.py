@@ -73,7 +73,8 @@ STEP_TIMEOUT_S = STEP_TIMEOUT_MS / 1000
 # on the elements a step's selector matches. The smoke run puts it in its
 # isolated world (for CSS selectors); Playwright's selectors get it inline.
 PAGE_SCRIPT = Path(__file__).with_name("checks_page.js").read_text("utf-8")
-_OBJECT = PAGE_SCRIPT[PAGE_SCRIPT.index("({"):].strip().rstrip(";")
+_ASSIGNED = "globalThis.__kilnChecks ="
+_OBJECT = "(" + PAGE_SCRIPT[PAGE_SCRIPT.index(_ASSIGNED) + len(_ASSIGNED):].strip().rstrip(";") + ")"
 
 
 

@@ -4,19 +4,27 @@
 // which takes it away and answers through it; `uses` names what the tool used.
 (() => {
   const STAND_IN = "(Kiln's smoke test: a stand-in answer; no model was asked.)";
-  const kept = { shared: new Map(), personal: new Map() };  // key → [JSON text, revision]
+  const kept = { shared: new Map(), personal: new Map() }; // key → [JSON text, revision]
   let revision = 0;
-  const conflict = () => Object.assign(new Error("changed by someone else since it was read"),
-                                       { code: "conflict" });
+  const conflict = () =>
+    Object.assign(new Error("changed by someone else since it was read"), { code: "conflict" });
   const data = (m) => {
     const store = kept[m.scope];
-    if (!store) return Promise.reject(Object.assign(new Error("no such scope"), { code: "bad_scope" }));
+    if (!store)
+      return Promise.reject(Object.assign(new Error("no such scope"), { code: "bad_scope" }));
     const [value, rev] = store.get(m.key) || [null, 0];
-    if ((m.op === "set" || m.op === "delete") && m.if_revision !== undefined && m.if_revision !== rev) {
+    if (
+      (m.op === "set" || m.op === "delete") &&
+      m.if_revision !== undefined &&
+      m.if_revision !== rev
+    ) {
       return Promise.reject(conflict());
     }
     if (m.op === "get") return { value, revision: rev };
-    if (m.op === "set") { store.set(m.key, [m.value, ++revision]); return { revision }; }
+    if (m.op === "set") {
+      store.set(m.key, [m.value, ++revision]);
+      return { revision };
+    }
     if (m.op === "delete") return { deleted: store.delete(m.key) };
     return { keys: [...store.keys()].filter((k) => k.startsWith(m.prefix || "")).sort() };
   };
@@ -25,9 +33,13 @@
     value: (type, msg) => {
       if (type === "complete") return { uses: "AI (kiln.complete)", answer: { text: STAND_IN } };
       if (type === "data") {
-        return { uses: msg.scope === "shared" ? "shared data (kiln.storage.shared)"
-                                               : "saved data (kiln.storage.personal)",
-                 answer: data(msg) };
+        return {
+          uses:
+            msg.scope === "shared"
+              ? "shared data (kiln.storage.shared)"
+              : "saved data (kiln.storage.personal)",
+          answer: data(msg),
+        };
       }
       return null;
     },

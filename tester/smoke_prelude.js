@@ -13,20 +13,40 @@
   const note = (name) => {
     seen[name] = (seen[name] || 0) + 1;
     // The first few say what happened; a flood only needs to be known as one.
-    if (seen[name] <= 20) { try { report(name); } catch (e) { /* tab closing */ } }
+    if (seen[name] <= 20) {
+      try {
+        report(name);
+      } catch (e) {
+        /* tab closing */
+      }
+    }
   };
   const blocked = { alert: undefined, confirm: false, prompt: null, print: undefined, open: null };
   for (const [name, result] of Object.entries(blocked)) {
     const label = name === "open" ? "window.open()" : name + "()";
-    const stub = { [name]() { note(label); return result; } }[name];
-    try { Object.defineProperty(window, name, { value: stub, writable: true, configurable: true }); } catch (e) { /* keep native */ }
+    const stub = {
+      [name]() {
+        note(label);
+        return result;
+      },
+    }[name];
+    try {
+      Object.defineProperty(window, name, { value: stub, writable: true, configurable: true });
+    } catch (e) {
+      /* keep native */
+    }
   }
   // The viewer's side of what the bootstrap asks Kiln's page for (saving a
   // file, the clipboard, a link, full screen): the person is taken to say yes.
   // Nothing is saved, copied or opened. The bootstrap takes this away before
   // the page's own scripts run.
-  const ASKED = { download: "save a file", clipboard: "copy to the clipboard", open: "open a link",
-                  fullscreen: "go full screen", paste: "read the clipboard" };
+  const ASKED = {
+    download: "save a file",
+    clipboard: "copy to the clipboard",
+    open: "open a link",
+    fullscreen: "go full screen",
+    paste: "read the clipboard",
+  };
   // What a person might have copied, for a Paste button.
   const PASTED = "hello world 42 https://example.com/page?q=1";
   // What tools ask of Kiln's server has a stand-in of its own (smoke_kiln_api.js).
@@ -37,18 +57,39 @@
   // names the hosts the tool needs.
   Object.defineProperty(window, "__kilnViewer", {
     value: (type, msg) => {
-      if (type === "fetch") { note("network:" + String(msg && msg.url).slice(0, 300)); return false; }
+      if (type === "fetch") {
+        note("network:" + String(msg && msg.url).slice(0, 300));
+        return false;
+      }
       const served = server && server(type, msg);
-      if (served) { note("uses:" + served.uses); return served.answer; }
+      if (served) {
+        note("uses:" + served.uses);
+        return served.answer;
+      }
       note("asked:" + (ASKED[type] || "something else"));
       return type === "paste" ? PASTED : true;
     },
-    configurable: true });
+    configurable: true,
+  });
   let budget = 1000;
-  for (const method of ["log", "info", "warn", "error", "debug", "trace", "table", "dir", "assert"]) {
+  for (const method of [
+    "log",
+    "info",
+    "warn",
+    "error",
+    "debug",
+    "trace",
+    "table",
+    "dir",
+    "assert",
+  ]) {
     const original = console[method];
     if (typeof original !== "function") continue;
-    console[method] = { [method](...args) { if (budget-- > 0) return original.apply(console, args); } }[method];
+    console[method] = {
+      [method](...args) {
+        if (budget-- > 0) return original.apply(console, args);
+      },
+    }[method];
   }
 })();
 // The library mirror, read for the page as Kiln's page reads it for the frame
@@ -60,19 +101,32 @@
   const viewer = window.__kilnViewer;
   const waiting = new Map();
   let next = 0;
-  const bytes = (b64) => (Uint8Array.fromBase64 ? Uint8Array.fromBase64(b64)
-                                                 : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
-  Object.defineProperty(window, "__kilnMirrorAnswer", { value: (id, found, mime, b64) => {
-    const done = waiting.get(id);
-    waiting.delete(id);
-    if (done) done(found ? { mime, body: bytes(b64).buffer } : false);
-  } });
-  Object.defineProperty(window, "__kilnViewer", { configurable: true, value: (type, msg) => {
-    if (type !== "mirror") return viewer(type, msg);
-    const id = ++next;
-    return new Promise((resolve, reject) => {
-      waiting.set(id, (file) => (file ? resolve(file) : reject(new Error("not in the library mirror"))));
-      try { ask(JSON.stringify({ id, path: String(msg.path) })); } catch (e) { reject(e); }
-    });
-  } });
+  const bytes = (b64) =>
+    Uint8Array.fromBase64
+      ? Uint8Array.fromBase64(b64)
+      : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  Object.defineProperty(window, "__kilnMirrorAnswer", {
+    value: (id, found, mime, b64) => {
+      const done = waiting.get(id);
+      waiting.delete(id);
+      if (done) done(found ? { mime, body: bytes(b64).buffer } : false);
+    },
+  });
+  Object.defineProperty(window, "__kilnViewer", {
+    configurable: true,
+    value: (type, msg) => {
+      if (type !== "mirror") return viewer(type, msg);
+      const id = ++next;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, (file) =>
+          file ? resolve(file) : reject(new Error("not in the library mirror")),
+        );
+        try {
+          ask(JSON.stringify({ id, path: String(msg.path) }));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    },
+  });
 })();

@@ -6,25 +6,47 @@
 (() => {
   const BINDING = "__kilnSmokeReport";
   const send = (message) => {
-    try { globalThis[BINDING](JSON.stringify(message)); } catch (e) { /* binding gone: tab closing */ }
+    try {
+      globalThis[BINDING](JSON.stringify(message));
+    } catch (e) {
+      /* binding gone: tab closing */
+    }
   };
 
   // CSP refusals are the only structured record of what the page tried to load;
   // the console text about them changes between Chromium versions.
-  document.addEventListener("securitypolicyviolation", (e) => send({
-    type: "csp", directive: e.effectiveDirective || e.violatedDirective, blocked: e.blockedURI,
-    source: e.sourceFile, line: e.lineNumber, column: e.columnNumber, disposition: e.disposition,
-  }), true);
+  document.addEventListener(
+    "securitypolicyviolation",
+    (e) =>
+      send({
+        type: "csp",
+        directive: e.effectiveDirective || e.violatedDirective,
+        blocked: e.blockedURI,
+        source: e.sourceFile,
+        line: e.lineNumber,
+        column: e.columnNumber,
+        disposition: e.disposition,
+      }),
+    true,
+  );
 
   const shown = (el) => {
     const box = el.getBoundingClientRect();
     if (box.width < 2 || box.height < 2) return false;
     const style = getComputedStyle(el);
-    return style.visibility !== "hidden" && style.display !== "none" && Number(style.opacity) > 0.05;
+    return (
+      style.visibility !== "hidden" && style.display !== "none" && Number(style.opacity) > 0.05
+    );
   };
 
   const describe = (el) => {
-    let text = (el.innerText || el.value || el.getAttribute("aria-label") || el.placeholder || "").trim();
+    let text = (
+      el.innerText ||
+      el.value ||
+      el.getAttribute("aria-label") ||
+      el.placeholder ||
+      ""
+    ).trim();
     text = text.replace(/\s+/g, " ").slice(0, 40);
     const id = el.id ? `#${el.id}` : "";
     const type = el.type && el.tagName === "INPUT" ? `[type=${el.type}]` : "";
@@ -34,18 +56,37 @@
   // Values a person might type: plausible for the field, so a tool that checks
   // its input is exercised on its happy path rather than only its error path.
   const SAMPLE = {
-    email: "ada@example.com", url: "https://example.com/page?q=1", tel: "555 0100",
-    date: "2024-03-15", time: "12:30", "datetime-local": "2024-03-15T12:30",
-    month: "2024-03", week: "2024-W11", color: "#3366cc", password: "correct horse",
-    search: "hello", text: "hello world 42",
+    email: "ada@example.com",
+    url: "https://example.com/page?q=1",
+    tel: "555 0100",
+    date: "2024-03-15",
+    time: "12:30",
+    "datetime-local": "2024-03-15T12:30",
+    month: "2024-03",
+    week: "2024-W11",
+    color: "#3366cc",
+    password: "correct horse",
+    search: "hello",
+    text: "hello world 42",
   };
   const CLICKED_INPUTS = new Set(["checkbox", "radio", "button", "submit", "reset", "image"]);
   const SKIPPED_INPUTS = new Set(["hidden", "file"]);
   // Fields a person sets through a picker rather than by typing: set as Playwright does.
-  const PICKED_INPUTS = new Set(["date", "time", "datetime-local", "month", "week", "color", "range"]);
+  const PICKED_INPUTS = new Set([
+    "date",
+    "time",
+    "datetime-local",
+    "month",
+    "week",
+    "color",
+    "range",
+  ]);
 
-  const isField = (el) => el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable
-    || (el.tagName === "INPUT" && !CLICKED_INPUTS.has(el.type));
+  const isField = (el) =>
+    el.tagName === "TEXTAREA" ||
+    el.tagName === "SELECT" ||
+    el.isContentEditable ||
+    (el.tagName === "INPUT" && !CLICKED_INPUTS.has(el.type));
 
   const fire = (el, type) => el.dispatchEvent(new Event(type, { bubbles: true, cancelable: true }));
 
@@ -67,12 +108,25 @@
   // Links to other documents are left alone: following a link is what a link
   // is for, not a fault of the tool.
   const CONTROLS = [
-    "button", "input", "select", "textarea", "summary", "canvas", "[onclick]",
-    "[role=button]", "[role=tab]", "[role=checkbox]", "[role=switch]", "[role=menuitem]",
-    "[role=slider]", "a[href^='#']", "a:not([href])[onclick]", "[contenteditable='']",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "summary",
+    "canvas",
+    "[onclick]",
+    "[role=button]",
+    "[role=tab]",
+    "[role=checkbox]",
+    "[role=switch]",
+    "[role=menuitem]",
+    "[role=slider]",
+    "a[href^='#']",
+    "a:not([href])[onclick]",
+    "[contenteditable='']",
     "[contenteditable=true]",
   ].join(",");
-  const SCAN_LIMIT = 500;  // controls looked at per step, on pages with very many
+  const SCAN_LIMIT = 500; // controls looked at per step, on pages with very many
 
   const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
   const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
@@ -85,7 +139,12 @@
   const centre = (el) => {
     el.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
     const box = el.getBoundingClientRect();
-    return { x: box.left + box.width / 2, y: box.top + box.height / 2, w: box.width, h: box.height };
+    return {
+      x: box.left + box.width / 2,
+      y: box.top + box.height / 2,
+      w: box.width,
+      h: box.height,
+    };
   };
 
   globalThis.__kilnProbe = {
@@ -100,7 +159,9 @@
     },
 
     // Answers at once: whether the main thread takes work at all.
-    alive() { return true; },
+    alive() {
+      return true;
+    },
 
     content() {
       const body = document.body;
@@ -109,7 +170,8 @@
       let elements = 0;
       let canvases = 0;
       for (const el of document.querySelectorAll(
-        "img,canvas,svg,video,input,button,select,textarea,iframe,object,embed,progress,meter")) {
+        "img,canvas,svg,video,input,button,select,textarea,iframe,object,embed,progress,meter",
+      )) {
         if (!shown(el)) continue;
         elements += 1;
         if (el.tagName === "CANVAS") canvases += 1;
@@ -124,9 +186,17 @@
       let seen = 0;
       for (const el of document.querySelectorAll(CONTROLS)) {
         if (seen++ >= SCAN_LIMIT) break;
-        if (used.has(el) || el.disabled || (el.tagName === "INPUT" && SKIPPED_INPUTS.has(el.type))
-            || !shown(el)) continue;
-        if (isField(el)) { field = el; break; }
+        if (
+          used.has(el) ||
+          el.disabled ||
+          (el.tagName === "INPUT" && SKIPPED_INPUTS.has(el.type)) ||
+          !shown(el)
+        )
+          continue;
+        if (isField(el)) {
+          field = el;
+          break;
+        }
         if (!click) click = el;
       }
       const el = field || click;
@@ -148,7 +218,8 @@
       }
       const at = centre(el);
       if (isField(el)) {
-        const value = el.isContentEditable && el.tagName !== "INPUT" ? "hello world 42" : sample(el);
+        const value =
+          el.isContentEditable && el.tagName !== "INPUT" ? "hello world 42" : sample(el);
         return { action: "type", target, ...at, value, enter: el.tagName === "INPUT" };
       }
       return { action: el.tagName === "CANVAS" ? "drag" : "click", target, ...at };

@@ -14,27 +14,48 @@
   let inFrame = false;
   const send = (message) => {
     if (reports++ >= 40) return;
-    try { report(JSON.stringify(message)); } catch (e) { /* tab closing */ }
+    try {
+      report(JSON.stringify(message));
+    } catch (e) {
+      /* tab closing */
+    }
   };
   const due = (ms) => {
     const at = performance.now() + Math.max(0, Number(ms) || 0);
-    if (at > latest + 50) { latest = at; send({ due: Math.round(at) }); }
+    if (at > latest + 50) {
+      latest = at;
+      send({ due: Math.round(at) });
+    }
   };
-  const wrapTimer = (original) => function (handler, ms) {
-    due(ms);
-    return Reflect.apply(original, window, arguments);
-  };
-  const { setTimeout: timeout, setInterval: interval, requestAnimationFrame: animationFrame } = window;
+  const wrapTimer = (original) =>
+    function (handler, ms) {
+      due(ms);
+      return Reflect.apply(original, window, arguments);
+    };
+  const {
+    setTimeout: timeout,
+    setInterval: interval,
+    requestAnimationFrame: animationFrame,
+  } = window;
   if (typeof timeout === "function") window.setTimeout = wrapTimer(timeout);
   if (typeof interval === "function") window.setInterval = wrapTimer(interval);
   if (typeof animationFrame === "function") {
     window.requestAnimationFrame = function (callback) {
-      if (inFrame && !looping) { looping = true; send({ loop: true }); }
+      if (inFrame && !looping) {
+        looping = true;
+        send({ loop: true });
+      }
       if (typeof callback !== "function") return Reflect.apply(animationFrame, window, arguments);
-      return Reflect.apply(animationFrame, window, [function (time) {
-        inFrame = true;
-        try { return callback.call(this, time); } finally { inFrame = false; }
-      }]);
+      return Reflect.apply(animationFrame, window, [
+        function (time) {
+          inFrame = true;
+          try {
+            return callback.call(this, time);
+          } finally {
+            inFrame = false;
+          }
+        },
+      ]);
     };
   }
 })();

@@ -1,27 +1,73 @@
 """The values Kiln's own pages share with the server, rendered into every page
-(``#kiln-config``) so that each limit and name has one definition, here in Python."""
+(``#kiln-config``) so that each limit, name and address has one definition, here
+in Python. The frame's bootstrap cannot read the page (it is another origin):
+``sandbox.documents.bootstrap_tag`` hands it its share of the same constants."""
 from __future__ import annotations
 
+import re
+
+from werkzeug.routing import Map
+
 from artifacts import checks, links
-from artifacts.store import STORAGE_QUOTA
-from artifacts.tool_data import MAX_KEY_CHARS
-from artifacts.tool_errors import MAX_REPORTED
+from artifacts.store import STORAGE_QUOTA, TITLE_MAX
+from artifacts.tool_data import MAX_KEY_CHARS, SCOPES
+from artifacts.tool_errors import MAX_DETAIL_CHARS, MAX_ERROR_CHARS, MAX_REPORTED, REPORTED_KINDS
 from generator.edits import EDIT_BLOCK, SEARCH_LINE
 from jobs import JOB_EVENTS
 from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 from sandbox import network
 from settings import Settings
 
+from .forms import DATA_OPS, MAX_TURNS
 from .present import NOTE_ATTRIBUTES, NOTE_PROTOCOLS, NOTE_TAGS
 
+# Every address of Kiln's the pages ask (static/urls.js builds them): a name, the
+# route's endpoint and the parts it takes. Its shape comes from the route itself.
+ADDRESSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "home": ("pages.home", ()),
+    "page": ("pages.artifact", ("artifact_id",)),
+    "artifact": ("api.show", ("artifact_id",)),
+    "version": ("api.version", ("artifact_id", "number")),
+    "versions": ("api.new_version", ("artifact_id",)),
+    "checks": ("api.set_checks", ("artifact_id",)),
+    "version_checks": ("api.version_checks", ("artifact_id", "number")),
+    "storage": ("api.save_storage", ("artifact_id",)),
+    "frame_token": ("api.frame_token", ("artifact_id",)),
+    "network_hosts": ("api.network_hosts", ("artifact_id",)),
+    "network_host": ("api.revoke_network_host", ("artifact_id", "host")),
+    "fix": ("api.fix", ("artifact_id",)),
+    "job_events": ("api.job_events", ("job_id",)),
+    "job_cancel": ("api.cancel", ("job_id",)),
+    "complete": ("tool_api.complete", ("artifact_id",)),
+    "grants": ("tool_api.grant", ("artifact_id",)),
+    "data": ("tool_api.data", ("artifact_id", "scope")),
+    "indexeddb": ("tool_api.save_indexeddb", ("artifact_id",)),
+    "shared_data": ("tool_api.shared_data", ("artifact_id",)),
+    "ai": ("tool_api.ai_status", ("artifact_id",)),
+    "arena": ("arena.start", ()),
+}
+_PART = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")  # "<int:number>" -> "{number}"
 
-def client_config(settings: Settings) -> dict[str, object]:
+
+def url_shapes(routes: Map) -> dict[str, str]:
+    """Each address's shape, "/api/artifacts/{artifact_id}/checks", from its route."""
+    shapes = {}
+    for name, (endpoint, parts) in ADDRESSES.items():
+        rule = next(r for r in routes.iter_rules(endpoint) if r.arguments == set(parts))
+        shapes[name] = _PART.sub(r"{\1}", rule.rule)
+    return shapes
+
+
+def client_config(settings: Settings, routes: Map) -> dict[str, object]:
     return {
+        "urls": url_shapes(routes),
         "job_events": list(JOB_EVENTS),
         "edit_block": EDIT_BLOCK,          # a multiline regex in syntax JavaScript reads too
         "edit_start": SEARCH_LINE,         # the first line of one
         "storage_quota": STORAGE_QUOTA,
-        "max_reported_errors": MAX_REPORTED,
+        # The errors a tool reports in the viewer's browser: their kinds and caps.
+        "errors": {"kinds": list(REPORTED_KINDS), "max_message": MAX_ERROR_CHARS,
+                   "max_source": MAX_DETAIL_CHARS, "max_reported": MAX_REPORTED},
         "mirror_prefix": MIRROR_PREFIX,
         "max_fetch_bytes": MAX_FETCH_BYTES,
         "url_state_param": links.URL_STATE_PARAM,
@@ -31,15 +77,18 @@ def client_config(settings: Settings) -> dict[str, object]:
         # What the page refuses before asking the server, which checks them again.
         "data_max_key_chars": MAX_KEY_CHARS,
         "data_max_value_bytes": settings.data_max_value_bytes,
+        "data_ops": list(DATA_OPS), "data_scopes": list(SCOPES), "ai_max_turns": MAX_TURNS,
         "indexeddb_max_bytes": settings.indexeddb_max_bytes,
         "ai_max_prompt_chars": settings.ai_max_prompt_chars,
         "network": network.page_config(settings),  # the refused classes and the channel's limits
         "max_prompt_chars": settings.max_prompt_chars,
+        "max_title": TITLE_MAX,
         "frame_max_height": settings.frame_max_height_px,
         "consent_delay_ms": settings.consent_delay_ms,  # before Allow answers (static/consent.js)
         # The model's notes as they stream keep to the tags the server keeps (present.py).
         "note_tags": NOTE_TAGS, "note_attributes": NOTE_ATTRIBUTES, "note_protocols": NOTE_PROTOCOLS,
-        # What a recorded or hand-written acceptance check may hold (artifacts/checks.py).
-        "checks": {"max_selector": checks.MAX_SELECTOR, "max_text": checks.MAX_TEXT,
-                   "max_name": checks.MAX_NAME, "max_checks": checks.MAX_CHECKS},
+        # What a recorded or hand-written acceptance check may hold (artifacts/checks.py):
+        # every step kind and its fields, and how many steps one check has at most.
+        "checks": {"steps": checks.step_vocabulary(), "max_steps": checks.MAX_STEPS,
+                   "max_name": checks.MAX_NAME},
     }

@@ -1,10 +1,11 @@
 """Input models: every route parses what it receives through one of these."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from artifacts.store import TITLE_MAX
 from artifacts.tool_errors import MAX_REPORTED, ToolError
 
 
@@ -14,7 +15,7 @@ class _Strict(BaseModel):
 
 class ImportIn(_Strict):
     html: str
-    title: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=TITLE_MAX)
 
 
 class NewVersionIn(_Strict):
@@ -32,7 +33,7 @@ class RemixIn(_Strict):
 
 
 class RenameIn(_Strict):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
 
 
 class StorageIn(_Strict):
@@ -62,6 +63,11 @@ class FixIn(_Strict):
 
 
 # -- what tools do on the server (kiln.complete, kiln.storage) ----------------------------
+DataOp = Literal["get", "set", "delete", "list"]
+DATA_OPS = get_args(DataOp)  # Kiln's page passes on no other (static/kiln_api.js)
+MAX_TURNS = 1000             # messages of one kiln.complete() call
+
+
 class TurnIn(_Strict):
     role: Literal["user", "assistant"]
     content: str
@@ -71,12 +77,12 @@ class CompleteIn(_Strict):
     """A prompt, or a system prompt and messages; limits are checked after parsing."""
     prompt: str | None = Field(None, max_length=1_000_000)
     system: str | None = Field(None, max_length=1_000_000)
-    messages: list[TurnIn] | None = Field(None, max_length=1000)
+    messages: list[TurnIn] | None = Field(None, max_length=MAX_TURNS)
     max_tokens: int | None = Field(None, ge=1, le=1_000_000)
 
 
 class DataIn(_Strict):
-    op: Literal["get", "set", "delete", "list"]
+    op: DataOp
     key: str = Field("", max_length=1000)
     value: str = ""                      # JSON text; its size is checked against the settings
     prefix: str = Field("", max_length=1000)

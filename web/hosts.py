@@ -63,5 +63,5 @@ def init_app(app: Flask, settings: Settings) -> None:
             account, may_generate = access.account(), access.may_generate()
         except DBAPIError:  # the error page for a database that is away still renders
             account, may_generate = None, False
-        return {"kiln_settings": settings, "kiln_client_config": client_config(settings),
+        return {"kiln_settings": settings, "kiln_client_config": client_config(settings, app.url_map),
                 "kiln_account": account, "kiln_may_generate": may_generate}

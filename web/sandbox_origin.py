@@ -32,7 +32,8 @@ def raw(artifact_id: str, number: int) -> Response:
 
 @bp.get("/draft")
 def draft() -> Response:
-    return mark(Response(draft_viewer_document(), mimetype="text/html"), Kind.ARTIFACT)
+    return mark(Response(draft_viewer_document(kiln().settings.max_artifact_bytes),
+                         mimetype="text/html"), Kind.ARTIFACT)
 
 
 @bp.get(f"{network.RELAY_PATH}<host>")

@@ -8,7 +8,8 @@ const { devices } = require("@playwright/test");
 
 const env = (name) => {
   const value = process.env[name];
-  if (value === undefined) throw new Error(`${name} is not set: run this through flask --app app eval webbench`);
+  if (value === undefined)
+    throw new Error(`${name} is not set: run this through flask --app app eval webbench`);
   return value;
 };
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

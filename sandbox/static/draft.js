@@ -5,12 +5,21 @@
    it renders is as confined as any artifact. */
 (function () {
   "use strict";
-  if (window.parent === window) { return; }
-  var done = false, LIMIT = 8 * 1024 * 1024;
+  if (window.parent === window) {
+    return;
+  }
+  /* The most it renders: an artifact's size limit, set on this script by the server. */
+  var script = document.currentScript;
+  var done = false,
+    LIMIT = Number(script && script.dataset.maxChars) || 0;
   window.addEventListener("message", function (e) {
     var d = e.data;
-    if (done || e.source !== window.parent || !d || d.kiln !== "draft") { return; }
-    if (typeof d.html !== "string" || d.html.length > LIMIT) { return; }
+    if (done || e.source !== window.parent || !d || d.kiln !== "draft") {
+      return;
+    }
+    if (typeof d.html !== "string" || d.html.length > LIMIT) {
+      return;
+    }
     done = true;
     document.open();
     document.write(d.html);

@@ -8,7 +8,7 @@
   "use strict";
   const host = decodeURIComponent(location.pathname.split("/").pop());
   const running = new Map();
-  const blocked = [];  // what this document's policy refused (redirects elsewhere)
+  const blocked = []; // what this document's policy refused (redirects elsewhere)
   let port = null;
 
   document.addEventListener("securitypolicyviolation", (e) => blocked.push(e.blockedURI || "?"));
@@ -23,13 +23,23 @@
   });
 
   function handle(m) {
-    if (m.abort) { running.get(m.id)?.abort(); return; }
+    if (m.abort) {
+      running.get(m.id)?.abort();
+      return;
+    }
     const controller = new AbortController();
     running.set(m.id, controller);
     request(m, controller.signal)
-      .then((answer) => port.postMessage({ id: m.id, ok: true, ...answer }, [answer.body]),
-            (failure) => port.postMessage({ id: m.id, ok: false, kind: failure.kind || "unreachable",
-                                            to: failure.to || "" }))
+      .then(
+        (answer) => port.postMessage({ id: m.id, ok: true, ...answer }, [answer.body]),
+        (failure) =>
+          port.postMessage({
+            id: m.id,
+            ok: false,
+            kind: failure.kind || "unreachable",
+            to: failure.to || "",
+          }),
+      )
       .finally(() => running.delete(m.id));
   }
 
@@ -40,15 +50,23 @@
     let response;
     try {
       response = await fetch(url.href, {
-        method: m.method, headers: m.headers, body: m.body || undefined, cache: m.cache || "default",
-        mode: "cors", credentials: "omit", referrerPolicy: "no-referrer", redirect: "follow", signal,
+        method: m.method,
+        headers: m.headers,
+        body: m.body || undefined,
+        cache: m.cache || "default",
+        mode: "cors",
+        credentials: "omit",
+        referrerPolicy: "no-referrer",
+        redirect: "follow",
+        signal,
       });
     } catch {
       if (signal.aborted) throw { kind: "aborted" };
       throw await diagnose(url, seen);
     }
     // The policy already refuses a redirect to another host; this is the second lock.
-    if (new URL(response.url).hostname !== host) throw { kind: "redirect", to: new URL(response.url).hostname };
+    if (new URL(response.url).hostname !== host)
+      throw { kind: "redirect", to: new URL(response.url).hostname };
     let body;
     try {
       body = await read(response, m.max);
@@ -56,8 +74,14 @@
       if (signal.aborted) throw { kind: "aborted" };
       throw failure.kind ? failure : { kind: "cut" };
     }
-    return { status: response.status, statusText: response.statusText, headers: [...response.headers],
-             url: response.url, redirected: response.redirected, body };
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      headers: [...response.headers],
+      url: response.url,
+      redirected: response.redirected,
+      body,
+    };
   }
 
   // fetch() says only "Failed to fetch". A host that answers a no-cors request
@@ -66,13 +90,24 @@
   async function diagnose(url, seen) {
     let answers = false;
     try {
-      await fetch(url.href, { method: "HEAD", mode: "no-cors", credentials: "omit", cache: "no-store",
-                              referrerPolicy: "no-referrer" });
+      await fetch(url.href, {
+        method: "HEAD",
+        mode: "no-cors",
+        credentials: "omit",
+        cache: "no-store",
+        referrerPolicy: "no-referrer",
+      });
       answers = true;
-    } catch { /* not reachable at all */ }
+    } catch {
+      /* not reachable at all */
+    }
     if (blocked.length > seen) {
       let to = "";
-      try { to = new URL(blocked[seen]).hostname; } catch { /* the browser named no URL */ }
+      try {
+        to = new URL(blocked[seen]).hostname;
+      } catch {
+        /* the browser named no URL */
+      }
       return { kind: "redirect", to: to === host ? "" : to };
     }
     return { kind: answers ? "cors" : "unreachable" };
@@ -92,9 +127,14 @@
       const { done, value } = await reader.read();
       if (done) break;
       // Counted as it arrives: a compressed or chunked body states no honest length.
-      if (size + value.byteLength > max) { reader.cancel().catch(() => {}); throw { kind: "too-large" }; }
+      if (size + value.byteLength > max) {
+        reader.cancel().catch(() => {});
+        throw { kind: "too-large" };
+      }
       if (size + value.byteLength > body.length) {
-        const grown = new Uint8Array(Math.min(max, Math.max(body.length * 2, size + value.byteLength)));
+        const grown = new Uint8Array(
+          Math.min(max, Math.max(body.length * 2, size + value.byteLength)),
+        );
         grown.set(body.subarray(0, size));
         body = grown;
       }

@@ -15,7 +15,14 @@ var port = null,
 /* Not capped here: saved data, and kiln.* and fetch requests (the server and
    the parent page limit those), and the tool's height (sent when it changes, at
    most once a frame). */
-var UNCOUNTED = { storage: true, indexeddb: true, complete: true, data: true, fetch: true, height: true };
+var UNCOUNTED = {
+  storage: true,
+  indexeddb: true,
+  complete: true,
+  data: true,
+  fetch: true,
+  height: true,
+};
 function post(msg) {
   var counted = !UNCOUNTED[msg.type];
   if (sent >= LIMIT && counted) {
@@ -45,9 +52,10 @@ function text(v) {
     return String(v);
   }
 }
+/* At most n characters, the last an ellipsis when cut. */
 function clip(s, n) {
   s = String(s);
-  return s.length > n ? s.slice(0, n) + "\u2026" : s;
+  return s.length > n ? s.slice(0, n - 1) + "\u2026" : s;
 }
 
 /* Requests that wait for an answer from the parent (or, in the smoke test, from

@@ -6,13 +6,13 @@
   "RTCRtpSender",
   "RTCRtpReceiver",
   "RTCIceCandidate",
-  "RTCSessionDescription"
+  "RTCSessionDescription",
 ].forEach(function (name) {
   try {
     Object.defineProperty(window, name, {
       value: undefined,
       writable: false,
-      configurable: false
+      configurable: false,
     });
   } catch (e) {}
 });

@@ -1,13 +1,16 @@
 /* Errors, rejections, console.error and CSP violations go to the parent page,
    readable: "TypeError: x is not a function", at "line 42" of the tool (never
    its signed address), and saying when the person's own click or key came just
-   before ("input": the smoke test reads errors its own way). */
+   before ("input": the smoke test reads errors its own way). Each is cut to
+   the lengths Kiln keeps (cfg.errors, from artifacts/tool_errors.py). */
+var MAX_MESSAGE = cfg.errors.message,
+  MAX_SOURCE = cfg.errors.source;
 var here = location.href.split(/[?#]/)[0],
   lastInput = -1e9,
   INPUT_MS = 1000;
 var ownPlace = new RegExp(
   here.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&") + "(?:[?#][^\\s:)]*)?(?::(\\d+))?(?::\\d+)?",
-  "g"
+  "g",
 );
 ["pointerdown", "click", "keydown", "input", "change", "submit"].forEach(function (type) {
   window.addEventListener(
@@ -17,7 +20,7 @@ var ownPlace = new RegExp(
         lastInput = performance.now();
       }
     },
-    true
+    true,
   );
 });
 function tidy(s, n) {
@@ -25,7 +28,7 @@ function tidy(s, n) {
     String(s).replace(ownPlace, function (m, line) {
       return line ? "line " + line : "the tool";
     }),
-    n
+    n,
   );
 }
 function errorText(v) {
@@ -56,7 +59,7 @@ window.addEventListener(
           "Failed to load " +
           e.target.tagName.toLowerCase() +
           " " +
-          tidy(e.target.src || e.target.href || "", 300)
+          tidy(e.target.src || e.target.href || "", MAX_SOURCE),
       });
       return;
     }
@@ -64,32 +67,32 @@ window.addEventListener(
     report({
       type: "error",
       kind: "exception",
-      message: tidy(e.error ? errorText(e.error) : String(e.message).replace(/^Uncaught /, ""), 2000),
-      source: own ? undefined : tidy(e.filename, 300),
+      message: tidy(
+        e.error ? errorText(e.error) : String(e.message).replace(/^Uncaught /, ""),
+        MAX_MESSAGE,
+      ),
+      source: own ? undefined : tidy(e.filename, MAX_SOURCE),
       line: own ? e.lineno || 0 : 0,
       column: own ? e.colno || 0 : 0,
-      stack: tidy((e.error && e.error.stack) || "", 4000)
     });
   },
-  true
+  true,
 );
 window.addEventListener("unhandledrejection", function (e) {
-  var stack = (e.reason && e.reason.stack) || "";
   report({
     type: "error",
     kind: "rejection",
-    message: tidy(errorText(e.reason), 2000),
-    line: lineOf(stack),
-    stack: tidy(stack, 4000)
+    message: tidy(errorText(e.reason), MAX_MESSAGE),
+    line: lineOf((e.reason && e.reason.stack) || ""),
   });
 });
 document.addEventListener("securitypolicyviolation", function (e) {
   report({
     type: "error",
     kind: "csp",
-    message: tidy(e.effectiveDirective + ": " + (e.blockedURI || "inline"), 2000),
+    message: tidy(e.effectiveDirective + ": " + (e.blockedURI || "inline"), MAX_MESSAGE),
     line: e.lineNumber || 0,
-    column: e.columnNumber || 0
+    column: e.columnNumber || 0,
   });
 });
 var consoleError = console.error;
@@ -97,7 +100,7 @@ console.error = function () {
   report({
     type: "error",
     kind: "console",
-    message: tidy(Array.prototype.map.call(arguments, text).join(" "), 2000)
+    message: tidy(Array.prototype.map.call(arguments, text).join(" "), MAX_MESSAGE),
   });
   return consoleError.apply(console, arguments);
 };

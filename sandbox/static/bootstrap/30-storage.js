@@ -43,7 +43,7 @@ function makeStorage(initial, persist) {
         }
         throw new DOMException(
           "Storage quota of " + Math.round(QUOTA / 1048576) + " MB exceeded",
-          "QuotaExceededError"
+          "QuotaExceededError",
         );
       }
       changed();
@@ -62,12 +62,12 @@ function makeStorage(initial, persist) {
     key: function (i) {
       var keys = Object.keys(data);
       return i >= 0 && i < keys.length ? keys[i] : null;
-    }
+    },
   };
   Object.defineProperty(api, "length", {
     get: function () {
       return Object.keys(data).length;
-    }
+    },
   });
   return new Proxy(api, {
     get: function (t, p) {
@@ -97,7 +97,7 @@ function makeStorage(initial, persist) {
       return p in data
         ? { value: data[p], writable: true, enumerable: true, configurable: true }
         : undefined;
-    }
+    },
   });
 }
 var local = makeStorage(cfg.storage, !!cfg.persist),
@@ -107,7 +107,7 @@ try {
     get: function () {
       return local;
     },
-    configurable: true
+    configurable: true,
   });
 } catch (e) {}
 try {
@@ -115,6 +115,6 @@ try {
     get: function () {
       return session;
     },
-    configurable: true
+    configurable: true,
   });
 } catch (e) {}

@@ -30,6 +30,6 @@ try {
       } else {
         jar[name] = value;
       }
-    }
+    },
   });
 } catch (e) {}

@@ -40,7 +40,7 @@ if (cfg.idb && self.origin === "null") {
         adopt();
       }
     },
-    true
+    true,
   );
   var later = function (make) {
     var real = null,
@@ -87,7 +87,7 @@ if (cfg.idb && self.origin === "null") {
             return l[0] !== type || l[1] !== fn;
           });
         }
-      }
+      },
     };
     ["onsuccess", "onerror", "onupgradeneeded", "onblocked"].forEach(function (name) {
       Object.defineProperty(req, name, {
@@ -100,7 +100,7 @@ if (cfg.idb && self.origin === "null") {
           } else {
             early[name] = fn;
           }
-        }
+        },
       });
     });
     loadIDB().then(
@@ -116,7 +116,7 @@ if (cfg.idb && self.origin === "null") {
       function (e) {
         failed = new DOMException(
           "IndexedDB could not start: " + ((e && e.message) || e),
-          "UnknownError"
+          "UnknownError",
         );
         var event = new Event("error"),
           handlers = listeners
@@ -138,7 +138,7 @@ if (cfg.idb && self.origin === "null") {
             });
           }
         });
-      }
+      },
     );
     return req;
   };
@@ -171,7 +171,7 @@ if (cfg.idb && self.origin === "null") {
         return fake.cmp(a, b);
       }
       throw new DOMException("IndexedDB is still starting", "InvalidStateError");
-    }
+    },
   };
   try {
     Object.defineProperty(window, "indexedDB", {
@@ -179,15 +179,26 @@ if (cfg.idb && self.origin === "null") {
         loadIDB();
         return factory;
       },
-      configurable: true
+      configurable: true,
     });
   } catch (e) {}
   /* What IndexedDB holds (structured-clone values and keys) as JSON: a JSON
      value stays as it is; anything else is an array whose first item names
      its type. Blobs cannot be read synchronously and are not kept. */
-  var VIEWS = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
-    "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array",
-    "BigUint64Array", "DataView"];
+  var VIEWS = [
+    "Int8Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "Int16Array",
+    "Uint16Array",
+    "Int32Array",
+    "Uint32Array",
+    "Float32Array",
+    "Float64Array",
+    "BigInt64Array",
+    "BigUint64Array",
+    "DataView",
+  ];
   var base64 = function (buffer) {
     var bytes = new Uint8Array(buffer),
       s = "";
@@ -224,9 +235,11 @@ if (cfg.idb && self.origin === "null") {
       out,
       d = depth + 1;
     if (Array.isArray(v)) {
-      return ["a"].concat(Array.from(v, function (x) {
-        return encodeIDB(x, d);
-      }));
+      return ["a"].concat(
+        Array.from(v, function (x) {
+          return encodeIDB(x, d);
+        }),
+      );
     }
     if (tag === "Date") {
       return ["d", v.getTime()];
@@ -309,7 +322,7 @@ if (cfg.idb && self.origin === "null") {
             value: decodeIDB(rest[i + 1]),
             enumerable: true,
             writable: true,
-            configurable: true
+            configurable: true,
           });
         }
         return out;
@@ -322,7 +335,10 @@ if (cfg.idb && self.origin === "null") {
       post({
         type: "error",
         kind: "console",
-        message: clip("IndexedDB is kept for this visit only: " + ((why && why.message) || why), 2000)
+        message: clip(
+          "IndexedDB is kept for this visit only: " + ((why && why.message) || why),
+          cfg.errors.message,
+        ),
       });
     }
   };
@@ -335,10 +351,13 @@ if (cfg.idb && self.origin === "null") {
             db.stores.forEach(function (s) {
               var store = req.result.createObjectStore(s.name, {
                 keyPath: s.keyPath,
-                autoIncrement: !!s.autoIncrement
+                autoIncrement: !!s.autoIncrement,
               });
               s.indexes.forEach(function (ix) {
-                store.createIndex(ix.name, ix.keyPath, { unique: !!ix.unique, multiEntry: !!ix.multiEntry });
+                store.createIndex(ix.name, ix.keyPath, {
+                  unique: !!ix.unique,
+                  multiEntry: !!ix.multiEntry,
+                });
               });
               s.records.forEach(function (r) {
                 if (s.keyPath === null) {
@@ -397,7 +416,7 @@ if (cfg.idb && self.origin === "null") {
               keyPath: kp === null || typeof kp === "string" ? kp : Array.from(kp),
               autoIncrement: store.autoIncrement,
               indexes: [],
-              records: []
+              records: [],
             };
           Array.prototype.forEach.call(store.indexNames, function (i) {
             var ix = store.index(i);
@@ -405,7 +424,7 @@ if (cfg.idb && self.origin === "null") {
               name: i,
               keyPath: typeof ix.keyPath === "string" ? ix.keyPath : Array.from(ix.keyPath),
               unique: ix.unique,
-              multiEntry: ix.multiEntry
+              multiEntry: ix.multiEntry,
             });
           });
           var keys = store.getAllKeys(),
@@ -448,16 +467,18 @@ if (cfg.idb && self.origin === "null") {
             })
             .map(function (info) {
               return snapshotDB(info.name);
-            })
+            }),
         );
       })
       .then(function (dbs) {
-        var text = JSON.stringify({ v: 1, dbs: dbs.filter(Boolean) }),
-          size = new TextEncoder().encode(text).length;
+        var snapshot = JSON.stringify({ v: 1, dbs: dbs.filter(Boolean) }),
+          size = new TextEncoder().encode(snapshot).length;
         if (size > cfg.idbQuota) {
-          throw new Error("it holds " + size + " bytes, more than the " + cfg.idbQuota + " Kiln keeps");
+          throw new Error(
+            "it holds " + size + " bytes, more than the " + cfg.idbQuota + " Kiln keeps",
+          );
         }
-        post({ type: "indexeddb", snapshot: text });
+        post({ type: "indexeddb", snapshot: snapshot });
       })
       .catch(idbNotKept);
   };

@@ -29,7 +29,7 @@ function save(href, name) {
       type: "download",
       name: name,
       mime: blob.type || "application/octet-stream",
-      data: blob
+      data: blob,
     });
   }
   if (/^data:/i.test(href)) {
@@ -61,7 +61,7 @@ document.addEventListener(
       ask({ type: "open", url: href }).catch(function () {});
     }
   },
-  false
+  false,
 );
 var anchorClick = HTMLAnchorElement.prototype.click;
 HTMLAnchorElement.prototype.click = function () {

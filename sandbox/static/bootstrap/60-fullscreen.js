@@ -27,17 +27,17 @@ function fsExit() {
       Object.defineProperty(Element.prototype, name, {
         value: fsRequest,
         writable: true,
-        configurable: true
+        configurable: true,
       });
     } catch (e) {}
-  }
+  },
 );
 ["exitFullscreen", "webkitExitFullscreen"].forEach(function (name) {
   try {
     Object.defineProperty(Document.prototype, name, {
       value: fsExit,
       writable: true,
-      configurable: true
+      configurable: true,
     });
   } catch (e) {}
 });
@@ -47,7 +47,7 @@ function fsExit() {
       get: function () {
         return fsElement;
       },
-      configurable: true
+      configurable: true,
     });
   } catch (e) {}
 });
@@ -56,7 +56,7 @@ try {
     get: function () {
       return true;
     },
-    configurable: true
+    configurable: true,
   });
 } catch (e) {}
 

@@ -5,7 +5,7 @@ if (navigator.clipboard) {
       value: function (t) {
         return ask({ type: "clipboard", text: String(t) });
       },
-      configurable: true
+      configurable: true,
     });
   } catch (e) {}
   try {
@@ -13,7 +13,7 @@ if (navigator.clipboard) {
       value: function () {
         return ask({ type: "paste" });
       },
-      configurable: true
+      configurable: true,
     });
   } catch (e) {}
 }

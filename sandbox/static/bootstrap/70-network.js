@@ -1,7 +1,7 @@
 /* fetch() and XMLHttpRequest to other hosts are carried to Kiln's page, which
    refuses what no tool may reach, asks the viewer once per host and makes the
    request from a relay of its own: this frame's policy stays connect-src 'none'.
-   The library mirror (/lib/ on this origin) is not the network: it goes to
+   The library mirror (cfg.mirror.prefix on this origin) is not the network: it goes to
    mirrorFetch (the mirror's part) when there is one, else to the browser's own
    fetch. Bodies arrive whole (no streaming). WebSocket and EventSource are not
    carried: they fail, and say so in the console. */
@@ -9,7 +9,7 @@ var nativeFetch = window.fetch,
   NativeXHR = window.XMLHttpRequest,
   reportError = console.error;
 function isLib(url) {
-  return url.origin === location.origin && url.pathname.indexOf("/lib/") === 0;
+  return url.origin === location.origin && url.pathname.indexOf(cfg.mirror.prefix) === 0;
 }
 function libFetch(input, init) {
   return typeof mirrorFetch === "function"
@@ -32,8 +32,8 @@ function dress(response, answer) {
     clone: {
       value: function () {
         return dress(clone.call(response), answer);
-      }
-    }
+      },
+    },
   });
   return response;
 }
@@ -42,14 +42,16 @@ function toResponse(answer) {
     new Response(NULL_BODY[answer.status] ? null : answer.body, {
       status: answer.status,
       statusText: answer.statusText,
-      headers: answer.headers
+      headers: answer.headers,
     }),
-    answer
+    answer,
   );
 }
 function carry(msg, signal) {
   if (!cfg.net) {
-    return Promise.reject(new TypeError("Failed to fetch " + msg.url + ": the draft preview has no network"));
+    return Promise.reject(
+      new TypeError("Failed to fetch " + msg.url + ": the draft preview has no network"),
+    );
   }
   return new Promise(function (resolve, reject) {
     var settled = false;
@@ -79,12 +81,14 @@ function carry(msg, signal) {
           reject(
             new TypeError(
               standIn
-                ? "Failed to fetch " + msg.url + ": Kiln's smoke test has no network (a viewer is asked first)"
-                : (e && e.message) || "Failed to fetch"
-            )
+                ? "Failed to fetch " +
+                    msg.url +
+                    ": Kiln's smoke test has no network (a viewer is asked first)"
+                : (e && e.message) || "Failed to fetch",
+            ),
           );
         }
-      }
+      },
     );
   });
 }
@@ -103,7 +107,8 @@ function netFetch(input, init) {
     return Promise.reject(abortError(request.signal));
   }
   /* A Blob travels to Kiln's page by reference, whatever its size. */
-  var reading = request.method === "GET" || request.method === "HEAD" ? Promise.resolve(null) : request.blob();
+  var reading =
+    request.method === "GET" || request.method === "HEAD" ? Promise.resolve(null) : request.blob();
   return reading.then(function (body) {
     var headers = [];
     request.headers.forEach(function (value, name) {
@@ -112,8 +117,15 @@ function netFetch(input, init) {
     /* only-if-cached needs a same-origin request, which this never is. */
     var cache = request.cache === "only-if-cached" ? "default" : request.cache;
     return carry(
-      { type: "fetch", url: url.href, method: request.method, headers: headers, body: body, cache: cache },
-      request.signal
+      {
+        type: "fetch",
+        url: url.href,
+        method: request.method,
+        headers: headers,
+        body: body,
+        cache: cache,
+      },
+      request.signal,
     );
   });
 }
@@ -123,13 +135,22 @@ try {
       return netFetch(input, init);
     },
     writable: true,
-    configurable: true
+    configurable: true,
   });
 } catch (e) {}
 
-/* XMLHttpRequest on top of the same channel; synchronous requests only to /lib/. */
+/* XMLHttpRequest on top of the same channel; synchronous requests only to the mirror. */
 var xhrState = new WeakMap(),
-  XHR_EVENTS = ["readystatechange", "loadstart", "progress", "abort", "error", "load", "timeout", "loadend"];
+  XHR_EVENTS = [
+    "readystatechange",
+    "loadstart",
+    "progress",
+    "abort",
+    "error",
+    "load",
+    "timeout",
+    "loadend",
+  ];
 function fire(target, type, init) {
   var event = init ? new ProgressEvent(type, init) : new Event(type);
   var handler = target["on" + type];
@@ -155,7 +176,15 @@ class KilnXMLHttpRequest extends EventTarget {
     this.timeout = 0;
     this.withCredentials = false;
     this.upload = new EventTarget();
-    xhrState.set(this, { ready: 0, status: 0, statusText: "", url: "", headers: null, response: null, text: "" });
+    xhrState.set(this, {
+      ready: 0,
+      status: 0,
+      statusText: "",
+      url: "",
+      headers: null,
+      response: null,
+      text: "",
+    });
   }
   get readyState() {
     return xhrState.get(this).ready;
@@ -171,11 +200,18 @@ class KilnXMLHttpRequest extends EventTarget {
   }
   get response() {
     var s = xhrState.get(this);
-    return s.ready === 4 ? s.response : this.responseType === "" || this.responseType === "text" ? "" : null;
+    return s.ready === 4
+      ? s.response
+      : this.responseType === "" || this.responseType === "text"
+        ? ""
+        : null;
   }
   get responseText() {
     if (this.responseType !== "" && this.responseType !== "text") {
-      throw new DOMException("The value is only accessible if responseType is '' or 'text'.", "InvalidStateError");
+      throw new DOMException(
+        "The value is only accessible if responseType is '' or 'text'.",
+        "InvalidStateError",
+      );
     }
     return xhrState.get(this).text;
   }
@@ -201,7 +237,7 @@ class KilnXMLHttpRequest extends EventTarget {
       headers: null,
       response: null,
       text: "",
-      mime: null
+      mime: null,
     });
     this.setReady(1);
   }
@@ -278,14 +314,14 @@ class KilnXMLHttpRequest extends EventTarget {
           }
           clearTimeout(timer);
           self.fail(s, s.timedOut ? "timeout" : controller.signal.aborted ? "abort" : "error");
-        }
+        },
       );
   }
   sendSync(s, body) {
     if (!isLib(s.target)) {
       throw new DOMException(
         "Kiln carries only asynchronous requests to other hosts: " + s.target.href,
-        "NetworkError"
+        "NetworkError",
       );
     }
     var x = new NativeXHR();
@@ -294,7 +330,12 @@ class KilnXMLHttpRequest extends EventTarget {
       x.setRequestHeader(name, value);
     });
     x.send(body);
-    Object.assign(s, { status: x.status, statusText: x.statusText, url: x.responseURL, text: x.responseText });
+    Object.assign(s, {
+      status: x.status,
+      statusText: x.statusText,
+      url: x.responseURL,
+      text: x.responseText,
+    });
     s.response = s.text;
     s.headers = new Headers();
     x.getAllResponseHeaders()
@@ -317,12 +358,16 @@ class KilnXMLHttpRequest extends EventTarget {
     s.headers = response.headers;
     this.setReady(2);
     var type = s.mime || response.headers.get("content-type") || "",
-      text = "";
-    if (this.responseType === "" || this.responseType === "text" || this.responseType === "json" ||
-        this.responseType === "document") {
-      text = new TextDecoder().decode(buffer);
+      decoded = "";
+    if (
+      this.responseType === "" ||
+      this.responseType === "text" ||
+      this.responseType === "json" ||
+      this.responseType === "document"
+    ) {
+      decoded = new TextDecoder().decode(buffer);
     }
-    s.text = this.responseType === "" || this.responseType === "text" ? text : "";
+    s.text = this.responseType === "" || this.responseType === "text" ? decoded : "";
     this.setReady(3);
     var size = { loaded: buffer.byteLength, total: buffer.byteLength, lengthComputable: true };
     fire(this, "progress", size);
@@ -332,21 +377,31 @@ class KilnXMLHttpRequest extends EventTarget {
       s.response = new Blob([buffer], { type: type });
     } else if (this.responseType === "json") {
       try {
-        s.response = JSON.parse(text);
+        s.response = JSON.parse(decoded);
       } catch (e) {
         s.response = null;
       }
     } else if (this.responseType === "document") {
-      s.response = new DOMParser().parseFromString(text, /xml/.test(type) ? "application/xml" : "text/html");
+      s.response = new DOMParser().parseFromString(
+        decoded,
+        /xml/.test(type) ? "application/xml" : "text/html",
+      );
     } else {
-      s.response = text;
+      s.response = decoded;
     }
     this.setReady(4);
     fire(this, "load", size);
     fire(this, "loadend", size);
   }
   fail(s, kind) {
-    Object.assign(s, { status: 0, statusText: "", response: null, text: "", headers: null, controller: null });
+    Object.assign(s, {
+      status: 0,
+      statusText: "",
+      response: null,
+      text: "",
+      headers: null,
+      controller: null,
+    });
     this.setReady(4);
     fire(this, kind, { loaded: 0, total: 0 });
     fire(this, "loadend", { loaded: 0, total: 0 });
@@ -372,7 +427,7 @@ try {
   Object.defineProperty(window, "XMLHttpRequest", {
     value: KilnXMLHttpRequest,
     writable: true,
-    configurable: true
+    configurable: true,
   });
 } catch (e) {}
 
@@ -391,8 +446,12 @@ function refusedChannel(name, states) {
       });
       reportError.call(
         console,
-        "Kiln does not support " + name + " (" + clip(this.url, 300) + "): a tool reaches the network " +
-          "only with fetch() or XMLHttpRequest, which ask the viewer first"
+        "Kiln does not support " +
+          name +
+          " (" +
+          clip(this.url, 300) +
+          "): a tool reaches the network " +
+          "only with fetch() or XMLHttpRequest, which ask the viewer first",
       );
       setTimeout(function () {
         self.readyState = closed;

@@ -1,12 +1,12 @@
 /* The library mirror, read with fetch() and XMLHttpRequest. The frame's CSP
    (connect-src 'none') refuses every fetch, and Pyodide loads its WebAssembly
-   and standard library that way (pdf.js its fonts and maps). Same-origin /lib/
-   URLs are read by Kiln's page (or the smoke tester's stand-in) instead and
+   and standard library that way (pdf.js its fonts and maps). Same-origin
+   URLs under cfg.mirror.prefix are read by Kiln's page (or the smoke tester's stand-in) instead and
    handed back as a real Response: only files the mirror serves, at most
    cfg.mirror.max bytes, no consent (the files are Kiln's own, and nothing
    leaves the machine the page came from), never counted as network use.
    The fetch and XMLHttpRequest of 70-network.js hand such URLs to mirrorFetch. */
-var MIRROR = cfg.mirror || { prefix: "/lib/", max: 0 };
+var MIRROR = cfg.mirror;
 var mirrorOrigin = new URL(location.href).origin;
 function mirrorPath(url) {
   var u;
@@ -36,7 +36,7 @@ function mirrorFetch(url, init) {
         throw new TypeError("Failed to fetch " + path);
       }
       var response = new Response(method === "HEAD" ? null : file.body, {
-        headers: { "Content-Type": String(file.mime || "application/octet-stream") }
+        headers: { "Content-Type": String(file.mime || "application/octet-stream") },
       });
       try {
         Object.defineProperty(response, "url", { value: mirrorOrigin + path });
@@ -45,7 +45,7 @@ function mirrorFetch(url, init) {
     },
     function (e) {
       throw new TypeError("Failed to fetch " + path + ": " + ((e && e.message) || e));
-    }
+    },
   );
 }
 /* Workers: the CSP allows blob: workers only (they inherit it, so they reach
@@ -76,10 +76,17 @@ if (PageWorker) {
         ? WORKER_IMPORT.replace("URL_", full)
         : "importScripts(" + full + ");";
     var classic = Object.assign({}, options, { type: "classic" });
-    return new PageWorker(createURL.call(URL, new Blob([code], { type: "text/javascript" })), classic);
+    return new PageWorker(
+      createURL.call(URL, new Blob([code], { type: "text/javascript" })),
+      classic,
+    );
   };
   MirrorWorker.prototype = PageWorker.prototype;
   try {
-    Object.defineProperty(window, "Worker", { value: MirrorWorker, writable: true, configurable: true });
+    Object.defineProperty(window, "Worker", {
+      value: MirrorWorker,
+      writable: true,
+      configurable: true,
+    });
   } catch (e) {}
 }

@@ -21,13 +21,13 @@ var noWorkers = {
   removeEventListener: function () {},
   dispatchEvent: function () {
     return false;
-  }
+  },
 };
 try {
   Object.defineProperty(Navigator.prototype, "serviceWorker", {
     get: function () {
       return noWorkers;
     },
-    configurable: true
+    configurable: true,
   });
 } catch (e) {}

@@ -7,7 +7,8 @@
    look at ("denied", "budget", "rate_limited", "conflict", "unavailable", ...). */
 var OUTSIDE =
   "kiln.complete() and kiln.storage work only inside Kiln's page; this tool was opened on its own.";
-var DRAFT = "kiln.complete() and kiln.storage work once the tool is finished, not in the preview " +
+var DRAFT =
+  "kiln.complete() and kiln.storage work once the tool is finished, not in the preview " +
   "while it is being written.";
 var streams = new Map();
 function kilnError(e) {
@@ -64,7 +65,9 @@ function complete(input, options) {
     });
   } else {
     return Promise.reject(
-      new TypeError("kiln.complete() takes a prompt string or {system, messages: [{role, content}]}")
+      new TypeError(
+        "kiln.complete() takes a prompt string or {system, messages: [{role, content}]}",
+      ),
     );
   }
   if (options.max_tokens !== undefined) {
@@ -86,17 +89,17 @@ function complete(input, options) {
   return answer.then(
     function (r) {
       streams.delete(msg.id);
-      var text = r && typeof r.text === "string" ? r.text : "";
+      var answered = r && typeof r.text === "string" ? r.text : "";
       /* Nothing streamed (the smoke test's stand-in, say): the whole text is one token. */
-      if (onToken && !streamed && text) {
-        callPage(onToken, text);
+      if (onToken && !streamed && answered) {
+        callPage(onToken, answered);
       }
-      return text;
+      return answered;
     },
     function (e) {
       streams.delete(msg.id);
       throw e;
-    }
+    },
   );
 }
 parentEvents["kiln-token"] = function (d) {
@@ -110,7 +113,7 @@ function jsonText(value) {
   try {
     s = JSON.stringify(value);
   } catch (e) {
-    throw new TypeError("kiln.storage keeps JSON values: " + e.message);
+    throw new TypeError("kiln.storage keeps JSON values: " + e.message, { cause: e });
   }
   if (s === undefined) {
     throw new TypeError("kiln.storage keeps JSON values, not undefined, functions or symbols");
@@ -160,7 +163,7 @@ function storageScope(scope) {
       return op({ op: "list", prefix: prefix === undefined ? "" : String(prefix) }).then(
         function (r) {
           return r.keys.slice();
-        }
+        },
       );
     },
     /* Write only if the value is still `expected` (null: no value); false if not. */
@@ -179,7 +182,7 @@ function storageScope(scope) {
               return false;
             }
             throw e;
-          }
+          },
         );
       });
     },
@@ -200,24 +203,26 @@ function storageScope(scope) {
                 }
                 throw conflict(e)
                   ? kilnError({
-                      message: "Could not update " + JSON.stringify(String(key)) +
+                      message:
+                        "Could not update " +
+                        JSON.stringify(String(key)) +
                         ": it kept changing while being updated; try again.",
-                      code: "conflict"
+                      code: "conflict",
                     })
                   : e;
-              }
+              },
             );
           });
         });
       }
       return round();
-    }
+    },
   });
 }
 var kilnApi = Object.freeze({
   available: !cfg.draft && (window.parent !== window || !!standIn),
   complete: complete,
-  storage: Object.freeze({ personal: storageScope("personal"), shared: storageScope("shared") })
+  storage: Object.freeze({ personal: storageScope("personal"), shared: storageScope("shared") }),
 });
 /* Not enumerable, and frozen; a page that names its own `kiln` keeps it for itself. */
 try {
@@ -225,6 +230,6 @@ try {
     value: kilnApi,
     writable: true,
     configurable: true,
-    enumerable: false
+    enumerable: false,
   });
 } catch (e) {}

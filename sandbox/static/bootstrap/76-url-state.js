@@ -22,7 +22,7 @@ if (urlStateKept.join("&") !== location.search.slice(1)) {
     history.replaceState(
       history.state,
       "",
-      location.pathname + (urlStateKept.length ? "?" + urlStateKept.join("&") : "") + location.hash
+      location.pathname + (urlStateKept.length ? "?" + urlStateKept.join("&") : "") + location.hash,
     );
   } catch (e) {}
 }

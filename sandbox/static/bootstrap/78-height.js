@@ -12,7 +12,9 @@ function toolHeight() {
   if (body) {
     h = Math.max(
       h,
-      body.getBoundingClientRect().bottom + window.scrollY + (parseFloat(getComputedStyle(body).marginBottom) || 0)
+      body.getBoundingClientRect().bottom +
+        window.scrollY +
+        (parseFloat(getComputedStyle(body).marginBottom) || 0),
     );
   }
   if (root.scrollHeight > root.clientHeight) {

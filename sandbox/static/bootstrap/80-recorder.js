@@ -5,6 +5,8 @@
 var recording = false,
   picking = false,
   typed = null;
+/* What a step's text may hold (cfg.checks, from artifacts/checks.py). */
+var REC_TEXT = cfg.checks.text;
 /* Each change of state is confirmed, so the parent shows what the frame does. */
 function recState() {
   post({ type: "recording", on: recording, picking: picking });
@@ -25,7 +27,10 @@ var CLICKABLE =
   "[role=switch], [role=checkbox], [role=option], [onclick], input[type=button], " +
   "input[type=submit], input[type=reset], input[type=image]";
 function recText(s, n) {
-  return String(s || "").replace(/\s+/g, " ").trim().slice(0, n);
+  return String(s || "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, n);
 }
 function recUnique(selector) {
   try {
@@ -41,7 +46,10 @@ function recSelector(el) {
   }
   var button = tag === "button" || (tag === "input" && /^(button|submit|reset)$/.test(el.type));
   var role = el.getAttribute("role") || (button ? "button" : tag === "a" ? "link" : "");
-  var name = recText(el.getAttribute("aria-label") || (tag === "input" ? el.value : el.textContent), 80);
+  var name = recText(
+    el.getAttribute("aria-label") || (tag === "input" ? el.value : el.textContent),
+    80,
+  );
   if (role && name && name.length <= 60) {
     return "role=" + role + "[name=" + JSON.stringify(name) + "]";
   }
@@ -52,7 +60,11 @@ function recSelector(el) {
     }
   }
   var path = [];
-  for (var node = el; node && node.nodeType === 1 && node !== document.body; node = node.parentElement) {
+  for (
+    var node = el;
+    node && node.nodeType === 1 && node !== document.body;
+    node = node.parentElement
+  ) {
     if (node.id && /^[A-Za-z][\w-]*$/.test(node.id) && recUnique("#" + node.id)) {
       path.unshift("#" + node.id);
       break;
@@ -71,7 +83,8 @@ function recSelector(el) {
 function recTextField(el) {
   return (
     el.tagName === "TEXTAREA" ||
-    (el.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset|image|file|hidden|range|color)$/.test(el.type))
+    (el.tagName === "INPUT" &&
+      !/^(checkbox|radio|button|submit|reset|image|file|hidden|range|color)$/.test(el.type))
   );
 }
 function recSend(step) {
@@ -81,7 +94,7 @@ function recSend(step) {
 function recFlush() {
   if (typed && typed.el.value !== typed.value) {
     typed.value = typed.el.value;
-    recSend({ fill: recSelector(typed.el), text: String(typed.el.value).slice(0, 1000) });
+    recSend({ fill: recSelector(typed.el), text: String(typed.el.value).slice(0, REC_TEXT) });
   }
 }
 document.addEventListener(
@@ -100,10 +113,10 @@ document.addEventListener(
       var shown = recText(el.innerText || el.textContent, 200);
       recSend(
         field
-          ? { expect: recSelector(el), value: String(el.value).slice(0, 1000) }
+          ? { expect: recSelector(el), value: String(el.value).slice(0, REC_TEXT) }
           : shown
             ? { expect: recSelector(el), text: shown }
-            : { expect: recSelector(el), visible: true }
+            : { expect: recSelector(el), visible: true },
       );
       return;
     }
@@ -115,7 +128,7 @@ document.addEventListener(
     }
     recSend({ click: recSelector(target) });
   },
-  true
+  true,
 );
 document.addEventListener(
   "focusin",
@@ -125,7 +138,7 @@ document.addEventListener(
       typed = { el: e.target, value: e.target.value };
     }
   },
-  true
+  true,
 );
 document.addEventListener(
   "change",
@@ -137,14 +150,14 @@ document.addEventListener(
     if (el.tagName === "INPUT" && /^(checkbox|radio)$/.test(el.type)) {
       recSend(el.checked ? { check: recSelector(el) } : { uncheck: recSelector(el) });
     } else if (el.tagName === "SELECT") {
-      recSend({ select: recSelector(el), option: String(el.value).slice(0, 1000) });
+      recSend({ select: recSelector(el), option: String(el.value).slice(0, REC_TEXT) });
     } else if (typed && typed.el === el) {
       recFlush();
     } else if (/^(INPUT|TEXTAREA)$/.test(el.tagName)) {
-      recSend({ fill: recSelector(el), text: String(el.value).slice(0, 1000) });
+      recSend({ fill: recSelector(el), text: String(el.value).slice(0, REC_TEXT) });
     }
   },
-  true
+  true,
 );
 document.addEventListener(
   "keydown",
@@ -164,5 +177,5 @@ document.addEventListener(
     }
     recSend({ press: e.key === " " ? "Space" : e.key });
   },
-  true
+  true,
 );
