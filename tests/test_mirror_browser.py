@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mirror.libraries import LIBRARIES, find
-from tests.helpers import post_artifact
+from testkit.clients import post_artifact
 
 
 class Watch:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from mirror.libraries import find
 from settings import MIRROR_DIR
-from tests.helpers import post_artifact
+from testkit.clients import post_artifact
 
 LODASH = find("lodash").url("lodash.min.js")
 LODASH_BYTES = (Path(MIRROR_DIR) / "lodash" / "lodash.min.js").stat().st_size

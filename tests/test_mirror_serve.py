@@ -10,7 +10,8 @@ from app import create_app
 from mirror import libraries
 from mirror.libraries import LIBRARIES
 from settings import MIRROR_DIR
-from tests.helpers import Client, make_settings
+from testkit.clients import Client
+from testkit.serving import make_settings
 
 CHART = "/lib/chart.js@4.6.1/dist/chart.umd.min.js"
 EXPECTED_TYPES = {

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from artifacts import accounts
-from tests.helpers import DEFAULT_ACCESS, TIP_DOC, serve_kiln
+from testkit.answers import TIP_DOC
+from testkit.serving import DEFAULT_ACCESS, serve_kiln
 
 pytestmark = pytest.mark.browser
 
