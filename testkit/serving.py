@@ -15,7 +15,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
-from mirror.libraries import LIBRARIES, SETUP_COMMAND
+from mirror.libraries import LIBRARIES, MIRROR_PREFIX, SETUP_COMMAND
 from services import Kiln
 from settings import Settings
 
@@ -59,13 +59,19 @@ def mirror_missing() -> str | None:
     """Why the library mirror cannot be served (not installed, or without some of
     the listed libraries); None when every library is there."""
     root = mirror_dir()
-    if not root.is_dir():
-        return f"the library mirror is not installed in {root}: run `{SETUP_COMMAND}`"
     missing = [lib.name for lib in LIBRARIES if not (root / lib.name / "package.json").is_file()]
+    if len(missing) == len(LIBRARIES):
+        return f"the library mirror is not installed in {root}: run `{SETUP_COMMAND}`"
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         return f"the library mirror in {root} lacks {shown}: run `{SETUP_COMMAND}`"
     return None
+
+
+def uses_mirror(html: str) -> bool:
+    """Whether a page works only with the library mirror: it loads from /lib/, or
+    uses IndexedDB (whose stand-in in Kiln's sandbox the mirror serves)."""
+    return MIRROR_PREFIX in html or "indexedDB" in html
 
 
 def provider_overrides(fake: FakeLLM) -> dict[str, Any]:

@@ -302,6 +302,7 @@ def test_personal_data_stays_with_each_viewer(ai_server, page, browser):
 NOTES_PATH = "tests/smoke_corpus/pass-indexeddb-notes.html"
 
 
+@pytest.mark.mirror  # IndexedDB's stand-in is served from the mirror
 def test_indexeddb_survives_a_reload_and_a_new_visit(ai_server, page, context, browser):
     from pathlib import Path
     notes = (Path(__file__).parent.parent / NOTES_PATH).read_text("utf-8")
@@ -362,6 +363,7 @@ TYPES = """<!doctype html><html><head></head><body><output id="out">wait</output
 </script></body></html>"""
 
 
+@pytest.mark.mirror  # IndexedDB's stand-in is served from the mirror
 def test_indexeddb_keeps_what_structured_clone_keeps(ai_server, page):
     _, frame = own_tool(page, ai_server, TYPES)
     with page.expect_response(lambda r: r.url.endswith("/indexeddb") and r.status == 200):
