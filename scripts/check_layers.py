@@ -36,7 +36,7 @@ what writes is read from artifacts/ itself (a function that opens
 
 Every import statement counts, wherever it is (inside a function, under
 ``if TYPE_CHECKING:``); a relative import is resolved against its package.
-Run by scripts/lint and by tests/test_layering.py:
+Run by scripts/lint, and by tests/test_layering.py and tests/test_test_tree.py:
 
     .venv/bin/python scripts/check_layers.py    # one line per breach; exit 1 if any
 """

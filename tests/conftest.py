@@ -68,6 +68,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_runtest_setup(item):
+    """A test marked ``mirror`` is skipped, saying why, where the mirror is missing."""
     if item.get_closest_marker("mirror"):
         why = _mirror_missing()
         if why and os.environ.get("KILN_REQUIRE_MIRROR") == "1":

@@ -2,7 +2,7 @@
 fetch() and XMLHttpRequest to a public host go through Kiln's page with the
 viewer's consent, and nothing else gets out.
 
-The public API is tests/fake_api.py on loopback, reached under a made-up public
+The public API is testkit/fake_api.py on loopback, reached under a made-up public
 host name: Playwright hands the page's requests for that host to it, and the
 browser applies CORS, CSP and redirects on the way as it would on the internet.
 """
