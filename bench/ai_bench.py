@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from settings import Settings  # noqa: E402
 from tester.chromium import launch_options  # noqa: E402
-from tests.fake_llm import FakeLLM, Script  # noqa: E402
-from tests.helpers import import_in_browser, provider_overrides, serve_kiln  # noqa: E402
+from testkit.fake_llm import FakeLLM, Script  # noqa: E402
+from testkit.pages import import_in_browser  # noqa: E402
+from testkit.serving import provider_overrides, serve_kiln  # noqa: E402
 
 TOOL = """<!doctype html><html><head><title>AI bench</title></head><body><p>bench</p><script>
   // Milliseconds from the call to the first token, as the tool sees them.

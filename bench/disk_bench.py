@@ -32,7 +32,9 @@ from sqlalchemy import func, select  # noqa: E402
 from artifacts import accounts, quotas  # noqa: E402
 from artifacts.store import STORAGE_QUOTA  # noqa: E402
 from artifacts.tables import Artifact, Version  # noqa: E402
-from tests.helpers import DEFAULT_ACCESS, TIP_DOC, HttpBrowser, serve_kiln  # noqa: E402
+from testkit.answers import TIP_DOC  # noqa: E402
+from testkit.clients import HttpBrowser  # noqa: E402
+from testkit.serving import DEFAULT_ACCESS, serve_kiln  # noqa: E402
 
 MIB = 1024 * 1024
 # Every quota off: what the same attack stores when only the per-viewer limits hold.

@@ -37,8 +37,8 @@ from artifacts.evals_store import ResultIn  # noqa: E402
 from evals import suite as suites  # noqa: E402
 from evals.runner import EvalRunner, Judge  # noqa: E402
 from generator.choice import installation_choice  # noqa: E402
-from tests.fake_llm import FakeLLM, Script  # noqa: E402
-from tests.helpers import make_settings, provider_overrides  # noqa: E402
+from testkit.fake_llm import FakeLLM, Script  # noqa: E402
+from testkit.serving import make_settings, provider_overrides  # noqa: E402
 
 TOOL = (ROOT / "bench" / "typical_tool.html").read_text("utf-8")
 CHECKS = json.loads((ROOT / "bench" / "typical_checks.json").read_text("utf-8"))

@@ -29,7 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import DEFAULT_ACCESS, HttpBrowser, serve_kiln, sign_in  # noqa: E402
+from testkit.clients import HttpBrowser  # noqa: E402
+from testkit.serving import DEFAULT_ACCESS, serve_kiln  # noqa: E402
+from testkit.signing import sign_in  # noqa: E402
 
 TOOL = ("<!doctype html><title>Tip</title><h1>Tip {n}</h1><input id=a value=10>"
         "<button onclick=\"this.textContent=(+a.value*1.15).toFixed(2)\">Go</button>")

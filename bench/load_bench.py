@@ -36,8 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mirror.libraries import INDEXEDDB_SHIM  # noqa: E402
-from tests.helpers import TIP_DOC, fetch_csrf_token, free_port  # noqa: E402
-from tests.servers import KilnStack, PostgresServer, RedisServer, _wait_for  # noqa: E402
+from testkit.answers import TIP_DOC  # noqa: E402
+from testkit.clients import fetch_csrf_token  # noqa: E402
+from testkit.servers import KilnStack, PostgresServer, RedisServer  # noqa: E402
+from testkit.serving import free_port  # noqa: E402
+from testkit.waiting import wait_for  # noqa: E402
 
 GENERATIONS = 4
 
@@ -231,7 +234,7 @@ def main() -> None:
     answer.write_text(long_answer(int(args.rate * args.seconds * 3)))
     fake_port = free_port()
     sent_log = work / "first-tokens.jsonl"
-    fake = subprocess.Popen([sys.executable, "-m", "tests.fake_llm", "--port", str(fake_port),
+    fake = subprocess.Popen([sys.executable, "-m", "testkit.fake_llm", "--port", str(fake_port),
                              "--rate", str(args.rate), "--answer-file", str(answer),
                              "--first-token-log", str(sent_log)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -258,7 +261,7 @@ def main() -> None:
         default = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         origin = f"http://127.0.0.1:{port}"
-        _wait_for(lambda: _up(origin), "python app.py", timeout=60, process=default)
+        wait_for(lambda: _up(origin), "python app.py", timeout=60, process=default)
         measure("default", port, origin, f"http://localhost:{port}", fake_url, args.seconds,
                 results, sent_log)
         default.terminate()

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from settings import Settings  # noqa: E402
 from tester.chromium import launch_options  # noqa: E402
-from tests.fake_api import FakeApi  # noqa: E402
-from tests.helpers import serve_kiln  # noqa: E402
+from testkit.fake_api import FakeApi  # noqa: E402
+from testkit.serving import serve_kiln  # noqa: E402
 
 HOST = "api.bench.example"
 SMALL = 10 * 1024

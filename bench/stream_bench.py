@@ -20,8 +20,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.helpers import serve_kiln  # noqa: E402
-from tests.fake_llm import FakeLLM, Script  # noqa: E402
+from testkit.fake_llm import FakeLLM, Script  # noqa: E402
+from testkit.serving import serve_kiln  # noqa: E402
 
 
 def answer_text(tokens: int, chunk_chars: int) -> str:

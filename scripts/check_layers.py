@@ -12,11 +12,21 @@
     web                  the HTTP layer: only app.py imports it
     cli                  the commands: services and the parts, never web; only
                          app.py imports it
+    testkit              the fakes and helpers of tests/, bench/ and scripts/:
+                         may import anything of Kiln's, but nothing of Kiln's
+                         own imports it (nor tests/, bench/ or scripts/)
 
 generator never meets sandbox or tester, in either direction. Below the web
 layer (everything but web, app, cli and evals) nothing imports Flask or
 Werkzeug, so nothing there reaches ``current_app`` or the request; evals may
 serve a Kiln of its own, but reads no request either.
+
+The test tree (``tree_breaches``): nothing outside tests/ imports from
+tests/; a module of tests/ imports no test module and no conftest (fixtures
+come through pytest) and, of tests/, only helpers of its own directory (a
+suite's harness: what several share is testkit's); and no module of tests/,
+bench/, scripts/ or testkit imports a private name (a leading underscore) of
+Kiln's, testkit's or the test tree's own.
 
 The façade rule: routes (web/) read through the store if they like, but every
 write goes through the composition (services). A call from web/ to a store
@@ -26,7 +36,7 @@ what writes is read from artifacts/ itself (a function that opens
 
 Every import statement counts, wherever it is (inside a function, under
 ``if TYPE_CHECKING:``); a relative import is resolved against its package.
-Run by scripts/lint and by tests/test_layering.py:
+Run by scripts/lint, and by tests/test_layering.py and tests/test_test_tree.py:
 
     .venv/bin/python scripts/check_layers.py    # one line per breach; exit 1 if any
 """
@@ -43,6 +53,9 @@ PACKAGES = ("artifacts", "evals", "generator", "jobs", "mirror", "sandbox", "ser
             "web")
 MODULES = ("app", "cli", "workflow", "settings")
 OURS = frozenset(PACKAGES + MODULES)
+# The library of tests/, bench/ and scripts/, and those three: not Kiln's own code.
+TESTKIT = "testkit"
+TEST_TREE = ("tests", "bench", "scripts")
 # What each part may import of Kiln's own (parts not listed may import anything
 # but web, which only app.py imports).
 ALLOWED = {
@@ -81,6 +94,17 @@ def source_files(root: Path = ROOT) -> list[Path]:
         files += sorted(p.relative_to(root) for p in (root / package).rglob("*.py")
                         if "node_modules" not in p.parts)
     return files
+
+
+def testkit_files(root: Path = ROOT) -> list[Path]:
+    """The test kit's modules, relative to ``root``."""
+    return sorted(p.relative_to(root) for p in (root / TESTKIT).rglob("*.py"))
+
+
+def tree_files(root: Path = ROOT) -> list[Path]:
+    """Every module of tests/, bench/ and scripts/, relative to ``root``."""
+    return sorted(p.relative_to(root) for folder in TEST_TREE for p in (root / folder).rglob("*.py")
+                  if "node_modules" not in p.parts)
 
 
 def module_name(path: Path) -> str:
@@ -127,6 +151,15 @@ def rule_broken(importer: str, target: str, names: tuple[str, ...] = ()) -> str 
     """Why ``importer`` may not import ``target`` (``names``: what a ``from``
     import takes of it); None when it may."""
     src, dst = importer.split(".")[0], target.split(".")[0]
+    if dst == "tests":
+        return None  # nothing outside tests/ imports it: the test tree's rule says so
+    if src == TESTKIT:
+        return ("testkit stands under tests/, bench/ and scripts/: it imports none of them"
+                if dst in TEST_TREE else None)
+    if dst == TESTKIT:
+        return "Kiln's own code never imports testkit: only tests/, bench/ and scripts/ do"
+    if dst in TEST_TREE:
+        return f"Kiln's own code never imports {dst}/"
     if dst in FRAMEWORK and src not in MAY_USE_FRAMEWORK:
         return f"{src} sits below the web layer: it imports no web framework ({dst})"
     if dst == "flask" and src not in MAY_USE_REQUEST and REQUEST_CONTEXT.intersection(names):
@@ -151,18 +184,18 @@ def rule_broken(importer: str, target: str, names: tuple[str, ...] = ()) -> str 
 def breaches(root: Path = ROOT) -> list[str]:
     """One line per import that breaks a rule, as ``path:line: what: why``."""
     found = []
-    for path in source_files(root):
+    for path in source_files(root) + testkit_files(root):
         for imp in imports(root, path):
             why = rule_broken(imp.importer, imp.target, imp.names)
             if why:
                 found.append(f"{imp}: {why}")
-    return found + cycle_breaches(root) + facade_breaches(root)
+    return found + cycle_breaches(root) + facade_breaches(root) + tree_breaches(root)
 
 
 def cycle_breaches(root: Path = ROOT) -> list[str]:
     """One line per loop of imports among Kiln's modules (a module that, through
     others, imports itself): a Protocol or a plain function breaks one."""
-    names = {module_name(path): path for path in source_files(root)}
+    names = {module_name(path): path for path in source_files(root) + testkit_files(root)}
     graph: dict[str, set[str]] = {}
     for module, path in names.items():
         for imp in imports(root, path):
@@ -196,6 +229,62 @@ def _loop_from(module: str, graph: dict[str, set[str]], done: set[str],
     trail.pop()
     done.add(module)
     return None
+
+
+# -- the test tree --------------------------------------------------------------------------------
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _modules_imported(root: Path, imp: Import) -> list[str]:
+    """The modules an import of the test tree loads: the target, or for ``from
+    PACKAGE import a, b`` each name that is a module of the package."""
+    base = root.joinpath(*imp.target.split("."))
+    found = [f"{imp.target}.{name}" for name in imp.names
+             if (base / f"{name}.py").is_file() or (base / name / "__init__.py").is_file()]
+    return found or [imp.target]
+
+
+def _directory(module: str, root: Path) -> str:
+    """The package a module of the test tree sits in (a package: itself)."""
+    return module if root.joinpath(*module.split("."), "__init__.py").is_file() \
+        else module.rpartition(".")[0]
+
+
+def tree_rule_broken(root: Path, imp: Import) -> str | None:
+    """Why ``imp`` breaks a rule of the test tree; None when it keeps them."""
+    src, dst = imp.importer.split(".")[0], imp.target.split(".")[0]
+    if dst == "tests" and src != "tests":
+        return "nothing outside tests/ imports from tests/: what is shared lives in testkit"
+    hidden = [name for name in (*imp.target.split(".")[1:], *imp.names) if _private(name)]
+    if hidden and (dst in OURS or dst in (TESTKIT, *TEST_TREE)):
+        return (f"imports the private name {hidden[0]}: a test, a benchmark, a script or testkit "
+                "uses only what Kiln's code and testkit offer publicly")
+    if src == "tests" and dst == "tests":
+        own = imp.importer if (root / imp.path).name == "__init__.py" \
+            else imp.importer.rpartition(".")[0]
+        for module in _modules_imported(root, imp):
+            last = module.rpartition(".")[2]
+            if last.startswith("test_") or last == "conftest":
+                return (f"a module of tests/ imports no test module or conftest ({module}): "
+                        "fixtures come through pytest, shared helpers from testkit")
+            if _directory(module, root) != own:
+                return (f"tests/ imports from tests/ only a helper of its own directory, not "
+                        f"{module}: what several directories share lives in testkit")
+    return None
+
+
+def tree_breaches(root: Path = ROOT) -> list[str]:
+    """One line per import that breaks a rule of the test tree (above), from
+    anywhere: Kiln's own code, testkit, tests/, bench/ and scripts/."""
+    found = []
+    for path in source_files(root) + testkit_files(root) + tree_files(root):
+        for imp in imports(root, path):
+            why = tree_rule_broken(root, imp)
+            if why:
+                found.append(f"{imp}: {why}")
+    return found
 
 
 # -- the façade rule ----------------------------------------------------------------------------

@@ -19,8 +19,9 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from tester.chromium import launch_options  # noqa: E402
 from settings import Settings  # noqa: E402
-from tests.helpers import serve_kiln, wait_for_written  # noqa: E402
-from tests.fake_llm import FakeLLM, Script  # noqa: E402
+from testkit.fake_llm import FakeLLM, Script  # noqa: E402
+from testkit.pages import wait_for_written  # noqa: E402
+from testkit.serving import serve_kiln  # noqa: E402
 
 DOCS = ROOT / "docs"
 

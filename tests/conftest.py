@@ -15,11 +15,16 @@ The rules every test keeps:
 - A test that needs Chromium or Kiln over real HTTP is marked ``browser``, from
   the fixtures it uses (BROWSER_FIXTURES below) or explicitly when it starts one
   itself; ``-m "not browser"`` is the fast loop.
-- Helpers shared by several modules live in tests/helpers.py, fixtures here;
-  test modules never import each other.
+- A test that needs the library mirror (the npm packages served at /lib/) is
+  marked ``mirror``; where the mirror is missing it is skipped and says why
+  (KILN_REQUIRE_MIRROR=1 fails it instead).
+- Helpers and fakes shared by tests, benchmarks and scripts live in the testkit
+  package, fixtures here; test modules import neither each other nor a conftest,
+  nor any private name (tests/test_test_tree.py checks it).
 """
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 
@@ -29,11 +34,11 @@ from app import create_app
 from artifacts import Store
 from tester.chromium import launch_options
 from settings import Settings
-from tests.fake_api import fake_api  # noqa: F401  (a fixture for every module)
-from tests.fake_llm import fake_llm  # noqa: F401  (a fixture for every module)
-# The benchmarks and scripts import serve_kiln from here too.
-from tests.helpers import Client, make_settings, provider_overrides, serve_kiln
-from tests.servers import PostgresServer, RedisServer, start_or_skip_reason
+from testkit.clients import Client
+from testkit.fake_api import FakeApi
+from testkit.fake_llm import FakeLLM
+from testkit.servers import PostgresServer, RedisServer, start_or_skip_reason
+from testkit.serving import make_settings, mirror_missing, provider_overrides, serve_kiln
 
 
 # Fixtures that start Chromium or serve Kiln over real HTTP (from this file,
@@ -62,6 +67,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+def pytest_runtest_setup(item):
+    """A test marked ``mirror`` is skipped, saying why, where the mirror is missing."""
+    if item.get_closest_marker("mirror"):
+        why = _mirror_missing()
+        if why and os.environ.get("KILN_REQUIRE_MIRROR") == "1":
+            pytest.fail(f"{why} (KILN_REQUIRE_MIRROR=1)")
+        if why:
+            pytest.skip(why)
+
+
+@functools.cache
+def _mirror_missing():
+    """Why the library mirror is missing (once per run), or None."""
+    return mirror_missing()
+
+
 def _server_or_skip(kind):
     """A server for the session; skipped where it cannot start, unless the run
     requires it (CI sets KILN_REQUIRE_SERVERS=1, having installed both)."""
@@ -71,6 +92,20 @@ def _server_or_skip(kind):
             pytest.fail(f"{why} (KILN_REQUIRE_SERVERS=1)")
         pytest.skip(why)
     return server
+
+
+@pytest.fixture
+def fake_llm():
+    """The fake model provider on loopback (testkit.fake_llm), fresh for each test."""
+    with FakeLLM() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_api():
+    """A fake public API on loopback (testkit.fake_api), fresh for each test."""
+    with FakeApi() as api:
+        yield api
 
 
 @pytest.fixture(scope="session")
@@ -148,7 +183,7 @@ def live_server(tmp_path):
 
 
 @pytest.fixture
-def server(tmp_path, fake_llm):  # noqa: F811
+def server(tmp_path, fake_llm):
     """Kiln over real HTTP, generating with the fake model provider (``server.fake``)."""
     with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as live:
         live.fake = fake_llm

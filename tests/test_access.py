@@ -11,9 +11,11 @@ from sqlalchemy import update
 
 from artifacts import accounts, owner_hash
 from artifacts.tables import LoginLink, utcnow
-from tests.fake_llm import Script
-from tests.helpers import (DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, Client, login_path, make_settings,
-                           provider_overrides, session_cookie_name, sign_in)
+from testkit.answers import TIP_ANSWER, TIP_DOC
+from testkit.clients import Client
+from testkit.fake_llm import Script
+from testkit.serving import DEFAULT_ACCESS, make_settings, provider_overrides
+from testkit.signing import login_path, session_cookie_name, sign_in
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_the_owners_link_lets_this_browser_generate(client, kiln, fake_llm):
     signed = client.post(path, data={"csrf_token": re.search(
         r'name="csrf_token" value="([^"]+)"', confirm.get_data(as_text=True)).group(1)})
     assert signed.status_code == 303
-    client._token = None  # signing in starts a new session, with a new CSRF token
+    client.forget_csrf()  # signing in starts a new session, with a new CSRF token
     started = client.post("/api/generate", json={"prompt": "tips"})
     assert started.status_code == 202, started.json
     job = kiln.jobs.wait(started.json["job_id"], timeout=30)
@@ -178,14 +180,14 @@ def test_signing_in_with_someone_elses_link_moves_nothing_by_default(client, kil
     form = {"csrf_token": client.token()} | ({} if choice is None else {"move_tools": choice})
     signed = client.post(path, data=form)
     assert signed.status_code == 303
-    client._token = None
+    client.forget_csrf()
     assert held_by(kiln, mallory.id, tool, remix) == (False, {})
     assert client.get(f"/api/artifacts/{remix}").json["owned"] is False  # Mallory's session
     notice = client.get("/").get_data(as_text=True)
     assert "Signed in as Mallory" in notice and "stays with it" in notice
     # Signed out, the browser has them all again.
     assert client.post("/logout", data={"csrf_token": client.token()}).status_code == 303
-    client._token = None
+    client.forget_csrf()
     assert client.get(f"/api/artifacts/{remix}").json["owned"] is True
     assert held_by(kiln, mallory.id, tool, remix) == (False, {})
 
@@ -225,7 +227,7 @@ def test_sign_out_everywhere(client, other_client, kiln):
     sign_in(other_client, kiln)
     ended = client.post("/logout/everywhere", data={"csrf_token": client.token()})
     assert ended.status_code == 303
-    client._token = None
+    client.forget_csrf()
     for c in (client, other_client):
         assert c.post("/api/generate", json={"prompt": "x"}).status_code == 403
     assert accounts.sign_ins(kiln.store) == []
@@ -235,7 +237,7 @@ def test_sign_out_of_one_browser(client, other_client, kiln):
     sign_in(client, kiln)
     sign_in(other_client, kiln)
     assert client.post("/logout", data={"csrf_token": client.token()}).status_code == 303
-    client._token = None
+    client.forget_csrf()
     assert client.post("/api/generate", json={"prompt": ""}).status_code == 403
     assert other_client.post("/api/generate", json={"prompt": ""}).status_code == 400
 
@@ -275,7 +277,7 @@ def test_the_start_banner_prints_the_owners_link(kiln):
 
 def test_open_access_lets_anyone_generate(tmp_path, fake_llm):
     from app import create_app
-    from tests.helpers import Client
+    from testkit.clients import Client
     fake_llm.script(TIP_ANSWER)
     app = create_app(make_settings(tmp_path, access="open", **provider_overrides(fake_llm)))
     try:
@@ -329,7 +331,7 @@ def test_the_share_links_api_gives_what_the_share_page_gives(app, client, other_
     every version's prompt, model, tokens and cost, though the share page and a
     remix keep prompts private. Anyone but the owner now gets the share page's
     view; the owner's is unchanged."""
-    from tests.helpers import Client
+    from testkit.clients import Client
     shared_tool_fields = {"id", "title", "url", "owned", "writing", "latest_version",
                           "version_count", "forked_from_id", "forked_from_version", "smoke_ok",
                           "has_thumbnail", "versions"}

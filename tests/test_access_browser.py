@@ -7,9 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from artifacts import accounts
-from tests.fake_llm import Script
-from tests.helpers import (DEFAULT_ACCESS, TIP_ANSWER, TIP_DOC, provider_overrides, serve_kiln,
-                           wait_for_written)
+from testkit.answers import TIP_ANSWER, TIP_DOC
+from testkit.fake_llm import Script
+from testkit.pages import wait_for_written
+from testkit.serving import DEFAULT_ACCESS, provider_overrides, serve_kiln
 
 
 @pytest.fixture

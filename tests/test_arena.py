@@ -12,8 +12,10 @@ from artifacts import lifecycle
 from artifacts import evals_store
 from evals import ranking
 from generator import prompts
-from tests.fake_llm import Script
-from tests.helpers import TIP_ANSWER, Client, make_settings, provider_overrides
+from testkit.answers import TIP_ANSWER
+from testkit.clients import Client
+from testkit.fake_llm import Script
+from testkit.serving import make_settings, provider_overrides
 
 V = prompts.VERSION
 OWN, OTHER = f"anthropic:claude-sonnet-5-5@{V}", f"anthropic:model-b@{V}"
@@ -276,7 +278,7 @@ def test_the_arena_page_offers_what_is_configured(arena_app, tmp_path):
 def test_a_person_battles_and_votes_in_the_browser(tmp_path, fake_llm, page):
     from playwright.sync_api import expect
 
-    from tests.helpers import serve_kiln
+    from testkit.serving import serve_kiln
     fake_llm.default = Script(TIP_ANSWER, tokens_per_second=400, chunk_chars=20)
     fake_llm.default_for["model-b"] = Script(TIP_ANSWER.replace("Tip calculator", "Tips"))
     with serve_kiln(tmp_path, arena_models="anthropic:model-b",

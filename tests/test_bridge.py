@@ -110,6 +110,7 @@ SAVER = """<!doctype html><html><head></head><body><button id="pdf">Save PDF</bu
 </script></body></html>"""
 
 
+@pytest.mark.mirror  # jsPDF from the mirror
 def test_filesaver_style_downloads_go_through_consent(live_server, page, tmp_path):
     _, frame = open_artifact(page, live_server, SAVER)
     frame.locator("#pdf").click()
@@ -278,6 +279,7 @@ def test_full_screen_on_the_viewers_click(live_server, page):
 NOTES = (Path(__file__).parent / "smoke_corpus" / "pass-indexeddb-notes.html").read_text("utf-8")
 
 
+@pytest.mark.mirror  # IndexedDB's stand-in is served from the mirror
 def test_indexeddb_works_and_without_a_viewer_is_kept_for_the_visit_only(live_server, page):
     artifact_id, frame = open_artifact(page, live_server, NOTES)
     expect(frame.locator("#count")).to_have_text("0 note(s)")
@@ -315,6 +317,7 @@ LAZY_IDB = """<!doctype html><html><head></head><body><output id="out">wait</out
 </script></body></html>"""
 
 
+@pytest.mark.mirror  # IndexedDB's stand-in is served from the mirror
 def test_indexeddb_loads_on_first_use(live_server, page):
     _, frame = open_artifact(page, live_server, LAZY_IDB)
     expect(frame.locator("#out")).to_have_text("got 42 v3")

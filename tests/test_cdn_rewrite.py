@@ -6,7 +6,7 @@ import pytest
 
 from mirror.cdn import compatible, resolve, rewrite_cdn_urls
 from mirror.libraries import find
-from settings import MIRROR_DIR
+from testkit.serving import mirror_dir
 
 CHART = "/lib/chart.js@4.6.1/dist/chart.umd.min.js"
 QRCODE = "/lib/qrcodejs@1.0.0/qrcode.min.js"
@@ -294,6 +294,7 @@ def test_versions_compatible_within_the_same_major_or_the_declared_range():
     assert not any(compatible(fa, v) for v in ("4.7.0", "5.15.4", "7.0.0", "latest", None))
 
 
+@pytest.mark.mirror
 def test_every_mapped_file_exists_in_the_installed_mirror():
     probes = ["chart.min.js", "dist/chart.min.js", "marked.min.js", "math.min.js",
               "katex.min.css", "contrib/auto-render.min.js", "leaflet.css", "Tone.js", ""]
@@ -316,7 +317,7 @@ def test_every_mapped_file_exists_in_the_installed_mirror():
             for context in ("script", "module", "style"):
                 result = resolve(f"https://unpkg.com/{name}@{lib.version}/{probe}", context)
                 if result and result.url:
-                    assert (MIRROR_DIR / lib.name / result.url.removeprefix(lib.base)).is_file()
+                    assert (mirror_dir() / lib.name / result.url.removeprefix(lib.base)).is_file()
     for name in ("chart.js", "marked", "mathjs", "katex", "leaflet", "tone", "three", "dompurify",
                  "qrcodejs", "canvas-confetti", "jspdf", "bootstrap"):
         lib = find(name)
@@ -325,7 +326,7 @@ def test_every_mapped_file_exists_in_the_installed_mirror():
                 result = resolve(f"https://unpkg.com/{name}@{lib.version}/{probe}", context)
                 if result and result.url:
                     relative = result.url.removeprefix(lib.base)
-                    assert (MIRROR_DIR / lib.name / relative).is_file(), result.url
+                    assert (mirror_dir() / lib.name / relative).is_file(), result.url
 
 
 # -- documents ---------------------------------------------------------------

@@ -12,7 +12,8 @@ import re
 import pytest
 
 from artifacts import checks_store
-from tests.helpers import HttpBrowser, make_settings, post_artifact, provider_overrides, serve_kiln
+from testkit.clients import HttpBrowser, post_artifact
+from testkit.serving import make_settings, provider_overrides, serve_kiln
 
 # A tip calculator: the model's checks first, then the document.
 DOC = """<!DOCTYPE html>

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from artifacts import checks_store
-from tests.helpers import import_in_browser, serve_kiln
+from testkit.pages import import_in_browser
+from testkit.serving import serve_kiln
 
 TOOL = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tips</title></head>
 <body><h1>Tips</h1><label>Bill <input id="bill" type="number"></label>

@@ -22,8 +22,9 @@ from contextlib import nullcontext
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_llm import Script
-from tests.helpers import import_in_browser, provider_overrides, serve_kiln
+from testkit.fake_llm import Script
+from testkit.pages import import_in_browser
+from testkit.serving import provider_overrides, serve_kiln
 
 HOST = "api.tools.example"
 

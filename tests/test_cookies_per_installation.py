@@ -9,7 +9,8 @@ import re
 from playwright.sync_api import expect
 
 from artifacts import accounts
-from tests.helpers import DEFAULT_ACCESS, TIP_DOC, make_settings, serve_kiln
+from testkit.answers import TIP_DOC
+from testkit.serving import DEFAULT_ACCESS, make_settings, serve_kiln
 from web.ownership import installation_cookie
 
 REMIX_URL = re.compile(r"/a/[\w-]+$")

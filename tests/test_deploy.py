@@ -3,7 +3,8 @@ proxies Kiln was told of; Secure, __Host- cookies and HSTS on both origins."""
 import pytest
 
 from app import create_app
-from tests.helpers import csrf_token, make_settings
+from testkit.clients import csrf_token
+from testkit.serving import make_settings
 
 APP, SANDBOX = "https://kiln.example.com", "https://kiln-artifacts.example.net"
 PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "kiln.example.com",

@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import event
 
 from app import create_app
-from tests.helpers import TIP_DOC, Client, make_settings
+from testkit.answers import TIP_DOC
+from testkit.clients import Client
+from testkit.serving import make_settings
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import directives, import_in_browser
+from testkit.clients import directives
+from testkit.pages import import_in_browser
 
 DRAFT = """<!doctype html><html><head><title>draft</title></head><body>
 <h1 id="hello">Hello from a draft</h1><p id="facts"></p>

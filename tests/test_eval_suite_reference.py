@@ -18,6 +18,7 @@ import pytest
 from evals import suite as suites
 from evals.runner import Judge
 from mirror import libraries
+from testkit.serving import uses_mirror
 
 REFERENCE = Path(__file__).with_name("eval_reference")
 SUITE = suites.load("kiln")
@@ -50,8 +51,10 @@ def failures(outcomes: list[dict]) -> list[str]:
 # -- every reference passes every check of its turn ---------------------------------------------
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("case", "turn"), TURNS,
-                         ids=[reference_name(c.id, t).removesuffix(".html") for c, t in TURNS])
+@pytest.mark.parametrize(("case", "turn"), [
+    pytest.param(case, turn, marks=[pytest.mark.mirror] if uses_mirror(
+        (REFERENCE / reference_name(case.id, turn)).read_text("utf-8")) else [])
+    for case, turn in TURNS], ids=[reference_name(c.id, t).removesuffix(".html") for c, t in TURNS])
 def test_the_reference_tool_passes_the_judges_checks(smoke_tester, case, turn):
     html = (REFERENCE / reference_name(case.id, turn)).read_text("utf-8")
     outcomes = judged(smoke_tester, html, case, turn)

@@ -13,8 +13,9 @@ from evals import suite as suites
 from generator import prompts
 from generator.choice import (ModelChoice, ModelRefused, forget_ollama, offered, parse_choice,
                               settings_for, usable)
-from tests.fake_llm import Script
-from tests.helpers import Client, make_settings, provider_overrides
+from testkit.clients import Client
+from testkit.fake_llm import Script
+from testkit.serving import make_settings, provider_overrides
 
 # -- the format ----------------------------------------------------------------------------
 
@@ -339,7 +340,7 @@ def test_eval_refuses_what_it_cannot_run(eval_app, tmp_path):
 
 
 def test_eval_pages_are_for_members_and_say_when_a_run_is_unknown(tmp_path):
-    from tests.helpers import DEFAULT_ACCESS
+    from testkit.serving import DEFAULT_ACCESS
     app = create_app(make_settings(tmp_path, access=DEFAULT_ACCESS))
     try:
         visitor = Client(app, "127.0.0.1:5000")

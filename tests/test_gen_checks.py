@@ -13,7 +13,7 @@ from generator import generate, make_provider
 from generator.checks_block import extract_checks, route_edits, without_checks
 from generator.edits import Edit
 from generator.prompts import system_prompt
-from tests.fake_llm import anthropic_settings
+from testkit.fake_llm import anthropic_settings
 
 DOC = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Counter</title></head>

@@ -6,7 +6,7 @@ import pytest
 from artifacts.tool_errors import ToolError
 from generator import Budget, Finished, Stage, generate, make_provider
 from generator.messages import load_image
-from tests.fake_llm import Script, anthropic_settings, openai_settings
+from testkit.fake_llm import Script, anthropic_settings, openai_settings
 
 DOC = """<!DOCTYPE html>
 <html lang="en">

@@ -7,8 +7,7 @@ from generator import (Continuing, Finished, Kind, NotConfigured, ProviderError,
                        TextDelta, make_provider, provider_configured)
 from generator.messages import load_image, user
 from settings import Settings
-from tests.fake_llm import (Script, anthropic_settings, error_script,
-                            openai_settings)
+from testkit.fake_llm import Script, anthropic_settings, error_script, openai_settings
 
 ANSWER = "Here you go.\n```html\n<!doctype html>\n<html><body><p>Hi</p></body></html>\n```\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

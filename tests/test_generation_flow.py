@@ -4,8 +4,10 @@ import json
 
 import pytest
 
-from tests.fake_llm import Script
-from tests.helpers import HttpBrowser, TIP_DOC, make_settings, provider_overrides, serve_kiln
+from testkit.answers import TIP_DOC
+from testkit.clients import HttpBrowser
+from testkit.fake_llm import Script
+from testkit.serving import make_settings, provider_overrides, serve_kiln
 
 ANSWER = f"A tip calculator with a live result.\n\n```html\n{TIP_DOC}\n```\n"
 

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from tests.helpers import fetch_csrf_token, make_settings
+from testkit.clients import fetch_csrf_token
+from testkit.serving import make_settings
 
 TOOL = ("<!doctype html>\r\n<html><head><meta charset=utf-8><title>Résumé counter ✓</title></head>"
         "<body>\r\n<p>naïve — 日本語 😀</p>\n<script>document.title += '!'</script></body></html>\n")

@@ -6,7 +6,8 @@ import pytest
 
 from jobs import JobFailed
 from jobs.events import Status
-from tests.helpers import owner_cookie, parse_sse
+from testkit.clients import parse_sse
+from testkit.signing import owner_cookie
 
 
 def test_job_streams_live_and_resumes(live_server):

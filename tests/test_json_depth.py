@@ -57,7 +57,7 @@ def tool(client):
 @pytest.mark.parametrize("method,path", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_a_deeply_nested_body_is_a_clear_400(client, tool, method, path):
     for name, body in HOSTILE.items():
-        response = client._write(method, path.format(id=tool), data=body,
+        response = client.write(method, path.format(id=tool), data=body,
                                  headers={"Content-Type": "application/json"})
         assert response.status_code == 400, (name, response.status_code,
                                              response.get_data(as_text=True)[:300])

@@ -13,8 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from artifacts import tool_ai
-from tests.fake_llm import Script
-from tests.helpers import import_in_browser, provider_overrides, serve_kiln
+from testkit.fake_llm import Script
+from testkit.pages import import_in_browser
+from testkit.serving import provider_overrides, serve_kiln
 
 SUMMARISER = """<!doctype html><html><head><title>Summariser</title></head><body>
 <textarea id="text">Kiln turns descriptions into tools.</textarea>
@@ -179,7 +180,7 @@ def test_a_visitors_remix_has_no_ai_and_its_panel_says_why(tmp_path, fake_llm, p
     before any consent is asked, the owner's panel says why and offers no switch,
     and the switch's request sent from the page anyway is refused."""
     from artifacts import accounts
-    from tests.helpers import DEFAULT_ACCESS
+    from testkit.serving import DEFAULT_ACCESS
     fake_llm.default = Script("ok", usage=spends(20))
     with serve_kiln(tmp_path, **provider_overrides(fake_llm), access=DEFAULT_ACCESS) as server:
         owner = accounts.ensure_owner(server.kiln.store)
@@ -301,6 +302,7 @@ def test_personal_data_stays_with_each_viewer(ai_server, page, browser):
 NOTES_PATH = "tests/smoke_corpus/pass-indexeddb-notes.html"
 
 
+@pytest.mark.mirror  # IndexedDB's stand-in is served from the mirror
 def test_indexeddb_survives_a_reload_and_a_new_visit(ai_server, page, context, browser):
     from pathlib import Path
     notes = (Path(__file__).parent.parent / NOTES_PATH).read_text("utf-8")
@@ -361,6 +363,7 @@ TYPES = """<!doctype html><html><head></head><body><output id="out">wait</output
 </script></body></html>"""
 
 
+@pytest.mark.mirror  # IndexedDB's stand-in is served from the mirror
 def test_indexeddb_keeps_what_structured_clone_keeps(ai_server, page):
     _, frame = own_tool(page, ai_server, TYPES)
     with page.expect_response(lambda r: r.url.endswith("/indexeddb") and r.status == 200):

@@ -38,6 +38,11 @@ CLEAN = {
     "tester/smoke.py": "from . import run\nfrom artifacts.store import Store\nfrom sandbox import documents\n",
     "web/__init__.py": "from .api import bp\n",
     "web/api.py": "from generator import generate\nfrom sandbox import policy\nimport services\n",
+    # The test kit may import anything of Kiln's, the web layer and the framework too.
+    "testkit/__init__.py": "",
+    "testkit/serving.py": "from app import create_app\nfrom web.ownership import SALT\n"
+                          "from flask import Flask\nimport cli\nfrom .clients import Client\n",
+    "testkit/clients.py": "from services import Kiln\n",
 }
 
 
@@ -70,6 +75,12 @@ def test_relative_imports_resolve_against_their_package(tmp_path):
     ("evals/runner.py", "from web.present import x\n", "only app.py may import web"),
     ("tester/smoke.py", "import evals\n", "tester may import only"),
     ("artifacts/store.py", "def f():\n    from generator import generate\n", "artifacts may import only"),
+    ("services/kiln.py", "from testkit.serving import serve_kiln\n", "never imports testkit"),
+    ("web/api.py", "def later():\n    import testkit.fake_llm\n", "never imports testkit"),
+    ("app.py", "from bench import smoke_bench\n", "never imports bench/"),
+    ("cli.py", "from scripts.check_layers import breaches\n", "never imports scripts/"),
+    ("testkit/serving.py", "from bench.load_bench import measure\n", "testkit stands under"),
+    ("testkit/clients.py", "import scripts.screenshots\n", "testkit stands under"),
     ("artifacts/links.py", "from ..sandbox import policy\n", None),  # beyond the top package
 ])
 def test_a_breach_is_caught_wherever_the_import_is(tmp_path, name, text, why):
@@ -95,6 +106,12 @@ def test_the_rules():
     assert rule_broken("web.api", "flask", ("request", "current_app")) is None
     assert rule_broken("mirror.files", "sandbox.policy")
     assert rule_broken("tester.smoke", "sandbox.documents") is None
+    assert rule_broken("testkit.serving", "web.ownership") is None
+    assert rule_broken("testkit.clients", "flask", ("request",)) is None
+    assert rule_broken("testkit.serving", "cli") is None
+    assert rule_broken("services.kiln", "testkit")
+    assert rule_broken("generator.pipeline", "testkit.fake_llm")
+    assert rule_broken("testkit.servers", "bench.load_bench")
 
 
 def test_an_import_loop_is_caught(tmp_path):

@@ -9,19 +9,14 @@ from mirror import libraries
 from mirror.libraries import LIBRARIES, import_map
 from mirror.files import split_spec
 from sandbox import policy
-from settings import MIRROR_DIR, ROOT
+from settings import ROOT
+from testkit.serving import mirror_dir
 
 MIRROR = ROOT / "mirror"
 
 
 def installed(name: str) -> Path:
-    return MIRROR_DIR / name
-
-
-@pytest.fixture(scope="module", autouse=True)
-def mirror_installed():
-    if not MIRROR_DIR.is_dir():
-        pytest.fail(f"the library mirror is not installed: run `{libraries.SETUP_COMMAND}`")
+    return mirror_dir() / name
 
 
 def test_package_json_pins_exactly_the_list():
@@ -49,6 +44,7 @@ def test_lockfile_matches_and_only_downloads_from_the_registry():
         assert not entry.get("link"), path
 
 
+@pytest.mark.mirror
 @pytest.mark.parametrize("lib", LIBRARIES, ids=lambda lib: lib.name)
 def test_installed_version_and_every_listed_file_exist(lib):
     manifest = json.loads((installed(lib.name) / "package.json").read_text())
@@ -105,6 +101,7 @@ def test_library_headers_allow_opaque_origins_and_cache_forever():
     assert headers["Content-Security-Policy"].startswith("sandbox;")
 
 
+@pytest.mark.mirror
 def test_kilns_import_map_names_every_offered_module_build_and_nothing_else():
     imports = import_map()
     offered = [lib for lib in LIBRARIES if lib.offered and lib.module]

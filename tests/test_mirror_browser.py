@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mirror.libraries import LIBRARIES, find
-from tests.helpers import post_artifact
+from testkit.clients import post_artifact
 
 
 class Watch:
@@ -341,6 +341,7 @@ def test_every_library_has_a_browser_check():
     assert set(LIBRARY_CHECKS) == {lib.name for lib in LIBRARIES}
 
 
+@pytest.mark.mirror
 @pytest.mark.parametrize("name", list(LIBRARY_CHECKS))
 def test_library_works_inside_the_artifact_sandbox(live_server, page, name):
     libs, body, check = LIBRARY_CHECKS[name]
@@ -436,6 +437,7 @@ def open_imported(live_server, page, html: str) -> tuple[Watch, dict]:
     return watch, created
 
 
+@pytest.mark.mirror
 def test_chart_js_from_jsdelivr_renders_offline(live_server, page):
     watch, created = open_imported(live_server, page, CHART_TOOL)
     assert any("chart.js 4.6.1" in n for n in created["notices"])
@@ -451,6 +453,7 @@ def test_chart_js_from_jsdelivr_renders_offline(live_server, page):
     watch.assert_clean(live_server.sandbox_origin)
 
 
+@pytest.mark.mirror
 def test_marked_from_cdnjs_renders_offline(live_server, page):
     watch, created = open_imported(live_server, page, MARKED_TOOL)
     assert any("marked 18.2.1" in n and "12.0.0" in n for n in created["notices"])
@@ -462,6 +465,7 @@ def test_marked_from_cdnjs_renders_offline(live_server, page):
     watch.assert_clean(live_server.sandbox_origin)
 
 
+@pytest.mark.mirror
 def test_react_and_babel_jsx_from_unpkg_render_offline(live_server, page):
     watch, created = open_imported(live_server, page, REACT_TOOL)
     assert len(created["notices"]) == 3
@@ -482,6 +486,7 @@ def test_a_library_the_mirror_lacks_is_reported_and_blocked(live_server, page):
     assert any("Content Security Policy" in e for e in watch.errors)
 
 
+@pytest.mark.mirror
 def test_imported_tool_works_in_the_app_page_preview(live_server, page):
     watch = Watch(page)
     created = post_artifact(live_server.app_origin, MARKED_TOOL)
@@ -498,6 +503,7 @@ TAILWIND_V3_TOOL = """<!doctype html><html><head><title>Card</title>
 </body></html>"""
 
 
+@pytest.mark.mirror
 def test_tailwind_play_cdn_tool_is_styled_offline_without_errors(live_server, page):
     watch, created = open_imported(live_server, page, TAILWIND_V3_TOOL)
     assert any("Tailwind v3 Play CDN" in n for n in created["notices"])
@@ -520,6 +526,7 @@ JQUERY_ALPINE_TOOL = """<!DOCTYPE html>
 </body></html>"""
 
 
+@pytest.mark.mirror
 def test_jquery_and_alpine_from_their_cdns_work_offline(live_server, page):
     watch, created = open_imported(live_server, page, JQUERY_ALPINE_TOOL)
     assert sum("library mirror" in n for n in created["notices"]) == 2
@@ -567,6 +574,7 @@ document.getElementById('make').addEventListener('click', () => {
 </script></body></html>"""
 
 
+@pytest.mark.mirror
 def test_qr_pdf_tool_with_bootstrap_from_cdns_works_offline(live_server, page):
     watch, created = open_imported(live_server, page, QR_PDF_TOOL)
     mirrored = [n for n in created["notices"] if "library mirror" in n]
@@ -604,6 +612,7 @@ anime({targets: '#bar', width: 110, duration: 100, easing: 'linear',
 </script></body></html>"""
 
 
+@pytest.mark.mirror
 def test_task_board_with_icons_dates_and_sorting_from_cdns_works_offline(live_server, page):
     watch, created = open_imported(live_server, page, TASK_BOARD_TOOL)
     mirrored = [n for n in created["notices"] if "library mirror" in n]

@@ -4,17 +4,20 @@ nowhere), ES modules by bare specifier and through a tool's own import map, and
 the service-worker stand-in. Real Chromium, Kiln's real pages."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from mirror.libraries import find
-from settings import MIRROR_DIR
-from tests.helpers import post_artifact
+from testkit.clients import post_artifact
+from testkit.serving import mirror_dir
 
 LODASH = find("lodash").url("lodash.min.js")
-LODASH_BYTES = (Path(MIRROR_DIR) / "lodash" / "lodash.min.js").stat().st_size
+
+
+def lodash_bytes() -> int:
+    """The size of the mirror's lodash.min.js (read when a test runs: the mirror may be missing)."""
+    return (mirror_dir() / "lodash" / "lodash.min.js").stat().st_size
 
 
 def open_in_kiln(page, live_server, html):
@@ -54,6 +57,7 @@ Promise.all([
 </script></body></html>"""
 
 
+@pytest.mark.mirror
 def test_fetch_and_xhr_of_mirror_files_are_answered_by_kilns_page(live_server, page):
     html = FETCHER.replace("LODASH", LODASH).replace("APP", live_server.app_origin)
     asked = []
@@ -61,9 +65,9 @@ def test_fetch_and_xhr_of_mirror_files_are_answered_by_kilns_page(live_server, p
     _, frame = open_in_kiln(page, live_server, html)
     expect(frame.locator("#out")).not_to_have_text("waiting")
     assert frame.locator("#out").inner_text().split() == sorted([
-        "app-origin!TypeError", f"bytes={LODASH_BYTES}", "json=object", "missing!TypeError",
+        "app-origin!TypeError", f"bytes={lodash_bytes()}", "json=object", "missing!TypeError",
         "not-lib!TypeError", "other-version!TypeError", "post!TypeError",
-        "text=200:text/javascript:true:true", f"xhr=200:{LODASH_BYTES}", "xhr-json=200:object"])
+        "text=200:text/javascript:true:true", f"xhr=200:{lodash_bytes()}", "xhr-json=200:object"])
     # The frame itself asked the network for nothing beyond its document (and the
     # refused fetches, which CSP stopped before any request).
     assert [u for u in asked if "/lib/" in u] == []
@@ -107,12 +111,13 @@ HOSTILE_MIRROR = """<!doctype html><html><head></head><body><output id="state">s
 </script></body></html>"""
 
 
+@pytest.mark.mirror
 def test_the_parent_reads_nothing_but_mirror_paths(live_server, page):
     fetched = []
     page.on("request", lambda r: fetched.append(r.url) if r.frame == page.main_frame else None)
     _, frame = open_in_kiln(page, live_server, HOSTILE_MIRROR.replace("LODASH", LODASH))
     # The one real file answers; every other request was dropped unread.
-    expect(frame.locator("#state")).to_have_text(f"start reply7:true:{LODASH_BYTES}")
+    expect(frame.locator("#state")).to_have_text(f"start reply7:true:{lodash_bytes()}")
     sandbox_reads = [u for u in fetched if u.startswith(live_server.sandbox_origin)
                      and "/raw/" not in u]
     assert sandbox_reads == [live_server.sandbox_origin + LODASH]
@@ -142,6 +147,7 @@ document.getElementById('out').textContent = ['r' + THREE.REVISION, cube.type,
 </script></body></html>"""
 
 
+@pytest.mark.mirror
 def test_three_tool_with_an_import_map_and_addons_runs_from_the_mirror(live_server, page):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -168,6 +174,7 @@ document.getElementById('out').textContent = [THREE.REVISION, typeof GLTFLoader,
 </script></body></html>"""
 
 
+@pytest.mark.mirror
 def test_bare_specifiers_of_mirrored_libraries_resolve_without_an_import_map(live_server, page):
     created = post_artifact(live_server.app_origin, BARE)
     page.goto(created["raw_url"])

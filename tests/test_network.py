@@ -2,7 +2,7 @@
 fetch() and XMLHttpRequest to a public host go through Kiln's page with the
 viewer's consent, and nothing else gets out.
 
-The public API is tests/fake_api.py on loopback, reached under a made-up public
+The public API is testkit/fake_api.py on loopback, reached under a made-up public
 host name: Playwright hands the page's requests for that host to it, and the
 browser applies CORS, CSP and redirects on the way as it would on the internet.
 """
@@ -14,8 +14,9 @@ import pytest
 from playwright.sync_api import expect
 
 from sandbox import network as rules
-from tests.fake_api import FakeApi
-from tests.helpers import import_in_browser, serve_kiln
+from testkit.fake_api import FakeApi
+from testkit.pages import import_in_browser
+from testkit.serving import serve_kiln
 
 HOST = "api.tools.example"
 API = f"http://{HOST}"
@@ -72,7 +73,7 @@ def viewer_of(server, page) -> str:
     from itsdangerous import URLSafeSerializer
 
     from web.ownership import SALT
-    from tests.helpers import owner_cookie_name
+    from testkit.signing import owner_cookie_name
     cookie = next(c["value"] for c in page.context.cookies()
                   if c["name"] == owner_cookie_name(server.app))
     return owner_hash(URLSafeSerializer(server.app.secret_key, salt=SALT).loads(cookie))

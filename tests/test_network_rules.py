@@ -14,7 +14,7 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 from artifacts import network_grants
 from sandbox import network, policy
 from sandbox.policy import Kind
-from tests.helpers import directives
+from testkit.clients import directives
 
 APP, SANDBOX = "http://127.0.0.1:5000", "http://localhost:5000"
 OWN = ("127.0.0.1", "localhost")

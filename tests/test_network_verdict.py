@@ -10,7 +10,8 @@ import pytest
 
 from artifacts.tool_errors import ToolError
 from tester.smoke_verdict import Observations, judge
-from tests.helpers import HttpBrowser, provider_overrides, serve_kiln
+from testkit.clients import HttpBrowser
+from testkit.serving import provider_overrides, serve_kiln
 
 SEEN = dict(served=True, loaded=True, content={"text": 40, "elements": 3})
 

@@ -3,7 +3,7 @@ import pytest
 
 from sandbox import policy
 from sandbox.policy import Kind
-from tests.helpers import directives
+from testkit.clients import directives
 
 APP, SANDBOX = "http://127.0.0.1:5000", "http://localhost:5000"
 

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from tests.helpers import TIP_DOC
+from testkit.answers import TIP_DOC
 
 
 def test_backup_is_a_consistent_copy(app, kiln, tmp_path):

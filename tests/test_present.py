@@ -3,7 +3,7 @@ import pytest
 from markupsafe import Markup
 
 from generator.edits import parse_edits
-from tests.helpers import make_settings
+from testkit.serving import make_settings
 from web.present import line_diff, model_in_use, render_notes
 
 

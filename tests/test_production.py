@@ -8,9 +8,11 @@ import time
 import httpx
 import pytest
 
-from tests.fake_llm import Script
-from tests.helpers import TIP_ANSWER, TIP_DOC, eventually, fetch_csrf_token, parse_sse
-from tests.servers import KilnStack
+from testkit.answers import TIP_ANSWER, TIP_DOC
+from testkit.clients import fetch_csrf_token, parse_sse
+from testkit.fake_llm import Script
+from testkit.servers import KilnStack
+from testkit.waiting import eventually
 
 pytestmark = pytest.mark.browser  # real servers over real HTTP
 

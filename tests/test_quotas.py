@@ -22,7 +22,10 @@ from artifacts.quotas import (DataCaps, QuotaExceeded, Today, VisitorQuotas, Wri
                               address_network, data_refusal, grows_past, visitor_refusal)
 from artifacts.tables import ArtifactStorage, ToolData
 from artifacts.tool_data import DataLimits, ToolDataStore
-from tests.helpers import DEFAULT_ACCESS, TIP_DOC, Client, make_settings, serve_kiln, sign_in
+from testkit.answers import TIP_DOC
+from testkit.clients import Client
+from testkit.serving import DEFAULT_ACCESS, make_settings, serve_kiln
+from testkit.signing import sign_in
 
 HOST = "127.0.0.1:5000"
 NOON = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
@@ -320,11 +323,11 @@ class At(Client):
     def get(self, path, **kw):
         return super().get(path, **self._env(kw))
 
-    def _write(self, method, path, **kw):
-        return super()._write(method, path, **self._env(kw))
+    def write(self, method, path, **kw):
+        return super().write(method, path, **self._env(kw))
 
     def put(self, path, **kw):
-        return self._write("put", path, **kw)
+        return self.write("put", path, **kw)
 
 
 @pytest.fixture
@@ -401,7 +404,7 @@ def owner_hash_of(app, who: Client) -> str:
     """The viewer key of a test browser, from its signed cookie."""
     from itsdangerous import URLSafeSerializer
 
-    from tests.helpers import owner_cookie_name
+    from testkit.signing import owner_cookie_name
     from web.ownership import SALT
     raw = who.http.get_cookie(owner_cookie_name(app), domain="127.0.0.1").value
     return owner_hash(URLSafeSerializer(app.secret_key, salt=SALT).loads(raw))

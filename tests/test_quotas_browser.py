@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from artifacts import accounts
-from tests.helpers import DEFAULT_ACCESS, TIP_DOC, serve_kiln
+from testkit.answers import TIP_DOC
+from testkit.serving import DEFAULT_ACCESS, serve_kiln
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +49,7 @@ def storage_answer(status: int):
     return lambda r: r.url.endswith("/storage") and r.status == status
 
 
+@pytest.mark.mirror  # its IndexedDB part: the stand-in is served from the mirror
 def test_a_refused_save_is_said_on_the_page_and_to_the_tool(tmp_path, page, browser):
     with serve_kiln(tmp_path, access=DEFAULT_ACCESS, viewer_data_max_address_bytes=4000) as server:
         owner = accounts.ensure_owner(server.kiln.store)

@@ -16,7 +16,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import pytest
 
-from tests.helpers import csrf_token, eventually, free_port
+from testkit.clients import csrf_token
+from testkit.serving import free_port
+from testkit.waiting import eventually
 from web.logs import redact
 
 pytestmark = pytest.mark.browser  # starts Kiln itself, over real HTTP

@@ -26,8 +26,10 @@ from artifacts.tool_errors import ToolError
 from generator import generate, make_provider
 from mirror import libraries
 from settings import Settings
-from tests.fake_llm import anthropic_settings
-from tests.helpers import HttpBrowser, import_in_browser, serve_kiln
+from testkit.clients import HttpBrowser
+from testkit.fake_llm import anthropic_settings
+from testkit.pages import import_in_browser
+from testkit.serving import serve_kiln
 
 ROOT = Path(__file__).resolve().parent.parent
 ALNUM = string.ascii_letters + string.digits
@@ -301,7 +303,7 @@ def test_the_released_repair_prompts_are_unchanged():
 
 @pytest.mark.browser  # Kiln over real HTTP
 def test_fix_it_on_a_version_whose_only_problem_is_a_key(tmp_path, fake_llm):
-    from tests.helpers import provider_overrides
+    from testkit.serving import provider_overrides
     with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as server:
         me = HttpBrowser(server.app_origin)
         created = me.post("/api/artifacts", json={"html": LEAKY})

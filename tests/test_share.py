@@ -1,5 +1,7 @@
 """Anyone with the link can view, download and remix; only the owner can change."""
-from tests.helpers import Client, make_settings, owner_cookie_name
+from testkit.clients import Client
+from testkit.serving import make_settings
+from testkit.signing import owner_cookie_name
 
 
 def create(client, html="<!doctype html><title>Shared</title><p>v1</p>"):

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import DEFAULT_ACCESS, HttpBrowser, eventually, serve_kiln, sign_in
+from testkit.clients import HttpBrowser
+from testkit.serving import DEFAULT_ACCESS, serve_kiln
+from testkit.signing import sign_in
+from testkit.waiting import eventually
 
 pytestmark = pytest.mark.browser
 

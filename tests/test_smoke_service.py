@@ -15,7 +15,8 @@ import pytest
 from app import create_app
 from tester.browser_pool import BrowserPool, PoolClosed
 from settings import Settings
-from tests.helpers import make_settings, post_artifact, serve_kiln
+from testkit.clients import post_artifact
+from testkit.serving import make_settings, serve_kiln
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "<!doctype html><title>Good</title><h1>Hello</h1><button onclick=\"this.textContent='hi'\">Go</button>"

@@ -1,9 +1,10 @@
 """A tool you can keep: the standalone download works opened from disk."""
+import pytest
 from playwright.sync_api import expect
 
 from mirror import files as mirror
 from mirror.standalone import standalone
-from settings import Settings
+from testkit.serving import mirror_dir
 
 CHART = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Chart</title>
 <script src="/lib/chart.js@4.6.1/dist/chart.umd.min.js"></script>
@@ -17,9 +18,10 @@ document.getElementById('ok').textContent = typeof Chart;
 
 
 def read():
-    return mirror.reader(Settings(_env_file=None).resolved_mirror_dir())
+    return mirror.reader(mirror_dir())
 
 
+@pytest.mark.mirror
 def test_libraries_are_written_into_the_file():
     html, notes = standalone(CHART, read())
     assert notes == []
@@ -42,6 +44,7 @@ def test_unknown_or_hostile_library_paths_stay_links():
     assert "root:" not in html
 
 
+@pytest.mark.mirror
 def test_standalone_download_runs_from_disk(live_server, page, tmp_path):
     kiln = live_server.kiln
     created = kiln.import_html(CHART, None)
@@ -70,6 +73,7 @@ def test_workspace_offers_the_standalone_download_only_when_useful(client, kiln)
     assert "?standalone=1" not in client.get(f"/a/{without}").text
 
 
+@pytest.mark.mirror
 def test_cli_export_standalone(app, tmp_path):
     kiln = app.extensions["kiln"]
     artifact_id = kiln.import_html(CHART, None).artifact.id

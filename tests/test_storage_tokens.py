@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from app import create_app
 from artifacts import storage_tokens
 from artifacts.tables import StorageTokenUse, utcnow
-from tests.helpers import (Client, import_in_browser, make_settings, storage_token_made,
-                           token_viewer)
+from testkit.clients import Client
+from testkit.pages import import_in_browser
+from testkit.serving import make_settings
+from testkit.signing import storage_token_made, token_viewer
 
 PAGE = "<!doctype html><title>t</title><p>tool</p>"
 CONFIG = re.compile(r"window\.__KILN__=(\{.*?\});\(function", re.S)
@@ -53,9 +55,9 @@ def fresh_token(client: Client, artifact_id: str) -> str:
 def tool(client):
     """A tool whose viewer ``client`` has saved storage and IndexedDB in it."""
     made = client.post("/api/artifacts", json={"html": PAGE}).json["id"]
-    assert client._write("put", f"/api/artifacts/{made}/storage",
+    assert client.write("put", f"/api/artifacts/{made}/storage",
                          json={"data": {"secret": "mine"}}).status_code == 200
-    assert client._write("put", f"/api/artifacts/{made}/indexeddb", data='{"v": 1, "dbs": []}',
+    assert client.write("put", f"/api/artifacts/{made}/indexeddb", data='{"v": 1, "dbs": []}',
                          headers={"Content-Type": "application/json"}).status_code == 200
     return made
 
@@ -166,7 +168,7 @@ document.getElementById('secret').addEventListener('input', (e) => {
 def test_a_token_a_tool_hands_on_in_a_link_reads_nothing(live_server, page, browser):
     """SECURITY.md's residual risk of before: a tool copies its viewer's token into
     the share link; opened by someone else, it loads itself with that token."""
-    from tests.helpers import post_artifact
+    from testkit.clients import post_artifact
     made = post_artifact(live_server.app_origin, STEALER)
     page.goto(made["url"])
     frame = page.frame_locator("#artifact-frame")

@@ -13,8 +13,9 @@ import pytest
 
 from artifacts import tool_ai
 from artifacts.tool_data import ToolRefused
-from tests.fake_llm import Script, error_script
-from tests.helpers import Client, make_settings, provider_overrides
+from testkit.clients import Client
+from testkit.fake_llm import Script, error_script
+from testkit.serving import make_settings, provider_overrides
 
 PAGE = "<!doctype html><title>t</title><p>tool</p>"
 
@@ -165,10 +166,10 @@ def test_only_the_owner_views_exports_and_clears_shared_data(tool, client, other
     data(other_client, tool, "shared", op="set", key="poll", value='{"yes": 2}')
     data(other_client, tool, "personal", op="set", key="mine", value="1")
     assert other_client.get(f"/api/artifacts/{tool}/data/shared").status_code == 403
-    refused = other_client._write("delete", f"/api/artifacts/{tool}/data/shared")
+    refused = other_client.write("delete", f"/api/artifacts/{tool}/data/shared")
     assert refused.status_code == 403
     assert client.get(f"/api/artifacts/{tool}/data/shared").json == {"poll": {"yes": 2}}
-    assert client._write("delete", f"/api/artifacts/{tool}/data/shared").json == {"cleared": 1}
+    assert client.write("delete", f"/api/artifacts/{tool}/data/shared").json == {"cleared": 1}
     assert client.get(f"/api/artifacts/{tool}/data/shared").json == {}
     # Personal data is the viewer's: the owner neither sees nor clears it.
     assert data(other_client, tool, "personal", op="get", key="mine").json["value"] == "1"
@@ -177,7 +178,7 @@ def test_only_the_owner_views_exports_and_clears_shared_data(tool, client, other
 # -- IndexedDB snapshots -----------------------------------------------------------------------
 
 def put_snapshot(who: Client, tool_id: str, body: str):
-    return who._write("put", f"/api/artifacts/{tool_id}/indexeddb", data=body,
+    return who.write("put", f"/api/artifacts/{tool_id}/indexeddb", data=body,
                       headers={"Content-Type": "application/json"})
 
 
@@ -281,7 +282,7 @@ def test_a_viewer_needs_the_owners_switch_then_stays_within_their_budget(ai_app)
     refused, _ = complete(viewer, tool_id, prompt="hi")
     assert refused.status_code == 403 and refused.json["code"] == "not_allowed"
     assert "owner of this tool has not let" in refused.json["error"]
-    assert owner._write("put", f"/api/artifacts/{tool_id}/ai", json={
+    assert owner.write("put", f"/api/artifacts/{tool_id}/ai", json={
         "for_viewers": True, "tool_daily_tokens": 10_000, "viewer_daily_tokens": 60}).status_code == 200
     ai_app.fake.default = Script("fine", usage=spends(45))
     served = 0
@@ -301,7 +302,7 @@ def test_a_viewer_needs_the_owners_switch_then_stays_within_their_budget(ai_app)
 def test_the_tools_budget_holds_for_everyone_together(ai_app):
     owner = Client(ai_app, "127.0.0.1:5000")
     tool_id = owner.post("/api/artifacts", json={"html": PAGE}).json["id"]
-    owner._write("put", f"/api/artifacts/{tool_id}/ai", json={
+    owner.write("put", f"/api/artifacts/{tool_id}/ai", json={
         "for_viewers": True, "tool_daily_tokens": 100, "viewer_daily_tokens": 100})
     ai_app.fake.default = Script("fine", usage=spends(50))
     statuses = []
@@ -324,11 +325,11 @@ def test_an_owner_chooses_budgets_within_the_installations_caps(ai_app):
                             "viewer_daily_tokens": 100}
     assert report["caps"] == {"tool_daily_tokens": 200_000, "viewer_daily_tokens": 100}
     for tool, viewer in ((10**9, 50), (0, 50), (1000, 101), (1000, 0)):
-        refused = owner._write("put", url, json={"for_viewers": True, "tool_daily_tokens": tool,
+        refused = owner.write("put", url, json={"for_viewers": True, "tool_daily_tokens": tool,
                                                  "viewer_daily_tokens": viewer})
         assert refused.status_code == 400 and "between 1 and" in refused.json["error"]
     assert owner.get(url).json["ai"]["for_viewers"] is False  # nothing was saved
-    saved = owner._write("put", url, json={"for_viewers": True, "tool_daily_tokens": 5000,
+    saved = owner.write("put", url, json={"for_viewers": True, "tool_daily_tokens": 5000,
                                            "viewer_daily_tokens": 100}).json
     assert saved["ai"] == {"for_viewers": True, "tool_daily_tokens": 5000, "viewer_daily_tokens": 100}
     # An operator who lowers a cap later lowers every tool's budget with it.
@@ -378,7 +379,7 @@ def test_another_tools_budget_cannot_be_used_by_naming_it(ai_app):
     assert refused.status_code == 403
     assert tool_ai.tokens_today(ai_app.extensions["kiln"].store, closed) == 0
     assert theirs.get(f"/api/artifacts/{own}/ai").status_code == 403
-    assert mine._write("put", f"/api/artifacts/{closed}/ai", json={
+    assert mine.write("put", f"/api/artifacts/{closed}/ai", json={
         "for_viewers": True, "tool_daily_tokens": 1, "viewer_daily_tokens": 1}).status_code == 403
 
 
@@ -467,7 +468,8 @@ def test_the_prompt_tells_the_model_about_kiln_complete_and_storage():
 def test_an_answer_left_in_the_middle_is_logged_and_gives_back_what_it_held(tmp_path, fake_llm):
     import time
 
-    from tests.helpers import HttpBrowser, serve_kiln
+    from testkit.clients import HttpBrowser
+    from testkit.serving import serve_kiln
     fake_llm.default = Script("word " * 200, chunk_chars=5, tokens_per_second=50)
     with serve_kiln(tmp_path, **provider_overrides(fake_llm)) as server:
         me = HttpBrowser(server.app_origin)
@@ -496,7 +498,7 @@ def test_an_answer_left_in_the_middle_is_logged_and_gives_back_what_it_held(tmp_
 def private_app(tmp_path, fake_llm):
     """KILN_ACCESS=owner (the default), with the fake model."""
     from app import create_app
-    from tests.helpers import DEFAULT_ACCESS
+    from testkit.serving import DEFAULT_ACCESS
     app = create_app(make_settings(tmp_path, **provider_overrides(fake_llm), access=DEFAULT_ACCESS))
     app.fake = fake_llm
     yield app
@@ -504,7 +506,7 @@ def private_app(tmp_path, fake_llm):
 
 
 def ai_switch(who: Client, tool_id: str, on: bool = True, tool: int = 10_000, viewer: int = 1000):
-    return who._write("put", f"/api/artifacts/{tool_id}/ai", json={
+    return who.write("put", f"/api/artifacts/{tool_id}/ai", json={
         "for_viewers": on, "tool_daily_tokens": tool, "viewer_daily_tokens": viewer})
 
 
@@ -514,7 +516,7 @@ def test_a_visitors_remix_has_no_ai_even_with_the_switch_on(private_app):
     kiln.complete with a system prompt of their own, a fresh cookie and a second
     remix each a fresh budget. Now the switch is refused on a tool no member owns,
     and a switch it has anyway (copied, or set before) does nothing."""
-    from tests.helpers import sign_in
+    from testkit.signing import sign_in
     kiln, fake = private_app.extensions["kiln"], private_app.fake
     owner, visitor = Client(private_app, "127.0.0.1:5000"), Client(private_app, "127.0.0.1:5000")
     sign_in(owner, kiln)
@@ -591,7 +593,7 @@ def test_a_members_tools_spend_the_members_own_budget(private_app):
     their own tool. The AI of a member's tools now counts against the member's
     own budget, whoever calls it, and stays counted when the tool is deleted."""
     from artifacts import accounts
-    from tests.helpers import sign_in
+    from testkit.signing import sign_in
     kiln, fake = private_app.extensions["kiln"], private_app.fake
     member = accounts.invite(kiln.store, "Ann", daily_token_budget=50)
     ann, visitor = Client(private_app, "127.0.0.1:5000"), Client(private_app, "127.0.0.1:5000")
@@ -612,7 +614,7 @@ def test_a_members_tools_spend_the_members_own_budget(private_app):
     refused, _ = complete(visitor, tool_id, prompt="hi")
     assert refused.status_code == 429 and "the person who owns this tool" in refused.json["error"]
     # Deleting the tool and making another does not give the budget back.
-    assert ann._write("delete", f"/api/artifacts/{tool_id}").status_code == 200
+    assert ann.write("delete", f"/api/artifacts/{tool_id}").status_code == 200
     fresh = ann.post("/api/artifacts", json={"html": PAGE}).json["id"]
     grant(ann, fresh, "ai")
     assert complete(ann, fresh, prompt="hi")[0].status_code == 429

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from artifacts.links import MAX_TOKEN_RELOADS, MAX_URL_STATE, frame_url, url_state
-from tests.helpers import post_artifact
+from testkit.clients import post_artifact
 
 SEARCH_TOOL = """<!doctype html><html><head><title>Search</title></head><body>
 <input id="q" aria-label="Search"> <output id="seen"></output> <output id="count"></output>

@@ -12,8 +12,9 @@ from app import create_app
 from artifacts import evals_store
 from evals.webbench import Project, ProjectError, VersionMount, tools_missing
 from settings import ROOT
-from tests.fake_llm import Script
-from tests.helpers import Client, make_settings, provider_overrides
+from testkit.clients import Client
+from testkit.fake_llm import Script
+from testkit.serving import make_settings, provider_overrides
 
 # The shared copy of Web-Bench's calculator project sits beside the checkout, never in it.
 CALCULATOR = ROOT.parent / "shared" / "webbench" / "calculator"
@@ -167,7 +168,7 @@ def test_without_the_eval_tools_it_says_how_to_install_them(monkeypatch, tmp_pat
 # -- /index.html is the version under test ---------------------------------------------------
 
 def test_index_html_on_the_sandbox_origin_is_the_version_as_kiln_serves_it(tmp_path, fake_llm):
-    from tests.helpers import TIP_ANSWER
+    from testkit.answers import TIP_ANSWER
     fake_llm.default = Script(TIP_ANSWER)
     app = create_app(make_settings(tmp_path, **provider_overrides(fake_llm)))
     try:

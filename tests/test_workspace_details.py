@@ -8,9 +8,10 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from artifacts import Source, VersionIn
-from tests.fake_llm import Script
-from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, import_in_browser, provider_overrides,
-                           serve_kiln, wait_for_written)
+from testkit.answers import TIP_ANSWER, TIP_DOC, TIP_EDIT
+from testkit.fake_llm import Script
+from testkit.pages import import_in_browser, wait_for_written
+from testkit.serving import provider_overrides, serve_kiln
 
 CORPUS = Path(__file__).parent / "smoke_corpus"
 BROKEN_ON_CLICK = """<!doctype html><html><head><title>Clicker</title></head><body>

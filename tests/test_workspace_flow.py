@@ -6,9 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_llm import Script
-from tests.helpers import (TIP_ANSWER, TIP_DOC, TIP_EDIT, import_in_browser, owner_cookie_name,
-                           provider_overrides, serve_kiln, wait_for_written)
+from testkit.answers import TIP_ANSWER, TIP_DOC, TIP_EDIT
+from testkit.fake_llm import Script
+from testkit.pages import import_in_browser, wait_for_written
+from testkit.serving import provider_overrides, serve_kiln
+from testkit.signing import owner_cookie_name
 
 ARTIFACT_URL = re.compile(r"/a/[\w-]+$")
 

@@ -9,7 +9,8 @@ from artifacts.htmlfile import BadHTML, accept
 from artifacts.tool_errors import Phase, ToolError, fix_request
 from jobs import InProcessRunner, JobCancelled, JobFailed, JobLog, run_job
 from services import unwrap_pasted_answer
-from tests.helpers import TIP_DOC, make_settings
+from testkit.answers import TIP_DOC
+from testkit.serving import make_settings
 from web.present import describe_version, job_state, model_in_use
 
 

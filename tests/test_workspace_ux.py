@@ -9,9 +9,12 @@ from sqlalchemy import inspect, select, text
 
 from artifacts import Source, VersionIn, tool_ai
 from artifacts.tables import DeletedArtifact
-from tests.fake_llm import Script
-from tests.helpers import (TIP_ANSWER, TIP_CHECKED_ANSWER, TIP_DOC, TIP_EDIT, HttpBrowser,
-                           eventually, provider_overrides, serve_kiln, wait_for_written)
+from testkit.answers import TIP_ANSWER, TIP_CHECKED_ANSWER, TIP_DOC, TIP_EDIT
+from testkit.clients import HttpBrowser
+from testkit.fake_llm import Script
+from testkit.pages import wait_for_written
+from testkit.serving import provider_overrides, serve_kiln
+from testkit.waiting import eventually
 
 ARTIFACT_URL = re.compile(r"/a/[\w-]+$")
 PHONE = {"width": 390, "height": 844}

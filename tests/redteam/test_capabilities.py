@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ArtifactRun, load, new_token, render, run_cases
+from .harness import ArtifactRun, load, new_token, render, run_cases
 
 CASES = [("origin", "frame"), ("origin", "raw"), ("storage", "frame"), ("storage", "raw"),
          ("parent_access", "frame"), ("dialogs", "frame"), ("dialogs", "raw"),

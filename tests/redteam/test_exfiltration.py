@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import HOSTILE, run_cases
+from .harness import HOSTILE, run_cases
 
 # Opened as a top-level document there is no parent CSP (frame-src) and no iframe
 # sandbox attribute: only the response's own headers stand in the way.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import new_token
+from .harness import new_token
 from .sink import Sink
 
 ANNOUNCE = """<!doctype html><title>framed</title>

@@ -10,7 +10,7 @@ import pytest
 
 from sandbox import policy
 
-from .conftest import fresh_context_factory, load, new_token, render, run_many
+from .harness import fresh_context_factory, load, new_token, render, run_many
 
 # In an iframe with the very same sandbox attribute Kiln uses, but without any
 # response header: the attribute alone stops none of these.

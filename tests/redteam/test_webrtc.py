@@ -12,7 +12,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .conftest import fresh_context_factory, load, new_token, render, run_many
+from .harness import fresh_context_factory, load, new_token, render, run_many
 
 def test_artifact_responses_carry_a_connection_allowlist(kiln_server):
     _, raw_url = kiln_server.store("<!doctype html><title>x</title><p>x</p>")

@@ -15,7 +15,7 @@ and ``fake.default_for["model-a"] = Script(...)`` come first for that model;
 ``GET /api/tags`` give.
 
 As a pytest fixture: ``fake_llm`` (tests/conftest.py makes it available to every test).
-As a process (for a benchmark): ``python -m tests.fake_llm --port 8765 --rate 50``.
+As a process (for a benchmark): ``python -m testkit.fake_llm --port 8765 --rate 50``.
 """
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
-import pytest
+from settings import Settings
 
 PREFILL_REFUSAL = ("This model does not support assistant message prefill. "
                    "The conversation must end with a user message.")
@@ -48,7 +50,7 @@ class Script:
     abort: bool = False                 # with cut_after: drop the connection mid-body instead
     chunk_chars: int = 8                # characters per text delta (a delta counts as a token)
     tokens_per_second: float | None = None  # pace the deltas
-    usage: dict = field(default_factory=dict)  # override reported token counts
+    usage: dict[str, int] = field(default_factory=dict)  # override reported token counts
     model: str | None = None
 
     def chunks(self, limit: int | None = None) -> list[str]:
@@ -59,29 +61,35 @@ class Script:
 
 def error_script(status: int, error_type: str, message: str = "",
                  retry_after: float | None = None) -> Script:
+    """An HTTP error answer (a 429 with ``retry_after``, a 529 overloaded, ...)."""
     return Script(status=status, error_type=error_type, error_message=message or error_type,
                   retry_after=retry_after)
 
 
 @dataclass
 class Recorded:
+    """One request the fake received, as it arrived."""
     method: str
     path: str
-    headers: dict
-    body: dict | None
+    headers: dict[str, str]   # names in lower case
+    body: dict[str, Any] | None
     received_at: float
     done: bool = False   # the whole response has been sent (or the client went away)
     hung_up: bool = False  # the client closed the connection before the answer ended
 
 
 class FakeLLM:
+    """The fake provider: start it (or use it as a context manager), queue
+    answers, read back ``requests``."""
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None):
+        self.host = host
         self.api_key = api_key          # when set, other keys get a 401
         self.reject_prefill = False     # answer a trailing assistant turn with a 400
         self.default: Script | None = None  # used when the queue is empty
         # Called (with the request body) as the first piece of an answer is sent:
         # a benchmark's clock for the provider's side of the first token.
-        self.on_first_token = None
+        self.on_first_token: Callable[[dict[str, Any]], object] | None = None
         self.requests: list[Recorded] = []
         self.models: list[str] = ["fake-model"]
         self.default_for: dict[str, Script] = {}   # by requested model, before ``default``
@@ -96,8 +104,7 @@ class FakeLLM:
     # -- control ---------------------------------------------------------------
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.host}:{self._server.server_port}"
 
     @property
     def openai_url(self) -> str:
@@ -143,11 +150,15 @@ class FakeLLM:
     def __enter__(self) -> FakeLLM:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (the fake as a process)."""
+        self._server.serve_forever()
+
     # -- accounting ------------------------------------------------------------
-    def input_usage(self, body: dict) -> dict:
+    def input_usage(self, body: dict[str, Any]) -> dict[str, int]:
         """Rough token counts (4 characters a token). A system block marked with
         cache_control is written to the cache on first sight and read after."""
         system = body.get("system")
@@ -166,15 +177,15 @@ class FakeLLM:
                 "cache_read_input_tokens": read}
 
 
-def _handler_for(fake: FakeLLM):
+def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, *args) -> None:  # keep test output clean
+        def log_message(self, *args: object) -> None:  # keep test output clean
             pass
 
         # -- plumbing ----------------------------------------------------------
-        def _body(self) -> dict | None:
+        def _body(self) -> dict[str, Any] | None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
             try:
@@ -182,7 +193,8 @@ def _handler_for(fake: FakeLLM):
             except ValueError:
                 return None
 
-        def _json(self, status: int, payload: dict, headers: dict | None = None) -> None:
+        def _json(self, status: int, payload: dict[str, Any],
+                  headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")
@@ -260,7 +272,7 @@ def _handler_for(fake: FakeLLM):
                 return bearer[7:]
             return self.headers.get("x-api-key")
 
-        def _record(self, body: dict | None) -> Recorded:
+        def _record(self, body: dict[str, Any] | None) -> Recorded:
             headers = {k.lower(): v for k, v in self.headers.items()}
             entry = Recorded(self.command, self.path, headers, body, time.perf_counter())
             with fake._lock:
@@ -274,7 +286,7 @@ def _handler_for(fake: FakeLLM):
             self._json(status, {"type": "error", "error": {"type": error_type, "message": message},
                                 "request_id": "req_fake"}, headers)
 
-        def _anthropic(self, body: dict) -> None:
+        def _anthropic(self, body: dict[str, Any]) -> None:
             if fake.api_key is not None and self._key() != fake.api_key:
                 return self._anthropic_error(401, "authentication_error", "invalid x-api-key")
             messages = body.get("messages") or []
@@ -298,7 +310,7 @@ def _handler_for(fake: FakeLLM):
                     "usage": {**usage, "output_tokens": len(script.chunks()), **script.usage}})
             self._start_stream()
 
-            def event(name: str, payload: dict) -> None:
+            def event(name: str, payload: dict[str, Any]) -> None:
                 self._chunk(f"event: {name}\ndata: {json.dumps(payload)}\n\n")
 
             start_usage = {k: v for k, v in usage.items()}
@@ -338,7 +350,7 @@ def _handler_for(fake: FakeLLM):
             self._json(status, {"error": {"message": message, "type": error_type,
                                           "code": error_type}}, headers)
 
-        def _openai(self, body: dict) -> None:
+        def _openai(self, body: dict[str, Any]) -> None:
             if fake.api_key is not None and self._key() != fake.api_key:
                 return self._openai_error(401, "invalid_api_key", "Incorrect API key provided")
             script = fake.next_script(body.get("model"))
@@ -353,11 +365,11 @@ def _handler_for(fake: FakeLLM):
                                                                       script.stop_reason)
             self._start_stream()
 
-            def data(payload: dict | str) -> None:
+            def data(payload: dict[str, Any] | str) -> None:
                 text = payload if isinstance(payload, str) else json.dumps(payload)
                 self._chunk(f"data: {text}\n\n")
 
-            def chunk(delta: dict, finish_reason: str | None = None) -> dict:
+            def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
                 return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
                         "model": model, "choices": [{"index": 0, "delta": delta,
                                                       "finish_reason": finish_reason}]}
@@ -387,28 +399,23 @@ def _handler_for(fake: FakeLLM):
     return Handler
 
 
-@pytest.fixture
-def fake_llm():
-    with FakeLLM() as fake:
-        yield fake
-
-
 # -- settings that point Kiln at a fake server ---------------------------------------------
-def anthropic_settings(fake: FakeLLM, **overrides):
+def anthropic_settings(fake: FakeLLM, **overrides: Any) -> Settings:
     """Settings for the real Anthropic SDK against ``fake``, with no backoff waits."""
-    from settings import Settings
-    values = dict(provider="anthropic", anthropic_api_key="test-key", anthropic_base_url=fake.url,
-                  anthropic_model="claude-sonnet-5-5", retry_backoff_s=0, retry_backoff_max_s=0,
-                  request_timeout_s=30, max_output_tokens=1000)
+    values: dict[str, Any] = dict(
+        provider="anthropic", anthropic_api_key="test-key", anthropic_base_url=fake.url,
+        anthropic_model="claude-sonnet-5-5", retry_backoff_s=0, retry_backoff_max_s=0,
+        request_timeout_s=30, max_output_tokens=1000)
     values.update(overrides)
     return Settings(**values)
 
 
-def openai_settings(fake: FakeLLM, **overrides):
-    from settings import Settings
-    values = dict(provider="openai", openai_base_url=fake.openai_url, openai_model="fake-model",
-                  openai_api_key="", anthropic_api_key="", retry_backoff_s=0,
-                  retry_backoff_max_s=0, request_timeout_s=30, max_output_tokens=1000)
+def openai_settings(fake: FakeLLM, **overrides: Any) -> Settings:
+    """Settings for the real OpenAI SDK (an OpenAI-compatible endpoint) against ``fake``."""
+    values: dict[str, Any] = dict(
+        provider="openai", openai_base_url=fake.openai_url, openai_model="fake-model",
+        openai_api_key="", anthropic_api_key="", retry_backoff_s=0,
+        retry_backoff_max_s=0, request_timeout_s=30, max_output_tokens=1000)
     values.update(overrides)
     return Settings(**values)
 
@@ -435,7 +442,7 @@ def main() -> None:
             + "\n")
     print(f"fake LLM on {fake.url} (Anthropic) and {fake.openai_url} (OpenAI)", flush=True)
     try:
-        fake._server.serve_forever()
+        fake.serve_forever()
     except KeyboardInterrupt:
         pass
 

@@ -1,8 +1,9 @@
 """Throwaway PostgreSQL and Redis servers on loopback, for the tests and the
 load benchmark: each in its own temporary directory, started once, stopped
 and removed at the end. Both come from Debian's packages (``.ci/run`` installs
-them); where they cannot be found or started, ``unavailable()`` says why and
-the tests that need them are skipped.
+them); where they cannot be found or started, ``start_or_skip_reason()`` says
+why and the tests that need them are skipped. ``KilnStack`` runs Kiln as
+production does (gunicorn, job workers) on them.
 
 PostgreSQL refuses to run as root: as root the cluster belongs to the
 ``postgres`` user (which Debian's package creates) and runs as it.
@@ -15,26 +16,16 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
-from tests.helpers import free_port
+import httpx
 
-START_TIMEOUT = 30.0
-
-
-def _wait_for(check, what: str, timeout: float = START_TIMEOUT, process=None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} exited with status {process.returncode}")
-        if check():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not start within {timeout:.0f}s")
+from .serving import free_port
+from .waiting import wait_for
 
 
-def _unprivileged() -> dict:
+def _unprivileged() -> dict[str, Any]:
     """Popen arguments that run a command as ``postgres`` when we are root."""
     if os.geteuid() != 0:
         return {}
@@ -56,7 +47,7 @@ class PostgresServer:
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="kiln-pg-"))
         self.data = self.dir / "data"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
         subprocess.run([
@@ -69,15 +60,17 @@ class PostgresServer:
         return f"postgresql+psycopg://kiln@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
+        assert self.bin is not None
         self.process = subprocess.Popen([
             str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port),
             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
             "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir,
             **_unprivileged())
-        _wait_for(self.ready, "PostgreSQL", process=self.process)
+        wait_for(self.ready, "PostgreSQL", process=self.process)
 
     def ready(self) -> bool:
+        assert self.bin is not None
         return subprocess.run(
             [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"],
             check=False).returncode == 0
@@ -112,7 +105,7 @@ class RedisServer:
             raise RuntimeError("Redis is not installed (apt-get install redis-server)")
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="kiln-redis-"))
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.start()
 
     @property
@@ -125,7 +118,7 @@ class RedisServer:
              "--save", "", "--appendonly", "yes", "--appendfsync", "always",
              "--daemonize", "no", "--protected-mode", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for(self.ready, "Redis", process=self.process)
+        wait_for(self.ready, "Redis", process=self.process)
 
     def ready(self) -> bool:
         import redis
@@ -149,7 +142,10 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def start_or_skip_reason(kind):
+Server = TypeVar("Server", PostgresServer, RedisServer)
+
+
+def start_or_skip_reason(kind: type[Server]) -> tuple[Server, None] | tuple[None, str]:
     """(server, None), or (None, why it could not start)."""
     try:
         return kind(), None
@@ -172,7 +168,7 @@ class KilnStack:
     _redis_db = 0
 
     def __init__(self, postgres: PostgresServer, redis_server: RedisServer, *, web_workers: int = 2,
-                 worker_processes: int = 1, log_dir: Path | None = None, **settings) -> None:
+                 worker_processes: int = 1, log_dir: Path | None = None, **settings: object) -> None:
         KilnStack._redis_db = KilnStack._redis_db % 15 + 1  # each stack its own queue and streams
         self.port = free_port()
         self.app_origin = f"http://127.0.0.1:{self.port}"
@@ -188,16 +184,16 @@ class KilnStack:
         values.update({k: str(v) for k, v in settings.items()})
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("KILN_", "ANTHROPIC_"))}
         self.env.update({f"KILN_{k.upper()}": v for k, v in values.items()})
-        self.web: subprocess.Popen | None = None
-        self.workers: list[subprocess.Popen] = []
-        self._logs: list = []
+        self.web: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self._logs: list[IO[bytes]] = []
         self._redis = redis_server
         self.start_web(web_workers)
         self._started = 0
         for _ in range(worker_processes):
             self.start_worker()
 
-    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
         out = open(self.log_dir / f"{name}.log", "ab")
         self._logs.append(out)
         return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=out,
@@ -208,19 +204,17 @@ class KilnStack:
             str(VENV_BIN / "gunicorn"), "--worker-class", "gthread", "--workers", str(workers),
             "--threads", self.env.get("KILN_WEB_THREADS", "32"), "--bind",
             f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "app:create_app()"])
-        import httpx
-        _wait_for(lambda: _answers(httpx, self.app_origin), "gunicorn", timeout=60,
-                  process=self.web)
+        wait_for(lambda: answers(self.app_origin), "gunicorn", timeout=60, process=self.web)
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self) -> subprocess.Popen[bytes]:
         name, self._started = f"worker{self._started}", self._started + 1
         worker = self._spawn(name, [str(VENV_BIN / "flask"), "--app", "app", "worker"])
         self.workers.append(worker)
-        _wait_for(lambda: b"threads on" in (self.log_dir / f"{name}.log").read_bytes(),
+        wait_for(lambda: b"threads on" in (self.log_dir / f"{name}.log").read_bytes(),
                   "the job worker", timeout=60, process=worker)
         return worker
 
-    def kill_worker(self, worker: subprocess.Popen) -> None:
+    def kill_worker(self, worker: subprocess.Popen[bytes]) -> None:
         """``kill -9``: no chance to finish or say anything."""
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
@@ -246,7 +240,8 @@ class KilnStack:
         self.workers, self.web = [], None
 
 
-def _answers(httpx, origin: str) -> bool:
+def answers(origin: str) -> bool:
+    """Whether Kiln's home page at ``origin`` answers 200 now."""
     try:
         return httpx.get(origin + "/", timeout=2).status_code == 200
     except httpx.HTTPError:

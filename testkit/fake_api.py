@@ -19,14 +19,18 @@ runs it too, reached by name through Chromium's host resolver instead.
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Route
 
 ALLOW = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "*",
          "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
@@ -35,6 +39,7 @@ ALLOW = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "*"
 
 @dataclass(frozen=True)
 class Seen:
+    """One request the fake API received."""
     method: str
     path: str
     headers: dict[str, str]   # names in lower case
@@ -42,10 +47,12 @@ class Seen:
 
 
 class FakeApi:
+    """The fake public API, serving on a loopback port from construction until ``close``."""
+
     def __init__(self) -> None:
         self.requests: list[Seen] = []
         self.strays: list[str] = []   # requests refused for a host nobody routed here
-        self._guarded: list = []      # the browser contexts routed here
+        self._guarded: list[BrowserContext] = []  # the browser contexts routed here
         self._lock = threading.Lock()
         api = self
 
@@ -70,7 +77,8 @@ class FakeApi:
         class Server(ThreadingHTTPServer):
             daemon_threads = True
 
-            def handle_error(self, request: object, client_address: object) -> None:
+            def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
+                             client_address: Any) -> None:
                 # A client that stops reading (an abort, the size cap) is not an error here.
                 if not isinstance(sys.exc_info()[1], ConnectionError):
                     super().handle_error(request, client_address)
@@ -95,16 +103,16 @@ class FakeApi:
         with self._lock:
             return [f"{r.method} {r.path}" for r in self.requests if r.method != "OPTIONS"]
 
-    def route(self, context, *hosts: str) -> None:
+    def route(self, context: BrowserContext, *hosts: str) -> None:
         """Send the context's requests for ``http://HOST/...`` to this server, and
         refuse (recording them in ``strays``) those for any other host off loopback."""
-        def guard(route) -> None:
+        def guard(route: Route) -> None:
             if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
                 route.fallback()
             else:
                 self.strays.append(route.request.url)
                 route.abort()
-        def to_here(prefix: str):
+        def to_here(prefix: str) -> Callable[[Route], None]:
             return lambda route: route.continue_(url=self.origin + route.request.url[len(prefix):])
         if context not in self._guarded:
             self._guarded.append(context)
@@ -168,9 +176,3 @@ class FakeApi:
             chunk = body[at:at + 65536]
             handler.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
         handler.wfile.write(b"0\r\n\r\n")
-
-
-@pytest.fixture
-def fake_api():
-    with FakeApi() as api:
-        yield api
