@@ -1,6 +1,8 @@
 """generate() end to end: the real SDK, the fake server, real HTTP."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from artifacts.tool_errors import ToolError
@@ -220,13 +222,16 @@ def test_openai_compatible_generation_with_unknown_price(fake_llm):
 
 
 def test_deltas_stream_before_the_answer_ends(fake_llm, provider):
-    """The first delta reaches the callback while the server is still sending."""
+    """The first delta reaches the callback while the server is still sending: the
+    fake holds the rest of the answer until the callback has seen the first."""
     fake_llm.script(Script(ANSWER, chunk_chars=10, tokens_per_second=100))
-    first = []
+    first, seen = [], threading.Event()
+    fake_llm.on_first_token = lambda body: seen.wait(30)
 
     def on_delta(text):
         if not first:
             first.append(fake_llm.requests[0].done)
+            seen.set()
 
     result = generate(provider, "a counter", on_delta=on_delta)
     assert result.ok and first == [False] and fake_llm.requests[0].done
