@@ -12,6 +12,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from typing import Any, cast
@@ -98,6 +99,14 @@ class StorageFull(KilnError, ValueError):
 STORAGE_QUOTA = 5 * 1024 * 1024  # as browsers give an origin's localStorage (UTF-16 bytes)
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest migration's revision (read from the scripts once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE changed (SQLAlchemy types its result loosely)."""
     return cast(CursorResult[Any], result).rowcount
@@ -157,9 +166,11 @@ class Store:
 
     # -- schema -------------------------------------------------------------
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision (a database already
+        there is only looked at: no migration script is loaded)."""
         from alembic import command
         from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
@@ -169,6 +180,8 @@ class Store:
                 # Several processes start at once (web workers, job workers): one
                 # migrates, the others wait for it, then find nothing to do.
                 connection.execute(text("SELECT pg_advisory_xact_lock(7270600)"))
+            if MigrationContext.configure(connection).get_current_revision() == head_revision():
+                return
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

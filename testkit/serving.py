@@ -3,7 +3,9 @@ provider unless one is named, a developer's own keys never leaking in), and
 Kiln served over real HTTP on loopback (``serve_kiln``)."""
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
+from artifacts import Store
 from mirror.libraries import LIBRARIES, MIRROR_PREFIX, SETUP_COMMAND
 from services import Kiln
 from settings import Settings
@@ -47,7 +50,30 @@ def make_settings(tmp_path: Path, port: int = 5000, **overrides: Any) -> Setting
         ollama_url="", arena_models="",  # a developer's own Ollama never answers a test
         smoke_on_save=False)  # tests that want the background smoke test turn it on
     values.update(overrides)
+    if "database_url" not in overrides:
+        _migrated_copy(tmp_path / "kiln.sqlite3")
     return Settings(_env_file=None, **values)
+
+
+def _migrated_copy(path: Path) -> None:
+    """A test's own SQLite file starts as a copy of one migrated once per process
+    (what the migrations make, without running them for every test)."""
+    if path.exists():
+        return
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        template = Path(tempfile.mkdtemp(prefix="kiln-template-")) / "kiln.sqlite3"
+        store = Store(f"sqlite:///{template}")
+        try:
+            store.migrate()
+        finally:
+            store.dispose()
+        _TEMPLATE = template
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATE, path)
+
+
+_TEMPLATE: Path | None = None
 
 
 def mirror_dir() -> Path:
