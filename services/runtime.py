@@ -254,16 +254,24 @@ class ToolCall:
 
     def __iter__(self) -> Iterator[dict]:
         try:
-            yield from self._events
-        finally:  # the answer ended: what it held is given back at once
+            for event in self._events:
+                if "done" in event or "error" in event:
+                    # The call is logged by now and counts as spent; the tool may call
+                    # again as soon as it reads this, before the server closes us.
+                    self._give_back()
+                yield event
+        finally:
             self.close()
 
     def close(self) -> None:
         try:
             self._events.close()
         finally:
-            release, self._release = self._release, lambda: None
-            release()
+            self._give_back()
+
+    def _give_back(self) -> None:
+        release, self._release = self._release, lambda: None
+        release()
 
 
 def _within(budget: int, cap: int) -> int:

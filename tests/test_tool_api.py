@@ -316,6 +316,30 @@ def test_the_tools_budget_holds_for_everyone_together(ai_app):
     assert report["usage"]["tokens_today"] >= 100 and report["usage"]["cost_usd"] > 0
 
 
+def test_an_answered_call_holds_nothing_once_its_answer_is_sent(ai_app):
+    """The tool has its answer as soon as the last event is written, and may
+    call again before the server closes the response: what the call spent is
+    logged by then, so it must not still hold its reservation too (counted
+    twice, a budget of four calls refused the third)."""
+    owner = Client(ai_app, "127.0.0.1:5000")
+    tool_id = owner.post("/api/artifacts", json={"html": PAGE}).json["id"]
+    grant(owner, tool_id, "ai")
+    ai_app.fake.default = Script("fine", usage=spends(50))
+    response = owner.post(f"/api/artifacts/{tool_id}/complete", json={"prompt": "hi"},
+                          buffered=False)
+    events = []
+    for chunk in response.response:  # the body as the server writes it, not yet closed
+        events += [json.loads(line) for line in chunk.decode().splitlines() if line]
+        if events and ("done" in events[-1] or "error" in events[-1]):
+            break
+    assert events[-1].get("done")
+    runtime = ai_app.extensions["kiln"].runtime
+    assert dict(runtime._in_flight._held) == {}
+    assert tool_ai.tokens_today(runtime.store, tool_id) == 50
+    response.close()
+    assert dict(runtime._in_flight._held) == {}  # and closing gives nothing back twice
+
+
 def test_an_owner_chooses_budgets_within_the_installations_caps(ai_app):
     owner = Client(ai_app, "127.0.0.1:5000")
     tool_id = owner.post("/api/artifacts", json={"html": PAGE}).json["id"]
