@@ -6,6 +6,8 @@ returns a summary. The parts never call each other; this module composes them.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -60,7 +62,7 @@ class Request:
         return self.purpose == "arena"
 
 
-def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
+def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict[str, Any]:
     """The first version of a tool whose address was reserved when the job began
     (``lifecycle.reserve``, named after the prompt); the document's own title, once
     written, names it, unless the person renamed it meanwhile."""
@@ -84,7 +86,7 @@ def title_from_prompt(prompt: str) -> str:
     return (words[:57] + "…") if len(words) > 60 else (words or "Untitled tool")
 
 
-def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
+def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict[str, Any]:
     """A change to the version the person was looking at (``base_version``), recorded
     as its parent: never silently to a newer one."""
     current = parts.store.get_version(artifact_id, request.base_version)
@@ -99,7 +101,7 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
 
 
-def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict:
+def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict[str, Any]:
     """One repair round on demand, of the version on the person's screen: its
     verdict (errors and failed checks), what the viewer saw, and the secrets the
     scan found in it (a version whose only problem is a key in its source is
@@ -184,7 +186,7 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
 
 
 def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResult | None,
-            version: VersionOut, auto_repairs: int) -> dict:
+            version: VersionOut, auto_repairs: int) -> dict[str, Any]:
     if result is not None and not result.ok:
         raise JobFailed(result.error or "The model's answer had no usable HTML document.")
     rounds = 0

@@ -43,11 +43,11 @@ class EvalRunOut(BaseModel):
     id: int
     kind: str
     name: str
-    suite: dict
+    suite: dict[str, Any]
     models: list[str]
     runs: int
     status: str
-    summary: dict
+    summary: dict[str, Any]
     created_at: datetime
     finished_at: datetime | None
 
@@ -77,7 +77,7 @@ class ResultOut(ResultIn):
     created_at: datetime
 
 
-def start_run(store: Store, kind: str, name: str, suite: dict, models: list[str],
+def start_run(store: Store, kind: str, name: str, suite: dict[str, Any], models: list[str],
               runs: int) -> EvalRunOut:
     with store.writing() as session:
         row = EvalRun(kind=kind, name=name[:200], suite=suite, models=models, runs=runs,
@@ -98,7 +98,7 @@ def add_result(store: Store, run_id: int, result: ResultIn) -> None:
             turns=result.turns))
 
 
-def finish_run(store: Store, run_id: int, summary: dict) -> None:
+def finish_run(store: Store, run_id: int, summary: dict[str, Any]) -> None:
     with store.writing() as session:
         session.execute(update(EvalRun).where(EvalRun.id == run_id).values(
             status="done", summary=summary, finished_at=utcnow()))

@@ -12,6 +12,8 @@ queue only carries job ids.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +45,7 @@ class JobInputs:
     owner_hash: str | None
     account_id: str | None
     image: bytes | None
-    errors: list
+    errors: list[Any]
     base_version: int | None = None  # the version the person was looking at
     model: str | None = None
     purpose: str | None = None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,7 +86,7 @@ class VersionIn(BaseModel):
 class SmokeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     ok: bool
-    checks: dict = Field(default_factory=dict)
+    checks: dict[str, Any] = Field(default_factory=dict)
     errors: list[ToolError] = Field(default_factory=list)
     duration_ms: int = 0
     has_thumbnail: bool = False
@@ -143,7 +143,7 @@ class JobOut(BaseModel):
     status: str
     error: str | None
     draft: str
-    result: dict
+    result: dict[str, Any]
     created_at: datetime
     updated_at: datetime
     base_version: int | None = None
@@ -152,4 +152,4 @@ class JobOut(BaseModel):
 class JobEventOut(BaseModel):
     seq: int
     type: str
-    data: dict
+    data: dict[str, Any]

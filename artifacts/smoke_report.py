@@ -5,6 +5,8 @@ store it) and the generator's repair loop (which hands ``errors`` to a model).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from enum import Enum
 
 from pydantic import BaseModel, Field
@@ -66,7 +68,7 @@ class SmokeReport(BaseModel):
             lines += ["Failed checks:", *failed]
         return "\n".join(lines)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The JSON shape of the CLI and the store: checks as name -> status and
         detail; "acceptance" (name, ok, detail) when the version has checks."""
         out = {"ok": self.ok,

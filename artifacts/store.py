@@ -347,8 +347,8 @@ class Store:
             return [MessageOut.model_validate(row) for row in rows]
 
     # -- smoke results ------------------------------------------------------
-    def save_smoke(self, artifact_id: str, number: int, *, ok: bool, checks: dict, errors: list,
-                   duration_ms: int, thumbnail_png: bytes | None = None) -> None:
+    def save_smoke(self, artifact_id: str, number: int, *, ok: bool, checks: dict[str, Any],
+                   errors: list[Any], duration_ms: int, thumbnail_png: bytes | None = None) -> None:
         """Record (or replace) the smoke verdict of one version."""
         with self.writing() as session:
             version = self._version(session, artifact_id, number)
@@ -397,7 +397,7 @@ class Store:
             with self.writing() as session:
                 session.add_all(ModelCall(**call.row()) for call in calls)
 
-    def model_calls(self, artifact_id: str) -> list[dict]:
+    def model_calls(self, artifact_id: str) -> list[dict[str, Any]]:
         with self.reading() as session:
             rows = session.scalars(select(ModelCall).where(ModelCall.artifact_id == artifact_id)
                                    .order_by(ModelCall.id))
@@ -407,7 +407,7 @@ class Store:
     # -- jobs ---------------------------------------------------------------
     def create_job(self, kind: str, prompt: str, owner_token: str | None,
                    artifact_id: str | None = None, image: bytes | None = None,
-                   errors: list | None = None, account_id: str | None = None,
+                   errors: list[Any] | None = None, account_id: str | None = None,
                    base_version: int | None = None, model: str | None = None,
                    purpose: str | None = None) -> JobOut:
         with self.writing() as session:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
                         LargeBinary, String, Text, UniqueConstraint, event)
@@ -83,8 +83,8 @@ class SmokeResult(Base):
     version_id: Mapped[int] = mapped_column(
         ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
     ok: Mapped[bool] = mapped_column(Boolean)
-    checks: Mapped[dict] = mapped_column(JSON, default=dict)
-    errors: Mapped[list] = mapped_column(JSON, default=list)
+    checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     thumbnail_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -101,7 +101,7 @@ class CheckSetRow(Base):
         ForeignKey("artifacts.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(16))   # model, person, import, remix
     text: Mapped[str] = mapped_column(Text)           # the JSON as written, malformed parts too
-    errors: Mapped[list] = mapped_column(JSON, default=list)  # what could not be read
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)  # what could not be read
     note: Mapped[str | None] = mapped_column(Text)    # what changed from the set before
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -163,13 +163,13 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     error: Mapped[str | None] = mapped_column(Text)
     draft: Mapped[str] = mapped_column(Text, default="")
-    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # What the worker needs besides the prompt: an attached image, the errors a
     # viewer reported for "Fix it".
     image: Mapped[bytes | None] = mapped_column(LargeBinary)
-    errors: Mapped[list] = mapped_column(JSON, default=list)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # The signed-in person who started it (whose daily budget it spends).
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     # Which worker runs it and when it last said it was alive: a job whose
@@ -207,7 +207,7 @@ class JobEvent(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(16))
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class ArtifactStorage(Base):
@@ -217,7 +217,7 @@ class ArtifactStorage(Base):
     artifact_id: Mapped[str] = mapped_column(
         ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
     viewer_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     size: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Whose address's share of the tool's viewer data it counts in (``quotas``);
@@ -252,7 +252,7 @@ class ModelCall(Base):
     stage: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(200))
     system_prompt_version: Mapped[str] = mapped_column(String(32))
-    messages: Mapped[list] = mapped_column(JSON)
+    messages: Mapped[list[Any]] = mapped_column(JSON)
     answer: Mapped[str] = mapped_column(Text)
     stop_reason: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
@@ -399,11 +399,11 @@ class EvalRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))        # "suite" or "webbench"
     name: Mapped[str] = mapped_column(String(200))
-    suite: Mapped[dict] = mapped_column(JSON)            # the suite as it was read
-    models: Mapped[list] = mapped_column(JSON)
+    suite: Mapped[dict[str, Any]] = mapped_column(JSON)            # the suite as it was read
+    models: Mapped[list[Any]] = mapped_column(JSON)
     runs: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running, done
-    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -429,7 +429,7 @@ class EvalResult(Base):
     cost_usd: Mapped[float] = mapped_column(Float)
     seconds: Mapped[float] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
-    turns: Mapped[list] = mapped_column(JSON, default=list)
+    turns: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -467,7 +467,7 @@ class SecretScanRow(Base):
 
     version_id: Mapped[int] = mapped_column(
         ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
-    findings: Mapped[list] = mapped_column(JSON, default=list)
+    findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     more: Mapped[int] = mapped_column(Integer, default=0)    # findings beyond those kept
     scanner: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,6 +6,8 @@ repair prompt renders them for a model. One type, one dedupe, one set of caps.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Iterable
 from enum import Enum
 
@@ -71,7 +73,7 @@ class ToolError(BaseModel):
     def _positive(cls, value: int | None) -> int | None:
         return value or None  # browsers say 0 for "unknown"
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return (self.kind, self.message, self.source, self.line, self.column)
 
     def describe(self) -> str:
@@ -92,7 +94,7 @@ class ToolError(BaseModel):
 def dedupe(errors: Iterable[ToolError], limit: int = MAX_ERRORS) -> tuple[list[ToolError], int]:
     """Distinct errors in order of first appearance, counted; at most ``limit``,
     and how many distinct ones were left out."""
-    seen: dict[tuple, ToolError] = {}
+    seen: dict[tuple[Any, ...], ToolError] = {}
     for error in errors:
         key = error.key()
         if key in seen:

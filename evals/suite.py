@@ -88,8 +88,8 @@ class _NoAliases(yaml.SafeLoader):
     (one node named a billion times) is the one way a small file grows huge."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML's own
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):  # type: ignore[no-untyped-call]  # PyYAML's
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in "
                                               "a suite", mark)
         return super().compose_node(parent, index)

@@ -285,7 +285,7 @@ def enqueue(broker: RedisBroker, actor: str, *args: object) -> None:
 
 
 def serve_worker(store: Store, redis_url: str, *, threads: int, heartbeat_s: float,
-                 perform: Callable[[str, JobLog], dict],
+                 perform: Callable[[str, JobLog], dict[str, Any]],
                  smoke: Callable[[str, int, Literal["member", "visitor"]], object],
                  visitor_threads: int = 1,
                  stop: threading.Event | None = None) -> None:

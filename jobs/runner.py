@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Protocol
 
 from artifacts import JobEventOut, JobOut, Store, job_state
 
@@ -31,7 +31,7 @@ FLUSH_SECONDS = 0.25
 FINISHED = ("done", "failed", "interrupted", "cancelled")
 
 Publish = Callable[[str, JobEventOut], None]
-Work = Callable[["JobLog"], dict]
+Work = Callable[["JobLog"], dict[str, Any]]
 
 
 class JobFailed(Exception):
@@ -98,7 +98,7 @@ class JobLog:
         self._last_flush = time.monotonic()
 
     def finish(self, status: str, error: str | None = None,
-               result: dict | None = None) -> None:
+               result: dict[str, Any] | None = None) -> None:
         self.set(status=status, **({"error": error} if error is not None else {}),
                  **({"result": result} if result is not None else {}))
         self.emit(End(status, error, result))
@@ -168,7 +168,7 @@ class InProcessRunner:
     """The default: jobs run on a thread pool in this process, their live
     events in memory. ``perform(job_id, log)`` does a submitted job's work."""
 
-    def __init__(self, store: Store, perform: Callable[[str, JobLog], dict] | None = None,
+    def __init__(self, store: Store, perform: Callable[[str, JobLog], dict[str, Any]] | None = None,
                  workers: int = 2):
         self.store = store
         self._perform = perform

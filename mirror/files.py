@@ -59,7 +59,8 @@ def _safe_segments(segments: list[str]) -> bool:
 @lru_cache(maxsize=64)
 def _installed_version(package_json: str, mtime_ns: int) -> str | None:
     try:
-        return json.loads(Path(package_json).read_text("utf-8")).get("version")
+        version = json.loads(Path(package_json).read_text("utf-8")).get("version")
+        return version if isinstance(version, str) else None
     except (OSError, ValueError):
         return None
 

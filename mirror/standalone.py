@@ -2,6 +2,7 @@
 so the saved file works when opened from disk, with no Kiln and no network."""
 from __future__ import annotations
 
+
 import base64
 import posixpath
 import re
@@ -30,7 +31,7 @@ def standalone(html: str, read: Read) -> tuple[str, list[str]]:
     Returns the new document and notes on anything left as it was."""
     notes: list[str] = []
 
-    def script(match: re.Match) -> str:
+    def script(match: re.Match[str]) -> str:
         spec = match["spec"]
         found = read(spec)
         if found is None:
@@ -40,7 +41,7 @@ def standalone(html: str, read: Read) -> tuple[str, list[str]]:
         attrs = (match["before"] + match["after"]).strip()
         return f"<script{' ' + attrs if attrs else ''}>\n{code}\n</script>"
 
-    def link(match: re.Match) -> str:
+    def link(match: re.Match[str]) -> str:
         tag = match[0]
         href = _HREF.search(tag)
         if not href or not _STYLESHEET.search(tag):
@@ -65,7 +66,7 @@ def _inline_css_assets(css: str, spec: str, read: Read, notes: list[str]) -> str
     """Fonts and images a stylesheet points to become data: URLs."""
     base = posixpath.dirname(spec)
 
-    def asset(match: re.Match) -> str:
+    def asset(match: re.Match[str]) -> str:
         target = match[2].strip()
         if re.match(r"^(data:|[a-z]+:|#|/)", target, re.I):
             return match[0]

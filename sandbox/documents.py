@@ -3,6 +3,8 @@ first into every artifact, the document a browser gets for a version, the draft
 viewer, and a version made to work offline. ``web.sandbox_origin`` serves them."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import re
 from pathlib import Path
@@ -33,7 +35,7 @@ SERVICE_WORKER_REFUSAL = ("Service workers are not available in Kiln's sandbox (
                           "without an origin of its own); it works without offline caching.")
 
 
-def bootstrap_tag(storage: dict | None = None, persist: bool = False,
+def bootstrap_tag(storage: dict[str, Any] | None = None, persist: bool = False,
                   indexeddb: str | None = None, indexeddb_quota: int = 0,
                   draft: bool = False, net: bool = True) -> str:
     """``persist``: the page vouched for the viewer, so what the tool keeps is
@@ -63,7 +65,7 @@ IMPORT_MAP_TAG = ('<script type="importmap">'
                   + json.dumps({"imports": import_map()}, separators=(",", ":")) + "</script>")
 
 
-def artifact_document(html: str, storage: dict | None = None, persist: bool = False,
+def artifact_document(html: str, storage: dict[str, Any] | None = None, persist: bool = False,
                       indexeddb: str | None = None, indexeddb_quota: int = 0) -> str:
     """The exact body a browser gets for an artifact: the bootstrap first (then, for
     a page that may import modules, Kiln's import map of the mirror, and for one

@@ -3,6 +3,8 @@ a budget, a model choice), starting it, stopping it, and running a stored job's
 work through the core loop (``workflow``), wherever it runs."""
 from __future__ import annotations
 
+from typing import Any
+
 import workflow
 from artifacts import JobOut, Store, job_state, lifecycle
 from artifacts.tool_errors import ToolError
@@ -127,7 +129,7 @@ class Generation:
         job_state.request_cancel(self.store, job.id)
         return self.store.job(job.id)
 
-    def perform(self, job_id: str, log: JobLog) -> dict:
+    def perform(self, job_id: str, log: JobLog) -> dict[str, Any]:
         """A stored job's work, wherever it runs (this process or a worker)."""
         job = self.store.job(job_id)
         given = job_state.inputs(self.store, job_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, Source, Store, VersionIn, VersionOut, checks_store,
@@ -115,7 +115,7 @@ class Kiln:
     def download_url(self, artifact_id: str, number: int) -> str:
         return links.download_url(self.settings.sandbox_origin, artifact_id, number)
 
-    def describe(self, artifact_id: str, number: int) -> dict:
+    def describe(self, artifact_id: str, number: int) -> dict[str, Any]:
         """The JSON shape printed by `flask import` and returned by the API."""
         return {"id": artifact_id, "version": number, "url": self.page_url(artifact_id),
                 "raw_url": self.raw_url(artifact_id, number)}
@@ -178,7 +178,7 @@ class Kiln:
         self.verdicts.stored(version, owner, notices)
         return Created(artifact, version, notices)
 
-    def set_checks(self, artifact_id: str, owner: str | None, checks: list,
+    def set_checks(self, artifact_id: str, owner: str | None, checks: list[Any],
                    writer: Writer | None = None) -> CheckSetOut:
         """The person's own check set becomes the current one, and the current
         version is tested against it at once. One that cannot be read is refused

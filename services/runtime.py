@@ -5,6 +5,8 @@ and the storage shims (consent for shared data, the caps), and the network
 hosts a viewer allowed."""
 from __future__ import annotations
 
+from typing import Any
+
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -152,7 +154,7 @@ class ToolRuntime:
             return self._provider
 
     def _events(self, artifact_id: str, viewer: Viewer, prompt: ToolPrompt,
-                account_id: str | None) -> Generator[dict, None, None]:
+                account_id: str | None) -> Generator[dict[str, Any], None, None]:
         provider, parts = self.provider(), []
         answer: ToolAnswer | None = None
         started = time.monotonic()
@@ -190,7 +192,7 @@ class ToolRuntime:
     # -- kiln.storage and the storage shims ---------------------------------------------
     def use_data(self, artifact_id: str, viewer: Viewer, scope: str, op: str, key: str = "",
                  value: str = "", prefix: str = "", if_revision: int | None = None,
-                 writer: Writer | None = None) -> dict:
+                 writer: Writer | None = None) -> dict[str, Any]:
         """One kiln.storage call. Writing shared data needs the viewer's consent;
         a write counts against the caps as ``writer``'s (``artifacts.quotas``)."""
         if scope == "shared" and op in ("set", "delete") and not tool_ai.has_grant(
@@ -249,10 +251,10 @@ class ToolCall:
     then the answer or an error). Closing it, which the HTTP server does however
     the response ends (even before it starts), gives back the tokens it held."""
 
-    def __init__(self, events: Generator[dict, None, None], release: Callable[[], None]):
+    def __init__(self, events: Generator[dict[str, Any], None, None], release: Callable[[], None]):
         self._events, self._release = events, release
 
-    def __iter__(self) -> Iterator[dict]:
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         try:
             for event in self._events:
                 if "done" in event or "error" in event:

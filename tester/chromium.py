@@ -6,6 +6,8 @@ it stands in for a viewer's browser opening Kiln's pages, runs no page as the
 server does, and keeps Playwright's download folder its own."""
 from __future__ import annotations
 
+from typing import Any
+
 # This machine class has no network: without these, Chromium floods the closed
 # network with update, metrics and field-trial requests at every start.
 QUIET_FLAGS = [
@@ -28,9 +30,9 @@ QUIET_FLAGS = [
 ]
 
 
-def launch_options(executable_path: str | None) -> dict:
+def launch_options(executable_path: str | None) -> dict[str, Any]:
     """Keyword arguments for Playwright's ``chromium.launch``."""
-    options: dict = {"headless": True, "args": list(QUIET_FLAGS)}
+    options: dict[str, Any] = {"headless": True, "args": list(QUIET_FLAGS)}
     if executable_path:
         options["executable_path"] = executable_path
     # Playwright adds --no-sandbox itself when chromium_sandbox is False (the

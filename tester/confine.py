@@ -31,7 +31,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from settings import Settings
@@ -131,7 +131,7 @@ class Confinement:
         """Whether the next launch should try Chromium's sandbox."""
         return self.confine.sandbox != "off" and self.sandboxed is not False
 
-    def launch_options(self, real: str, sandbox: bool) -> dict:
+    def launch_options(self, real: str, sandbox: bool) -> dict[str, Any]:
         """What to add to Playwright's launch options: the launcher, what it is
         to do (in its environment), and whether Chromium keeps its sandbox."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("KILN_CHROMIUM_")}

@@ -39,7 +39,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from artifacts.checks import Outcome
@@ -75,22 +75,22 @@ class Observations:
     capped_but_answering: bool = False       # ... while the page still answered
     exceptions: list[ToolError] = field(default_factory=list)
     console: list[ToolError] = field(default_factory=list)
-    csp: list[dict] = field(default_factory=list)
+    csp: list[dict[str, Any]] = field(default_factory=list)
     blocked: list[Blocked] = field(default_factory=list)
     sandbox_notes: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)  # consent the viewer would be asked for
     uses: list[str] = field(default_factory=list)   # what it asked of Kiln's server (AI, data)
     network: list[str] = field(default_factory=list)  # URLs the page asked Kiln's page to fetch
     own_hosts: tuple[str, ...] = ()                   # Kiln's own hosts, which no tool may reach
-    content: dict | None = None
+    content: dict[str, Any] | None = None
     screenshot: bytes | None = None
-    interaction: dict | None = None
+    interaction: dict[str, Any] | None = None
     last_step: str | None = None
     busy: list[str] = field(default_factory=list)   # slow moments when the page still answered
     paint_waited_ms: int = 0                        # a late canvas painted after this long
     self_navigations: list[str] = field(default_factory=list)  # the page reloaded itself, to these
     self_submits: list[str] = field(default_factory=list)      # forms sent to the page itself
-    content_after_navigation: dict | None = None    # what it showed once it had reloaded itself
+    content_after_navigation: dict[str, Any] | None = None    # what it showed once it had reloaded itself
     acceptance: list[Outcome] | None = None         # None: the version has no checks
 
 

@@ -62,7 +62,7 @@ def created_json(created: Created, status: int = 201) -> ResponseReturnValue:
     return jsonify(body), status
 
 
-def artifact_json(artifact_id: str) -> dict:
+def artifact_json(artifact_id: str) -> dict[str, Any]:
     """The tool: all of it for its owner; for anyone else with the link, what the
     share page shows (``present.artifact_for``)."""
     k = kiln()

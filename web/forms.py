@@ -1,7 +1,7 @@
 """Input models: every route parses what it receives through one of these."""
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,7 +52,7 @@ class PromptIn(_Strict):
 class ChecksIn(_Strict):
     # Read by artifacts.checks (which refuses what it cannot read, with reasons);
     # here only its size is bounded.
-    checks: list = Field(max_length=1000)
+    checks: list[Any] = Field(max_length=1000)
 
 
 class FixIn(_Strict):

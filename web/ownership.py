@@ -63,7 +63,8 @@ def account() -> AccountOut | None:
     if "kiln_account" not in g:
         token = session.get(SIGN_IN_KEY)
         g.kiln_account = kiln().people.signed_in(token if isinstance(token, str) else None)
-    return g.kiln_account
+    found: AccountOut | None = g.kiln_account
+    return found
 
 
 def account_id() -> str | None:
@@ -74,7 +75,8 @@ def account_id() -> str | None:
 def browser_token() -> str | None:
     """This browser's own owner token, whether or not it is signed in."""
     if "kiln_owner" in g:
-        return g.kiln_owner
+        kept: str | None = g.kiln_owner
+        return kept
     token = _verified(request.cookies.get(cookie_name()))
     if token is None and legacy_cookie_name() != cookie_name():
         # The cookie under its name of before (one name for every port): this
@@ -84,7 +86,7 @@ def browser_token() -> str | None:
         if token is not None:
             g.kiln_owner_is_new = g.kiln_owner_adopted = True
     g.kiln_owner = token
-    return g.kiln_owner
+    return token
 
 
 def _verified(raw: str | None) -> str | None:

@@ -73,7 +73,7 @@ def import_page() -> ResponseReturnValue:
     return jsonify(url=url, id=created.artifact.id) if wants_json else redirect(url, 303)
 
 
-def frame_context(artifact_id: str, number: int | None, html: str) -> dict:
+def frame_context(artifact_id: str, number: int | None, html: str) -> dict[str, Any]:
     """The tool's frame; with no version yet (one being written), the frame is
     there, empty, for the bridge, and gets its address when the tool is ready."""
     k = kiln()

@@ -2,6 +2,8 @@
 which model is in use. Plain functions, so each rule is tested on its own."""
 from __future__ import annotations
 
+from typing import Any
+
 import difflib
 import re
 from collections.abc import Callable
@@ -143,7 +145,7 @@ class Turn:
     label: str = ""               # how that version came about (describe_version)
 
 
-def job_state(last: JobOut | None, running: JobOut | None, versions: list[VersionOut]) -> dict:
+def job_state(last: JobOut | None, running: JobOut | None, versions: list[VersionOut]) -> dict[str, Any]:
     """What the workspace says of the tool's last job (``running``, if one is).
     A job that has made no version yet: its prompt is not in the conversation,
     and a failure (or Stop) is shown with its partial answer. With no working
@@ -160,7 +162,7 @@ def job_state(last: JobOut | None, running: JobOut | None, versions: list[Versio
 def conversation(messages: list[MessageOut], versions: list[VersionOut]) -> list[Turn]:
     """The prompts and answers in order, each version after the turn that made it;
     versions made without a prompt (imported, edited, restored) stand alone."""
-    by_version: dict[int | None, list] = {}
+    by_version: dict[int | None, list[Any]] = {}
     for message in messages:
         by_version.setdefault(message.version_number, []).append(message)
     turns = [_turn(m) for m in by_version.pop(None, [])]
@@ -182,7 +184,7 @@ SOURCE_WORDS = {"model": "written by the model", "person": "written by you",
                 "import": "imported", "remix": "taken from the original with the remix"}
 
 
-def check_set_json(found: CheckSetOut | None) -> dict | None:
+def check_set_json(found: CheckSetOut | None) -> dict[str, Any] | None:
     if found is None:
         return None
     parsed = found.parsed
@@ -191,7 +193,7 @@ def check_set_json(found: CheckSetOut | None) -> dict | None:
             "created_at": found.created_at.isoformat()}
 
 
-def acceptance_json(store: Store, artifact_id: str, number: int) -> dict | None:
+def acceptance_json(store: Store, artifact_id: str, number: int) -> dict[str, Any] | None:
     found = checks_store.results(store, artifact_id, number)
     if found is None:
         return None
@@ -212,7 +214,7 @@ class CheckRow:
     screenshot_url: str | None = None
 
 
-def acceptance_view(store: Store, artifact_id: str, number: int | None) -> dict:
+def acceptance_view(store: Store, artifact_id: str, number: int | None) -> dict[str, Any]:
     """What the Checks tab, the share page and the workspace show of the checks:
     the current set, what this version was tested against and each result (none
     while the tool's first version is being written)."""
@@ -252,12 +254,12 @@ SHARED_VERSION_FIELDS = ("artifact_id", "number", "html", "failed", "smoke", "ra
                          "acceptance")
 
 
-def _blinded(data: dict) -> dict:
+def _blinded(data: dict[str, Any]) -> dict[str, Any]:
     """Without the model, nor the tokens and cost that would name it by its price."""
     return {**data, "model": None, "usage": None}
 
 
-def artifact_for(data: dict, owned: bool, blind: bool) -> dict:
+def artifact_for(data: dict[str, Any], owned: bool, blind: bool) -> dict[str, Any]:
     """A tool as ``GET /api/artifacts/ID`` gives it: the owner's view whole, anyone
     else's cut to what the share page shows. ``blind`` (an arena tool before its
     battle's vote) leaves the model out, and the tokens and cost that could name
@@ -272,7 +274,7 @@ def artifact_for(data: dict, owned: bool, blind: bool) -> dict:
     return shown
 
 
-def version_for(data: dict, owned: bool, blind: bool) -> dict:
+def version_for(data: dict[str, Any], owned: bool, blind: bool) -> dict[str, Any]:
     """One version as ``GET /api/artifacts/ID/versions/N`` gives it, by the same rules."""
     data = _blinded(data) if blind else data
     return data if owned else {k: v for k, v in data.items() if k in SHARED_VERSION_FIELDS}
@@ -291,7 +293,7 @@ class SharedSecrets:
         return summary(self.scan)
 
 
-def secrets_view(scan_of: Callable[[int], Scan], latest: int, shown: int | None) -> dict:
+def secrets_view(scan_of: Callable[[int], Scan], latest: int, shown: int | None) -> dict[str, Any]:
     """The secret scan as the owner's workspace shows it: the version on screen
     (``secrets``, for the Checks tab) and, for the warning next to "Copy link",
     each version the two links show with what was found (the version on screen,
@@ -305,7 +307,7 @@ def secrets_view(scan_of: Callable[[int], Scan], latest: int, shown: int | None)
     return {"secrets": here, "share_secrets": [s for s in linked if s.scan.count]}
 
 
-def secrets_json(scan: Scan) -> dict:
+def secrets_json(scan: Scan) -> dict[str, Any]:
     """The owner's JSON view of a version's scan: kinds, lines, masked previews."""
     return {"count": scan.count, "findings": [f.model_dump() for f in scan.findings],
             "more": scan.more}

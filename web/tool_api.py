@@ -6,6 +6,8 @@ permission, limit and budget is checked here and below, never trusted from the
 page."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 
 from flask import Blueprint, Response, jsonify, request
@@ -101,7 +103,7 @@ def ai_settings(artifact_id: str) -> ResponseReturnValue:
     return jsonify(tool_report(artifact_id))
 
 
-def tool_report(artifact_id: str) -> dict:
+def tool_report(artifact_id: str) -> dict[str, Any]:
     """What the owner's panel shows: the AI settings, what AI spent, the shared data's size."""
     k = kiln()
     keys, size = k.runtime.data.shared_size(artifact_id)

@@ -50,7 +50,7 @@ class RetryPolicy:
         if retry_after is not None and retry_after > 0:
             return retry_after if retry_after <= self.retry_after_max_s else None
         base = min(self.backoff_s * 2 ** (failure - 1), self.backoff_max_s)
-        return base * random.uniform(0.75, 1.0)
+        return float(base * random.uniform(0.75, 1.0))
 
 
 class ProviderOptions(TypedDict, total=False):

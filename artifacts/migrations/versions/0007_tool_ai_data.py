@@ -6,6 +6,7 @@ Revision ID: 0006_tool_ai_data
 Revises: 0005
 Create Date: 2026-12-01
 """
+from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def _artifact() -> sa.Column:
+def _artifact() -> sa.Column[Any]:
     return sa.Column("artifact_id", sa.String(64),
                      sa.ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
 
