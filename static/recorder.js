@@ -112,6 +112,7 @@ export class Recorder {
     code.textContent = stepText(step);
     item.append(code);
     this.list.append(item);
+    this.list.scrollTop = this.list.scrollHeight; // the newest step in view
   }
 
   stop(keep) {

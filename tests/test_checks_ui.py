@@ -97,6 +97,7 @@ def test_record_a_check_by_using_the_tool(smoke_site, page):
     recorder = page.locator("[data-recorder]")  # above the preview while recording
     expect(recorder).to_have_attribute("data-state", "recording")
     frame = page.frame_locator("#artifact-frame")
+    where = page.locator("#artifact-frame").bounding_box()
     frame.locator("#bill").fill("40")
     frame.locator("#calc").click()
     expect(frame.locator("#tip")).to_have_text("6.00")
@@ -107,6 +108,9 @@ def test_record_a_check_by_using_the_tool(smoke_site, page):
     expect(steps).to_have_text(['{"fill": "#bill", "text": "40"}', '{"click": "#calc"}',
                                 '{"expect": "#tip", "text": "6.00"}'])
     expect(recorder).to_have_attribute("data-state", "recording")
+    # The recorder above the tool keeps its size as steps come in: the tool did not
+    # move under the pointer (a click's press and release would land apart).
+    assert page.locator("#artifact-frame").bounding_box() == where
     recorder.get_by_role("button", name="Stop and edit").click()
     expect(page.locator("#check-steps")).to_have_value(
         '{"fill": "#bill", "text": "40"}\n{"click": "#calc"}\n{"expect": "#tip", "text": "6.00"}')
