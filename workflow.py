@@ -6,10 +6,9 @@ returns a summary. The parts never call each other; this module composes them.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from artifacts import (Source, Store, Usage, VersionIn, VersionOut, checks_store, lifecycle,
                        secret_scan, secret_store)

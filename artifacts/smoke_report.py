@@ -5,9 +5,8 @@ store it) and the generator's repair loop (which hands ``errors`` to a model).
 """
 from __future__ import annotations
 
-from typing import Any
-
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel, Field
 

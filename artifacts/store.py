@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-
 from typing import Any, cast
 
 from sqlalchemy import create_engine, event, func, or_, select, text

@@ -6,10 +6,9 @@ repair prompt renders them for a model. One type, one dedupe, one set of caps.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Iterable
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 

@@ -3,11 +3,10 @@ first into every artifact, the document a browser gets for a version, the draft
 viewer, and a version made to work offline. ``web.sandbox_origin`` serves them."""
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from artifacts import checks, links
 from artifacts.store import STORAGE_QUOTA

@@ -5,11 +5,10 @@ and the storage shims (consent for shared data, the caps), and the network
 hosts a viewer allowed."""
 from __future__ import annotations
 
-from typing import Any
-
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from typing import Any
 
 from artifacts import (LoggedMessage, ModelCallIn, Store, accounts, network_grants, storage_tokens,
                        tool_ai)

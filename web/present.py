@@ -2,12 +2,11 @@
 which model is in use. Plain functions, so each rule is tested on its own."""
 from __future__ import annotations
 
-from typing import Any
-
 import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import bleach

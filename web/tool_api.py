@@ -6,9 +6,8 @@ permission, limit and budget is checked here and below, never trusted from the
 page."""
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue

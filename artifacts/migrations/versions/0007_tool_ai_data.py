@@ -7,6 +7,7 @@ Revises: 0005
 Create Date: 2026-12-01
 """
 from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
