@@ -34,6 +34,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError,
@@ -164,6 +165,7 @@ _MODELS: dict[str, type[_Step]] = {
     "uncheck": Uncheck, "wait": Wait, "expect": Expect, "expect_no_errors": ExpectNoErrors}
 
 
+@cache  # the same for the process's life, and read on every page Kiln renders
 def step_vocabulary() -> dict[str, dict[str, Any]]:
     """Every step kind, its fields and what each may hold, for Kiln's page to
     check a recorded step with (web/client.py): ``{kind: {"required": [...],
