@@ -165,6 +165,10 @@ function fire(target, type, init) {
   }
   target.dispatchEvent(event);
 }
+/* What an XMLHttpRequest holds of a response before it has one. */
+function noResponse() {
+  return { status: 0, statusText: "", url: "", headers: null, response: null, text: "" };
+}
 class KilnXMLHttpRequest extends EventTarget {
   constructor() {
     super();
@@ -176,15 +180,7 @@ class KilnXMLHttpRequest extends EventTarget {
     this.timeout = 0;
     this.withCredentials = false;
     this.upload = new EventTarget();
-    xhrState.set(this, {
-      ready: 0,
-      status: 0,
-      statusText: "",
-      url: "",
-      headers: null,
-      response: null,
-      text: "",
-    });
+    xhrState.set(this, Object.assign({ ready: 0 }, noResponse()));
   }
   get readyState() {
     return xhrState.get(this).ready;
@@ -224,19 +220,13 @@ class KilnXMLHttpRequest extends EventTarget {
     if (s.controller) {
       s.controller.abort();
     }
-    Object.assign(s, {
+    Object.assign(s, noResponse(), {
       method: String(method).toUpperCase(),
       target: new URL(String(url), document.baseURI),
       async: async === undefined ? true : !!async,
       request: new Headers(),
       sent: false,
       controller: null,
-      status: 0,
-      statusText: "",
-      url: "",
-      headers: null,
-      response: null,
-      text: "",
       mime: null,
     });
     this.setReady(1);
