@@ -13,11 +13,39 @@
     }
   };
 
+  // A form sent without preventDefault is refused by form-action, but the browser
+  // says so a while after the click (the check is made outside the page), longer
+  // on a busy machine: settle() waits for as many refusals as such sends.
+  const submits = [];
+  let formRefusals = 0;
+  document.addEventListener("submit", (e) => submits.push(e), true);
+  // Read through the prototype: a field named "method" or "target" shadows the form's own.
+  const formField = (name) => Object.getOwnPropertyDescriptor(HTMLFormElement.prototype, name).get;
+  const [formMethod, formTarget] = [formField("method"), formField("target")];
+  const sentForms = () =>
+    submits.filter((e) => {
+      const method = e.submitter?.formMethod || formMethod.call(e.target);
+      const target = e.submitter?.formTarget || formTarget.call(e.target);
+      return !e.defaultPrevented && method !== "dialog" && ["", "_self"].includes(target);
+    }).length;
+  const FORM_REFUSAL_WAIT_MS = 2000;
+  const formsRefused = () =>
+    new Promise((resolve) => {
+      const started = performance.now();
+      const look = () => {
+        if (formRefusals >= sentForms() || performance.now() - started > FORM_REFUSAL_WAIT_MS)
+          resolve();
+        else setTimeout(look, 10);
+      };
+      look();
+    });
+
   // CSP refusals are the only structured record of what the page tried to load;
   // the console text about them changes between Chromium versions.
   document.addEventListener(
     "securitypolicyviolation",
-    (e) =>
+    (e) => {
+      if ((e.effectiveDirective || e.violatedDirective) === "form-action") formRefusals += 1;
       send({
         type: "csp",
         directive: e.effectiveDirective || e.violatedDirective,
@@ -26,7 +54,8 @@
         line: e.lineNumber,
         column: e.columnNumber,
         disposition: e.disposition,
-      }),
+      });
+    },
     true,
   );
 
@@ -155,6 +184,7 @@
     async settle(withFrame = true) {
       if (withFrame) await frame();
       await nextTask();
+      await formsRefused();
       return true;
     },
 
