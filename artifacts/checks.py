@@ -20,7 +20,9 @@ be chained with ``>>``). Steps:
     {"expect": SEL, ...}               one or more of: "text" (contains), "text_is"
                                        (exact), "value", "count", "visible",
                                        "attr": [NAME, VALUE]; with none, SEL must
-                                       match a visible element
+                                       match a visible element (a box, not hidden);
+                                       text, value and attr hold on a match that
+                                       is not hidden, whatever its size
     {"expect_no_errors": true}         no uncaught error so far in this check
 
 This module is the format only (parse, limits, results, how they read); the

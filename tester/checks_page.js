@@ -20,11 +20,40 @@ globalThis.__kilnChecks = {
     return { value: this[fn](els, arg) };
   },
 
+  // Something a person can see and point at: a box, and not hidden. Actions,
+  // `visible` and a bare expect ask for this.
   visible(el) {
     const box = el.getBoundingClientRect();
     if (box.width <= 0 || box.height <= 0) return false;
     const style = getComputedStyle(el);
     return style.visibility !== "hidden" && style.display !== "none";
+  },
+
+  // What a person would read were it to hold something: an element that is there
+  // and not hidden, whatever its size (an empty <output> has none). Text, value
+  // and attribute expectations ask for this. The head's title shows in the tab.
+  // A closed <select> renders no box for its options, yet its chosen one reads.
+  shown(el) {
+    if (el.tagName === "OPTION" && el.closest("select")) return this.shown(el.closest("select"));
+    return (
+      (document.head !== null && document.head.contains(el)) ||
+      el.checkVisibility({ visibilityProperty: true })
+    );
+  },
+
+  // Why a person cannot see the element, in the words of the page's own CSS.
+  hiddenBy(el) {
+    for (let at = el; at && at.nodeType === 1; at = at.parentElement) {
+      const style = getComputedStyle(at);
+      const on = at === el ? "" : ` on ${this.name(at)}`;
+      if (style.display === "none")
+        return at.hidden ? `the hidden attribute${on}` : `display: none${on}`;
+      const summary = at.tagName === "DETAILS" ? at.querySelector(":scope > summary") : null;
+      if (at.tagName === "DETAILS" && !at.open && at !== el && !summary?.contains(el))
+        return `inside a closed ${this.name(at)}`;
+    }
+    if (getComputedStyle(el).visibility === "hidden") return "visibility: hidden";
+    return this.shown(el) ? "it has no size (is it empty?)" : "it is not rendered";
   },
 
   name(el) {
@@ -57,7 +86,10 @@ globalThis.__kilnChecks = {
         }
       }
     }
-    if (!el) return { problem: n ? `${n} element(s) match, none is visible` : "nothing matches" };
+    if (!el) {
+      if (!n) return { problem: "nothing matches" };
+      return { problem: `${n} element(s) match, none is visible (${this.hiddenBy(els[0])})` };
+    }
     if (el.disabled || el.getAttribute("aria-disabled") === "true") {
       return { problem: `${this.name(el)} is disabled` };
     }
@@ -150,7 +182,7 @@ globalThis.__kilnChecks = {
     return el.getAttribute("aria-checked") === "true";
   },
 
-  // Does the expectation hold for some visible matching element; if not, what is there.
+  // Does the expectation hold for some matching element a person sees; if not, what is there.
   expect(els, spec) {
     const norm = (s) =>
       String(s == null ? "" : s)
@@ -159,24 +191,27 @@ globalThis.__kilnChecks = {
     const quote = (s) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
     const n = els.length;
     const some = els.slice(0, 1000);
-    const shown = some.filter((el) => this.visible(el));
     const fail = (expected, actual) => ({ ok: false, expected, actual });
     const given = (key) => spec[key] !== undefined && spec[key] !== null;
     if (given("count") && n !== spec.count)
       return fail(`${spec.count} matching element(s)`, `${n} match`);
     if (spec.visible === false) {
+      const seen = some.filter((el) => this.visible(el)).length;
       const among = n > 1000 ? " among the first 1000" : "";
-      return shown.length ? fail("not visible", `${shown.length} visible${among}`) : { ok: true };
+      return seen ? fail("not visible", `${seen} visible${among}`) : { ok: true };
     }
     // What the step asks of the element besides its count and visibility: the
     // fields of an expect step (artifacts/checks.py) that the tester sent.
     const asks = Object.keys(spec).filter(
       (key) => key !== "count" && key !== "visible" && given(key),
     );
-    if (!shown.length && (spec.visible === true || asks.length || !given("count"))) {
+    const boxed = spec.visible === true || (!asks.length && !given("count"));
+    const shown = some.filter((el) => (boxed ? this.visible(el) : this.shown(el)));
+    if (!shown.length && (boxed || asks.length)) {
+      const why = n ? ` (${this.hiddenBy(some[0])})` : "";
       return fail(
-        asks.length ? "a visible element" : "visible",
-        n ? `${n} match, none is visible` : "nothing matches",
+        boxed ? (asks.length ? "a visible element" : "visible") : "an element that is not hidden",
+        n ? `${n} match, none is ${boxed ? "visible" : "shown"}${why}` : "nothing matches",
       );
     }
     const textOf = (el) => norm(el.innerText !== undefined ? el.innerText : el.textContent);

@@ -122,7 +122,8 @@ def test_a_failing_step_says_what_was_expected_and_found(smoke_tester):
 
 @pytest.mark.parametrize("step,detail", [
     ({"click": "#nothing"}, "nothing matches"),
-    ({"click": "#ghost"}, "1 element(s) match, none is visible"),
+    ({"click": "#ghost"}, "1 element(s) match, none is visible (visibility: hidden)"),
+    ({"click": "#copy"}, "1 element(s) match, none is visible (the hidden attribute on <div#result>)"),
     ({"click": "#later"}, "<button#later> is disabled"),
     ({"fill": "#calculate", "text": "x"}, "cannot type into <button#calculate>"),
     ({"select": "#tip", "option": "25%"}, 'it has no option "25%" (its options: "10%", "15%", "20%")'),
@@ -130,12 +131,16 @@ def test_a_failing_step_says_what_was_expected_and_found(smoke_tester):
     ({"press": "Tap", "on": "#bill"}, 'Unknown key: "Tap"'),
     ({"click": "##bill"}, "##bill"),
     ({"click": "role=button[name="}, "role=button[name="),
-    ({"expect": "#result", "visible": True}, 'expected visible, got 1 match, none is visible'),
+    ({"expect": "#result", "visible": True},
+     'expected visible, got 1 match, none is visible (the hidden attribute)'),
     ({"expect": "h1", "count": 2}, "expected 2 matching element(s), got 1 match"),
     ({"expect": "h1", "text_is": "Tip"}, 'expected the text "Tip", got "Tip calculator"'),
     ({"expect": "h1", "value": "x"}, "got (no value: <h1> is not a field)"),
     ({"expect": "#bill", "text": "12"}, '(a field: its value is ""; expect "value")'),
-    ({"expect": "#copy", "attr": ["data-x", "1"]}, "expected a visible element"),
+    ({"expect": "#copy", "attr": ["data-x", "1"]}, "expected an element that is not hidden, got 1 match, "
+                                                   "none is shown (the hidden attribute on <div#result>)"),
+    ({"expect": "#ghost", "text": "hidden text"}, "none is shown (visibility: hidden)"),
+    ({"expect": "#tipOut", "visible": True, "text_is": ""}, "expected a visible element"),
     ({"expect": "#calculate", "attr": ["type", "button"]}, 'expected type="button", got "submit"'),
     ({"expect": "#calculate", "attr": ["data-x", "1"]}, "got (no data-x attribute)"),
     ({"expect": "h1", "visible": False}, "expected not visible, got 1 visible"),
@@ -151,6 +156,45 @@ def test_a_check_that_does_not_toggle_says_so(smoke_tester):
     page = ('<h1>x</h1><input type="checkbox" id="c" onclick="return false">')
     report = run(smoke_tester, page, [{"name": "ticks", "steps": [{"check": "#c"}]}])
     assert report.acceptance[0].detail == 'step 1 {"check": "#c"}: clicking it did not check it'
+
+
+SEEN = """<!doctype html><html lang="en"><head><title>Unit converter</title>
+<meta name="theme" content="dark"></head><body>
+<h1>Converter</h1>
+<p>Result: <output id="out"></output></p>
+<div id="bar" role="progressbar" aria-valuenow="0" style="width:0;height:4px;background:teal"></div>
+<div style="height:0">overflowing text a person reads</div>
+<select id="unit"><option>kg</option><option selected>lb</option></select>
+<div style="display:none"><span id="tucked">under a hidden parent</span></div>
+<details><summary>More</summary><p id="folded">folded away</p></details>
+<p id="faded" style="visibility:hidden">not for now</p>
+</body></html>"""
+
+
+@pytest.mark.parametrize("expect,ok,detail", [
+    # Present and not hidden, whatever its size: what a person would read there.
+    ({"expect": "#out", "text_is": ""}, True, ""),
+    ({"expect": "#bar", "attr": ["aria-valuenow", "0"]}, True, ""),
+    ({"expect": "div >> text=overflowing", "text": "a person reads"}, True, ""),
+    ({"expect": "#unit option:checked", "text_is": "lb"}, True, ""),
+    ({"expect": "title", "text_is": "Unit converter"}, True, ""),
+    ({"expect": "meta[name=theme]", "attr": ["content", "dark"]}, True, ""),
+    ({"expect": "#out", "count": 1}, True, ""),
+    ({"expect": "#out", "visible": False}, True, ""),
+    # A box is still asked for when visibility is: an empty element has none.
+    ({"expect": "#out", "visible": True}, False, "none is visible (it has no size (is it empty?))"),
+    ({"expect": "#out"}, False, "none is visible (it has no size (is it empty?))"),
+    # Hidden is hidden, however it is done.
+    ({"expect": "#tucked", "text": "under"}, False, "none is shown (display: none on <div>)"),
+    ({"expect": "#folded", "text": "folded"}, False, "none is shown (inside a closed <details>)"),
+    ({"expect": "#faded", "text_is": "not for now"}, False, "none is shown (visibility: hidden)"),
+    ({"expect": "#out", "text_is": "12"}, False, 'expected the text "12", got ""'),
+])
+def test_expectations_judge_what_a_person_sees(smoke_tester, expect, ok, detail):
+    report = run(smoke_tester, SEEN, [{"name": "the step", "steps": [expect]}])
+    outcome = report.acceptance[0]
+    assert outcome.ok is ok, outcome.detail
+    assert detail in outcome.detail, outcome.detail
 
 
 def test_an_element_that_appears_later_is_waited_for(smoke_tester):
