@@ -91,7 +91,8 @@ class Budget:
     # the page still answers.
     action_s: float = 1.0
     # A canvas drawn late (by a worker, WebGL) gets this long to paint before
-    # a single-colour page counts as blank.
+    # the run goes on; a page still one colour at the end of the run is looked
+    # at until ``load_s`` after it began loading before it counts as blank.
     paint_s: float = 1.5
     # Timers due this long after load still run, and what they throw counts; a
     # page that only animates is watched for ``frames_s`` after load.
@@ -128,7 +129,6 @@ class ArtifactRun:
         self.main_frame: str | None = None
         self._pending_rejections: dict[int, ToolError] = {}
         self._log_lines = 0
-        self._load_started = 0.0
         # The document now loaded: when it started, what it scheduled for later.
         self._doc_started = 0.0
         self._later_due_ms = 0.0
@@ -167,7 +167,9 @@ class ArtifactRun:
         if await self._load() and await self._settle():
             self.obs.content = await self._probe("__kilnProbe.content()")
         self.obs.screenshot = await self.screenshot()
-        await self._wait_for_paint()
+        # A canvas drawn late (by a worker, WebGL after a library loads) gets
+        # ``paint_s`` to paint before the checks and the poke pass go on.
+        await self._wait_for_paint(time.perf_counter() + self.budget.paint_s)
         if self.checks and self.usable:
             # The poke pass then goes on from where the last check left the page: a
             # state further in than a fresh load, and one navigation less to pay for.
@@ -178,6 +180,9 @@ class ArtifactRun:
             await self._interact()
         if self.usable:
             await self._later()
+        # A game loop may start drawing only once its level is built: before a page
+        # still one colour counts as blank, it has the whole load budget to paint.
+        await self._wait_for_paint(self._doc_started + self.budget.load_s)
         return self.obs
 
     @property
@@ -224,7 +229,7 @@ class ArtifactRun:
             cdp.send("Page.addScriptToEvaluateOnNewDocument", {"source": TIMERS}))
 
     async def _load(self) -> bool:
-        started = self._load_started = self._doc_started = time.perf_counter()
+        started = self._doc_started = time.perf_counter()
         try:
             await self.page.goto(self.url, wait_until="load", timeout=self.budget.load_s * 1000)
             self.obs.loaded = True
@@ -251,8 +256,9 @@ class ArtifactRun:
         return True
 
     async def _settle(self, with_frame: bool = True) -> bool:
-        # The first frame belongs to loading: it gets what is left of the load budget.
-        left = self.budget.load_s - (time.perf_counter() - self._load_started)
+        # The first frame belongs to loading: it gets what is left of the load budget,
+        # counted from this document's start (a check's fresh load gets its own).
+        left = self.budget.load_s - (time.perf_counter() - self._doc_started)
         try:
             await asyncio.wait_for(self.evaluate(f"__kilnProbe.settle({str(with_frame).lower()})"),
                                    max(self.budget.settle_s, left))
@@ -413,22 +419,27 @@ class ArtifactRun:
                 await asyncio.sleep(0.05)
         return None
 
-    async def _wait_for_paint(self) -> None:
-        """A canvas drawn late (by a worker, WebGL after a library loads) may not have
-        painted yet: give it ``paint_s`` before a single-colour page counts as blank."""
+    def _blank_canvas(self) -> bool:
+        """The page has a canvas, still works, and shows a single colour."""
         content = self.obs.content or {}
-        if not (self.usable and content.get("canvases") and self.obs.screenshot
-                and single_colour(self.obs.screenshot)):
+        return bool(self.usable and content.get("canvases") and self.obs.screenshot
+                    and single_colour(self.obs.screenshot))
+
+    def _painted(self, shot: bytes | None) -> bool:
+        if shot is None or single_colour(shot):
+            return False
+        self.obs.screenshot = shot
+        self.obs.paint_waited_ms = int((time.perf_counter() - self._doc_started) * 1000)
+        return True
+
+    async def _wait_for_paint(self, until: float) -> None:
+        """Look at a canvas page that shows one colour until it paints, the page stops
+        answering, or ``until`` (a ``perf_counter`` time) has come."""
+        if not self._blank_canvas():
             return
-        started = time.perf_counter()
-        while time.perf_counter() - started < self.budget.paint_s:
+        while not self._painted(await self.screenshot()) and time.perf_counter() < until:
             await asyncio.sleep(0.1)
             if not await self.responsive():
-                return
-            shot = await self.screenshot()
-            if shot is not None and not single_colour(shot):
-                self.obs.screenshot = shot
-                self.obs.paint_waited_ms = int((time.perf_counter() - started) * 1000)
                 return
 
     # -- when the page will not give the thread back -------------------------

@@ -16,9 +16,13 @@ so each rule fails only on evidence that a person would hit the problem:
                never gives it); a blocked script fails when the page is also
                broken (then it is the likely cause); blocked stylesheets, fonts,
                images are a warning (looks differ, the tool works);
-* blank        nothing visible in the DOM, or a screenshot of a single colour;
+* blank        nothing visible in the DOM, or a screenshot of a single colour
+               (a canvas page has until the end of the run, and at least the
+               load budget, to paint: a game loop may start late);
 * hang         the page's main thread stopped answering (a page that keeps
-               drawing frames and answers a probe is busy, not hung);
+               drawing frames and answers a probe is busy, not hung; every
+               load, a check's fresh one too, has the load budget for its
+               first frame);
 * crash        the renderer died (out of memory, usually);
 * memory       the page went over the tester's memory cap (the kernel's, not
                only V8's heap: ArrayBuffers, images and canvases count) and was
@@ -314,7 +318,7 @@ def _blank(obs: Observations) -> tuple[Status, str]:
                      "visible elements")
     if obs.screenshot:
         parts.append("screenshot has content" + (
-            f" (a canvas first painted {obs.paint_waited_ms} ms after the page loaded)"
+            f" (a canvas first painted {obs.paint_waited_ms} ms after the page began loading)"
             if obs.paint_waited_ms else ""))
     return Status.PASS, "; ".join(parts)
 
