@@ -14,7 +14,7 @@ const RULES = config.network;
 const SAYS = RULES.phrases;
 const LIMITS = RULES.streams;
 // A page served over https may open wss: and https: only, as browsers allow.
-const SECURE = RULES.relay.startsWith("https:");
+const secure = () => RULES.relay.startsWith("https:");
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const KINDS = { ws: "WebSocket", sse: "EventSource" };
 const SCHEMES = { ws: ["ws:", "wss:"], sse: ["http:", "https:"] };
@@ -65,7 +65,7 @@ export function checkStream(kind, href) {
     url.hostname = url.hostname.slice(0, -1);
   const why = hostRefusal(url.hostname);
   if (why) return { host: url.hostname, why };
-  if (SECURE && (url.protocol === "ws:" || url.protocol === "http:"))
+  if (secure() && (url.protocol === "ws:" || url.protocol === "http:"))
     return { host: url.hostname, why: SAYS.insecure };
   return { host: url.hostname, url };
 }

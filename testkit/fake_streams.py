@@ -138,6 +138,7 @@ class FakeStreams:
         h.wfile.flush()
         h.close_connection = True
         send = _sender(h)
+        closing = False  # the server sent its close frame: the client's answers it, then the end
         try:
             while not self._stop.is_set():
                 message = _read_message(h, send)
@@ -146,15 +147,18 @@ class FakeStreams:
                 opcode, payload = message
                 if opcode == 0x8:
                     code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
-                    with self._lock:
-                        self.closes.append((code, payload[2:].decode("utf-8", "replace")))
-                    send(0x8, payload)  # the close echoed, reason and all
+                    if not closing:
+                        with self._lock:
+                            self.closes.append((code, payload[2:].decode("utf-8", "replace")))
+                        send(0x8, payload)  # the close echoed, reason and all
                     return
                 data: str | bytes = payload.decode() if opcode == 0x1 else payload
                 with self._lock:
                     self.received.append(data)
                 if not isinstance(data, str) or not self._command(data, send):
                     send(opcode, payload)
+                if isinstance(data, str) and data.startswith("close:"):
+                    closing = True
         except (OSError, ValueError):
             return
 

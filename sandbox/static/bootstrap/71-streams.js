@@ -154,7 +154,7 @@ class KilnWebSocket extends EventTarget {
   }
   arrive(d) {
     var s = wsState.get(this);
-    if (s.ready === 3) {
+    if (s.closed) {
       return;
     }
     if (d.on === "open" && s.ready === 0) {
@@ -171,9 +171,12 @@ class KilnWebSocket extends EventTarget {
     } else if (d.on === "sent") {
       s.buffered = Math.max(0, s.buffered - (d.bytes || 0));
     } else if (d.on === "error") {
+      /* An error always comes just before the close, the state already CLOSED. */
+      s.ready = 3;
       emit(this, new Event("error"));
     } else if (d.on === "close") {
       s.ready = 3;
+      s.closed = true;
       streams.delete(s.sid);
       emit(
         this,
