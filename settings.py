@@ -231,7 +231,7 @@ class Settings(BaseSettings):
     network_stream_max_open: int = Field(
         8, ge=1, le=1000,
         description="WebSocket and EventSource connections one tool may have open at once, per "
-                    "page; one more fails as a connection the server refused would.")
+                    "page; one more is refused (an error, then a close whose reason says so).")
 
     # -- where it listens ------------------------------------------------------------------
     host: str = Field("127.0.0.1",
