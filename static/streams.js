@@ -41,7 +41,9 @@ export function validStream(m) {
     return typeof m.data === "string" || m.data instanceof ArrayBuffer || m.data instanceof Blob;
   if (m.op === "close")
     return (
-      (m.code === undefined || m.code === 1000 || (isInt(m.code) && m.code >= 3000 && m.code <= 4999)) &&
+      (m.code === undefined ||
+        m.code === 1000 ||
+        (isInt(m.code) && m.code >= 3000 && m.code <= 4999)) &&
       (m.reason === undefined || isStr(m.reason, 123))
     );
   return false;

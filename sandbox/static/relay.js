@@ -211,7 +211,11 @@
         say(m.sid, { on: "too-large", bytes });
         return;
       }
-      say(m.sid, { on: "message", data: e.data, bytes }, typeof e.data === "string" ? [] : [e.data]);
+      say(
+        m.sid,
+        { on: "message", data: e.data, bytes },
+        typeof e.data === "string" ? [] : [e.data],
+      );
     };
     socket.onerror = () => say(m.sid, { on: "error" });
     socket.onclose = (e) => {
@@ -250,9 +254,7 @@
       if (controller.signal.aborted) return;
       const failure = await diagnose(url, seen);
       // Unreachable is worth another try, as a browser's EventSource makes one.
-      return end(
-        failure.kind === "unreachable" ? { on: "ended" } : { on: "failed", ...failure },
-      );
+      return end(failure.kind === "unreachable" ? { on: "ended" } : { on: "failed", ...failure });
     }
     if (new URL(response.url).hostname !== host)
       return end({ on: "failed", kind: "redirect", to: new URL(response.url).hostname });
@@ -316,7 +318,8 @@
         data += value + "\n";
         size += byteLength(value) + 1;
       } else if (name === "id" && !value.includes("\0")) id = value;
-      else if (name === "retry" && /^[0-9]+$/.test(value)) say(m.sid, { on: "retry", ms: Number(value) });
+      else if (name === "retry" && /^[0-9]+$/.test(value))
+        say(m.sid, { on: "retry", ms: Number(value) });
     };
     return {
       feed(text) {

@@ -4,12 +4,12 @@
    frame's policy stays connect-src 'none'. What arrives comes back as parent
    events ({event: "stream", sid, on: ...}); Kiln's page counts every message
    and closes a connection that goes past its limits, saying why. */
-var streams = new Map(),
+var liveStreams = new Map(),
   nextStream = 1,
   WS_STATES = ["CONNECTING", "OPEN", "CLOSING", "CLOSED"],
   SSE_STATES = ["CONNECTING", "OPEN", "CLOSED"];
 parentEvents.stream = function (d) {
-  var s = streams.get(d.sid);
+  var s = liveStreams.get(d.sid);
   if (s && typeof d.on === "string") {
     s.arrive(d);
   }
@@ -52,7 +52,7 @@ function openStream(target, state, msg) {
     return false;
   }
   state.sid = nextStream++;
-  streams.set(state.sid, target);
+  liveStreams.set(state.sid, target);
   msg.type = "stream";
   msg.op = "open";
   msg.sid = state.sid;
@@ -177,7 +177,7 @@ class KilnWebSocket extends EventTarget {
     } else if (d.on === "close") {
       s.ready = 3;
       s.closed = true;
-      streams.delete(s.sid);
+      liveStreams.delete(s.sid);
       emit(
         this,
         new CloseEvent("close", {
@@ -322,7 +322,7 @@ class KilnEventSource extends EventTarget {
       emit(this, new Event("error"));
     } else if (d.on === "failed") {
       s.ready = 2;
-      streams.delete(s.sid);
+      liveStreams.delete(s.sid);
       emit(this, new Event("error"));
     }
   }
@@ -332,7 +332,7 @@ class KilnEventSource extends EventTarget {
       return;
     }
     s.ready = 2;
-    streams.delete(s.sid);
+    liveStreams.delete(s.sid);
     if (s.sid) {
       post({ type: "stream", op: "close", sid: s.sid });
     }
