@@ -30,7 +30,7 @@ export function validStream(m) {
   if (!isInt(m.sid)) return false;
   if (m.op === "open")
     return (
-      Object.hasOwn(KINDS, m.kind) &&
+      Object.hasOwn(KINDS, m.channel) &&
       isStr(m.url, 8192) &&
       (m.protocols === undefined ||
         (Array.isArray(m.protocols) &&
@@ -96,7 +96,7 @@ class Connection {
     this.streams = streams;
     this.network = streams.network;
     this.sid = message.sid;
-    this.kind = message.kind;
+    this.kind = message.channel;
     this.protocols = message.protocols || [];
     this.port = port;
     this.relay = null;
@@ -109,7 +109,7 @@ class Connection {
     this.timer = null;
     this.entry = {
       n: ++this.network.count,
-      kind: KINDS[message.kind],
+      kind: KINDS[message.channel],
       url: message.url,
       host: "",
       state: "waiting",

@@ -122,7 +122,9 @@ class KilnWebSocket extends EventTarget {
       origin: target.origin,
       sid: 0,
     });
-    if (!openStream(this, wsState.get(this), { kind: "ws", url: target.href, protocols: list })) {
+    if (
+      !openStream(this, wsState.get(this), { channel: "ws", url: target.href, protocols: list })
+    ) {
       setTimeout(function () {
         self.arrive({ on: "error" });
         self.arrive({ on: "close", code: 1006, reason: "", wasClean: false });
@@ -285,7 +287,7 @@ class KilnEventSource extends EventTarget {
       origin: target.origin,
       sid: 0,
     });
-    if (!openStream(this, sseState.get(this), { kind: "sse", url: target.href })) {
+    if (!openStream(this, sseState.get(this), { channel: "sse", url: target.href })) {
       setTimeout(function () {
         self.arrive({ on: "failed" });
       });
