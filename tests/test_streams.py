@@ -460,3 +460,37 @@ def test_opened_outside_kiln_a_stream_fails_at_once(live_server, page, fake_stre
     page.goto(live_server.kiln.raw_url(created.artifact.id, 1))
     expect(page.locator("#out")).to_have_text('{"ws":1006,"sse":2}')
     assert fake_streams.requests == []
+
+
+def test_spoofed_stream_messages_are_dropped_or_still_refused(live_server, page, fake_streams):
+    """The tool talks to Kiln's page on a port of its own: malformed stream
+    messages are dropped unread, a well-formed one to a loopback host is refused
+    as any other, and one to a public host still asks."""
+    port = fake_streams.port
+    _, frame = open_tool(page, live_server, tool(f"""
+      const replies = [];
+      await attempt('own-port', () => new Promise((resolve) => {{
+        window.addEventListener('message', (e) => {{
+          if (!e.data || e.data.kiln !== 'port' || !e.ports[0]) return;
+          const p = e.ports[0];
+          p.onmessage = (m) => {{ replies.push(m.data); if (m.data.on === 'close') resolve(m.data.reason); }};
+          for (const bad of [
+            {{type: 'stream', op: 'open', sid: 0, channel: 'ws', url: 'ws://{HOST}:{port}/zero'}},
+            {{type: 'stream', op: 'open', sid: 1, channel: 'tcp', url: 'ws://{HOST}:{port}/tcp'}},
+            {{type: 'stream', op: 'open', sid: 2, channel: 'ws', url: 'ws://{HOST}:{port}/p', protocols: ['a b']}},
+            {{type: 'stream', op: 'open', sid: 3, channel: 'ws', url: 'x'.repeat(9000)}},
+            {{type: 'stream', op: 'send', sid: 4, data: {{not: 'data'}}}},
+            {{type: 'stream', op: 'close', sid: 5, code: 1001}},
+            {{type: 'stream', op: 'dance', sid: 6}},
+          ]) p.postMessage(bad);
+          p.postMessage({{type: 'stream', op: 'open', sid: 7, channel: 'ws', url: 'ws://127.0.0.1:{port}/spoof'}});
+        }});
+        parent.postMessage({{kiln: 'hello', doc: 'spoof'}}, '*');
+      }}));
+      results.replies = replies.map((r) => r.sid + ' ' + r.on);"""))
+    got = results(frame)
+    assert got["own-port"] == "Kiln does not let tools reach 127.0.0.1: it is a loopback address"
+    assert got["replies"] == ["7 error", "7 close"]
+    expect(page.locator("dialog#consent")).to_be_hidden()
+    assert fake_streams.requests == []
+    expect(page.locator("iframe[data-relay]")).to_have_count(0)
