@@ -167,20 +167,16 @@
     if (m.send !== undefined) {
       if (open.socket?.readyState === WebSocket.OPEN) open.socket.send(m.send);
     } else if (m.close) {
-      streams.delete(m.sid);
-      if (open.socket) {
-        try {
-          if (m.code === undefined) open.socket.close();
-          else open.socket.close(m.code, m.reason || "");
-        } catch {
-          open.socket.close();
-        }
-        // What the tool asked for is answered as the server's close comes back;
-        // a close Kiln made ends here.
-        if (!m.wait) open.socket.onclose = null;
-        else streams.set(m.sid, open);
-      } else {
-        open.controller.abort();
+      // A close the tool asked for ends when the server's answer comes back
+      // (onclose); one Kiln made ends here, and the socket says nothing more.
+      if (!m.wait) streams.delete(m.sid);
+      if (!open.socket) return open.controller.abort();
+      if (!m.wait) open.socket.onclose = open.socket.onerror = open.socket.onmessage = null;
+      try {
+        if (m.code === undefined) open.socket.close();
+        else open.socket.close(m.code, m.reason || "");
+      } catch {
+        open.socket.close();
       }
     }
   }
@@ -206,7 +202,7 @@
       const bytes = byteLength(e.data);
       if (bytes > m.max) {
         streams.delete(m.sid);
-        socket.onclose = null;
+        socket.onclose = socket.onerror = socket.onmessage = null;
         socket.close();
         say(m.sid, { on: "too-large", bytes });
         return;
