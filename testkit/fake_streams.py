@@ -28,8 +28,9 @@ Event streams:
     /status?code=N     that status
     /redirect?to=URL   a 302
 
-Every request is recorded (``requests``) with its headers, and every WebSocket
-message the server received (``received``).
+Every request is recorded (``requests``) with its headers, every WebSocket
+message the server received (``received``), the close frames clients sent
+(``closes``), and how many WebSockets are open now (``live``).
 """
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class FakeStreams:
         self.requests: list[Seen] = []
         self.received: list[str | bytes] = []
         self.closes: list[tuple[int, str]] = []  # the close frames clients sent: code, reason
+        self.live = 0  # WebSocket connections open now
         self._lock = threading.Lock()
         self._stop = threading.Event()
         fake = self
@@ -139,6 +141,8 @@ class FakeStreams:
         h.close_connection = True
         send = _sender(h)
         closing = False  # the server sent its close frame: the client's answers it, then the end
+        with self._lock:
+            self.live += 1
         try:
             while not self._stop.is_set():
                 message = _read_message(h, send)
@@ -161,6 +165,9 @@ class FakeStreams:
                     closing = True
         except (OSError, ValueError):
             return
+        finally:
+            with self._lock:
+                self.live -= 1
 
     @staticmethod
     def _command(text: str, send: Callable[[int, bytes], None]) -> bool:

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from testkit.fake_streams import STREAM_DOMAIN, FakeStreams, free_socket_port
 from testkit.serving import serve_kiln
+from testkit.waiting import eventually
 
 HOST = f"echo.{STREAM_DOMAIN}"
 OTHER = f"other.{STREAM_DOMAIN}"
@@ -494,3 +495,29 @@ def test_spoofed_stream_messages_are_dropped_or_still_refused(live_server, page,
     expect(page.locator("dialog#consent")).to_be_hidden()
     assert fake_streams.requests == []
     expect(page.locator("iframe[data-relay]")).to_have_count(0)
+
+
+def test_a_tool_that_reloads_itself_leaves_no_connection_open(live_server, page, fake_streams):
+    """A new document in the frame: what the old one opened is closed at the relay."""
+    html = f"""<!doctype html><title>Reloads</title><p id="state">connecting</p>
+    <button id="again" onclick="location.reload()">Again</button><script>
+    const ws = new WebSocket('ws://{HOST}:{fake_streams.port}/echo');
+    ws.onopen = () => {{ document.getElementById('state').textContent = 'open'; }};
+    </script>"""
+    created = live_server.kiln.import_html(html, None)
+    page.goto(live_server.kiln.page_url(created.artifact.id))
+    frame = page.frame_locator("#artifact-frame")
+    allow(page)
+    expect(frame.locator("#state")).to_have_text("open")
+    frame.locator("#again").click()
+    # Reloaded without its storage token, the tool is loaded once more with a fresh
+    # one (static/url_state.js): two documents after the first, each with its socket.
+    rows = panel_rows(page)
+    expect(rows).to_have_count(3)
+    expect(frame.locator("#state")).to_have_text("open")
+    expect(rows.last).to_have_attribute("data-outcome", "open")
+    for n in range(2):
+        expect(rows.nth(n)).to_have_attribute("data-outcome", "closed")
+        expect(rows.nth(n).locator("td").nth(2)).to_contain_text("the tool's page was reloaded")
+    # Closed at the relay: the server keeps only the newest document's socket.
+    eventually(lambda: fake_streams.live == 1)
