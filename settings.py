@@ -214,6 +214,24 @@ class Settings(BaseSettings):
     network_max_request_bytes: int = Field(
         5 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
         description="The largest request body a tool may send.")
+    # WebSocket and EventSource through the same relay. Each limit is per connection
+    # (both directions counted together), but the open connections, which are per page.
+    network_stream_max_message_bytes: int = Field(
+        1024 * 1024, ge=1024, le=256 * 1024 * 1024,
+        description="The largest message a WebSocket or EventSource connection may carry either "
+                    "way; a larger one closes the connection, with a reason the tool sees.")
+    network_stream_messages_per_minute: int = Field(
+        3000, ge=1, le=1_000_000,
+        description="Messages one WebSocket or EventSource connection may carry in a minute, sent "
+                    "and received together; past it Kiln closes the connection and says why.")
+    network_stream_bytes_per_minute: int = Field(
+        32 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024 * 1024,
+        description="Bytes one WebSocket or EventSource connection may carry in a minute, sent and "
+                    "received together; past it Kiln closes the connection and says why.")
+    network_stream_max_open: int = Field(
+        8, ge=1, le=1000,
+        description="WebSocket and EventSource connections one tool may have open at once, per "
+                    "page; one more is refused (an error, then a close whose reason says so).")
 
     # -- where it listens ------------------------------------------------------------------
     host: str = Field("127.0.0.1",

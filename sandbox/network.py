@@ -73,6 +73,12 @@ KILN_ITSELF = "Kiln itself"
 IPV6_BY_NAME = "an IPv6 address (Kiln reaches IPv6 hosts only by name)"
 NOT_A_HOST = "not a host name"
 NOT_HTTP = "not an http or https URL"
+NOT_WS = "not a ws or wss URL"
+# What a page served over https may not open, as browsers refuse mixed content.
+INSECURE = "not encrypted, and this page is served over https"
+
+HTTP_SCHEMES = ("http", "https")
+WEBSOCKET_SCHEMES = ("ws", "wss")
 
 # A host name as browsers write it: letters, digits, hyphens (and the odd
 # underscore), dot-separated labels. Anything else never reaches a header.
@@ -177,11 +183,13 @@ def host_refusal(host: str, own_hosts: tuple[str, ...] = ()) -> str | None:
     return None
 
 
-def url_refusal(url: str, own_hosts: tuple[str, ...] = ()) -> str | None:
-    """:func:`host_refusal` for a whole URL, which must be http or https."""
+def url_refusal(url: str, own_hosts: tuple[str, ...] = (),
+                schemes: tuple[str, ...] = HTTP_SCHEMES) -> str | None:
+    """:func:`host_refusal` for a whole URL, which must be of one of ``schemes``
+    (http or https; ws or wss for a WebSocket)."""
     parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        return NOT_HTTP
+    if parts.scheme.lower() not in schemes:
+        return NOT_WS if schemes == WEBSOCKET_SCHEMES else NOT_HTTP
     host = parts.hostname or ""
     return host_refusal(f"[{host}]" if ":" in host else host, own_hosts) if host else NOT_A_HOST
 
@@ -227,7 +235,8 @@ def page_config(settings: Settings) -> dict[str, object]:
         "name_pattern": _NAME.pattern,
         "phrases": {"this_computer": THIS_COMPUTER, "local_network": LOCAL_NETWORK,
                     "single_label": SINGLE_LABEL, "kiln_itself": KILN_ITSELF,
-                    "ipv6_by_name": IPV6_BY_NAME, "not_a_host": NOT_A_HOST, "not_http": NOT_HTTP},
+                    "ipv6_by_name": IPV6_BY_NAME, "not_a_host": NOT_A_HOST, "not_http": NOT_HTTP,
+                    "not_ws": NOT_WS, "insecure": INSECURE},
         "local_names": list(LOCAL_NAMES),
         "local_suffixes": list(LOCAL_SUFFIXES),
         "own_hosts": list(own_hosts(settings)),
@@ -235,4 +244,9 @@ def page_config(settings: Settings) -> dict[str, object]:
         "per_minute": settings.network_requests_per_minute,
         "max_response_bytes": settings.network_max_response_bytes,
         "max_request_bytes": settings.network_max_request_bytes,
+        # WebSocket and EventSource (static/streams.js): per connection, and open at once per page.
+        "streams": {"max_message_bytes": settings.network_stream_max_message_bytes,
+                    "messages_per_minute": settings.network_stream_messages_per_minute,
+                    "bytes_per_minute": settings.network_stream_bytes_per_minute,
+                    "max_open": settings.network_stream_max_open},
     }

@@ -138,20 +138,23 @@ def app_csp(sandbox_origin: str) -> str:
     })
 
 
-def relay_csp(app_origin: str, host: str) -> str:
+def relay_csp(app_origin: str, host: str, secure: bool = False) -> str:
     """The network relay: Kiln's one script, connecting to one host only.
 
     The browser enforces the viewer's answer here: a redirect to any other host
-    (a private address, another site) is refused before a byte is sent."""
+    (a private address, another site) is refused before a byte is sent.
+    ``secure``: the sandbox origin is served over https, so its pages may open
+    ``wss:`` only, as a browser allows; ``ws:`` is not even named."""
     if canonical_host(host) != host:  # nothing but a checked host name reaches a header
         raise ValueError(f"{host!r} is not a host a tool may reach")
+    sockets = f"wss://{host}:*" if secure else f"ws://{host}:* wss://{host}:*"
     return _csp({
         # Opaque origin: no storage, and requests carry Origin: null.
         "sandbox": "allow-scripts",
         "default-src": "'none'",
         "script-src": f"'{RELAY_SCRIPT_HASH}'",
-        # Either scheme, any port, of this host alone.
-        "connect-src": f"http://{host}:* https://{host}:*",
+        # Either scheme, any port, of this host alone; its WebSockets likewise.
+        "connect-src": f"http://{host}:* https://{host}:* {sockets}",
         "base-uri": "'none'",
         "form-action": "'none'",
         "frame-ancestors": app_origin,
@@ -212,7 +215,8 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
         })
     elif kind is Kind.RELAY:
         headers.update({
-            "Content-Security-Policy": relay_csp(app_origin, host or ""),
+            "Content-Security-Policy": relay_csp(app_origin, host or "",
+                                                 sandbox_origin.startswith("https://")),
             "Cache-Control": "no-store",
             "Cross-Origin-Resource-Policy": "same-origin",
         })

@@ -74,10 +74,14 @@ def size(n: int) -> str:
     return f"{n} bytes"
 
 
+# Settings whose numbers are sizes, shown in KB, MB, GB too.
+SIZES = ("_bytes", "_bytes_per_minute")
+
+
 def number(value: object, name: str) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if name.endswith("_bytes") and isinstance(value, int) and value:
+    if name.endswith(SIZES) and isinstance(value, int) and value:
         return size(value)
     return str(value)
 
@@ -94,7 +98,7 @@ def default(name: str, field: FieldInfo) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     shown = f"`{value}`"
-    if name.endswith("_bytes") and isinstance(value, int):
+    if name.endswith(SIZES) and isinstance(value, int):
         shown += f" ({size(value)})"
     return shown
 

@@ -169,7 +169,9 @@ class Relay {
     this.frame = frame;
     this.waiting = new Map();
     this.next = 1;
+    this.streams = new Map(); // the relay's stream id -> what hears it (streams.js)
     port.onmessage = (e) => {
+      if (e.data?.sid !== undefined) return this.streams.get(e.data.sid)?.(e.data);
       const resolve = this.waiting.get(e.data?.id);
       if (resolve) {
         this.waiting.delete(e.data.id);
@@ -190,6 +192,7 @@ class Relay {
 
   close() {
     for (const resolve of this.waiting.values()) resolve({ ok: false, kind: "aborted" });
+    for (const hear of this.streams.values()) hear({ on: "gone" });
     this.port.close();
     this.frame.remove();
   }

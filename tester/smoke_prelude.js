@@ -52,12 +52,12 @@
   // What tools ask of Kiln's server has a stand-in of its own (smoke_kiln_api.js).
   const server = globalThis.__kilnSmokeApi;
   delete globalThis.__kilnSmokeApi;
-  // A request to another host is answered as a failed network answers it
-  // (nothing leaves the machine), and its URL is written down: the verdict
-  // names the hosts the tool needs.
+  // A request to another host, or a WebSocket or EventSource, is answered as a
+  // failed network answers it (nothing leaves the machine), and its URL is
+  // written down: the verdict names the hosts the tool needs.
   Object.defineProperty(window, "__kilnViewer", {
     value: (type, msg) => {
-      if (type === "fetch") {
+      if (type === "fetch" || type === "stream") {
         note("network:" + String(msg && msg.url).slice(0, 300));
         return false;
       }

@@ -6,14 +6,14 @@ so each rule fails only on evidence that a person would hit the problem:
 * exceptions   any uncaught exception or unhandled rejection, at load or when used;
 * console      console.error() while loading (when used, only a warning: tools
                legitimately log rejected input);
-* network      fetch() and XMLHttpRequest to other hosts go through Kiln's page,
-               which asks the viewer: the test answers them as a failed network
-               would and passes, naming the hosts ("needs the network: ...; asks
-               the viewer"); the errors a tool shows when such a request fails
-               (an unhandled rejection, console.error) count as that, not as
-               breakage. WebSocket and EventSource, which Kiln does not carry,
-               form posts and navigations away fail (the tool needs what Kiln
-               never gives it); a blocked script fails when the page is also
+* network      fetch(), XMLHttpRequest, WebSocket and EventSource to other hosts
+               go through Kiln's page, which asks the viewer: the test answers
+               them as a failed network would and passes, naming the hosts
+               ("needs the network: ...; asks the viewer"); the errors a tool
+               shows when such a request fails (an unhandled rejection,
+               console.error) count as that, not as breakage. Form posts and
+               navigations away fail (the tool needs what Kiln never gives
+               it); a blocked script fails when the page is also
                broken (then it is the likely cause); blocked stylesheets, fonts,
                images are a warning (looks differ, the tool works);
 * blank        nothing visible in the DOM, or a screenshot of a single colour
@@ -50,7 +50,7 @@ from artifacts.checks import Outcome
 from artifacts.smoke_report import Check, SmokeReport, Status
 from artifacts.tool_errors import ToolError, dedupe
 from sandbox.documents import SERVICE_WORKER_REFUSAL
-from sandbox.network import url_refusal
+from sandbox.network import HTTP_SCHEMES, WEBSOCKET_SCHEMES, url_refusal
 
 # A page may reload itself (URL state) this often; more is a reload loop.
 MAX_SELF_NAVIGATIONS = 5
@@ -103,8 +103,6 @@ NETWORK_DIRECTIVES = {"connect-src", "form-action", "navigate-to", "worker-src",
                       "child-src", "manifest-src", "object-src"}
 SCRIPT_DIRECTIVES = {"script-src", "script-src-elem", "script-src-attr"}
 NETWORK_KINDS = {"fetch", "xhr", "websocket", "eventsource", "navigation", "ping", "other"}
-# What the bootstrap says when a tool opens a channel Kiln does not carry.
-UNSUPPORTED = re.compile(r"Kiln does not support (WebSocket|EventSource) \((.*?)\)")
 # How browsers and tools word a failed request, when the tool rewords ours.
 FAILED_REQUEST = re.compile(r"failed to fetch|networkerror|network request failed|network error|"
                             r"load failed", re.I)
@@ -114,7 +112,7 @@ PHASES = ["load", "checks", "interaction", "later"]
 def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     obs = _service_workers_refused(obs)
     checks: dict[str, Check] = {}
-    offline, unsupported = _from_the_network(obs)
+    offline = _from_the_network(obs)
     blank_status, blank_detail = _blank(obs)
     broken = bool(obs.exceptions or obs.hang or obs.crashed or obs.load_error
                   or any(e.phase == "load" for e in obs.console) or blank_status is Status.FAIL)
@@ -122,7 +120,7 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     checks["load"] = _load(obs)
     checks["exceptions"] = _exceptions(obs)
     checks["console"] = _console(obs)
-    checks["network"], network_errors = _network(obs, broken, offline, unsupported)
+    checks["network"], network_errors = _network(obs, broken, offline)
     checks["blank"] = Check(status=blank_status, detail=blank_detail)
     checks["hang"] = _hang(obs)
     checks["crash"] = (Check(status=Status.FAIL, detail=f"the page crashed the browser tab during "
@@ -208,21 +206,20 @@ def _console(obs: Observations) -> Check:
     return Check(status=Status.PASS, detail="no console errors")
 
 
-def _from_the_network(obs: Observations) -> tuple[list[ToolError], list[ToolError]]:
+def _from_the_network(obs: Observations) -> list[ToolError]:
     """Take out of ``obs`` the errors that only say a request failed offline, and
-    the channels Kiln does not carry; return both. A tool that needs the network
-    is not broken for failing without it, and its repair must not remove it."""
-    unsupported = [e for e in obs.console if UNSUPPORTED.search(e.message)]
+    return them. A tool that needs the network is not broken for failing without
+    it, and its repair must not remove it."""
     hosts = {urlsplit(url).hostname or url for url in obs.network}
 
     def offline(error: ToolError) -> bool:
         text = f"{error.message} {error.source or ''}"
         return bool(hosts) and (any(host in text for host in hosts) or bool(FAILED_REQUEST.search(text)))
 
-    caused = [e for e in obs.exceptions + obs.console if e not in unsupported and offline(e)]
+    caused = [e for e in obs.exceptions + obs.console if offline(e)]
     obs.exceptions = [e for e in obs.exceptions if e not in caused]
-    obs.console = [e for e in obs.console if e not in caused and e not in unsupported]
-    return caused, unsupported
+    obs.console = [e for e in obs.console if e not in caused]
+    return caused
 
 
 def _needs_the_network(obs: Observations, offline: list[ToolError]) -> str:
@@ -232,7 +229,7 @@ def _needs_the_network(obs: Observations, offline: list[ToolError]) -> str:
     never: list[str] = []
     for url in obs.network:
         host = urlsplit(url).hostname or url
-        why = url_refusal(url, obs.own_hosts)
+        why = url_refusal(url, obs.own_hosts, HTTP_SCHEMES + WEBSOCKET_SCHEMES)
         if why:
             never.append(f"{host} ({why})")
         else:
@@ -248,8 +245,8 @@ def _needs_the_network(obs: Observations, offline: list[ToolError]) -> str:
     return "; ".join(parts)
 
 
-def _network(obs: Observations, broken: bool, offline: list[ToolError] | None = None,
-             unsupported: list[ToolError] | None = None) -> tuple[Check, list[ToolError]]:
+def _network(obs: Observations, broken: bool,
+             offline: list[ToolError] | None = None) -> tuple[Check, list[ToolError]]:
     """Sort every request into asks-the-viewer, needs-what-Kiln-never-gives, code, or looks."""
     needs_network: list[str] = []
     scripts: list[str] = []
@@ -274,13 +271,8 @@ def _network(obs: Observations, broken: bool, offline: list[ToolError] | None = 
             cosmetic.append(f"{blocked.url} ({blocked.reason})")
     needs_network, scripts, cosmetic = _unique(needs_network), _unique(scripts), _unique(cosmetic)
 
-    channels = _unique([f"{m.group(1)} {m.group(2)}" for e in unsupported or ()
-                        for m in [UNSUPPORTED.search(e.message)] if m])
-    needs_network += channels
-    errors = [ToolError(kind="network", message=(
-        f"{item} cannot be opened: Kiln carries only fetch() and XMLHttpRequest to public APIs "
-        "(the viewer is asked first); use one of them instead" if item in channels
-        else f"blocked: {item}; Kiln's sandbox has no network")) for item in needs_network]
+    errors = [ToolError(kind="network", message=f"blocked: {item}; Kiln's sandbox has no network")
+              for item in needs_network]
     asks = _needs_the_network(obs, offline or [])
     if scripts and broken:
         errors += [ToolError(kind="blocked-script", message=(

@@ -37,6 +37,7 @@ from settings import Settings
 from testkit.clients import Client
 from testkit.fake_api import FakeApi
 from testkit.fake_llm import FakeLLM
+from testkit.fake_streams import STREAM_DOMAIN, FakeStreams
 from testkit.servers import PostgresServer, RedisServer, start_or_skip_reason
 from testkit.serving import make_settings, mirror_missing, provider_overrides, serve_kiln
 
@@ -106,6 +107,13 @@ def fake_api():
     """A fake public API on loopback (testkit.fake_api), fresh for each test."""
     with FakeApi() as api:
         yield api
+
+
+@pytest.fixture
+def fake_streams():
+    """A fake WebSocket and event-stream server on loopback (testkit.fake_streams)."""
+    with FakeStreams() as streams:
+        yield streams
 
 
 @pytest.fixture(scope="session")
@@ -198,8 +206,12 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            **launch_options(Settings().resolved_chromium_path()))
+        options = launch_options(Settings().resolved_chromium_path())
+        # Made-up public names for the fake streaming server (testkit.fake_streams), which
+        # Playwright's routing cannot stand in for: the browser resolves them to loopback.
+        options["args"] = [*options["args"],
+                           f"--host-resolver-rules=MAP *.{STREAM_DOMAIN} 127.0.0.1"]
+        chromium = playwright.chromium.launch(**options)
         yield chromium
         chromium.close()
 

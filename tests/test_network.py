@@ -567,26 +567,6 @@ def test_xmlhttprequest_behaves_as_usual(live_server, page, api):
     assert got["sync"].startswith("NetworkError: Kiln carries only asynchronous requests")
 
 
-def test_websocket_and_eventsource_fail_and_say_why(live_server, page, api):
-    _, frame = open_tool(page, live_server, tool("""
-      await attempt('ws', () => new Promise((resolve) => {
-        const s = new WebSocket('wss://stream.tools.example/feed');
-        const seen = [s.readyState];
-        s.onerror = () => seen.push('error');
-        s.onclose = (e) => { seen.push('close ' + e.code, s.readyState); resolve(seen.join(' ')); };
-      }));
-      await attempt('sse', () => new Promise((resolve) => {
-        const s = new EventSource('https://stream.tools.example/events');
-        s.onerror = () => resolve('error ' + s.readyState + ' ' + (s.readyState === EventSource.CLOSED));
-      }));"""))
-    got = results(frame)
-    assert got == {"ws": "0 error close 1006 3", "sse": "error 2 true"}
-    errors = page.locator("#artifact-errors")
-    expect(errors).to_contain_text("Kiln does not support WebSocket (wss://stream.tools.example/feed)")
-    expect(errors).to_contain_text("Kiln does not support EventSource")
-    assert api.paths() == []
-
-
 def test_opened_outside_kiln_fetch_fails_at_once(live_server, page, api):
     created = live_server.kiln.import_html(tool(f"""
       await attempt('fetch', async () => {{ await fetch('{API}/json'); return 'answered'; }});"""), None)

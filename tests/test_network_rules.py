@@ -135,7 +135,8 @@ def test_the_relay_policy_names_one_host():
     headers = policy.headers_for(Kind.RELAY, app_origin=APP, sandbox_origin=SANDBOX,
                                  host="api.github.com")
     csp = directives(headers["Content-Security-Policy"])
-    assert csp["connect-src"] == "http://api.github.com:* https://api.github.com:*"
+    assert csp["connect-src"] == ("http://api.github.com:* https://api.github.com:* "
+                                  "ws://api.github.com:* wss://api.github.com:*")
     assert csp["sandbox"] == "allow-scripts"
     assert csp["default-src"] == "'none'"
     assert csp["script-src"] == f"'{network.RELAY_SCRIPT_HASH}'"
@@ -153,6 +154,28 @@ def test_the_relay_policy_names_one_host():
     assert f"<script>{network.RELAY_JS}</script>" in network.RELAY_DOCUMENT
 
 
+def test_a_relay_on_https_may_open_wss_only():
+    """Mixed content, as a browser decides it: a page served over https opens no ws:."""
+    headers = policy.headers_for(Kind.RELAY, app_origin="https://kiln.example",
+                                 sandbox_origin="https://sandbox.kiln-usercontent.example",
+                                 host="stream.example.com")
+    csp = directives(headers["Content-Security-Policy"])
+    assert csp["connect-src"] == ("http://stream.example.com:* https://stream.example.com:* "
+                                  "wss://stream.example.com:*")
+    assert "ws://" not in headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("url,schemes,why", [
+    ("wss://stream.example.com/feed", network.WEBSOCKET_SCHEMES, None),
+    ("ws://127.0.0.1:9000/", network.WEBSOCKET_SCHEMES, "a loopback address"),
+    ("wss://[::1]/", network.WEBSOCKET_SCHEMES, "a loopback address"),
+    ("https://stream.example.com/", network.WEBSOCKET_SCHEMES, network.NOT_WS),
+    ("ws://stream.example.com/", network.HTTP_SCHEMES, network.NOT_HTTP),
+])
+def test_websocket_urls(url, schemes, why):
+    assert network.url_refusal(url, OWN, schemes) == why
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "x.com; script-src *", "x.com\r\nSet-Cookie: a=b",
                                   "*", "", "localhost", "0x7f.1"])
 def test_the_relay_policy_never_takes_a_refused_or_strange_host(host):
@@ -165,7 +188,7 @@ def test_the_relay_is_served_on_the_sandbox_origin_only(app, sandbox_client, cli
     assert response.status_code == 200
     assert response.get_data(as_text=True) == network.RELAY_DOCUMENT
     assert directives(response.headers["Content-Security-Policy"])["connect-src"] == \
-        "http://api.github.com:* https://api.github.com:*"
+        "http://api.github.com:* https://api.github.com:* ws://api.github.com:* wss://api.github.com:*"
     assert client.get("/net/api.github.com").status_code == 404  # never on the app origin
 
 

@@ -20,7 +20,7 @@ RAW_TOO = {
     "fetch", "img", "websocket", "form_get", "form_post", "form_top", "meta_refresh", "self_nav",
     "link_click", "history_redirect", "window_open", "blank_link", "download",
     "webrtc_stun", "webrtc_turn", "speculation", "prefetch_preload", "preconnect",
-    "net_refused", "net_fresh_realm",
+    "net_refused", "net_fresh_realm", "stream_refused", "stream_fresh_realm",
 }
 CASES = [(name, "frame") for name in HOSTILE] + [(name, "raw") for name in sorted(RAW_TOO)]
 
@@ -53,3 +53,18 @@ def test_the_network_channel_refuses_every_loopback_spelling_at_once(hostile_run
     carried = {k: v for k, v in results.items() if k.startswith(("fetch ", "post ", "request "))}
     assert len(carried) == 30 and set(carried.values()) == {"rejected TypeError"}, results
     assert results["relative"] == results["protocol-relative"] == "rejected TypeError", results
+
+
+@pytest.mark.parametrize("mode", ["frame", "raw"])
+def test_streams_to_every_loopback_spelling_are_refused_at_once(hostile_runs, mode):
+    """WebSocket and EventSource, in every spelling: each failed as a refused
+    connection (in Kiln's page with the reason, and unasked: a dialog would have
+    left it unsettled; opened raw, there is no page to carry it)."""
+    results = hostile_runs["stream_refused", mode].results
+    carried = {k: v for k, v in results.items() if k.split(" ")[0] in ("ws", "wss", "http-ws", "sse")}
+    assert len(carried) == 44 and "unsettled" not in results, results
+    assert set(carried.values()) == {"resolved"}, results
+    assert results["relative ws"] == results["relative sse"] == "resolved", results
+    reasons = {v for k, v in results.items() if k.startswith("why ")}
+    # In Kiln's page the close names the refusal; raw, nothing carries it at all.
+    assert reasons == ({"1006 true"} if mode == "frame" else {"1006 false"}), results

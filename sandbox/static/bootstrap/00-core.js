@@ -12,8 +12,8 @@ var port = null,
   sent = 0,
   LIMIT = 200,
   doc = Math.random().toString(36).slice(2);
-/* Not capped here: saved data, and kiln.* and fetch requests (the server and
-   the parent page limit those), and the tool's height (sent when it changes, at
+/* Not capped here: saved data, and kiln.* and fetch requests and streams'
+   messages (the server and the parent page limit those), and the tool's height (sent when it changes, at
    most once a frame). */
 var UNCOUNTED = {
   storage: true,
@@ -21,6 +21,7 @@ var UNCOUNTED = {
   complete: true,
   data: true,
   fetch: true,
+  stream: true,
   height: true,
 };
 function post(msg) {

@@ -3,11 +3,10 @@
    request from a relay of its own: this frame's policy stays connect-src 'none'.
    The library mirror (cfg.mirror.prefix on this origin) is not the network: it goes to
    mirrorFetch (the mirror's part) when there is one, else to the browser's own
-   fetch. Bodies arrive whole (no streaming). WebSocket and EventSource are not
-   carried: they fail, and say so in the console. */
+   fetch. Bodies arrive whole (no streaming); WebSocket and EventSource are
+   carried too, by their own stand-ins (71-streams.js). */
 var nativeFetch = window.fetch,
-  NativeXHR = window.XMLHttpRequest,
-  reportError = console.error;
+  NativeXHR = window.XMLHttpRequest;
 function isLib(url) {
   return url.origin === location.origin && url.pathname.indexOf(cfg.mirror.prefix) === 0;
 }
@@ -420,56 +419,3 @@ try {
     configurable: true,
   });
 } catch (e) {}
-
-/* WebSocket and EventSource are not carried: opening one fails (an error, then
-   close), and the console says why, as the smoke test's verdict does. */
-function refusedChannel(name, states) {
-  var closed = states.length - 1;
-  var Stub = class extends EventTarget {
-    constructor(url) {
-      super();
-      var self = this;
-      this.url = String(url);
-      this.readyState = 0;
-      ["onopen", "onmessage", "onerror", "onclose"].forEach(function (h) {
-        self[h] = null;
-      });
-      reportError.call(
-        console,
-        "Kiln does not support " +
-          name +
-          " (" +
-          clip(this.url, 300) +
-          "): a tool reaches the network " +
-          "only with fetch() or XMLHttpRequest, which ask the viewer first",
-      );
-      setTimeout(function () {
-        self.readyState = closed;
-        fire(self, "error");
-        if (name === "WebSocket") {
-          var event = new CloseEvent("close", { code: 1006, reason: "", wasClean: false });
-          if (typeof self.onclose === "function") {
-            self.onclose(event);
-          }
-          self.dispatchEvent(event);
-        }
-      });
-    }
-    send() {
-      throw new DOMException("Still in CONNECTING state.", "InvalidStateError");
-    }
-    close() {
-      this.readyState = closed;
-    }
-  };
-  states.forEach(function (state, i) {
-    Stub[state] = i;
-    Stub.prototype[state] = i;
-  });
-  try {
-    Object.defineProperty(Stub, "name", { value: name });
-    Object.defineProperty(window, name, { value: Stub, writable: true, configurable: true });
-  } catch (e) {}
-}
-refusedChannel("WebSocket", ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]);
-refusedChannel("EventSource", ["CONNECTING", "OPEN", "CLOSED"]);
