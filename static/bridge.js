@@ -8,6 +8,7 @@ import { isMirrorPath, onMirror } from "./mirror_fetch.js";
 import { UrlState, validUrlState, withToken } from "./url_state.js";
 import { KILN_SCHEMA, KilnApi, reportRefusedSave } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
+import { Media, validMedia } from "./media.js";
 import { FrameFit } from "./frame_fit.js";
 import { recordedStep } from "./recorder.js";
 import { Consent, measure } from "./consent.js";
@@ -56,6 +57,7 @@ const SCHEMA = {
   data: KILN_SCHEMA.data,
   indexeddb: KILN_SCHEMA.indexeddb,
   fetch: (m) => validFetch(m),
+  media: (m) => validMedia(m),
   height: (m) => isInt(m.height),
   recorded: (m) => recordedStep(m.step),
   recording: (m) => typeof m.on === "boolean" && typeof m.picking === "boolean",
@@ -107,7 +109,7 @@ function dataUrlToBlob(url) {
 }
 
 export class Bridge extends EventTarget {
-  constructor(frame, { artifactId, csrfToken, consentDialog, networkHosts = [] }) {
+  constructor(frame, { artifactId, csrfToken, consentDialog, networkHosts = [], mediaGrants = [] }) {
     super();
     this.frame = frame;
     this.artifactId = artifactId;
@@ -115,6 +117,12 @@ export class Bridge extends EventTarget {
     this.consent = new Consent(consentDialog);
     this.urlState = new UrlState(frame, () => this.freshToken());
     this.network = new Network({ artifactId, consent: this.consent, hosts: networkHosts });
+    this.media = new Media({
+      artifactId,
+      consent: this.consent,
+      granted: mediaGrants,
+      send: (message, transfer) => this.port?.postMessage(message, transfer),
+    });
     this.port = null;
     this.errors = [];
     this.saving = null;
@@ -149,6 +157,7 @@ export class Bridge extends EventTarget {
     // Refusals are not forgotten here: a tool could say hello again, or reload
     // itself, to be asked anew. They last for the visit of this page.
     this.network.reset();
+    this.media.reset();
     this.fit.reset();
     if (this.scheme !== "normal") this.notify("theme", { scheme: this.scheme });
     this.dispatchEvent(new CustomEvent("connected"));
@@ -180,6 +189,7 @@ export class Bridge extends EventTarget {
       data: () => this.kiln.data(message),
       indexeddb: () => this.kiln.indexeddb(message),
       fetch: () => this.network.onFetch(message, this.port),
+      media: () => this.media.onMedia(message, this.port),
       height: () => this.fit.onHeight(message.height),
       recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
       recording: () => this.dispatchEvent(new CustomEvent("recording", { detail: message })),
