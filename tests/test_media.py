@@ -9,7 +9,7 @@ import json
 
 from playwright.sync_api import expect
 
-from testkit.pages import import_in_browser  # noqa: F401  (the pages' helpers live there)
+from artifacts import tool_ai
 
 # A tool that runs `steps` (an async function body filling `results`) on a click
 # of #go, then shows the results as JSON in #out.
@@ -73,14 +73,200 @@ def allow(page) -> None:
         page.locator("dialog#consent").get_by_role("button", name="Allow").click()
 
 
+def viewer_of(server, page) -> str:
+    """The viewer hash Kiln keeps this browser's answers under."""
+    from itsdangerous import URLSafeSerializer
+
+    from artifacts import owner_hash
+    from testkit.signing import owner_cookie_name
+    from web.ownership import SALT
+    cookie = next(c["value"] for c in page.context.cookies()
+                  if c["name"] == owner_cookie_name(server.app))
+    return owner_hash(URLSafeSerializer(server.app.secret_key, salt=SALT).loads(cookie))
+
+
+def grants(server, page, artifact_id) -> list[str]:
+    return server.kiln.runtime.media_grants(artifact_id, viewer_of(server, page))
+
+
 def test_a_webcam_tool_shows_frames_after_allow(live_server, page):
-    page.on("console", lambda m: print("console", m.type, m.text))
     artifact_id, frame = open_tool(page, live_server, WEBCAM)
+    dialog = page.locator("dialog#consent")
+    expect(frame.locator("#go")).to_be_visible()
+    # Nothing is asked, and nothing captured, before the tool asks.
+    expect(dialog).to_be_hidden()
+    frame.locator("#go").click()
+    expect(dialog).to_contain_text("Let this tool use your camera?")
+    expect(dialog).to_contain_text("see what your camera sees")
+    # The question is open: Kiln's page holds no device yet.
+    assert page.evaluate("window.kilnBridge.media.live") == []
+    allow(page)
+    frames, lit, size, kind, state = results(frame)["camera"].split()
+    assert (int(frames), int(lit), size, kind, state) == (5, 5, "320x240", "video", "live")
+    assert grants(live_server, page, artifact_id) == ["camera"]
+    line = page.locator("[data-media-grants]")
+    expect(line).to_contain_text("This tool can use your: camera")
+    expect(line.locator("[data-media-live]")).to_contain_text("camera on")
+
+    # Kept for this tool and viewer: the next visit does not ask.
+    page.reload()
+    frame = page.frame_locator("#artifact-frame")
+    frame.locator("#go").click()
+    assert results(frame)["camera"].split()[:2] == ["5", "5"]
+    expect(dialog).to_be_hidden()
+
+
+def test_deny_gives_not_allowed_error_and_lasts_the_visit(live_server, page):
+    artifact_id, frame = open_tool(page, live_server, TOOL % """
+      await attempt('first', async () => { await navigator.mediaDevices.getUserMedia({video: true}); return 'got it'; });
+      await attempt('again', async () => { await navigator.mediaDevices.getUserMedia({video: true}); return 'got it'; });
+      await attempt('both', async () => { await navigator.mediaDevices.getUserMedia({video: true, audio: true}); return 'got it'; });
+    """)
     frame.locator("#go").click()
     dialog = page.locator("dialog#consent")
     expect(dialog).to_contain_text("Let this tool use your camera?")
+    dialog.get_by_role("button", name="Deny").click()
+    got = results(frame)
+    assert got["first"] == ("NotAllowedError: The viewer did not allow this tool to use the camera")
+    assert got["again"] == got["first"] and got["both"].startswith("NotAllowedError")
+    expect(dialog).to_be_hidden()
+    assert grants(live_server, page, artifact_id) == []
+    # A new document (the tool reloaded) is still refused, unasked, for this visit.
+    page.evaluate("window.kilnBridge.reload()")
+    frame = page.frame_locator("#artifact-frame")
+    frame.locator("#go").click()
+    assert results(frame)["first"].startswith("NotAllowedError")
+    expect(dialog).to_be_hidden()
+
+
+# A level meter: the microphone through an AnalyserNode, its level shown as it
+# changes; `moves` counts the changes, `peak` is the loudest.
+METER = TOOL % """
+  const stream = await navigator.mediaDevices.getUserMedia({audio: true});
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  let last = -1;
+  results.moves = 0; results.peak = 0;
+  results.label = stream.getAudioTracks()[0].label;
+  const meter = document.createElement('meter');
+  meter.id = 'level';
+  document.body.append(meter);
+  setInterval(() => {
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const s of samples) sum += s * s;
+    const level = Math.sqrt(sum / samples.length);
+    meter.value = level;
+    if (Math.abs(level - last) > 1e-4) results.moves += 1;
+    last = level;
+    results.peak = Math.max(results.peak, level);
+    results.state = context.state;
+    results.moving = results.moves >= 10 && results.peak > 0.05;
+    show();
+  }, 50);
+"""
+
+
+def test_a_microphone_level_meter_moves(live_server, page):
+    artifact_id, frame = open_tool(page, live_server, METER)
+    frame.locator("#go").click()
+    expect(page.locator("dialog#consent")).to_contain_text("Let this tool use your microphone?")
     allow(page)
-    got = results(frame)["camera"]
-    print(got)
-    frames, lit, size, kind, state = got.split()
-    assert int(frames) == 5 and int(lit) == 5 and kind == "video" and state == "live"
+    out = frame.locator("#out")
+    # The fake microphone beeps: the level goes up and down, loud at its peak.
+    expect(out).to_contain_text('"moving":true', timeout=15_000)
+    got = json.loads(out.inner_text())
+    assert got["moves"] >= 10 and got["peak"] > 0.05, got
+    assert got["label"] == "Microphone (through Kiln)"
+    assert grants(live_server, page, artifact_id) == ["microphone"]
+
+
+def test_revoking_ends_the_tracks_and_asks_again(live_server, page):
+    artifact_id, frame = open_tool(page, live_server, TOOL % """
+      const stream = await navigator.mediaDevices.getUserMedia({video: true, audio: true});
+      results.tracks = stream.getTracks().map((t) => t.kind + ' ' + t.readyState).join(', ');
+      results.ended = [];
+      for (const t of stream.getTracks())
+        t.onended = () => { results.ended.push(t.kind + ' ' + t.readyState); show(); };
+      document.getElementById('go').onclick = () =>
+        attempt('again', async () => { await navigator.mediaDevices.getUserMedia({video: true}); return 'got it'; }).then(show);
+    """)
+    frame.locator("#go").click()
+    dialog = page.locator("dialog#consent")
+    expect(dialog).to_contain_text("Let this tool use your camera and microphone?")
+    allow(page)
+    assert results(frame)["tracks"] == "audio live, video live"
+    line = page.locator("[data-media-grants]")
+    expect(line).to_contain_text("camera")
+    expect(line).to_contain_text("microphone")
+    assert grants(live_server, page, artifact_id) == ["camera", "microphone"]
+
+    with page.expect_response(lambda r: r.url.endswith("/media/camera") and r.request.method == "DELETE"):
+        line.get_by_role("button", name="Stop this tool using your camera").click()
+    out = frame.locator("#out")
+    expect(out).to_contain_text('"ended":["video ended"]')
+    assert grants(live_server, page, artifact_id) == ["microphone"]
+    assert page.evaluate("window.kilnBridge.media.live") == ["microphone"]
+    # The camera is asked for again.
+    frame.locator("#go").click()
+    expect(dialog).to_contain_text("Let this tool use your camera?")
+    dialog.get_by_role("button", name="Deny").click()
+    expect(out).to_contain_text('"again":"NotAllowedError')
+
+    # Stop ends what is on now; the grant stays, but the tool must ask again.
+    line.locator("[data-media-stop]").click()
+    expect(out).to_contain_text('"ended":["video ended","audio ended"]')
+    assert page.evaluate("window.kilnBridge.media.live") == []
+    assert grants(live_server, page, artifact_id) == ["microphone"]
+
+
+def test_a_new_document_lets_the_devices_go(live_server, page):
+    _, frame = open_tool(page, live_server, WEBCAM)
+    frame.locator("#go").click()
+    allow(page)
+    assert results(frame)["camera"].startswith("5 5")
+    assert page.evaluate("window.kilnBridge.media.live") == ["camera"]
+    page.evaluate("window.kilnBridge.reload()")
+    page.wait_for_function("() => window.kilnBridge.media.live.length === 0")
+    expect(page.locator("[data-media-live]")).to_be_hidden()
+
+
+def test_constraints_a_tool_gets_wrong(live_server, page):
+    _, frame = open_tool(page, live_server, TOOL % """
+      const gum = (c) => navigator.mediaDevices.getUserMedia(c).then((s) => s.getTracks().map((t) => t.kind).join(','));
+      await attempt('none', () => gum({}));
+      await attempt('nothing', () => gum());
+      await attempt('odd', () => gum({video: {width: 'huge', height: {exact: -5}, facingMode: {exact: 7}, frameRate: 1e9}}));
+      await attempt('devices', async () => (await navigator.mediaDevices.enumerateDevices()).map((d) => d.kind + ':' + d.label).join(','));
+    """)
+    frame.locator("#go").click()
+    allow(page)
+    got = results(frame)
+    assert got["none"].startswith("TypeError") and got["nothing"].startswith("TypeError")
+    assert got["odd"] == "video"
+    assert got["devices"] == "videoinput:Camera (through Kiln),audioinput:"
+
+
+def test_a_tool_cannot_reach_the_devices_around_kiln(live_server, page):
+    """The wrapper is for the dialog and a clean error: the gate is Chromium's.
+    The frame's own getUserMedia, got back from the prototype, is refused, and
+    messages the tool posts to Kiln's page itself are not the bridge."""
+    _, frame = open_tool(page, live_server, TOOL % """
+      await attempt('native', async () => {
+        await MediaDevices.prototype.getUserMedia.call(navigator.mediaDevices, {video: true});
+        return 'captured';
+      });
+      await attempt('policy', async () => String(document.featurePolicy.allowsFeature('camera')) + ' ' + document.featurePolicy.allowsFeature('microphone'));
+      parent.postMessage({type: 'media', id: 1, kinds: ['camera']}, '*');
+      parent.postMessage({kiln: 'hello', doc: 'spoof'}, '*');
+      parent.postMessage({type: 'media', stop: 'camera'}, '*');
+      results.posted = true;
+    """)
+    frame.locator("#go").click()
+    got = results(frame)
+    assert got["native"].split(":")[0] in ("NotAllowedError", "SecurityError"), got
+    assert got["policy"] == "false false"
+    expect(page.locator("dialog#consent")).to_be_hidden()
+    assert page.evaluate("window.kilnBridge.media.live") == []
