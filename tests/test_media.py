@@ -270,3 +270,54 @@ def test_a_tool_cannot_reach_the_devices_around_kiln(live_server, page):
     assert got["policy"] == "false false"
     expect(page.locator("dialog#consent")).to_be_hidden()
     assert page.evaluate("window.kilnBridge.media.live") == []
+
+
+# -- the smoke tester stands in for a viewer with a camera and a microphone ---------------
+
+SMOKE_WEBCAM = """<!doctype html><html><head><title>Webcam</title></head><body>
+<h1>Webcam</h1><video id="v" muted playsinline></video><p id="status">starting</p>
+<script>
+const video = document.getElementById('v');
+let frames = 0;
+navigator.mediaDevices.getUserMedia({video: true, audio: true}).then(async (stream) => {
+  video.srcObject = stream;
+  await video.play();
+  const g = document.createElement('canvas').getContext('2d');
+  const count = () => { g.drawImage(video, 0, 0); frames += 1; document.getElementById('status').textContent = frames + ' frames'; };
+  setInterval(count, 100);
+});
+// A tool that shows nothing without frames is broken: say so loudly.
+setTimeout(() => { if (!frames) throw new Error('no frames from the camera'); }, 1500);
+</script></body></html>"""
+
+
+def test_the_smoke_tester_runs_a_webcam_tool_with_fake_devices(smoke_tester):
+    report = smoke_tester.run(SMOKE_WEBCAM)
+    assert report.ok, report.for_model()
+    assert report.checks["exceptions"].status.value == "pass"
+    assert "use the camera or microphone" in report.checks["sandbox"].detail
+
+
+DEVICE_MISSING = """<!doctype html><html><head><title>Recorder</title></head><body>
+<h1>Screen notes</h1><textarea id="notes">type here</textarea>
+<script>
+navigator.mediaDevices.getDisplayMedia({video: true}).catch((e) => {
+  console.error('Screen capture is not available: ' + e.name);
+  document.body.append('Recording is off; notes still work.');
+});
+%s
+</script></body></html>"""
+
+
+def test_a_handled_missing_device_is_not_a_failure_when_the_tool_goes_on(smoke_tester):
+    report = smoke_tester.run(DEVICE_MISSING % "")
+    assert report.ok, report.for_model()
+    assert report.checks["console"].status.value == "warn"
+    assert "camera or microphone" in report.checks["console"].detail
+    # The same error, from a tool that is broken besides, still fails it.
+    broken = smoke_tester.run(DEVICE_MISSING % "null.notes.value = 1;")
+    assert not broken.ok
+    assert broken.checks["console"].status.value == "fail"
+    # And an error that is about nothing of the sort is not excused.
+    other = smoke_tester.run((DEVICE_MISSING % "").replace("Screen capture is not available", "Oops"))
+    assert other.checks["console"].status.value == "fail"
