@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 from artifacts import (LoggedMessage, ModelCallIn, Store, accounts, network_grants, storage_tokens,
@@ -249,7 +249,7 @@ class ToolRuntime:
         """Which of ``tool_ai.MEDIA`` (camera, microphone) this viewer allowed this tool."""
         return tool_ai.grants_of(self.store, artifact_id, viewer, tool_ai.MEDIA) if viewer else []
 
-    def allow_media(self, artifact_id: str, viewer: str, kinds: list[str]) -> list[str]:
+    def allow_media(self, artifact_id: str, viewer: str, kinds: Sequence[str]) -> list[str]:
         """Remember the viewer's Allow for these devices; the devices allowed now."""
         self.store.get_artifact(artifact_id)  # an unknown or deleted tool gets none
         for kind in kinds:

@@ -109,7 +109,10 @@ function dataUrlToBlob(url) {
 }
 
 export class Bridge extends EventTarget {
-  constructor(frame, { artifactId, csrfToken, consentDialog, networkHosts = [], mediaGrants = [] }) {
+  constructor(
+    frame,
+    { artifactId, csrfToken, consentDialog, networkHosts = [], mediaGrants = [] },
+  ) {
     super();
     this.frame = frame;
     this.artifactId = artifactId;

@@ -42,7 +42,9 @@ export function validMedia(m) {
     (m.video === undefined ||
       (m.video !== null &&
         typeof m.video === "object" &&
-        Object.entries(m.video).every(([k, v]) => Object.hasOwn(VIDEO_WISHES, k) && VIDEO_WISHES[k](v))))
+        Object.entries(m.video).every(
+          ([k, v]) => Object.hasOwn(VIDEO_WISHES, k) && VIDEO_WISHES[k](v),
+        )))
   );
 }
 
@@ -60,7 +62,8 @@ function spoken(kinds) {
 function cameraConstraints(wish = {}) {
   const video = {};
   for (const key of ["width", "height", "frameRate"]) {
-    if (wish[key]) video[key] = { ideal: Math.min(wish[key], key === "frameRate" ? MAX_FPS : MAX_SIDE) };
+    if (wish[key])
+      video[key] = { ideal: Math.min(wish[key], key === "frameRate" ? MAX_FPS : MAX_SIDE) };
   }
   if (wish.facingMode) video.facingMode = { ideal: wish.facingMode };
   return Object.keys(video).length ? video : true;
@@ -101,7 +104,11 @@ export class Media extends EventTarget {
   async onMedia(message, port) {
     if (message.stop) return this.stop(message.stop, false);
     if (message.wake) {
-      for (const capture of this.captures.values()) capture.then((c) => c.wake(), () => {});
+      for (const capture of this.captures.values())
+        capture.then(
+          (c) => c.wake(),
+          () => {},
+        );
       return;
     }
     const generation = this.generation;
@@ -205,7 +212,10 @@ export class Media extends EventTarget {
     const capture = this.captures.get(kind);
     if (!capture) return;
     this.captures.delete(kind);
-    capture.then((c) => c.stop(), () => {});
+    capture.then(
+      (c) => c.stop(),
+      () => {},
+    );
     if (tell) this.send({ event: "media-ended", kind });
     this.dispatchEvent(new CustomEvent("live"));
   }
@@ -268,14 +278,18 @@ export class Media extends EventTarget {
       if (video.readyState >= 2 && video.videoWidth) {
         try {
           const { width, height } = size();
-          const frame = await createImageBitmap(video, { resizeWidth: width, resizeHeight: height });
+          const frame = await createImageBitmap(video, {
+            resizeWidth: width,
+            resizeHeight: height,
+          });
           if (stopped) frame.close();
           else this.send({ event: "media-frame", frame }, [frame]);
         } catch {
           /* a frame that could not be read: the next one may */
         }
       }
-      if (!stopped) timer = setTimeout(tick, Math.max(0, 1000 / fps - (performance.now() - started)));
+      if (!stopped)
+        timer = setTimeout(tick, Math.max(0, 1000 / fps - (performance.now() - started)));
     };
     track.addEventListener("ended", () => this.stop("camera"));
     tick();

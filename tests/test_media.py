@@ -9,7 +9,6 @@ import json
 
 from playwright.sync_api import expect
 
-from artifacts import tool_ai
 
 # A tool that runs `steps` (an async function body filling `results`) on a click
 # of #go, then shows the results as JSON in #out.

@@ -48,7 +48,10 @@ function mediaWish(v) {
       some = true;
     }
   });
-  var facing = v.facingMode && typeof v.facingMode === "object" ? v.facingMode.exact || v.facingMode.ideal : v.facingMode;
+  var facing =
+    v.facingMode && typeof v.facingMode === "object"
+      ? v.facingMode.exact || v.facingMode.ideal
+      : v.facingMode;
   if (["user", "environment", "left", "right"].indexOf(facing) >= 0) {
     wish.facingMode = facing;
     some = true;
@@ -233,7 +236,10 @@ function getUserMedia(constraints) {
     if (window.parent === window) {
       /* The smoke tester's stand-in viewer feeds the same events Kiln's page sends. */
       msg.feed = function (d) {
-        if (typeof d.event === "string" && Object.prototype.hasOwnProperty.call(parentEvents, d.event)) {
+        if (
+          typeof d.event === "string" &&
+          Object.prototype.hasOwnProperty.call(parentEvents, d.event)
+        ) {
           parentEvents[d.event](d);
         }
       };
@@ -273,7 +279,12 @@ function enumerateDevices() {
         label: mediaInfo[pair[1]] ? MEDIA_LABELS[pair[1]] : "",
       };
       info.toJSON = function () {
-        return { deviceId: info.deviceId, groupId: info.groupId, kind: info.kind, label: info.label };
+        return {
+          deviceId: info.deviceId,
+          groupId: info.groupId,
+          kind: info.kind,
+          label: info.label,
+        };
       };
       return info;
     }),
