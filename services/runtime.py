@@ -258,6 +258,8 @@ class ToolRuntime:
 
     def revoke_media(self, artifact_id: str, viewer: str, kind: str) -> list[str]:
         self.store.get_artifact(artifact_id)
+        if kind not in tool_ai.MEDIA:
+            raise ToolRefused(f"The devices are {', '.join(tool_ai.MEDIA)}.", 404, "not_found")
         tool_ai.remove_grant(self.store, artifact_id, viewer, kind)
         return self.media_grants(artifact_id, viewer)
 

@@ -224,7 +224,7 @@ def allow_media(artifact_id: str) -> ResponseReturnValue:
     return jsonify(kinds=kiln().runtime.allow_media(artifact_id, viewer_key(), body.kinds)), 201
 
 
-@bp.delete("/artifacts/<artifact_id>/media/<any(camera, microphone):kind>")
+@bp.delete("/artifacts/<artifact_id>/media/<kind>")
 @limits.writes
 def revoke_media(artifact_id: str, kind: str) -> ResponseReturnValue:
     return jsonify(kinds=kiln().runtime.revoke_media(artifact_id, viewer_key(), kind))

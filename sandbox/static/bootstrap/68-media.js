@@ -59,7 +59,7 @@ function mediaWish(v) {
   return some ? wish : undefined;
 }
 function mediaDrop(sink) {
-  var list = mediaSinks[sink.kind],
+  var list = mediaSinks[sink.device],
     at = list.indexOf(sink);
   if (at < 0) {
     return;
@@ -71,15 +71,15 @@ function mediaDrop(sink) {
     } catch (e) {}
   }
   if (!list.length) {
-    delete mediaInfo[sink.kind];
-    post({ type: "media", stop: sink.kind });
+    delete mediaInfo[sink.device];
+    post({ type: "media", stop: sink.device });
   }
 }
 /* A track the tool holds: stop() ends it here, and the device once no track of it is left. */
 function mediaDress(track, sink) {
   var nativeStop = track.stop;
   try {
-    Object.defineProperty(track, "label", { value: MEDIA_LABELS[sink.kind] });
+    Object.defineProperty(track, "label", { value: MEDIA_LABELS[sink.device] });
     Object.defineProperty(track, "stop", {
       value: function () {
         nativeStop.call(track);
@@ -101,7 +101,7 @@ function mediaCameraTrack(info) {
   canvas.height = info.height || 480;
   var g = canvas.getContext("2d");
   var track = canvas.captureStream().getVideoTracks()[0];
-  var sink = { kind: "camera" };
+  var sink = { device: "camera" };
   sink.draw = function (frame) {
     if (canvas.width !== frame.width || canvas.height !== frame.height) {
       canvas.width = frame.width;
@@ -123,7 +123,7 @@ function mediaMicrophoneTrack(info) {
   var a = mediaAudioBus(info.sampleRate);
   var out = a.context.createMediaStreamDestination();
   a.bus.connect(out);
-  var sink = { kind: "microphone", node: out };
+  var sink = { device: "microphone", node: out };
   mediaSinks.microphone.push(sink);
   return mediaDress(out.stream.getAudioTracks()[0], sink);
 }
