@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from playwright.sync_api import expect
+
+from artifacts import tool_ai
 
 
 # A tool that runs `steps` (an async function body filling `results`) on a click
@@ -182,6 +185,28 @@ def test_a_microphone_level_meter_moves(live_server, page):
     assert grants(live_server, page, artifact_id) == ["microphone"]
 
 
+def test_a_remembered_microphone_on_load_starts_at_the_first_click(live_server, page):
+    """Nobody has clicked yet: the page's audio waits (as every page's does), and
+    the viewer's first click in the tool lets it run, in the frame and in Kiln's page."""
+    # As tools do: a click resumes the tool's own audio too.
+    on_load = METER.replace(
+        "document.getElementById('go').onclick = () => steps().then(show);", "steps();").replace(
+        "const analyser", "document.addEventListener('click', () => context.resume());\n  const analyser")
+    created = live_server.kiln.import_html(on_load, None)
+    page.goto(live_server.kiln.page_url(created.artifact.id))
+    frame = page.frame_locator("#artifact-frame")
+    expect(frame.locator("#go")).to_be_visible()
+    live_server.kiln.runtime.allow_media(created.artifact.id, viewer_of(live_server, page),
+                                         ["microphone"])
+    page.reload()
+    frame = page.frame_locator("#artifact-frame")
+    out = frame.locator("#out")
+    expect(out).to_contain_text('"moves"')
+    expect(page.locator("dialog#consent")).to_be_hidden()
+    frame.locator("h1, #go").first.click()
+    expect(out).to_contain_text('"moving":true', timeout=15_000)
+
+
 def test_revoking_ends_the_tracks_and_asks_again(live_server, page):
     artifact_id, frame = open_tool(page, live_server, TOOL % """
       const stream = await navigator.mediaDevices.getUserMedia({video: true, audio: true});
@@ -269,6 +294,72 @@ def test_a_tool_cannot_reach_the_devices_around_kiln(live_server, page):
     assert got["policy"] == "false false"
     expect(page.locator("dialog#consent")).to_be_hidden()
     assert page.evaluate("window.kilnBridge.media.live") == []
+
+
+# -- the viewer's Allow, kept on the server --------------------------------------------------
+
+def media_url(artifact_id: str) -> str:
+    return f"/api/artifacts/{artifact_id}/media"
+
+
+def test_allow_is_kept_per_tool_and_viewer_and_can_be_revoked(client, other_client, kiln):
+    artifact_id = kiln.import_html("<p>x</p>", None).artifact.id
+    second = kiln.import_html("<p>y</p>", None).artifact.id
+    assert client.get(media_url(artifact_id)).json == {"kinds": []}
+    response = client.post(media_url(artifact_id), json={"kinds": ["microphone", "camera"]})
+    assert response.status_code == 201 and response.json == {"kinds": ["camera", "microphone"]}
+    assert client.post(media_url(artifact_id), json={"kinds": ["camera"]}).status_code == 201
+    assert client.get(media_url(artifact_id)).json == {"kinds": ["camera", "microphone"]}
+    assert client.get(media_url(second)).json == {"kinds": []}            # another tool
+    assert other_client.get(media_url(artifact_id)).json == {"kinds": []}  # another viewer
+    # The page of the tool renders this viewer's list for the bridge.
+    page = client.get(f"/a/{artifact_id}").get_data(as_text=True)
+    assert """data-kinds='["camera", "microphone"]'""" in page
+    assert "data-kinds='[]'" in other_client.get(f"/a/{artifact_id}").get_data(as_text=True)
+
+    def delete(kind):
+        return client.http.delete(f"{media_url(artifact_id)}/{kind}",
+                                  headers={"Host": client.host, "X-CSRFToken": client.token()})
+    revoked = delete("camera")
+    assert revoked.status_code == 200 and revoked.json == {"kinds": ["microphone"]}
+    assert delete("camera").json == {"kinds": ["microphone"]}  # twice is once
+    assert delete("screen").status_code == 404
+    # The model's grant is another grant: taking the microphone leaves it alone.
+    viewer = viewer_with_grants(kiln, artifact_id)
+    tool_ai.add_grant(kiln.store, artifact_id, viewer, "ai")
+    assert delete("microphone").json == {"kinds": []}
+    assert tool_ai.has_grant(kiln.store, artifact_id, viewer, "ai")
+
+
+def viewer_with_grants(kiln, artifact_id) -> str:
+    """Whose grants the tool has (one viewer's, in these tests)."""
+    from sqlalchemy import select
+
+    from artifacts.tables import ToolGrant
+    with kiln.store.reading() as session:
+        viewer = session.scalar(select(ToolGrant.viewer_hash).where(
+            ToolGrant.artifact_id == artifact_id))
+    assert viewer
+    return viewer
+
+
+@pytest.mark.parametrize("body", [{"kinds": []}, {"kinds": ["screen"]}, {"kinds": "camera"},
+                                  {"kinds": ["camera", "microphone", "camera"]}, {"kind": "camera"},
+                                  {"kinds": ["camera"], "extra": 1}, {"kinds": [None]}])
+def test_only_the_devices_kiln_offers_can_be_allowed(client, kiln, body):
+    artifact_id = kiln.import_html("<p>x</p>", None).artifact.id
+    response = client.post(media_url(artifact_id), json=body)
+    assert response.status_code == 400 and response.json["error"]
+    assert client.get(media_url(artifact_id)).json == {"kinds": []}
+
+
+def test_allowing_needs_the_csrf_token_and_a_real_artifact(client, kiln):
+    artifact_id = kiln.import_html("<p>x</p>", None).artifact.id
+    forged = client.http.post(media_url(artifact_id), json={"kinds": ["camera"]},
+                              headers={"Host": client.host})
+    assert forged.status_code == 400
+    assert client.post(media_url("nope"), json={"kinds": ["camera"]}).status_code == 404
+    assert client.get(media_url(artifact_id)).json == {"kinds": []}
 
 
 # -- the smoke tester stands in for a viewer with a camera and a microphone ---------------

@@ -12,6 +12,7 @@ var mediaDevices = navigator.mediaDevices,
   mediaDenied = {},
   mediaAsking = {},
   mediaAudio = null,
+  mediaHeard = -1e9,
   MEDIA_LEAD = 0.05,
   MEDIA_MOST_AHEAD = 0.5;
 var MEDIA_LABELS = { camera: "Camera (through Kiln)", microphone: "Microphone (through Kiln)" };
@@ -133,6 +134,7 @@ function mediaPlay(d) {
   if (!mediaSinks.microphone.length || !mediaAudio || !Array.isArray(d.data) || !d.data.length) {
     return;
   }
+  mediaHeard = performance.now();
   var a = mediaAudio,
     now = a.context.currentTime;
   if (a.next < now + MEDIA_LEAD) {
@@ -181,7 +183,9 @@ parentEvents["media-ended"] = function (d) {
     sink.end();
   });
 };
-/* Audio that starts before anyone clicked the tool waits for the first click. */
+/* Audio that starts before anyone clicked the tool waits for the first click,
+   here and in Kiln's page (which the click reaches too); the page is told only
+   while no sound comes from it. */
 function mediaWake() {
   if (!mediaSinks.microphone.length) {
     return;
@@ -189,7 +193,9 @@ function mediaWake() {
   if (mediaAudio && mediaAudio.context.state === "suspended") {
     mediaAudio.context.resume().catch(function () {});
   }
-  post({ type: "media", wake: true });
+  if (performance.now() - mediaHeard > 500) {
+    post({ type: "media", wake: true });
+  }
 }
 function mediaStream(kinds) {
   var tracks = kinds.map(function (kind) {
