@@ -15,7 +15,7 @@ from .tables import ModelCall, ToolGrant, ToolSettings, utcnow
 STAGE = "tool"                    # model_calls.stage of a tool's own kiln.complete()
 GRANTS = ("ai", "shared")         # use Kiln's model; save where everyone who opens it sees
 # What a viewer may let a tool see and hear (the media channel); kept as grants too.
-MEDIA = ("camera", "microphone")
+MEDIA = ("camera", "microphone", "screen")
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,7 @@ class ToolRuntime:
 
     # -- the media channel: the devices a viewer lets a tool use ------------------------------
     def media_grants(self, artifact_id: str, viewer: str | None) -> list[str]:
-        """Which of ``tool_ai.MEDIA`` (camera, microphone) this viewer allowed this tool."""
+        """Which of ``tool_ai.MEDIA`` (camera, microphone, screen) this viewer allowed this tool."""
         return tool_ai.grants_of(self.store, artifact_id, viewer, tool_ai.MEDIA) if viewer else []
 
     def allow_media(self, artifact_id: str, viewer: str, kinds: Sequence[str]) -> list[str]:

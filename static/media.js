@@ -1,18 +1,19 @@
-// The parent side of the media channel: a tool's camera and microphone.
+// The parent side of the media channel: a tool's camera, microphone and screen capture.
 // Chromium refuses capture in an opaque origin outright, and the tool's frame is
 // one (its Permissions Policy denies the devices besides). So a tool's
 // getUserMedia() arrives here over the bridge: this page asks the viewer once
 // per device (the one consent dialog; Allow is kept on the server for this tool
 // and viewer, Deny lasts for the visit), captures the device itself (the
 // browser's own prompt, for Kiln's origin, comes on top), and streams to the
-// frame what the camera sees (ImageBitmaps) and the microphone hears (samples).
+// frame what the camera or a shared screen shows (ImageBitmaps) and the
+// microphone hears (samples).
 // The bootstrap (68-media.js) turns those into a real MediaStream. The frame
 // never holds a device: revoking, Stop, or a new document ends the capture here.
 
 import { del, post } from "./api.js";
 import { kilnUrl } from "./urls.js";
 
-export const KINDS = ["camera", "microphone"];
+export const KINDS = ["camera", "microphone", "screen"];
 const MAX_REFUSALS = 3; // as the network's: the viewer's no's in a visit
 const MAX_FPS = 30;
 const MAX_SIDE = 1920; // frames larger than this are scaled down before they are copied
@@ -39,6 +40,8 @@ export function validMedia(m) {
     m.kinds.length <= KINDS.length &&
     m.kinds.every((k) => KINDS.includes(k)) &&
     new Set(m.kinds).size === m.kinds.length &&
+    // A screen is asked for alone (getDisplayMedia), the devices together (getUserMedia).
+    (!m.kinds.includes("screen") || m.kinds.length === 1) &&
     (m.video === undefined ||
       (m.video !== null &&
         typeof m.video === "object" &&
@@ -55,8 +58,10 @@ const SAYS = {
   gone: () => "The viewer stopped the capture before it started",
 };
 
+const NAMES = { camera: "camera", microphone: "microphone", screen: "screen" };
+
 function spoken(kinds) {
-  return kinds.join(" and ");
+  return kinds.map((k) => NAMES[k]).join(" and ");
 }
 
 function cameraConstraints(wish = {}) {
@@ -170,6 +175,22 @@ export class Media extends EventTarget {
         this.consent.dialog.addEventListener("close", resolve, { once: true }),
       );
     }
+    if (kinds.includes("screen")) {
+      return this.consent.ask(
+        "Let this tool see your screen?",
+        "Your browser will ask which window, tab or screen to share (never this page). The tool " +
+          "will see everything shown there while you share it, and it can send that to any host " +
+          "you let it reach.",
+        "Allow",
+        {
+          deny: "Deny",
+          prose: true,
+          note:
+            "Allow is kept for this tool until you remove it under the tool; your browser asks " +
+            "each time. Deny lasts until you leave this page.",
+        },
+      );
+    }
     const sees = [
       kinds.includes("camera") && "see what your camera sees",
       kinds.includes("microphone") && "hear what your microphone hears",
@@ -230,7 +251,12 @@ export class Media extends EventTarget {
 
   capture(kind, wish) {
     if (!this.captures.has(kind)) {
-      const starting = (kind === "camera" ? this.camera(wish) : this.microphone()).then((c) => {
+      const start = {
+        camera: () => this.camera(wish),
+        microphone: () => this.microphone(),
+        screen: () => this.screen(wish),
+      };
+      const starting = start[kind]().then((c) => {
         // Stopped while it started (revoked, a new document): let the device go.
         if (this.captures.get(kind) !== starting) c.stop();
         return c;
@@ -247,6 +273,26 @@ export class Media extends EventTarget {
 
   async camera(wish) {
     const stream = await navigator.mediaDevices.getUserMedia({ video: cameraConstraints(wish) });
+    return this.frames("camera", stream);
+  }
+
+  // Kiln's page makes the call, so the tool cannot change what the browser's
+  // picker offers: never this tab (which shows Kiln's page around the tool),
+  // no switching to another source mid-share, and no sound.
+  async screen(wish) {
+    const frameRate = wish?.frameRate ? { ideal: Math.min(wish.frameRate, MAX_FPS) } : undefined;
+    const stream = await navigator.mediaDevices.getDisplayMedia({
+      video: frameRate ? { frameRate } : true,
+      audio: false,
+      selfBrowserSurface: "exclude",
+      surfaceSwitching: "exclude",
+      systemAudio: "exclude",
+    });
+    return this.frames("screen", stream);
+  }
+
+  /** Frames of a video capture, streamed to the frame one at a time. */
+  async frames(kind, stream) {
     const [track] = stream.getVideoTracks();
     const video = document.createElement("video");
     Object.assign(video, { muted: true, playsInline: true, srcObject: stream });
@@ -283,7 +329,7 @@ export class Media extends EventTarget {
             resizeHeight: height,
           });
           if (stopped) frame.close();
-          else this.send({ event: "media-frame", frame }, [frame]);
+          else this.send({ event: "media-frame", device: kind, frame }, [frame]);
         } catch {
           /* a frame that could not be read: the next one may */
         }
@@ -291,7 +337,8 @@ export class Media extends EventTarget {
       if (!stopped)
         timer = setTimeout(tick, Math.max(0, 1000 / fps - (performance.now() - started)));
     };
-    track.addEventListener("ended", () => this.stop("camera"));
+    // The device went, or the viewer stopped sharing in the browser's own bar.
+    track.addEventListener("ended", () => this.stop(kind));
     tick();
     return { info: { ...size(), frameRate: fps }, stop, wake() {} };
   }

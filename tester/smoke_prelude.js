@@ -46,7 +46,7 @@
     open: "open a link",
     fullscreen: "go full screen",
     paste: "read the clipboard",
-    media: "use the camera or microphone",
+    media: "use the camera, mic or screen",
   };
   // What a person might have copied, for a Paste button.
   const PASTED = "hello world 42 https://example.com/page?q=1";
@@ -131,8 +131,8 @@
     },
   });
 })();
-// The camera and microphone, as Chromium's fake devices would show them: a moving
-// test pattern and a 440 Hz tone. A tool's frame never captures by itself (Kiln's
+// The camera, microphone and a shared screen, as Chromium's fake devices would
+// show them: a moving test pattern and a 440 Hz tone. A tool's frame never captures by itself (Kiln's
 // page captures and streams to it), so they are fed through the bootstrap's own
 // hook, as Kiln's page feeds it. Its timers are the browser's, taken before
 // smoke_timers.js wraps them: the feed is not the page's own work.
@@ -151,14 +151,15 @@
     n += 1;
     for (const feed of feeds) {
       try {
-        if (kinds.has("camera") && typeof OffscreenCanvas === "function") {
+        for (const device of ["camera", "screen"]) {
+          if (!kinds.has(device) || typeof OffscreenCanvas !== "function") continue;
           const canvas = new OffscreenCanvas(WIDTH, HEIGHT);
           const g = canvas.getContext("2d");
-          g.fillStyle = "#1d6f42";
+          g.fillStyle = device === "camera" ? "#1d6f42" : "#20406f";
           g.fillRect(0, 0, WIDTH, HEIGHT);
           g.fillStyle = "#ffffff";
           g.fillRect((n * 8) % WIDTH, HEIGHT / 3, 40, 40);
-          feed({ event: "media-frame", frame: canvas.transferToImageBitmap() });
+          feed({ event: "media-frame", device, frame: canvas.transferToImageBitmap() });
         }
         if (kinds.has("microphone")) {
           const samples = new Float32Array((RATE * EVERY_MS) / 1000);
@@ -182,9 +183,9 @@
       for (const kind of msg.kinds) {
         kinds.add(kind);
         info[kind] =
-          kind === "camera"
-            ? { width: WIDTH, height: HEIGHT, frameRate: 1000 / EVERY_MS }
-            : { sampleRate: RATE, channelCount: 1 };
+          kind === "microphone"
+            ? { sampleRate: RATE, channelCount: 1 }
+            : { width: WIDTH, height: HEIGHT, frameRate: 1000 / EVERY_MS };
       }
       if (typeof msg.feed === "function") feeds.add(msg.feed);
       if (!running) {

@@ -246,6 +246,37 @@ def test_revoking_ends_the_tracks_and_asks_again(live_server, page):
     assert grants(live_server, page, artifact_id) == ["microphone"]
 
 
+SCREEN = TOOL % """
+  await attempt('screen', async () => {
+    const stream = await navigator.mediaDevices.getDisplayMedia({video: {frameRate: 5}});
+    const video = document.getElementById('v');
+    video.srcObject = stream;
+    await video.play();
+    await new Promise((done) => { const wait = () => video.videoWidth ? done() : setTimeout(wait, 50); wait(); });
+    const [track] = stream.getVideoTracks();
+    return [video.videoWidth > 0, track.readyState, track.label].join(' ');
+  });"""
+
+
+def test_a_tool_sees_a_screen_the_viewer_shares(live_server, page):
+    artifact_id, frame = open_tool(page, live_server, SCREEN)
+    frame.locator("#go").click()
+    dialog = page.locator("dialog#consent")
+    expect(dialog).to_contain_text("Let this tool see your screen?")
+    expect(dialog).to_contain_text("never this page")
+    allow(page)
+    assert results(frame)["screen"] == "true live Screen (through Kiln)"
+    assert grants(live_server, page, artifact_id) == ["screen"]
+    expect(page.locator("[data-media-live]")).to_contain_text("screen on")
+
+
+def test_screen_capture_needs_a_click(live_server, page):
+    _, frame = open_tool(page, live_server, SCREEN.replace(
+        "document.getElementById('go').onclick = () => steps().then(show);", "steps().then(show);"))
+    assert results(frame)["screen"].startswith("InvalidStateError: getDisplayMedia() needs a click")
+    expect(page.locator("dialog#consent")).to_be_hidden()
+
+
 def test_a_new_document_lets_the_devices_go(live_server, page):
     _, frame = open_tool(page, live_server, WEBCAM)
     frame.locator("#go").click()
@@ -282,7 +313,11 @@ def test_a_tool_cannot_reach_the_devices_around_kiln(live_server, page):
         await MediaDevices.prototype.getUserMedia.call(navigator.mediaDevices, {video: true});
         return 'captured';
       });
-      await attempt('policy', async () => String(document.featurePolicy.allowsFeature('camera')) + ' ' + document.featurePolicy.allowsFeature('microphone'));
+      await attempt('native-screen', async () => {
+        await MediaDevices.prototype.getDisplayMedia.call(navigator.mediaDevices, {video: true});
+        return 'captured';
+      });
+      await attempt('policy', async () => ['camera', 'microphone', 'display-capture'].map((f) => document.featurePolicy.allowsFeature(f)).join(' '));
       parent.postMessage({type: 'media', id: 1, kinds: ['camera']}, '*');
       parent.postMessage({kiln: 'hello', doc: 'spoof'}, '*');
       parent.postMessage({type: 'media', stop: 'camera'}, '*');
@@ -291,7 +326,8 @@ def test_a_tool_cannot_reach_the_devices_around_kiln(live_server, page):
     frame.locator("#go").click()
     got = results(frame)
     assert got["native"].split(":")[0] in ("NotAllowedError", "SecurityError"), got
-    assert got["policy"] == "false false"
+    assert got["native-screen"].split(":")[0] in ("NotAllowedError", "SecurityError"), got
+    assert got["policy"] == "false false false"
     expect(page.locator("dialog#consent")).to_be_hidden()
     assert page.evaluate("window.kilnBridge.media.live") == []
 
@@ -323,7 +359,7 @@ def test_allow_is_kept_per_tool_and_viewer_and_can_be_revoked(client, other_clie
     revoked = delete("camera")
     assert revoked.status_code == 200 and revoked.json == {"kinds": ["microphone"]}
     assert delete("camera").json == {"kinds": ["microphone"]}  # twice is once
-    assert delete("screen").status_code == 404
+    assert delete("geolocation").status_code == 404
     # The model's grant is another grant: taking the microphone leaves it alone.
     viewer = viewer_with_grants(kiln, artifact_id)
     tool_ai.add_grant(kiln.store, artifact_id, viewer, "ai")
@@ -343,8 +379,9 @@ def viewer_with_grants(kiln, artifact_id) -> str:
     return viewer
 
 
-@pytest.mark.parametrize("body", [{"kinds": []}, {"kinds": ["screen"]}, {"kinds": "camera"},
-                                  {"kinds": ["camera", "microphone", "camera"]}, {"kind": "camera"},
+@pytest.mark.parametrize("body", [{"kinds": []}, {"kinds": ["geolocation"]}, {"kinds": "camera"},
+                                  {"kinds": ["camera", "microphone", "screen", "camera"]},
+                                  {"kind": "camera"},
                                   {"kinds": ["camera"], "extra": 1}, {"kinds": [None]}])
 def test_only_the_devices_kiln_offers_can_be_allowed(client, kiln, body):
     artifact_id = kiln.import_html("<p>x</p>", None).artifact.id
@@ -385,7 +422,7 @@ def test_the_smoke_tester_runs_a_webcam_tool_with_fake_devices(smoke_tester):
     report = smoke_tester.run(SMOKE_WEBCAM)
     assert report.ok, report.for_model()
     assert report.checks["exceptions"].status.value == "pass"
-    assert "use the camera or microphone" in report.checks["sandbox"].detail
+    assert "use the camera, mic or screen" in report.checks["sandbox"].detail
 
 
 DEVICE_MISSING = """<!doctype html><html><head><title>Recorder</title></head><body>

@@ -212,7 +212,7 @@ def revoke_network_host(artifact_id: str, host: str) -> ResponseReturnValue:
 
 @bp.get("/artifacts/<artifact_id>/media")
 def media_grants(artifact_id: str) -> ResponseReturnValue:
-    """The devices (camera, microphone) this viewer lets this tool use."""
+    """The devices (camera, microphone, screen) this viewer lets this tool use."""
     return jsonify(kinds=kiln().runtime.media_grants(artifact_id, viewer_key()))
 
 

@@ -45,7 +45,7 @@ class HostIn(_Strict):
 
 
 class MediaIn(_Strict):
-    kinds: list[Literal["camera", "microphone"]] = Field(min_length=1, max_length=2)
+    kinds: list[Literal["camera", "microphone", "screen"]] = Field(min_length=1, max_length=3)
 
 
 class PromptIn(_Strict):

@@ -1,13 +1,14 @@
-/* Camera and microphone. Chromium refuses capture in an opaque origin, and this
-   frame's Permissions Policy denies the devices besides, so the tool's own code
-   can never reach them. getUserMedia() asks Kiln's page instead: it asks the
-   viewer, captures the device itself, and streams here what the camera sees
-   (ImageBitmaps) and the microphone hears (samples), which become a real
-   MediaStream (a canvas's track, a Web Audio track). Refusals reject with
+/* Camera, microphone and screen capture. Chromium refuses capture in an opaque
+   origin, and this frame's Permissions Policy denies the devices besides, so the
+   tool's own code can never reach them. getUserMedia() and getDisplayMedia() ask
+   Kiln's page instead: it asks the viewer, captures the device itself, and
+   streams here what the camera or the shared screen shows (ImageBitmaps) and the
+   microphone hears (samples), which become a real MediaStream (a canvas's
+   track, a Web Audio track). Refusals reject with
    NotAllowedError and, like every answer, are remembered for this document so
    a tool asking in a loop costs Kiln's page nothing. */
 var mediaDevices = navigator.mediaDevices,
-  mediaSinks = { camera: [], microphone: [] },
+  mediaSinks = { camera: [], microphone: [], screen: [] },
   mediaInfo = {},
   mediaDenied = {},
   mediaAsking = {},
@@ -15,7 +16,11 @@ var mediaDevices = navigator.mediaDevices,
   mediaHeard = -1e9,
   MEDIA_LEAD = 0.05,
   MEDIA_MOST_AHEAD = 0.5;
-var MEDIA_LABELS = { camera: "Camera (through Kiln)", microphone: "Microphone (through Kiln)" };
+var MEDIA_LABELS = {
+  camera: "Camera (through Kiln)",
+  microphone: "Microphone (through Kiln)",
+  screen: "Screen (through Kiln)",
+};
 function mediaError(e) {
   return new DOMException(
     String((e && e.message) || "The viewer did not allow this"),
@@ -96,13 +101,13 @@ function mediaDress(track, sink) {
   };
   return track;
 }
-function mediaCameraTrack(info) {
+function mediaVideoTrack(device, info) {
   var canvas = document.createElement("canvas");
   canvas.width = info.width || 640;
   canvas.height = info.height || 480;
   var g = canvas.getContext("2d");
   var track = canvas.captureStream().getVideoTracks()[0];
-  var sink = { device: "camera" };
+  var sink = { device: device };
   sink.draw = function (frame) {
     if (canvas.width !== frame.width || canvas.height !== frame.height) {
       canvas.width = frame.width;
@@ -110,7 +115,7 @@ function mediaCameraTrack(info) {
     }
     g.drawImage(frame, 0, 0);
   };
-  mediaSinks.camera.push(sink);
+  mediaSinks[device].push(sink);
   return mediaDress(track, sink);
 }
 function mediaAudioBus(rate) {
@@ -156,11 +161,12 @@ function mediaPlay(d) {
   } catch (e) {}
 }
 parentEvents["media-frame"] = function (d) {
-  var frame = d.frame;
+  var frame = d.frame,
+    sinks = d.device === "screen" ? mediaSinks.screen : mediaSinks.camera;
   if (!frame || typeof frame.close !== "function") {
     return;
   }
-  mediaSinks.camera.forEach(function (sink) {
+  sinks.forEach(function (sink) {
     try {
       sink.draw(frame);
     } catch (e) {}
@@ -199,9 +205,9 @@ function mediaWake() {
 }
 function mediaStream(kinds) {
   var tracks = kinds.map(function (kind) {
-    return kind === "camera"
-      ? mediaCameraTrack(mediaInfo.camera)
-      : mediaMicrophoneTrack(mediaInfo.microphone);
+    return kind === "microphone"
+      ? mediaMicrophoneTrack(mediaInfo.microphone)
+      : mediaVideoTrack(kind, mediaInfo[kind]);
   });
   if (kinds.indexOf("microphone") >= 0 && mediaAudio && mediaAudio.context.state === "suspended") {
     mediaAudio.context.resume().catch(function () {});
@@ -217,6 +223,18 @@ function getUserMedia(constraints) {
       ),
     );
   }
+  return mediaGet(kinds, kinds.indexOf("camera") >= 0 ? constraints.video : undefined);
+}
+/* As browsers do, only in answer to the viewer's click or key; video only. */
+function getDisplayMedia(options) {
+  if (navigator.userActivation && !navigator.userActivation.isActive) {
+    return Promise.reject(
+      new DOMException("getDisplayMedia() needs a click or key press first", "InvalidStateError"),
+    );
+  }
+  return mediaGet(["screen"], options && options.video);
+}
+function mediaGet(kinds, video) {
   var refused = kinds.filter(function (k) {
     return mediaDenied[k];
   });
@@ -235,7 +253,7 @@ function getUserMedia(constraints) {
   var key = kinds.join(" ");
   if (!mediaAsking[key]) {
     var msg = { type: "media", kinds: kinds },
-      wish = kinds.indexOf("camera") >= 0 ? mediaWish(constraints.video) : undefined;
+      wish = mediaWish(video);
     if (wish) {
       msg.video = wish;
     }
@@ -299,6 +317,7 @@ function enumerateDevices() {
 if (mediaDevices) {
   [
     ["getUserMedia", getUserMedia],
+    ["getDisplayMedia", getDisplayMedia],
     ["enumerateDevices", enumerateDevices],
   ].forEach(function (pair) {
     try {
