@@ -288,6 +288,27 @@ def test_a_new_document_lets_the_devices_go(live_server, page):
     expect(page.locator("[data-media-live]")).to_be_hidden()
 
 
+def test_a_loop_of_asks_after_allow_gets_a_bounded_number_of_tracks(live_server, page):
+    _, frame = open_tool(page, live_server, TOOL % """
+      const got = [];
+      for (let i = 0; i < 40; i += 1) {
+        try { got.push(await navigator.mediaDevices.getUserMedia({video: true})); }
+        catch (e) { results.error = e.name + ': ' + e.message; }
+      }
+      results.live = got.length;
+      got[0].getTracks()[0].stop();
+      await attempt('after-stop', async () => (await navigator.mediaDevices.getUserMedia({video: true})).getTracks().length);
+    """)
+    frame.locator("#go").click()
+    allow(page)
+    got = results(frame)
+    assert got["live"] == 16, got
+    assert got["error"].startswith("NotReadableError: A tool may hold at most 16 live tracks"), got
+    assert got["after-stop"] == 1
+    # One device capture in Kiln's page, however many tracks.
+    assert page.evaluate("window.kilnBridge.media.live") == ["camera"]
+
+
 def test_constraints_a_tool_gets_wrong(live_server, page):
     _, frame = open_tool(page, live_server, TOOL % """
       const gum = (c) => navigator.mediaDevices.getUserMedia(c).then((s) => s.getTracks().map((t) => t.kind).join(','));

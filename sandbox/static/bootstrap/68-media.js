@@ -14,6 +14,7 @@ var mediaDevices = navigator.mediaDevices,
   mediaAsking = {},
   mediaAudio = null,
   mediaHeard = -1e9,
+  MEDIA_MOST_TRACKS = 16,
   MEDIA_LEAD = 0.05,
   MEDIA_MOST_AHEAD = 0.5;
 var MEDIA_LABELS = {
@@ -203,7 +204,17 @@ function mediaWake() {
     post({ type: "media", wake: true });
   }
 }
+/* Each track is a canvas or an audio node of this page, fed every frame: a tool
+   that asks in a loop gets a clean error, not a page that slows to a crawl. */
 function mediaStream(kinds) {
+  kinds.forEach(function (kind) {
+    if (mediaSinks[kind].length >= MEDIA_MOST_TRACKS) {
+      throw new DOMException(
+        "A tool may hold at most " + MEDIA_MOST_TRACKS + " live tracks of one device: stop some",
+        "NotReadableError",
+      );
+    }
+  });
   var tracks = kinds.map(function (kind) {
     return kind === "microphone"
       ? mediaMicrophoneTrack(mediaInfo.microphone)
@@ -247,7 +258,9 @@ function mediaGet(kinds, video) {
       return mediaInfo[k];
     })
   ) {
-    return Promise.resolve(mediaStream(kinds));
+    return new Promise(function (resolve) {
+      resolve(mediaStream(kinds));
+    });
   }
   /* The same question while it is open is the same question. */
   var key = kinds.join(" ");
