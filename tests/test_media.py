@@ -325,6 +325,24 @@ def test_constraints_a_tool_gets_wrong(live_server, page):
     assert got["devices"] == "videoinput:Camera (through Kiln),audioinput:"
 
 
+def test_the_draft_preview_refuses_at_once(page):
+    """A draft preview has no bridge: asking there must not wait for ever."""
+    import html as markup
+
+    from sandbox.documents import bootstrap_tag
+    tool = (bootstrap_tag(draft=True, net=False) + "<pre id=out>waiting</pre><script>"
+            "navigator.mediaDevices.getUserMedia({video: true}).catch((e) => {"
+            " document.getElementById('out').textContent = e.name + ': ' + e.message; });</script>")
+    # A secure context, as Kiln's own pages are (camera APIs exist only there).
+    holder = f'<iframe srcdoc="{markup.escape(tool)}" sandbox="allow-scripts"></iframe>'
+    page.route("http://localhost/drafts", lambda route: route.fulfill(
+        body=holder, content_type="text/html"))
+    page.goto("http://localhost/drafts")
+    expect(page.frame_locator("iframe").locator("#out")).to_have_text(
+        "NotAllowedError: The preview has no camera, microphone or screen while the tool is being "
+        "written")
+
+
 def test_a_tool_cannot_reach_the_devices_around_kiln(live_server, page):
     """The wrapper is for the dialog and a clean error: the gate is Chromium's.
     The frame's own getUserMedia, got back from the prototype, is refused, and

@@ -246,6 +246,15 @@ function getDisplayMedia(options) {
   return mediaGet(["screen"], options && options.video);
 }
 function mediaGet(kinds, video) {
+  /* A draft preview has no bridge: it would wait for an answer that never comes. */
+  if (cfg.draft) {
+    return Promise.reject(
+      new DOMException(
+        "The preview has no camera, microphone or screen while the tool is being written",
+        "NotAllowedError",
+      ),
+    );
+  }
   var refused = kinds.filter(function (k) {
     return mediaDenied[k];
   });
