@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from .models import Usage
 from .store import Store
@@ -14,6 +14,8 @@ from .tables import ModelCall, ToolGrant, ToolSettings, utcnow
 
 STAGE = "tool"                    # model_calls.stage of a tool's own kiln.complete()
 GRANTS = ("ai", "shared")         # use Kiln's model; save where everyone who opens it sees
+# What a viewer may let a tool see and hear (the media channel); kept as grants too.
+MEDIA = ("camera", "microphone", "screen")
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,28 @@ def has_grant(store: Store, artifact_id: str, viewer: str, grant: str) -> bool:
 
 
 def add_grant(store: Store, artifact_id: str, viewer: str, grant: str) -> None:
-    if grant not in GRANTS:
-        raise ValueError(f"grants are {', '.join(GRANTS)}")
+    if grant not in GRANTS + MEDIA:
+        raise ValueError(f"grants are {', '.join(GRANTS + MEDIA)}")
     with store.writing() as session:
         if session.get(ToolGrant, (artifact_id, viewer, grant)) is None:
             session.add(ToolGrant(artifact_id=artifact_id, viewer_hash=viewer, grant=grant))
+
+
+def grants_of(store: Store, artifact_id: str, viewer: str, among: tuple[str, ...]) -> list[str]:
+    """Which of ``among`` this viewer granted this tool, in the order of ``among``."""
+    with store.reading() as session:
+        held = set(session.scalars(select(ToolGrant.grant).where(
+            ToolGrant.artifact_id == artifact_id, ToolGrant.viewer_hash == viewer,
+            ToolGrant.grant.in_(among))))
+    return [grant for grant in among if grant in held]
+
+
+def remove_grant(store: Store, artifact_id: str, viewer: str, grant: str) -> None:
+    """Forget a viewer's yes (nothing happens if there was none)."""
+    with store.writing() as session:
+        session.execute(delete(ToolGrant).where(
+            ToolGrant.artifact_id == artifact_id, ToolGrant.viewer_hash == viewer,
+            ToolGrant.grant == grant))
 
 
 _COUNTED = sum(getattr(ModelCall, name) for name in Usage.BUDGET_FIELDS)

@@ -69,9 +69,13 @@ class Marked:
 
 
 # Kiln's own pages may copy to and read from the clipboard (share links, the
-# bridge's consented copy and paste) and go full screen (the preview); artifacts
-# never get any of these directly.
-APP_FEATURES = ("clipboard-read", "clipboard-write", "fullscreen")
+# bridge's consented copy and paste), go full screen (the preview) and use the
+# camera, microphone and screen capture (the media channel: Chromium refuses
+# capture in an opaque origin, so Kiln's page captures for a tool the viewer
+# allowed and hands it what they show and hear); artifacts never get any of
+# these directly.
+APP_FEATURES = ("camera", "clipboard-read", "clipboard-write", "display-capture", "fullscreen",
+                "microphone")
 
 
 def permissions_policy(allowed_for_self: tuple[str, ...] = ()) -> str:

@@ -1,13 +1,13 @@
 """The tool runtime: what a running tool does on the server, always for the
 viewer of one tool and always checked here, never trusted from the page:
 ``kiln.complete()`` (the owner's switch, consent, budgets), ``kiln.storage``
-and the storage shims (consent for shared data, the caps), and the network
-hosts a viewer allowed."""
+and the storage shims (consent for shared data, the caps), the network
+hosts and the devices (camera, microphone) a viewer allowed."""
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 from artifacts import (LoggedMessage, ModelCallIn, Store, accounts, network_grants, storage_tokens,
@@ -243,6 +243,25 @@ class ToolRuntime:
 
     def revoke_network_host(self, artifact_id: str, viewer: str, host: str) -> list[str]:
         return network_grants.revoke_host(self.store, artifact_id, viewer, host)
+
+    # -- the media channel: the devices a viewer lets a tool use ------------------------------
+    def media_grants(self, artifact_id: str, viewer: str | None) -> list[str]:
+        """Which of ``tool_ai.MEDIA`` (camera, microphone, screen) this viewer allowed this tool."""
+        return tool_ai.grants_of(self.store, artifact_id, viewer, tool_ai.MEDIA) if viewer else []
+
+    def allow_media(self, artifact_id: str, viewer: str, kinds: Sequence[str]) -> list[str]:
+        """Remember the viewer's Allow for these devices; the devices allowed now."""
+        self.store.get_artifact(artifact_id)  # an unknown or deleted tool gets none
+        for kind in kinds:
+            tool_ai.add_grant(self.store, artifact_id, viewer, kind)
+        return self.media_grants(artifact_id, viewer)
+
+    def revoke_media(self, artifact_id: str, viewer: str, kind: str) -> list[str]:
+        self.store.get_artifact(artifact_id)
+        if kind not in tool_ai.MEDIA:
+            raise ToolRefused(f"The devices are {', '.join(tool_ai.MEDIA)}.", 404, "not_found")
+        tool_ai.remove_grant(self.store, artifact_id, viewer, kind)
+        return self.media_grants(artifact_id, viewer)
 
 
 class ToolCall:

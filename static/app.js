@@ -8,6 +8,7 @@ import { notice, wireNotices } from "./notices.js";
 import { initShare } from "./share.js";
 import { initToolPanel } from "./tool_panel.js";
 import { wireNetworkPanel } from "./network_panel.js";
+import { wireMediaPanel } from "./media.js";
 import { initWorkspace } from "./workspace.js";
 
 wireNotices();
@@ -74,9 +75,11 @@ if (frame) {
     csrfToken,
     consentDialog: document.getElementById("consent"),
     networkHosts: JSON.parse(document.querySelector("[data-net-hosts]")?.dataset.hosts || "[]"),
+    mediaGrants: JSON.parse(document.querySelector("[data-media-grants]")?.dataset.kinds || "[]"),
   });
   window.kilnBridge = bridge;
   wireNetworkPanel(bridge.network);
+  wireMediaPanel(bridge.media);
   wireErrorsPanel(bridge, document.getElementById("artifact-errors"));
   // What the tool saved and Kiln did not keep: said once for each reason, and
   // again once a save was kept in between.

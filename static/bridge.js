@@ -9,6 +9,7 @@ import { UrlState, validUrlState, withToken } from "./url_state.js";
 import { KILN_SCHEMA, KilnApi, reportRefusedSave } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
 import { Streams, validStream } from "./streams.js";
+import { Media, validMedia } from "./media.js";
 import { FrameFit } from "./frame_fit.js";
 import { recordedStep } from "./recorder.js";
 import { Consent, measure } from "./consent.js";
@@ -58,6 +59,7 @@ const SCHEMA = {
   indexeddb: KILN_SCHEMA.indexeddb,
   fetch: (m) => validFetch(m),
   stream: (m) => validStream(m),
+  media: (m) => validMedia(m),
   height: (m) => isInt(m.height),
   recorded: (m) => recordedStep(m.step),
   recording: (m) => typeof m.on === "boolean" && typeof m.picking === "boolean",
@@ -109,7 +111,10 @@ function dataUrlToBlob(url) {
 }
 
 export class Bridge extends EventTarget {
-  constructor(frame, { artifactId, csrfToken, consentDialog, networkHosts = [] }) {
+  constructor(
+    frame,
+    { artifactId, csrfToken, consentDialog, networkHosts = [], mediaGrants = [] },
+  ) {
     super();
     this.frame = frame;
     this.artifactId = artifactId;
@@ -118,6 +123,12 @@ export class Bridge extends EventTarget {
     this.urlState = new UrlState(frame, () => this.freshToken());
     this.network = new Network({ artifactId, consent: this.consent, hosts: networkHosts });
     this.streams = new Streams(this.network); // WebSocket and EventSource, through the same relays
+    this.media = new Media({
+      artifactId,
+      consent: this.consent,
+      granted: mediaGrants,
+      send: (message, transfer) => this.port?.postMessage(message, transfer),
+    });
     this.port = null;
     this.errors = [];
     this.saving = null;
@@ -153,6 +164,7 @@ export class Bridge extends EventTarget {
     // itself, to be asked anew. They last for the visit of this page.
     this.network.reset();
     this.streams.reset();
+    this.media.reset();
     this.fit.reset();
     if (this.scheme !== "normal") this.notify("theme", { scheme: this.scheme });
     this.dispatchEvent(new CustomEvent("connected"));
@@ -185,6 +197,7 @@ export class Bridge extends EventTarget {
       indexeddb: () => this.kiln.indexeddb(message),
       fetch: () => this.network.onFetch(message, this.port),
       stream: () => this.streams.onStream(message, this.port),
+      media: () => this.media.onMedia(message, this.port),
       height: () => this.fit.onHeight(message.height),
       recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
       recording: () => this.dispatchEvent(new CustomEvent("recording", { detail: message })),

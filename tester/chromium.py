@@ -30,9 +30,15 @@ QUIET_FLAGS = [
 ]
 
 
+# Camera and microphone are Chromium's fake ones (a test pattern, a beep), taken
+# as granted without a prompt: in the tests a viewer's browser captures for Kiln's
+# page with them; a tool's own frame never captures (the media channel).
+MEDIA_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
 def launch_options(executable_path: str | None) -> dict[str, Any]:
     """Keyword arguments for Playwright's ``chromium.launch``."""
-    options: dict[str, Any] = {"headless": True, "args": list(QUIET_FLAGS)}
+    options: dict[str, Any] = {"headless": True, "args": list(QUIET_FLAGS) + MEDIA_FLAGS}
     if executable_path:
         options["executable_path"] = executable_path
     # Playwright adds --no-sandbox itself when chromium_sandbox is False (the

@@ -46,6 +46,7 @@
     open: "open a link",
     fullscreen: "go full screen",
     paste: "read the clipboard",
+    media: "use the camera, mic or screen",
   };
   // What a person might have copied, for a Paste button.
   const PASTED = "hello world 42 https://example.com/page?q=1";
@@ -127,6 +128,71 @@
           reject(e);
         }
       });
+    },
+  });
+})();
+// The camera, microphone and a shared screen, as Chromium's fake devices would
+// show them: a moving test pattern and a 440 Hz tone. A tool's frame never captures by itself (Kiln's
+// page captures and streams to it), so they are fed through the bootstrap's own
+// hook, as Kiln's page feeds it. Its timers are the browser's, taken before
+// smoke_timers.js wraps them: the feed is not the page's own work.
+(() => {
+  const viewer = window.__kilnViewer;
+  const later = setTimeout;
+  const WIDTH = 320;
+  const HEIGHT = 240;
+  const RATE = 48000;
+  const EVERY_MS = 100;
+  const feeds = new Set();
+  let kinds = new Set();
+  let running = false;
+  let n = 0;
+  const tick = () => {
+    n += 1;
+    for (const feed of feeds) {
+      try {
+        for (const device of ["camera", "screen"]) {
+          if (!kinds.has(device) || typeof OffscreenCanvas !== "function") continue;
+          const canvas = new OffscreenCanvas(WIDTH, HEIGHT);
+          const g = canvas.getContext("2d");
+          g.fillStyle = device === "camera" ? "#1d6f42" : "#20406f";
+          g.fillRect(0, 0, WIDTH, HEIGHT);
+          g.fillStyle = "#ffffff";
+          g.fillRect((n * 8) % WIDTH, HEIGHT / 3, 40, 40);
+          feed({ event: "media-frame", device, frame: canvas.transferToImageBitmap() });
+        }
+        if (kinds.has("microphone")) {
+          const samples = new Float32Array((RATE * EVERY_MS) / 1000);
+          const start = (n - 1) * samples.length;
+          for (let i = 0; i < samples.length; i += 1)
+            samples[i] = 0.5 * Math.sin((2 * Math.PI * 440 * (start + i)) / RATE);
+          feed({ event: "media-audio", rate: RATE, data: [samples] });
+        }
+      } catch (e) {
+        /* the page is going */
+      }
+    }
+    later(tick, EVERY_MS);
+  };
+  Object.defineProperty(window, "__kilnViewer", {
+    configurable: true,
+    value: (type, msg) => {
+      if (type !== "media") return viewer(type, msg);
+      viewer(type, msg); // noted as asked
+      const info = {};
+      for (const kind of msg.kinds) {
+        kinds.add(kind);
+        info[kind] =
+          kind === "microphone"
+            ? { sampleRate: RATE, channelCount: 1 }
+            : { width: WIDTH, height: HEIGHT, frameRate: 1000 / EVERY_MS };
+      }
+      if (typeof msg.feed === "function") feeds.add(msg.feed);
+      if (!running) {
+        running = true;
+        later(tick, 0);
+      }
+      return info;
     },
   });
 })();

@@ -5,7 +5,9 @@ so each rule fails only on evidence that a person would hit the problem:
 
 * exceptions   any uncaught exception or unhandled rejection, at load or when used;
 * console      console.error() while loading (when used, only a warning: tools
-               legitimately log rejected input);
+               legitimately log rejected input); one about a missing or refused
+               camera or microphone, from a tool that handled it and goes on
+               working, is a warning too (a viewer without one sees the same);
 * network      fetch(), XMLHttpRequest, WebSocket and EventSource to other hosts
                go through Kiln's page, which asks the viewer: the test answers
                them as a failed network would and passes, naming the hosts
@@ -107,6 +109,10 @@ NETWORK_KINDS = {"fetch", "xhr", "websocket", "eventsource", "navigation", "ping
 FAILED_REQUEST = re.compile(r"failed to fetch|networkerror|network request failed|network error|"
                             r"load failed", re.I)
 PHASES = ["load", "checks", "interaction", "later"]
+# How browsers and tools word a camera or microphone that is missing or refused.
+NO_DEVICE = re.compile(r"\b(camera|microphone|webcam|getUserMedia|getDisplayMedia|mediaDevices|"
+                       r"media devices?|screen capture)\b|requested device not found|"
+                       r"could not start (video|audio) source", re.I)
 
 
 def judge(obs: Observations, duration_ms: int) -> SmokeReport:
@@ -114,12 +120,17 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     checks: dict[str, Check] = {}
     offline = _from_the_network(obs)
     blank_status, blank_detail = _blank(obs)
+    devices = _missing_devices(obs, blank_status)
     broken = bool(obs.exceptions or obs.hang or obs.crashed or obs.load_error
                   or any(e.phase == "load" for e in obs.console) or blank_status is Status.FAIL)
 
     checks["load"] = _load(obs)
     checks["exceptions"] = _exceptions(obs)
     checks["console"] = _console(obs)
+    if devices and checks["console"].status is Status.PASS:
+        checks["console"] = Check(status=Status.WARN, detail=(
+            f"a missing or refused camera or microphone, handled ({len(devices)}x): "
+            f"{devices[0].message[:200]}"))
     checks["network"], network_errors = _network(obs, broken, offline)
     checks["blank"] = Check(status=blank_status, detail=blank_detail)
     checks["hang"] = _hang(obs)
@@ -146,7 +157,7 @@ def judge(obs: Observations, duration_ms: int) -> SmokeReport:
     errors += [e for e in obs.console if e.phase == "load"] + network_errors
     if checks["navigation"].status is Status.FAIL:
         errors.append(ToolError(kind="navigation", message=checks["navigation"].detail))
-    errors += [e for e in obs.console if e.phase != "load"]
+    errors += [e for e in obs.console if e.phase != "load"] + devices
     distinct, more = dedupe(errors)
     ok = not any(c.status is Status.FAIL for c in checks.values())
     report = SmokeReport(ok=ok, checks=checks, errors=distinct, more_errors=more,
@@ -162,6 +173,18 @@ def _service_workers_refused(obs: Observations) -> Observations:
         return obs
     return replace(obs, exceptions=[e for e in obs.exceptions if e not in refused],
                    sandbox_notes=[*obs.sandbox_notes, "navigator.serviceWorker.register()"])
+
+
+def _missing_devices(obs: Observations, blank: Status) -> list[ToolError]:
+    """Take out of ``obs`` console.error() at load about a camera or microphone
+    that is missing or refused, when the tool handled it and goes on working (no
+    uncaught error, hang, crash, and not blank); return them."""
+    found = [e for e in obs.console if e.phase == "load" and NO_DEVICE.search(e.message)]
+    if not found or obs.exceptions or obs.hang or obs.crashed or obs.load_error \
+            or blank is Status.FAIL:
+        return []
+    obs.console = [e for e in obs.console if e not in found]
+    return found
 
 
 def _load(obs: Observations) -> Check:

@@ -47,7 +47,13 @@ def check_app_headers(headers, sandbox=SANDBOX):
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
-    assert "camera=()" in headers["Permissions-Policy"]
+    # Kiln's page captures for a tool the viewer allowed (the media channel), for
+    # itself alone: no frame is delegated a device, and the rest stays off.
+    permissions = headers["Permissions-Policy"]
+    for feature in ("camera", "microphone", "display-capture"):
+        assert f"{feature}=(self)" in permissions
+    for feature in ("geolocation", "usb", "payment", "midi"):
+        assert f"{feature}=()" in permissions
 
 
 def test_policy_module_artifact():

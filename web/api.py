@@ -16,7 +16,7 @@ from artifacts.tool_errors import Phase
 from services import Created
 
 from . import access, kiln, limits
-from .forms import (ChecksIn, FixIn, HostIn, ImportIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
+from .forms import (ChecksIn, FixIn, HostIn, ImportIn, MediaIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
 from .present import acceptance_json, artifact_for, check_set_json, secrets_json, version_for
 from .ownership import current_owner, owner_for_write
@@ -208,6 +208,26 @@ def allow_network_host(artifact_id: str) -> ResponseReturnValue:
 @limits.writes
 def revoke_network_host(artifact_id: str, host: str) -> ResponseReturnValue:
     return jsonify(hosts=kiln().runtime.revoke_network_host(artifact_id, viewer_key(), host))
+
+
+@bp.get("/artifacts/<artifact_id>/media")
+def media_grants(artifact_id: str) -> ResponseReturnValue:
+    """The devices (camera, microphone, screen) this viewer lets this tool use."""
+    return jsonify(kinds=kiln().runtime.media_grants(artifact_id, viewer_key()))
+
+
+@bp.post("/artifacts/<artifact_id>/media")
+@limits.writes
+def allow_media(artifact_id: str) -> ResponseReturnValue:
+    """Kiln's page, after the viewer pressed Allow: remember it for this tool."""
+    body = parse(MediaIn)
+    return jsonify(kinds=kiln().runtime.allow_media(artifact_id, viewer_key(), body.kinds)), 201
+
+
+@bp.delete("/artifacts/<artifact_id>/media/<kind>")
+@limits.writes
+def revoke_media(artifact_id: str, kind: str) -> ResponseReturnValue:
+    return jsonify(kinds=kiln().runtime.revoke_media(artifact_id, viewer_key(), kind))
 
 
 def job_json(job: JobOut, status: int = 202) -> ResponseReturnValue:

@@ -35,6 +35,8 @@ ADDRESSES: dict[str, tuple[str, tuple[str, ...]]] = {
     "frame_token": ("api.frame_token", ("artifact_id",)),
     "network_hosts": ("api.network_hosts", ("artifact_id",)),
     "network_host": ("api.revoke_network_host", ("artifact_id", "host")),
+    "media": ("api.allow_media", ("artifact_id",)),
+    "media_kind": ("api.revoke_media", ("artifact_id", "kind")),
     "fix": ("api.fix", ("artifact_id",)),
     "job_events": ("api.job_events", ("job_id",)),
     "job_cancel": ("api.cancel", ("job_id",)),

@@ -44,6 +44,10 @@ class HostIn(_Strict):
     host: str = Field(min_length=1, max_length=253)
 
 
+class MediaIn(_Strict):
+    kinds: list[Literal["camera", "microphone", "screen"]] = Field(min_length=1, max_length=3)
+
+
 class PromptIn(_Strict):
     prompt: str = Field(max_length=1_000_000)
     base: int | None = Field(None, ge=1)  # the version on the person's screen

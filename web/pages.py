@@ -80,6 +80,7 @@ def frame_context(artifact_id: str, number: int | None, html: str) -> dict[str, 
     viewer = viewer_key()  # also names whose storage the tool sees
     context = dict(draft_url=links.draft_url(k.settings.sandbox_origin),
                    network_hosts=k.runtime.network_hosts(artifact_id, viewer),
+                   media_grants=k.runtime.media_grants(artifact_id, viewer),
                    iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow(),
                    frame_url=None, raw_url=None, download_url=None, standalone_url=None)
     if number is None:
