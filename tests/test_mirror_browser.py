@@ -33,12 +33,42 @@ class Watch:
         assert outside == []
 
 
+def library(key: str):
+    """A library by its key here: the package name for its current version,
+    NAME@VERSION for an older major the mirror holds beside it."""
+    name, at, version = key[1:].rpartition("@") if key.startswith("@") else key.rpartition("@")
+    if not at:
+        return find(key)
+    return find(key[0] + name if key.startswith("@") else name, version)
+
+
+def key_of(lib) -> str:
+    return lib.name if lib.current else f"{lib.name}@{lib.version}"
+
+
 def page_for(lib_names: list[str], body: str) -> str:
-    tags = "\n".join(tag for name in lib_names for tag in find(name).tags()
+    tags = "\n".join(tag for name in lib_names for tag in library(name).tags()
                      if not tag.startswith("import "))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>t</title>\n{tags}\n"
             f"</head><body>\n{body}\n</body></html>")
 
+
+# A one-page PDF with "Hello Kiln" in Helvetica, as JavaScript building it.
+TINY_PDF = """[
+  '%PDF-1.4', '1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj',
+  '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj',
+  '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]/Contents 4 0 R'
+    + '/Resources<</Font<</F1 5 0 R>>>>>>endobj',
+  '4 0 obj<</Length 44>>stream', 'BT /F1 24 Tf 20 40 Td (Hello Kiln) Tj ET',
+  'endstream endobj', '5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj',
+  'trailer<</Root 1 0 R>>', '%%EOF'].join('\\n')"""
+
+# Dark pixels on a canvas: the text pdf.js drew.
+CANVAS_HAS_INK = """const c = document.getElementById('c');
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let dark = 0; for (let i = 0; i < px.length; i += 4)
+    if (px[i] < 100 && px[i + 3] > 200) dark++;
+  return dark > 100;"""
 
 # For each library: the page body, and a check evaluated once the page is ready.
 # Each check fails unless the library actually ran (not just loaded).
@@ -333,12 +363,117 @@ LIBRARY_CHECKS = {
         });</script>""", "() => window.out === '[2, 45, \"emscripten\"]'"),
 }
 
+LIBRARY_CHECKS.update({
+    # The classic build 2.x and 3.x tools load: the global pdfjsLib, canvasContext,
+    # and its classic worker running as a real worker.
+    "pdfjs-dist@3.11.174": (["pdfjs-dist@3.11.174"], """<canvas id="c"></canvas><script>
+        pdfjsLib.GlobalWorkerOptions.workerSrc = '/lib/pdfjs-dist@3.11.174/build/pdf.worker.min.js';
+        const task = pdfjsLib.getDocument({data: new TextEncoder().encode(""" + TINY_PDF + """)});
+        task.promise.then(async doc => {
+          const page = await doc.getPage(1);
+          const viewport = page.getViewport({scale: 1});
+          const canvas = document.getElementById('c');
+          canvas.width = viewport.width; canvas.height = viewport.height;
+          await page.render({canvasContext: canvas.getContext('2d'), viewport}).promise;
+          const text = (await page.getTextContent()).items.map(item => item.str).join('');
+          window.out = [doc.numPages, text, pdfjsLib.version,
+                        task._worker.port instanceof Worker].join('|');
+        });</script>""",
+        "() => { if (window.out !== '1|Hello Kiln|3.11.174|true') return false; "
+        + CANVAS_HAS_INK + " }"),
+    # scales.yAxes is 2.x's option: 4 ignores it and names its axis "y".
+    "chart.js@2.9.4": (["chart.js@2.9.4"], """<canvas id="c" width="300" height="150"></canvas>
+        <script>
+        window.chart = new Chart(document.getElementById('c').getContext('2d'), {type: 'bar',
+          data: {labels: ['a', 'b'], datasets: [{label: 'n', data: [3, 5],
+                 backgroundColor: '#e11'}]},
+          options: {animation: {duration: 0}, responsive: false,
+                    scales: {yAxes: [{ticks: {beginAtZero: true, max: 10}}]}}});</script>""",
+        """() => { const c = document.getElementById('c');
+          const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let red = 0; for (let i = 0; i < px.length; i += 4)
+            if (px[i] > 200 && px[i + 1] < 60 && px[i + 3] > 200) red++;
+          const y = window.chart.scales['y-axis-0'];
+          return typeof Chart.pluginService === 'object' && y.min === 0 && y.max === 10 && red > 500; }"""),
+    # d3.event and d3.nest are gone from v6 on.
+    "d3@5.16.0": (["d3@5.16.0"], """<svg id="s" width="100" height="50"></svg><script>
+        d3.select('#s').on('click', () => {
+          window.out = d3.event.type + ':' + d3.nest().key(d => d.k)
+            .entries([{k: 'a'}, {k: 'a'}, {k: 'b'}]).length;
+        });
+        d3.select('#s').node().dispatchEvent(new MouseEvent('click'));</script>""",
+        "() => window.out === 'click:2' && d3.version === '5.16.0'"),
+    # The global build and an examples/js addon, drawing a red square with WebGL.
+    "three@0.147.0": (["three@0.147.0"],
+        """<script src="/lib/three@0.147.0/examples/js/controls/OrbitControls.js"></script>
+        <script>
+        const renderer = new THREE.WebGLRenderer({preserveDrawingBuffer: true});
+        renderer.setSize(100, 100); renderer.setClearColor(0x0000ff);
+        document.body.appendChild(renderer.domElement);
+        const scene = new THREE.Scene();
+        const camera = new THREE.PerspectiveCamera(50, 1, 0.1, 100);
+        camera.position.z = 3;
+        scene.add(new THREE.Mesh(new THREE.BoxGeometry(1, 1, 1),
+                                 new THREE.MeshBasicMaterial({color: 0xff0000})));
+        const controls = new THREE.OrbitControls(camera, renderer.domElement);
+        controls.update(); renderer.render(scene, camera);
+        window.out = THREE.REVISION + ':' + typeof controls.enableDamping;</script>""",
+        """() => { if (window.out !== '147:boolean') return false;
+          const c = document.createElement('canvas'); c.width = c.height = 100;
+          const g = c.getContext('2d'); g.drawImage(document.querySelector('canvas'), 0, 0);
+          const mid = g.getImageData(50, 50, 1, 1).data, edge = g.getImageData(2, 2, 1, 1).data;
+          return mid[0] > 200 && mid[2] < 60 && edge[2] > 200 && edge[0] < 60; }"""),
+    # A map whose style needs no network: a blue background and a red GeoJSON
+    # square, which only the worker's parsing and WebGL's drawing put there.
+    "maplibre-gl": (["maplibre-gl"], """<div id="map" style="width:300px;height:200px"></div>
+        <script>
+        const square = {type: 'Feature', properties: {name: 'square'}, geometry: {type: 'Polygon',
+          coordinates: [[[-30, -20], [30, -20], [30, 20], [-30, 20], [-30, -20]]]}};
+        window.map = new maplibregl.Map({container: 'map', center: [0, 0], zoom: 1,
+          canvasContextAttributes: {preserveDrawingBuffer: true}, style: {version: 8,
+          sources: {shapes: {type: 'geojson', data: square}},
+          layers: [{id: 'bg', type: 'background', paint: {'background-color': '#0000ff'}},
+                   {id: 'square', type: 'fill', source: 'shapes',
+                    paint: {'fill-color': '#ff0000'}}]}});
+        new maplibregl.Marker().setLngLat([100, 50]).addTo(window.map);
+        window.map.on('idle', () => { window.idle = true; });</script>""",
+        """() => { const map = window.map;
+          if (!window.idle || !map.loaded()) return false;
+          const hit = map.queryRenderedFeatures(map.project([0, 0]), {layers: ['square']});
+          const gl = map.getCanvas(), c = document.createElement('canvas');
+          c.width = gl.width; c.height = gl.height;
+          const g = c.getContext('2d'); g.drawImage(gl, 0, 0);
+          const mid = g.getImageData(c.width / 2, c.height / 2, 1, 1).data;
+          const corner = g.getImageData(3, 3, 1, 1).data;
+          const marker = document.querySelector('.maplibregl-marker svg');
+          return hit.length === 1 && hit[0].properties.name === 'square'
+            && mid[0] > 200 && mid[2] < 60 && corner[2] > 200 && corner[0] < 60
+            && !!marker && getComputedStyle(document.querySelector('.maplibregl-marker'))
+                             .position === 'absolute'; }"""),
+    # The classic build draws the page's diagram; the ES module build renders another.
+    "mermaid": (["mermaid"], """<pre class="mermaid" id="flow">flowchart LR
+          A[Upload file] --> B{Valid?}
+          B -->|yes| C[Render chart]</pre>
+        <div id="seq"></div>
+        <script>mermaid.initialize({startOnLoad: true});</script>
+        <script type="module">
+        import esm from 'mermaid';
+        const {svg} = await esm.render('seq-diagram', 'sequenceDiagram\\n  Alice->>Bob: Hi Bob');
+        document.getElementById('seq').innerHTML = svg;</script>""",
+        """() => { const flow = document.querySelector('#flow svg');
+          const seq = document.querySelector('#seq svg');
+          return !!flow && !!seq && flow.querySelectorAll('g.node').length === 3
+            && ['Upload file', 'Valid?', 'Render chart'].every(t => flow.textContent.includes(t))
+            && flow.getBoundingClientRect().width > 100
+            && seq.textContent.includes('Alice') && seq.textContent.includes('Hi Bob'); }"""),
+})
+
 # Libraries that read mirror files with fetch(), which only Kiln's page can answer.
 NEEDS_KILN_PAGE = {"pyodide"}
 
 
 def test_every_library_has_a_browser_check():
-    assert set(LIBRARY_CHECKS) == {lib.name for lib in LIBRARIES}
+    assert set(LIBRARY_CHECKS) == {key_of(lib) for lib in LIBRARIES}
 
 
 @pytest.mark.mirror
@@ -477,10 +612,9 @@ def test_react_and_babel_jsx_from_unpkg_render_offline(live_server, page):
 
 
 def test_a_library_the_mirror_lacks_is_reported_and_blocked(live_server, page):
-    html = CHART_TOOL.replace("chart.js@4.4.1/dist/chart.umd.min.js",
-                              "chart.js@2.9.4/dist/Chart.min.js")
+    html = CHART_TOOL.replace("chart.js@4.4.1/dist/chart.umd.min.js", "chart.js@1.1.1/Chart.min.js")
     watch, created = open_imported(live_server, page, html)
-    assert any("2.9.4" in n and "will not load" in n for n in created["notices"])
+    assert any("1.1.1" in n and "will not load" in n for n in created["notices"])
     page.wait_for_load_state("load")
     assert page.evaluate("() => typeof Chart") == "undefined"
     assert any("Content Security Policy" in e for e in watch.errors)
@@ -626,3 +760,122 @@ def test_task_board_with_icons_dates_and_sorting_from_cdns_works_offline(live_se
                            " && f.family.includes('Font Awesome 6 Free'))")
     assert page.locator("#fa").evaluate("el => el.getBoundingClientRect().width") > 10
     watch.assert_clean(live_server.sandbox_origin)
+
+
+# -- tools written against older majors, and the libraries added for them -----
+
+def open_in_kiln_page(live_server, page, html: str):
+    """An imported tool as a person sees it: in Kiln's page, in the sandboxed frame."""
+    watch = Watch(page)
+    created = post_artifact(live_server.app_origin, html)
+    page.goto(created["url"])  # its load event waits for the frame's own load
+    frame = next(f for f in page.frames if "/raw/" in f.url)
+    assert frame.evaluate("() => self.origin") == "null"
+    return watch, created, frame
+
+
+# The classic pdf.js of 2.x, as countless tools load it: cdnjs, the global
+# pdfjsLib, the worker named by its CDN URL, a binary string, canvasContext.
+OLD_PDF_TOOL = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>PDF viewer</title>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.min.js"
+  integrity="sha512-tqaIiFJopq4lTBmFlWF0MNzzTpDsHyug8tJaaY0VkcH5AR2ANMJlcD+3fIL+RQ4JU3K6edt9OoySKfCCyKgkng=="
+  crossorigin="anonymous" referrerpolicy="no-referrer"></script>
+</head><body>
+<h1>PDF viewer</h1><p>Page <span id="page">?</span> of <span id="pages">?</span></p>
+<canvas id="c"></canvas><pre id="text"></pre>
+<script>
+pdfjsLib.GlobalWorkerOptions.workerSrc =
+  'https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.worker.min.js';
+const bytes = PDF_BYTES;
+pdfjsLib.getDocument({data: bytes}).promise.then(function (pdf) {
+  document.getElementById('pages').textContent = pdf.numPages;
+  return pdf.getPage(1);
+}).then(function (page) {
+  const viewport = page.getViewport({scale: 2});
+  const canvas = document.getElementById('c');
+  canvas.width = viewport.width;
+  canvas.height = viewport.height;
+  return page.render({canvasContext: canvas.getContext('2d'), viewport: viewport}).promise
+    .then(function () { return page.getTextContent(); })
+    .then(function (content) {
+      document.getElementById('page').textContent = page.pageNumber;
+      document.getElementById('text').textContent =
+        content.items.map(function (item) { return item.str; }).join(' ');
+    });
+}).catch(function (err) { document.getElementById('text').textContent = 'Error: ' + err; });
+</script></body></html>""".replace("PDF_BYTES", TINY_PDF)
+
+
+@pytest.mark.mirror
+def test_old_api_pdf_js_tool_renders_in_kilns_page(live_server, page):
+    watch, created, frame = open_in_kiln_page(live_server, page, OLD_PDF_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("pdfjs-dist 3.11.174" in n and "2.16.105" in n
+                                      for n in mirrored)
+    expect(frame.locator("#text")).to_have_text("Hello Kiln", timeout=20_000)
+    expect(frame.locator("#pages")).to_have_text("1")
+    assert frame.evaluate("() => { " + CANVAS_HAS_INK + " }")
+    assert frame.evaluate("() => [document.getElementById('c').width, pdfjsLib.version]") == [
+        400, "3.11.174"]
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
+
+
+# A MapLibre tool as written for 4.x: unpkg, the global maplibregl, an inline
+# style (no tile server), a GeoJSON layer, a marker with a popup, a click.
+MAPLIBRE_TOOL = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Delivery zones</title>
+<link href="https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.css" rel="stylesheet">
+<script src="https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.js"></script>
+<style>body { margin: 0 } #map { width: 480px; height: 320px }</style>
+</head><body><div id="map"></div><p id="status">loading</p><p id="picked"></p>
+<script>
+const zones = {type: 'FeatureCollection', features: [
+  {type: 'Feature', properties: {zone: 'North'}, geometry: {type: 'Polygon',
+   coordinates: [[[-20, 5], [20, 5], [20, 30], [-20, 30], [-20, 5]]]}},
+  {type: 'Feature', properties: {zone: 'South'}, geometry: {type: 'Polygon',
+   coordinates: [[[-20, -30], [20, -30], [20, -5], [-20, -5], [-20, -30]]]}}]};
+const map = new maplibregl.Map({
+  container: 'map', center: [0, 0], zoom: 1.5, preserveDrawingBuffer: true,
+  canvasContextAttributes: {preserveDrawingBuffer: true},
+  style: {version: 8, sources: {zones: {type: 'geojson', data: zones}}, layers: [
+    {id: 'water', type: 'background', paint: {'background-color': 'rgb(0, 0, 255)'}},
+    {id: 'zones', type: 'fill', source: 'zones', paint: {'fill-color': [
+      'match', ['get', 'zone'], 'North', 'rgb(255, 0, 0)', 'rgb(0, 255, 0)']}},
+    {id: 'edges', type: 'line', source: 'zones', paint: {'line-width': 2}}]}});
+map.addControl(new maplibregl.NavigationControl());
+new maplibregl.Marker({color: '#000'}).setLngLat([0, 18])
+  .setPopup(new maplibregl.Popup().setText('Depot')).addTo(map);
+map.on('click', 'zones', e => {
+  document.getElementById('picked').textContent = e.features[0].properties.zone;
+});
+map.on('load', () => { document.getElementById('status').textContent = 'ready'; });
+</script></body></html>"""
+
+MAP_PIXELS = """() => { const gl = document.querySelector('#map canvas');
+  const c = document.createElement('canvas'); c.width = gl.width; c.height = gl.height;
+  const g = c.getContext('2d'); g.drawImage(gl, 0, 0);
+  const at = (x, y) => Array.from(g.getImageData(x * c.width, y * c.height, 1, 1).data);
+  return {north: at(0.5, 0.35), south: at(0.5, 0.68), water: at(0.05, 0.5)}; }"""
+
+
+@pytest.mark.mirror
+def test_maplibre_tool_from_unpkg_renders_in_kilns_page(live_server, page):
+    watch, created, frame = open_in_kiln_page(live_server, page, MAPLIBRE_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("maplibre-gl 5.24.1" in n for n in mirrored)
+    expect(frame.locator("#status")).to_have_text("ready", timeout=20_000)
+    frame.wait_for_function("() => map.loaded() && !map.isMoving()")
+    frame.wait_for_function(MAP_PIXELS.replace(
+        "return {", "const p = {").replace("}; }", "}; return p.north[0] > 200 "
+        "&& p.north[1] < 60 && p.south[1] > 200 && p.south[0] < 60 && p.water[2] > 200; }"))
+    # The stylesheet placed the controls; the marker opens its popup; a click
+    # on a zone reaches the tool's layer handler through the worker's index.
+    expect(frame.locator(".maplibregl-ctrl-zoom-in")).to_be_visible()
+    assert frame.locator(".maplibregl-ctrl-top-right").evaluate(
+        "el => getComputedStyle(el).position") == "absolute"
+    box = frame.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.68)
+    expect(frame.locator("#picked")).to_have_text("South")
+    frame.locator(".maplibregl-marker").click()
+    expect(frame.locator(".maplibregl-popup-content")).to_contain_text("Depot")
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
