@@ -635,10 +635,13 @@ LIBRARIES: tuple[Library, ...] = (
               "statistics.mean([1, 2, 3])'); py.setStdout({batched: line => show(line)}). It takes "
               "a few seconds to start: show a loading message. Only the standard library "
               "is there: no numpy or pandas, no micropip.install.",
-        # The JavaScript API (loadPyodide, runPython, runPythonAsync, globals,
-        # setStdout) has stayed the same since 0.23; jsDelivr also serves the
-        # same files under /pyodide/vVERSION/full/.
-        compatible_from="0.23.0",
+        # What tools call (loadPyodide with indexURL and stdout, runPython,
+        # runPythonAsync, globals.get/set, toJs, FS) is the same since 0.21 (0.23
+        # only added setStdout): a 0.22 tool runs here unchanged. jsDelivr also
+        # serves the same files under /pyodide/vVERSION/full/. One release is
+        # held: it is the largest library (14 MB), and an older one would serve
+        # no tool this one cannot.
+        compatible_from="0.21.0",
     ),
     Library(
         name="maplibre-gl", version="5.24.1",

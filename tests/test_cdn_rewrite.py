@@ -245,6 +245,7 @@ def rewritten(html: str) -> str:
     ("https://cdn.jsdelivr.net/npm/mermaid@11.4.1/dist/mermaid.esm.min.mjs",
      "/lib/mermaid@12.4.0/dist/mermaid.esm.min.mjs"),
     ("https://unpkg.com/mermaid/dist/mermaid.js", MERMAID),
+    ("https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js", "/lib/pyodide@314.0.8/pyodide.js"),
 ])
 def test_script_urls(url, expected):
     result = resolve(url)
@@ -294,7 +295,7 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/npm/d3@3.5.17/d3.min.js",                # d3.scale.linear()
     # Pyodide's packages are not in the mirror; nor are markdown-it 7 or JSZip 2.
     "https://cdn.jsdelivr.net/pyodide/v0.26.1/full/numpy-1.26.4-cp312-cp312-pyodide_2024_0_wasm32.whl",
-    "https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js",
+    "https://cdn.jsdelivr.net/pyodide/v0.20.0/full/pyodide.js",
     "https://cdn.jsdelivr.net/pyodide/dev/full/pyodide.js",
     "https://cdn.jsdelivr.net/npm/markdown-it@7.0.0/dist/markdown-it.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/jszip/2.6.1/jszip.min.js",

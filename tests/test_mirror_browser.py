@@ -879,3 +879,43 @@ def test_maplibre_tool_from_unpkg_renders_in_kilns_page(live_server, page):
     frame.locator(".maplibregl-marker").click()
     expect(frame.locator(".maplibregl-popup-content")).to_contain_text("Depot")
     watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
+
+
+# Pyodide as 0.21 to 0.25 tools load it: jsDelivr's own builds, indexURL named
+# in the page, the stdout option, globals.set/get, toJs, runPythonAsync, FS.
+OLD_PYODIDE_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Python runner</title>
+<script src="https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js"></script>
+</head><body><textarea id="code">import statistics
+nums = [int(n) for n in data.split(",")]
+print("mean", statistics.mean(nums))
+result = {"max": max(nums), "sorted": sorted(nums)}</textarea>
+<pre id="out"></pre><p id="result"></p>
+<script>
+const lines = [];
+async function main() {
+  const pyodide = await loadPyodide({
+    indexURL: "https://cdn.jsdelivr.net/pyodide/v0.22.1/full/",
+    stdout: (text) => lines.push(text),
+  });
+  pyodide.globals.set("data", "4,1,7");
+  pyodide.runPython(document.getElementById("code").value);
+  const result = pyodide.globals.get("result").toJs({dict_converter: Object.fromEntries});
+  pyodide.FS.writeFile("/tmp/note.txt", "saved");
+  const later = await pyodide.runPythonAsync(
+    "import asyncio\\nawait asyncio.sleep(0)\\nopen('/tmp/note.txt').read()");
+  document.getElementById("out").textContent = lines.join("\\n");
+  document.getElementById("result").textContent =
+    result.max + " " + result.sorted.join(",") + " " + later;
+}
+main();
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_pyodide_tool_of_an_older_release_runs_in_kilns_page(live_server, page):
+    watch, created, frame = open_in_kiln_page(live_server, page, OLD_PYODIDE_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("pyodide 314.0.8" in n and "0.22.1" in n for n in mirrored)
+    expect(frame.locator("#result")).to_have_text("7 1,4,7 saved", timeout=30_000)
+    expect(frame.locator("#out")).to_have_text("mean 4")
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
