@@ -3,6 +3,8 @@ sandbox (opaque origin, artifact CSP), and imported tools that load libraries
 from public CDNs work offline once rewritten."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -918,4 +920,142 @@ def test_pyodide_tool_of_an_older_release_runs_in_kilns_page(live_server, page):
     assert len(mirrored) == 2 and all("pyodide 314.0.8" in n and "0.22.1" in n for n in mirrored)
     expect(frame.locator("#result")).to_have_text("7 1,4,7 saved", timeout=30_000)
     expect(frame.locator("#out")).to_have_text("mean 4")
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
+
+
+CHART_V2_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Budget</title>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.9.4/Chart.min.js"
+  integrity="sha512-d9xgZrVZpmmQlfonhQUvTR7lMPtO7NkZMkA0ABN3PHCbKA5nqylQ/yWlFAyY6hYgdF1Qh6nYiuADWwKB4C2WSw=="
+  crossorigin="anonymous"></script>
+</head><body><canvas id="chart" width="400" height="200"></canvas><script>
+const chart = new Chart(document.getElementById('chart').getContext('2d'), {
+  type: 'bar',
+  data: {labels: ['Rent', 'Food', 'Fun'],
+         datasets: [{label: 'Spent', data: [900, 300, 150], backgroundColor: 'rgb(220, 20, 20)'}]},
+  options: {animation: {duration: 0}, responsive: false, legend: {display: false},
+            scales: {yAxes: [{ticks: {beginAtZero: true, callback: v => '$' + v}}]}}
+});
+document.body.dataset.ticks = chart.scales['y-axis-0'].ticks.join(' ');
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_chart_js_2_tool_from_cdnjs_renders(live_server, page):
+    watch, created = open_imported(live_server, page, CHART_V2_TOOL)
+    assert any("chart.js 2.9.4" in n for n in created["notices"])
+    # The ticks callback of 2.x's scales.yAxes ran (4 would ignore the option).
+    expect(page.locator("body")).to_have_attribute(
+        "data-ticks", "$900 $800 $700 $600 $500 $400 $300 $200 $100 $0")
+    red = page.evaluate("""() => { const c = document.getElementById('chart');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < px.length; i += 4)
+          if (px[i] > 200 && px[i + 1] < 60 && px[i + 2] < 60 && px[i + 3] > 200) n++;
+        return n; }""")
+    assert red > 3000
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+# The most common three.js page of the r1xx years: cdnjs r128, OrbitControls
+# from examples/js, an animation loop.
+THREE_R128_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Cube</title>
+<style>body { margin: 0 }</style>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/three@0.128.0/examples/js/controls/OrbitControls.js"></script>
+</head><body><script>
+const scene = new THREE.Scene();
+scene.background = new THREE.Color(0x0000ff);
+const camera = new THREE.PerspectiveCamera(50, 1, 0.1, 100);
+camera.position.set(0, 0, 4);
+const renderer = new THREE.WebGLRenderer({antialias: true, preserveDrawingBuffer: true});
+renderer.setSize(200, 200);
+document.body.appendChild(renderer.domElement);
+const controls = new THREE.OrbitControls(camera, renderer.domElement);
+controls.enableDamping = true;
+const cube = new THREE.Mesh(new THREE.BoxGeometry(1.5, 1.5, 1.5),
+                            new THREE.MeshBasicMaterial({color: 0xff0000}));
+scene.add(cube);
+let frames = 0;
+(function animate() {
+  requestAnimationFrame(animate);
+  cube.rotation.y += 0.01;
+  controls.update();
+  renderer.render(scene, camera);
+  document.body.dataset.frames = ++frames;
+})();
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_three_r128_global_build_tool_renders(live_server, page):
+    watch, created = open_imported(live_server, page, THREE_R128_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("three 0.147.0" in n for n in mirrored)
+    page.wait_for_function("() => Number(document.body.dataset.frames) > 5")
+    colours = page.evaluate("""() => { const c = document.createElement('canvas');
+        c.width = c.height = 200; const g = c.getContext('2d');
+        g.drawImage(document.querySelector('canvas'), 0, 0);
+        return [Array.from(g.getImageData(100, 100, 1, 1).data),
+                Array.from(g.getImageData(3, 3, 1, 1).data)]; }""")
+    assert colours == [[255, 0, 0, 255], [0, 0, 255, 255]]
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+D3_V5_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Bars</title>
+<script src="https://d3js.org/d3.v5.min.js"></script>
+</head><body><svg width="300" height="120"></svg><div id="tip"></div><script>
+const data = [{k: 'a', v: 3}, {k: 'b', v: 7}, {k: 'a', v: 2}];
+const byKey = d3.nest().key(d => d.k).rollup(g => d3.sum(g, d => d.v)).entries(data);
+const x = d3.scaleBand().domain(byKey.map(d => d.key)).range([0, 300]).padding(0.1);
+d3.select('svg').selectAll('rect').data(byKey).enter().append('rect')
+  .attr('x', d => x(d.key)).attr('y', d => 120 - d.value * 10)
+  .attr('width', x.bandwidth()).attr('height', d => d.value * 10)
+  .on('mouseover', function (d) {
+    d3.select('#tip').text(d.key + '=' + d.value + ' at ' + d3.mouse(this).map(Math.round));
+  });
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_d3_v5_tool_with_d3_event_era_handlers_works(live_server, page):
+    watch, created = open_imported(live_server, page, D3_V5_TOOL)
+    assert any("d3 5.16.0" in n for n in created["notices"])
+    expect(page.locator("rect")).to_have_count(2)
+    box = page.locator("rect").first.bounding_box()
+    page.mouse.move(box["x"] + 10, box["y"] + 5)
+    expect(page.locator("#tip")).to_have_text(re.compile(r"^a=5 at \d+,\d+$"))
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+# Mermaid as its own documentation shows it: the ES module from jsDelivr.
+MERMAID_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Diagram editor</title>
+</head><body><textarea id="src">graph TD
+  Start --> Check{Logged in?}
+  Check -->|no| Login
+  Check -->|yes| Home</textarea><div id="view"></div>
+<pre class="mermaid">pie title Pets
+  "Dogs" : 3
+  "Cats" : 2</pre>
+<script type="module">
+import mermaid from 'https://cdn.jsdelivr.net/npm/mermaid@10/dist/mermaid.esm.min.mjs';
+mermaid.initialize({startOnLoad: true, theme: 'forest'});
+let n = 0;
+async function draw() {
+  const {svg} = await mermaid.render('d' + n++, document.getElementById('src').value);
+  document.getElementById('view').innerHTML = svg;
+}
+document.getElementById('src').addEventListener('input', draw);
+draw();
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_mermaid_tool_from_jsdelivr_draws_and_redraws(live_server, page):
+    watch, created, frame = open_in_kiln_page(live_server, page, MERMAID_TOOL)
+    assert any("mermaid 12.4.0" in n for n in created["notices"])
+    expect(frame.locator("#view svg g.node")).to_have_count(4, timeout=20_000)
+    expect(frame.locator("#view svg")).to_contain_text("Logged in?")
+    expect(frame.locator("pre.mermaid svg")).to_contain_text("Dogs")
+    frame.locator("#src").fill("sequenceDiagram\n  Client->>Server: GET /")
+    expect(frame.locator("#view svg")).to_contain_text("Server")
+    expect(frame.locator("#view svg g.node")).to_have_count(0)
     watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
