@@ -246,7 +246,7 @@ def compatible(lib: Library, requested: str | None) -> bool:
     if wanted is None or have is None:
         return False
     # The next breaking release: the next major, or for 0.x the next minor.
-    upper = (have[0] + 1, 0, 0) if have[0] else (0, have[1] + 1, 0)
+    upper: tuple[int, ...] = (have[0] + 1, 0, 0) if have[0] else (0, have[1] + 1, 0)
     if lib.compatible_to:
         until = _numbers(lib.compatible_to)
         if until is None:

@@ -3,6 +3,7 @@ sandbox (opaque origin, artifact CSP), and imported tools that load libraries
 from public CDNs work offline once rewritten."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -1059,3 +1060,74 @@ def test_mermaid_tool_from_jsdelivr_draws_and_redraws(live_server, page):
     expect(frame.locator("#view svg")).to_contain_text("Server")
     expect(frame.locator("#view svg g.node")).to_have_count(0)
     watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
+
+
+def pdf_with_script_in_font(js: str) -> str:
+    """A PDF whose font's FontMatrix carries a string of script, drawn with a
+    pattern fill, so pdf.js before 4.2.67 compiles the string into the glyph's
+    drawing function when eval is allowed (CVE-2024-4367)."""
+    matrix = "[0.001 0 0 0.001 0 (0\\); " + js.replace("(", "\\(").replace(")", "\\)") + " //)]"
+    content = "/Pattern cs /P1 scn BT /F1 40 Tf 10 30 Td (AB) Tj ET"
+    bodies = [
+        "<</Type/Catalog/Pages 2 0 R>>",
+        "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]/Contents 4 0 R"
+        "/Resources<</Font<</F1 5 0 R>>/Pattern<</P1 8 0 R>>>>>>",
+        f"<</Length {len(content)}>>stream\n{content}\nendstream\n",
+        "<</Type/Font/Subtype/Type1/BaseFont/Probe/FirstChar 65/LastChar 66/Widths[500 500]"
+        f"/FontMatrix {matrix}/FontDescriptor 6 0 R>>",
+        "<</Type/FontDescriptor/FontName/Probe/Flags 32/FontBBox[0 0 500 700]/ItalicAngle 0"
+        "/Ascent 700/Descent -200/CapHeight 700/StemV 80/FontFile3 7 0 R>>",
+        "<</Subtype/Type2/Length 100>>stream\n\nendstream\n",
+        "<</PatternType 2/Shading<</ShadingType 2/ColorSpace/DeviceRGB/Coords[0 0 200 0]"
+        "/Function<</FunctionType 2/Domain[0 1]/C0[1 0 0]/C1[0 0 1]/N 1>>>>>>",
+    ]
+    objects = [f"{n} 0 obj{body}endobj" for n, body in enumerate(bodies, 1)]
+    return "\n".join(["%PDF-1.4", *objects, "trailer<</Root 1 0 R>>", "%%EOF"])
+
+
+# A 2.x-style viewer opening a stranger's PDF, under both names the classic
+# build goes by; then, as a control, the same PDF given to the library itself
+# with eval on (what every 2.x and 3.x tool did by default).
+HOSTILE_PDF_TOOL = """<!doctype html><html><head><title>Viewer</title>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.min.js"></script>
+</head><body><canvas id="c"></canvas><script>
+const lib = window['pdfjs-dist/build/pdf'];
+lib.GlobalWorkerOptions.workerSrc =
+  'https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.worker.min.js';
+async function show(pdfjs, bytes, params) {
+  const doc = await pdfjs.getDocument(Object.assign({data: bytes}, params)).promise;
+  const page = await doc.getPage(1);
+  const viewport = page.getViewport({scale: 1});
+  const canvas = document.getElementById('c');
+  canvas.width = viewport.width; canvas.height = viewport.height;
+  await page.render({canvasContext: canvas.getContext('2d'), viewport}).promise;
+}
+const enc = s => new TextEncoder().encode(s);
+(async () => {
+  await show(lib, enc(PDF_ONE), {isEvalSupported: true});
+  await show(pdfjsLib, enc(PDF_TWO));
+  await show(pdfjsLib, enc(PDF_TWO).buffer);
+  document.body.dataset.guarded = 'rendered';
+  await show(Object.getPrototypeOf(pdfjsLib), enc(PDF_CONTROL), {isEvalSupported: true});
+  document.body.dataset.control = 'rendered';
+})();
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_a_pdf_cannot_run_script_through_the_older_pdf_js(live_server, page):
+    html = HOSTILE_PDF_TOOL
+    for name, mark in (("PDF_ONE", "one"), ("PDF_TWO", "two"), ("PDF_CONTROL", "raw")):
+        pdf = pdf_with_script_in_font(f"document.body.dataset.{mark} = 'ran'")
+        html = html.replace(name, json.dumps(pdf))
+    watch, created = open_imported(live_server, page, html)
+    assert sum("pdfjs-dist 3.11.174" in n for n in created["notices"]) == 2
+    expect(page.locator("body")).to_have_attribute("data-control", "rendered", timeout=20_000)
+    body = page.locator("body")
+    assert body.get_attribute("data-guarded") == "rendered"
+    # The PDF does carry script the unguarded library runs...
+    assert body.get_attribute("data-raw") == "ran"
+    # ...and neither name of the library a tool sees lets it run, even asked to.
+    assert body.get_attribute("data-one") is None and body.get_attribute("data-two") is None
+    assert page.evaluate("() => window.pdfjsLib === window['pdfjs-dist/build/pdf']")
