@@ -5,6 +5,7 @@ import re
 import pytest
 
 from mirror.cdn import compatible, resolve, rewrite_cdn_urls
+from mirror.files import split_spec
 from mirror.libraries import find
 from testkit.serving import mirror_dir
 
@@ -378,6 +379,43 @@ def test_every_mapped_file_exists_in_the_installed_mirror():
                 if result and result.url:
                     relative = result.url.removeprefix(lib.base)
                     assert (mirror_dir() / lib.name / relative).is_file(), result.url
+
+
+@pytest.mark.mirror
+@pytest.mark.parametrize("url", [
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.worker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.4.120/pdf.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.4.120/pdf.worker.js",
+    "https://unpkg.com/pdfjs-dist@3.11.174/legacy/build/pdf.worker.min.js",
+    "https://cdn.jsdelivr.net/npm/pdfjs-dist@2.16.105/cmaps/UniJIS-UCS2-H.bcmap",
+    "https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.9.4/Chart.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.9.4/Chart.bundle.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.9.4/Chart.min.css",
+    "https://cdn.jsdelivr.net/npm/chart.js@2.9.4",
+    "https://d3js.org/d3.v5.min.js", "https://d3js.org/d3.v4.js",
+    "https://cdn.jsdelivr.net/npm/d3@5",
+    "https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/three.js/r134/three.js",
+    "https://unpkg.com/three@0.140.0/examples/js/loaders/GLTFLoader.js",
+    "https://cdn.jsdelivr.net/npm/three@0.128.0",
+    "https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.js",
+    "https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.css",
+    "https://unpkg.com/maplibre-gl@3.6.2/dist/maplibre-gl-csp-worker.js",
+    "https://cdn.jsdelivr.net/npm/maplibre-gl",
+    "https://cdn.jsdelivr.net/npm/mermaid@10.9.1/dist/mermaid.min.js",
+    "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs",
+    "https://cdn.jsdelivr.net/npm/mermaid@11/+esm",
+    "https://cdnjs.cloudflare.com/ajax/libs/mermaid/10.6.1/mermaid.min.js",
+    "https://cdn.jsdelivr.net/npm/mermaid@11",
+])
+def test_older_majors_and_new_libraries_map_to_installed_files(url):
+    result = resolve(url, "script" if not url.endswith(("mjs", "+esm")) else "module")
+    assert result is not None and result.url, (url, result)
+    name, version, segments = split_spec(result.url.removeprefix("/lib/"))
+    lib = find(name, version)
+    assert lib is not None
+    assert (mirror_dir() / lib.folder).joinpath(*segments).is_file(), result.url
 
 
 # -- documents ---------------------------------------------------------------
