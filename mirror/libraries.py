@@ -141,6 +141,25 @@ LIBRARIES: tuple[Library, ...] = (
         cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
     ),
     Library(
+        name="react", version="17.0.2", install_as="react-v17",
+        description="React 17 (UMD build), for tools written against 16.x and 17.x",
+        scripts=("umd/react.production.min.js",), global_name="React", extras=("umd/",),
+        usage="ReactDOM.render(<App />, document.getElementById('root'))",
+        cdn_paths={"umd/react.min.js": "umd/react.production.min.js"},
+        # 16.0 removed createClass and PropTypes from React itself; 16 and 17
+        # pages render with ReactDOM.render, which 18 keeps only with a warning
+        # and the old, synchronous rendering.
+        compatible_from="16.0.0",
+    ),
+    Library(
+        name="react-dom", version="17.0.2", install_as="react-dom-v17",
+        description="ReactDOM 17 (UMD build), for tools written against 16.x and 17.x",
+        scripts=("umd/react-dom.production.min.js",), global_name="ReactDOM", extras=("umd/",),
+        usage="ReactDOM.render(<App />, document.getElementById('root'))",
+        cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
+        compatible_from="16.0.0",
+    ),
+    Library(
         name="@babel/standalone", version="7.29.12",
         description="Babel in the browser: compiles <script type=\"text/babel\"> (JSX)",
         scripts=("babel.min.js",), global_name="Babel",
@@ -346,6 +365,15 @@ LIBRARIES: tuple[Library, ...] = (
                                 "vue.global.prod.js": "dist/vue.global.prod.js",
                                 "vue.global.min.js": "dist/vue.global.prod.js",
                                 "dist/vue.global.js": "dist/vue.global.prod.js"},
+    ),
+    Library(
+        name="vue", version="2.7.16", install_as="vue-v2",
+        description="Vue 2 (global build with the template compiler), for tools written "
+                    "against 2.x: new Vue({el, data, methods})",
+        scripts=("dist/vue.min.js",), global_name="Vue", extras=("dist/",),
+        usage="new Vue({el: '#app', data: {n: 0}, methods: {add() { this.n++; }}})",
+        cdn_paths={"vue.js": "dist/vue.min.js", "vue.min.js": "dist/vue.min.js",
+                   "dist/vue.js": "dist/vue.min.js"},
     ),
     Library(
         name="alpinejs", version="3.17.5",

@@ -246,6 +246,17 @@ def rewritten(html: str) -> str:
     ("https://cdn.jsdelivr.net/npm/mermaid@11.4.1/dist/mermaid.esm.min.mjs",
      "/lib/mermaid@12.4.0/dist/mermaid.esm.min.mjs"),
     ("https://unpkg.com/mermaid/dist/mermaid.js", MERMAID),
+    ("https://unpkg.com/react@17/umd/react.production.min.js",
+     "/lib/react@17.0.2/umd/react.production.min.js"),
+    ("https://unpkg.com/react-dom@16.14.0/umd/react-dom.development.js",
+     "/lib/react-dom@17.0.2/umd/react-dom.development.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/react/17.0.2/umd/react.production.min.js",
+     "/lib/react@17.0.2/umd/react.production.min.js"),
+    ("https://cdn.jsdelivr.net/npm/vue@2.6.14/dist/vue.js", "/lib/vue@2.7.16/dist/vue.min.js"),
+    ("https://cdn.jsdelivr.net/npm/vue@2", "/lib/vue@2.7.16/dist/vue.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/vue/2.6.12/vue.min.js",
+     "/lib/vue@2.7.16/dist/vue.min.js"),
+    ("https://unpkg.com/vue@3/dist/vue.global.js", "/lib/vue@3.5.45/dist/vue.global.prod.js"),
     ("https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js", "/lib/pyodide@314.0.8/pyodide.js"),
 ])
 def test_script_urls(url, expected):
@@ -256,7 +267,8 @@ def test_script_urls(url, expected):
 @pytest.mark.parametrize("url", [
     "https://cdn.jsdelivr.net/npm/chart.js@1.1.1/Chart.min.js",        # a major not held
     "https://cdn.jsdelivr.net/npm/chart.js/dist/Chart.min.js",        # latest (4) lacks it
-    "https://unpkg.com/react@17/umd/react.production.min.js",
+    "https://unpkg.com/react@15.6.2/dist/react.min.js",                # createClass era
+    "https://cdn.jsdelivr.net/npm/vue@1.0.28/dist/vue.min.js",
     "https://unpkg.com/three@0.160.0/build/three.min.js",              # no global build any more
     "https://cdnjs.cloudflare.com/ajax/libs/three.js/r110/three.min.js",  # before r125
     "https://esm.sh/react@18",                                         # no ES module build

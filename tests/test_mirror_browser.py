@@ -426,6 +426,23 @@ LIBRARY_CHECKS.update({
           const g = c.getContext('2d'); g.drawImage(document.querySelector('canvas'), 0, 0);
           const mid = g.getImageData(50, 50, 1, 1).data, edge = g.getImageData(2, 2, 1, 1).data;
           return mid[0] > 200 && mid[2] < 60 && edge[2] > 200 && edge[0] < 60; }"""),
+    # ReactDOM.render, which 18 only keeps with a warning, and 17's version.
+    "react@17.0.2": (["react@17.0.2", "react-dom@17.0.2"], """<div id="root"></div><script>
+        ReactDOM.render(React.createElement('p', {id: 'out'}, 'hello ' + React.version),
+                        document.getElementById('root'));</script>""",
+                     "() => document.getElementById('out')?.textContent === 'hello 17.0.2'"),
+    "react-dom@17.0.2": (["react@17.0.2", "react-dom@17.0.2", "@babel/standalone"],
+        """<div id="root"></div><script type="text/babel">
+        function App() { const [n, setN] = React.useState(40);
+          React.useEffect(() => setN(m => m + 2), []); return <b id="out">{n}</b>; }
+        ReactDOM.render(<App />, document.getElementById('root'));</script>""",
+        "() => document.getElementById('out')?.textContent === '42' && ReactDOM.version === '17.0.2'"),
+    # Vue 2's constructor and options API, which Vue 3 replaced with createApp.
+    "vue@2.7.16": (["vue@2.7.16"], """<div id="app"><b id="out">{{ n * 21 }}</b>
+        <button id="add" @click="add">+</button></div><script>
+        window.vm = new Vue({el: '#app', data: {n: 2}, methods: {add() { this.n++; }}});
+        window.vm.add(); window.vm.n--;</script>""",
+                   "() => document.getElementById('out')?.textContent === '42' && Vue.version === '2.7.16'"),
     # A map whose style needs no network: a blue background and a red GeoJSON
     # square, which only the worker's parsing and WebGL's drawing put there.
     "maplibre-gl": (["maplibre-gl"], """<div id="map" style="width:300px;height:200px"></div>
@@ -1131,3 +1148,69 @@ def test_a_pdf_cannot_run_script_through_the_older_pdf_js(live_server, page):
     # ...and neither name of the library a tool sees lets it run, even asked to.
     assert body.get_attribute("data-one") is None and body.get_attribute("data-two") is None
     assert page.evaluate("() => window.pdfjsLib === window['pdfjs-dist/build/pdf']")
+
+
+# React as tools wrote it before 18: unpkg's development builds of 17,
+# ReactDOM.render, a class component beside a hooks one.
+REACT_17_TOOL = """<!doctype html><html><head><title>Tip calculator</title>
+<script crossorigin src="https://unpkg.com/react@17/umd/react.development.js"></script>
+<script crossorigin src="https://unpkg.com/react-dom@17/umd/react-dom.development.js"></script>
+<script src="https://unpkg.com/babel-standalone@6/babel.min.js"></script>
+</head><body><div id="root"></div>
+<script type="text/babel">
+class Total extends React.Component {
+  render() { return <p id="total">Total: {this.props.value.toFixed(2)}</p>; }
+}
+function App() {
+  const [bill, setBill] = React.useState(40);
+  return (<div>
+    <label>Bill <input id="bill" type="number" value={bill}
+      onChange={e => setBill(Number(e.target.value))} /></label>
+    <Total value={bill * 1.15} />
+  </div>);
+}
+ReactDOM.render(<App />, document.getElementById('root'));
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_react_17_tool_with_reactdom_render_works(live_server, page):
+    watch, created = open_imported(live_server, page, REACT_17_TOOL)
+    assert sum("react 17.0.2" in n or "react-dom 17.0.2" in n for n in created["notices"]) == 2
+    expect(page.locator("#total")).to_have_text("Total: 46.00")
+    page.locator("#bill").fill("100")
+    expect(page.locator("#total")).to_have_text("Total: 115.00")
+    assert page.evaluate("() => [React.version, ReactDOM.version]") == ["17.0.2", "17.0.2"]
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+VUE_2_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Todos</title>
+<script src="https://cdn.jsdelivr.net/npm/vue@2.6.14/dist/vue.js"></script>
+</head><body><div id="app">
+  <input id="new" v-model="draft" @keyup.enter="add" placeholder="New task">
+  <ul><li v-for="(todo, i) in todos" :key="i" :class="{done: todo.done}"
+          @click="todo.done = !todo.done">{{ todo.text }}</li></ul>
+  <p id="left">{{ remaining }} left</p>
+</div><script>
+new Vue({
+  el: '#app',
+  data: {draft: '', todos: [{text: 'Write', done: false}]},
+  computed: {remaining() { return this.todos.filter(t => !t.done).length; }},
+  methods: {add() { if (this.draft) { this.todos.push({text: this.draft, done: false});
+                                      this.draft = ''; } }}
+});
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_vue_2_tool_with_new_vue_works(live_server, page):
+    watch, created = open_imported(live_server, page, VUE_2_TOOL)
+    assert any("vue 2.7.16" in n and "2.6.14" in n for n in created["notices"])
+    expect(page.locator("#left")).to_have_text("1 left")
+    page.locator("#new").fill("Ship")
+    page.locator("#new").press("Enter")
+    expect(page.locator("li")).to_have_text(["Write", "Ship"])
+    page.locator("li").first.click()
+    expect(page.locator("#left")).to_have_text("1 left")
+    expect(page.locator("li.done")).to_have_text("Write")
+    watch.assert_clean(live_server.sandbox_origin)
