@@ -28,7 +28,8 @@ from .libraries import LIBRARIES, Library, versions
 CDN_URL = re.compile(
     r"^(?:https?:)?//(?P<host>cdn\.jsdelivr\.net|(?:www\.)?unpkg\.com|esm\.sh|"
     r"cdnjs\.cloudflare\.com|cdn\.tailwindcss\.com|code\.jquery\.com|d3js\.org|"
-    r"use\.fontawesome\.com|momentjs\.com)(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
+    r"use\.fontawesome\.com|momentjs\.com|(?:stackpath|maxcdn|netdna)\.bootstrapcdn\.com)"
+    r"(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
     re.I)
 
 # CDN names lead to a package's current version; resolve() then picks among
@@ -129,6 +130,9 @@ def _tailwind_play(url: str) -> Resolution:
         "?plugins= are ignored in v4."), prelude=TAILWIND_V3_SHIM)
 
 
+# bootstrap/4.5.2/css/bootstrap.min.css on Bootstrap's CDN.
+BOOTSTRAP_CDN_PATH = re.compile(r"^bootstrap/(\d+\.\d+\.\d+)/((?:css|js)/[\w.-]+)$", re.I)
+
 # Libraries' own sites, which serve one file per version: host -> (file name, package).
 # Host -> (pattern for the path: the version, then the file if not the main
 # script; the package).
@@ -138,6 +142,9 @@ OWN_SITES = {
     "d3js.org": (re.compile(r"^d3\.v(\d+)(?:\.min)?\.js$", re.I), "d3"),
     "use.fontawesome.com": (re.compile(r"^releases/v(\d+\.\d+\.\d+)/((?:css|js)/[\w.-]+)$", re.I),
                             "@fortawesome/fontawesome-free"),
+    # Bootstrap's own CDN, which 3.x and 4.x pages name.
+    **{host: (BOOTSTRAP_CDN_PATH, "bootstrap") for host in (
+        "stackpath.bootstrapcdn.com", "maxcdn.bootstrapcdn.com", "netdna.bootstrapcdn.com")},
     # The download page always serves the newest release.
     "momentjs.com": (re.compile(r"^downloads/()(moment(?:-with-locales)?(?:\.min)?\.js)$", re.I),
                      "moment"),

@@ -465,6 +465,18 @@ LIBRARIES: tuple[Library, ...] = (
                    "dist/js/bootstrap.bundle.js": "dist/js/bootstrap.bundle.min.js"},
     ),
     Library(
+        name="bootstrap", version="4.6.2", install_as="bootstrap-v4",
+        description="Bootstrap 4.6 (CSS and its jQuery plugins, Popper included), for tools "
+                    "written against 4.x: ml-2, form-group, data-toggle",
+        scripts=("dist/js/bootstrap.bundle.min.js",), styles=("dist/css/bootstrap.min.css",),
+        global_name="bootstrap", extras=("dist/css/", "dist/js/"),
+        usage="Load jQuery first; $('#modal').modal('show'), data-toggle=\"collapse\"",
+        # As for 5: the bundle stands in for bootstrap.js and a separate Popper.
+        cdn_paths={"dist/js/bootstrap.min.js": "dist/js/bootstrap.bundle.min.js",
+                   "dist/js/bootstrap.js": "dist/js/bootstrap.bundle.min.js",
+                   "dist/js/bootstrap.bundle.js": "dist/js/bootstrap.bundle.min.js"},
+    ),
+    Library(
         name="lucide", version="1.65.0",
         description="Lucide: 1,600+ SVG icons placed by data-lucide attributes",
         scripts=("dist/umd/lucide.min.js",), global_name="lucide", extras=("dist/umd/",),

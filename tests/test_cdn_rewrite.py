@@ -257,6 +257,13 @@ def rewritten(html: str) -> str:
     ("https://cdnjs.cloudflare.com/ajax/libs/vue/2.6.12/vue.min.js",
      "/lib/vue@2.7.16/dist/vue.min.js"),
     ("https://unpkg.com/vue@3/dist/vue.global.js", "/lib/vue@3.5.45/dist/vue.global.prod.js"),
+    ("https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js",
+     "/lib/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js"),
+    ("https://stackpath.bootstrapcdn.com/bootstrap/4.5.2/js/bootstrap.min.js",
+     "/lib/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js"),
+    ("https://maxcdn.bootstrapcdn.com/bootstrap/4.0.0/js/bootstrap.js",
+     "/lib/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js"),
+    ("https://stackpath.bootstrapcdn.com/bootstrap/5.0.0/js/bootstrap.bundle.min.js", BOOTSTRAP_JS),
     ("https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js", "/lib/pyodide@314.0.8/pyodide.js"),
 ])
 def test_script_urls(url, expected):
@@ -281,7 +288,9 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/npm/jspdf@1.5.3/dist/jspdf.min.js",
     "https://unpkg.com/jspdf@1.3.4/dist/jspdf.debug.js",
     "https://esm.sh/jspdf@2.5.1",                              # its ES build imports bare names
-    "https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.4.1/dist/js/bootstrap.min.js",
+    "https://maxcdn.bootstrapcdn.com/bootstrap/3.3.7/css/bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/font-awesome/4.7.0/css/font-awesome.min.css",
     "https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.esm.min.js",
     "https://cdn.jsdelivr.net/npm/canvas-confetti@0.5.0/dist/confetti.browser.min.js",
     "https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@2.0.0/qrcode.min.js",
@@ -420,6 +429,11 @@ def test_every_mapped_file_exists_in_the_installed_mirror():
     "https://cdn.jsdelivr.net/npm/mermaid@11/+esm",
     "https://cdnjs.cloudflare.com/ajax/libs/mermaid/10.6.1/mermaid.min.js",
     "https://cdn.jsdelivr.net/npm/mermaid@11",
+    "https://unpkg.com/react@16.14.0/umd/react.development.js",
+    "https://unpkg.com/react-dom@17/umd/react-dom.production.min.js",
+    "https://cdn.jsdelivr.net/npm/vue@2.6.14/dist/vue.runtime.min.js",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.5.2/css/bootstrap.min.css",
+    "https://cdn.jsdelivr.net/npm/bootstrap@4.6.0/dist/css/bootstrap-grid.min.css",
 ])
 def test_older_majors_and_new_libraries_map_to_installed_files(url):
     result = resolve(url, "script" if not url.endswith(("mjs", "+esm")) else "module")
@@ -549,6 +563,8 @@ def test_bootstrap_page_gets_its_stylesheet_and_bundle():
         '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/bootstrap@5">'
         '<link rel="stylesheet" '
         'href="https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/css/bootstrap.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/bootstrap@3.4.1/dist/css/bootstrap.min.css">'
         '<script src="https://cdn.jsdelivr.net/npm/@popperjs/core@2.11.8/dist/umd/popper.min.js">'
         '</script>'
         '<script src="https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.min.js">'
@@ -557,12 +573,13 @@ def test_bootstrap_page_gets_its_stylesheet_and_bundle():
         f'<link href="{BOOTSTRAP_CSS}" rel="stylesheet">'
         '<link rel="stylesheet" href="/lib/bootstrap@5.3.9/dist/css/bootstrap.rtl.min.css">'
         f'<link rel="stylesheet" href="{BOOTSTRAP_CSS}">'
+        '<link rel="stylesheet" href="/lib/bootstrap@4.6.2/dist/css/bootstrap.min.css">'
         '<link rel="stylesheet" '
-        'href="https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/css/bootstrap.min.css">'
+        'href="https://cdn.jsdelivr.net/npm/bootstrap@3.4.1/dist/css/bootstrap.min.css">'
         '<script src="https://cdn.jsdelivr.net/npm/@popperjs/core@2.11.8/dist/umd/popper.min.js">'
         '</script>'
         f'<script src="{BOOTSTRAP_JS}"></script>')
-    assert any("4.6.2" in n and "not compatible" in n for n in notices)
+    assert any("3.4.1" in n and "not compatible" in n for n in notices)
     assert any("popper" in n and "not in Kiln's library mirror" in n for n in notices)
 
 

@@ -437,6 +437,18 @@ LIBRARY_CHECKS.update({
           React.useEffect(() => setN(m => m + 2), []); return <b id="out">{n}</b>; }
         ReactDOM.render(<App />, document.getElementById('root'));</script>""",
         "() => document.getElementById('out')?.textContent === '42' && ReactDOM.version === '17.0.2'"),
+    # 4's jQuery plugins and data-toggle, and its margin classes (5 renamed ml- to ms-).
+    "bootstrap@4.6.2": (["jquery", "bootstrap@4.6.2"], """<button id="go" class="btn btn-primary ml-3"
+          data-toggle="collapse" data-target="#more">More</button>
+        <div id="more" class="collapse"><p>Details</p></div>
+        <div class="modal fade" id="m" tabindex="-1"><div class="modal-dialog">
+          <div class="modal-content"><div class="modal-body">Hi</div></div></div></div>
+        <script>
+        $('#m').on('shown.bs.modal', () => { window.out = 'shown'; }).modal('show');
+        $('#go').click();</script>""",
+        """() => window.out === 'shown' && $('#m').hasClass('show')
+          && $('#more').hasClass('show') && getComputedStyle(document.getElementById('go'))
+            .marginLeft === '16px' && typeof $.fn.tooltip.Constructor === 'function'"""),
     # Vue 2's constructor and options API, which Vue 3 replaced with createApp.
     "vue@2.7.16": (["vue@2.7.16"], """<div id="app"><b id="out">{{ n * 21 }}</b>
         <button id="add" @click="add">+</button></div><script>
@@ -1213,4 +1225,37 @@ def test_vue_2_tool_with_new_vue_works(live_server, page):
     page.locator("li").first.click()
     expect(page.locator("#left")).to_have_text("1 left")
     expect(page.locator("li.done")).to_have_text("Write")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+# Bootstrap 4 as its own documentation had pages load it: Bootstrap's CDN, the
+# slim jQuery, then the bundle.
+BOOTSTRAP_4_TOOL = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signup</title>
+<link rel="stylesheet" href="https://stackpath.bootstrapcdn.com/bootstrap/4.5.2/css/bootstrap.min.css"
+  integrity="sha384-JcKb8q3iqJ61gNV9KGb8thSsNjpSL0n8PARn9HuZOnIxN0hoP+VmmDGMN5t9UJ0Z"
+  crossorigin="anonymous">
+</head><body><div class="container mt-3"><form id="f">
+  <div class="form-group"><label for="email">Email</label>
+    <input id="email" class="form-control" type="email"></div>
+  <button class="btn btn-success ml-2" type="button" data-toggle="modal" data-target="#done">
+    Sign up</button>
+</form></div>
+<div class="modal fade" id="done" tabindex="-1"><div class="modal-dialog"><div class="modal-content">
+  <div class="modal-body" id="thanks">Thanks!</div></div></div></div>
+<script src="https://code.jquery.com/jquery-3.5.1.slim.min.js"
+  integrity="sha384-DfXdz2htPH0lsSSs5nCTpuj/zy4C+OGpamoFVy38MVBnE+IbbVYUew+OrCXaRkfj"
+  crossorigin="anonymous"></script>
+<script src="https://cdn.jsdelivr.net/npm/bootstrap@4.5.3/dist/js/bootstrap.bundle.min.js"></script>
+</body></html>"""
+
+
+@pytest.mark.mirror
+def test_bootstrap_4_tool_from_its_cdn_works(live_server, page):
+    watch, created = open_imported(live_server, page, BOOTSTRAP_4_TOOL)
+    assert sum("bootstrap 4.6.2" in n for n in created["notices"]) == 2
+    button = page.get_by_role("button", name="Sign up")
+    expect(button).to_have_css("background-color", "rgb(40, 167, 69)")  # 4's green
+    expect(button).to_have_css("margin-left", "8px")
+    button.click()
+    expect(page.locator("#thanks")).to_be_visible()
     watch.assert_clean(live_server.sandbox_origin)
