@@ -23,17 +23,21 @@ from functools import lru_cache
 from html import escape, unescape
 from typing import NamedTuple
 
-from .libraries import LIBRARIES, Library
+from .libraries import LIBRARIES, Library, versions
 
 CDN_URL = re.compile(
     r"^(?:https?:)?//(?P<host>cdn\.jsdelivr\.net|(?:www\.)?unpkg\.com|esm\.sh|"
     r"cdnjs\.cloudflare\.com|cdn\.tailwindcss\.com|code\.jquery\.com|d3js\.org|"
-    r"use\.fontawesome\.com|momentjs\.com)(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
+    r"use\.fontawesome\.com|momentjs\.com|(?:stackpath|maxcdn|netdna)\.bootstrapcdn\.com)"
+    r"(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
     re.I)
 
-_BY_NPM = {name.lower(): lib for lib in LIBRARIES for name in (lib.name, *lib.npm_aliases)}
-_BY_CDNJS = {lib.cdnjs.lower(): lib for lib in LIBRARIES if lib.cdnjs}
-_BY_GITHUB = {lib.github.lower(): lib for lib in LIBRARIES if lib.github}
+# CDN names lead to a package's current version; resolve() then picks among
+# the versions held.
+_CURRENT = [lib for lib in LIBRARIES if lib.current]
+_BY_NPM = {name.lower(): lib for lib in _CURRENT for name in (lib.name, *lib.npm_aliases)}
+_BY_CDNJS = {lib.cdnjs.lower(): lib for lib in _CURRENT if lib.cdnjs}
+_BY_GITHUB = {lib.github.lower(): lib for lib in _CURRENT if lib.github}
 TAILWIND = next(lib for lib in LIBRARIES if lib.name == "@tailwindcss/browser")
 
 # Contexts a URL is loaded in: it decides the default file of a bare package.
@@ -90,14 +94,24 @@ def resolve(url: str, context: str = SCRIPT) -> Resolution | None:
         return Resolution(None, _blocked(url, "it is not in Kiln's library mirror"))
     if file == "+esm" or file.endswith("/+esm"):  # jsDelivr's ESM bundles
         file, context = file.removesuffix("+esm").rstrip("/"), MODULE
-    if not compatible(lib, requested):
+    held = versions(lib.name)
+    fitting = sorted((v for v in held if compatible(v, requested)),
+                     key=lambda v: _numbers(v.version) or (), reverse=True)
+    if not fitting:
+        have = " and ".join(v.version for v in held)
         return Resolution(None, _blocked(
-            url, f"the mirror has {lib.name} {lib.version}, which is not compatible with "
+            url, f"the mirror has {lib.name} {have}, which "
+                 f"{'is' if len(held) == 1 else 'are'} not compatible with "
                  f"{'version ' + requested if requested else 'the latest version'}"))
-    target = mirror_path(lib, file, context)
-    if target is None:
+    # The newest fitting version that has the file: a page of three r155 that
+    # loads the global build three.min.js gets the newest release that had it.
+    found = next(((v, t) for v in fitting if (t := mirror_path(v, file, context)) is not None),
+                 None)
+    if found is None:
+        lib = fitting[0]
         what = f"the file {file!r} is not" if file else f"no {context} build is"
         return Resolution(None, _blocked(url, f"{what} in the mirrored {lib.name} {lib.version}"))
+    lib, target = found
     version_note = (f"it asked for {requested or 'the latest version'}" if requested != lib.version
                     else "the same version")
     return Resolution(lib.url(target), f"{url} now loads {lib.name} {lib.version} from Kiln's "
@@ -116,6 +130,9 @@ def _tailwind_play(url: str) -> Resolution:
         "?plugins= are ignored in v4."), prelude=TAILWIND_V3_SHIM)
 
 
+# bootstrap/4.5.2/css/bootstrap.min.css on Bootstrap's CDN.
+BOOTSTRAP_CDN_PATH = re.compile(r"^bootstrap/(\d+\.\d+\.\d+)/((?:css|js)/[\w.-]+)$", re.I)
+
 # Libraries' own sites, which serve one file per version: host -> (file name, package).
 # Host -> (pattern for the path: the version, then the file if not the main
 # script; the package).
@@ -125,6 +142,9 @@ OWN_SITES = {
     "d3js.org": (re.compile(r"^d3\.v(\d+)(?:\.min)?\.js$", re.I), "d3"),
     "use.fontawesome.com": (re.compile(r"^releases/v(\d+\.\d+\.\d+)/((?:css|js)/[\w.-]+)$", re.I),
                             "@fortawesome/fontawesome-free"),
+    # Bootstrap's own CDN, which 3.x and 4.x pages name.
+    **{host: (BOOTSTRAP_CDN_PATH, "bootstrap") for host in (
+        "stackpath.bootstrapcdn.com", "maxcdn.bootstrapcdn.com", "netdna.bootstrapcdn.com")},
     # The download page always serves the newest release.
     "momentjs.com": (re.compile(r"^downloads/()(moment(?:-with-locales)?(?:\.min)?\.js)$", re.I),
                      "moment"),
@@ -227,13 +247,18 @@ def _pad(numbers: tuple[int, ...]) -> tuple[int, ...]:
 def compatible(lib: Library, requested: str | None) -> bool:
     """Whether a CDN URL's version may be served by the mirrored version."""
     if requested is None or requested.lower() == "latest":
-        return lib.latest_compatible
+        return lib.latest_compatible and lib.current
     wanted = _numbers(requested)
     have = _numbers(lib.version)
     if wanted is None or have is None:
         return False
     # The next breaking release: the next major, or for 0.x the next minor.
-    upper = (have[0] + 1, 0, 0) if have[0] else (0, have[1] + 1, 0)
+    upper: tuple[int, ...] = (have[0] + 1, 0, 0) if have[0] else (0, have[1] + 1, 0)
+    if lib.compatible_to:
+        until = _numbers(lib.compatible_to)
+        if until is None:
+            raise ValueError(f"{lib.name}: compatible_to {lib.compatible_to!r} is not a version")
+        upper = _pad(until)
     if lib.compatible_from:
         lower = _numbers(lib.compatible_from)
         if lower is None:

@@ -73,12 +73,12 @@ def locate(root: Path, spec: str) -> Path:
         raise NotInMirror(spec)
     if os.path.splitext(segments[-1])[1].lower() not in MIME_TYPES:
         raise NotInMirror(spec)
-    package_dir = root / name
+    package_dir = root / library.folder
     manifest = package_dir / "package.json"
     try:
         stat = manifest.stat()
     except OSError:
-        raise MirrorMissing(f"{name} is not installed") from None
+        raise MirrorMissing(f"{name} {version} is not installed") from None
     if _installed_version(str(manifest), stat.st_mtime_ns) != library.version:
         raise MirrorMissing(f"the installed {name} is not version {library.version}")
     # Resolve symlinks on both sides: a link inside the package that points

@@ -59,6 +59,16 @@ class Library:
     # Oldest version whose API this one still serves, for mapping CDN URLs;
     # by default the same semver major (0.x: the same minor).
     compatible_from: str | None = None
+    # The first version it no longer stands in for; by default the next major
+    # (0.x: the next minor). Where two held versions both cover a request, the
+    # newer one that has the file asked for serves it.
+    compatible_to: str | None = None
+    # The folder npm installs it in, for an older major held beside the current
+    # one through an npm alias ("pdfjs-dist-v3": "npm:pdfjs-dist@3.11.174").
+    # Such a version keeps the package's name in its /lib/ URL, is served only
+    # to pages written against it (their CDN URLs name it), and is never offered
+    # to the model, which writes for the current API.
+    install_as: str | None = None
     # False when npm's newest release breaks this one's API: a CDN URL with no
     # version (or @latest, or a jsDelivr /gh/ branch) then asks for that one.
     latest_compatible: bool = True
@@ -71,6 +81,16 @@ class Library:
     # False for what Kiln itself loads into artifacts (the bootstrap's stand-ins):
     # served by the mirror, never offered to the model.
     offered: bool = True
+
+    @property
+    def folder(self) -> str:
+        """Its folder in the npm install (``mirror/node_modules``)."""
+        return self.install_as or self.name
+
+    @property
+    def current(self) -> bool:
+        """The version pages are written for; False for an older major kept for old tools."""
+        return self.install_as is None
 
     @property
     def base(self) -> str:
@@ -121,6 +141,25 @@ LIBRARIES: tuple[Library, ...] = (
         cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
     ),
     Library(
+        name="react", version="17.0.2", install_as="react-v17",
+        description="React 17 (UMD build), for tools written against 16.x and 17.x",
+        scripts=("umd/react.production.min.js",), global_name="React", extras=("umd/",),
+        usage="ReactDOM.render(<App />, document.getElementById('root'))",
+        cdn_paths={"umd/react.min.js": "umd/react.production.min.js"},
+        # 16.0 removed createClass and PropTypes from React itself; 16 and 17
+        # pages render with ReactDOM.render, which 18 keeps only with a warning
+        # and the old, synchronous rendering.
+        compatible_from="16.0.0",
+    ),
+    Library(
+        name="react-dom", version="17.0.2", install_as="react-dom-v17",
+        description="ReactDOM 17 (UMD build), for tools written against 16.x and 17.x",
+        scripts=("umd/react-dom.production.min.js",), global_name="ReactDOM", extras=("umd/",),
+        usage="ReactDOM.render(<App />, document.getElementById('root'))",
+        cdn_paths={"umd/react-dom.min.js": "umd/react-dom.production.min.js"},
+        compatible_from="16.0.0",
+    ),
+    Library(
         name="@babel/standalone", version="7.29.12",
         description="Babel in the browser: compiles <script type=\"text/babel\"> (JSX)",
         scripts=("babel.min.js",), global_name="Babel",
@@ -142,6 +181,17 @@ LIBRARIES: tuple[Library, ...] = (
                    "chart.min.js": "dist/chart.umd.min.js", "chart.js": "dist/chart.umd.min.js",
                    "dist/chart.min.js": "dist/chart.umd.min.js",
                    "dist/chart.js": "dist/chart.umd.min.js", "auto": "dist/chart.umd.min.js"},
+        # 4.0 changed the packaging, not the API that 3.x pages use (scales.x,
+        # plugins.legend); 2.x pages have their own version below.
+        compatible_from="3.0.0",
+    ),
+    Library(
+        name="chart.js", version="2.9.4", install_as="chart.js-v2",
+        description="Chart.js 2 (classic build), for tools written against 2.x "
+                    "(options.scales.xAxes/yAxes, tooltips, Chart.bundle with Moment)",
+        scripts=("dist/Chart.min.js",), global_name="Chart", extras=("dist/",),
+        usage="new Chart(ctx, {type: 'bar', data, options: {scales: {yAxes: [{ticks: "
+              "{beginAtZero: true}}]}}})",
     ),
     Library(
         name="d3", version="7.9.2",
@@ -150,6 +200,17 @@ LIBRARIES: tuple[Library, ...] = (
         usage="d3.select('#chart').append('svg')...; event handlers get (event, d) (v6+).",
         cdnjs="d3", cdn_paths={"d3.min.js": "dist/d3.min.js", "d3.js": "dist/d3.js"},
         compatible_from="6.0.0",
+    ),
+    Library(
+        name="d3", version="5.16.0", install_as="d3-v5",
+        description="D3 v5 (classic build), for tools written against v4 and v5 "
+                    "(d3.event, d3.mouse, d3.nest)",
+        scripts=("dist/d3.min.js",), global_name="d3",
+        usage="d3.select('svg').on('click', function (d) { d3.mouse(this); d3.event; })",
+        cdn_paths={"d3.min.js": "dist/d3.min.js", "d3.js": "dist/d3.js"},
+        # v4 split D3 into modules with the API v5 kept; v5 only moved d3.csv and
+        # friends to promises, which need the network anyway.
+        compatible_from="4.0.0",
     ),
     Library(
         name="three", version="0.187.0",
@@ -164,6 +225,22 @@ LIBRARIES: tuple[Library, ...] = (
         # Pages written for r150+ mostly run unchanged; leaving their CDN URL
         # would fail for certain, so they get the mirrored release.
         compatible_from="0.150.0",
+    ),
+    Library(
+        name="three", version="0.147.0", install_as="three-r147",
+        description="three.js r147 (classic build, global `THREE`, with the examples/js addons), "
+                    "for tools written against r125 to r159",
+        scripts=("build/three.min.js",), global_name="THREE",
+        extras=("build/", "examples/js/", "examples/jsm/"),
+        usage="<script src=three.min.js> then <script src=examples/js/controls/OrbitControls.js>; "
+              "new THREE.OrbitControls(camera, renderer.domElement)",
+        cdn_paths={"three.min.js": "build/three.min.js", "three.js": "build/three.js",
+                   "three.module.js": "build/three.module.js"},
+        # The last release with both global builds: r148 removed examples/js (the
+        # THREE.OrbitControls that r1xx tools load beside three.min.js) and r160
+        # three.min.js. Geometry went in r125, so tools from r125 on run here;
+        # r148 to r159 pages that load the global build get this one too.
+        compatible_from="0.125.0", compatible_to="0.160.0",
     ),
     Library(
         name="lodash", version="4.18.1",
@@ -290,6 +367,15 @@ LIBRARIES: tuple[Library, ...] = (
                                 "dist/vue.global.js": "dist/vue.global.prod.js"},
     ),
     Library(
+        name="vue", version="2.7.16", install_as="vue-v2",
+        description="Vue 2 (global build with the template compiler), for tools written "
+                    "against 2.x: new Vue({el, data, methods})",
+        scripts=("dist/vue.min.js",), global_name="Vue", extras=("dist/",),
+        usage="new Vue({el: '#app', data: {n: 0}, methods: {add() { this.n++; }}})",
+        cdn_paths={"vue.js": "dist/vue.min.js", "vue.min.js": "dist/vue.min.js",
+                   "dist/vue.js": "dist/vue.min.js"},
+    ),
+    Library(
         name="alpinejs", version="3.17.5",
         description="Alpine.js 3: behaviour in HTML attributes (x-data, x-on, x-text)",
         scripts=("dist/cdn.min.js",), global_name="Alpine", defer=True,
@@ -374,6 +460,18 @@ LIBRARIES: tuple[Library, ...] = (
         cdnjs="bootstrap",
         # The bundle is bootstrap.js with Popper built in: pages that load the two
         # separately get it whole, as Popper is not mirrored on its own.
+        cdn_paths={"dist/js/bootstrap.min.js": "dist/js/bootstrap.bundle.min.js",
+                   "dist/js/bootstrap.js": "dist/js/bootstrap.bundle.min.js",
+                   "dist/js/bootstrap.bundle.js": "dist/js/bootstrap.bundle.min.js"},
+    ),
+    Library(
+        name="bootstrap", version="4.6.2", install_as="bootstrap-v4",
+        description="Bootstrap 4.6 (CSS and its jQuery plugins, Popper included), for tools "
+                    "written against 4.x: ml-2, form-group, data-toggle",
+        scripts=("dist/js/bootstrap.bundle.min.js",), styles=("dist/css/bootstrap.min.css",),
+        global_name="bootstrap", extras=("dist/css/", "dist/js/"),
+        usage="Load jQuery first; $('#modal').modal('show'), data-toggle=\"collapse\"",
+        # As for 5: the bundle stands in for bootstrap.js and a separate Popper.
         cdn_paths={"dist/js/bootstrap.min.js": "dist/js/bootstrap.bundle.min.js",
                    "dist/js/bootstrap.js": "dist/js/bootstrap.bundle.min.js",
                    "dist/js/bootstrap.bundle.js": "dist/js/bootstrap.bundle.min.js"},
@@ -547,6 +645,26 @@ LIBRARIES: tuple[Library, ...] = (
         compatible_from="4.0.0",
     ),
     Library(
+        name="pdfjs-dist", version="3.11.174", install_as="pdfjs-dist-v3",
+        description="PDF.js 3 (classic build, global `pdfjsLib`), for tools written against "
+                    "2.x and 3.x",
+        scripts=("build/pdf.min.js",), global_name="pdfjsLib",
+        runtime_files=("build/pdf.worker.min.js", "build/pdf.worker.js",
+                       "legacy/build/pdf.worker.min.js", "legacy/build/pdf.worker.js"),
+        extras=("build/", "legacy/build/", "cmaps/", "standard_fonts/"),
+        usage="pdfjsLib.GlobalWorkerOptions.workerSrc = "
+              "'/lib/pdfjs-dist@3.11.174/build/pdf.worker.min.js'; "
+              "page.render({canvasContext: canvas.getContext('2d'), viewport})",
+        cdn_paths={"pdf.min.js": "build/pdf.min.js", "pdf.js": "build/pdf.js",
+                   "pdf.worker.min.js": "build/pdf.worker.min.js",
+                   "pdf.worker.js": "build/pdf.worker.js"},
+        # 2.x pages use the same global and calls (getDocument().promise,
+        # getViewport({scale}), render({canvasContext, viewport})); the few from
+        # before 2.2 that pass getViewport a bare number draw nothing here, as
+        # they would on 3.x, but the page still loads.
+        compatible_from="2.0.0",
+    ),
+    Library(
         name="pyodide", version="314.0.8",
         description="Pyodide: CPython compiled to WebAssembly, with the standard library "
                     "(no extra packages: loadPackage and micropip need the network)",
@@ -557,10 +675,51 @@ LIBRARIES: tuple[Library, ...] = (
               "statistics.mean([1, 2, 3])'); py.setStdout({batched: line => show(line)}). It takes "
               "a few seconds to start: show a loading message. Only the standard library "
               "is there: no numpy or pandas, no micropip.install.",
-        # The JavaScript API (loadPyodide, runPython, runPythonAsync, globals,
-        # setStdout) has stayed the same since 0.23; jsDelivr also serves the
-        # same files under /pyodide/vVERSION/full/.
-        compatible_from="0.23.0",
+        # What tools call (loadPyodide with indexURL and stdout, runPython,
+        # runPythonAsync, globals.get/set, toJs, FS) is the same since 0.21 (0.23
+        # only added setStdout): a 0.22 tool runs here unchanged. jsDelivr also
+        # serves the same files under /pyodide/vVERSION/full/. One release is
+        # held: it is the largest library (14 MB), and an older one would serve
+        # no tool this one cannot.
+        compatible_from="0.21.0",
+    ),
+    Library(
+        name="maplibre-gl", version="5.24.1",
+        description="MapLibre GL JS 5: WebGL vector maps (GeoJSON layers, markers, popups)",
+        scripts=("dist/maplibre-gl.js",), styles=("dist/maplibre-gl.css",),
+        global_name="maplibregl", extras=("dist/",),
+        usage="new maplibregl.Map({container: 'map', center: [lng, lat], zoom: 3, style: "
+              "{version: 8, sources: {places: {type: 'geojson', data: geojson}}, layers: "
+              "[{id: 'bg', type: 'background', paint: {'background-color': '#dde7ee'}}, "
+              "{id: 'places', type: 'circle', source: 'places', paint: {'circle-radius': 6, "
+              "'circle-color': '#d33'}}]}}); give #map a height. Style URLs and tile servers "
+              "are on the internet and blocked: write the style inline, with fill, line, "
+              "circle and background layers (text labels need glyphs from the network: use "
+              "maplibregl.Marker and Popup for labels).",
+        cdnjs="maplibre-gl",
+        # The constructor, sources, layers, markers and popups that tools use
+        # have kept their API since 2.0 (which only dropped Internet Explorer).
+        compatible_from="2.0.0",
+    ),
+    Library(
+        name="mermaid", version="12.4.0",
+        description="Mermaid 12: diagrams from text (flowchart, sequence, class, state, ER, "
+                    "gantt, pie, mindmap, timeline), drawn as SVG",
+        scripts=("dist/mermaid.min.js",), module="dist/mermaid.esm.min.mjs",
+        global_name="mermaid", extras=("dist/chunks/mermaid.esm.min/",),
+        usage='<pre class="mermaid">flowchart LR; A[Idea] --> B[Tool]</pre> is drawn when the '
+              "page loads; for text that changes: const {svg} = await mermaid.render("
+              "'diagram-' + n++, text); el.innerHTML = svg (call mermaid.initialize("
+              "{startOnLoad: false, theme: 'neutral'}) first).",
+        cdnjs="mermaid",
+        cdn_paths={"mermaid.min.js": "dist/mermaid.min.js", "mermaid.js": "dist/mermaid.min.js",
+                   "dist/mermaid.js": "dist/mermaid.min.js",
+                   "mermaid.esm.min.mjs": "dist/mermaid.esm.min.mjs",
+                   "dist/mermaid.esm.mjs": "dist/mermaid.esm.min.mjs",
+                   "mermaid.esm.mjs": "dist/mermaid.esm.min.mjs"},
+        # 10 made render() return a promise and added run(); the versions since
+        # kept both, and the diagram syntax only grew.
+        compatible_from="10.0.0",
     ),
     Library(
         name="fake-indexeddb", version="6.2.8",
@@ -570,7 +729,8 @@ LIBRARIES: tuple[Library, ...] = (
     ),
 )
 
-_BY_NAME = {lib.name: lib for lib in LIBRARIES}
+_BY_NAME = {lib.name: lib for lib in LIBRARIES if lib.current}
+_BY_VERSION = {(lib.name, lib.version): lib for lib in LIBRARIES}
 
 
 def _module_url(name: str) -> str:
@@ -591,7 +751,7 @@ def import_map() -> dict[str, str]:
     merged after it (its CDN entries already point here, see :mod:`mirror.cdn`)."""
     imports: dict[str, str] = {}
     for lib in LIBRARIES:
-        if not lib.offered or not (lib.module or lib.import_map):
+        if not lib.offered or not lib.current or not (lib.module or lib.import_map):
             continue
         if lib.module:
             imports.update(dict.fromkeys((lib.name, *lib.npm_aliases), lib.url(lib.module)))
@@ -601,16 +761,23 @@ def import_map() -> dict[str, str]:
 
 
 def find(name: str, version: str | None = None) -> Library | None:
-    """The listed library of that name (and exact version, when given)."""
-    lib = _BY_NAME.get(name)
-    if lib is None or (version is not None and version != lib.version):
-        return None
-    return lib
+    """The listed library of that name: its exact version when given, else the
+    current one (the version pages are written for)."""
+    if version is None:
+        return _BY_NAME.get(name)
+    return _BY_VERSION.get((name, version))
+
+
+def versions(name: str) -> tuple[Library, ...]:
+    """Every held version of a package, the current one first."""
+    return tuple(sorted((lib for lib in LIBRARIES if lib.name == name),
+                        key=lambda lib: not lib.current))
 
 
 def package_json_dependencies() -> dict[str, str]:
-    """What ``mirror/package.json`` must pin, exactly."""
-    return {lib.name: lib.version for lib in LIBRARIES}
+    """What ``mirror/package.json`` must pin, exactly: older majors by npm alias."""
+    return {lib.folder: f"npm:{lib.name}@{lib.version}" if lib.install_as else lib.version
+            for lib in LIBRARIES}
 
 
 def prompt_section() -> str:
@@ -623,7 +790,7 @@ def prompt_section() -> str:
         "",
     ]
     for lib in LIBRARIES:
-        if not lib.offered:
+        if not lib.offered or not lib.current:
             continue
         head = f"- {lib.name} {lib.version}: {lib.description}"
         if lib.global_name:
@@ -641,8 +808,23 @@ LIBRARIES_END = "<!-- end of libraries -->"
 
 
 def libraries_table() -> str:
-    """The table of mirrored libraries in docs/tool-api.md, between its two markers."""
+    """The table of mirrored libraries in docs/tool-api.md, between its two markers:
+    what tools are written with, then the older majors kept for tools that name them."""
     rows = ["| library | version | what for |", "|---|---|---|"]
     rows += [f"| `{lib.name}` | {lib.version} | {lib.description.replace('<', '&lt;')} |"
-             for lib in LIBRARIES if lib.offered]
+             for lib in LIBRARIES if lib.offered and lib.current]
+    older = [lib for lib in LIBRARIES if lib.offered and not lib.current]
+    if older:
+        rows += ["", "Older majors, served only to tools whose CDN URLs ask for them "
+                 "(never offered to the model):", "",
+                 "| library | version | serves CDN URLs of | what for |", "|---|---|---|---|"]
+        rows += [f"| `{lib.name}` | {lib.version} | {_served_range(lib)} | "
+                 f"{lib.description.replace('<', '&lt;')} |" for lib in older]
     return "\n".join([LIBRARIES_START, *rows, LIBRARIES_END])
+
+
+def _served_range(lib: Library) -> str:
+    major, minor = (int(n) for n in lib.version.split(".")[:2])
+    low = lib.compatible_from or (f"{major}.0.0" if major else f"0.{minor}.0")
+    high = lib.compatible_to or (f"{major + 1}.0.0" if major else f"0.{minor + 1}.0")
+    return f"{low} to before {high}"

@@ -85,7 +85,7 @@ def mirror_missing() -> str | None:
     """Why the library mirror cannot be served (not installed, or without some of
     the listed libraries); None when every library is there."""
     root = mirror_dir()
-    missing = [lib.name for lib in LIBRARIES if not (root / lib.name / "package.json").is_file()]
+    missing = [lib.folder for lib in LIBRARIES if not (root / lib.folder / "package.json").is_file()]
     if len(missing) == len(LIBRARIES):
         return f"the library mirror is not installed in {root}: run `{SETUP_COMMAND}`"
     if missing:

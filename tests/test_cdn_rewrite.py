@@ -5,6 +5,7 @@ import re
 import pytest
 
 from mirror.cdn import compatible, resolve, rewrite_cdn_urls
+from mirror.files import split_spec
 from mirror.libraries import find
 from testkit.serving import mirror_dir
 
@@ -26,6 +27,12 @@ JSZIP = "/lib/jszip@3.10.2/dist/jszip.min.js"
 PDFJS = "/lib/pdfjs-dist@6.5.438/build/pdf.min.mjs"
 HLJS = "/lib/@highlightjs/cdn-assets@11.12.0/"
 THREE = "/lib/three@0.187.0/build/three.module.js"
+D3_V5 = "/lib/d3@5.16.0/dist/d3.min.js"
+PDFJS_V3 = "/lib/pdfjs-dist@3.11.174/build/pdf.min.js"
+CHART_V2 = "/lib/chart.js@2.9.4/dist/Chart.min.js"
+THREE_R147 = "/lib/three@0.147.0/build/three.min.js"
+MAPLIBRE = "/lib/maplibre-gl@5.24.1/dist/maplibre-gl.js"
+MERMAID = "/lib/mermaid@12.4.0/dist/mermaid.min.js"
 
 
 def rewritten(html: str) -> str:
@@ -54,7 +61,11 @@ def rewritten(html: str) -> str:
      "/lib/@babel/standalone@7.29.12/babel.min.js"),
     ("https://cdn.jsdelivr.net/npm/d3@7", "/lib/d3@7.9.2/dist/d3.min.js"),
     ("https://d3js.org/d3.v7.min.js", "/lib/d3@7.9.2/dist/d3.min.js"),
-    ("https://d3js.org/d3.v5.min.js", None),  # another major: left, with a notice
+    ("https://d3js.org/d3.v5.min.js", D3_V5),  # an older major the mirror holds
+    ("https://d3js.org/d3.v4.js", D3_V5),
+    ("https://cdnjs.cloudflare.com/ajax/libs/d3/5.16.0/d3.min.js", D3_V5),
+    ("https://cdn.jsdelivr.net/npm/d3@6", "/lib/d3@7.9.2/dist/d3.min.js"),
+    ("https://d3js.org/d3.v3.min.js", None),  # a major the mirror lacks: left, with a notice
     ("https://d3js.org/d3-array.v3.min.js", None),
     ("https://code.jquery.com/jquery-3.7.1.min.js", "/lib/jquery@3.8.0/dist/jquery.min.js"),
     ("https://code.jquery.com/jquery-3.6.0.slim.min.js", "/lib/jquery@3.8.0/dist/jquery.min.js"),
@@ -205,6 +216,60 @@ def rewritten(html: str) -> str:
     ("https://cdn.jsdelivr.net/npm/markdown-it@14/+esm",
      "/lib/markdown-it@15.0.3/dist/browser/markdown-it.esm.min.mjs"),
     ("https://esm.sh/pdfjs-dist@4.0.379", PDFJS),
+    # Older majors held beside the current one, chosen by the version asked for.
+    ("https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.11.174/pdf.min.js", PDFJS_V3),
+    ("https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.min.js", PDFJS_V3),
+    ("https://cdn.jsdelivr.net/npm/pdfjs-dist@3.11.174/build/pdf.min.js", PDFJS_V3),
+    ("https://unpkg.com/pdfjs-dist@3/build/pdf.js", "/lib/pdfjs-dist@3.11.174/build/pdf.js"),
+    ("https://cdn.jsdelivr.net/npm/pdfjs-dist@2.6.347/legacy/build/pdf.min.js",
+     "/lib/pdfjs-dist@3.11.174/legacy/build/pdf.min.js"),
+    ("https://cdn.jsdelivr.net/npm/pdfjs-dist@4.10.38/build/pdf.min.mjs", PDFJS),
+    ("https://cdn.jsdelivr.net/npm/pdfjs-dist@5/build/pdf.worker.min.mjs",
+     "/lib/pdfjs-dist@6.5.438/build/pdf.worker.min.mjs"),
+    ("https://unpkg.com/pdfjs-dist/build/pdf.min.mjs", PDFJS),
+    ("https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.11.174/pdf.worker.min.js",
+     "/lib/pdfjs-dist@3.11.174/build/pdf.worker.min.js"),
+    ("https://cdn.jsdelivr.net/npm/chart.js@2.9.4/dist/Chart.min.js", CHART_V2),
+    ("https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.8.0/Chart.bundle.min.js",
+     "/lib/chart.js@2.9.4/dist/Chart.bundle.min.js"),
+    ("https://cdn.jsdelivr.net/npm/chart.js@2", CHART_V2),
+    ("https://cdnjs.cloudflare.com/ajax/libs/Chart.js/3.9.1/chart.min.js", CHART),
+    ("https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js", THREE_R147),
+    ("https://cdn.jsdelivr.net/npm/three@0.128.0/build/three.min.js", THREE_R147),
+    ("https://cdn.jsdelivr.net/npm/three@0.128.0/examples/js/controls/OrbitControls.js",
+     "/lib/three@0.147.0/examples/js/controls/OrbitControls.js"),
+    # r150 to r159 had both builds: modules get the current release, the global
+    # build the newest release that had it.
+    ("https://unpkg.com/three@0.155.0/build/three.min.js", THREE_R147),
+    ("https://unpkg.com/three@0.155.0/build/three.module.js", THREE),
+    ("https://unpkg.com/three@0.148.0/build/three.module.js",
+     "/lib/three@0.147.0/build/three.module.js"),
+    ("https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.js", MAPLIBRE),
+    ("https://unpkg.com/maplibre-gl@latest/dist/maplibre-gl.js", MAPLIBRE),
+    ("https://cdnjs.cloudflare.com/ajax/libs/maplibre-gl/3.6.2/maplibre-gl.js", MAPLIBRE),
+    ("https://cdn.jsdelivr.net/npm/mermaid@10/dist/mermaid.min.js", MERMAID),
+    ("https://cdn.jsdelivr.net/npm/mermaid@11.4.1/dist/mermaid.esm.min.mjs",
+     "/lib/mermaid@12.4.0/dist/mermaid.esm.min.mjs"),
+    ("https://unpkg.com/mermaid/dist/mermaid.js", MERMAID),
+    ("https://unpkg.com/react@17/umd/react.production.min.js",
+     "/lib/react@17.0.2/umd/react.production.min.js"),
+    ("https://unpkg.com/react-dom@16.14.0/umd/react-dom.development.js",
+     "/lib/react-dom@17.0.2/umd/react-dom.development.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/react/17.0.2/umd/react.production.min.js",
+     "/lib/react@17.0.2/umd/react.production.min.js"),
+    ("https://cdn.jsdelivr.net/npm/vue@2.6.14/dist/vue.js", "/lib/vue@2.7.16/dist/vue.min.js"),
+    ("https://cdn.jsdelivr.net/npm/vue@2", "/lib/vue@2.7.16/dist/vue.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/vue/2.6.12/vue.min.js",
+     "/lib/vue@2.7.16/dist/vue.min.js"),
+    ("https://unpkg.com/vue@3/dist/vue.global.js", "/lib/vue@3.5.45/dist/vue.global.prod.js"),
+    ("https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js",
+     "/lib/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js"),
+    ("https://stackpath.bootstrapcdn.com/bootstrap/4.5.2/js/bootstrap.min.js",
+     "/lib/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js"),
+    ("https://maxcdn.bootstrapcdn.com/bootstrap/4.0.0/js/bootstrap.js",
+     "/lib/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js"),
+    ("https://stackpath.bootstrapcdn.com/bootstrap/5.0.0/js/bootstrap.bundle.min.js", BOOTSTRAP_JS),
+    ("https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js", "/lib/pyodide@314.0.8/pyodide.js"),
 ])
 def test_script_urls(url, expected):
     result = resolve(url)
@@ -212,10 +277,12 @@ def test_script_urls(url, expected):
 
 
 @pytest.mark.parametrize("url", [
-    "https://cdn.jsdelivr.net/npm/chart.js@2.9.4/dist/Chart.min.js",   # another major
-    "https://unpkg.com/react@17/umd/react.production.min.js",
-    "https://cdn.jsdelivr.net/npm/three@0.128.0/build/three.min.js",    # no UMD build any more
-    "https://unpkg.com/three@0.160.0/build/three.min.js",
+    "https://cdn.jsdelivr.net/npm/chart.js@1.1.1/Chart.min.js",        # a major not held
+    "https://cdn.jsdelivr.net/npm/chart.js/dist/Chart.min.js",        # latest (4) lacks it
+    "https://unpkg.com/react@15.6.2/dist/react.min.js",                # createClass era
+    "https://cdn.jsdelivr.net/npm/vue@1.0.28/dist/vue.min.js",
+    "https://unpkg.com/three@0.160.0/build/three.min.js",              # no global build any more
+    "https://cdnjs.cloudflare.com/ajax/libs/three.js/r110/three.min.js",  # before r125
     "https://esm.sh/react@18",                                         # no ES module build
     "https://cdn.jsdelivr.net/npm/chart.js@4/dist/chart.js",           # ES module, via ...
     "https://cdn.jsdelivr.net/npm/left-pad@1.3.0/index.js",            # not mirrored
@@ -226,7 +293,9 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/npm/jspdf@1.5.3/dist/jspdf.min.js",
     "https://unpkg.com/jspdf@1.3.4/dist/jspdf.debug.js",
     "https://esm.sh/jspdf@2.5.1",                              # its ES build imports bare names
-    "https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.4.1/dist/js/bootstrap.min.js",
+    "https://maxcdn.bootstrapcdn.com/bootstrap/3.3.7/css/bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/font-awesome/4.7.0/css/font-awesome.min.css",
     "https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.esm.min.js",
     "https://cdn.jsdelivr.net/npm/canvas-confetti@0.5.0/dist/confetti.browser.min.js",
     "https://cdn.jsdelivr.net/gh/davidshimjs/qrcodejs@2.0.0/qrcode.min.js",
@@ -247,13 +316,13 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/gh/juliangarnier/anime/lib/anime.min.js",
     # html2canvas renders in a same-origin frame, which the sandbox never grants.
     "https://cdn.jsdelivr.net/npm/html2canvas@1.4.1/dist/html2canvas.min.js",
-    # pdf.js 2.x and 3.x pages load a classic pdf.min.js, which 4.0 dropped.
-    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.11.174/pdf.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.worker.min.js",
-    "https://cdn.jsdelivr.net/npm/pdfjs-dist@3.11.174/build/pdf.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/1.10.100/pdf.min.js",  # 1.x is not held
+    "https://unpkg.com/maplibre-gl@1.15.3/dist/maplibre-gl.js",        # before 2.0
+    "https://cdn.jsdelivr.net/npm/mermaid@9.4.3/dist/mermaid.min.js",  # render() took a callback
+    "https://cdn.jsdelivr.net/npm/d3@3.5.17/d3.min.js",                # d3.scale.linear()
     # Pyodide's packages are not in the mirror; nor are markdown-it 7 or JSZip 2.
     "https://cdn.jsdelivr.net/pyodide/v0.26.1/full/numpy-1.26.4-cp312-cp312-pyodide_2024_0_wasm32.whl",
-    "https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js",
+    "https://cdn.jsdelivr.net/pyodide/v0.20.0/full/pyodide.js",
     "https://cdn.jsdelivr.net/pyodide/dev/full/pyodide.js",
     "https://cdn.jsdelivr.net/npm/markdown-it@7.0.0/dist/markdown-it.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/jszip/2.6.1/jszip.min.js",
@@ -274,7 +343,16 @@ def test_versions_compatible_within_the_same_major_or_the_declared_range():
     chart, katex, babel = find("chart.js"), find("katex"), find("@babel/standalone")
     assert compatible(chart, "4.0.0") and compatible(chart, "4.99") and compatible(chart, None)
     assert compatible(chart, "latest") and compatible(chart, "^4.4.1") and compatible(chart, "4.x")
-    assert not compatible(chart, "3.9.1") and not compatible(chart, "5.0.0")
+    assert compatible(chart, "3.9.1") and not compatible(chart, "5.0.0")
+    assert not compatible(chart, "2.9.4")
+    chart2 = find("chart.js", "2.9.4")
+    assert compatible(chart2, "2.9.4") and compatible(chart2, "2") and compatible(chart2, "2.0")
+    # An older major never stands in for an unversioned URL, whatever its flag says.
+    assert not any(compatible(chart2, v) for v in ("3.0.0", "1.1.1", "latest", None))
+    three147, three = find("three", "0.147.0"), find("three")
+    assert compatible(three147, "r128") and compatible(three147, "0.159.1")
+    assert not compatible(three147, "0.124.0") and not compatible(three147, "0.160.0")
+    assert compatible(three, "0.155.0") and not compatible(three, "0.149.0")
     assert not compatible(chart, "next") and not compatible(chart, "")
     assert compatible(katex, "0.16.9") and not compatible(katex, "0.12.0")
     assert not compatible(katex, "0.20.0")
@@ -327,6 +405,48 @@ def test_every_mapped_file_exists_in_the_installed_mirror():
                 if result and result.url:
                     relative = result.url.removeprefix(lib.base)
                     assert (mirror_dir() / lib.name / relative).is_file(), result.url
+
+
+@pytest.mark.mirror
+@pytest.mark.parametrize("url", [
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.worker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.4.120/pdf.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.4.120/pdf.worker.js",
+    "https://unpkg.com/pdfjs-dist@3.11.174/legacy/build/pdf.worker.min.js",
+    "https://cdn.jsdelivr.net/npm/pdfjs-dist@2.16.105/cmaps/UniJIS-UCS2-H.bcmap",
+    "https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.9.4/Chart.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.9.4/Chart.bundle.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.9.4/Chart.min.css",
+    "https://cdn.jsdelivr.net/npm/chart.js@2.9.4",
+    "https://d3js.org/d3.v5.min.js", "https://d3js.org/d3.v4.js",
+    "https://cdn.jsdelivr.net/npm/d3@5",
+    "https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/three.js/r134/three.js",
+    "https://unpkg.com/three@0.140.0/examples/js/loaders/GLTFLoader.js",
+    "https://cdn.jsdelivr.net/npm/three@0.128.0",
+    "https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.js",
+    "https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.css",
+    "https://unpkg.com/maplibre-gl@3.6.2/dist/maplibre-gl-csp-worker.js",
+    "https://cdn.jsdelivr.net/npm/maplibre-gl",
+    "https://cdn.jsdelivr.net/npm/mermaid@10.9.1/dist/mermaid.min.js",
+    "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs",
+    "https://cdn.jsdelivr.net/npm/mermaid@11/+esm",
+    "https://cdnjs.cloudflare.com/ajax/libs/mermaid/10.6.1/mermaid.min.js",
+    "https://cdn.jsdelivr.net/npm/mermaid@11",
+    "https://unpkg.com/react@16.14.0/umd/react.development.js",
+    "https://unpkg.com/react-dom@17/umd/react-dom.production.min.js",
+    "https://cdn.jsdelivr.net/npm/vue@2.6.14/dist/vue.runtime.min.js",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.5.2/css/bootstrap.min.css",
+    "https://cdn.jsdelivr.net/npm/bootstrap@4.6.0/dist/css/bootstrap-grid.min.css",
+])
+def test_older_majors_and_new_libraries_map_to_installed_files(url):
+    result = resolve(url, "script" if not url.endswith(("mjs", "+esm")) else "module")
+    assert result is not None and result.url, (url, result)
+    name, version, segments = split_spec(result.url.removeprefix("/lib/"))
+    lib = find(name, version)
+    assert lib is not None
+    assert (mirror_dir() / lib.folder).joinpath(*segments).is_file(), result.url
 
 
 # -- documents ---------------------------------------------------------------
@@ -413,10 +533,10 @@ def test_things_that_are_not_loads_stay_byte_for_byte(html):
 def test_non_mirrored_cdn_loads_are_left_but_reported():
     html, notices = rewrite_cdn_urls(
         '<script src="https://cdn.jsdelivr.net/npm/left-pad@1.3.0/index.js"></script>'
-        '<script src="https://cdn.jsdelivr.net/npm/chart.js@2.9.4"></script>')
+        '<script src="https://cdn.jsdelivr.net/npm/chart.js@1.1.1"></script>')
     assert len(notices) == 2
     assert "not in Kiln's library mirror" in notices[0]
-    assert "4.6.1" in notices[1] and "2.9.4" in notices[1]
+    assert "chart.js 4.6.1 and 2.9.4, which are not compatible with version 1.1.1" in notices[1]
 
 
 def test_stylesheets_and_preloads():
@@ -448,6 +568,8 @@ def test_bootstrap_page_gets_its_stylesheet_and_bundle():
         '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/bootstrap@5">'
         '<link rel="stylesheet" '
         'href="https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/css/bootstrap.min.css">'
+        '<link rel="stylesheet" '
+        'href="https://cdn.jsdelivr.net/npm/bootstrap@3.4.1/dist/css/bootstrap.min.css">'
         '<script src="https://cdn.jsdelivr.net/npm/@popperjs/core@2.11.8/dist/umd/popper.min.js">'
         '</script>'
         '<script src="https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.min.js">'
@@ -456,12 +578,13 @@ def test_bootstrap_page_gets_its_stylesheet_and_bundle():
         f'<link href="{BOOTSTRAP_CSS}" rel="stylesheet">'
         '<link rel="stylesheet" href="/lib/bootstrap@5.3.9/dist/css/bootstrap.rtl.min.css">'
         f'<link rel="stylesheet" href="{BOOTSTRAP_CSS}">'
+        '<link rel="stylesheet" href="/lib/bootstrap@4.6.2/dist/css/bootstrap.min.css">'
         '<link rel="stylesheet" '
-        'href="https://cdn.jsdelivr.net/npm/bootstrap@4.6.2/dist/css/bootstrap.min.css">'
+        'href="https://cdn.jsdelivr.net/npm/bootstrap@3.4.1/dist/css/bootstrap.min.css">'
         '<script src="https://cdn.jsdelivr.net/npm/@popperjs/core@2.11.8/dist/umd/popper.min.js">'
         '</script>'
         f'<script src="{BOOTSTRAP_JS}"></script>')
-    assert any("4.6.2" in n and "not compatible" in n for n in notices)
+    assert any("3.4.1" in n and "not compatible" in n for n in notices)
     assert any("popper" in n and "not in Kiln's library mirror" in n for n in notices)
 
 
@@ -569,9 +692,10 @@ def test_runtime_files_named_in_scripts_are_pointed_at_the_mirror():
     assert "workerSrc = '/lib/pdfjs-dist@6.5.438/build/pdf.worker.min.mjs';" in html
     assert 'loadPyodide({indexURL: "/lib/pyodide@314.0.8/"});' in html
     assert "const docs = 'https://cdn.jsdelivr.net/npm/chart.js';" in html
-    assert "`https://cdn.jsdelivr.net/npm/pdfjs-dist@3.11.174/build/pdf.worker.min.js`" in html
+    # A 3.x worker gets 3.x's worker, as its 3.x page gets 3.x's pdf.min.js.
+    assert "const old = `/lib/pdfjs-dist@3.11.174/build/pdf.worker.min.js`;" in html
     assert "<p>'https://cdn.jsdelivr.net/pyodide/v0.26.1/full/'</p>" in html
-    assert sum("now loads" in n for n in notices) == 3
+    assert sum("now loads" in n for n in notices) == 4
 
 
 def test_a_broken_import_map_is_left_alone():

@@ -15,15 +15,20 @@ from testkit.serving import mirror_dir
 MIRROR = ROOT / "mirror"
 
 
-def installed(name: str) -> Path:
-    return mirror_dir() / name
+def installed(folder: str) -> Path:
+    return mirror_dir() / folder
 
 
 def test_package_json_pins_exactly_the_list():
     manifest = json.loads((MIRROR / "package.json").read_text())
     assert manifest["dependencies"] == libraries.package_json_dependencies()
     assert not manifest.get("devDependencies")
-    for version in manifest["dependencies"].values():
+    for folder, version in manifest["dependencies"].items():
+        # An older major is held beside the current one under an npm alias.
+        alias = re.fullmatch(r"npm:((?:@[\w.-]+/)?[\w.-]+)@(.+)", version)
+        if alias:
+            assert folder != alias[1] and libraries.find(alias[1]) is not None, folder
+            version = alias[2]
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), "pin exact versions, no ranges"
 
 
@@ -31,7 +36,9 @@ def test_lockfile_matches_and_only_downloads_from_the_registry():
     lock = json.loads((MIRROR / "package-lock.json").read_text())
     assert lock["packages"][""]["dependencies"] == libraries.package_json_dependencies()
     for lib in LIBRARIES:
-        assert lock["packages"][f"node_modules/{lib.name}"]["version"] == lib.version
+        entry = lock["packages"][f"node_modules/{lib.folder}"]
+        assert entry["version"] == lib.version
+        assert entry.get("name", lib.name) == lib.name
     for path, entry in lock["packages"].items():
         if not path:
             continue
@@ -45,19 +52,29 @@ def test_lockfile_matches_and_only_downloads_from_the_registry():
 
 
 @pytest.mark.mirror
-@pytest.mark.parametrize("lib", LIBRARIES, ids=lambda lib: lib.name)
+@pytest.mark.parametrize("lib", LIBRARIES, ids=lambda lib: lib.folder)
 def test_installed_version_and_every_listed_file_exist(lib):
-    manifest = json.loads((installed(lib.name) / "package.json").read_text())
-    assert manifest["version"] == lib.version
+    manifest = json.loads((installed(lib.folder) / "package.json").read_text())
+    assert (manifest["name"], manifest["version"]) == (lib.name, lib.version)
     for path in (*lib.entry_files(), *lib.cdn_paths.values()):
-        assert (installed(lib.name) / path).is_file(), path
+        assert (installed(lib.folder) / path).is_file(), path
     for path in lib.extras:
-        target = installed(lib.name) / path
+        target = installed(lib.folder) / path
         assert target.is_dir() if path.endswith("/") else target.is_file(), path
 
 
 def test_names_are_unique_and_every_library_says_how_to_use_it():
-    assert len({lib.name for lib in LIBRARIES}) == len(LIBRARIES)
+    assert len({lib.folder for lib in LIBRARIES}) == len(LIBRARIES)
+    assert len({(lib.name, lib.version) for lib in LIBRARIES}) == len(LIBRARIES)
+    # One current version of each package: the one the prompt offers and CDN
+    # URLs without a version get.
+    assert len({lib.name for lib in LIBRARIES if lib.current}) == len(
+        [lib for lib in LIBRARIES if lib.current])
+    for lib in LIBRARIES:
+        if not lib.current:
+            assert libraries.find(lib.name) is not None, f"{lib.name} has no current version"
+            assert lib.install_as != lib.name
+            assert lib.latest_compatible  # compatible() refuses "latest" for it anyway
     for lib in LIBRARIES:
         assert lib.description and lib.usage
         assert lib.scripts or lib.module or lib.styles, lib.name
@@ -66,12 +83,18 @@ def test_names_are_unique_and_every_library_says_how_to_use_it():
 def test_prompt_section_names_every_library_with_exact_tags():
     text = libraries.prompt_section()
     for lib in LIBRARIES:
+        if not lib.current:
+            continue
         for path in lib.scripts:
             defer = " defer" if lib.defer else ""
             assert f'<script{defer} src="/lib/{lib.name}@{lib.version}/{path}"></script>' in text
         for path in lib.styles:
             assert f'<link rel="stylesheet" href="/lib/{lib.name}@{lib.version}/{path}">' in text
     assert '"three": "/lib/three@0.187.0/build/three.module.js"' in text
+    # Older majors serve old tools; the model writes for the current API.
+    for lib in LIBRARIES:
+        if not lib.current:
+            assert f"{lib.name}@{lib.version}" not in text
     assert "cdn" in text.lower()  # it tells the model there is no CDN
 
 

@@ -3,6 +3,9 @@ sandbox (opaque origin, artifact CSP), and imported tools that load libraries
 from public CDNs work offline once rewritten."""
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -33,12 +36,42 @@ class Watch:
         assert outside == []
 
 
+def library(key: str):
+    """A library by its key here: the package name for its current version,
+    NAME@VERSION for an older major the mirror holds beside it."""
+    name, at, version = key[1:].rpartition("@") if key.startswith("@") else key.rpartition("@")
+    if not at:
+        return find(key)
+    return find(key[0] + name if key.startswith("@") else name, version)
+
+
+def key_of(lib) -> str:
+    return lib.name if lib.current else f"{lib.name}@{lib.version}"
+
+
 def page_for(lib_names: list[str], body: str) -> str:
-    tags = "\n".join(tag for name in lib_names for tag in find(name).tags()
+    tags = "\n".join(tag for name in lib_names for tag in library(name).tags()
                      if not tag.startswith("import "))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>t</title>\n{tags}\n"
             f"</head><body>\n{body}\n</body></html>")
 
+
+# A one-page PDF with "Hello Kiln" in Helvetica, as JavaScript building it.
+TINY_PDF = """[
+  '%PDF-1.4', '1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj',
+  '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj',
+  '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]/Contents 4 0 R'
+    + '/Resources<</Font<</F1 5 0 R>>>>>>endobj',
+  '4 0 obj<</Length 44>>stream', 'BT /F1 24 Tf 20 40 Td (Hello Kiln) Tj ET',
+  'endstream endobj', '5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj',
+  'trailer<</Root 1 0 R>>', '%%EOF'].join('\\n')"""
+
+# Dark pixels on a canvas: the text pdf.js drew.
+CANVAS_HAS_INK = """const c = document.getElementById('c');
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let dark = 0; for (let i = 0; i < px.length; i += 4)
+    if (px[i] < 100 && px[i + 3] > 200) dark++;
+  return dark > 100;"""
 
 # For each library: the page body, and a check evaluated once the page is ready.
 # Each check fails unless the library actually ran (not just loaded).
@@ -333,12 +366,146 @@ LIBRARY_CHECKS = {
         });</script>""", "() => window.out === '[2, 45, \"emscripten\"]'"),
 }
 
+LIBRARY_CHECKS.update({
+    # The classic build 2.x and 3.x tools load: the global pdfjsLib, canvasContext,
+    # and its classic worker running as a real worker.
+    "pdfjs-dist@3.11.174": (["pdfjs-dist@3.11.174"], """<canvas id="c"></canvas><script>
+        pdfjsLib.GlobalWorkerOptions.workerSrc = '/lib/pdfjs-dist@3.11.174/build/pdf.worker.min.js';
+        const task = pdfjsLib.getDocument({data: new TextEncoder().encode(""" + TINY_PDF + """)});
+        task.promise.then(async doc => {
+          const page = await doc.getPage(1);
+          const viewport = page.getViewport({scale: 1});
+          const canvas = document.getElementById('c');
+          canvas.width = viewport.width; canvas.height = viewport.height;
+          await page.render({canvasContext: canvas.getContext('2d'), viewport}).promise;
+          const text = (await page.getTextContent()).items.map(item => item.str).join('');
+          window.out = [doc.numPages, text, pdfjsLib.version,
+                        task._worker.port instanceof Worker].join('|');
+        });</script>""",
+        "() => { if (window.out !== '1|Hello Kiln|3.11.174|true') return false; "
+        + CANVAS_HAS_INK + " }"),
+    # scales.yAxes is 2.x's option: 4 ignores it and names its axis "y".
+    "chart.js@2.9.4": (["chart.js@2.9.4"], """<canvas id="c" width="300" height="150"></canvas>
+        <script>
+        window.chart = new Chart(document.getElementById('c').getContext('2d'), {type: 'bar',
+          data: {labels: ['a', 'b'], datasets: [{label: 'n', data: [3, 5],
+                 backgroundColor: '#e11'}]},
+          options: {animation: {duration: 0}, responsive: false,
+                    scales: {yAxes: [{ticks: {beginAtZero: true, max: 10}}]}}});</script>""",
+        """() => { const c = document.getElementById('c');
+          const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let red = 0; for (let i = 0; i < px.length; i += 4)
+            if (px[i] > 200 && px[i + 1] < 60 && px[i + 3] > 200) red++;
+          const y = window.chart.scales['y-axis-0'];
+          return typeof Chart.pluginService === 'object' && y.min === 0 && y.max === 10 && red > 500; }"""),
+    # d3.event and d3.nest are gone from v6 on.
+    "d3@5.16.0": (["d3@5.16.0"], """<svg id="s" width="100" height="50"></svg><script>
+        d3.select('#s').on('click', () => {
+          window.out = d3.event.type + ':' + d3.nest().key(d => d.k)
+            .entries([{k: 'a'}, {k: 'a'}, {k: 'b'}]).length;
+        });
+        d3.select('#s').node().dispatchEvent(new MouseEvent('click'));</script>""",
+        "() => window.out === 'click:2' && d3.version === '5.16.0'"),
+    # The global build and an examples/js addon, drawing a red square with WebGL.
+    "three@0.147.0": (["three@0.147.0"],
+        """<script src="/lib/three@0.147.0/examples/js/controls/OrbitControls.js"></script>
+        <script>
+        const renderer = new THREE.WebGLRenderer({preserveDrawingBuffer: true});
+        renderer.setSize(100, 100); renderer.setClearColor(0x0000ff);
+        document.body.appendChild(renderer.domElement);
+        const scene = new THREE.Scene();
+        const camera = new THREE.PerspectiveCamera(50, 1, 0.1, 100);
+        camera.position.z = 3;
+        scene.add(new THREE.Mesh(new THREE.BoxGeometry(1, 1, 1),
+                                 new THREE.MeshBasicMaterial({color: 0xff0000})));
+        const controls = new THREE.OrbitControls(camera, renderer.domElement);
+        controls.update(); renderer.render(scene, camera);
+        window.out = THREE.REVISION + ':' + typeof controls.enableDamping;</script>""",
+        """() => { if (window.out !== '147:boolean') return false;
+          const c = document.createElement('canvas'); c.width = c.height = 100;
+          const g = c.getContext('2d'); g.drawImage(document.querySelector('canvas'), 0, 0);
+          const mid = g.getImageData(50, 50, 1, 1).data, edge = g.getImageData(2, 2, 1, 1).data;
+          return mid[0] > 200 && mid[2] < 60 && edge[2] > 200 && edge[0] < 60; }"""),
+    # ReactDOM.render, which 18 only keeps with a warning, and 17's version.
+    "react@17.0.2": (["react@17.0.2", "react-dom@17.0.2"], """<div id="root"></div><script>
+        ReactDOM.render(React.createElement('p', {id: 'out'}, 'hello ' + React.version),
+                        document.getElementById('root'));</script>""",
+                     "() => document.getElementById('out')?.textContent === 'hello 17.0.2'"),
+    "react-dom@17.0.2": (["react@17.0.2", "react-dom@17.0.2", "@babel/standalone"],
+        """<div id="root"></div><script type="text/babel">
+        function App() { const [n, setN] = React.useState(40);
+          React.useEffect(() => setN(m => m + 2), []); return <b id="out">{n}</b>; }
+        ReactDOM.render(<App />, document.getElementById('root'));</script>""",
+        "() => document.getElementById('out')?.textContent === '42' && ReactDOM.version === '17.0.2'"),
+    # 4's jQuery plugins and data-toggle, and its margin classes (5 renamed ml- to ms-).
+    "bootstrap@4.6.2": (["jquery", "bootstrap@4.6.2"], """<button id="go" class="btn btn-primary ml-3"
+          data-toggle="collapse" data-target="#more">More</button>
+        <div id="more" class="collapse"><p>Details</p></div>
+        <div class="modal fade" id="m" tabindex="-1"><div class="modal-dialog">
+          <div class="modal-content"><div class="modal-body">Hi</div></div></div></div>
+        <script>
+        $('#m').on('shown.bs.modal', () => { window.out = 'shown'; }).modal('show');
+        $('#go').click();</script>""",
+        """() => window.out === 'shown' && $('#m').hasClass('show')
+          && $('#more').hasClass('show') && getComputedStyle(document.getElementById('go'))
+            .marginLeft === '16px' && typeof $.fn.tooltip.Constructor === 'function'"""),
+    # Vue 2's constructor and options API, which Vue 3 replaced with createApp.
+    "vue@2.7.16": (["vue@2.7.16"], """<div id="app"><b id="out">{{ n * 21 }}</b>
+        <button id="add" @click="add">+</button></div><script>
+        window.vm = new Vue({el: '#app', data: {n: 2}, methods: {add() { this.n++; }}});
+        window.vm.add(); window.vm.n--;</script>""",
+                   "() => document.getElementById('out')?.textContent === '42' && Vue.version === '2.7.16'"),
+    # A map whose style needs no network: a blue background and a red GeoJSON
+    # square, which only the worker's parsing and WebGL's drawing put there.
+    "maplibre-gl": (["maplibre-gl"], """<div id="map" style="width:300px;height:200px"></div>
+        <script>
+        const square = {type: 'Feature', properties: {name: 'square'}, geometry: {type: 'Polygon',
+          coordinates: [[[-30, -20], [30, -20], [30, 20], [-30, 20], [-30, -20]]]}};
+        window.map = new maplibregl.Map({container: 'map', center: [0, 0], zoom: 1,
+          canvasContextAttributes: {preserveDrawingBuffer: true}, style: {version: 8,
+          sources: {shapes: {type: 'geojson', data: square}},
+          layers: [{id: 'bg', type: 'background', paint: {'background-color': '#0000ff'}},
+                   {id: 'square', type: 'fill', source: 'shapes',
+                    paint: {'fill-color': '#ff0000'}}]}});
+        new maplibregl.Marker().setLngLat([100, 50]).addTo(window.map);
+        window.map.on('idle', () => { window.idle = true; });</script>""",
+        """() => { const map = window.map;
+          if (!window.idle || !map.loaded()) return false;
+          const hit = map.queryRenderedFeatures(map.project([0, 0]), {layers: ['square']});
+          const gl = map.getCanvas(), c = document.createElement('canvas');
+          c.width = gl.width; c.height = gl.height;
+          const g = c.getContext('2d'); g.drawImage(gl, 0, 0);
+          const mid = g.getImageData(c.width / 2, c.height / 2, 1, 1).data;
+          const corner = g.getImageData(3, 3, 1, 1).data;
+          const marker = document.querySelector('.maplibregl-marker svg');
+          return hit.length === 1 && hit[0].properties.name === 'square'
+            && mid[0] > 200 && mid[2] < 60 && corner[2] > 200 && corner[0] < 60
+            && !!marker && getComputedStyle(document.querySelector('.maplibregl-marker'))
+                             .position === 'absolute'; }"""),
+    # The classic build draws the page's diagram; the ES module build renders another.
+    "mermaid": (["mermaid"], """<pre class="mermaid" id="flow">flowchart LR
+          A[Upload file] --> B{Valid?}
+          B -->|yes| C[Render chart]</pre>
+        <div id="seq"></div>
+        <script>mermaid.initialize({startOnLoad: true});</script>
+        <script type="module">
+        import esm from 'mermaid';
+        const {svg} = await esm.render('seq-diagram', 'sequenceDiagram\\n  Alice->>Bob: Hi Bob');
+        document.getElementById('seq').innerHTML = svg;</script>""",
+        """() => { const flow = document.querySelector('#flow svg');
+          const seq = document.querySelector('#seq svg');
+          return !!flow && !!seq && flow.querySelectorAll('g.node').length === 3
+            && ['Upload file', 'Valid?', 'Render chart'].every(t => flow.textContent.includes(t))
+            && flow.getBoundingClientRect().width > 100
+            && seq.textContent.includes('Alice') && seq.textContent.includes('Hi Bob'); }"""),
+})
+
 # Libraries that read mirror files with fetch(), which only Kiln's page can answer.
 NEEDS_KILN_PAGE = {"pyodide"}
 
 
 def test_every_library_has_a_browser_check():
-    assert set(LIBRARY_CHECKS) == {lib.name for lib in LIBRARIES}
+    assert set(LIBRARY_CHECKS) == {key_of(lib) for lib in LIBRARIES}
 
 
 @pytest.mark.mirror
@@ -477,10 +644,9 @@ def test_react_and_babel_jsx_from_unpkg_render_offline(live_server, page):
 
 
 def test_a_library_the_mirror_lacks_is_reported_and_blocked(live_server, page):
-    html = CHART_TOOL.replace("chart.js@4.4.1/dist/chart.umd.min.js",
-                              "chart.js@2.9.4/dist/Chart.min.js")
+    html = CHART_TOOL.replace("chart.js@4.4.1/dist/chart.umd.min.js", "chart.js@1.1.1/Chart.min.js")
     watch, created = open_imported(live_server, page, html)
-    assert any("2.9.4" in n and "will not load" in n for n in created["notices"])
+    assert any("1.1.1" in n and "will not load" in n for n in created["notices"])
     page.wait_for_load_state("load")
     assert page.evaluate("() => typeof Chart") == "undefined"
     assert any("Content Security Policy" in e for e in watch.errors)
@@ -625,4 +791,471 @@ def test_task_board_with_icons_dates_and_sorting_from_cdns_works_offline(live_se
     page.wait_for_function("() => [...document.fonts].some(f => f.status === 'loaded'"
                            " && f.family.includes('Font Awesome 6 Free'))")
     assert page.locator("#fa").evaluate("el => el.getBoundingClientRect().width") > 10
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+# -- tools written against older majors, and the libraries added for them -----
+
+def open_in_kiln_page(live_server, page, html: str):
+    """An imported tool as a person sees it: in Kiln's page, in the sandboxed frame."""
+    watch = Watch(page)
+    created = post_artifact(live_server.app_origin, html)
+    page.goto(created["url"])  # its load event waits for the frame's own load
+    frame = next(f for f in page.frames if "/raw/" in f.url)
+    assert frame.evaluate("() => self.origin") == "null"
+    return watch, created, frame
+
+
+# The classic pdf.js of 2.x, as countless tools load it: cdnjs, the global
+# pdfjsLib, the worker named by its CDN URL, a binary string, canvasContext.
+OLD_PDF_TOOL = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>PDF viewer</title>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.min.js"
+  integrity="sha512-tqaIiFJopq4lTBmFlWF0MNzzTpDsHyug8tJaaY0VkcH5AR2ANMJlcD+3fIL+RQ4JU3K6edt9OoySKfCCyKgkng=="
+  crossorigin="anonymous" referrerpolicy="no-referrer"></script>
+</head><body>
+<h1>PDF viewer</h1><p>Page <span id="page">?</span> of <span id="pages">?</span></p>
+<canvas id="c"></canvas><pre id="text"></pre>
+<script>
+pdfjsLib.GlobalWorkerOptions.workerSrc =
+  'https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.worker.min.js';
+const bytes = PDF_BYTES;
+pdfjsLib.getDocument({data: bytes}).promise.then(function (pdf) {
+  document.getElementById('pages').textContent = pdf.numPages;
+  return pdf.getPage(1);
+}).then(function (page) {
+  const viewport = page.getViewport({scale: 2});
+  const canvas = document.getElementById('c');
+  canvas.width = viewport.width;
+  canvas.height = viewport.height;
+  return page.render({canvasContext: canvas.getContext('2d'), viewport: viewport}).promise
+    .then(function () { return page.getTextContent(); })
+    .then(function (content) {
+      document.getElementById('page').textContent = page.pageNumber;
+      document.getElementById('text').textContent =
+        content.items.map(function (item) { return item.str; }).join(' ');
+    });
+}).catch(function (err) { document.getElementById('text').textContent = 'Error: ' + err; });
+</script></body></html>""".replace("PDF_BYTES", TINY_PDF)
+
+
+@pytest.mark.mirror
+def test_old_api_pdf_js_tool_renders_in_kilns_page(live_server, page):
+    watch, created, frame = open_in_kiln_page(live_server, page, OLD_PDF_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("pdfjs-dist 3.11.174" in n and "2.16.105" in n
+                                      for n in mirrored)
+    expect(frame.locator("#text")).to_have_text("Hello Kiln", timeout=20_000)
+    expect(frame.locator("#pages")).to_have_text("1")
+    assert frame.evaluate("() => { " + CANVAS_HAS_INK + " }")
+    assert frame.evaluate("() => [document.getElementById('c').width, pdfjsLib.version]") == [
+        400, "3.11.174"]
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
+
+
+# A MapLibre tool as written for 4.x: unpkg, the global maplibregl, an inline
+# style (no tile server), a GeoJSON layer, a marker with a popup, a click.
+MAPLIBRE_TOOL = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Delivery zones</title>
+<link href="https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.css" rel="stylesheet">
+<script src="https://unpkg.com/maplibre-gl@4.7.1/dist/maplibre-gl.js"></script>
+<style>body { margin: 0 } #map { width: 480px; height: 320px }</style>
+</head><body><div id="map"></div><p id="status">loading</p><p id="picked"></p>
+<script>
+const zones = {type: 'FeatureCollection', features: [
+  {type: 'Feature', properties: {zone: 'North'}, geometry: {type: 'Polygon',
+   coordinates: [[[-20, 5], [20, 5], [20, 30], [-20, 30], [-20, 5]]]}},
+  {type: 'Feature', properties: {zone: 'South'}, geometry: {type: 'Polygon',
+   coordinates: [[[-20, -30], [20, -30], [20, -5], [-20, -5], [-20, -30]]]}}]};
+const map = new maplibregl.Map({
+  container: 'map', center: [0, 0], zoom: 1.5, preserveDrawingBuffer: true,
+  canvasContextAttributes: {preserveDrawingBuffer: true},
+  style: {version: 8, sources: {zones: {type: 'geojson', data: zones}}, layers: [
+    {id: 'water', type: 'background', paint: {'background-color': 'rgb(0, 0, 255)'}},
+    {id: 'zones', type: 'fill', source: 'zones', paint: {'fill-color': [
+      'match', ['get', 'zone'], 'North', 'rgb(255, 0, 0)', 'rgb(0, 255, 0)']}},
+    {id: 'edges', type: 'line', source: 'zones', paint: {'line-width': 2}}]}});
+map.addControl(new maplibregl.NavigationControl());
+new maplibregl.Marker({color: '#000'}).setLngLat([0, 18])
+  .setPopup(new maplibregl.Popup().setText('Depot')).addTo(map);
+map.on('click', 'zones', e => {
+  document.getElementById('picked').textContent = e.features[0].properties.zone;
+});
+map.on('load', () => { document.getElementById('status').textContent = 'ready'; });
+</script></body></html>"""
+
+MAP_PIXELS = """() => { const gl = document.querySelector('#map canvas');
+  const c = document.createElement('canvas'); c.width = gl.width; c.height = gl.height;
+  const g = c.getContext('2d'); g.drawImage(gl, 0, 0);
+  const at = (x, y) => Array.from(g.getImageData(x * c.width, y * c.height, 1, 1).data);
+  return {north: at(0.5, 0.35), south: at(0.5, 0.68), water: at(0.05, 0.5)}; }"""
+
+
+@pytest.mark.mirror
+def test_maplibre_tool_from_unpkg_renders_in_kilns_page(live_server, page):
+    watch, created, frame = open_in_kiln_page(live_server, page, MAPLIBRE_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("maplibre-gl 5.24.1" in n for n in mirrored)
+    expect(frame.locator("#status")).to_have_text("ready", timeout=20_000)
+    frame.wait_for_function("() => map.loaded() && !map.isMoving()")
+    frame.wait_for_function(MAP_PIXELS.replace(
+        "return {", "const p = {").replace("}; }", "}; return p.north[0] > 200 "
+        "&& p.north[1] < 60 && p.south[1] > 200 && p.south[0] < 60 && p.water[2] > 200; }"))
+    # The stylesheet placed the controls; the marker opens its popup; a click
+    # on a zone reaches the tool's layer handler through the worker's index.
+    expect(frame.locator(".maplibregl-ctrl-zoom-in")).to_be_visible()
+    assert frame.locator(".maplibregl-ctrl-top-right").evaluate(
+        "el => getComputedStyle(el).position") == "absolute"
+    box = frame.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.68)
+    expect(frame.locator("#picked")).to_have_text("South")
+    frame.locator(".maplibregl-marker").click()
+    expect(frame.locator(".maplibregl-popup-content")).to_contain_text("Depot")
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
+
+
+# Pyodide as 0.21 to 0.25 tools load it: jsDelivr's own builds, indexURL named
+# in the page, the stdout option, globals.set/get, toJs, runPythonAsync, FS.
+OLD_PYODIDE_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Python runner</title>
+<script src="https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js"></script>
+</head><body><textarea id="code">import statistics
+nums = [int(n) for n in data.split(",")]
+print("mean", statistics.mean(nums))
+result = {"max": max(nums), "sorted": sorted(nums)}</textarea>
+<pre id="out"></pre><p id="result"></p>
+<script>
+const lines = [];
+async function main() {
+  const pyodide = await loadPyodide({
+    indexURL: "https://cdn.jsdelivr.net/pyodide/v0.22.1/full/",
+    stdout: (text) => lines.push(text),
+  });
+  pyodide.globals.set("data", "4,1,7");
+  pyodide.runPython(document.getElementById("code").value);
+  const result = pyodide.globals.get("result").toJs({dict_converter: Object.fromEntries});
+  pyodide.FS.writeFile("/tmp/note.txt", "saved");
+  const later = await pyodide.runPythonAsync(
+    "import asyncio\\nawait asyncio.sleep(0)\\nopen('/tmp/note.txt').read()");
+  document.getElementById("out").textContent = lines.join("\\n");
+  document.getElementById("result").textContent =
+    result.max + " " + result.sorted.join(",") + " " + later;
+}
+main();
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_pyodide_tool_of_an_older_release_runs_in_kilns_page(live_server, page):
+    watch, created, frame = open_in_kiln_page(live_server, page, OLD_PYODIDE_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("pyodide 314.0.8" in n and "0.22.1" in n for n in mirrored)
+    expect(frame.locator("#result")).to_have_text("7 1,4,7 saved", timeout=30_000)
+    expect(frame.locator("#out")).to_have_text("mean 4")
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
+
+
+CHART_V2_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Budget</title>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.9.4/Chart.min.js"
+  integrity="sha512-d9xgZrVZpmmQlfonhQUvTR7lMPtO7NkZMkA0ABN3PHCbKA5nqylQ/yWlFAyY6hYgdF1Qh6nYiuADWwKB4C2WSw=="
+  crossorigin="anonymous"></script>
+</head><body><canvas id="chart" width="400" height="200"></canvas><script>
+const chart = new Chart(document.getElementById('chart').getContext('2d'), {
+  type: 'bar',
+  data: {labels: ['Rent', 'Food', 'Fun'],
+         datasets: [{label: 'Spent', data: [900, 300, 150], backgroundColor: 'rgb(220, 20, 20)'}]},
+  options: {animation: {duration: 0}, responsive: false, legend: {display: false},
+            scales: {yAxes: [{ticks: {beginAtZero: true, callback: v => '$' + v}}]}}
+});
+document.body.dataset.ticks = chart.scales['y-axis-0'].ticks.join(' ');
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_chart_js_2_tool_from_cdnjs_renders(live_server, page):
+    watch, created = open_imported(live_server, page, CHART_V2_TOOL)
+    assert any("chart.js 2.9.4" in n for n in created["notices"])
+    # The ticks callback of 2.x's scales.yAxes ran (4 would ignore the option).
+    expect(page.locator("body")).to_have_attribute(
+        "data-ticks", "$900 $800 $700 $600 $500 $400 $300 $200 $100 $0")
+    red = page.evaluate("""() => { const c = document.getElementById('chart');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < px.length; i += 4)
+          if (px[i] > 200 && px[i + 1] < 60 && px[i + 2] < 60 && px[i + 3] > 200) n++;
+        return n; }""")
+    assert red > 3000
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+# The most common three.js page of the r1xx years: cdnjs r128, OrbitControls
+# from examples/js, an animation loop.
+THREE_R128_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Cube</title>
+<style>body { margin: 0 }</style>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/three@0.128.0/examples/js/controls/OrbitControls.js"></script>
+</head><body><script>
+const scene = new THREE.Scene();
+scene.background = new THREE.Color(0x0000ff);
+const camera = new THREE.PerspectiveCamera(50, 1, 0.1, 100);
+camera.position.set(0, 0, 4);
+const renderer = new THREE.WebGLRenderer({antialias: true, preserveDrawingBuffer: true});
+renderer.setSize(200, 200);
+document.body.appendChild(renderer.domElement);
+const controls = new THREE.OrbitControls(camera, renderer.domElement);
+controls.enableDamping = true;
+const cube = new THREE.Mesh(new THREE.BoxGeometry(1.5, 1.5, 1.5),
+                            new THREE.MeshBasicMaterial({color: 0xff0000}));
+scene.add(cube);
+let frames = 0;
+(function animate() {
+  requestAnimationFrame(animate);
+  cube.rotation.y += 0.01;
+  controls.update();
+  renderer.render(scene, camera);
+  document.body.dataset.frames = ++frames;
+})();
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_three_r128_global_build_tool_renders(live_server, page):
+    watch, created = open_imported(live_server, page, THREE_R128_TOOL)
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("three 0.147.0" in n for n in mirrored)
+    page.wait_for_function("() => Number(document.body.dataset.frames) > 5")
+    colours = page.evaluate("""() => { const c = document.createElement('canvas');
+        c.width = c.height = 200; const g = c.getContext('2d');
+        g.drawImage(document.querySelector('canvas'), 0, 0);
+        return [Array.from(g.getImageData(100, 100, 1, 1).data),
+                Array.from(g.getImageData(3, 3, 1, 1).data)]; }""")
+    assert colours == [[255, 0, 0, 255], [0, 0, 255, 255]]
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+D3_V5_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Bars</title>
+<script src="https://d3js.org/d3.v5.min.js"></script>
+</head><body><svg width="300" height="120"></svg><div id="tip"></div><script>
+const data = [{k: 'a', v: 3}, {k: 'b', v: 7}, {k: 'a', v: 2}];
+const byKey = d3.nest().key(d => d.k).rollup(g => d3.sum(g, d => d.v)).entries(data);
+const x = d3.scaleBand().domain(byKey.map(d => d.key)).range([0, 300]).padding(0.1);
+d3.select('svg').selectAll('rect').data(byKey).enter().append('rect')
+  .attr('x', d => x(d.key)).attr('y', d => 120 - d.value * 10)
+  .attr('width', x.bandwidth()).attr('height', d => d.value * 10)
+  .on('mouseover', function (d) {
+    d3.select('#tip').text(d.key + '=' + d.value + ' at ' + d3.mouse(this).map(Math.round));
+  });
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_d3_v5_tool_with_d3_event_era_handlers_works(live_server, page):
+    watch, created = open_imported(live_server, page, D3_V5_TOOL)
+    assert any("d3 5.16.0" in n for n in created["notices"])
+    expect(page.locator("rect")).to_have_count(2)
+    box = page.locator("rect").first.bounding_box()
+    page.mouse.move(box["x"] + 10, box["y"] + 5)
+    expect(page.locator("#tip")).to_have_text(re.compile(r"^a=5 at \d+,\d+$"))
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+# Mermaid as its own documentation shows it: the ES module from jsDelivr.
+MERMAID_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Diagram editor</title>
+</head><body><textarea id="src">graph TD
+  Start --> Check{Logged in?}
+  Check -->|no| Login
+  Check -->|yes| Home</textarea><div id="view"></div>
+<pre class="mermaid">pie title Pets
+  "Dogs" : 3
+  "Cats" : 2</pre>
+<script type="module">
+import mermaid from 'https://cdn.jsdelivr.net/npm/mermaid@10/dist/mermaid.esm.min.mjs';
+mermaid.initialize({startOnLoad: true, theme: 'forest'});
+let n = 0;
+async function draw() {
+  const {svg} = await mermaid.render('d' + n++, document.getElementById('src').value);
+  document.getElementById('view').innerHTML = svg;
+}
+document.getElementById('src').addEventListener('input', draw);
+draw();
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_mermaid_tool_from_jsdelivr_draws_and_redraws(live_server, page):
+    watch, created, frame = open_in_kiln_page(live_server, page, MERMAID_TOOL)
+    assert any("mermaid 12.4.0" in n for n in created["notices"])
+    expect(frame.locator("#view svg g.node")).to_have_count(4, timeout=20_000)
+    expect(frame.locator("#view svg")).to_contain_text("Logged in?")
+    expect(frame.locator("pre.mermaid svg")).to_contain_text("Dogs")
+    frame.locator("#src").fill("sequenceDiagram\n  Client->>Server: GET /")
+    expect(frame.locator("#view svg")).to_contain_text("Server")
+    expect(frame.locator("#view svg g.node")).to_have_count(0)
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)
+
+
+def pdf_with_script_in_font(js: str) -> str:
+    """A PDF whose font's FontMatrix carries a string of script, drawn with a
+    pattern fill, so pdf.js before 4.2.67 compiles the string into the glyph's
+    drawing function when eval is allowed (CVE-2024-4367)."""
+    matrix = "[0.001 0 0 0.001 0 (0\\); " + js.replace("(", "\\(").replace(")", "\\)") + " //)]"
+    content = "/Pattern cs /P1 scn BT /F1 40 Tf 10 30 Td (AB) Tj ET"
+    bodies = [
+        "<</Type/Catalog/Pages 2 0 R>>",
+        "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]/Contents 4 0 R"
+        "/Resources<</Font<</F1 5 0 R>>/Pattern<</P1 8 0 R>>>>>>",
+        f"<</Length {len(content)}>>stream\n{content}\nendstream\n",
+        "<</Type/Font/Subtype/Type1/BaseFont/Probe/FirstChar 65/LastChar 66/Widths[500 500]"
+        f"/FontMatrix {matrix}/FontDescriptor 6 0 R>>",
+        "<</Type/FontDescriptor/FontName/Probe/Flags 32/FontBBox[0 0 500 700]/ItalicAngle 0"
+        "/Ascent 700/Descent -200/CapHeight 700/StemV 80/FontFile3 7 0 R>>",
+        "<</Subtype/Type2/Length 100>>stream\n\nendstream\n",
+        "<</PatternType 2/Shading<</ShadingType 2/ColorSpace/DeviceRGB/Coords[0 0 200 0]"
+        "/Function<</FunctionType 2/Domain[0 1]/C0[1 0 0]/C1[0 0 1]/N 1>>>>>>",
+    ]
+    objects = [f"{n} 0 obj{body}endobj" for n, body in enumerate(bodies, 1)]
+    return "\n".join(["%PDF-1.4", *objects, "trailer<</Root 1 0 R>>", "%%EOF"])
+
+
+# A 2.x-style viewer opening a stranger's PDF, under both names the classic
+# build goes by; then, as a control, the same PDF given to the library itself
+# with eval on (what every 2.x and 3.x tool did by default).
+HOSTILE_PDF_TOOL = """<!doctype html><html><head><title>Viewer</title>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.min.js"></script>
+</head><body><canvas id="c"></canvas><script>
+const lib = window['pdfjs-dist/build/pdf'];
+lib.GlobalWorkerOptions.workerSrc =
+  'https://cdnjs.cloudflare.com/ajax/libs/pdf.js/2.16.105/pdf.worker.min.js';
+async function show(pdfjs, bytes, params) {
+  const doc = await pdfjs.getDocument(Object.assign({data: bytes}, params)).promise;
+  const page = await doc.getPage(1);
+  const viewport = page.getViewport({scale: 1});
+  const canvas = document.getElementById('c');
+  canvas.width = viewport.width; canvas.height = viewport.height;
+  await page.render({canvasContext: canvas.getContext('2d'), viewport}).promise;
+}
+const enc = s => new TextEncoder().encode(s);
+(async () => {
+  await show(lib, enc(PDF_ONE), {isEvalSupported: true});
+  await show(pdfjsLib, enc(PDF_TWO));
+  await show(pdfjsLib, enc(PDF_TWO).buffer);
+  document.body.dataset.guarded = 'rendered';
+  await show(Object.getPrototypeOf(pdfjsLib), enc(PDF_CONTROL), {isEvalSupported: true});
+  document.body.dataset.control = 'rendered';
+})();
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_a_pdf_cannot_run_script_through_the_older_pdf_js(live_server, page):
+    html = HOSTILE_PDF_TOOL
+    for name, mark in (("PDF_ONE", "one"), ("PDF_TWO", "two"), ("PDF_CONTROL", "raw")):
+        pdf = pdf_with_script_in_font(f"document.body.dataset.{mark} = 'ran'")
+        html = html.replace(name, json.dumps(pdf))
+    watch, created = open_imported(live_server, page, html)
+    assert sum("pdfjs-dist 3.11.174" in n for n in created["notices"]) == 2
+    expect(page.locator("body")).to_have_attribute("data-control", "rendered", timeout=20_000)
+    body = page.locator("body")
+    assert body.get_attribute("data-guarded") == "rendered"
+    # The PDF does carry script the unguarded library runs...
+    assert body.get_attribute("data-raw") == "ran"
+    # ...and neither name of the library a tool sees lets it run, even asked to.
+    assert body.get_attribute("data-one") is None and body.get_attribute("data-two") is None
+    assert page.evaluate("() => window.pdfjsLib === window['pdfjs-dist/build/pdf']")
+
+
+# React as tools wrote it before 18: unpkg's development builds of 17,
+# ReactDOM.render, a class component beside a hooks one.
+REACT_17_TOOL = """<!doctype html><html><head><title>Tip calculator</title>
+<script crossorigin src="https://unpkg.com/react@17/umd/react.development.js"></script>
+<script crossorigin src="https://unpkg.com/react-dom@17/umd/react-dom.development.js"></script>
+<script src="https://unpkg.com/babel-standalone@6/babel.min.js"></script>
+</head><body><div id="root"></div>
+<script type="text/babel">
+class Total extends React.Component {
+  render() { return <p id="total">Total: {this.props.value.toFixed(2)}</p>; }
+}
+function App() {
+  const [bill, setBill] = React.useState(40);
+  return (<div>
+    <label>Bill <input id="bill" type="number" value={bill}
+      onChange={e => setBill(Number(e.target.value))} /></label>
+    <Total value={bill * 1.15} />
+  </div>);
+}
+ReactDOM.render(<App />, document.getElementById('root'));
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_react_17_tool_with_reactdom_render_works(live_server, page):
+    watch, created = open_imported(live_server, page, REACT_17_TOOL)
+    assert sum("react 17.0.2" in n or "react-dom 17.0.2" in n for n in created["notices"]) == 2
+    expect(page.locator("#total")).to_have_text("Total: 46.00")
+    page.locator("#bill").fill("100")
+    expect(page.locator("#total")).to_have_text("Total: 115.00")
+    assert page.evaluate("() => [React.version, ReactDOM.version]") == ["17.0.2", "17.0.2"]
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+VUE_2_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Todos</title>
+<script src="https://cdn.jsdelivr.net/npm/vue@2.6.14/dist/vue.js"></script>
+</head><body><div id="app">
+  <input id="new" v-model="draft" @keyup.enter="add" placeholder="New task">
+  <ul><li v-for="(todo, i) in todos" :key="i" :class="{done: todo.done}"
+          @click="todo.done = !todo.done">{{ todo.text }}</li></ul>
+  <p id="left">{{ remaining }} left</p>
+</div><script>
+new Vue({
+  el: '#app',
+  data: {draft: '', todos: [{text: 'Write', done: false}]},
+  computed: {remaining() { return this.todos.filter(t => !t.done).length; }},
+  methods: {add() { if (this.draft) { this.todos.push({text: this.draft, done: false});
+                                      this.draft = ''; } }}
+});
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+def test_vue_2_tool_with_new_vue_works(live_server, page):
+    watch, created = open_imported(live_server, page, VUE_2_TOOL)
+    assert any("vue 2.7.16" in n and "2.6.14" in n for n in created["notices"])
+    expect(page.locator("#left")).to_have_text("1 left")
+    page.locator("#new").fill("Ship")
+    page.locator("#new").press("Enter")
+    expect(page.locator("li")).to_have_text(["Write", "Ship"])
+    page.locator("li").first.click()
+    expect(page.locator("#left")).to_have_text("1 left")
+    expect(page.locator("li.done")).to_have_text("Write")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+# Bootstrap 4 as its own documentation had pages load it: Bootstrap's CDN, the
+# slim jQuery, then the bundle.
+BOOTSTRAP_4_TOOL = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signup</title>
+<link rel="stylesheet" href="https://stackpath.bootstrapcdn.com/bootstrap/4.5.2/css/bootstrap.min.css"
+  integrity="sha384-JcKb8q3iqJ61gNV9KGb8thSsNjpSL0n8PARn9HuZOnIxN0hoP+VmmDGMN5t9UJ0Z"
+  crossorigin="anonymous">
+</head><body><div class="container mt-3"><form id="f">
+  <div class="form-group"><label for="email">Email</label>
+    <input id="email" class="form-control" type="email"></div>
+  <button class="btn btn-success ml-2" type="button" data-toggle="modal" data-target="#done">
+    Sign up</button>
+</form></div>
+<div class="modal fade" id="done" tabindex="-1"><div class="modal-dialog"><div class="modal-content">
+  <div class="modal-body" id="thanks">Thanks!</div></div></div></div>
+<script src="https://code.jquery.com/jquery-3.5.1.slim.min.js"
+  integrity="sha384-DfXdz2htPH0lsSSs5nCTpuj/zy4C+OGpamoFVy38MVBnE+IbbVYUew+OrCXaRkfj"
+  crossorigin="anonymous"></script>
+<script src="https://cdn.jsdelivr.net/npm/bootstrap@4.5.3/dist/js/bootstrap.bundle.min.js"></script>
+</body></html>"""
+
+
+@pytest.mark.mirror
+def test_bootstrap_4_tool_from_its_cdn_works(live_server, page):
+    watch, created = open_imported(live_server, page, BOOTSTRAP_4_TOOL)
+    assert sum("bootstrap 4.6.2" in n for n in created["notices"]) == 2
+    button = page.get_by_role("button", name="Sign up")
+    expect(button).to_have_css("background-color", "rgb(40, 167, 69)")  # 4's green
+    expect(button).to_have_css("margin-left", "8px")
+    button.click()
+    expect(page.locator("#thanks")).to_be_visible()
     watch.assert_clean(live_server.sandbox_origin)

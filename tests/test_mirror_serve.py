@@ -29,13 +29,13 @@ def assert_library_headers(response):
 
 
 @pytest.mark.mirror
-@pytest.mark.parametrize("lib", LIBRARIES, ids=lambda lib: lib.name)
+@pytest.mark.parametrize("lib", LIBRARIES, ids=lambda lib: lib.folder)
 def test_every_entry_file_is_served_with_its_type_and_headers(sandbox_client, lib):
     for path in lib.entry_files():
         response = sandbox_client.get(lib.url(path))
         assert response.status_code == 200, path
         assert response.headers["Content-Type"] == EXPECTED_TYPES[os.path.splitext(path)[1]]
-        assert response.data == (mirror_dir() / lib.name / path).read_bytes()
+        assert response.data == (mirror_dir() / lib.folder / path).read_bytes()
         assert_library_headers(response)
 
 

@@ -148,7 +148,7 @@ def _real_pages() -> list[Path]:
     pages.append(ROOT / "bench/typical_tool.html")
     for lib in libraries.LIBRARIES:  # minified library code, as a tool may paste it in
         for path in (*lib.scripts, *lib.styles, *((lib.module,) if lib.module else ())):
-            file = ROOT / "mirror/node_modules" / lib.name / path
+            file = ROOT / "mirror/node_modules" / lib.folder / path
             if file.is_file():
                 pages.append(file)
     return pages
