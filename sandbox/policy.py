@@ -50,6 +50,10 @@ CONNECTION_ALLOWLIST = "(response-origin)"
 
 HSTS = "max-age=31536000; includeSubDomains"
 
+# What an artifact may frame: documents it made itself. Never a URL scheme that
+# names a server.
+FRAME_SOURCES = "blob: data:"
+
 
 class Kind(str, Enum):
     APP = "app"                # Kiln's own pages and API
@@ -108,8 +112,12 @@ def artifact_csp(app_origin: str, sandbox_origin: str) -> str:
         # reach nothing either; Tone.js runs its clock in one and Papa Parse
         # parses in one. Workers from URLs stay blocked.
         "worker-src": "blob:",
-        "frame-src": "'none'",
-        "child-src": "'none'",
+        # Frames of content the tool wrote itself (srcdoc needs no source). Such
+        # a frame inherits this policy, the sandbox flags and the connection
+        # allowlist, so it reaches no more than the tool; no http(s) source, so
+        # no frame (and no navigation of one) leaves the sandbox.
+        "frame-src": FRAME_SOURCES,
+        "child-src": FRAME_SOURCES,
         "object-src": "'none'",
         "manifest-src": "'none'",
         "form-action": "'none'",
