@@ -27,16 +27,16 @@ CORPUS = Path(__file__).with_name("smoke_corpus")
 PROBE = """<!DOCTYPE html><title>probe</title><h1>Second</h1><pre id="out">waiting</pre>
 <script>
 const tries = {
-  fetch: () => fetch("%(api)s/from-preview").then(() => "reached", (e) => e.name),
+  fetch: () => fetch("$API/from-preview").then(() => "reached", (e) => e.name),
   xhr: () => new Promise((ok) => {
     const x = new XMLHttpRequest();
     x.onload = () => ok("reached");
     x.onerror = () => ok("error");
-    try { x.open("GET", "%(api)s/xhr-from-preview"); x.send(); } catch (e) { ok(e.name); }
+    try { x.open("GET", "$API/xhr-from-preview"); x.send(); } catch (e) { ok(e.name); }
   }),
   websocket: () => new Promise((ok) => {
     try {
-      const ws = new WebSocket("ws://%(host)s/ws");
+      const ws = new WebSocket("ws://$HOST/ws");
       ws.onopen = () => ok("open");
       ws.onerror = () => ok("error");
     } catch (e) { ok(e.name); }
@@ -45,19 +45,19 @@ const tries = {
     const img = new Image();
     img.onload = () => ok("loaded");
     img.onerror = () => ok("error");
-    img.src = "%(api)s/pixel.png";
+    img.src = "$API/pixel.png";
   }),
   kiln: () => typeof window.kiln,
   "parent.kiln": () => typeof parent.kiln,
-  "parent.fetch": () => parent.fetch("%(api)s/through-the-tool").then(() => "reached"),
-  "top.location": () => { top.location.href = "%(api)s/top"; return "set"; },
-  "window.open": () => String(window.open("%(api)s/popup")),
+  "parent.fetch": () => parent.fetch("$API/through-the-tool").then(() => "reached"),
+  "top.location": () => { top.location.href = "$API/top"; return "set"; },
+  "window.open": () => String(window.open("$API/popup")),
 };
 const results = {};
 Promise.all(Object.entries(tries).map(async ([name, action]) => {
   try { results[name] = String(await action()); } catch (e) { results[name] = e.name; }
 })).then(() => { document.getElementById("out").textContent = JSON.stringify(results); });
-</script>""" % {"api": API, "host": HOST}
+</script>""".replace("$API", API).replace("$HOST", HOST)
 
 
 @pytest.fixture

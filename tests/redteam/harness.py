@@ -19,6 +19,15 @@ HERE = Path(__file__).parent
 PRELUDE = (HERE / "prelude.html").read_text()
 HOSTILE = sorted(p.stem for p in (HERE / "hostile").glob("*.html"))
 PROBES = sorted(p.stem for p in (HERE / "probes").glob("*.html"))
+# The hostile artifacts also run with the raw URL opened directly: as a top-level
+# document there is no parent CSP (frame-src) and no iframe sandbox attribute,
+# only the response's own headers stand in the way.
+RAW_TOO = {
+    "fetch", "img", "websocket", "form_get", "form_post", "form_top", "meta_refresh", "self_nav",
+    "link_click", "history_redirect", "window_open", "blank_link", "download",
+    "webrtc_stun", "webrtc_turn", "speculation", "prefetch_preload", "preconnect",
+    "net_refused", "net_fresh_realm",
+}
 
 # How long the network may stay quiet after an artifact says it is done before
 # the run counts as clean. The positive control uses the same window, so a

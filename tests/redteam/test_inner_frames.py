@@ -18,9 +18,8 @@ import pytest
 
 from sandbox import policy
 
-from .harness import (HOSTILE, INNER_FRAME, INNER_KINDS, ArtifactRun, fresh_context_factory,
-                      inner_frame_tool, load, new_token, render, run_many)
-from .test_exfiltration import RAW_TOO
+from .harness import (HOSTILE, INNER_FRAME, INNER_KINDS, RAW_TOO, ArtifactRun,
+                      fresh_context_factory, inner_frame_tool, load, new_token, render, run_many)
 
 CASES = ([(name, kind, "frame") for name in HOSTILE for kind in INNER_KINDS]
          + [(name, kind, "raw") for name in sorted(RAW_TOO) for kind in INNER_KINDS])
