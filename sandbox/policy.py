@@ -117,7 +117,9 @@ def artifact_csp(app_origin: str, sandbox_origin: str) -> str:
         # allowlist, so it reaches no more than the tool; no http(s) source, so
         # no frame (and no navigation of one) leaves the sandbox.
         "frame-src": FRAME_SOURCES,
-        "child-src": FRAME_SOURCES,
+        # Only browsers without frame-src and worker-src read this: there, no
+        # frame and no worker at all, rather than guess what they would inherit.
+        "child-src": "'none'",
         "object-src": "'none'",
         "manifest-src": "'none'",
         "form-action": "'none'",
