@@ -272,19 +272,22 @@ def run_artifact(context, url: str, token: str, sink: Sink, *, in_frame: bool,
     artifact_run = ArtifactRun(context, url, token, in_frame=in_frame,
                                frame_selector=frame_selector)
     while not artifact_run.step():
-        poll_tick(artifact_run.page)  # as in run_many
+        if not poll_tick(artifact_run.page):  # as in run_many
+            break
     artifact_run.ended = artifact_run.ended or time.monotonic()
     return artifact_run.collect(sink)
 
 
-def poll_tick(page) -> None:
+def poll_tick(page) -> bool:
     """Let Playwright deliver events for a moment (any page of the connection will
-    do). A page that crashed or closed answers at once with an error: its run
-    finishes on the next step (see ArtifactRun._crashed), the others go on."""
+    do); False if the page has gone. A page that crashed answers at once with an
+    error: its run finishes on the next step (see ArtifactRun._crashed), and the
+    others go on."""
     try:
         page.wait_for_timeout(20)
     except Exception:  # noqa: BLE001 - the page crashed or closed under us
-        pass
+        return False
+    return True
 
 
 def new_token(name: str) -> str:
