@@ -50,6 +50,10 @@ CONNECTION_ALLOWLIST = "(response-origin)"
 
 HSTS = "max-age=31536000; includeSubDomains"
 
+# What an artifact may frame: documents it made itself. Never a URL scheme that
+# names a server.
+FRAME_SOURCES = "blob: data:"
+
 
 class Kind(str, Enum):
     APP = "app"                # Kiln's own pages and API
@@ -112,7 +116,13 @@ def artifact_csp(app_origin: str, sandbox_origin: str) -> str:
         # reach nothing either; Tone.js runs its clock in one and Papa Parse
         # parses in one. Workers from URLs stay blocked.
         "worker-src": "blob:",
-        "frame-src": "'none'",
+        # Frames of content the tool wrote itself (srcdoc needs no source). Such
+        # a frame inherits this policy, the sandbox flags and the connection
+        # allowlist, so it reaches no more than the tool; no http(s) source, so
+        # no frame (and no navigation of one) leaves the sandbox.
+        "frame-src": FRAME_SOURCES,
+        # Only browsers without frame-src and worker-src read this: there, no
+        # frame and no worker at all, rather than guess what they would inherit.
         "child-src": "'none'",
         "object-src": "'none'",
         "manifest-src": "'none'",

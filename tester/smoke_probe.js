@@ -54,6 +54,8 @@
         line: e.lineNumber,
         column: e.columnNumber,
         disposition: e.disposition,
+        // A frame the tool wrote itself (srcdoc, blob:, data:) runs this probe too.
+        inner: window !== window.top,
       });
     },
     true,

@@ -103,6 +103,9 @@ class Observations:
 # CSP directives whose refusal means the tool wanted the network (or to leave).
 NETWORK_DIRECTIVES = {"connect-src", "form-action", "navigate-to", "worker-src", "frame-src",
                       "child-src", "manifest-src", "object-src"}
+# How a refusal in a frame the tool wrote itself is named: the tool's own page
+# may fetch through Kiln, such a frame never.
+FROM_A_FRAME = "from a frame the tool made"
 SCRIPT_DIRECTIVES = {"script-src", "script-src-elem", "script-src-attr"}
 NETWORK_KINDS = {"fetch", "xhr", "websocket", "eventsource", "navigation", "ping", "other"}
 # How browsers and tools word a failed request, when the tool rewords ours.
@@ -274,12 +277,16 @@ def _network(obs: Observations, broken: bool,
     needs_network: list[str] = []
     scripts: list[str] = []
     cosmetic: list[str] = []
+    from_frames: set[str] = set()
     for violation in obs.csp:
         directive = (violation.get("directive") or "").strip()
         target = violation.get("blocked") or "inline"
         if violation.get("disposition") == "report":
             continue
-        if directive in NETWORK_DIRECTIVES:
+        if directive in NETWORK_DIRECTIVES and violation.get("inner") is True:
+            from_frames.add(item := f"{target} ({directive}, {FROM_A_FRAME})")
+            needs_network.append(item)
+        elif directive in NETWORK_DIRECTIVES:
             needs_network.append(f"{target} ({directive})")
         elif directive in SCRIPT_DIRECTIVES:
             scripts.append(target)
@@ -294,8 +301,11 @@ def _network(obs: Observations, broken: bool,
             cosmetic.append(f"{blocked.url} ({blocked.reason})")
     needs_network, scripts, cosmetic = _unique(needs_network), _unique(scripts), _unique(cosmetic)
 
-    errors = [ToolError(kind="network", message=f"blocked: {item}; Kiln's sandbox has no network")
-              for item in needs_network]
+    errors = [ToolError(kind="network", message=(
+        f"blocked: {item}; such a frame has no network at all: make the request in the "
+        "tool's own page (whose fetch() asks the viewer) and hand the frame the result"
+        if item in from_frames
+        else f"blocked: {item}; Kiln's sandbox has no network")) for item in needs_network]
     asks = _needs_the_network(obs, offline or [])
     if scripts and broken:
         errors += [ToolError(kind="blocked-script", message=(

@@ -20,6 +20,9 @@ def check_artifact_headers(headers, app=APP, sandbox=SANDBOX):
     assert headers["Connection-Allowlist"] == "(response-origin)"
     assert csp["base-uri"] == "'none'"
     assert csp["object-src"] == "'none'"
+    # Frames only of what the tool wrote itself: nothing that names a server.
+    assert csp["frame-src"] == "blob: data:"
+    assert csp["child-src"] == "'none'"
     for name in ("script-src", "style-src"):
         sources = csp[name].split()
         assert f"{sandbox}/lib/" in sources

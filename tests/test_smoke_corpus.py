@@ -81,6 +81,18 @@ def test_click_errors_name_the_phase(reports):
     assert error.phase == "interaction" and "rollDice" in error.message
 
 
+def test_a_request_from_a_frame_the_tool_made_is_named_so(reports):
+    """The tool's own fetch() would have asked the viewer; its frame's never can:
+    the model is told where to move the request."""
+    report = reports["fail-fetch-in-inner-frame.html"]
+    assert "(connect-src, from a frame the tool made)" in report.checks["network"].detail
+    assert [e.message.split("; ", 1)[1] for e in report.errors] == [
+        "such a frame has no network at all: make the request in the tool's own page (whose "
+        "fetch() asks the viewer) and hand the frame the result"]
+    for kind in ("blob", "data", "srcdoc"):
+        assert reports[f"pass-html-preview-{kind}.html"].checks["network"].detail == "nothing blocked"
+
+
 def test_hang_on_click_names_the_control(reports):
     report = reports["fail-hang-on-click.html"]
     assert "Compute" in report.checks["hang"].detail

@@ -11,12 +11,23 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandbox import policy
+
 from .sink import Sink
 
 HERE = Path(__file__).parent
 PRELUDE = (HERE / "prelude.html").read_text()
 HOSTILE = sorted(p.stem for p in (HERE / "hostile").glob("*.html"))
 PROBES = sorted(p.stem for p in (HERE / "probes").glob("*.html"))
+# The hostile artifacts also run with the raw URL opened directly: as a top-level
+# document there is no parent CSP (frame-src) and no iframe sandbox attribute,
+# only the response's own headers stand in the way.
+RAW_TOO = {
+    "fetch", "img", "websocket", "form_get", "form_post", "form_top", "meta_refresh", "self_nav",
+    "link_click", "history_redirect", "window_open", "blank_link", "download",
+    "webrtc_stun", "webrtc_turn", "speculation", "prefetch_preload", "preconnect",
+    "net_refused", "net_fresh_realm", "stream_refused", "stream_fresh_realm",
+}
 
 # How long the network may stay quiet after an artifact says it is done before
 # the run counts as clean. The positive control uses the same window, so a
@@ -46,6 +57,40 @@ def render(template: str, sink: Sink, token: str) -> str:
     return html
 
 
+# The frames a tool can fill with a document it wrote itself, and where its
+# inner frame is found. The tool asks for every sandbox flag and feature there
+# is: a frame gets no more than the document around it whatever it asks for, so
+# this is the most an inner frame could ever be given.
+INNER_KINDS = ("blob", "data", "srcdoc")
+INNER_FRAME = "iframe#inner"
+INNER_SANDBOX = " ".join((
+    "allow-scripts allow-forms allow-same-origin allow-popups allow-popups-to-escape-sandbox",
+    "allow-top-navigation allow-top-navigation-by-user-activation allow-modals allow-downloads",
+    "allow-pointer-lock allow-presentation allow-orientation-lock",
+    "allow-storage-access-by-user-activation"))
+INNER_ALLOW = "; ".join(f"{feature} *" for feature in policy.DENIED_FEATURES)
+INNER_TOOL = """<!doctype html><title>a tool that frames what it wrote ({kind})</title>
+<style>html, body {{ margin: 0; height: 100%; }} iframe {{ border: 0; width: 100%; height: 100%; }}</style>
+<iframe id="inner" title="inner" sandbox="{sandbox}" allow="{allow}"></iframe>
+<script>
+const html = {html}, frame = document.getElementById("inner");
+({fill})(frame, html);
+</script>"""
+FILL = {
+    "blob": 'function (f, h) { f.src = URL.createObjectURL(new Blob([h], {type: "text/html"})); }',
+    "data": 'function (f, h) { f.src = "data:text/html;charset=utf-8," + encodeURIComponent(h); }',
+    "srcdoc": "function (f, h) { f.srcdoc = h; }",
+}
+
+
+def inner_frame_tool(kind: str, html: str) -> str:
+    """A tool that shows ``html`` in a ``kind`` frame of its own (INNER_FRAME)."""
+    # Inside a script, "</script" and "<!--" must not appear as written.
+    literal = json.dumps(html).replace("</", "<\\/").replace("<!--", "<\\u0021--")
+    return INNER_TOOL.format(kind=kind, sandbox=INNER_SANDBOX, allow=INNER_ALLOW, html=literal,
+                             fill=FILL[kind])
+
+
 def load(kind: str, name: str) -> str:
     return (HERE / kind / f"{name}.html").read_text()
 
@@ -62,10 +107,12 @@ class Run:
     popups: list = field(default_factory=list)
     downloads: list = field(default_factory=list)
     dialogs: list = field(default_factory=list)
+    crashed: bool = False  # the renderer died (so the artifact never reached "done")
 
     def explain(self) -> str:
         return (f"token={self.token} ready={self.ready} done={self.done} results={self.results} "
-                f"leaks={self.leaks} popups={self.popups} downloads={self.downloads}")
+                f"leaks={self.leaks} popups={self.popups} downloads={self.downloads}"
+                + (" CRASHED" if self.crashed else ""))
 
 
 class KilnServer:
@@ -93,14 +140,18 @@ class ArtifactRun:
     connection and progress together (see :func:`run_many`)."""
 
     def __init__(self, context, url: str, token: str, *, in_frame: bool,
-                 frame_selector: str = "iframe.preview"):
-        self.url, self.in_frame, self.frame_selector = url, in_frame, frame_selector
+                 frame_selector: str | tuple[str, ...] = "iframe.preview"):
+        """``frame_selector`` names the frame the artifact runs in, or a chain of
+        them, outermost first (an inner frame of a tool inside Kiln's page)."""
+        self.url, self.in_frame = url, in_frame
+        self.frames = (frame_selector,) if isinstance(frame_selector, str) else frame_selector
         self.run = run = Run(token)
         self.page = page = context.new_page()
         context.on("page", lambda p: p is not page and (run.popups.append(p.url), p.close()))
         page.on("download", lambda d: run.downloads.append(d.url))
         page.on("dialog", lambda d: (run.dialogs.append(d.message), d.dismiss()))
         page.on("console", self._console)
+        page.on("crash", self._crashed)
         self.state, self.deadline = "new", 0.0
         self.started = self.ended = 0.0
 
@@ -112,9 +163,17 @@ class ArtifactRun:
             self.run.done = True
             self.run.results.update(json.loads(text.split(":", 3)[3]))
 
+    def _crashed(self, _page) -> None:
+        # Nothing more will happen in a dead renderer: what reached the sink
+        # until now is still collected.
+        self.run.crashed = True
+        self.state, self.ended = "finished", time.monotonic()
+
     def step(self) -> bool:
         """Advance as far as possible without waiting; True once finished."""
         now = time.monotonic()
+        if self.state == "finished":
+            return True
         if self.state == "new":
             self.started = now
             self.page.goto(self.url, wait_until="commit")
@@ -131,9 +190,16 @@ class ArtifactRun:
         return self.state == "finished"
 
     def target(self):
-        return self.page.frame_locator(self.frame_selector) if self.in_frame else self.page
+        if not self.in_frame:
+            return self.page
+        target = self.page
+        for selector in self.frames:
+            target = target.frame_locator(selector)
+        return target
 
     def _read_dom(self) -> None:
+        if self.run.crashed:
+            return
         try:
             raw = self.target().locator("html").get_attribute("data-results", timeout=1_000)
         except Exception:  # noqa: BLE001 - navigated away, or never ran
@@ -141,6 +207,8 @@ class ArtifactRun:
         self.run.dom = json.loads(raw) if raw else {}
 
     def _click(self) -> None:
+        if self.run.crashed:
+            return
         target = self.target()
         for element in target.locator("[data-click]").all():
             try:
@@ -168,16 +236,20 @@ def run_cases(kiln_server, sink, browser, folder: str, cases) -> dict:
 def run_many(make_context, jobs: dict, sink: Sink, concurrency: int = 6) -> dict:
     """Run many artifacts, each in a fresh context, several at a time.
 
-    ``jobs`` maps a key to ``(url, token, in_frame)``. Requests are attributed by
+    ``jobs`` maps a key to ``(url, token, in_frame)``, or ``(url, token, frames)``
+    with the chain of frame selectors the artifact runs in (see ArtifactRun;
+    ``()`` is the page itself). Requests are attributed by
     the token in their path; traffic that names no one (UDP, bare connections)
     is charged to every run that was open at the time, so concurrency can only
     over-report a leak, never hide one."""
     pending, active, done = list(jobs.items()), [], {}
     while pending or active:
         while pending and len(active) < concurrency:
-            key, (url, token, in_frame) = pending.pop(0)
+            key, (url, token, where) = pending.pop(0)
             context = make_context()
-            active.append((key, context, ArtifactRun(context, url, token, in_frame=in_frame)))
+            frames = {"frame_selector": where} if isinstance(where, tuple) and where else {}
+            active.append((key, context, ArtifactRun(context, url, token,
+                                                     in_frame=bool(where), **frames)))
         for entry in list(active):
             key, context, artifact_run = entry
             if artifact_run.step():
@@ -187,7 +259,7 @@ def run_many(make_context, jobs: dict, sink: Sink, concurrency: int = 6) -> dict
             # A poll tick, not a wait for something: the sync API delivers the pages'
             # events (ready, done, requests) only while it waits. Each run waits on
             # its own conditions and deadlines in step().
-            active[0][2].page.wait_for_timeout(20)
+            poll_tick(active[0][2].page)
     results = {key: artifact_run.collect(sink) for key, (context, artifact_run) in done.items()}
     for context, _ in done.values():
         context.close()
@@ -200,12 +272,22 @@ def run_artifact(context, url: str, token: str, sink: Sink, *, in_frame: bool,
     artifact_run = ArtifactRun(context, url, token, in_frame=in_frame,
                                frame_selector=frame_selector)
     while not artifact_run.step():
-        try:
-            artifact_run.page.wait_for_timeout(20)  # a poll tick, as in run_many
-        except Exception:  # noqa: BLE001 - the page went away under us
+        if not poll_tick(artifact_run.page):  # as in run_many
             break
     artifact_run.ended = artifact_run.ended or time.monotonic()
     return artifact_run.collect(sink)
+
+
+def poll_tick(page) -> bool:
+    """Let Playwright deliver events for a moment (any page of the connection will
+    do); False if the page has gone. A page that crashed answers at once with an
+    error: its run finishes on the next step (see ArtifactRun._crashed), and the
+    others go on."""
+    try:
+        page.wait_for_timeout(20)
+    except Exception:  # noqa: BLE001 - the page crashed or closed under us
+        return False
+    return True
 
 
 def new_token(name: str) -> str:

@@ -12,16 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import HOSTILE, run_cases
+from .harness import HOSTILE, RAW_TOO, run_cases
 
-# Opened as a top-level document there is no parent CSP (frame-src) and no iframe
-# sandbox attribute: only the response's own headers stand in the way.
-RAW_TOO = {
-    "fetch", "img", "websocket", "form_get", "form_post", "form_top", "meta_refresh", "self_nav",
-    "link_click", "history_redirect", "window_open", "blank_link", "download",
-    "webrtc_stun", "webrtc_turn", "speculation", "prefetch_preload", "preconnect",
-    "net_refused", "net_fresh_realm", "stream_refused", "stream_fresh_realm",
-}
 CASES = [(name, "frame") for name in HOSTILE] + [(name, "raw") for name in sorted(RAW_TOO)]
 
 

@@ -14,7 +14,8 @@ from .harness import fresh_context_factory, load, new_token, render, run_many
 
 # In an iframe with the very same sandbox attribute Kiln uses, but without any
 # response header: the attribute alone stops none of these.
-NO_HEADERS = ["fetch", "img", "websocket", "beacon", "form_get", "webrtc_stun", "net_refused"]
+NO_HEADERS = ["fetch", "img", "websocket", "beacon", "form_get", "webrtc_stun", "net_refused",
+              "nested_documents"]
 # Opened top-level with Kiln's full CSP but without Connection-Allowlist: what
 # the allowlist is there for.
 CSP_ONLY = ["self_nav", "meta_refresh", "webrtc_stun", "webrtc_turn"]

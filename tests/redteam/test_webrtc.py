@@ -31,8 +31,10 @@ def globals_runs(kiln_server, sink, browser):
 
 @pytest.mark.parametrize("mode", ["frame", "raw"])
 def test_no_fresh_realm_hands_back_webrtc(globals_runs, mode):
-    """frame-src 'none' also stops about:blank frames, so a bootstrap that removes
-    constructors cannot be undone by borrowing them from a new frame."""
+    """A frame the artifact makes is sandboxed as it is, so it has an opaque origin
+    of its own: a bootstrap that removes constructors cannot be undone by
+    borrowing them from a new frame's window (an inner frame's own WebRTC:
+    test_inner_frames.py)."""
     run = globals_runs[mode]
     assert run.ready and run.dom, run.explain()
     assert run.dom["fresh-realm"] == "threw SecurityError", run.dom
