@@ -480,12 +480,23 @@ def test_a_tool_refusal_carries_status_and_code():
 def test_the_prompt_tells_the_model_about_kiln_complete_and_storage():
     from generator import prompts
     text = prompts.system_prompt().text
-    assert prompts.VERSION == "v2"
+    assert prompts.VERSION == "v3"
     for needed in ("kiln.complete(input, options)", "onToken", "rejects with an `Error`",
                    "kiln.storage.shared.update(key", "kiln.storage.personal", "kiln.available",
                    "IndexedDB works too"):
         assert needed in text, needed
     assert "kiln.complete" not in prompts.system_prompt(version="v1").text  # released: unchanged
+
+
+def test_the_prompt_tells_the_model_what_the_frame_can_now_reach():
+    """v3: streams through the network door, devices after consent, frames of the
+    tool's own documents; v2, released, still says streams fail."""
+    from generator import prompts
+    text = prompts.system_prompt().text
+    for needed in ("`WebSocket` (`wss:`) and\n  `EventSource`", "navigator.mediaDevices.getUserMedia",
+                   "`NotAllowedError`", "`srcdoc`, or a `blob:` or `data:` URL", "no network and no `window.kiln`"):
+        assert needed in text, needed
+    assert "Everything else fails: WebSockets" in prompts.system_prompt(version="v2").text
 
 
 @pytest.mark.browser  # Kiln over real HTTP, so the answer can be left in the middle

@@ -16,7 +16,7 @@ from artifacts.secret_scan import Scan
 from artifacts.tool_errors import ToolError
 
 HERE = Path(__file__).resolve().parent
-VERSION = "v2"  # released (its files are pinned in tests/test_prompt_pins.py)
+VERSION = "v3"  # released (its files are pinned in tests/test_prompt_pins.py)
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
