@@ -142,9 +142,10 @@ def test_ollama_models_are_offered_only_without_an_openai_endpoint(tmp_path, fak
     fake_llm.models = ["qwen2.5-coder:7b", "llama3.1:8b"]
     forget_ollama()
     local = make_settings(tmp_path, ollama_url=fake_llm.url, arena_models="anthropic:extra, bad")
-    assert offered(local) == [f"ollama:llama3.1:8b@{prompts.VERSION}",
-                              f"ollama:qwen2.5-coder:7b@{prompts.VERSION}",
-                              "ollama:llama3.1:8b@v1", "ollama:qwen2.5-coder:7b@v1"]
+    # Every prompt version, newest (the current one) first.
+    assert offered(local) == [f"ollama:{name}@{version}" for version in reversed(prompts.versions())
+                              for name in ("llama3.1:8b", "qwen2.5-coder:7b")]
+    assert offered(local)[0] == f"ollama:llama3.1:8b@{prompts.VERSION}"
     forget_ollama()
     with_endpoint = make_settings(tmp_path, ollama_url=fake_llm.url, openai_base_url="http://x/v1",
                                   openai_model="m")
