@@ -1,11 +1,15 @@
 """A person's steps on Kiln's pages in a real browser (a Playwright page):
-importing a tool through the home page, waiting until the workspace has
-written one."""
+importing a tool through the home page, opening a stored tool's page, waiting
+until the workspace has written one."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from playwright.sync_api import Page
+from playwright.sync_api import FrameLocator, Page
+
+if TYPE_CHECKING:
+    from .serving import LiveServer
 
 
 def import_in_browser(page: Page, app_origin: str, html: str, title: str = "") -> str:
@@ -17,6 +21,13 @@ def import_in_browser(page: Page, app_origin: str, html: str, title: str = "") -
     page.locator("#import").get_by_role("button", name="Import").click()
     page.wait_for_url(re.compile(r"/a/"))
     return page.url.rsplit("/a/", 1)[1]
+
+
+def open_tool(page: Page, server: LiveServer, html: str) -> tuple[str, FrameLocator]:
+    """Store ``html`` as a new tool and open its page: its id and its frame."""
+    created = server.kiln.import_html(html, None)
+    page.goto(server.kiln.page_url(created.artifact.id))
+    return created.artifact.id, page.frame_locator("#artifact-frame")
 
 
 def wait_for_written(page: Page, timeout: float = 30_000) -> str:

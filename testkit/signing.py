@@ -8,9 +8,11 @@ import time
 
 import httpx
 from flask import Flask
+from playwright.sync_api import Cookie
 from itsdangerous import TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 from werkzeug.test import TestResponse
 
+from artifacts import owner_hash
 from artifacts.storage_tokens import SALT as STORAGE_SALT
 from services import Kiln
 from web.ownership import SALT as OWNER_SALT
@@ -28,6 +30,15 @@ def secret(app: Flask) -> str | bytes:
 def owner_cookie_name(app: Flask) -> str:
     """The owner cookie's name on this installation (it carries the app origin's port)."""
     return installation_cookie("kiln_owner", app.extensions["kiln"].settings)
+
+
+def viewer_of(app: Flask, cookies: list[Cookie]) -> str:
+    """The viewer hash Kiln keeps a browser's answers (grants, refusals) under,
+    from the browser's cookies."""
+    cookie = next(c["value"] for c in cookies if c.get("name") == owner_cookie_name(app))
+    viewer = owner_hash(URLSafeSerializer(secret(app), salt=OWNER_SALT).loads(cookie))
+    assert viewer is not None, "a signed owner cookie names a viewer"
+    return viewer
 
 
 def session_cookie_name(app: Flask) -> str:

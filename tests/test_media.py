@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from artifacts import tool_ai
+from testkit import signing
+from testkit.pages import open_tool
 
 
 # A tool that runs `steps` (an async function body filling `results`) on a click
@@ -58,12 +60,6 @@ WEBCAM = TOOL % """
   });"""
 
 
-def open_tool(page, server, html):
-    created = server.kiln.import_html(html, None)
-    page.goto(server.kiln.page_url(created.artifact.id))
-    return created.artifact.id, page.frame_locator("#artifact-frame")
-
-
 def results(frame) -> dict:
     out = frame.locator("#out")
     expect(out).not_to_have_text("waiting", timeout=15_000)
@@ -76,15 +72,7 @@ def allow(page) -> None:
 
 
 def viewer_of(server, page) -> str:
-    """The viewer hash Kiln keeps this browser's answers under."""
-    from itsdangerous import URLSafeSerializer
-
-    from artifacts import owner_hash
-    from testkit.signing import owner_cookie_name
-    from web.ownership import SALT
-    cookie = next(c["value"] for c in page.context.cookies()
-                  if c["name"] == owner_cookie_name(server.app))
-    return owner_hash(URLSafeSerializer(server.app.secret_key, salt=SALT).loads(cookie))
+    return signing.viewer_of(server.app, page.context.cookies())
 
 
 def grants(server, page, artifact_id) -> list[str]:

@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 
 from sandbox import network as rules
 from testkit.fake_api import FakeApi
-from testkit.pages import import_in_browser
+from testkit import signing
+from testkit.pages import import_in_browser, open_tool
 from testkit.serving import serve_kiln
 
 HOST = "api.tools.example"
@@ -49,12 +50,6 @@ def api(page, fake_api):
     return fake_api
 
 
-def open_tool(page, server, html):
-    created = server.kiln.import_html(html, None)
-    page.goto(server.kiln.page_url(created.artifact.id))
-    return created.artifact.id, page.frame_locator("#artifact-frame")
-
-
 def results(frame) -> dict:
     out = frame.locator("#out")
     expect(out).not_to_have_text("waiting", timeout=15_000)
@@ -68,15 +63,7 @@ def allow(page) -> None:
 
 
 def viewer_of(server, page) -> str:
-    """The viewer hash Kiln keeps this browser's answers under."""
-    from artifacts import owner_hash
-    from itsdangerous import URLSafeSerializer
-
-    from web.ownership import SALT
-    from testkit.signing import owner_cookie_name
-    cookie = next(c["value"] for c in page.context.cookies()
-                  if c["name"] == owner_cookie_name(server.app))
-    return owner_hash(URLSafeSerializer(server.app.secret_key, salt=SALT).loads(cookie))
+    return signing.viewer_of(server.app, page.context.cookies())
 
 
 # -- consent ------------------------------------------------------------------------------

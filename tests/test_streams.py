@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from testkit.fake_streams import STREAM_DOMAIN, FakeStreams, free_socket_port
+from testkit.pages import open_tool
 from testkit.serving import serve_kiln
 from testkit.waiting import eventually
 
@@ -37,12 +38,6 @@ def tool(body: str, on_click: bool = False) -> str:
     start = ("document.getElementById('go').onclick = () => steps().then(show);" if on_click
              else "steps().then(show);")
     return TOOL % (body, start)
-
-
-def open_tool(page, server, html):
-    created = server.kiln.import_html(html, None)
-    page.goto(server.kiln.page_url(created.artifact.id))
-    return created.artifact.id, page.frame_locator("#artifact-frame")
 
 
 def results(frame, timeout=15_000) -> dict:
