@@ -6,6 +6,7 @@ A suite is a JSON or YAML file::
       {"id": "tip-calculator",
        "prompt": "A tip calculator: ...",
        "checks": [ ...acceptance checks (artifacts.checks)... ],
+       "files": ["data/bills.csv"],
        "follow_ups": [{"prompt": "Round the tip up", "checks": [ ... ]}]}]}
 
 The case's checks are the judge. A follow-up's checks join those before it (a
@@ -13,23 +14,35 @@ check named like an earlier one replaces it), so each turn is judged by
 everything the tool should do by then. Whatever is wrong with a suite (an
 unknown field, a check that cannot be read, two cases with one id, a file too
 big) is refused whole, with every problem named.
+
+A case's ``files`` are attached to the tool it asks for, as a person attaches
+their own data: paths relative to the suite file's folder, each a regular file
+inside that folder (no ``..``, no absolute path, no link leading out of it),
+within a size cap, named (by the file's own name) as no other file of the case
+is, ignoring case. ``Suite.files(case)`` gives them as (name, path) pairs.
 """
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
+import stat
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
+                      field_validator)
 
 from artifacts.checks import CheckSet
+from artifacts.file_store import FileRefused, clean_name
 
 HERE = Path(__file__).resolve().parent
-BUILT_IN = {"kiln": HERE / "suites" / "kiln.yaml"}
+BUILT_IN = {"kiln": HERE / "suites" / "kiln.yaml", "data": HERE / "suites" / "data.yaml"}
 MAX_SUITE_BYTES = 2 * 1024 * 1024
 MAX_CASES = 500
 MAX_FOLLOW_UPS = 30
+MAX_CASE_FILES = 20
+MAX_FILE_BYTES = 50 * 1024 * 1024  # one file a case attaches
 SHOWN_ERRORS = 20
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 
@@ -50,6 +63,7 @@ class Case(BaseModel):
     prompt: str = Field(min_length=1)
     checks: list[Any] = Field(min_length=1)
     follow_ups: list[FollowUp] = Field(default_factory=list, max_length=MAX_FOLLOW_UPS)
+    files: list[str] = Field(default_factory=list, max_length=MAX_CASE_FILES)
 
     @field_validator("prompt")
     @classmethod
@@ -78,9 +92,21 @@ class Suite(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     cases: list[Case] = Field(min_length=1, max_length=MAX_CASES)
+    # The folder a case's files are relative to (the suite file's), once checked.
+    _folder: Path | None = PrivateAttr(default=None)
 
     def case(self, case_id: str) -> Case:
         return next(c for c in self.cases if c.id == case_id)
+
+    def files(self, case: Case | str) -> list[tuple[str, Path]]:
+        """A case's files as (the name the tool reads it by, where it is), in the
+        suite's order; checked when the suite was read."""
+        case = self.case(case) if isinstance(case, str) else case
+        if not case.files:
+            return []
+        assert self._folder is not None, "a suite with files is read from its file"
+        return [(clean_name(Path(path).name), (self._folder / path).resolve())
+                for path in case.files]
 
 
 class _NoAliases(yaml.SafeLoader):
@@ -112,12 +138,13 @@ def load(path: str | Path, max_prompt_chars: int = 20_000) -> Suite:
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
     return parse(text, str(path), yaml_text=file.suffix.lower() in (".yaml", ".yml"),
-                 max_prompt_chars=max_prompt_chars)
+                 max_prompt_chars=max_prompt_chars, folder=file.resolve().parent)
 
 
 def parse(text: str, where: str = "suite", yaml_text: bool = False,
-          max_prompt_chars: int = 20_000) -> Suite:
-    """A suite from its JSON (or YAML) text; SuiteError names every problem."""
+          max_prompt_chars: int = 20_000, folder: Path | None = None) -> Suite:
+    """A suite from its JSON (or YAML) text; SuiteError names every problem.
+    ``folder``: where its cases' files are (a suite without one has none)."""
     try:
         data = yaml.load(text, Loader=_NoAliases) if yaml_text else json.loads(text)
     except RecursionError:
@@ -132,12 +159,72 @@ def parse(text: str, where: str = "suite", yaml_text: bool = False,
     except ValidationError as exc:
         raise SuiteError("\n".join(f"{where}: {p}" for p in _problems(exc, data))) from None
     problems = _case_problems(suite, max_prompt_chars)
+    for number, case in enumerate(suite.cases, 1):
+        problems += [f"case {number} ({case.id!r}): files: {p}"
+                     for p in _file_problems(case.files, folder)]
     if problems:
         shown = problems[:SHOWN_ERRORS]
         if len(problems) > SHOWN_ERRORS:
             shown.append(f"(and {len(problems) - SHOWN_ERRORS} more)")
         raise SuiteError("\n".join(f"{where}: {p}" for p in shown))
+    suite._folder = folder
     return suite
+
+
+def _file_problems(paths: list[str], folder: Path | None) -> list[str]:
+    """What is wrong with a case's files: each a regular file inside ``folder``,
+    within the size cap, no two of one name."""
+    if paths and folder is None:
+        return ["a suite with files is read from its file (they are relative to its folder)"]
+    problems: list[str] = []
+    names: dict[str, str] = {}
+    for path in paths:
+        problem = _file_problem(path, folder) if folder is not None else None
+        if problem:
+            problems.append(f"{path!r}: {problem}")
+            continue
+        name = clean_name(Path(path).name)
+        if name.casefold() in names:
+            problems.append(f"{path!r}: {names[name.casefold()]!r} has that name too (names "
+                            "are told apart ignoring case)")
+        names.setdefault(name.casefold(), path)
+    return problems
+
+
+def _file_problem(path: str, folder: Path) -> str | None:
+    if not path.strip():
+        return "the path is empty"
+    if "\\" in path or "\x00" in path:
+        return "a path is written with / between folders (no \\, no NUL)"
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute() or (
+            PureWindowsPath(path).drive):
+        return "an absolute path; give it relative to the suite's folder"
+    if ".." in PurePosixPath(path).parts:
+        return "'..' is not allowed: a case's files are inside the suite's folder"
+    try:
+        clean_name(PurePosixPath(path).name)
+    except FileRefused as exc:
+        return str(exc)
+    root = folder.resolve()
+    try:
+        target = (root / path).resolve(strict=True)
+    except FileNotFoundError:
+        return "no such file in the suite's folder"
+    except (OSError, RuntimeError) as exc:  # a loop of links, a path too long
+        return f"cannot be read ({exc})"
+    if not target.is_relative_to(root):
+        return "leads outside the suite's folder (through a link)"
+    try:
+        info = os.stat(target)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if info.st_size > MAX_FILE_BYTES:
+        return f"the file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+    if not os.access(target, os.R_OK):
+        return "cannot be read (no permission)"
+    return None
 
 
 def _case_problems(suite: Suite, max_prompt_chars: int) -> list[str]:
