@@ -4,6 +4,7 @@ stored run and its pages."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -112,6 +113,127 @@ def test_huge_missing_and_alias_bomb_files_are_refused(tmp_path):
     with pytest.raises(suites.SuiteError):
         suites.load(deep)
 
+
+
+# -- a case's files ----------------------------------------------------------------------------
+
+def suite_with_files(folder, *paths, follow_up_files=None) -> Path:
+    """A suite file in ``folder`` whose one case attaches ``paths``."""
+    case = {"id": "c", "prompt": "p", "checks": [CHECK], "files": list(paths)}
+    if follow_up_files is not None:
+        case["follow_ups"] = [{"prompt": "q", "files": follow_up_files}]
+    path = folder / "suite.json"
+    path.write_text(json.dumps({"name": "s", "cases": [case]}))
+    return path
+
+
+def refusal(path) -> str:
+    with pytest.raises(suites.SuiteError) as refused:
+        suites.load(path)
+    return str(refused.value)
+
+
+def test_a_case_attaches_files_relative_to_its_suite(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sales.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "notes.txt").write_text("hello")
+    suite = suites.load(suite_with_files(tmp_path, "data/sales.csv", "./notes.txt"))
+    assert suite.files("c") == [("sales.csv", tmp_path / "data" / "sales.csv"),
+                                ("notes.txt", tmp_path / "notes.txt")]
+    assert suite.files(suite.cases[0]) == suite.files("c")
+    # What a run stores of the suite keeps the paths as written.
+    assert suite.model_dump(mode="json")["cases"][0]["files"] == ["data/sales.csv", "./notes.txt"]
+    without = suites.parse(suite_text())
+    assert without.files("c") == []
+
+
+@pytest.mark.parametrize(("path", "says"), [
+    ("nowhere.csv", "'nowhere.csv': no such file in the suite's folder"),
+    ("../outside.csv", "'..' is not allowed"),
+    ("data/../../outside.csv", "'..' is not allowed"),
+    ("/etc/passwd", "an absolute path"),
+    ("C:/Windows/win.ini", "an absolute path"),
+    ("data\\sales.csv", "with / between folders"),
+    ("", "the path is empty"),
+    ("data", "not a regular file"),
+    ("data/.hidden.csv", "may not start with a dot"),
+])
+def test_a_file_outside_missing_or_not_a_file_is_refused(tmp_path, path, says):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / ".hidden.csv").write_text("a\n")
+    (tmp_path.parent / "outside.csv").write_text("secret\n")
+    text = refusal(suite_with_files(tmp_path, path))
+    assert "case 1 ('c'): files: " in text and says in text, text
+
+
+def test_a_link_leading_out_of_the_suites_folder_is_refused(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.csv").write_text("key,value\n")
+    suite_folder = tmp_path / "suite"
+    suite_folder.mkdir()
+    (suite_folder / "secret.csv").symlink_to(outside / "secret.csv")
+    (suite_folder / "linked").symlink_to(outside, target_is_directory=True)
+    (suite_folder / "loop.csv").symlink_to(suite_folder / "loop.csv")
+    (suite_folder / "inside.csv").write_text("a\n")
+    (suite_folder / "alias.csv").symlink_to(suite_folder / "inside.csv")
+    text = refusal(suite_with_files(suite_folder, "secret.csv", "linked/secret.csv", "loop.csv",
+                                    "alias.csv"))
+    assert text.count("leads outside the suite's folder (through a link)") == 2, text
+    assert "'loop.csv': cannot be read" in text
+    assert "alias.csv" not in text  # a link that stays inside is a file like any other
+
+
+def test_a_fifo_a_huge_file_and_two_files_of_one_name_are_refused(tmp_path, monkeypatch):
+    import os
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "Sales.csv").write_text("x\n")
+    (tmp_path / "b" / "sales.CSV").write_text("y\n")
+    (tmp_path / "big.csv").write_bytes(b"z" * 101)
+    monkeypatch.setattr(suites, "MAX_FILE_BYTES", 100)
+    text = refusal(suite_with_files(tmp_path, "pipe.csv", "a/Sales.csv", "b/sales.CSV",
+                                    "big.csv"))
+    assert "'pipe.csv': not a regular file" in text
+    assert "'b/sales.CSV': 'a/Sales.csv' has that name too (names are told apart ignoring " \
+           "case)" in text
+    assert "'big.csv': the file is 101 bytes; the limit is 100" in text
+
+
+def test_files_need_a_suite_file_and_are_a_list_of_strings_within_a_cap(tmp_path):
+    with pytest.raises(suites.SuiteError, match="a suite with files is read from its file"):
+        suites.parse(suite_text(files=["x.csv"]))
+    with pytest.raises(suites.SuiteError, match=r"case 1 \('c'\): files.0: Input should be a "
+                                                "valid string"):
+        suites.parse(suite_text(files=[{"path": "x.csv"}]))
+    with pytest.raises(suites.SuiteError, match="at most 20 items"):
+        suites.parse(suite_text(files=[f"{n}.csv" for n in range(21)]))
+    # Only a case attaches files, not a follow-up.
+    (tmp_path / "x.csv").write_text("a\n")
+    text = refusal(suite_with_files(tmp_path, "x.csv", follow_up_files=["x.csv"]))
+    assert "follow-up 1: unknown field 'files'" in text
+
+
+def test_the_data_suite_attaches_a_file_of_every_kind_it_names():
+    """Every file of the built-in data suite is what its name says (as Kiln profiles
+    an upload), small, and attached by some case."""
+    from artifacts import file_profile
+    data = suites.load("data")
+    assert len(data.cases) >= 8
+    kinds = set()
+    attached = set()
+    for case in data.cases:
+        assert case.files, case.id
+        for name, path in data.files(case):
+            kinds.add(file_profile.profile(path, name).kind)
+            attached.add(path)
+            assert path.stat().st_size < 50 * 1024, name
+    assert {"csv", "json", "ndjson", "sqlite", "xlsx", "text", "pdf"} <= kinds
+    folder = suites.BUILT_IN["data"].parent / "data"
+    assert attached == set(folder.iterdir()), "a file of the data suite no case attaches"
+    latin = file_profile.profile(folder / "contacts.csv")
+    assert latin.facts["encoding"] != "utf-8" and latin.facts["rows"] == 6
 
 # -- model choices ------------------------------------------------------------------------------
 
