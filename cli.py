@@ -221,7 +221,7 @@ def export_command(artifact_id: str, output: str, number: int | None, standalone
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per result, then a summary.")
 def eval_command(suite: str, path: str | None, models: tuple[str, ...], runs: int,
                  concurrency: int, as_json: bool) -> None:
-    """Run an eval SUITE (a JSON or YAML file, or "kiln", the built-in suite)
+    """Run an eval SUITE (a JSON or YAML file, or a built-in suite: "kiln", "data")
     through Kiln's loop for each --model, judged by the cases' checks; or
     `eval webbench PATH`, a Web-Bench project's own specs; or `eval models`.
     Results are stored (see /evals). Exit 0 when the run completed."""

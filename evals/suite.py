@@ -122,7 +122,7 @@ class _NoAliases(yaml.SafeLoader):
 
 
 def load(path: str | Path, max_prompt_chars: int = 20_000) -> Suite:
-    """Read and check a suite file, or a built-in suite by name ("kiln")."""
+    """Read and check a suite file, or a built-in suite by name ("kiln", "data")."""
     file = Path(path)
     if not file.exists() and str(path) in BUILT_IN:
         file = BUILT_IN[str(path)]
