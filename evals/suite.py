@@ -35,14 +35,16 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from artifacts.checks import CheckSet
 from artifacts.file_store import FileRefused, clean_name
+from settings import Settings
 
 HERE = Path(__file__).resolve().parent
 BUILT_IN = {"kiln": HERE / "suites" / "kiln.yaml", "data": HERE / "suites" / "data.yaml"}
 MAX_SUITE_BYTES = 2 * 1024 * 1024
 MAX_CASES = 500
 MAX_FOLLOW_UPS = 30
-MAX_CASE_FILES = 20
-MAX_FILE_BYTES = 50 * 1024 * 1024  # one file a case attaches
+# What a case may attach: what an installation lets a tool have by default.
+MAX_CASE_FILES: int = Settings.model_fields["files_max_per_tool"].default
+MAX_FILE_BYTES: int = Settings.model_fields["files_max_file_bytes"].default  # one file
 SHOWN_ERRORS = 20
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import mimetypes
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from artifacts import file_profile, file_sets
+from artifacts.models import AttachedFile
 from evals import suite as suites
-from artifacts import file_profile
 from evals.runner import Judge
 from mirror import libraries
 from testkit.serving import uses_mirror
@@ -47,17 +46,11 @@ TURNS = [(suite, case, turn) for suite in SUITES for case in suite.cases
          for turn in range(len(case.turns))]
 
 
-def attached(suite: suites.Suite, case: suites.Case) -> list[tuple[Any, Path]]:
+def attached(suite: suites.Suite, case: suites.Case) -> list[tuple[AttachedFile, Path]]:
     """A case's files as the judge is handed a version's: (AttachedFile, Path)."""
-    from artifacts.models import AttachedFile
-    files = []
-    for name, path in suite.files(case):
-        profile = file_profile.profile(path, name)
-        files.append((AttachedFile(
-            name=name, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), size=profile.size,
-            kind=profile.kind, mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
-            encoding=profile.facts.get("encoding")), path))
-    return files
+    return [(file_sets.described(name, hashlib.sha256(path.read_bytes()).hexdigest(),
+                                 file_profile.profile(path, name)), path)
+            for name, path in suite.files(case)]
 
 
 def judged(smoke_tester, html: str, case: suites.Case, turn: int,
