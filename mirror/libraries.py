@@ -707,8 +707,9 @@ LIBRARIES: tuple[Library, ...] = (
                     "database in memory, and query it with SQL",
         scripts=("dist/sql-wasm.js",), global_name="initSqlJs", extras=("dist/",),
         runtime_files=("dist/sql-wasm.wasm", "dist/"),
-        usage="const SQL = await initSqlJs(); (it loads its WebAssembly from the mirror by "
-              "itself: no locateFile) const db = new SQL.Database(new Uint8Array(await "
+        usage="const SQL = await initSqlJs({locateFile: f => '/lib/sql.js@1.17.0/dist/' + f}) "
+              "(locateFile is needed: it finds its WebAssembly there); "
+              "const db = new SQL.Database(new Uint8Array(await "
               "file.arrayBuffer())) (or new SQL.Database() for an empty one); "
               "const [result] = db.exec('SELECT name, total FROM orders'); result.columns, "
               "result.values; for rows one by one: const st = db.prepare(sql, [param]); "
