@@ -18,8 +18,8 @@ big) is refused whole, with every problem named.
 A case's ``files`` are attached to the tool it asks for, as a person attaches
 their own data: paths relative to the suite file's folder, each a regular file
 inside that folder (no ``..``, no absolute path, no link leading out of it),
-within a size cap, named (by the file's own name) as no other file of the case
-is, ignoring case. ``Suite.files(case)`` gives them as (name, path) pairs.
+within the size caps Kiln puts on a tool's files (one file, all together),
+named (by the file's own name) as no other file of the case is, ignoring case. ``Suite.files(case)`` gives them as (name, path) pairs.
 """
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ MAX_FOLLOW_UPS = 30
 # What a case may attach: what an installation lets a tool have by default.
 MAX_CASE_FILES: int = Settings.model_fields["files_max_per_tool"].default
 MAX_FILE_BYTES: int = Settings.model_fields["files_max_file_bytes"].default  # one file
+MAX_CASE_BYTES: int = Settings.model_fields["files_max_tool_bytes"].default  # all together
 SHOWN_ERRORS = 20
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 
@@ -180,6 +181,7 @@ def _file_problems(paths: list[str], folder: Path | None) -> list[str]:
         return ["a suite with files is read from its file (they are relative to its folder)"]
     problems: list[str] = []
     names: dict[str, str] = {}
+    total = 0
     for path in paths:
         problem = _file_problem(path, folder) if folder is not None else None
         if problem:
@@ -190,6 +192,9 @@ def _file_problems(paths: list[str], folder: Path | None) -> list[str]:
             problems.append(f"{path!r}: {names[name.casefold()]!r} has that name too (names "
                             "are told apart ignoring case)")
         names.setdefault(name.casefold(), path)
+        total += (folder / path).stat().st_size if folder is not None else 0
+    if total > MAX_CASE_BYTES:
+        problems.append(f"the files are {total:,} bytes together; the limit is {MAX_CASE_BYTES:,}")
     return problems
 
 

@@ -199,6 +199,12 @@ def test_a_fifo_a_huge_file_and_two_files_of_one_name_are_refused(tmp_path, monk
     assert "'b/sales.CSV': 'a/Sales.csv' has that name too (names are told apart ignoring " \
            "case)" in text
     assert "'big.csv': the file is 101 bytes; the limit is 100" in text
+    # Each within its cap, but too much together.
+    (tmp_path / "half.csv").write_bytes(b"h" * 60)
+    (tmp_path / "other.csv").write_bytes(b"o" * 60)
+    monkeypatch.setattr(suites, "MAX_CASE_BYTES", 100)
+    assert "files: the files are 120 bytes together; the limit is 100" in refusal(
+        suite_with_files(tmp_path, "half.csv", "other.csv"))
 
 
 def test_files_need_a_suite_file_and_are_a_list_of_strings_within_a_cap(tmp_path):
