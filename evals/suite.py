@@ -19,7 +19,8 @@ A case's ``files`` are attached to the tool it asks for, as a person attaches
 their own data: paths relative to the suite file's folder, each a regular file
 inside that folder (no ``..``, no absolute path, no link leading out of it),
 within the size caps Kiln puts on a tool's files (one file, all together),
-named (by the file's own name) as no other file of the case is, ignoring case. ``Suite.files(case)`` gives them as (name, path) pairs.
+named (by the file's own name) as no other file of the case is, ignoring case.
+``Suite.files(case)`` gives them as (name, path) pairs.
 """
 from __future__ import annotations
 
