@@ -170,8 +170,6 @@ def test_data_references_read_their_files_only_through_kiln_files():
         assert not re.search(r"\b(fetch|XMLHttpRequest|FileReader)\b", html), case.id
 
 
-# The file readers the data suite's references use, joining the mirror with #23.
-PENDING_READERS = {"xlsx", "sql.js"}
 # What a document loads: src, href and action attributes, and CSS url(...).
 URL = re.compile(r"""\b(?i:src|href|action)\s*=\s*["']([^"']*)["']|\burl\(\s*["']?([^"')]*)""")
 
@@ -190,7 +188,5 @@ def test_references_are_self_contained(path):
         assert url.startswith(libraries.MIRROR_PREFIX), url
         name, _, version_path = url.removeprefix(libraries.MIRROR_PREFIX).rpartition("@")
         version, _, file = version_path.partition("/")
-        if name in PENDING_READERS and libraries.find(name) is None:
-            pytest.skip(f"the mirror does not hold {name} yet (SheetJS and sql.js join it with #23)")
         library = libraries.find(name, version)
         assert library is not None and file in library.scripts + library.styles, url
