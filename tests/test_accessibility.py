@@ -55,7 +55,8 @@ def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_
         page.keyboard.press("Enter")
         expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
         artifact_url = page.url
-        for tab in ("#tab-preview", "#tab-code", "#tab-checks", "#tab-network", "#tab-history"):
+        for tab in ("#tab-preview", "#tab-code", "#tab-checks", "#tab-network", "#tab-history",
+                    "#tab-data"):
             page.locator(tab).click()
             assert serious_violations(page) == [], f"workspace {tab}"
 
