@@ -44,7 +44,7 @@ def watch_uploads(page):
 
 
 def open_data_tab(page):
-    page.get_by_role("tab", name="Data", exact=True).click()
+    page.locator("#tab-data").click()
     return page.locator("[data-data-panel]")
 
 
