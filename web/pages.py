@@ -82,7 +82,8 @@ def import_page() -> ResponseReturnValue:
     return jsonify(url=url, id=created.artifact.id) if wants_json else redirect(url, 303)
 
 
-def frame_context(artifact_id: str, number: int | None, html: str) -> dict[str, Any]:
+def frame_context(artifact_id: str, number: int | None, html: str,
+                  files: bool = False) -> dict[str, Any]:
     """The tool's frame; with no version yet (one being written), the frame is
     there, empty, for the bridge, and gets its address when the tool is ready."""
     k = kiln()
@@ -101,9 +102,10 @@ def frame_context(artifact_id: str, number: int | None, html: str) -> dict[str, 
                                   k.runtime.frame_token(artifact_id, viewer),
                                   request.args.get(links.URL_STATE_PARAM)),
         raw_url=k.raw_url(artifact_id, number), download_url=download_url,
-        # Tools that load mirrored libraries also come as one file that works from disk.
+        # Tools that load mirrored libraries or have files also come as one file
+        # that works from disk.
         standalone_url=(f"{download_url}?standalone=1"
-                        if libraries.MIRROR_PREFIX in html else None))
+                        if libraries.MIRROR_PREFIX in html or files else None))
 
 
 @bp.get("/a/<artifact_id>")
@@ -128,7 +130,7 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
                          if record.forked_from_id else None),
         acceptance=acceptance_view(k.store, artifact_id, version.number if version else None),
         **frame_context(artifact_id, version.number if version else None,
-                        version.html if version else ""))
+                        version.html if version else "", bool(version and version.files)))
     if not owned:
         if version is None and running is None:
             abort(404, "This tool was never written: its generation did not finish.")
