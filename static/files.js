@@ -5,41 +5,13 @@
 import { config } from "./config.js";
 import { humanSize } from "./format.js";
 
-const FILES = config.files || {
-  max_file_bytes: 50 * 1024 * 1024,
-  max_tool_bytes: 200 * 1024 * 1024,
-  max_per_tool: 20,
-  kinds: [],
-  accept: "",
-};
+const FILES = config.files;
 const ACCEPTED = (FILES.accept || "")
   .split(",")
   .map((suffix) => suffix.trim().toLowerCase())
   .filter((suffix) => suffix.startsWith("."));
-// What a suffix is, as the server reads it (its map when it gives one).
-const KIND_OF = FILES.extensions || {
-  ".csv": "csv",
-  ".tsv": "tsv",
-  ".tab": "tsv",
-  ".json": "json",
-  ".ndjson": "ndjson",
-  ".jsonl": "ndjson",
-  ".xlsx": "xlsx",
-  ".sqlite": "sqlite",
-  ".sqlite3": "sqlite",
-  ".db": "sqlite",
-  ".txt": "text",
-  ".text": "text",
-  ".log": "text",
-  ".md": "markdown",
-  ".markdown": "markdown",
-  ".pdf": "pdf",
-  ".png": "image",
-  ".jpg": "image",
-  ".jpeg": "image",
-  ".gif": "image",
-  ".webp": "image",
-};
+// What a suffix is, as the server reads it (artifacts/file_profile.py).
+const KIND_OF = FILES.extensions;
 const KIND_WORDS = {
   csv: "CSV",
   tsv: "TSV",
@@ -94,7 +66,9 @@ export function refusal(adding, existing = { count: 0, bytes: 0, names: [] }) {
       const what = suffix ? `${suffix} files` : "files without a suffix such as .csv";
       return `${file.name}: Kiln does not read ${what}. It reads ${FILES.accept.split(",").join(" ")}.`;
     }
-    if (file.size === 0) return `${file.name} is empty.`;
+    if (file.name.length > FILES.max_name) {
+      return `A file name may be at most ${FILES.max_name} characters; ${file.name.slice(0, 40)}… has ${file.name.length}.`;
+    }
     if (file.size > FILES.max_file_bytes) {
       return `${file.name} is ${humanSize(file.size)}; a file may be at most ${humanSize(FILES.max_file_bytes)}.`;
     }
