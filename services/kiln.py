@@ -17,6 +17,7 @@ from artifacts import (ArtifactOut, Source, Store, VersionIn, VersionOut, checks
 from artifacts.checks import CheckSet, ChecksRefused, format_checks
 from artifacts.models import AttachedFile
 from artifacts.checks_store import CheckSetOut
+from artifacts.file_sets import megabytes
 from artifacts.file_store import FileTooLarge
 from artifacts.htmlfile import Accepted, BadHTML, accept, decode, starts_as_document
 from artifacts.quotas import VisitorQuotas, Writer
@@ -134,8 +135,8 @@ class Kiln:
         total, limit = sum(f.size for f in files), self.settings.files_export_max_bytes
         if total > limit:
             raise FileTooLarge(
-                f"This version's files ({total / 1048576:.1f} MB) are more than a standalone "
-                f"download holds ({limit / 1048576:.1f} MB): download the files from the Data "
+                f"This version's files ({megabytes(total)}) are more than a standalone "
+                f"download holds ({megabytes(limit)}): download the files from the Data "
                 "tab and the document without them instead.",
                 setting="KILN_FILES_EXPORT_MAX_BYTES")
         written = [(f, path.read_bytes()) for f, path in self.files.on_disk(files)]

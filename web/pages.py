@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
-                   request)
+                   request, url_for)
 from flask.typing import ResponseReturnValue
 
 from artifacts import checks_store, evals_store, lifecycle, links
@@ -15,14 +15,23 @@ from mirror import libraries
 from sandbox import policy
 
 from . import access, kiln, limits
+from .client import ADDRESSES
 from .ownership import current_owner, owner_for_write
-from .present import (acceptance_view, conversation, describe_version, job_state, line_diff,
-                      model_in_use, secrets_view)
+from .present import (acceptance_view, conversation, describe_version, human_size, job_state,
+                      line_diff, model_in_use, secrets_view, shared_files)
 from .tool_access import viewer_key
 from .writers import writer
 
 bp = Blueprint("pages", __name__)
 bp.add_app_template_global(describe_version)
+bp.add_app_template_global(shared_files)
+bp.add_app_template_filter(human_size, "size")
+
+
+@bp.app_template_global()
+def file_url(artifact_id: str, number: int, name: str) -> str:
+    """The address of one file of a version (the route the pages' script asks too)."""
+    return url_for(ADDRESSES["file"][0], artifact_id=artifact_id, number=number, name=name)
 
 EXAMPLES = (
     "A tip calculator that splits the bill between friends",
