@@ -24,7 +24,7 @@ from tester.chromium import launch_options  # noqa: E402
 from testkit.pages import open_tool  # noqa: E402
 from testkit.serving import serve_kiln  # noqa: E402
 
-NAME = "big.bin"
+NAME = "big.txt"
 
 # The tool: times its own reads (to an ArrayBuffer, as a tool would use them).
 TOOL = """<!doctype html><html><head><title>Files bench</title></head><body><p id="ready">ready</p>
@@ -63,7 +63,8 @@ def main() -> int:
 
     from playwright.sync_api import expect, sync_playwright
 
-    data = bytes(range(256)) * (args.mb * 1024 * 1024 // 256)
+    line = b"abcdefghijklmnopqrstuvwxyz0123456789" * 7 + b"\n"  # text: a kind Kiln keeps
+    data = line * (args.mb * 1024 * 1024 // len(line))
     with tempfile.TemporaryDirectory() as tmp, serve_kiln(Path(tmp)) as server, \
             sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_options(Settings().resolved_chromium_path()))

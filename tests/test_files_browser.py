@@ -94,17 +94,21 @@ def test_opened_on_its_own_it_says_it_needs_kilns_page(page, live_server):
         "its own.")
 
 
-BIG = bytes(range(251)) * (21 * 1024 * 1024 // 251)  # 21 MB, not a multiple of the chunk
+# 21 MB of text in lines of 251 bytes: not a multiple of the chunk, each byte where it should be.
+LINE = (("abcdefghijklmnopqrstuvwxyz0123456789" * 7)[:250] + "\n").encode()
+BIG = LINE * (21 * 1024 * 1024 // len(LINE))
+CHECK_BIG = """(b) => {
+  const v = new Uint8Array(b), line = new TextEncoder().encode(%s); let bad = 0;
+  for (let i = 0; i < v.length; i += 1) if (v[i] !== line[i %% line.length]) { bad += 1; }
+  return v.length + ' ' + bad; }""" % json.dumps(LINE.decode())
 
 
 def test_a_big_file_arrives_whole_in_chunks(page, live_server):
     tool = """<!doctype html><title>Big</title><button id="go">Read</button><p id="out">?</p><script>
-      go.onclick = () => kiln.files.arrayBuffer('big.bin').then((b) => {
-        const v = new Uint8Array(b); let bad = 0;
-        for (let i = 0; i < v.length; i += 1) if (v[i] !== i % 251) { bad += 1; }
-        out.textContent = v.length + ' ' + bad;
-      }, (e) => { out.textContent = e.message; });</script>"""
-    _, frame = open_tool(page, live_server, tool, {"big.bin": BIG})
+      go.onclick = () => kiln.files.arrayBuffer('big.txt').then((b) => {
+        out.textContent = (%s)(b);
+      }, (e) => { out.textContent = e.message; });</script>""" % CHECK_BIG
+    _, frame = open_tool(page, live_server, tool, {"big.txt": BIG})
     expect(frame.locator("#go")).to_be_visible()
     # What Kiln's page posts to the frame: each chunk's size, and whether it was moved.
     page.evaluate("""() => {
@@ -126,9 +130,9 @@ def test_a_big_file_arrives_whole_in_chunks(page, live_server):
 
 def test_a_reload_mid_read_starts_clean(page, live_server):
     tool = """<!doctype html><title>Again</title><p id="out">?</p><script>
-      kiln.files.arrayBuffer('big.bin').then((b) => { out.textContent = 'read ' + b.byteLength; });
+      kiln.files.arrayBuffer('big.txt').then((b) => { out.textContent = 'read ' + b.byteLength; });
       </script>"""
-    _, frame = open_tool(page, live_server, tool, {"big.bin": BIG})
+    _, frame = open_tool(page, live_server, tool, {"big.txt": BIG})
     page.evaluate("() => window.kilnBridge.reload()")
     expect(frame.locator("#out")).to_have_text(f"read {len(BIG)}", timeout=30_000)
     assert page.evaluate("() => window.kilnBridge.files.running") == 0

@@ -64,7 +64,9 @@ function fileNameOf(name, method) {
   }
   return name;
 }
-/* One transfer: the chunks as they come, then the file's details; a Blob of them. */
+/* One transfer: the chunks as they come, then the file's details. The chunks are
+   kept as they came (no Blob in between: a big one would travel to the browser's
+   process and back); each caller gets a copy of its own. */
 function readFile(name) {
   var shared = fileReads.get(name);
   if (shared) {
@@ -86,14 +88,16 @@ function readFile(name) {
   var read = asked
     .then(
       function (info) {
-        var blob = new Blob(chunks, { type: String((info && info.mime) || "") });
-        if (!info || blob.size !== info.size) {
+        var size = chunks.reduce(function (n, c) {
+          return n + c.byteLength;
+        }, 0);
+        if (!info || size !== info.size) {
           throw kilnError({
             message: "The file " + JSON.stringify(name) + " arrived cut short; try again.",
             code: "unavailable",
           });
         }
-        return { blob: blob, info: info };
+        return { chunks: chunks, info: info };
       },
       function (e) {
         if (e && e.code === "not_found") {
@@ -136,10 +140,17 @@ function fileMethod(method, then) {
     });
   };
 }
-function fileText(file) {
-  return file.blob.arrayBuffer().then(function (bytes) {
-    return decoderFor(file.info.encoding).decode(bytes);
+function fileBytes(file) {
+  var bytes = new Uint8Array(file.info.size),
+    at = 0;
+  file.chunks.forEach(function (c) {
+    bytes.set(new Uint8Array(c), at);
+    at += c.byteLength;
   });
+  return bytes.buffer;
+}
+function fileText(file) {
+  return decoderFor(file.info.encoding).decode(fileBytes(file));
 }
 function filesApi() {
   return Object.freeze({
@@ -148,22 +159,18 @@ function filesApi() {
     },
     text: fileMethod("text", fileText),
     json: fileMethod("json", function (file, name) {
-      return fileText(file).then(function (s) {
-        try {
-          return JSON.parse(s);
-        } catch (e) {
-          throw kilnError({
-            message: "The file " + JSON.stringify(name) + " is not JSON: " + e.message,
-            code: "bad_json",
-          });
-        }
-      });
+      try {
+        return JSON.parse(fileText(file));
+      } catch (e) {
+        throw kilnError({
+          message: "The file " + JSON.stringify(name) + " is not JSON: " + e.message,
+          code: "bad_json",
+        });
+      }
     }),
-    arrayBuffer: fileMethod("arrayBuffer", function (file) {
-      return file.blob.arrayBuffer();
-    }),
+    arrayBuffer: fileMethod("arrayBuffer", fileBytes),
     blob: fileMethod("blob", function (file) {
-      return file.blob;
+      return new Blob(file.chunks, { type: String(file.info.mime || "") });
     }),
   });
 }
