@@ -13,8 +13,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import cli
 from services import Kiln
 from settings import INSTANCE_DIR, Settings, get_settings
-from web import (api, arena_pages, errors, eval_pages, hosts, limits, logs, mirror_files, ownership,
-                 pages, sandbox_origin, signin, tool_api)
+from web import (api, arena_pages, errors, eval_pages, files_api, hosts, limits, logs, mirror_files,
+                 ownership, pages, sandbox_origin, signin, tool_api)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # as Flask documents it
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     hosts.init_app(app, settings)  # first: a request on the wrong host goes no further
+    files_api.init_app(app, settings)  # before CSRF protection reads a form with files
     CSRFProtect(app)
     limits.init_app(app)
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(signin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tool_api.bp)
+    app.register_blueprint(files_api.bp)
     app.register_blueprint(eval_pages.bp)
     app.register_blueprint(arena_pages.bp)
     errors.register(app)

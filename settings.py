@@ -141,6 +141,31 @@ class Settings(BaseSettings):
                     "cannot land on Allow; browsers' own permission prompts wait about a "
                     "second.")
 
+    # -- files attached to tools -----------------------------------------------------
+    files_dir: str = Field(
+        "", description="Where files attached to tools are kept, by content. Empty: `files/` "
+                        "beside the SQLite database file, else `instance/files`.")
+    files_max_file_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, le=4 * 1024 ** 3,
+        description="The largest file a tool may have attached.")
+    files_max_tool_bytes: int = Field(
+        200 * 1024 * 1024, ge=1024, le=16 * 1024 ** 3,
+        description="The most bytes of files one tool may have attached, all together.")
+    files_max_per_tool: int = Field(
+        20, ge=1, le=1000, description="The most files one tool may have attached.")
+    files_max_total_bytes: int = Field(
+        5 * 1024 ** 3, ge=1024 * 1024, le=10 * 1024 ** 4,
+        description="The most bytes of attached files the installation keeps, all tools "
+                    "together (each file counted once, however many tools share it).")
+    files_profile_tokens: int = Field(
+        2000, ge=200, le=50_000,
+        description="The most tokens one file's profile (what the model is told of it) may take "
+                    "in a request.")
+    files_export_max_bytes: int = Field(
+        20 * 1024 * 1024, ge=0, le=1024 ** 3,
+        description="The most bytes of attached files a standalone export writes into the "
+                    "document; past it the export is refused with the reason.")
+
     # -- jobs and rate limits --------------------------------------------------------
     job_workers: int = Field(
         2, ge=1, le=32,
@@ -493,6 +518,16 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    def resolved_files_dir(self) -> Path:
+        """Where attached files are kept: the setting; else beside a SQLite database
+        file (so a database and its files travel together); else instance/files."""
+        if self.files_dir:
+            return Path(self.files_dir)
+        url = self.resolved_database_url()
+        if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+            return Path(url[len("sqlite:///"):]).parent / "files"
+        return INSTANCE_DIR / "files"
 
     def resolved_mirror_dir(self) -> Path:
         """The node_modules directory the library mirror is served from."""

@@ -14,6 +14,7 @@ from artifacts import (Source, Store, Usage, VersionIn, VersionOut, checks_store
                        secret_scan, secret_store)
 from artifacts.checks import Outcome
 from artifacts.htmlfile import title_of
+from artifacts.models import AttachedFile
 from artifacts.smoke_report import SmokeReport
 from artifacts.tool_errors import ToolError, fix_request, quote_source
 from generator import (Budget, Continuing, Event, GenerationResult, Image, Retrying, Stage,
@@ -39,6 +40,10 @@ class Parts:
     libraries: Callable[[], str]
     page_url: Callable[[str, int | None], str]
     raw_url: Callable[[str, int], str]
+    # A tool's files as the model is told of them (their profiles), and a set
+    # with a request's files added (held to the limits).
+    describe_files: Callable[[list[AttachedFile]], str]
+    add_files: Callable[[list[AttachedFile], list[AttachedFile]], list[AttachedFile]]
 
 
 @dataclass
@@ -54,6 +59,7 @@ class Request:
     # and what a new tool is for ("eval", "arena": kept out of the gallery).
     model: str | None = None
     purpose: str | None = None
+    files: list[AttachedFile] = field(default_factory=list)  # attached to this request, kept
 
     @property
     def blind(self) -> bool:
@@ -67,9 +73,10 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
     written, names it, unless the person renamed it meanwhile."""
     log.emit(ev.Status("generating"))
     reserved = parts.store.get_artifact(artifact_id).title
-    result = _generate(parts, log, request, request.prompt, image=request.image)
+    result = _generate(parts, log, request, request.prompt, image=request.image,
+                       files=request.files)
     version = parts.store.add_version(artifact_id, _version_in(result, Source.GENERATED,
-                                                               request.prompt))
+                                                               request.prompt, files=request.files))
     title = title_of(result.html or result.draft_html or "")
     if title:
         lifecycle.retitle(parts.store, artifact_id, title, only_if=reserved)
@@ -90,11 +97,12 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
     as its parent: never silently to a newer one."""
     current = parts.store.get_version(artifact_id, request.base_version)
     checks = _current_checks(parts, artifact_id)
+    files = parts.add_files(current.files, request.files) if request.files else current.files
     log.emit(ev.Status("generating"))
     result = _generate(parts, log, request, request.prompt, current_html=current.html,
-                       image=request.image, checks=checks)
+                       image=request.image, checks=checks, files=files)
     version = parts.store.add_version(artifact_id, _version_in(
-        result, Source.GENERATED, request.prompt, parent=current.number))
+        result, Source.GENERATED, request.prompt, parent=current.number, files=files))
     _keep_checks(parts, log, result, version, checks)
     _record(parts, log, request, request.prompt, result, version)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
@@ -136,7 +144,8 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
               current_html: str | None = None, image: Image | None = None,
               errors: list[ToolError] | None = None, checks: str | None = None,
               failed_checks: list[Outcome] | None = None,
-              secrets: secret_scan.Scan | None = None) -> GenerationResult:
+              secrets: secret_scan.Scan | None = None,
+              files: list[AttachedFile] | None = None) -> GenerationResult:
     settings, version = parts.settings, prompts.VERSION
     if request.model:  # checked when the job was asked for
         choice = parse_choice(request.model)
@@ -158,7 +167,7 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
                     edit_retries=settings.edit_retries,
                     budget=parts.budget(request.account_id), checks=checks,
                     failed_checks=failed_checks or [], prompt_version=version,
-                    secrets=secrets)
+                    secrets=secrets, files=parts.describe_files(files or []))
 
 
 def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
@@ -171,7 +180,8 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
     # A key written into the page is told to the model (masked) in every repair.
     secrets = secret_store.scan_of(parts.store, current.artifact_id, current.number)
     result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors,
-                       checks=checks, failed_checks=failed_checks, secrets=secrets)
+                       checks=checks, failed_checks=failed_checks, secrets=secrets,
+                       files=current.files)
     version = parts.store.add_version(current.artifact_id, _version_in(
         result, Source.REPAIRED, prompt or None, parent=current.number))
     _keep_checks(parts, log, result, version, checks)
@@ -249,10 +259,12 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
 
 
 def _version_in(result: GenerationResult, source: Source, prompt: str | None,
-                parent: int | None = None) -> VersionIn:
+                parent: int | None = None,
+                files: list[AttachedFile] | None = None) -> VersionIn:
     failed = not result.ok
     return VersionIn(
         html=result.html if not failed else (result.draft_html or ""),
         source=source, prompt=prompt, model=result.model, parent_number=parent,
         usage=result.usage or Usage(), failed=failed,
-        note=(result.error if failed else (f"by {result.method}" if result.method else None)))
+        note=(result.error if failed else (f"by {result.method}" if result.method else None)),
+        files=files)

@@ -13,9 +13,10 @@ import os
 import re
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any
 
 from artifacts.errors import KilnError
 
@@ -27,7 +28,15 @@ RESERVED = re.compile(r"(con|prn|aux|nul|com\d|lpt\d)(\..*)?", re.I)
 
 
 class FileRefused(KilnError):
-    """A file Kiln will not keep, and why."""
+    """A file Kiln will not keep, and why (and the limit's setting, when a limit)."""
+
+    def __init__(self, message: str = "", status: int | None = None, code: str | None = None,
+                 setting: str | None = None) -> None:
+        super().__init__(message, status, code)
+        self.setting = setting
+
+    def details(self) -> dict[str, Any]:
+        return {"setting": self.setting} if self.setting else {}
 
 
 class FileTooLarge(FileRefused):
@@ -72,6 +81,15 @@ def clean_names(names: Iterable[str]) -> list[str]:
     return cleaned
 
 
+@dataclass
+class Upload:
+    """A file as a person sends it: the name they gave it, its bytes as a
+    stream, and the length the request declared (a shorter body is cut)."""
+    name: str
+    stream: IO[bytes]
+    declared: int | None = None
+
+
 class FileStore:
     """Files by content under ``root``: ``ab/cdef…`` for the digest ``abcdef…``."""
 
@@ -86,7 +104,7 @@ class FileStore:
     def has(self, digest: str) -> bool:
         return self.path_of(digest).is_file()
 
-    def put(self, source: BinaryIO, max_bytes: int, expected_bytes: int | None = None) -> tuple[str, int]:
+    def put(self, source: IO[bytes], max_bytes: int, expected_bytes: int | None = None) -> tuple[str, int]:
         """Store what ``source`` gives, up to ``max_bytes``: its digest and size.
         ``expected_bytes`` (a declared length) makes a shorter body a refusal, so
         a cut upload is never kept as a file."""

@@ -13,7 +13,7 @@ queue only carries job ids.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +48,7 @@ class JobInputs:
     base_version: int | None = None  # the version the person was looking at
     model: str | None = None
     purpose: str | None = None
+    files: list[Any] = field(default_factory=list)  # ``AttachedFile``s as JSON
 
 
 def inputs(store: Store, job_id: str) -> JobInputs:
@@ -56,7 +57,7 @@ def inputs(store: Store, job_id: str) -> JobInputs:
         if job is None:
             raise JobNotFound(f"no job {job_id!r}")
         return JobInputs(job.owner_hash, job.account_id, job.image, list(job.errors or []),
-                         job.base_version, job.model, job.purpose)
+                         job.base_version, job.model, job.purpose, list(job.files or []))
 
 
 def beat(store: Store, worker: str) -> int:

@@ -17,6 +17,7 @@ class Source(str, Enum):
     REPAIRED = "repaired"
     REMIXED = "remixed"
     RESTORED = "restored"
+    DATA = "data"  # the same document with a changed file set
 
 
 class Usage(BaseModel):
@@ -71,6 +72,17 @@ class ModelCallIn(BaseModel):
         return {**self.model_dump(exclude={"usage"}), **self.usage.model_dump()}
 
 
+class AttachedFile(BaseModel):
+    """One file of a tool, by the name the tool reads it by; the bytes are kept
+    by content (``sha256``) in the file store."""
+    name: str
+    sha256: str
+    size: int
+    kind: str
+    mime: str
+    encoding: str | None = None  # of a text kind, as a browser's TextDecoder names it
+
+
 class VersionIn(BaseModel):
     """A new version as the caller describes it; the store assigns its number."""
     html: str
@@ -81,6 +93,9 @@ class VersionIn(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     failed: bool = False
     note: str | None = None
+    # None: the same files as the version it comes from (``parent_number``, else
+    # the current one); a list: exactly these.
+    files: list[AttachedFile] | None = None
 
 
 class SmokeOut(BaseModel):
@@ -106,6 +121,7 @@ class VersionOut(BaseModel):
     note: str | None
     created_at: datetime
     smoke: SmokeOut | None = None
+    files: list[AttachedFile] = Field(default_factory=list)
 
     @property
     def size(self) -> int:

@@ -23,10 +23,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from . import quotas
 from .errors import KilnError
-from .models import (ArtifactOut, JobEventOut, JobOut, MessageOut, ModelCallIn, SmokeOut, Source,
-                     Usage, VersionIn, VersionOut)
+from .models import (ArtifactOut, AttachedFile, JobEventOut, JobOut, MessageOut, ModelCallIn,
+                     SmokeOut, Source, Usage, VersionIn, VersionOut)
 from .tables import (Artifact, ArtifactStorage, DeletedArtifact, Job, JobEvent, Message, ModelCall,
-                     SmokeResult, Version, utcnow)
+                     SmokeResult, Version, VersionFile, utcnow)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 TITLE_MAX = 200
@@ -279,7 +279,7 @@ class Store:
         """
         source = self.get_version(artifact_id, number)
         original = self.get_artifact(artifact_id)
-        first = VersionIn(html=source.html, source=Source.REMIXED,
+        first = VersionIn(html=source.html, source=Source.REMIXED, files=source.files,
                           note=f"Remixed from “{original.title}” v{source.number}")
         return self.create_artifact(original.title, first, owner_token,
                                     forked_from=(artifact_id, source.number))
@@ -408,11 +408,12 @@ class Store:
                    artifact_id: str | None = None, image: bytes | None = None,
                    errors: list[Any] | None = None, account_id: str | None = None,
                    base_version: int | None = None, model: str | None = None,
-                   purpose: str | None = None) -> JobOut:
+                   purpose: str | None = None, files: Sequence[AttachedFile] = ()) -> JobOut:
         with self.writing() as session:
             job = Job(id=new_artifact_id(), kind=kind, prompt=prompt,
                       owner_hash=owner_hash(owner_token), artifact_id=artifact_id,
                       status="queued", draft="", result={}, image=image, errors=errors or [],
+                      files=[f.model_dump() for f in files],
                       account_id=account_id, heartbeat_at=utcnow(),
                       base_version=base_version, model=model, purpose=purpose)
             session.add(job)
@@ -493,13 +494,27 @@ class Store:
 
     @staticmethod
     def _insert_version(session: Session, artifact: Artifact, new: VersionIn, number: int) -> Version:
+        files = new.files
+        if files is None:  # the files of the version it comes from
+            query = select(Version).where(Version.artifact_id == artifact.id)
+            query = (query.where(Version.number == new.parent_number) if new.parent_number
+                     else query.order_by(Version.failed.asc(), Version.number.desc()).limit(1))
+            before = session.scalar(query)
+            files = [] if before is None else Store._files_out(before)
         version = Version(artifact_id=artifact.id, number=number, html=new.html,
                           source=new.source.value, prompt=new.prompt, model=new.model,
                           parent_number=new.parent_number, failed=new.failed, note=new.note,
                           **new.usage.model_dump())
+        version.files = [VersionFile(name=f.name, sha256=f.sha256, position=i)
+                         for i, f in enumerate(files)]
         session.add(version)
         session.flush()
         return version
+
+    @staticmethod
+    def _files_out(version: Version) -> list[AttachedFile]:
+        return [AttachedFile(name=f.name, sha256=f.sha256, size=f.data.size, kind=f.data.kind,
+                             mime=f.data.mime, encoding=f.data.encoding) for f in version.files]
 
     @staticmethod
     def _version_out(version: Version, smoke: SmokeResult | None = None) -> VersionOut:
@@ -507,7 +522,7 @@ class Store:
             artifact_id=version.artifact_id, number=version.number, html=version.html,
             source=Source(version.source), prompt=version.prompt, model=version.model,
             parent_number=version.parent_number, failed=version.failed, note=version.note,
-            created_at=version.created_at,
+            created_at=version.created_at, files=Store._files_out(version),
             usage=Usage(input_tokens=version.input_tokens, output_tokens=version.output_tokens,
                         cache_read_tokens=version.cache_read_tokens,
                         cache_write_tokens=version.cache_write_tokens, cost_usd=version.cost_usd),

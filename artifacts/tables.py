@@ -61,6 +61,37 @@ class Version(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     artifact: Mapped[Artifact] = relationship(back_populates="versions")
+    # The files it was made and tested with, in the order they were attached.
+    files: Mapped[list[VersionFile]] = relationship(
+        order_by="VersionFile.position", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="selectin")
+
+
+class DataFile(Base):
+    """A file attached to tools, once per content (the bytes live in the file
+    store under the digest); its profile is computed once, when first kept."""
+    __tablename__ = "data_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    mime: Mapped[str] = mapped_column(String(100))
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VersionFile(Base):
+    """One file of a version's set, by the name the tool reads it by."""
+    __tablename__ = "version_files"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("data_files.sha256"), index=True)
+
+    data: Mapped[DataFile] = relationship(lazy="joined")
 
 
 class Message(Base):
@@ -170,6 +201,8 @@ class Job(Base):
     # viewer reported for "Fix it".
     image: Mapped[bytes | None] = mapped_column(LargeBinary)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The files its request attached (``AttachedFile`` as JSON), already kept.
+    files: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # The signed-in person who started it (whose daily budget it spends).
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     # Which worker runs it and when it last said it was alive: a job whose

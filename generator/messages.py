@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 from artifacts.errors import KilnError
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]
+IMAGE_TYPES: tuple[str, ...] = get_args(ImageType)  # what a model is shown
 
 
 class ImageRejected(KilnError, ValueError):

@@ -177,7 +177,8 @@ def _apply(document: str, checks: str | None,
 
 def _edit_chain(run: _Run, document: str, first_prompt: str, rewrite_request: str,
                 image: Image | None, edit_retries: int,
-                checks: str | None = None, version: str = prompts.VERSION) -> GenerationResult:
+                checks: str | None = None, version: str = prompts.VERSION,
+                files: str = "") -> GenerationResult:
     """Ask for edits; if they do not apply, tell the model why (``edit_retries``
     times); then ask for the whole document instead. Edits may change the
     checks block too; a new ```kiln-checks block replaces it."""
@@ -210,8 +211,8 @@ def _edit_chain(run: _Run, document: str, first_prompt: str, rewrite_request: st
             conversation = [*conversation, assistant(answer.rstrip() or "(no answer)"),
                             user(prompts.edit_retry_prompt(problems, version))]
             stage = "edit_retry"
-    answer = run.ask("rewrite", [user(prompts.rewrite_prompt(document, rewrite_request, checks,
-                                                             version), image)],
+    answer = run.ask("rewrite", [user(prompts.with_files(prompts.rewrite_prompt(
+        document, rewrite_request, checks, version), files), image)],
                      detail="; ".join(failures)[:500])
     result = _document_result(run, answer, "rewrite", checks)
     result.edit_failures = failures
@@ -226,13 +227,14 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
              budget: Budget | None = None, checks: str | None = None,
              failed_checks: Iterable[Outcome] = (),
              prompt_version: str = prompts.VERSION,
-             secrets: Scan | None = None) -> GenerationResult:
+             secrets: Scan | None = None, files: str = "") -> GenerationResult:
     """Create a tool (no ``current_html``), change one (``current_html`` and a
     ``prompt``), or repair one (``current_html`` and the smoke ``errors`` and
     ``failed_checks``). ``checks`` is the current acceptance check set's text,
     which edits may change; ``result.checks`` is the set after this answer.
     ``prompt_version`` picks the prompt files (an eval or the arena may compare two).
     ``secrets``: a repaired version's secret scan, told to the model (masked).
+    ``files``: the profiles of the tool's attached files, told in every user turn.
 
     Never raises for a provider or model failure: the result carries the error,
     the partial answer and, for a cut-off document, the draft."""
@@ -250,12 +252,14 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
                           error_kind=Kind.BAD_REQUEST.value, complete=False)
     try:
         if current_html is None:  # create
-            answer = run.ask("create", [user(prompts.create_prompt(prompt, prompt_version), image)])
+            answer = run.ask("create", [user(prompts.with_files(
+                prompts.create_prompt(prompt, prompt_version), files), image)])
             return _document_result(run, answer, "document")
         if errors is None:  # edit
             return _edit_chain(run, current_html,
-                               prompts.edit_prompt(current_html, prompt, checks, prompt_version),
-                               prompt, image, edit_retries, checks, prompt_version)
+                               prompts.with_files(prompts.edit_prompt(
+                                   current_html, prompt, checks, prompt_version), files),
+                               prompt, image, edit_retries, checks, prompt_version, files)
         problems = "\n".join(tool_errors.for_model(errors) + acceptance.for_model(failed)
                              + (secret_scan.for_model(secrets) if secrets else [])
                              ) or "- the page failed its checks"
@@ -263,9 +267,10 @@ def generate(provider: Provider, prompt: str = "", current_html: str | None = No
         if prompt.strip():
             rewrite_request += f"\n{prompt.strip()}"
         return _edit_chain(run, current_html,
-                           prompts.repair_prompt(current_html, errors, prompt, checks, failed,
-                                                 prompt_version, secrets),
-                           rewrite_request, image, edit_retries, checks, prompt_version)
+                           prompts.with_files(prompts.repair_prompt(
+                               current_html, errors, prompt, checks, failed, prompt_version,
+                               secrets), files),
+                           rewrite_request, image, edit_retries, checks, prompt_version, files)
     except ProviderError as err:
         return run.failed(err)
 

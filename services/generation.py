@@ -3,10 +3,12 @@ a budget, a model choice), starting it, stopping it, and running a stored job's
 work through the core loop (``workflow``), wherever it runs."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import workflow
 from artifacts import JobOut, Store, job_state, lifecycle
+from artifacts.models import AttachedFile
 from artifacts.tool_errors import ToolError
 from generator import (HOW_TO_CONFIGURE, GenerationRefused, Image, NotConfigured, load_image,
                        provider_configured)
@@ -65,7 +67,7 @@ class Generation:
 
     def start_create(self, prompt: str, owner: str | None, image: bytes | None = None,
                      account_id: str | None = None, model: str | None = None,
-                     purpose: str | None = None) -> JobOut:
+                     purpose: str | None = None, files: Sequence[AttachedFile] = ()) -> JobOut:
         """A new tool: its address exists at once (``lifecycle.reserve``), and the
         job writes its first version there. ``model``: a model other than the
         installation's (``generator.choice``); ``purpose``: "eval" or "arena" for a
@@ -76,11 +78,12 @@ class Generation:
         artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(prompt), owner,
                                      purpose=purpose)
         return self._submit("create", prompt, owner, account_id, artifact.id, image=image,
-                            model=model, purpose=purpose)
+                            model=model, purpose=purpose, files=files)
 
     def start_follow_up(self, artifact_id: str, prompt: str, owner: str | None,
                         image: bytes | None = None, account_id: str | None = None,
-                        base: int | None = None, model: str | None = None) -> JobOut:
+                        base: int | None = None, model: str | None = None,
+                        files: Sequence[AttachedFile] = ()) -> JobOut:
         """A change to version ``base`` (the one on the person's screen; None: the
         current one). A tool with no working version yet (its first generation
         failed or was stopped) is written anew, at the same address."""
@@ -91,10 +94,10 @@ class Generation:
         if not self.store.get_artifact(artifact_id).version_count or \
                 self.store.get_version(artifact_id).failed:
             return self._submit("create", prompt, owner, account_id, artifact_id, image=image,
-                                model=model)
+                                model=model, files=files)
         self._changeable(artifact_id, base)
         return self._submit("edit", prompt, owner, account_id, artifact_id, image=image,
-                            base=base, model=model)
+                            base=base, model=model, files=files)
 
     def start_fix(self, artifact_id: str, owner: str | None, errors: list[ToolError],
                   prompt: str = "", account_id: str | None = None,
@@ -114,11 +117,12 @@ class Generation:
     def _submit(self, kind: str, prompt: str, owner: str | None, account_id: str | None,
                 artifact_id: str | None = None, image: bytes | None = None,
                 errors: list[ToolError] | None = None, base: int | None = None,
-                model: str | None = None, purpose: str | None = None) -> JobOut:
+                model: str | None = None, purpose: str | None = None,
+                files: Sequence[AttachedFile] = ()) -> JobOut:
         job = self.store.create_job(kind, prompt, owner, artifact_id, image=image,
                                     errors=[e.model_dump(mode="json") for e in errors or []],
                                     account_id=account_id, base_version=base, model=model,
-                                    purpose=purpose)
+                                    purpose=purpose, files=files)
         self.jobs.submit(job.id)
         return job
 
@@ -136,7 +140,8 @@ class Generation:
         request = workflow.Request(
             prompt=job.prompt, owner_hash=given.owner_hash, account_id=given.account_id,
             image=_image(given.image), errors=[ToolError.model_validate(e) for e in given.errors],
-            base_version=given.base_version, model=given.model, purpose=given.purpose)
+            base_version=given.base_version, model=given.model, purpose=given.purpose,
+            files=[AttachedFile.model_validate(f) for f in given.files])
         if job.kind == "create" and job.artifact_id is None:  # queued before addresses came first
             artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(job.prompt),
                                          owner_digest=given.owner_hash, purpose=given.purpose)

@@ -6,15 +6,16 @@ checks, rename, delete). Routes and commands
 call these; every write they make goes through here."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, Source, Store, VersionIn, VersionOut, checks_store,
-                       lifecycle, links, quotas)
+                       file_sets, lifecycle, links, quotas)
 from artifacts.checks import CheckSet, ChecksRefused, format_checks
+from artifacts.models import AttachedFile
 from artifacts.checks_store import CheckSetOut
 from artifacts.htmlfile import Accepted, BadHTML, accept, decode, starts_as_document
 from artifacts.quotas import VisitorQuotas, Writer
@@ -28,6 +29,7 @@ from sandbox.documents import offline_document
 from settings import Settings
 
 from .budgets import Budgets
+from .files import ToolFiles
 from .generation import Generation
 from .people import People
 from .runtime import ToolRuntime
@@ -55,10 +57,13 @@ class Kiln:
         self.verdicts = Verdicts(settings, self.store, self.people.member_tool)
         self.runtime = ToolRuntime(settings, self.store, self.budgets, self.people.member_tool,
                                    self.secret)
+        self.files = ToolFiles(settings, self.store, self.people.member_tool,
+                               self.verdicts.stored)
         self.generation = Generation(settings, self.store, self.budgets, workflow.Parts(
             settings=settings, store=self.store, test_now=self.verdicts.test_now,
             budget=self.budgets.of, libraries=libraries.prompt_section,
-            page_url=self.page_url, raw_url=self.raw_url))
+            page_url=self.page_url, raw_url=self.raw_url, describe_files=self.files.for_model,
+            add_files=lambda current, added: file_sets.merged(current, added, self.files.limits)))
         # What visitors' remixes and versions may hold a day (``artifacts.quotas``).
         self.visitor_quotas = VisitorQuotas(
             settings.visitor_daily_remixes, settings.visitor_daily_versions,
@@ -138,10 +143,13 @@ class Kiln:
         accepted.notices.extend(rewritten)
         return accepted
 
-    def import_html(self, data: bytes | str, owner: str | None, title: str | None = None) -> Created:
+    def import_html(self, data: bytes | str, owner: str | None, title: str | None = None,
+                    files: Sequence[AttachedFile] = ()) -> Created:
+        """``files``: kept already (``files.accept``), the first version's set."""
         accepted = self.accept_upload(data, title)
         artifact, version = self.store.create_artifact(
-            accepted.title, VersionIn(html=accepted.html, source=Source.IMPORTED), owner)
+            accepted.title, VersionIn(html=accepted.html, source=Source.IMPORTED,
+                                      files=list(files)), owner)
         self.verdicts.stored(version, owner, accepted.notices)
         return Created(artifact, version, accepted.notices)
 
@@ -200,7 +208,9 @@ class Kiln:
 
     def delete_artifact(self, artifact_id: str, owner: str | None) -> str:
         """Delete a tool and everything it owns (``lifecycle.delete``); its title."""
+        digests = file_sets.tool_digests(self.store, artifact_id)
         deleted = lifecycle.delete(self.store, artifact_id, owner)
+        self.files.forget(digests)  # its files' bytes, where no other tool names them
         if self._queue is not None:
             self._queue.forget(deleted.job_ids)
         return deleted.title

@@ -335,8 +335,10 @@ def test_the_share_links_api_gives_what_the_share_page_gives(app, client, other_
     shared_tool_fields = {"id", "title", "url", "owned", "writing", "latest_version",
                           "version_count", "forked_from_id", "forked_from_version", "smoke_ok",
                           "has_thumbnail", "versions"}
-    listed_version_fields = {"artifact_id", "number", "failed", "smoke", "raw_url", "size"}
-    version_fields = {"artifact_id", "number", "html", "failed", "smoke", "raw_url", "acceptance"}
+    listed_version_fields = {"artifact_id", "number", "failed", "smoke", "raw_url", "size",
+                             "files"}
+    version_fields = {"artifact_id", "number", "html", "failed", "smoke", "raw_url", "acceptance",
+                      "files"}
     secret = "a tip calculator for the invoices of my client Ada Quux"
     fake_llm.script(TIP_ANSWER, TIP_ANSWER)
     sign_in(client, kiln)

@@ -27,6 +27,12 @@ PINS = {
     "repair_v3.md": "ea1b19961a51fcf4de24ff8f2b3b7a55b4ee4a87f4f1ae8ab187f109afef6993",
     "rewrite_v3.md": "7d733f4620af7e259aed668b127d5b8dde549b47a2e81fb9f5aa192ee6e918e9",
     "system_v3.md": "adf6088206059077c947614a783e643d692ad8c20407601616ac3e489a291496",
+    "create_v4.md": "011e3cb126fff1c1dcda3ace8bf168c7a9124be2091618f569dd2c72a62903b4",
+    "edit_retry_v4.md": "46eb9254285bb6e937b22c26e6797eebb7946e1941a5dc1baff7acaeb3ab9930",
+    "edit_v4.md": "527b3a7748ac73954bfeb3cccf6ba8c21e84c8e8941f7a6c7bcf6ca0dadbf323",
+    "repair_v4.md": "ea1b19961a51fcf4de24ff8f2b3b7a55b4ee4a87f4f1ae8ab187f109afef6993",
+    "rewrite_v4.md": "7d733f4620af7e259aed668b127d5b8dde549b47a2e81fb9f5aa192ee6e918e9",
+    "system_v4.md": "6e976f0ee21eb0d11fcce7cedf5fe0e31a6a0da357236f5ed8697b47276aa0f9",
 }
 RELEASED = sorted({name.rsplit("_", 1)[1].removesuffix(".md") for name in PINS})
 

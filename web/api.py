@@ -12,10 +12,13 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
 from artifacts import JobOut, checks_store, evals_store, json_limits, lifecycle
+from artifacts.models import AttachedFile
 from artifacts.tool_errors import Phase
+from generator.messages import IMAGE_TYPES as SHOWN_IMAGES
+from generator.messages import MAX_IMAGE_BYTES
 from services import Created
 
-from . import access, kiln, limits
+from . import access, files_api, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, MediaIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
 from .present import acceptance_json, artifact_for, check_set_json, secrets_json, version_for
@@ -251,13 +254,29 @@ def prompt_and_image() -> tuple[str, bytes | None, int | None]:
     return body.prompt, None, body.base
 
 
+def attached(image: bytes | None) -> tuple[list[AttachedFile], bytes | None]:
+    """The files a request attached, kept (all or none: a refusal starts no job
+    and the page keeps the prompt); and the image the model is shown: the one
+    sent as ``image``, else the first image attached."""
+    files = kiln().files.accept(files_api.uploads()) if request.files else []
+    if image is None:
+        first = next((f for f in files if f.mime in SHOWN_IMAGES and f.size <= MAX_IMAGE_BYTES),
+                     None)
+        if first is not None:
+            image = kiln().files.disk.path_of(first.sha256).read_bytes()
+    return files, image
+
+
 @bp.post("/generate")
 @limits.generation
 def generate() -> ResponseReturnValue:
     access.require_member()
     prompt, image, _ = prompt_and_image()
-    return job_json(kiln().generation.start_create(prompt, owner_for_write(), image,
-                                        account_id=access.account_id()))
+    k = kiln()
+    k.generation.check_can_generate(prompt, account_id=access.account_id())
+    files, image = attached(image)
+    return job_json(k.generation.start_create(prompt, owner_for_write(), image,
+                                              account_id=access.account_id(), files=files))
 
 
 @bp.post("/artifacts/<artifact_id>/prompt")
@@ -265,8 +284,13 @@ def generate() -> ResponseReturnValue:
 def follow_up(artifact_id: str) -> ResponseReturnValue:
     access.require_member()
     prompt, image, base = prompt_and_image()
-    return job_json(kiln().generation.start_follow_up(artifact_id, prompt, current_owner(), image,
-                                           account_id=access.account_id(), base=base))
+    k = kiln()
+    k.store.require_owner(artifact_id, current_owner())
+    k.generation.check_can_generate(prompt, account_id=access.account_id())
+    files, image = attached(image)
+    return job_json(k.generation.start_follow_up(artifact_id, prompt, current_owner(), image,
+                                                 account_id=access.account_id(), base=base,
+                                                 files=files))
 
 
 @bp.post("/artifacts/<artifact_id>/fix")

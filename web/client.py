@@ -9,6 +9,8 @@ import re
 from werkzeug.routing import Map
 
 from artifacts import checks, links
+from artifacts.file_profile import EXTENSIONS, KINDS
+from artifacts.file_store import MAX_NAME_CHARS
 from artifacts.store import STORAGE_QUOTA, TITLE_MAX
 from artifacts.tool_data import MAX_KEY_CHARS, SCOPES
 from artifacts.tool_errors import MAX_DETAIL_CHARS, MAX_ERROR_CHARS, MAX_REPORTED, REPORTED_KINDS
@@ -47,6 +49,11 @@ ADDRESSES: dict[str, tuple[str, tuple[str, ...]]] = {
     "shared_data": ("tool_api.shared_data", ("artifact_id",)),
     "ai": ("tool_api.ai_status", ("artifact_id",)),
     "arena": ("arena.start", ()),
+    "files": ("files_api.files", ("artifact_id", "number")),
+    "file": ("files_api.file", ("artifact_id", "number", "name")),
+    "file_profile": ("files_api.profile", ("artifact_id", "number", "name")),
+    "tool_files": ("files_api.add", ("artifact_id",)),
+    "tool_file": ("files_api.remove", ("artifact_id", "name")),
 }
 _PART = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")  # "<int:number>" -> "{number}"
 
@@ -93,4 +100,11 @@ def client_config(settings: Settings, routes: Map) -> dict[str, object]:
         # every step kind and its fields, and how many steps one check has at most.
         "checks": {"steps": checks.step_vocabulary(), "max_steps": checks.MAX_STEPS,
                    "max_name": checks.MAX_NAME},
+        # What may be attached, shown before an upload and refused in the page
+        # first (the server checks every one again).
+        "files": {"max_file_bytes": settings.files_max_file_bytes,
+                  "max_tool_bytes": settings.files_max_tool_bytes,
+                  "max_per_tool": settings.files_max_per_tool,
+                  "max_name": MAX_NAME_CHARS, "kinds": list(KINDS),
+                  "accept": ",".join(sorted(EXTENSIONS))},
     }

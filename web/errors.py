@@ -65,7 +65,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(exc: HTTPException) -> Response:
-        limit = kiln().settings.max_artifact_bytes
+        limit = request.max_content_length or kiln().settings.max_artifact_bytes
         return answer(413, f"That upload is too large; the limit is {limit:,} bytes.")
 
     @app.errorhandler(HTTPException)

@@ -250,7 +250,7 @@ SHARED_ARTIFACT_FIELDS = ("id", "title", "url", "owned", "writing", "latest_vers
                           "version_count", "forked_from_id", "forked_from_version", "smoke_ok",
                           "has_thumbnail", "versions")
 SHARED_VERSION_FIELDS = ("artifact_id", "number", "html", "failed", "smoke", "raw_url", "size",
-                         "acceptance")
+                         "acceptance", "files")
 
 
 def _blinded(data: dict[str, Any]) -> dict[str, Any]:

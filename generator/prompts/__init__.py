@@ -16,7 +16,7 @@ from artifacts.secret_scan import Scan
 from artifacts.tool_errors import ToolError
 
 HERE = Path(__file__).resolve().parent
-VERSION = "v3"  # released (its files are pinned in tests/test_prompt_pins.py)
+VERSION = "v4"  # released (its files are pinned in tests/test_prompt_pins.py)
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
@@ -60,6 +60,16 @@ def system_prompt(libraries: str = "", version: str = VERSION) -> Prompt:
 
 
 # -- user turns --------------------------------------------------------------------
+def with_files(text: str, files: str) -> str:
+    """A user turn with the profiles of the tool's attached files after it (the
+    code's text, in every version; the system prompt of v4 on says how to read them)."""
+    if not files.strip():
+        return text
+    return (f"{text.rstrip()}\n\nThe tool has these files attached. It reads them at run time "
+            "with kiln.files (never paste their contents into the document); each is described "
+            "by a profile, a guide to what the file holds:\n\n" + files.strip() + "\n")
+
+
 def create_prompt(request: str, version: str = VERSION) -> str:
     return render("create", version, request=request.strip())
 
