@@ -62,7 +62,7 @@ def web_encoding(python_name: str | None) -> str | None:
 
 def described(name: str, digest: str, found: Profile) -> AttachedFile:
     """The file as a tool's set holds it, from its profile."""
-    mime = (IMAGE_MIME.get(str(found.facts.get("format", "")), "application/octet-stream")
+    mime = (IMAGE_MIME.get(str(found.facts.get("format", "")).lower(), "application/octet-stream")
             if found.kind == "image" else MIME.get(found.kind, "application/octet-stream"))
     return AttachedFile(name=name, sha256=digest, size=found.size, kind=found.kind, mime=mime,
                         encoding=web_encoding(found.facts.get("encoding")))

@@ -42,7 +42,7 @@ from sandbox.documents import artifact_document
 from .browser_pool import BrowserPool, PoolClosed
 from .checks_run import not_run
 from .confine import ALLOCATION_FAILED, Confine
-from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler, ToolFiles
+from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler, FilesOnDisk
 from .smoke_verdict import judge
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ class SmokeTester:
             return pool
 
     def submit(self, html: str, checks: CheckSet | None = None, checks_only: bool = False,
-               lane: Lane = MEMBER, files: ToolFiles = ()) -> concurrent.futures.Future[SmokeReport]:
+               lane: Lane = MEMBER, files: FilesOnDisk = ()) -> concurrent.futures.Future[SmokeReport]:
         """Test in the background, with the version's acceptance checks if it has
         any, in a lane: members' (the default) or visitors'. ``files``: the files
         the version reads with kiln.files (its details, where its bytes are),
@@ -146,7 +146,7 @@ class SmokeTester:
         return outer
 
     def run(self, html: str, timeout: float | None = None,
-            checks: CheckSet | None = None, files: ToolFiles = ()) -> SmokeReport:
+            checks: CheckSet | None = None, files: FilesOnDisk = ()) -> SmokeReport:
         wait = timeout if timeout is not None else self.budget.cap_s(checks is not None) * 3 + 60
         return self.submit(html, checks, files=files).result(wait)
 
@@ -166,7 +166,7 @@ class SmokeTester:
 
     # -- on the pool's loop ------------------------------------------------
     async def _test(self, pool: BrowserPool, browser: Browser, html: str, checks: CheckSet | None,
-                    checks_only: bool = False, files: ToolFiles = ()) -> SmokeReport:
+                    checks_only: bool = False, files: FilesOnDisk = ()) -> SmokeReport:
         started = time.perf_counter()
         memory = pool.confinement.memory if pool.confinement else None
         killed_before = memory.oom_kills() if memory else 0

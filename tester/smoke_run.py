@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from artifacts.checks import Check
+from artifacts.models import AttachedFile
 from artifacts.tool_errors import ARTIFACT_SOURCE, ToolError
 from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 from sandbox import policy
@@ -34,7 +35,6 @@ from .checks_run import PAGE_SCRIPT, run_checks
 from .smoke_verdict import MAX_SELF_NAVIGATIONS, Blocked, Observations, single_colour
 
 if TYPE_CHECKING:  # the pool imports Playwright when it starts a browser
-    from artifacts.models import AttachedFile
     from playwright.async_api import (BrowserContext, CDPSession, Dialog, Download, Page, Route,
                                       ViewportSize)
 
@@ -79,7 +79,7 @@ LOG_FLOOD = 200
 
 LibraryHandler = Callable[[str], "tuple[bytes, str] | None"]
 # The files a version runs with (kiln.files): each one's details and where its bytes are.
-ToolFiles = Sequence["tuple[AttachedFile, Path]"]
+FilesOnDisk = Sequence[tuple[AttachedFile, Path]]
 # A Chrome DevTools Protocol event or reply: JSON, as the protocol defines it.
 CdpMessage = dict[str, Any]
 
@@ -159,7 +159,7 @@ class ArtifactRun:
         return self._cdp
 
     def use(self, document: str, html: str, checks: Sequence[Check] = (),
-            checks_only: bool = False, files: ToolFiles = ()) -> None:
+            checks_only: bool = False, files: FilesOnDisk = ()) -> None:
         """The artifact this (possibly prepared in advance) run will test, and the
         files it reads with kiln.files."""
         self.document = document

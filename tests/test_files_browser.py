@@ -5,11 +5,13 @@ it lacks rejects readably; opened on its own it is told why nothing works; a big
 file arrives whole, in chunks; a reload mid-read starts clean."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from playwright.sync_api import expect
 
+from artifacts.file_store import Upload
 from testkit.pages import open_tool
 
 SALES = "region,amount\nMünchen,1000\nKöln,200\nBrühl,34\n".encode("latin-1")
@@ -98,16 +100,16 @@ def test_opened_on_its_own_it_says_it_needs_kilns_page(page, live_server):
 LINE = (("abcdefghijklmnopqrstuvwxyz0123456789" * 7)[:250] + "\n").encode()
 BIG = LINE * (21 * 1024 * 1024 // len(LINE))
 CHECK_BIG = """(b) => {
-  const v = new Uint8Array(b), line = new TextEncoder().encode(%s); let bad = 0;
-  for (let i = 0; i < v.length; i += 1) if (v[i] !== line[i %% line.length]) { bad += 1; }
-  return v.length + ' ' + bad; }""" % json.dumps(LINE.decode())
+  const v = new Uint8Array(b), line = new TextEncoder().encode(LINE); let bad = 0;
+  for (let i = 0; i < v.length; i += 1) if (v[i] !== line[i % line.length]) { bad += 1; }
+  return v.length + ' ' + bad; }""".replace("LINE", json.dumps(LINE.decode()))
 
 
 def test_a_big_file_arrives_whole_in_chunks(page, live_server):
     tool = """<!doctype html><title>Big</title><button id="go">Read</button><p id="out">?</p><script>
       go.onclick = () => kiln.files.arrayBuffer('big.txt').then((b) => {
-        out.textContent = (%s)(b);
-      }, (e) => { out.textContent = e.message; });</script>""" % CHECK_BIG
+        out.textContent = (CHECK)(b);
+      }, (e) => { out.textContent = e.message; });</script>""".replace("CHECK", CHECK_BIG)
     _, frame = open_tool(page, live_server, tool, {"big.txt": BIG})
     expect(frame.locator("#go")).to_be_visible()
     # What Kiln's page posts to the frame: each chunk's size, and whether it was moved.
@@ -136,3 +138,9 @@ def test_a_reload_mid_read_starts_clean(page, live_server):
     page.evaluate("() => window.kilnBridge.reload()")
     expect(frame.locator("#out")).to_have_text(f"read {len(BIG)}", timeout=30_000)
     assert page.evaluate("() => window.kilnBridge.files.running") == 0
+
+
+def test_an_image_is_typed_as_what_it_is(kiln):
+    """kiln.files.blob() types a Blob with the file's MIME type: a PNG's is image/png."""
+    (dot,) = kiln.files.accept([Upload("dot.png", io.BytesIO(PIXEL))])
+    assert (dot.kind, dot.mime) == ("image", "image/png")
