@@ -5,12 +5,18 @@ its checks; a missing name is the tool's error to handle, not a failure by itsel
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
+import pytest
+
 from artifacts.checks import CheckSet
+from artifacts.file_store import Upload
 from artifacts.models import AttachedFile
 from tester.smoke_run import FILE_CHUNK_BYTES
+from testkit.pages import store_tool
+from testkit.serving import serve_kiln
 
 # Sums the second column of sales.csv (latin-1: "Café" must read as such), and
 # shows what the rest of the API gives.
@@ -108,3 +114,25 @@ def test_a_file_that_is_not_json_rejects_readably(smoke_tester, tmp_path):
     report = smoke_tester.run(page, files=sales_files(tmp_path)[:1], checks=checks(
         {"expect": "#out", "text": 'bad_json: The file "sales.csv" is not JSON'}))
     assert report.ok, report.summary()
+
+
+@pytest.mark.browser
+def test_a_tool_given_its_data_passes_the_checks_it_failed_without(tmp_path):
+    """Kiln's own verdicts: v1 without the CSV fails its check; adding the file
+    (a new version, tested at once) runs it with the file, and it passes."""
+    with serve_kiln(tmp_path, smoke_on_save=True, smoke_concurrency=1) as live:
+        kiln = live.kiln
+        tool_id = store_tool(live, SUMS, owner="analyst")
+        kiln.set_checks(tool_id, "analyst", [
+            {"name": "totals the sales", "steps": [{"expect": "#total", "text": "1234"}]}])
+        assert kiln.verdicts.wait(timeout=60)
+        without = kiln.store.get_version(tool_id, 1).smoke
+        assert without is not None and without.ok is False
+        sales = sales_files(tmp_path)[0][1]
+        added = kiln.files.change(tool_id, "analyst",
+                                  uploads=[Upload("sales.csv", io.BytesIO(sales.read_bytes()))])
+        assert kiln.verdicts.wait(timeout=60)
+        given = kiln.store.get_version(tool_id, added.number)
+        assert [f.name for f in given.files] == ["sales.csv"]
+        assert given.smoke is not None and given.smoke.ok is True, given.smoke
+        assert "files (kiln.files)" in given.smoke.checks["sandbox"]["detail"]
