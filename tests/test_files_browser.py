@@ -144,3 +144,18 @@ def test_an_image_is_typed_as_what_it_is(kiln):
     """kiln.files.blob() types a Blob with the file's MIME type: a PNG's is image/png."""
     (dot,) = kiln.files.accept([Upload("dot.png", io.BytesIO(PIXEL))])
     assert (dot.kind, dot.mime) == ("image", "image/png")
+
+
+def test_in_the_streaming_preview_it_waits_for_the_finished_tool(page, live_server):
+    open_tool(page, live_server, "<!doctype html><title>Mine</title><p>v1</p>", FILES,
+              owner="drafter")
+    page.evaluate("""async (html) => {
+        const { DraftPreview } = await import('/static/drafts.js');
+        const box = document.querySelector('[data-drafts]');
+        box.hidden = false;
+        new DraftPreview([...box.querySelectorAll('iframe')], box.dataset.draftUrl).show(html);
+    }""", READER)
+    draft = page.frame_locator("[data-drafts] iframe:not([hidden])")
+    expect(draft.locator("#total")).to_have_text(
+        "KilnError/unavailable: kiln.files works once the tool is finished, not in the preview "
+        "while it is being written.")
