@@ -17,7 +17,8 @@ from flask.cli import with_appcontext
 
 from artifacts import accounts, checks_store
 from artifacts.checks import CheckSet
-from artifacts.models import JobOut
+from artifacts.errors import KilnError
+from artifacts.models import AttachedFile, JobOut
 from artifacts.smoke_report import SmokeReport
 from jobs import JobEvent
 from jobs import events as ev
@@ -103,11 +104,13 @@ def worker_command() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def backup_command(file: str) -> None:
     """Write a consistent copy of the database to FILE (SQLite's online backup;
-    pg_dump's custom format for PostgreSQL), while Kiln keeps running."""
+    pg_dump's custom format for PostgreSQL), while Kiln keeps running, and the
+    files attached to tools into the folder FILE-files beside it."""
     from artifacts.portable import backup
 
     try:
-        how = backup(_kiln().store, Path(file))
+        kiln = _kiln()
+        how = backup(kiln.store, Path(file), kiln.files.disk.root)
     except (OSError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {file} ({how})", err=True)
@@ -117,11 +120,12 @@ def backup_command(file: str) -> None:
 @with_appcontext
 @click.argument("directory", type=click.Path(file_okay=False))
 def export_all_command(directory: str) -> None:
-    """Write every tool into DIRECTORY: its current HTML, every version, and
-    its metadata and conversation as JSON."""
+    """Write every tool into DIRECTORY: its current HTML, every version, its
+    attached files, and its metadata and conversation as JSON."""
     from artifacts.portable import export_all
 
-    count = export_all(_kiln().store, Path(directory))
+    kiln = _kiln()
+    count = export_all(kiln.store, Path(directory), kiln.files.disk.root)
     click.echo(f"wrote {count} tool(s) to {directory}", err=True)
 
 
@@ -129,14 +133,17 @@ def export_all_command(directory: str) -> None:
 @with_appcontext
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--title", help="Title for every imported file (default: from the HTML).")
-def import_command(files: tuple[str, ...], title: str | None) -> None:
+@click.option("--file", "data", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A data file to attach to every imported tool (repeat for more).")
+def import_command(files: tuple[str, ...], title: str | None, data: tuple[str, ...]) -> None:
     """Store each FILE as a new artifact; print one JSON line per file."""
     kiln = _kiln()
     failed = 0
     owner = _operator(kiln).key
+    attached = _attach(kiln, data)
     for name in files:
         try:
-            created = kiln.import_html(Path(name).read_bytes(), owner, title)
+            created = kiln.import_html(Path(name).read_bytes(), owner, title, files=attached)
         except (OSError, ValueError) as exc:
             failed += 1
             click.echo(json.dumps({"input": name, "error": str(exc)}))
@@ -154,16 +161,21 @@ def import_command(files: tuple[str, ...], title: str | None) -> None:
 @click.argument("prompt")
 @click.option("--image", type=click.Path(exists=True, dir_okay=False),
               help="A PNG, JPEG or WebP to build from (\"make a tool like this\").")
+@click.option("--file", "data", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A data file for the tool to read (CSV, JSON, XLSX, SQLite, text, PDF, "
+                   "image; repeat for more): the model is told its profile.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-def generate_command(prompt: str, image: str | None, as_json: bool) -> None:
+def generate_command(prompt: str, image: str | None, data: tuple[str, ...],
+                     as_json: bool) -> None:
     """Generate a tool from PROMPT: write, store, smoke-test and repair it."""
     from generator import GenerationRefused, NotConfigured
 
     kiln = _kiln()
     owner = _operator(kiln)
     try:
+        kiln.generation.check_can_generate(prompt, account_id=owner.id)
         job = kiln.generation.start_create(prompt, owner.key, Path(image).read_bytes() if image else None,
-                                account_id=owner.id)
+                                           account_id=owner.id, files=_attach(kiln, data))
     except (NotConfigured, GenerationRefused, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     for event in kiln.jobs.events(job.id, heartbeat=1.0):
@@ -176,6 +188,21 @@ def generate_command(prompt: str, image: str | None, as_json: bool) -> None:
     else:
         click.echo(summary.get("url") or summary["error"])
     sys.exit(0 if job.status == "done" else 1)
+
+
+def _attach(kiln: Kiln, paths: tuple[str, ...]) -> list[AttachedFile]:
+    """Data files named on the command line, kept (a refusal ends the command)."""
+    from artifacts.file_store import Upload
+
+    handles = [Path(p).open("rb") for p in paths]
+    try:
+        return kiln.files.accept([Upload(Path(p).name, h) for p, h in zip(paths, handles,
+                                                                        strict=True)])
+    except KilnError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        for handle in handles:
+            handle.close()
 
 
 @click.command("export")
@@ -192,13 +219,16 @@ def export_command(artifact_id: str, output: str, number: int | None, standalone
 
     kiln = _kiln()
     try:
-        html = kiln.store.get_version(artifact_id, number).html
+        version = kiln.store.get_version(artifact_id, number)
+        html = version.html
+        if standalone:
+            html, notes = kiln.standalone(html, version.files)
+            for note in notes:
+                click.echo(note, err=True)
     except (ArtifactNotFound, VersionNotFound) as exc:
         raise click.ClickException(str(exc)) from None
-    if standalone:
-        html, notes = kiln.standalone(html)
-        for note in notes:
-            click.echo(note, err=True)
+    except KilnError as exc:
+        raise click.ClickException(exc.message) from None
     data = html.encode("utf-8")
     if output == "-":
         sys.stdout.buffer.write(data)

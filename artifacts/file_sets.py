@@ -161,8 +161,8 @@ def merged(current: Sequence[AttachedFile], added: Sequence[AttachedFile], limit
                           setting="KILN_FILES_MAX_PER_TOOL")
     total = sum(f.size for f in files)
     if total > limits.tool_bytes:
-        raise FileTooLarge(f"a tool's files may come to at most {_mb(limits.tool_bytes)} "
-                           f"together (this would make {_mb(total)})",
+        raise FileTooLarge(f"a tool's files may come to at most {megabytes(limits.tool_bytes)} "
+                           f"together (this would make {megabytes(total)})",
                            setting="KILN_FILES_MAX_TOOL_BYTES")
     return files
 
@@ -174,5 +174,6 @@ def find_in(files: Sequence[AttachedFile], name: str) -> AttachedFile:
     raise NoSuchFile(f"this tool has no file named {name[:200]!r}")
 
 
-def _mb(size: int) -> str:
+def megabytes(size: int) -> str:
+    """A size as the refusals say it."""
     return f"{size / 1048576:.1f} MB"

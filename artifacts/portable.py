@@ -14,12 +14,47 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import URL, make_url
 
+from .models import AttachedFile, VersionOut
 from .store import Store
 from .tables import Artifact
 
 
-def backup(store: Store, path: Path) -> str:
-    """Copy the database to ``path`` while Kiln keeps running; says how."""
+def backup(store: Store, path: Path, files_root: Path | None = None) -> str:
+    """Copy the database to ``path`` while Kiln keeps running, and the files
+    attached to tools (``files_root``) into the folder ``PATH-files`` beside it;
+    says how."""
+    how = _backup_database(store, path)
+    if files_root is None or not files_root.is_dir():
+        return how
+    copied = copy_files(files_root, files_backup(path))
+    return f"{how}; {copied} attached file(s) in {files_backup(path)}"
+
+
+def files_backup(path: Path) -> Path:
+    """Where a backup's attached files go: a folder beside the database's copy."""
+    return path.with_name(path.name + "-files")
+
+
+def copy_files(root: Path, target: Path) -> int:
+    """The file store's files into ``target`` (kept by content: a file already
+    there is the same bytes and is not copied again). Files arriving meanwhile
+    are new ones; the database copy, made first, does not name them."""
+    count = 0
+    for source in root.glob("??/*"):
+        if not source.is_file() or source.name.startswith("."):
+            continue
+        copy = target / source.parent.name / source.name
+        count += 1
+        if copy.exists():
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        partial = copy.with_name(copy.name + ".partial")
+        shutil.copyfile(source, partial)
+        partial.replace(copy)
+    return count
+
+
+def _backup_database(store: Store, path: Path) -> str:
     url = make_url(store.url)
     if url.get_backend_name() == "sqlite":
         if not url.database:
@@ -88,10 +123,12 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:50] or "tool"
 
 
-def export_all(store: Store, directory: Path) -> int:
+def export_all(store: Store, directory: Path, files_root: Path | None = None) -> int:
     """One folder per tool: ``index.html`` (its current version, byte for byte),
-    ``versions/vN.html`` for every version, and ``tool.json`` with its metadata,
-    versions and conversation. Returns how many tools were written."""
+    ``versions/vN.html`` for every version, ``files/NAME`` for the current
+    version's attached files and ``data/SHA256`` for every version's (named in
+    ``tool.json``), and ``tool.json`` with its metadata, versions and
+    conversation. Returns how many tools were written."""
     directory.mkdir(parents=True, exist_ok=True)
     with store.reading() as session:
         # A tool whose first version is still being written (or never was) has
@@ -106,14 +143,33 @@ def export_all(store: Store, directory: Path) -> int:
         for version in versions:
             (folder / "versions" / f"v{version.number}.html").write_text(version.html,
                                                                           encoding="utf-8")
-        (folder / "index.html").write_text(store.get_version(artifact_id).html, encoding="utf-8")
+        current = store.get_version(artifact_id)
+        (folder / "index.html").write_text(current.html, encoding="utf-8")
+        if files_root is not None:
+            _export_files(folder, versions, current.files, files_root)
         meta = {
             **artifact.model_dump(mode="json"),
             "current_version": store.get_version(artifact_id).number,
             "versions": [{**v.model_dump(mode="json", exclude={"html"}),
-                          "file": f"versions/v{v.number}.html"} for v in versions],
+                          "file": f"versions/v{v.number}.html",
+                          "files": [{**f.model_dump(), "path": f"data/{f.sha256}"}
+                                    for f in v.files]} for v in versions],
             "conversation": [m.model_dump(mode="json") for m in store.messages(artifact_id)],
         }
         (folder / "tool.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
     return len(ids)
+
+
+def _export_files(folder: Path, versions: list[VersionOut], current: list[AttachedFile],
+                  files_root: Path) -> None:
+    """A tool's attached files: every version's by content, the current ones by name."""
+    for file in {f.sha256: f for v in versions for f in v.files}.values():
+        source = files_root / file.sha256[:2] / file.sha256[2:]
+        if source.is_file():
+            (folder / "data").mkdir(exist_ok=True)
+            shutil.copyfile(source, folder / "data" / file.sha256)
+    for file in current:
+        if (folder / "data" / file.sha256).is_file():
+            (folder / "files").mkdir(exist_ok=True)
+            shutil.copyfile(folder / "data" / file.sha256, folder / "files" / file.name)

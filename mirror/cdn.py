@@ -10,7 +10,8 @@ Only what the browser would load is touched: ``<script src>``, stylesheet and
 preload ``<link href>``, ``import``/``export ... from`` and ``import()`` in
 module scripts, import maps, and in any inline script a string that is the CDN
 URL of a file a library loads at run time (``Library.runtime_files``: pdf.js's
-worker, Pyodide's folder). Comments, text, other strings in scripts and the
+worker, Pyodide's folder, sql.js's folder, also as the head of a template
+literal that adds the file name). Comments, text, other strings in scripts and the
 contents of ``<style>``, ``<textarea>`` and ``<title>`` stay byte for byte, and
 so does every tag that is not rewritten.
 """
@@ -28,7 +29,8 @@ from .libraries import LIBRARIES, Library, versions
 CDN_URL = re.compile(
     r"^(?:https?:)?//(?P<host>cdn\.jsdelivr\.net|(?:www\.)?unpkg\.com|esm\.sh|"
     r"cdnjs\.cloudflare\.com|cdn\.tailwindcss\.com|code\.jquery\.com|d3js\.org|"
-    r"use\.fontawesome\.com|momentjs\.com|(?:stackpath|maxcdn|netdna)\.bootstrapcdn\.com)"
+    r"use\.fontawesome\.com|momentjs\.com|(?:stackpath|maxcdn|netdna)\.bootstrapcdn\.com|"
+    r"cdn\.sheetjs\.com|sql\.js\.org)"
     r"(?::443)?(?P<path>/[^?#]*)?(?P<query>\?[^#]*)?",
     re.I)
 
@@ -148,6 +150,11 @@ OWN_SITES = {
     # The download page always serves the newest release.
     "momentjs.com": (re.compile(r"^downloads/()(moment(?:-with-locales)?(?:\.min)?\.js)$", re.I),
                      "moment"),
+    # SheetJS's releases after npm's 0.18.5 are only on its own CDN:
+    # xlsx-0.20.3/package/dist/xlsx.full.min.js, xlsx-latest/package/xlsx.mjs.
+    "cdn.sheetjs.com": (re.compile(r"^xlsx-(\d+\.\d+\.\d+|latest)/package/(.*)$", re.I), "xlsx"),
+    # sql.js's own site, with the newest release's dist/ (its README's locateFile).
+    "sql.js.org": (re.compile(r"^()(dist/.*)$"), "sql.js"),
 }
 
 
@@ -208,8 +215,8 @@ def mirror_path(lib: Library, file: str, context: str) -> str | None:
     """The path inside the mirrored package for a file a CDN URL names."""
     file = file.strip("/") + ("/" if file.endswith("/") and file.strip("/") else "")
     if not file:
-        if context == FOLDER:
-            return ""
+        if context == FOLDER:  # the package's folder, or where a CDN's root points
+            return lib.cdn_folders.get("", "")
         if context == MODULE:
             return lib.module
         if context == STYLE:
@@ -285,6 +292,9 @@ MODULE_SPECIFIER = re.compile(
     r"""(?P<q>["'])(?P<url>(?:https?:)?//[^"'\s]+)(?P=q)""")
 # A quoted CDN URL in a script: rewritten only if it names a runtime file.
 STRING_URL = re.compile(r"""(?P<q>["'`])(?P<url>(?:https?:)?//[^"'`\s<>]+)(?P=q)""")
+# A template literal that starts with a CDN folder and adds a file name to it:
+# `https://sql.js.org/dist/${file}` in a locateFile.
+TEMPLATE_FOLDER = re.compile(r"""`(?P<url>(?:https?:)?//[^"'`\s<>$]+/)\$\{""")
 DROP_WHEN_REWRITTEN = ("integrity", "crossorigin")
 READ_ATTRIBUTES = frozenset({"src", "href", "rel", "as", "type", *DROP_WHEN_REWRITTEN})
 # A <script> or <link> this long is not an honest library load; reading its
@@ -370,7 +380,7 @@ class _Rewriter:
                 self.edits.append((offset + m.start("url"), offset + m.end("url"), result.url))
 
     def runtime_strings(self, body: str, offset: int) -> None:
-        for m in STRING_URL.finditer(body):
+        for m in (*STRING_URL.finditer(body), *TEMPLATE_FOLDER.finditer(body)):
             target = runtime_file(m["url"])
             start = offset + m.start("url")
             if target is not None and all(edit[0] != start for edit in self.edits):

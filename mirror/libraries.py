@@ -684,6 +684,43 @@ LIBRARIES: tuple[Library, ...] = (
         compatible_from="0.21.0",
     ),
     Library(
+        name="xlsx", version="0.18.5",
+        description="SheetJS 0.18: read and write spreadsheets (XLSX, XLS, ODS) as rows",
+        scripts=("dist/xlsx.full.min.js",), module="xlsx.mjs", global_name="XLSX",
+        extras=("dist/", "xlsx.js"),
+        usage="const wb = XLSX.read(await file.arrayBuffer()); const rows = "
+              "XLSX.utils.sheet_to_json(wb.Sheets[wb.SheetNames[0]]) (objects keyed by the "
+              "header row; {header: 1} gives arrays); to make one: XLSX.utils.json_to_sheet(rows), "
+              "XLSX.utils.book_new(), XLSX.utils.book_append_sheet(wb, ws, 'Sheet1'), "
+              "XLSX.write(wb, {type: 'array', bookType: 'xlsx'}).",
+        cdnjs="xlsx",
+        cdn_paths={"xlsx.min.js": "dist/xlsx.full.min.js",
+                   "dist/xlsx.min.js": "dist/xlsx.full.min.js"},
+        # npm's last release: 0.19 and 0.20 are published on SheetJS's own CDN
+        # (cdn.sheetjs.com) with the same read, utils and write calls, which
+        # tools have used since 0.12.
+        compatible_from="0.12.0", compatible_to="0.21.0",
+    ),
+    Library(
+        name="sql.js", version="1.17.0",
+        description="sql.js 1: SQLite in WebAssembly: open a .sqlite/.db file or make a "
+                    "database in memory, and query it with SQL",
+        scripts=("dist/sql-wasm.js",), global_name="initSqlJs", extras=("dist/",),
+        runtime_files=("dist/sql-wasm.wasm", "dist/"),
+        usage="const SQL = await initSqlJs({locateFile: f => '/lib/sql.js@1.17.0/dist/' + f}) "
+              "(locateFile is needed: it finds its WebAssembly there); "
+              "const db = new SQL.Database(new Uint8Array(await "
+              "file.arrayBuffer())) (or new SQL.Database() for an empty one); "
+              "const [result] = db.exec('SELECT name, total FROM orders'); result.columns, "
+              "result.values; for rows one by one: const st = db.prepare(sql, [param]); "
+              "while (st.step()) st.getAsObject(); st.free(). db.export() gives the file back.",
+        cdnjs="sql.js",
+        # cdnjs serves dist/'s files at the release's root (locateFile names
+        # that folder).
+        cdn_folders={"": "dist/"},
+        # initSqlJs() and the Database API are the same since 1.0.
+    ),
+    Library(
         name="maplibre-gl", version="5.24.1",
         description="MapLibre GL JS 5: WebGL vector maps (GeoJSON layers, markers, popups)",
         scripts=("dist/maplibre-gl.js",), styles=("dist/maplibre-gl.css",),

@@ -3,12 +3,15 @@ first into every artifact, the document a browser gets for a version, the draft
 viewer, and a version made to work offline. ``web.sandbox_origin`` serves them."""
 from __future__ import annotations
 
+import base64
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from artifacts import checks, links
+from artifacts.models import AttachedFile
 from artifacts.store import STORAGE_QUOTA
 from artifacts.tool_errors import MAX_DETAIL_CHARS, MAX_ERROR_CHARS
 from mirror.libraries import INDEXEDDB_SHIM, MAX_FETCH_BYTES, MIRROR_PREFIX, import_map
@@ -81,17 +84,24 @@ def artifact_document(html: str, storage: dict[str, Any] | None = None, persist:
 
 
 OFFLINE_KILN_JS = (Path(__file__).parent / "static" / "offline-kiln.js").read_text()
-_USES_KILN = re.compile(r"\bkiln\s*\.\s*(?:complete|storage|available)\b")
+_USES_KILN = re.compile(r"\bkiln\s*\.\s*(?:complete|storage|available|files)\b")
 
 
-def offline_document(html: str) -> str:
+def offline_document(html: str, files: Sequence[tuple[AttachedFile, bytes]] = ()) -> str:
     """A tool saved to run without Kiln: one that uses window.kiln gets a stand-in
-    that says, in the page and in each rejection, that it needs Kiln's page."""
-    if not _USES_KILN.search(html):
+    that says, in the page and in each rejection, that it needs Kiln's page; its
+    files are written in (base64, in a JSON script element) for its kiln.files."""
+    if not files and not _USES_KILN.search(html):
         return html
     match = _LEADING_DOCTYPE.match(html)
     at = match.end() if match else 0
-    return html[:at] + f"<script>{OFFLINE_KILN_JS}</script>" + html[at:]
+    written = ""
+    if files:
+        data = json.dumps([{**f.model_dump(include={"name", "kind", "size", "mime", "encoding"}),
+                            "data": base64.b64encode(b).decode("ascii")} for f, b in files])
+        safe = data.replace("<", "\\u003c")  # "<" only in names: the element cannot end early
+        written = f'<script type="application/json" id="kiln-files">{safe}</script>'
+    return html[:at] + written + f"<script>{OFFLINE_KILN_JS}</script>" + html[at:]
 
 
 DRAFT_JS = (Path(__file__).parent / "static" / "draft.js").read_text()

@@ -9,7 +9,7 @@ from typing import Any
 
 from artifacts import Source, Store, VersionIn, VersionOut, file_sets
 from artifacts.file_profile import profile
-from artifacts.file_sets import Limits
+from artifacts.file_sets import Limits, megabytes
 from artifacts.file_store import FileRefused, FileStore, FileTooLarge, Upload, clean_names
 from artifacts.models import AttachedFile
 from settings import Settings
@@ -45,8 +45,8 @@ class ToolFiles:
                               setting="KILN_FILES_MAX_PER_TOOL")
         declared = sum(u.declared or 0 for u in uploads)
         if declared > limits.tool_bytes:
-            raise FileTooLarge(f"a tool's files may come to at most {_mb(limits.tool_bytes)} "
-                               f"together ({_mb(declared)} were sent)",
+            raise FileTooLarge(f"a tool's files may come to at most {megabytes(limits.tool_bytes)} "
+                               f"together ({megabytes(declared)} were sent)",
                                setting="KILN_FILES_MAX_TOOL_BYTES")
         kept: list[tuple[AttachedFile, dict[str, Any] | None]] = []  # and a new file's profile
         new: set[str] = set()  # digests this batch brought: they go if the batch fails
@@ -56,12 +56,12 @@ class ToolFiles:
             total = sum(f.size for f, _ in kept)
             if total > limits.tool_bytes:
                 raise FileTooLarge(f"a tool's files may come to at most "
-                                   f"{_mb(limits.tool_bytes)} together ({_mb(total)} were sent)",
+                                   f"{megabytes(limits.tool_bytes)} together ({megabytes(total)} were sent)",
                                    setting="KILN_FILES_MAX_TOOL_BYTES")
             adding = sum(f.size for f, facts in kept if facts is not None and f.sha256 in new)
             if file_sets.kept_bytes(self.store) + adding > limits.total_bytes:
                 raise FileTooLarge("Kiln keeps no more files: the installation's space for them "
-                                   f"({_mb(limits.total_bytes)}) is used up", status=507,
+                                   f"({megabytes(limits.total_bytes)}) is used up", status=507,
                                    setting="KILN_FILES_MAX_TOTAL_BYTES")
             for file, facts in kept:
                 if facts is not None:
@@ -78,7 +78,7 @@ class ToolFiles:
         try:
             digest, _ = self.disk.put(upload.stream, limit, upload.declared)
         except FileTooLarge:
-            raise FileTooLarge(f"{name} is larger than the {_mb(limit)} a file may be",
+            raise FileTooLarge(f"{name} is larger than the {megabytes(limit)} a file may be",
                                setting="KILN_FILES_MAX_FILE_BYTES") from None
         except FileRefused as exc:
             raise FileRefused(f"{name}: {exc}", exc.status) from None
@@ -145,8 +145,3 @@ class ToolFiles:
     def forget(self, digests: set[str]) -> None:
         """After a tool is deleted: the bytes of files no other tool names."""
         self.disk.remove(file_sets.forget_unnamed(self.store, digests))
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1048576:.1f} MB"
-

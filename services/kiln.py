@@ -17,6 +17,8 @@ from artifacts import (ArtifactOut, Source, Store, VersionIn, VersionOut, checks
 from artifacts.checks import CheckSet, ChecksRefused, format_checks
 from artifacts.models import AttachedFile
 from artifacts.checks_store import CheckSetOut
+from artifacts.file_sets import megabytes
+from artifacts.file_store import FileTooLarge
 from artifacts.htmlfile import Accepted, BadHTML, accept, decode, starts_as_document
 from artifacts.quotas import VisitorQuotas, Writer
 from generator import extract_html
@@ -126,11 +128,21 @@ class Kiln:
         return {"id": artifact_id, "version": number, "url": self.page_url(artifact_id),
                 "raw_url": self.raw_url(artifact_id, number)}
 
-    def standalone(self, html: str) -> tuple[str, list[str]]:
-        """A version as a file that works from disk: the mirrored libraries written
-        in, and a stand-in for window.kiln that says it needs Kiln's page. Also the
-        notes on what could not be written in."""
-        return standalone(offline_document(html), mirror_reader(self.settings.resolved_mirror_dir()))
+    def standalone(self, html: str, files: Sequence[AttachedFile] = ()) -> tuple[str, list[str]]:
+        """A version as a file that works from disk: the mirrored libraries and its
+        files written in, and a stand-in for window.kiln that reads those files
+        and says the rest needs Kiln's page. Also the notes on what could not be
+        written in. Files past the export's limit refuse the export."""
+        total, limit = sum(f.size for f in files), self.settings.files_export_max_bytes
+        if total > limit:
+            raise FileTooLarge(
+                f"This version's files ({megabytes(total)}) are more than a standalone "
+                f"download holds ({megabytes(limit)}): download the files from the Data "
+                "tab and the document without them instead.",
+                setting="KILN_FILES_EXPORT_MAX_BYTES")
+        written = [(f, path.read_bytes()) for f, path in self.files.on_disk(files)]
+        return standalone(offline_document(html, written),
+                          mirror_reader(self.settings.resolved_mirror_dir()))
 
     # -- what a person does to their tools by hand ------------------------------------
     def accept_upload(self, data: bytes | str, title: str | None = None) -> Accepted:

@@ -1,5 +1,6 @@
-// The share page: the source on demand, full screen, and, while the tool is
+// The share page: the source on demand, full screen, the tool's files, and, while the tool is
 // still being written, a wait that ends with the tool shown in place (no reload).
+import { wireDataPanel } from "./data_panel.js";
 import { highlightInto } from "./highlight.js";
 import { freshPage, swapRegions } from "./page_update.js";
 import { kilnUrl } from "./urls.js";
@@ -25,6 +26,7 @@ export function initShare(root) {
         .catch(() => {});
     }
   });
+  wireDataPanel(root); // the tool's files, read-only: a preview of each, Download
   if ("waiting" in root.dataset) waitForTool(root);
 }
 

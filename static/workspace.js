@@ -6,6 +6,7 @@
 import { followJob, patch, post } from "./api.js";
 import { initChecks } from "./checks.js";
 import { wireComposer } from "./composer.js";
+import { wireDataPanel } from "./data_panel.js";
 import { DraftPreview, applyStreamingEdits, documentFromAnswer, renderable } from "./drafts.js";
 import { highlightInto } from "./highlight.js";
 import { notesOf, renderNotes } from "./notes.js";
@@ -22,7 +23,17 @@ const NEAR_BOTTOM_PX = 80;
 // What the person is in the middle of is not replaced: an open editor.
 const OPEN_EDITORS =
   "[data-edit-form]:not([hidden]), [data-rename-form]:not([hidden]), [data-check-editor]:not([hidden])";
-const ROOT_KEYS = ["artifactId", "jobId", "version", "jobPrompt", "working", "retry"];
+const ROOT_KEYS = [
+  "artifactId",
+  "jobId",
+  "version",
+  "jobPrompt",
+  "working",
+  "retry",
+  "filesCount",
+  "filesBytes",
+  "filesNames",
+];
 
 export function wireTabs(root) {
   const tabs = [...root.querySelectorAll("[role=tab]")];
@@ -115,6 +126,7 @@ export function initWorkspace(root, bridge) {
   }
   function afterSwap() {
     wireChecks();
+    showFileCount();
     codeText = code().textContent;
     highlightInto(code(), codeText);
     keepNewestInView($("[data-turns]"), true);
@@ -210,13 +222,37 @@ export function initWorkspace(root, bridge) {
     root.dataset.tabChosen = "1";
   }
 
+  // -- the Data tab: its count follows the version on screen ------------------
+  function showFileCount() {
+    const tabCount = $("[data-files-tab-count]");
+    const n = Number(root.dataset.filesCount) || 0;
+    tabCount.textContent = String(n);
+    tabCount.hidden = n === 0;
+  }
+  wireDataPanel(root, {
+    // A new version with the changed files: the page moves to it, and its
+    // verdict shows when it lands, as for an edit.
+    onChanged: async (answer) => {
+      notice(
+        answer.note
+          ? `${answer.note}: version ${answer.version}.`
+          : `Saved as version ${answer.version}.`,
+      );
+      await refresh(api("page"));
+      selectTab("tab-data");
+    },
+  });
+
   // -- clicks, wherever the region they are in came from ----------------------
   root.addEventListener("click", (event) => {
     const on = (selector) => event.target.closest(selector);
     if (on("[data-show-view]")) showView(on("[data-show-view]").dataset.showView);
     else if (on("[data-show-checks]")) selectTab("tab-checks");
     else if (on("[data-show-secrets]")) showSecrets();
-    else if (on("[data-fix]")) fix(on("[data-fix]"));
+    else if (on("[data-show-data]")) {
+      showView("tool");
+      selectTab("tab-data");
+    } else if (on("[data-fix]")) fix(on("[data-fix]"));
     else if (on("[data-rename]")) rename(true);
     else if (on("[data-rename-cancel]")) rename(false);
     else if (on("[data-edit]")) editing(true);
@@ -504,6 +540,12 @@ export function initWorkspace(root, bridge) {
     composer = wireComposer(composerForm, {
       // A change is made to the version on screen, never silently to a newer one.
       extra: () => ({ base: root.dataset.version }),
+      // The tool's files count against the limits too.
+      existing: () => ({
+        count: Number(root.dataset.filesCount) || 0,
+        bytes: Number(root.dataset.filesBytes) || 0,
+        names: JSON.parse(root.dataset.filesNames || "[]"),
+      }),
       onStarted: (job, text) => {
         composer.reset();
         stream(job, text);

@@ -55,9 +55,21 @@ def test_pages_have_no_serious_accessibility_violations(tmp_path, fake_llm, axe_
         page.keyboard.press("Enter")
         expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2", timeout=20_000)
         artifact_url = page.url
-        for tab in ("#tab-preview", "#tab-code", "#tab-checks", "#tab-network", "#tab-history"):
+        for tab in ("#tab-preview", "#tab-code", "#tab-checks", "#tab-network", "#tab-history",
+                    "#tab-data"):
             page.locator(tab).click()
             assert serious_violations(page) == [], f"workspace {tab}"
+
+        # files: a chip in the prompt box, the Data tab with a file and its preview open
+        csv = {"name": "sales.csv", "mimeType": "text/csv", "buffer": b"region,amount\nNorth,12\n"}
+        page.set_input_files("#attach", files=[csv])
+        expect(page.locator("[data-attachments] li")).to_have_count(1)
+        page.locator("#tab-data").click()
+        page.set_input_files("#data-add", files=[csv])
+        expect(page.locator(".ws-meta")).to_contain_text("Version 3 of 3", timeout=20_000)
+        page.get_by_role("button", name="sales.csv", exact=True).click()
+        expect(page.locator("[data-file-preview-box] th")).to_have_count(2)
+        assert serious_violations(page) == [], "workspace: files attached, the Data tab"
 
         page.goto(f"{artifact_url}/diff?from=1&to=2")
         assert serious_violations(page) == [], "diff"

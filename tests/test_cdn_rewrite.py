@@ -33,6 +33,8 @@ CHART_V2 = "/lib/chart.js@2.9.4/dist/Chart.min.js"
 THREE_R147 = "/lib/three@0.147.0/build/three.min.js"
 MAPLIBRE = "/lib/maplibre-gl@5.24.1/dist/maplibre-gl.js"
 MERMAID = "/lib/mermaid@12.4.0/dist/mermaid.min.js"
+XLSX = "/lib/xlsx@0.18.5/dist/xlsx.full.min.js"
+SQL_JS = "/lib/sql.js@1.17.0/dist/sql-wasm.js"
 
 
 def rewritten(html: str) -> str:
@@ -270,6 +272,24 @@ def rewritten(html: str) -> str:
      "/lib/bootstrap@4.6.2/dist/js/bootstrap.bundle.min.js"),
     ("https://stackpath.bootstrapcdn.com/bootstrap/5.0.0/js/bootstrap.bundle.min.js", BOOTSTRAP_JS),
     ("https://cdn.jsdelivr.net/pyodide/v0.22.1/full/pyodide.js", "/lib/pyodide@314.0.8/pyodide.js"),
+    # SheetJS: npm's last release serves its own CDN's 0.19 and 0.20 too.
+    ("https://cdn.sheetjs.com/xlsx-0.20.3/package/dist/xlsx.full.min.js", XLSX),
+    ("https://cdn.sheetjs.com/xlsx-latest/package/dist/xlsx.full.min.js", XLSX),
+    ("https://cdn.sheetjs.com/xlsx-0.19.3/package/dist/xlsx.mini.min.js",
+     "/lib/xlsx@0.18.5/dist/xlsx.mini.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/xlsx/0.18.5/xlsx.full.min.js", XLSX),
+    ("https://cdnjs.cloudflare.com/ajax/libs/xlsx/0.16.9/xlsx.min.js", XLSX),
+    ("https://cdn.jsdelivr.net/npm/xlsx@0.18.5/dist/xlsx.full.min.js", XLSX),
+    ("https://unpkg.com/xlsx/dist/xlsx.full.min.js", XLSX),
+    ("https://unpkg.com/xlsx@0.17.0", XLSX),
+    # sql.js: cdnjs serves dist/'s files at the release's root.
+    ("https://cdn.jsdelivr.net/npm/sql.js@1.8.0/dist/sql-wasm.js", SQL_JS),
+    ("https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/sql-wasm.js", SQL_JS),
+    ("https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/sql-wasm.wasm",
+     "/lib/sql.js@1.17.0/dist/sql-wasm.wasm"),
+    ("https://unpkg.com/sql.js@1.10.3/dist/sql-wasm.js", SQL_JS),
+    ("https://sql.js.org/dist/sql-wasm.js", SQL_JS),
+    ("https://unpkg.com/sql.js", SQL_JS),
 ])
 def test_script_urls(url, expected):
     result = resolve(url)
@@ -327,6 +347,14 @@ def test_script_urls(url, expected):
     "https://cdn.jsdelivr.net/npm/markdown-it@7.0.0/dist/markdown-it.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/jszip/2.6.1/jszip.min.js",
     "https://cdn.jsdelivr.net/npm/moment-timezone@0.4.1/builds/moment-timezone-with-data.min.js",
+    # SheetJS before 0.12 and after 0.20; sql.js before initSqlJs (0.x), and as an
+    # ES module, which it has no build of.
+    "https://cdn.sheetjs.com/xlsx-0.11.0/package/dist/xlsx.full.min.js",
+    "https://cdn.sheetjs.com/xlsx-1.0.0/package/dist/xlsx.full.min.js",
+    "https://cdn.sheetjs.com/xlsx-0.20.3/xlsx-0.20.3.tgz",
+    "https://cdn.jsdelivr.net/npm/sql.js@0.5.0/js/sql.js",
+    "https://esm.sh/sql.js@1.8.0",
+    "https://sql.js.org/examples/GUI/",
 ])
 def test_unmirrorable_urls_are_left_with_a_reason(url):
     context = "module" if "chart.js@4/dist/chart.js" in url else "script"
@@ -696,6 +724,33 @@ def test_runtime_files_named_in_scripts_are_pointed_at_the_mirror():
     assert "const old = `/lib/pdfjs-dist@3.11.174/build/pdf.worker.min.js`;" in html
     assert "<p>'https://cdn.jsdelivr.net/pyodide/v0.26.1/full/'</p>" in html
     assert sum("now loads" in n for n in notices) == 4
+
+
+def test_sql_js_wasm_folder_is_pointed_at_the_mirror_in_every_spelling():
+    """locateFile names the folder of sql.js's WebAssembly, as a string the file
+    name is added to, a template literal, or the file itself."""
+    html, notices = rewrite_cdn_urls(
+        "<script>initSqlJs({locateFile: f => 'https://cdn.jsdelivr.net/npm/sql.js@1.x/dist/' + f});"
+        "initSqlJs({locateFile: file => `https://sql.js.org/dist/${file}`});"
+        "initSqlJs({locateFile: file => `https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/${file}`});"
+        "initSqlJs({locateFile: () => 'https://unpkg.com/sql.js@1.9.0/dist/sql-wasm.wasm'});"
+        "const readme = `https://cdn.jsdelivr.net/npm/chart.js@4/${page}`;"
+        "const pinned = `https://cdn.jsdelivr.net/npm/sql.js@0.5.0/dist/${file}`;</script>")
+    assert html == (
+        "<script>initSqlJs({locateFile: f => '/lib/sql.js@1.17.0/dist/' + f});"
+        "initSqlJs({locateFile: file => `/lib/sql.js@1.17.0/dist/${file}`});"
+        "initSqlJs({locateFile: file => `/lib/sql.js@1.17.0/dist/${file}`});"
+        "initSqlJs({locateFile: () => '/lib/sql.js@1.17.0/dist/sql-wasm.wasm'});"
+        # Not a runtime folder, or not a version held: data, left as it was.
+        "const readme = `https://cdn.jsdelivr.net/npm/chart.js@4/${page}`;"
+        "const pinned = `https://cdn.jsdelivr.net/npm/sql.js@0.5.0/dist/${file}`;</script>")
+    assert sum("now loads sql.js 1.17.0" in n for n in notices) == 4
+
+
+def test_template_literals_without_a_folder_head_finish_and_stay():
+    body = "`https://cdn.jsdelivr.net/npm/" + "a/" * 100_000 + "${x" + "`//x" * 50_000
+    page = f"<script>{body}</script>"
+    assert rewrite_cdn_urls(page) == (page, [])
 
 
 def test_a_broken_import_map_is_left_alone():

@@ -35,6 +35,7 @@ CODE_TEXT = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 GENERIC_PATHS = frozenset({
     "instance/", "instance/secret_key", "mirror/node_modules", "versions/vN.html",
     "test/ID.spec.js", "multipart/form-data", "X-Forwarded-For/-Proto/-Host/-Port",
+    "files/", "instance/files", "FILE-files/",  # where attached files are kept and backed up
 })
 NOT_A_PATH = re.compile(r"\s|://|[*?<>{}$=…()'\"]|\.\.\.")
 SKIPPED_DIRS = frozenset({".git", ".venv", "node_modules", "instance", "__pycache__", ".mypy_cache",

@@ -12,6 +12,7 @@ import pytest
 
 from artifacts import file_profile
 from artifacts.file_profile import FileUnreadable, profile
+from testkit.files import minimal_xlsx
 
 
 def write(tmp_path, name, data):
@@ -116,25 +117,6 @@ def test_sqlite_gives_each_tables_columns_count_and_sample(tmp_path):
     assert tables['odd "name"']["rows"] == 0
     assert "table 'items': 25 rows; columns: id (INTEGER), name (TEXT), price (REAL)" in p.for_model()
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # read-only: no journal left
-
-
-def minimal_xlsx(rows):
-    """A real one-sheet workbook with inline strings, as a spreadsheet writes it."""
-    def cell(ref, value):
-        if isinstance(value, (int, float)):
-            return f'<c r="{ref}"><v>{value}</v></c>'
-        return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
-    body = "".join(f'<row r="{r + 1}">' + "".join(cell(f"{chr(65 + c)}{r + 1}", v)
-                                                 for c, v in enumerate(row)) + "</row>"
-                   for r, row in enumerate(rows))
-    files = {
-        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Budget" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{body}</sheetData></worksheet>',
-    }
-    return files
 
 
 def zipped(tmp_path, name, files):

@@ -3,6 +3,7 @@ sandbox (opaque origin, artifact CSP), and imported tools that load libraries
 from public CDNs work offline once rewritten."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 
 from mirror.libraries import LIBRARIES, find
 from testkit.clients import post_artifact
+from testkit.files import sqlite_bytes, xlsx_bytes
 
 
 class Watch:
@@ -54,6 +56,20 @@ def page_for(lib_names: list[str], body: str) -> str:
                      if not tag.startswith("import "))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>t</title>\n{tags}\n"
             f"</head><body>\n{body}\n</body></html>")
+
+
+# A workbook and a database made here, not by the library that reads them back.
+BUDGET_ROWS = [["month", "spent", "budget"], ["Jan", 40, 100], ["Feb", 75.5, 100], ["Mar", 120, 100]]
+BUDGET_XLSX = xlsx_bytes(BUDGET_ROWS)
+SHOP_DB = sqlite_bytes("""
+    CREATE TABLE sales (id INTEGER PRIMARY KEY, region TEXT, units INTEGER);
+    INSERT INTO sales (region, units) VALUES ('North', 12), ('South', 9), ('North', 5), ('East', 7);
+""")
+
+
+def js_bytes(data: bytes) -> str:
+    """A JavaScript expression for these bytes, as a Uint8Array."""
+    return f"Uint8Array.from(atob('{base64.b64encode(data).decode()}'), c => c.charCodeAt(0))"
 
 
 # A one-page PDF with "Hello Kiln" in Helvetica, as JavaScript building it.
@@ -356,6 +372,36 @@ LIBRARY_CHECKS = {
                      let dark = 0; for (let i = 0; i < px.length; i += 4)
                        if (px[i] < 100 && px[i + 3] > 200) dark++;
                      return dark > 100; }"""),
+    # A workbook's bytes read by the classic build and by the ES module through
+    # its bare specifier, and one written and read back.
+    "xlsx": (["xlsx"], """<script>
+        const wb = XLSX.read(""" + js_bytes(BUDGET_XLSX) + """.buffer);
+        const rows = XLSX.utils.sheet_to_json(wb.Sheets[wb.SheetNames[0]]);
+        const out = XLSX.utils.book_new();
+        XLSX.utils.book_append_sheet(out, XLSX.utils.json_to_sheet([{n: 6}, {n: 7}]), 'Made');
+        const again = XLSX.read(XLSX.write(out, {type: 'array', bookType: 'xlsx'}));
+        window.out = [wb.SheetNames[0], rows.length, rows.reduce((t, r) => t + r.spent, 0),
+          rows[2].month, again.SheetNames[0], again.Sheets.Made.A3.v, XLSX.version].join('|');
+        </script><script type="module">
+        import * as X from 'xlsx';
+        const wb = X.read(""" + js_bytes(BUDGET_XLSX) + """);
+        window.esm = X.utils.sheet_to_json(wb.Sheets.Budget, {header: 1})[3].join(',');
+        </script>""",
+        "() => window.out === 'Budget|3|235.5|Mar|Made|7|0.18.5' && window.esm === 'Mar,120,100'"),
+    # Its WebAssembly comes through Kiln's page, like Pyodide's: a database file
+    # opened and queried, and one made in memory.
+    "sql.js": (["sql.js"], """<script>
+        initSqlJs({locateFile: f => '/lib/sql.js@1.17.0/dist/' + f}).then(SQL => {
+          const db = new SQL.Database(""" + js_bytes(SHOP_DB) + """);
+          const [r] = db.exec('SELECT region, SUM(units) FROM sales GROUP BY region ORDER BY 1');
+          const mem = new SQL.Database();
+          mem.run('CREATE TABLE t (x)'); mem.run('INSERT INTO t VALUES (?), (?)', [20, 22]);
+          const st = mem.prepare('SELECT SUM(x) AS s, sqlite_version() AS v FROM t');
+          st.step(); const row = st.getAsObject(); st.free();
+          window.out = JSON.stringify(r.values) + '|' + row.s + '|' + /^3[.]/.test(row.v)
+            + '|' + (new SQL.Database(mem.export()).exec('SELECT COUNT(*) FROM t')[0].values[0][0]);
+        });</script>""",
+        """() => window.out === '[["East",7],["North",17],["South",9]]|42|true|2'"""),
     # Its WebAssembly and standard library come through Kiln's page (the frame
     # cannot fetch): this one runs in the artifact page's frame.
     "pyodide": (["pyodide"], """<script>
@@ -501,7 +547,7 @@ LIBRARY_CHECKS.update({
 })
 
 # Libraries that read mirror files with fetch(), which only Kiln's page can answer.
-NEEDS_KILN_PAGE = {"pyodide"}
+NEEDS_KILN_PAGE = {"pyodide", "sql.js"}
 
 
 def test_every_library_has_a_browser_check():
@@ -1259,3 +1305,106 @@ def test_bootstrap_4_tool_from_its_cdn_works(live_server, page):
     button.click()
     expect(page.locator("#thanks")).to_be_visible()
     watch.assert_clean(live_server.sandbox_origin)
+
+
+# -- file readers: a spreadsheet and a database, opened by the person ---------------
+
+# SheetJS as tools load it from its own CDN (0.19 on are published only there).
+SHEET_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Budget viewer</title>
+<script lang="javascript"
+  src="https://cdn.sheetjs.com/xlsx-0.20.3/package/dist/xlsx.full.min.js"></script>
+</head><body><input type="file" id="file" accept=".xlsx,.xls,.ods">
+<p id="status">Pick a workbook</p><table id="rows"></table>
+<script>
+document.getElementById('file').addEventListener('change', async (e) => {
+  const status = document.getElementById('status');
+  try {
+    const wb = XLSX.read(await e.target.files[0].arrayBuffer());
+    const rows = XLSX.utils.sheet_to_json(wb.Sheets[wb.SheetNames[0]], {header: 1});
+    document.getElementById('rows').innerHTML = rows.map(r =>
+      '<tr>' + r.map(v => '<td>' + v + '</td>').join('') + '</tr>').join('');
+    status.textContent = wb.SheetNames[0] + ': ' + (rows.length - 1) + ' rows';
+  } catch (err) {
+    status.textContent = 'Could not read it: ' + err.message;
+  }
+});
+</script></body></html>"""
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.mark.mirror
+def test_sheetjs_tool_from_its_own_cdn_reads_a_workbook_the_person_picks(live_server, page):
+    watch, created = open_imported(live_server, page, SHEET_TOOL)
+    assert any("xlsx 0.18.5" in n and "0.20.3" in n for n in created["notices"])
+    page.locator("#file").set_input_files(
+        files=[{"name": "budget.xlsx", "mimeType": XLSX_MIME, "buffer": BUDGET_XLSX}])
+    expect(page.locator("#status")).to_have_text("Budget: 3 rows")
+    expect(page.locator("#rows tr").nth(3)).to_have_text("Mar120100")
+    # A file that only says it is a workbook: the tool's own error, nothing thrown.
+    page.locator("#file").set_input_files(
+        files=[{"name": "fake.xlsx", "mimeType": XLSX_MIME, "buffer": b"PK\x03\x04 cut short"}])
+    expect(page.locator("#status")).to_contain_text("Could not read it")
+    watch.assert_clean(live_server.sandbox_origin)
+
+
+# sql.js as tools load it: the script and its WebAssembly's folder (locateFile)
+# on a public CDN, in the three spellings its README and cdnjs give.
+SQL_LOADS = {
+    "jsdelivr": ('https://cdn.jsdelivr.net/npm/sql.js@1.x/dist/sql-wasm.js',
+                 'f => "https://cdn.jsdelivr.net/npm/sql.js@1.x/dist/" + f'),
+    "cdnjs": ("https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/sql-wasm.js",
+              "file => `https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/${file}`"),
+    "own-site": ("https://unpkg.com/sql.js@1.10.3/dist/sql-wasm.js",
+                 "file => `https://sql.js.org/dist/${file}`"),
+}
+SQL_TOOL = """<!doctype html><html><head><meta charset="utf-8"><title>Shop queries</title>
+<script src="SCRIPT"></script>
+</head><body><input type="file" id="db" accept=".sqlite,.db">
+<textarea id="sql">SELECT region, SUM(units) AS units FROM sales GROUP BY region ORDER BY units DESC</textarea>
+<button id="run">Run</button><p id="status">Open a database</p><pre id="out"></pre>
+<script>
+let db = null;
+const SQL_READY = initSqlJs({locateFile: LOCATE});
+const status = document.getElementById('status');
+document.getElementById('db').addEventListener('change', async (e) => {
+  const SQL = await SQL_READY;
+  db = new SQL.Database(new Uint8Array(await e.target.files[0].arrayBuffer()));
+  status.textContent = 'Opened ' + e.target.files[0].name;
+});
+document.getElementById('run').addEventListener('click', () => {
+  try {
+    const [result] = db.exec(document.getElementById('sql').value);
+    document.getElementById('out').textContent = result.values.map(r => r.join('=')).join(' ');
+    status.textContent = result.columns.join(',');
+  } catch (err) {
+    status.textContent = 'Error: ' + err.message;
+  }
+});
+</script></body></html>"""
+
+
+@pytest.mark.mirror
+@pytest.mark.parametrize("spelling", list(SQL_LOADS))
+def test_sql_js_tool_from_a_cdn_queries_a_database_the_person_picks(live_server, page, spelling):
+    script, locate = SQL_LOADS[spelling]
+    watch, created, frame = open_in_kiln_page(
+        live_server, page, SQL_TOOL.replace("SCRIPT", script).replace("LOCATE", locate))
+    mirrored = [n for n in created["notices"] if "library mirror" in n]
+    assert len(mirrored) == 2 and all("sql.js 1.17.0" in n for n in mirrored), mirrored
+    frame.locator("#db").set_input_files(
+        files=[{"name": "shop.sqlite", "mimeType": "application/vnd.sqlite3", "buffer": SHOP_DB}])
+    expect(frame.locator("#status")).to_have_text("Opened shop.sqlite", timeout=30_000)
+    frame.locator("#run").click()
+    expect(frame.locator("#out")).to_have_text("North=17 South=9 East=7")
+    expect(frame.locator("#status")).to_have_text("region,units")
+    # Broken input: a query naming no table, then a file that is no database.
+    frame.locator("#sql").fill("SELECT * FROM nowhere")
+    frame.locator("#run").click()
+    expect(frame.locator("#status")).to_have_text("Error: no such table: nowhere")
+    frame.locator("#db").set_input_files(
+        files=[{"name": "notes.db", "mimeType": "text/plain", "buffer": b"just text " * 100}])
+    expect(frame.locator("#status")).to_have_text("Opened notes.db")
+    frame.locator("#run").click()
+    expect(frame.locator("#status")).to_have_text("Error: file is not a database")
+    watch.assert_clean(live_server.sandbox_origin, live_server.app_origin)

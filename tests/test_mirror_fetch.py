@@ -167,10 +167,12 @@ import DOMPurify from 'dompurify';
 import hljs from 'highlight.js';
 import MarkdownIt from 'markdown-it';
 import TurndownService from 'turndown';
+import * as XLSX from 'xlsx';
 const html = DOMPurify.sanitize(marked.parse('# hi <img src=x onerror=alert(1)>'));
 document.getElementById('out').textContent = [THREE.REVISION, typeof GLTFLoader, html,
   hljs.highlight('let x', {language: 'javascript'}).value.includes('hljs-keyword'),
-  new MarkdownIt().render('*a*').trim(), new TurndownService().turndown('<b>b</b>')].join(' ');
+  new MarkdownIt().render('*a*').trim(), new TurndownService().turndown('<b>b</b>'),
+  XLSX.utils.encode_cell({r: 1, c: 2})].join(' ');
 </script></body></html>"""
 
 
@@ -179,7 +181,7 @@ def test_bare_specifiers_of_mirrored_libraries_resolve_without_an_import_map(liv
     created = post_artifact(live_server.app_origin, BARE)
     page.goto(created["raw_url"])
     expect(page.locator("#out")).to_have_text(
-        '187 function <h1>hi <img src="x"></h1>\n true <p><em>a</em></p> **b**')
+        '187 function <h1>hi <img src="x"></h1>\n true <p><em>a</em></p> **b** C2')
 
 
 def test_a_bare_specifier_the_mirror_lacks_still_fails(live_server, page):

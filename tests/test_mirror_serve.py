@@ -17,6 +17,7 @@ EXPECTED_TYPES = {
     ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8", ".woff2": "font/woff2", ".png": "image/png",
     ".map": "application/json", ".json": "application/json", ".svg": "image/svg+xml; charset=utf-8",
+    ".wasm": "application/wasm",
 }
 
 

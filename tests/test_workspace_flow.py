@@ -186,12 +186,12 @@ def test_refusals_are_shown_and_the_prompt_is_kept(tmp_path, fake_llm, page):
         expect(error).to_contain_text("limit is 20,000")
         # a bad image
         page.fill("#prompt", "a tool like this")
-        page.set_input_files("#image", files=[{"name": "x.png", "mimeType": "image/png",
-                                                "buffer": b"GIF89a not a png"}])
-        expect(page.locator("[data-image-name]")).to_contain_text("x.png")
-        page.keyboard.press("Enter") if False else page.locator("#prompt").press("Enter")
+        page.set_input_files("#attach", files=[{"name": "x.png", "mimeType": "image/png",
+                                                 "buffer": b"GIF89a not a png"}])
+        expect(page.locator("[data-attachments]")).to_contain_text("x.png")
+        page.locator("#prompt").press("Enter")
         expect(error).to_contain_text("image")
-        page.get_by_role("button", name="Remove the attached image").click()
+        page.get_by_role("button", name="Remove x.png").click()
         # the budget: spent by one generation, refused before the next
         fake_llm.script(Script(TIP_ANSWER, usage={"input_tokens": 50, "output_tokens": 50}))
         page.locator("#prompt").press("Enter")

@@ -106,5 +106,6 @@ def client_config(settings: Settings, routes: Map) -> dict[str, object]:
                   "max_tool_bytes": settings.files_max_tool_bytes,
                   "max_per_tool": settings.files_max_per_tool,
                   "max_name": MAX_NAME_CHARS, "kinds": list(KINDS),
-                  "accept": ",".join(sorted(EXTENSIONS))},
+                  "accept": ",".join(sorted(EXTENSIONS)),
+                  "extensions": EXTENSIONS},  # a suffix's kind, for the chips of the page
     }

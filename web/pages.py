@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
-                   request)
+                   request, url_for)
 from flask.typing import ResponseReturnValue
 
 from artifacts import checks_store, evals_store, lifecycle, links
@@ -15,14 +15,23 @@ from mirror import libraries
 from sandbox import policy
 
 from . import access, kiln, limits
+from .client import ADDRESSES
 from .ownership import current_owner, owner_for_write
-from .present import (acceptance_view, conversation, describe_version, job_state, line_diff,
-                      model_in_use, secrets_view)
+from .present import (acceptance_view, conversation, describe_version, human_size, job_state,
+                      line_diff, model_in_use, secrets_view, shared_files)
 from .tool_access import viewer_key
 from .writers import writer
 
 bp = Blueprint("pages", __name__)
 bp.add_app_template_global(describe_version)
+bp.add_app_template_global(shared_files)
+bp.add_app_template_filter(human_size, "size")
+
+
+@bp.app_template_global()
+def file_url(artifact_id: str, number: int, name: str) -> str:
+    """The address of one file of a version (the route the pages' script asks too)."""
+    return url_for(ADDRESSES["file"][0], artifact_id=artifact_id, number=number, name=name)
 
 EXAMPLES = (
     "A tip calculator that splits the bill between friends",
@@ -73,7 +82,8 @@ def import_page() -> ResponseReturnValue:
     return jsonify(url=url, id=created.artifact.id) if wants_json else redirect(url, 303)
 
 
-def frame_context(artifact_id: str, number: int | None, html: str) -> dict[str, Any]:
+def frame_context(artifact_id: str, number: int | None, html: str,
+                  files: bool = False) -> dict[str, Any]:
     """The tool's frame; with no version yet (one being written), the frame is
     there, empty, for the bridge, and gets its address when the tool is ready."""
     k = kiln()
@@ -92,9 +102,10 @@ def frame_context(artifact_id: str, number: int | None, html: str) -> dict[str, 
                                   k.runtime.frame_token(artifact_id, viewer),
                                   request.args.get(links.URL_STATE_PARAM)),
         raw_url=k.raw_url(artifact_id, number), download_url=download_url,
-        # Tools that load mirrored libraries also come as one file that works from disk.
+        # Tools that load mirrored libraries or have files also come as one file
+        # that works from disk.
         standalone_url=(f"{download_url}?standalone=1"
-                        if libraries.MIRROR_PREFIX in html else None))
+                        if libraries.MIRROR_PREFIX in html or files else None))
 
 
 @bp.get("/a/<artifact_id>")
@@ -119,7 +130,7 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
                          if record.forked_from_id else None),
         acceptance=acceptance_view(k.store, artifact_id, version.number if version else None),
         **frame_context(artifact_id, version.number if version else None,
-                        version.html if version else ""))
+                        version.html if version else "", bool(version and version.files)))
     if not owned:
         if version is None and running is None:
             abort(404, "This tool was never written: its generation did not finish.")

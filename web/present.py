@@ -131,7 +131,32 @@ def describe_version(version: VersionOut) -> str:
         return f"edited by hand{after}"
     if source == "remixed":
         return note.replace("Remixed from", "a remix of", 1) if note else "a remix"
+    if source == "data":  # the same document with a changed file set: its note says how
+        return _lower_first(note) if note else "its files changed"
     return "imported"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def human_size(size: int) -> str:
+    """"512 B", "3.2 KB", "1.5 MB": as the pages' script writes sizes (static/format.js)."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def shared_files(files: list[Any]) -> str:
+    """What a share link hands over besides the tool: "This tool shares 2 files
+    (3.1 MB) with everyone who has the link", or "" with no files."""
+    if not files:
+        return ""
+    count, size = len(files), human_size(sum(f.size for f in files))
+    return (f"This tool shares {count} file{'' if count == 1 else 's'} ({size}) "
+            "with everyone who has the link")
 
 
 @dataclass

@@ -50,11 +50,13 @@ def relay(host: str) -> Response:
 @bp.get("/raw/<artifact_id>/<int:number>/download")
 def download(artifact_id: str, number: int) -> Response:
     k = kiln()
-    html = k.store.get_version(artifact_id, number).html
+    version = k.store.get_version(artifact_id, number)
+    html = version.html
     title = k.store.get_artifact(artifact_id).title
     suffix = ""
     if request.args.get("standalone"):
-        html, _ = k.standalone(html)  # libraries written in, so it works opened from disk
+        # libraries and files written in, so it works opened from disk
+        html, _ = k.standalone(html, version.files)
         suffix = "-standalone"
     return mark(Response(html, mimetype="text/html"), Kind.DOWNLOAD,
                 filename=f"{slug(title)}-v{number}{suffix}.html")

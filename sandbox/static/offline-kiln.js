@@ -9,6 +9,88 @@
   var MESSAGE =
     "This copy of the tool runs without Kiln: its AI (kiln.complete) and saved " +
     "data (kiln.storage) work only in the Kiln page it came from.";
+  /* The tool's files, written into this copy (base64 in a JSON script element
+     just before this one), read by kiln.files as in Kiln's page. */
+  var written = document.getElementById("kiln-files"),
+    files = [];
+  if (written) {
+    try {
+      files = JSON.parse(written.textContent) || [];
+    } catch (e) {
+      files = [];
+    }
+    written.remove();
+  }
+  function fileError(message) {
+    var e = new Error(message);
+    e.name = "KilnError";
+    e.code = "not_found";
+    return e;
+  }
+  function bytesOf(name) {
+    name = String(name).normalize("NFC");
+    for (var i = 0; i < files.length; i++) {
+      if (files[i].name === name) {
+        var raw = atob(files[i].data),
+          out = new Uint8Array(raw.length);
+        for (var j = 0; j < raw.length; j++) {
+          out[j] = raw.charCodeAt(j);
+        }
+        return Promise.resolve({ file: files[i], bytes: out });
+      }
+    }
+    var have = files
+      .map(function (f) {
+        return f.name;
+      })
+      .join(", ");
+    return Promise.reject(
+      fileError(
+        'No file named "' +
+          name +
+          '" is in this copy of the tool' +
+          (have ? "; it has: " + have + "." : "; it has none."),
+      ),
+    );
+  }
+  function decode(found) {
+    try {
+      return new TextDecoder(found.file.encoding || "utf-8").decode(found.bytes);
+    } catch (e) {
+      return new TextDecoder().decode(found.bytes);
+    }
+  }
+  var fileApi = Object.freeze({
+    list: function () {
+      return Promise.resolve(
+        files.map(function (f) {
+          return { name: f.name, kind: f.kind, size: f.size };
+        }),
+      );
+    },
+    text: function (name) {
+      return bytesOf(name).then(decode);
+    },
+    json: function (name) {
+      return bytesOf(name).then(function (found) {
+        try {
+          return JSON.parse(decode(found));
+        } catch (e) {
+          throw fileError(found.file.name + " is not JSON: " + e.message);
+        }
+      });
+    },
+    arrayBuffer: function (name) {
+      return bytesOf(name).then(function (found) {
+        return found.bytes.buffer;
+      });
+    },
+    blob: function (name) {
+      return bytesOf(name).then(function (found) {
+        return new Blob([found.bytes], { type: found.file.mime || "" });
+      });
+    },
+  });
   var shown = false;
   function show() {
     if (shown || !document.body) {
@@ -53,6 +135,7 @@
       available: false,
       complete: unavailable,
       storage: Object.freeze({ personal: scope, shared: scope }),
+      files: fileApi,
     }),
     writable: true,
     configurable: true,
