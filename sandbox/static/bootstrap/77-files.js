@@ -1,8 +1,8 @@
 /* kiln.files: the files attached to the tool (a CSV, a spreadsheet, a PDF...),
    read at run time. The frame may connect nowhere (connect-src 'none'), so
    Kiln's page reads them from Kiln's files API, which checks who may open the
-   tool, and hands their bytes over the port as ArrayBuffer chunks, transferred,
-   never copied or turned into one base64 string: "kiln-file-chunk" events
+   tool, and hands their bytes over the port as ArrayBuffer chunks, transferred
+   (moved, not copied), never one base64 string: "kiln-file-chunk" events
    ({call: id, chunk}), then the reply {name, kind, size, mime, encoding}. In
    the smoke test the stand-in viewer feeds the same events. Only the files of
    the version the frame runs are ever read; a name is only a name. Reads of one
