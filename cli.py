@@ -299,7 +299,9 @@ def smoke_command(inputs: tuple[str, ...], as_json: bool, concurrency: int | Non
                 html, stored = kiln.verdicts.smoke_input(name, lambda data: kiln.accept_upload(data).html)
                 check_set_id, checks = (None, given) if given or not stored \
                     else kiln.verdicts.checks_to_test(stored[0])
-                jobs.append((name, stored, tester.submit(html, checks), None, check_set_id))
+                files = kiln.verdicts.files_of(*stored) if stored else ()
+                jobs.append((name, stored, tester.submit(html, checks, files=files), None,
+                             check_set_id))
             except (OSError, LookupError, ValueError) as exc:
                 jobs.append((name, None, None, str(exc), None))
         for name, stored, future, error, check_set_id in jobs:

@@ -56,11 +56,12 @@ class Kiln:
         self.secret = settings.resolved_secret_key()  # signs cookies and storage tokens
         self.budgets = Budgets(settings, self.store)
         self.people = People(settings, self.store)
-        self.verdicts = Verdicts(settings, self.store, self.people.member_tool)
+        # A new version of a tool's files is tested at once, with its files.
+        self.files = ToolFiles(settings, self.store, self.people.member_tool,
+                               lambda version, owner: self.verdicts.stored(version, owner))
+        self.verdicts = Verdicts(settings, self.store, self.people.member_tool, self.files.on_disk)
         self.runtime = ToolRuntime(settings, self.store, self.budgets, self.people.member_tool,
                                    self.secret)
-        self.files = ToolFiles(settings, self.store, self.people.member_tool,
-                               self.verdicts.stored)
         self.generation = Generation(settings, self.store, self.budgets, workflow.Parts(
             settings=settings, store=self.store, test_now=self.verdicts.test_now,
             budget=self.budgets.of, libraries=libraries.prompt_section,

@@ -7,30 +7,34 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artifacts import Store, VersionOut, checks_store, secret_store
 from artifacts.checks import CheckSet, Outcome, mark_regressions
+from artifacts.models import AttachedFile
 from artifacts.secret_scan import Scan
 from artifacts.smoke_report import SmokeReport
 from artifacts.store import owner_hash
 from settings import Settings
 from tester.lanes import WaitingVersions
 from tester.smoke import MEMBER, VISITOR, Lane, SmokeTester, SmokeUnavailable
+from tester.smoke_run import FilesOnDisk
 
 if TYPE_CHECKING:
     from jobs.queue import QueueRunner
 
 log = logging.getLogger(__name__)
 Future = concurrent.futures.Future
+OnDisk = Callable[[Sequence[AttachedFile]], FilesOnDisk]
 
 
 class Verdicts:
-    def __init__(self, settings: Settings, store: Store,
-                 member_tool: Callable[[str], bool]) -> None:
+    def __init__(self, settings: Settings, store: Store, member_tool: Callable[[str], bool],
+                 on_disk: OnDisk) -> None:
         self.settings, self.store, self._member_tool = settings, store, member_tool
+        self._on_disk = on_disk  # a version's files and where their bytes are (ToolFiles.on_disk)
         self.tester: SmokeTester | None = None   # None: no smoke test in this process
         self._queue: QueueRunner | None = None   # a web process's queue: workers test
         # Its one thread starts with the first verdict to store.
@@ -135,7 +139,8 @@ class Verdicts:
             # Runs on the browser pool's thread: hand the database write to our own.
             self._saver.submit(self._save_tested, key, check_set_id, future, saved, visitor)
         try:
-            self.tester.submit(version.html, checks, lane=lane).add_done_callback(tested)
+            self.tester.submit(version.html, checks, lane=lane,
+                               files=self._on_disk(version.files)).add_done_callback(tested)
         except Exception:
             self._finish_waiting(key, saved, visitor)
             raise
@@ -226,6 +231,10 @@ class Verdicts:
         except LookupError:
             raise LookupError(f"{name!r} is neither a file nor a stored artifact") from None
         return version.html, (version.artifact_id, version.number)
+
+    def files_of(self, artifact_id: str, number: int) -> FilesOnDisk:
+        """A stored version's files as the smoke tester reads them (kiln.files)."""
+        return self._on_disk(self.store.get_version(artifact_id, number).files)
 
     def test_stored(self, artifact_id: str, number: int, lane: Lane = MEMBER) -> SmokeReport | None:
         """Test a stored version in its lane and keep its verdict (a worker's smoke

@@ -10,6 +10,7 @@ import { KILN_SCHEMA, KilnApi, reportRefusedSave } from "./kiln_api.js";
 import { Network, validFetch } from "./network.js";
 import { Streams, validStream } from "./streams.js";
 import { Media, validMedia } from "./media.js";
+import { Files, validFiles } from "./files.js";
 import { FrameFit } from "./frame_fit.js";
 import { recordedStep } from "./recorder.js";
 import { Consent, measure } from "./consent.js";
@@ -60,6 +61,7 @@ const SCHEMA = {
   fetch: (m) => validFetch(m),
   stream: (m) => validStream(m),
   media: (m) => validMedia(m),
+  files: (m) => validFiles(m),
   height: (m) => isInt(m.height),
   recorded: (m) => recordedStep(m.step),
   recording: (m) => typeof m.on === "boolean" && typeof m.picking === "boolean",
@@ -134,6 +136,7 @@ export class Bridge extends EventTarget {
     this.saving = null;
     this.nextStorage = null;
     this.kiln = new KilnApi(this); // window.kiln: model calls and saved data
+    this.files = new Files(this); // kiln.files: the tool's attached files
     this.fit = new FrameFit(frame);
     this.scheme = "normal"; // Kiln's theme, for the tool's color-scheme
     window.addEventListener("message", (event) => this.onWindowMessage(event));
@@ -198,6 +201,7 @@ export class Bridge extends EventTarget {
       fetch: () => this.network.onFetch(message, this.port),
       stream: () => this.streams.onStream(message, this.port),
       media: () => this.media.onMedia(message, this.port),
+      files: () => this.files.onFiles(message),
       height: () => this.fit.onHeight(message.height),
       recorded: () => this.dispatchEvent(new CustomEvent("recorded", { detail: message.step })),
       recording: () => this.dispatchEvent(new CustomEvent("recording", { detail: message })),

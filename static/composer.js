@@ -6,7 +6,7 @@
 // the model writes. A refusal keeps the prompt and the files.
 import { post } from "./api.js";
 import { config } from "./config.js";
-import { carriesFiles, fileKind, filesOf, kindWords, refusal } from "./files.js";
+import { carriesFiles, fileKind, filesOf, kindWords, refusal } from "./attachments.js";
 import { humanSize } from "./format.js";
 
 const LIMIT = config.max_prompt_chars;

@@ -5,7 +5,7 @@
 // then brings the page to it. Handlers sit on `root`, so a panel replaced in
 // place (page_update.js) keeps working.
 import { del, get, post } from "./api.js";
-import { refusal } from "./files.js";
+import { refusal } from "./attachments.js";
 import { artifactUrls } from "./urls.js";
 
 const PREVIEW_ROWS = 5;

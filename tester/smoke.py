@@ -6,6 +6,7 @@ headless Chromium, judged within a hard time cap.
     future = tester.submit(html)            # concurrent.futures.Future[SmokeReport]
     future = tester.submit(html, checks=CheckSet.parse(text))  # with acceptance checks
     future = tester.submit(html, lane=VISITOR)   # a visitor's version: the visitors' lane
+    future = tester.submit(html, files=[(attached, path)])  # read by kiln.files
     tester.close()
 
 Each artifact gets a fresh browser context in a shared warm browser (see
@@ -41,7 +42,7 @@ from sandbox.documents import artifact_document
 from .browser_pool import BrowserPool, PoolClosed
 from .checks_run import not_run
 from .confine import ALLOCATION_FAILED, Confine
-from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler
+from .smoke_run import VIEWPORT, ArtifactRun, Budget, LibraryHandler, FilesOnDisk
 from .smoke_verdict import judge
 
 if TYPE_CHECKING:
@@ -120,16 +121,19 @@ class SmokeTester:
             return pool
 
     def submit(self, html: str, checks: CheckSet | None = None, checks_only: bool = False,
-               lane: Lane = MEMBER) -> concurrent.futures.Future[SmokeReport]:
+               lane: Lane = MEMBER, files: FilesOnDisk = ()) -> concurrent.futures.Future[SmokeReport]:
         """Test in the background, with the version's acceptance checks if it has
-        any, in a lane: members' (the default) or visitors'. The future raises
+        any, in a lane: members' (the default) or visitors'. ``files``: the files
+        the version reads with kiln.files (its details, where its bytes are),
+        answered as Kiln's page answers them, in the load and every check. The future raises
         SmokeUnavailable if the browser could not be started; a broken artifact is
         a report, never an error. ``checks_only``: for a judge that wants the
         checks' outcomes alone, the run ends after them (no poke pass, no look at
         what the page does later)."""
         outer: concurrent.futures.Future[SmokeReport] = concurrent.futures.Future()
         pool = self.lane(lane)
-        inner = pool.submit(lambda browser: self._test(pool, browser, html, checks, checks_only))
+        inner = pool.submit(
+            lambda browser: self._test(pool, browser, html, checks, checks_only, files))
 
         def done(future: concurrent.futures.Future[SmokeReport]) -> None:
             error = future.exception()
@@ -142,9 +146,9 @@ class SmokeTester:
         return outer
 
     def run(self, html: str, timeout: float | None = None,
-            checks: CheckSet | None = None) -> SmokeReport:
+            checks: CheckSet | None = None, files: FilesOnDisk = ()) -> SmokeReport:
         wait = timeout if timeout is not None else self.budget.cap_s(checks is not None) * 3 + 60
-        return self.submit(html, checks).result(wait)
+        return self.submit(html, checks, files=files).result(wait)
 
     def close(self) -> None:
         with self._lanes_lock:
@@ -162,13 +166,13 @@ class SmokeTester:
 
     # -- on the pool's loop ------------------------------------------------
     async def _test(self, pool: BrowserPool, browser: Browser, html: str, checks: CheckSet | None,
-                    checks_only: bool = False) -> SmokeReport:
+                    checks_only: bool = False, files: FilesOnDisk = ()) -> SmokeReport:
         started = time.perf_counter()
         memory = pool.confinement.memory if pool.confinement else None
         killed_before = memory.oom_kills() if memory else 0
         run = await self._take_run(pool, browser)
         runnable = checks.checks if checks else []
-        run.use(artifact_document(html), html, runnable, checks_only)
+        run.use(artifact_document(html), html, runnable, checks_only, files)
         try:
             await asyncio.wait_for(run.execute(), self.budget.cap_s(bool(runnable)))
         except TimeoutError:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from artifacts.checks import Check
+from artifacts.models import AttachedFile
 from artifacts.tool_errors import ARTIFACT_SOURCE, ToolError
 from mirror.libraries import MAX_FETCH_BYTES, MIRROR_PREFIX
 from sandbox import policy
@@ -47,6 +48,9 @@ BINDING = "__kilnSmokeReport"
 BLOCKED_BINDING = "__kilnSmokeBlocked"  # main world; the prelude takes it off window
 LATER_BINDING = "__kilnSmokeLater"      # main world; smoke_timers.js takes it off window
 MIRROR_BINDING = "__kilnSmokeMirror"    # main world: the page's fetch() of a /lib/ file
+FILES_BINDING = "__kilnSmokeFiles"      # main world: kiln.files; smoke_kiln_api.js takes it
+# A file read through kiln.files reaches the page in pieces this big, as Kiln's page sends it.
+FILE_CHUNK_BYTES = 1024 * 1024
 ASKED = "asked:"  # what the prelude's stand-in viewer said yes to, not a refusal
 USES = "uses:"    # what the tool asked of Kiln's server (AI, saved data): a note, never a failure
 NETWORK = "network:"  # a URL the page asked Kiln to fetch, answered as offline
@@ -74,6 +78,8 @@ SANDBOX_NOTES = (
 LOG_FLOOD = 200
 
 LibraryHandler = Callable[[str], "tuple[bytes, str] | None"]
+# The files a version runs with (kiln.files): each one's details and where its bytes are.
+FilesOnDisk = Sequence[tuple[AttachedFile, Path]]
 # A Chrome DevTools Protocol event or reply: JSON, as the protocol defines it.
 CdpMessage = dict[str, Any]
 
@@ -118,6 +124,7 @@ class ArtifactRun:
         self.library = library
         self.budget = budget
         self.checks: Sequence[Check] = ()
+        self.files: dict[str, tuple[AttachedFile, Path]] = {}
         self.checks_only = False   # a judge's run: the checks, then no poke pass or later look
         self.obs = Observations(own_hosts=tuple(urlsplit(o).hostname or "" for o in
                                                 (app_origin, sandbox_origin)))
@@ -152,9 +159,11 @@ class ArtifactRun:
         return self._cdp
 
     def use(self, document: str, html: str, checks: Sequence[Check] = (),
-            checks_only: bool = False) -> None:
-        """The artifact this (possibly prepared in advance) run will test."""
+            checks_only: bool = False, files: FilesOnDisk = ()) -> None:
+        """The artifact this (possibly prepared in advance) run will test, and the
+        files it reads with kiln.files."""
         self.document = document
+        self.files = {attached.name: (attached, path) for attached, path in files}
         self.lines = html.splitlines()
         self.checks, self.checks_only = checks, checks_only
         # If the served document adds a prefix (a bootstrap script, say), line
@@ -221,6 +230,7 @@ class ArtifactRun:
             cdp.send("Runtime.addBinding", {"name": BLOCKED_BINDING}),
             cdp.send("Runtime.addBinding", {"name": LATER_BINDING}),
             cdp.send("Runtime.addBinding", {"name": MIRROR_BINDING}),
+            cdp.send("Runtime.addBinding", {"name": FILES_BINDING}),
             cdp.send("Page.addScriptToEvaluateOnNewDocument",
                      {"source": PROBE, "worldName": WORLD}),
             cdp.send("Page.addScriptToEvaluateOnNewDocument",
@@ -552,6 +562,45 @@ class ArtifactRun:
             "arguments": [{"value": request_id}, {"value": ok},
                           {"value": mime}, {"value": base64.b64encode(body).decode()}]})
 
+    async def _answer_files(self, payload: str) -> None:
+        """The stand-in for Kiln's page answering kiln.files: the list, or a file's
+        bytes in chunks (each a "kiln-file-chunk" event) and then its details. A
+        name the version lacks is refused as the page refuses it: the tool's to handle."""
+        try:
+            ask = json.loads(payload)
+            request_id, op, name = int(ask["id"]), str(ask["op"]), ask.get("name")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return
+        if op == "list":
+            await self._files_answer(request_id, "ok", [
+                {"name": f.name, "kind": f.kind, "size": f.size} for f, _ in self.files.values()])
+            return
+        found = self.files.get(name) if op == "read" and isinstance(name, str) else None
+        if found is None:
+            await self._files_answer(request_id, "error", {
+                "code": "not_found", "error": f"No file named {json.dumps(str(name)[:200])}."})
+            return
+        attached, path = found
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(FILE_CHUNK_BYTES):
+                    await self._files_answer(request_id, "chunk", base64.b64encode(chunk).decode())
+        except OSError as exc:
+            await self._files_answer(request_id, "error", {
+                "code": "unavailable", "error": f"The file could not be read: {exc.strerror}"})
+            return
+        await self._files_answer(request_id, "ok", {
+            "name": attached.name, "kind": attached.kind, "size": attached.size,
+            "mime": attached.mime, "encoding": attached.encoding})
+
+    async def _files_answer(self, request_id: int, what: str, data: object) -> None:
+        if self.page_world_id is None:
+            return
+        await self.cdp.send("Runtime.callFunctionOn", {
+            "functionDeclaration": "function (id, what, data) { __kilnFilesAnswer(id, what, data); }",
+            "executionContextId": self.page_world_id,
+            "arguments": [{"value": request_id}, {"value": what}, {"value": data}]})
+
     def _is_self(self, url: str) -> bool:
         """The artifact's own address, whatever its query or hash: where URL state lives."""
         parts = urlsplit(url)
@@ -614,6 +663,10 @@ class ArtifactRun:
         name = event.get("name")
         if name == MIRROR_BINDING:
             asyncio.ensure_future(_quietly(self._answer_mirror(event.get("payload", ""))))
+            return
+        if name == FILES_BINDING:
+            asyncio.ensure_future(_quietly(self._answer_files(event.get("payload", "")),
+                                           self.budget.total_s))
             return
         if name == BLOCKED_BINDING:
             payload = str(event.get("payload", ""))
@@ -751,8 +804,8 @@ def _library_headers(run: ArtifactRun) -> dict[str, str]:
                               sandbox_origin=run.sandbox_origin)
 
 
-async def _quietly(awaitable: Awaitable[object]) -> None:
+async def _quietly(awaitable: Awaitable[object], timeout_s: float = 2) -> None:
     try:
-        await asyncio.wait_for(awaitable, 2)
+        await asyncio.wait_for(awaitable, timeout_s)
     except Exception:  # noqa: BLE001
         pass

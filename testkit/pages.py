@@ -1,12 +1,19 @@
 """A person's steps on Kiln's pages in a real browser (a Playwright page):
-importing a tool through the home page, opening a stored tool's page, waiting
-until the workspace has written one."""
+importing a tool through the home page, opening a stored tool's page (with
+files attached, as its owner or as anyone with the link), waiting until the
+workspace has written one."""
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from playwright.sync_api import FrameLocator, Page
+
+from artifacts.file_store import Upload
+
+from .signing import owner_cookie
 
 if TYPE_CHECKING:
     from .serving import LiveServer
@@ -23,11 +30,27 @@ def import_in_browser(page: Page, app_origin: str, html: str, title: str = "") -
     return page.url.rsplit("/a/", 1)[1]
 
 
-def open_tool(page: Page, server: LiveServer, html: str) -> tuple[str, FrameLocator]:
-    """Store ``html`` as a new tool and open its page: its id and its frame."""
-    created = server.kiln.import_html(html, None)
-    page.goto(server.kiln.page_url(created.artifact.id))
-    return created.artifact.id, page.frame_locator("#artifact-frame")
+def store_tool(server: LiveServer, html: str, files: Mapping[str, bytes] | None = None,
+               owner: str | None = None) -> str:
+    """Store ``html`` as a new tool of ``owner`` (an owner token; None: nobody's),
+    with ``files`` (name → bytes) kept and profiled as uploads are; its id."""
+    attached = server.kiln.files.accept(
+        [Upload(name, io.BytesIO(data)) for name, data in (files or {}).items()])
+    return server.kiln.import_html(html, owner, files=attached).artifact.id
+
+
+def open_tool(page: Page, server: LiveServer, html: str, files: Mapping[str, bytes] | None = None,
+              owner: str | None = None) -> tuple[str, FrameLocator]:
+    """Store ``html`` as a new tool (with ``files``) and open its page: its id and
+    its frame. ``owner``: this browser owns it (it gets that owner's cookie), so
+    the page is its workspace; else the page is what anyone with the link sees."""
+    tool_id = store_tool(server, html, files, owner)
+    if owner is not None:
+        cookie = owner_cookie(server.app, owner)
+        page.context.add_cookies([{"name": name, "value": value, "url": server.app_origin}
+                                  for name, value in cookie.items()])
+    page.goto(server.kiln.page_url(tool_id))
+    return tool_id, page.frame_locator("#artifact-frame")
 
 
 def wait_for_written(page: Page, timeout: float = 30_000) -> str:

@@ -12,14 +12,15 @@ var port = null,
   sent = 0,
   LIMIT = 200,
   doc = Math.random().toString(36).slice(2);
-/* Not capped here: saved data, and kiln.* and fetch requests and streams'
-   messages (the server and the parent page limit those), and the tool's height (sent when it changes, at
-   most once a frame). */
+/* Not capped here: saved data, and kiln.* (kiln.files too) and fetch requests and
+   streams' messages (the server and the parent page limit those), and the tool's height (sent when
+   it changes, at most once a frame). */
 var UNCOUNTED = {
   storage: true,
   indexeddb: true,
   complete: true,
   data: true,
+  files: true,
   fetch: true,
   stream: true,
   height: true,

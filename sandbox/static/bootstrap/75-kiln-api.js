@@ -223,6 +223,7 @@ var kilnApi = Object.freeze({
   available: !cfg.draft && (window.parent !== window || !!standIn),
   complete: complete,
   storage: Object.freeze({ personal: storageScope("personal"), shared: storageScope("shared") }),
+  files: filesApi() /* 77-files.js */,
 });
 /* Not enumerable, and frozen; a page that names its own `kiln` keeps it for itself. */
 try {
