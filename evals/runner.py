@@ -23,6 +23,7 @@ from generator import GenerationRefused, NotConfigured
 from generator.choice import ModelChoice, ModelRefused
 from services import Kiln
 from tester.smoke import SmokeTester, SmokeUnavailable
+from tester.smoke_run import FilesOnDisk
 
 from .suite import Case, Suite
 
@@ -57,13 +58,17 @@ class Judge:
     def __init__(self, tester: SmokeTester):
         self.tester = tester
 
-    def __call__(self, html: str, checks: CheckSet) -> tuple[int, list[dict[str, Any]]]:
+    def __call__(self, html: str, checks: CheckSet,
+                 files: FilesOnDisk = ()) -> tuple[int, list[dict[str, Any]]]:
+        """The checks' outcomes on ``html``, read with the version's ``files``
+        (kiln.files answers from them, as the tool's page does)."""
         if not html:
             return 0, [{"name": c.name, "ok": False, "detail": "there is no document"}
                        for c in checks.checks]
         # Only the checks' outcomes count here: the version's own smoke verdict is
         # the job's, so the run ends after the checks.
-        report = self.tester.submit(html, checks, checks_only=True).result(JUDGE_TIMEOUT_S)
+        report = self.tester.submit(html, checks, checks_only=True,
+                                    files=files).result(JUDGE_TIMEOUT_S)
         outcomes = report.acceptance or []
         return sum(o.ok for o in outcomes), [o.line() for o in outcomes]
 

@@ -13,13 +13,13 @@ catch a wrong tool.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import re
 from pathlib import Path
 
 import pytest
 
 from artifacts import file_profile, file_sets
+from artifacts.checks import CheckSet
 from artifacts.models import AttachedFile
 from evals import suite as suites
 from evals.runner import Judge
@@ -30,11 +30,6 @@ REFERENCE = Path(__file__).with_name("eval_reference")
 SUITE = suites.load("kiln")
 DATA = suites.load("data")
 SUITES = (SUITE, DATA)
-# The judge runs a version with its files once the tester serves them (Judge
-# takes files=[(AttachedFile, Path)]); until then the data suite's references
-# cannot be judged.
-JUDGE_TAKES_FILES = "files" in inspect.signature(Judge.__call__).parameters
-NO_FILES_YET = "the judge does not serve a case's files yet (Judge(..., files=) is not on main)"
 
 
 def reference_name(case_id: str, turn: int) -> str:
@@ -59,13 +54,7 @@ def judged(smoke_tester, html: str, case: suites.Case, turn: int,
     earlier turns' (as the eval runner merges them), with the case's files."""
     checks = case.checks_for(turn)
     assert checks.checks and not checks.errors
-    if case.files:
-        if not JUDGE_TAKES_FILES:
-            pytest.skip(NO_FILES_YET)
-        passed, outcomes = Judge(smoke_tester)(
-            html, checks, files=attached(suite, case))
-    else:
-        passed, outcomes = Judge(smoke_tester)(html, checks)
+    passed, outcomes = Judge(smoke_tester)(html, checks, files=attached(suite, case))
     assert len(outcomes) == len(checks.checks)
     assert passed == sum(o["ok"] for o in outcomes)
     return outcomes
@@ -146,6 +135,20 @@ def test_a_broken_reference_fails_a_check(smoke_tester, name, old, new, check):
     failed = {o["name"] for o in outcomes if not o["ok"]}
     assert check in failed, (f"{name} with {old!r} made {new!r} should fail {check!r}; "
                              f"failing: {sorted(failed)}")
+
+
+@pytest.mark.browser
+def test_a_data_reference_judged_without_its_files_fails_and_says_why(smoke_tester):
+    """The figures come from the attached file, through kiln.files: without it every
+    check fails, and the tool shows kiln.files' refusal."""
+    case = DATA.case("json-explorer")
+    html = (REFERENCE / "json-explorer.html").read_text("utf-8")
+    passed, outcomes = Judge(smoke_tester)(html, case.checks_for(0))
+    assert passed == 0 and len(outcomes) == len(case.checks)
+    says = CheckSet.parse([{"name": "says why", "steps": [
+        {"expect": "#error", "text": "Cannot read library.json: "}]}])
+    passed, outcomes = Judge(smoke_tester)(html, says)
+    assert passed == 1, outcomes
 
 
 # -- one reference per turn, no more -------------------------------------------------------
