@@ -11,14 +11,18 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from artifacts import checks_store, evals_store
 from artifacts.accounts import AccountOut
 from artifacts.checks import CheckSet
+from artifacts.errors import KilnError
 from artifacts.evals_store import ResultIn
+from artifacts.file_store import Upload
+from artifacts.models import AttachedFile, VersionOut
 from generator import GenerationRefused, NotConfigured
 from generator.choice import ModelChoice, ModelRefused
 from services import Kiln
@@ -94,7 +98,7 @@ class EvalRunner:
         lock = threading.Lock()
 
         def one(item: tuple[Case, ModelChoice, int]) -> None:
-            result = self.run_case(*item)
+            result = self.run_case(*item, files=suite.files(item[0]))
             evals_store.add_result(self.kiln.store, record.id, result)
             with lock:
                 done.append(result)
@@ -107,7 +111,10 @@ class EvalRunner:
         evals_store.finish_run(self.kiln.store, record.id, summary)
         return evals_store.get_run(self.kiln.store, record.id), summary
 
-    def run_case(self, case: Case, model: ModelChoice, number: int) -> ResultIn:
+    def run_case(self, case: Case, model: ModelChoice, number: int,
+                 files: Sequence[tuple[str, Path]] = ()) -> ResultIn:
+        """One case's turns on one model; ``files`` (name, path) are attached to the
+        tool its first prompt asks for, as a person attaches their data."""
         name = f"[{case.id} · {model.label} · run {number}]"
         started = time.monotonic()
         turns = [Turn(prompt) for prompt, _ in case.turns]
@@ -117,14 +124,14 @@ class EvalRunner:
             checks = case.checks_for(index)
             turn.total = len(checks.checks)
             try:
-                artifact_id = self._turn(turn, artifact_id, model)
-            except (GenerationRefused, NotConfigured, ModelRefused, LookupError) as exc:
+                artifact_id = self._turn(turn, artifact_id, model, files if index == 0 else ())
+            except (GenerationRefused, NotConfigured, ModelRefused, LookupError, KilnError) as exc:
                 turn.status, turn.error = "refused", str(exc)
             if turn.status != "done" or artifact_id is None or turn.version is None:
                 self.progress(f"{name} turn {index + 1}: {turn.status}: {turn.error or ''}")
                 break
             version = self.kiln.store.get_version(artifact_id, turn.version)
-            turn.passed, turn.outcomes = self._judge(version.html, checks)
+            turn.passed, turn.outcomes = self._judge(version, checks)
             turn.smoke_ok = version.smoke.ok if version.smoke else None
             own = checks_store.results(self.kiln.store, artifact_id, version.number)
             turn.own_checks = own.summary if own else None
@@ -147,12 +154,15 @@ class EvalRunner:
             seconds=round(time.monotonic() - started, 2), artifact=artifact_id,
             error=errors[0] if errors else None, turns=[vars(t) | {"ok": t.ok} for t in turns])
 
-    def _turn(self, turn: Turn, artifact_id: str | None, model: ModelChoice) -> str | None:
+    def _turn(self, turn: Turn, artifact_id: str | None, model: ModelChoice,
+              files: Sequence[tuple[str, Path]] = ()) -> str | None:
         """Ask for one turn, wait for its job; the artifact it made or changed."""
         kiln, owner = self.kiln, self.owner
         if artifact_id is None:
+            kiln.generation.check_can_generate(turn.prompt, account_id=owner.id)
             job = kiln.generation.start_create(turn.prompt, owner.key, account_id=owner.id,
-                                    model=model.label, purpose=PURPOSE)
+                                               model=model.label, purpose=PURPOSE,
+                                               files=self._attach(files))
         else:
             job = kiln.generation.start_follow_up(artifact_id, turn.prompt, owner.key, account_id=owner.id,
                                        model=model.label)
@@ -163,9 +173,19 @@ class EvalRunner:
         turn.repairs = int(job.result.get("repairs") or 0)
         return artifact_id or job.artifact_id
 
-    def _judge(self, html: str, checks: CheckSet) -> tuple[int, list[dict[str, Any]]]:
+    def _attach(self, files: Sequence[tuple[str, Path]]) -> list[AttachedFile]:
+        handles = [path.open("rb") for _, path in files]
         try:
-            return self.judge(html, checks)
+            return self.kiln.files.accept([Upload(name, handle) for (name, _), handle
+                                           in zip(files, handles, strict=True)])
+        finally:
+            for handle in handles:
+                handle.close()
+
+    def _judge(self, version: VersionOut, checks: CheckSet) -> tuple[int, list[dict[str, Any]]]:
+        """The case's checks on a version, run with its files."""
+        try:
+            return self.judge(version.html, checks, self.kiln.files.on_disk(version.files))
         except (SmokeUnavailable, concurrent.futures.TimeoutError) as exc:
             return 0, [{"name": c.name, "ok": False, "detail": f"not run: {exc}"}
                        for c in checks.checks]
@@ -175,7 +195,7 @@ class EvalRunner:
         first = self.kiln.store.get_version(artifact_id, 1)
         if first.failed:
             return False
-        passed, _ = self._judge(first.html, checks)
+        passed, _ = self._judge(first, checks)
         return passed == len(checks.checks)
 
 

@@ -513,3 +513,40 @@ def test_runs_repeat_each_case_and_a_model_that_passes_once_in_two_gets_half(eva
     assert "run 1 · 1/1 checks" in page and "run 2 · 0/1 checks" in page
     compared = client.get(f"/evals/compare?a={run.id}&b={run.id}").get_data(as_text=True)
     assert compared.count("<td>1/2</td>") == 2
+
+
+@pytest.mark.browser
+def test_a_data_case_attaches_its_files_and_judges_the_tool_reading_them(tmp_path, fake_llm):
+    """The model is told the case's files and writes a tool (the case's reference
+    here) that reads them with kiln.files; the judge runs it with the same files.
+    A tool that reads nothing the case attached fails."""
+    reference = (Path(__file__).with_name("eval_reference") / "csv-dashboard.html").read_text()
+    fake_llm.models = ["model-a", "model-b"]
+    fake_llm.default_for["model-a"] = Script(f"Here it is.\n```html\n{reference}\n```\n")
+    blind = reference.replace('"sales.csv"', '"elsewhere.csv"')
+    fake_llm.default_for["model-b"] = Script(f"Here.\n```html\n{blind}\n```\n")
+    suite = suites.load("data")
+    one = {"name": "one", "cases": [suite.case("csv-dashboard").model_dump()]}
+    data = tmp_path / "suite"
+    data.mkdir()
+    for name, path in suite.files("csv-dashboard"):
+        (data / name).write_bytes(path.read_bytes())
+    one["cases"][0]["files"] = [name for name, _ in suite.files("csv-dashboard")]
+    (data / "one.json").write_text(json.dumps(one))
+    app = create_app(make_settings(tmp_path, **{**provider_overrides(fake_llm),
+                                                "smoke_on_save": True}))
+    try:
+        done = app.test_cli_runner().invoke(args=[
+            "eval", str(data / "one.json"), "--model", "anthropic:model-a",
+            "--model", "anthropic:model-b", "--json"])
+        assert done.exit_code == 0, done.output
+        results = {r["model"]: r for r in map(json.loads, done.stdout.splitlines()[:-1])}
+        assert results[f"anthropic:model-a@{prompts.VERSION}"]["ok"], results
+        assert not results[f"anthropic:model-b@{prompts.VERSION}"]["ok"]
+        told = json.dumps([r.body["messages"] for r in fake_llm.requests if r.body])
+        assert "sales.csv" in told and "kiln.files" in told
+        kiln = app.extensions["kiln"]
+        made = results[f"anthropic:model-a@{prompts.VERSION}"]["artifact"]
+        assert [f.name for f in kiln.store.get_version(made, 1).files] == ["sales.csv"]
+    finally:
+        app.extensions["kiln"].close()
