@@ -3,9 +3,10 @@
 chunks) against the same bytes fetched by Kiln's page itself from the same API,
 in the same browser and the same run, alternating, on loopback.
 
-    .venv/bin/python -m bench.files_bench [--rounds 5] [--reads 3] [--mb 20]
+    .venv/bin/python -m bench.files_bench [--rounds 5] [--reads 3] [--mb 20] [--profile-mb 200]
 
-Target: a read through kiln.files takes at most 2x the direct fetch. Both are
+Target: a read through kiln.files takes at most 2x the direct fetch. The same run
+first profiles a --profile-mb CSV as bench/profile_bench.py does (0: not). Both are
 read as the viewer's browser reads them (its HTTP cache as it is: the files API
 answers a file as private and immutable). Figures only: nothing here asserts on time.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import profile_bench  # noqa: E402
 from settings import Settings  # noqa: E402
 from tester.chromium import launch_options  # noqa: E402
 from testkit.pages import open_tool  # noqa: E402
@@ -59,7 +61,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of each path")
     parser.add_argument("--reads", type=int, default=3, help="reads per round and path")
     parser.add_argument("--mb", type=int, default=20, help="the file's size in MB")
+    parser.add_argument("--profile-mb", type=int, default=200,
+                        help="the CSV profiled first, in MB (0: none)")
     args = parser.parse_args()
+    if args.profile_mb:
+        print("\n".join(profile_bench.report(args.profile_mb)), end="\n\n", flush=True)
 
     from playwright.sync_api import expect, sync_playwright
 
