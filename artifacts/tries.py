@@ -42,9 +42,15 @@ class Tried:
     def passes_all(self) -> bool:
         return self.html is not None and self.total > 0 and self.passed == self.total
 
+    @property
+    def clean(self) -> bool:
+        """A document that passed its smoke test and every check it has."""
+        return (self.html is not None and self.smoke_ok is True
+                and self.passed == self.total)
+
     def payload(self) -> dict[str, Any]:
         """What a job's result and the CLI's ``--json`` say of it."""
-        return {"try": self.number, "ok": self.html is not None and bool(self.smoke_ok),
+        return {"try": self.number, "ok": self.clean,
                 "checks_passed": self.passed, "checks_total": self.total,
                 "regressions": self.regressions, "smoke_ok": self.smoke_ok,
                 "errors": self.errors, "size": self.size, "tokens": self.tokens,

@@ -76,7 +76,9 @@ def test_the_payload_says_what_the_cli_prints():
     payload = tried(2, "<p>é</p>", passed=4, tokens=120, method="document").payload()
     assert payload["try"] == 2 and payload["size"] == len("<p>é</p>".encode())
     assert (payload["checks_passed"], payload["checks_total"], payload["tokens"]) == (4, 6, 120)
-    assert tried(1, None).payload()["ok"] is False
+    assert tried(1, None).payload()["ok"] is False and tried(1).payload()["ok"] is True
+    assert tried(1, passed=5).payload()["ok"] is False
+    assert tried(1, smoke_ok=False).payload()["ok"] is False
 
 
 def test_each_later_try_is_asked_for_the_same_checks_with_its_own_emphasis():
