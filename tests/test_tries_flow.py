@@ -16,6 +16,7 @@ from artifacts import checks_store, tries
 from testkit.clients import HttpBrowser
 from testkit.fake_llm import Script, error_script
 from testkit.serving import make_settings, provider_overrides, serve_kiln
+from testkit.answers import CALC_CHECKS as CHECKS
 from testkit.answers import CALC_DOC as DOC
 from testkit.answers import checked_answer as answer
 from testkit.answers import edit_block as edit
@@ -286,3 +287,46 @@ def test_the_cli_generates_with_tries_and_reports_them(tmp_path, fake_llm):
         assert refused.exit_code != 0 and "tries must be between 1 and 5" in refused.output
     finally:
         app.extensions["kiln"].close()
+
+
+def test_a_try_bringing_a_regression_loses_to_one_passing_as_many_checks_without(kiln_server):
+    fake = kiln_server.fake
+    fake.script(answer())
+    me = HttpBrowser(kiln_server.app_origin)
+    first = run(kiln_server, me)
+    assert first.status == "done" and first.result["smoke_ok"] is True
+    assert me.http.get(f"/api/artifacts/{first.artifact_id}/versions/1/alternatives").json() == {
+        "alternatives": []}
+    assert me.http.get(f"/api/artifacts/{first.artifact_id}/versions/9/alternatives"
+                       ).status_code == 404
+
+    # Both tries add a check for a new title: 3 of 4 pass in each. The first
+    # passes it but breaks what each pays (a regression); the second leaves the
+    # title as it was (the new check fails: no regression) and is kept.
+    checks = json.loads(CHECKS) + [{"name": "shows a short title",
+                                    "steps": [{"expect": "h1", "text": "Tips"}]}]
+    block = f"```kiln-checks\n{json.dumps(checks)}\n```\n"
+    fake.script(block + edit("<h1>Tip calculator</h1>", "<h1>Tips</h1>") + "\n"
+                + edit("  $('each').textContent = (bill * 1.15).toFixed(2);",
+                       "  $('each').textContent = (bill * 2).toFixed(2);"),
+                # The repair of the kept try: the title its check asks for.
+                edit("<h1>Tip calculator</h1>", "<h1>Tips</h1>"))
+    fake.script_when("Try 2 of 2", block + edit("<label>Bill", "<label>Amount"))
+    job = run(kiln_server, me, f"/api/artifacts/{first.artifact_id}/prompt",
+              prompt="a short title, and a check for it", tries=2)
+    assert job.status == "done", job.error
+    by_try = {t["try"]: t for t in job.result["tries"]}
+    assert (by_try[1]["checks_passed"], by_try[1]["checks_total"], by_try[1]["regressions"]) == (
+        3, 4, 1)
+    assert (by_try[2]["checks_passed"], by_try[2]["checks_total"], by_try[2]["regressions"]) == (
+        3, 4, 0)
+    assert job.result["kept_try"] == 2
+    assert job.result["tries_summary"] == (
+        "2 tries: none pass all 4 checks; kept the one without a regression")
+    # No try passed every check: the kept one was repaired, as one answer would be.
+    assert job.result["repairs"] == 1 and job.result["smoke_ok"] is True
+    store = kiln_server.kiln.store
+    v2, v3 = store.get_version(first.artifact_id, 2), store.get_version(first.artifact_id, 3)
+    assert "<label>Amount" in v2.html and "<h1>Tip calculator</h1>" in v2.html
+    assert "<h1>Tips</h1>" in v3.html and v3.source.value == "repaired"
+    assert len(checks_store.current_set(store, first.artifact_id).parsed.checks) == 4
