@@ -164,9 +164,12 @@ def import_command(files: tuple[str, ...], title: str | None, data: tuple[str, .
 @click.option("--file", "data", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A data file for the tool to read (CSV, JSON, XLSX, SQLite, text, PDF, "
                    "image; repeat for more): the model is told its profile.")
+@click.option("--tries", type=int, default=None,
+              help="How many answers to ask for at once, each tested, the best kept "
+                   "(default KILN_TRIES_DEFAULT, at most KILN_TRIES_MAX).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def generate_command(prompt: str, image: str | None, data: tuple[str, ...],
-                     as_json: bool) -> None:
+                     tries: int | None, as_json: bool) -> None:
     """Generate a tool from PROMPT: write, store, smoke-test and repair it."""
     from generator import GenerationRefused, NotConfigured
 
@@ -174,8 +177,10 @@ def generate_command(prompt: str, image: str | None, data: tuple[str, ...],
     owner = _operator(kiln)
     try:
         kiln.generation.check_can_generate(prompt, account_id=owner.id)
+        kiln.generation.check_tries(tries, owner.id)
         job = kiln.generation.start_create(prompt, owner.key, Path(image).read_bytes() if image else None,
-                                           account_id=owner.id, files=_attach(kiln, data))
+                                           account_id=owner.id, files=_attach(kiln, data),
+                                           tries=tries)
     except (NotConfigured, GenerationRefused, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     for event in kiln.jobs.events(job.id, heartbeat=1.0):
@@ -366,6 +371,14 @@ def progress_line(event: JobEvent) -> str | None:
         case ev.ChecksWritten(version=version, count=count, errors=errors):
             return (f"checks for v{version}: {count} written"
                     + (f", {len(errors)} malformed" if errors else ""))
+        case ev.TryTested(number=number, of=total, result=result):
+            return (f"try {number} of {total}: "
+                    + (f"{result['checks_passed']}/{result['checks_total']} checks pass"
+                       if result["checks_total"] else
+                       "smoke test " + ("passed" if result["smoke_ok"] else "not passed"))
+                    + ("" if result["note"] is None else f" ({result['note']})"))
+        case ev.TriesKept(summary=summary):
+            return summary
         case ev.Spent(input_tokens=tokens_in, output_tokens=tokens_out, cost_usd=cost):
             return f"tokens in {tokens_in}, out {tokens_out}, ${cost:.4f}"
         case ev.End(status=status, error=error):
@@ -398,4 +411,9 @@ def generation_summary(kiln: Kiln, job: JobOut) -> dict[str, Any]:
                        "smoke_ok": v.smoke.ok if v.smoke else None}
                       for v in kiln.store.list_versions(artifact.id)],
             usage=artifact.usage.model_dump())
+    # Of several tries: each one's result, the kept one marked (its event, also
+    # when the job failed after it).
+    kept = [e for e in kiln.store.job_events(job.id) if e.type == ev.TriesKept.type]
+    if kept:
+        summary.update(tries=kept[-1].data["tries"], tries_summary=kept[-1].data["summary"])
     return summary

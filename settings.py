@@ -360,6 +360,19 @@ class Settings(BaseSettings):
         1, ge=0, le=5,
         description="How many times a model whose search/replace edits do not apply is told "
                     "why and asked again, before it is asked for the whole document.")
+    tries_max: int = Field(
+        5, ge=1, le=10,
+        description="The most tries one request may ask for: that many answers, asked in "
+                    "parallel, each tested, the best kept (`flask generate --tries N`, the "
+                    "API's `tries`).")
+    tries_default: int = Field(
+        1, ge=1, le=10,
+        description="How many tries a request that names none gets (at most "
+                    "`KILN_TRIES_MAX`).")
+    tries_token_estimate: int = Field(
+        20_000, ge=0,
+        description="The tokens one try is reckoned to spend when a request asks for several: "
+                    "the day's budget must have room for tries × this before any is sent.")
     # Finite by default, so a Kiln left running cannot spend without end; 0 (no limit)
     # only when an operator sets it on purpose. Why this figure: docs/security/server.md.
     daily_token_budget: int = Field(
@@ -490,6 +503,13 @@ class Settings(BaseSettings):
                 "KILN_APP_ORIGIN and KILN_SANDBOX_ORIGIN must differ in host (or port): "
                 "artifacts would otherwise run with the app's origin and cookies"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _tries(self) -> Settings:
+        if self.tries_default > self.tries_max:
+            raise ValueError(f"KILN_TRIES_DEFAULT ({self.tries_default}) is above "
+                             f"KILN_TRIES_MAX ({self.tries_max})")
         return self
 
     @property

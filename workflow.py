@@ -6,26 +6,30 @@ returns a summary. The parts never call each other; this module composes them.
 """
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from artifacts import (Source, Store, Usage, VersionIn, VersionOut, checks_store, lifecycle,
-                       secret_scan, secret_store)
+                       secret_scan, secret_store, tries)
 from artifacts.checks import Outcome
 from artifacts.htmlfile import title_of
 from artifacts.models import AttachedFile
-from artifacts.smoke_report import SmokeReport
+from artifacts.smoke_report import SmokeReport, Status
 from artifacts.tool_errors import ToolError, fix_request, quote_source
 from generator import (Budget, Continuing, Event, GenerationResult, Image, Retrying, Stage,
                        generate, make_provider)
 from generator import prompts
 from generator.choice import parse_choice, settings_for
-from jobs import JobFailed, JobLog
+from jobs import JobCancelled, JobFailed, JobLog
 from jobs import events as ev
 from settings import Settings
 
 MAX_AUTO_REPAIRS = 2
+log_ = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,12 @@ class Parts:
     # with a request's files added (held to the limits).
     describe_files: Callable[[list[AttachedFile]], str]
     add_files: Callable[[list[AttachedFile], list[AttachedFile]], list[AttachedFile]]
+    # A try tested before anything is stored (the tool, its document and files, the
+    # checks it is to pass, the version regressions are named against), and a kept
+    # try's verdict stored as its version's. None: not tested in this process.
+    test_try: Callable[[str, str, list[AttachedFile], str | None, int | None],
+                       SmokeReport | None] = lambda *_: None
+    keep_verdict: Callable[[VersionOut, SmokeReport], SmokeReport] = lambda _, report: report
 
 
 @dataclass
@@ -60,6 +70,7 @@ class Request:
     model: str | None = None
     purpose: str | None = None
     files: list[AttachedFile] = field(default_factory=list)  # attached to this request, kept
+    tries: int = 1  # answers asked for, each tested, the best kept (``artifacts.tries``)
 
     @property
     def blind(self) -> bool:
@@ -75,6 +86,20 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
     reserved = parts.store.get_artifact(artifact_id).title
     result = _generate(parts, log, request, request.prompt, image=request.image,
                        files=request.files)
+    several: _Tries | None = None
+    if request.tries > 1:
+        # The other tries are asked, in parallel, for a document that passes the
+        # checks the first answer wrote; the first is tested meanwhile.
+        checks = result.checks
+
+        def another(number: int) -> GenerationResult:
+            return _generate(parts, log, request, prompts.another_try(
+                request.prompt, checks, number, request.tries), image=request.image,
+                files=request.files, quiet=True)
+        first = result
+        several = _run_tries(parts, log, request.tries, artifact_id, lambda: first, another,
+                             request.files, lambda _: checks, parent=None)
+        result = dataclasses.replace(several.kept_result, checks=checks)
     version = parts.store.add_version(artifact_id, _version_in(result, Source.GENERATED,
                                                                request.prompt, files=request.files))
     title = title_of(result.html or result.draft_html or "")
@@ -82,8 +107,9 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
         lifecycle.retitle(parts.store, artifact_id, title, only_if=reserved)
     # Written first, kept before the version is tested: it is tested against them.
     _keep_checks(parts, log, result, version)
-    _record(parts, log, request, request.prompt, result, version)
-    return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
+    _record(parts, log, request, request.prompt, result, version, several)
+    return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS,
+                   several=several)
 
 
 def title_from_prompt(prompt: str) -> str:
@@ -99,13 +125,28 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
     checks = _current_checks(parts, artifact_id)
     files = parts.add_files(current.files, request.files) if request.files else current.files
     log.emit(ev.Status("generating"))
-    result = _generate(parts, log, request, request.prompt, current_html=current.html,
-                       image=request.image, checks=checks, files=files)
+    several: _Tries | None = None
+    if request.tries > 1:
+        # N edit answers against the same base, at once; the first is streamed.
+        def another(number: int) -> GenerationResult:
+            return _generate(parts, log, request, request.prompt + "\n\n" + prompts.try_emphasis(
+                number, request.tries), current_html=current.html, image=request.image,
+                checks=checks, files=files, quiet=True)
+        def leading() -> GenerationResult:
+            return _generate(parts, log, request, request.prompt, current_html=current.html,
+                             image=request.image, checks=checks, files=files)
+        several = _run_tries(parts, log, request.tries, artifact_id, leading, another, files,
+                             lambda tried: tried.checks or checks, parent=current.number)
+        result = several.kept_result
+    else:
+        result = _generate(parts, log, request, request.prompt, current_html=current.html,
+                           image=request.image, checks=checks, files=files)
     version = parts.store.add_version(artifact_id, _version_in(
         result, Source.GENERATED, request.prompt, parent=current.number, files=files))
     _keep_checks(parts, log, result, version, checks)
-    _record(parts, log, request, request.prompt, result, version)
-    return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS)
+    _record(parts, log, request, request.prompt, result, version, several)
+    return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS,
+                   several=several)
 
 
 def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict[str, Any]:
@@ -133,6 +174,104 @@ def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict[s
     return _finish(parts, log, request, None, version, auto_repairs=MAX_AUTO_REPAIRS - 1)
 
 
+# -- tries -------------------------------------------------------------------
+
+@dataclass
+class _Tries:
+    """Several answers to one request, each tested: the best is kept."""
+    results: list[GenerationResult]
+    reports: list[SmokeReport | None]
+    tried: list[tries.Tried]
+    kept: tries.Tried
+
+    @property
+    def kept_result(self) -> GenerationResult:
+        """The kept answer, with what every try spent and every call it made."""
+        chosen = self.results[self.kept.number - 1]
+        return dataclasses.replace(
+            chosen, usage=sum((r.usage for r in self.results), Usage()),
+            calls=[call for r in self.results for call in r.calls],
+            price_known=all(r.price_known for r in self.results))
+
+    @property
+    def kept_report(self) -> SmokeReport | None:
+        return self.reports[self.kept.number - 1]
+
+    @property
+    def summary(self) -> str:
+        return tries.summary(self.tried)
+
+    def payload(self) -> list[dict[str, Any]]:
+        return [{**t.payload(), "kept": t.number == self.kept.number} for t in self.tried]
+
+
+def _run_tries(parts: Parts, log: JobLog, count: int, artifact_id: str,
+               first: Callable[[], GenerationResult], another: Callable[[int], GenerationResult],
+               files: list[AttachedFile], checks_of: Callable[[GenerationResult], str | None],
+               parent: int | None) -> _Tries:
+    """Try 1 (``first``: streamed to the page) and tries 2..``count`` (``another``),
+    at once, each tested as soon as it is complete, against ``checks_of`` it
+    (regressions named against version ``parent``). A try that fails (no
+    document, edits that do not apply, the provider's error) is one that lost;
+    the others still count. Stop ends every try, then the job."""
+    def tested(number: int, ask: Callable[[], GenerationResult]
+               ) -> tuple[GenerationResult, SmokeReport | None]:
+        result = ask()
+        report = None
+        if result.ok and result.html:
+            report = parts.test_try(artifact_id, result.html, files, checks_of(result), parent)
+        log.emit(ev.TryTested(number, count, _tried(number, result, report).payload()))
+        return result, report
+
+    with ThreadPoolExecutor(count, thread_name_prefix="kiln-try") as pool:
+        futures = [pool.submit(tested, 1, first)] + [
+            pool.submit(tested, number, lambda n=number: another(n))  # type: ignore[misc]
+            for number in range(2, count + 1)]
+        done = [_outcome(number, future) for number, future in enumerate(futures, 1)]
+    if any(isinstance(outcome, JobCancelled) for outcome in done):
+        raise JobCancelled()
+    results, reports = [], []
+    for outcome in done:
+        assert not isinstance(outcome, JobCancelled)
+        results.append(outcome[0])
+        reports.append(outcome[1])
+    tried = [_tried(n, result, report)
+             for n, (result, report) in enumerate(zip(results, reports, strict=True), 1)]
+    return _Tries(results, reports, tried, tries.best(tried))
+
+
+def _outcome(number: int, future: Future[tuple[GenerationResult, SmokeReport | None]]
+             ) -> tuple[GenerationResult, SmokeReport | None] | JobCancelled:
+    """A try's answer and verdict; Kiln's own failure in one try is that try's."""
+    try:
+        return future.result()
+    except JobCancelled as stopped:
+        return stopped
+    except Exception as exc:  # noqa: BLE001 - one try's failure is not the others'
+        log_.warning("try %s failed inside Kiln", number, exc_info=True)
+        return GenerationResult(
+            html=None, raw_answer="", notes="", usage=Usage(), model="", stop_reason=None,
+            error=f"Kiln hit an internal error in this try: {exc.__class__.__name__}",
+            complete=False), None
+
+
+def _tried(number: int, result: GenerationResult, report: SmokeReport | None) -> tries.Tried:
+    tokens = result.usage.budget_tokens
+    if not result.ok or result.html is None:
+        return tries.Tried(number, None, tokens=tokens, method=result.method,
+                           note=result.error or "The answer held no usable document.")
+    if report is None:
+        return tries.Tried(number, result.html, tokens=tokens, method=result.method)
+    outcomes = report.acceptance or []
+    smoke_ok = not any(check.status is Status.FAIL for name, check in report.checks.items()
+                       if name != "acceptance")
+    return tries.Tried(number, result.html, passed=sum(o.ok for o in outcomes),
+                       total=len(outcomes), regressions=sum(o.regression for o in outcomes),
+                       smoke_ok=smoke_ok, errors=len(report.errors) + report.more_errors,
+                       tokens=tokens, method=result.method,
+                       checks=[o.line() for o in outcomes])
+
+
 # -- steps -----------------------------------------------------------------
 
 def _with_secrets(asked: str, secrets: secret_scan.Scan) -> str:
@@ -145,15 +284,20 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
               errors: list[ToolError] | None = None, checks: str | None = None,
               failed_checks: list[Outcome] | None = None,
               secrets: secret_scan.Scan | None = None,
-              files: list[AttachedFile] | None = None) -> GenerationResult:
+              files: list[AttachedFile] | None = None, quiet: bool = False) -> GenerationResult:
+    """``quiet``: a try beside the one streamed to the page: its answer is not
+    streamed, but Stop still ends it (``JobLog.keep_alive``)."""
     settings, version = parts.settings, prompts.VERSION
     if request.model:  # checked when the job was asked for
         choice = parse_choice(request.model)
         settings, version = settings_for(settings, choice), choice.prompt_version
     provider = make_provider(settings)  # NotConfigured is checked before a job starts
-    log.restart_draft()
+    if not quiet:
+        log.restart_draft()
 
     def on_event(event: Event) -> None:
+        if quiet:
+            return
         if isinstance(event, Stage):
             log.restart_draft()
             log.emit(ev.Stage(event.name, event.detail))
@@ -162,7 +306,11 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
         elif isinstance(event, Continuing):
             log.emit(ev.Continuing(event.round))
 
-    return generate(provider, prompt, current_html, image, log.delta, errors=errors,
+    def keep_alive(_: str) -> None:
+        log.keep_alive()
+
+    return generate(provider, prompt, current_html, image, keep_alive if quiet else log.delta,
+                    errors=errors,
                     libraries=parts.libraries(), on_event=on_event, prices=settings.prices,
                     edit_retries=settings.edit_retries,
                     budget=parts.budget(request.account_id), checks=checks,
@@ -195,13 +343,20 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
 
 
 def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResult | None,
-            version: VersionOut, auto_repairs: int) -> dict[str, Any]:
+            version: VersionOut, auto_repairs: int,
+            several: _Tries | None = None) -> dict[str, Any]:
+    """Test the new version (a kept try's verdict is kept as it is) and repair it
+    while it fails, up to ``auto_repairs`` rounds."""
     if result is not None and not result.ok:
-        raise JobFailed(result.error or "The model's answer had no usable HTML document.")
+        raise JobFailed((f"{several.summary}. " if several else "")
+                        + (result.error or "The model's answer had no usable HTML document."))
     rounds = 0
+    tested = several.kept_report if several else None
     while True:
         log.emit(ev.Status("testing", version.number))
-        verdict = parts.test_now(version)
+        verdict = (parts.keep_verdict(version, tested) if tested is not None
+                   else parts.test_now(version))
+        tested = None
         if verdict is None:  # smoke testing is turned off
             break
         report = verdict.summary()  # plain JSON: checks and deduplicated errors
@@ -218,7 +373,9 @@ def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResul
     return {"artifact_id": artifact.id, "version": version.number, "repairs": rounds,
             "url": parts.page_url(artifact.id, None), "raw_url": parts.raw_url(artifact.id, version.number),
             "smoke_ok": final.smoke.ok if final.smoke else None,
-            "usage": artifact.usage.model_dump()}
+            "usage": artifact.usage.model_dump(),
+            **({"tries": several.payload(), "tries_summary": several.summary,
+                "kept_try": several.kept.number} if several else {})}
 
 
 def _current_checks(parts: Parts, artifact_id: str) -> str | None:
@@ -237,8 +394,9 @@ def _keep_checks(parts: Parts, log: JobLog, result: GenerationResult, version: V
 
 
 def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: GenerationResult,
-            version: VersionOut, user_role: str = "user") -> None:
-    """Keep the conversation and the model log, and tell listeners about the new version."""
+            version: VersionOut, several: _Tries | None = None, user_role: str = "user") -> None:
+    """Keep the conversation and the model log, and tell listeners about the new version
+    (and, of several tries, which was kept: the others are kept as its alternatives)."""
     parts.store.log_model_calls([
         call.model_copy(update={"job_id": log.job_id, "artifact_id": version.artifact_id,
                                 "version_number": version.number})
@@ -250,6 +408,11 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
     log.emit(ev.VersionMade(version.number, version.source.value, version.failed, version.note,
                             result.method, parts.raw_url(version.artifact_id, version.number),
                             parts.page_url(version.artifact_id, version.number)))
+    if several is not None:
+        tries.keep_alternatives(parts.store, version.artifact_id, version.number,
+                                [t for t in several.tried if t.number != several.kept.number])
+        log.emit(ev.TriesKept(version.number, several.kept.number, several.summary,
+                              several.payload()))
     if request.blind:  # nor the cost, which would name the model by its price
         log.emit(ev.Spent(**result.usage.model_dump(exclude={"cost_usd"}), cost_usd=0.0,
                           model=None, price_known=False))

@@ -49,6 +49,7 @@ class JobInputs:
     model: str | None = None
     purpose: str | None = None
     files: list[Any] = field(default_factory=list)  # ``AttachedFile``s as JSON
+    tries: int = 1  # answers asked for, the best kept (``artifacts.tries``)
 
 
 def inputs(store: Store, job_id: str) -> JobInputs:
@@ -57,7 +58,8 @@ def inputs(store: Store, job_id: str) -> JobInputs:
         if job is None:
             raise JobNotFound(f"no job {job_id!r}")
         return JobInputs(job.owner_hash, job.account_id, job.image, list(job.errors or []),
-                         job.base_version, job.model, job.purpose, list(job.files or []))
+                         job.base_version, job.model, job.purpose, list(job.files or []),
+                         job.tries or 1)
 
 
 def beat(store: Store, worker: str) -> int:

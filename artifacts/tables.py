@@ -220,6 +220,8 @@ class Job(Base):
     # first prompt, what the tool is for (``Artifact.purpose``).
     model: Mapped[str | None] = mapped_column(String(300))
     purpose: Mapped[str | None] = mapped_column(String(16))
+    # How many tries it asks for (artifacts/tries.py): the best of them is kept.
+    tries: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class DeletedArtifact(Base):
@@ -503,4 +505,28 @@ class SecretScanRow(Base):
     findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     more: Mapped[int] = mapped_column(Integer, default=0)    # findings beyond those kept
     scanner: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VersionTry(Base):
+    """One of the tries a request asked for that was not kept (artifacts/tries.py): an
+    alternative of the version that was, with how it fared in its test."""
+    __tablename__ = "version_tries"
+    __table_args__ = (UniqueConstraint("version_id", "try_number", name="uq_version_tries"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    try_number: Mapped[int] = mapped_column(Integer)            # 1-based, in the order asked
+    html: Mapped[str] = mapped_column(Text)                      # "" for a try with no document
+    checks: Mapped[list[Any]] = mapped_column(JSON, default=list)  # each check: name, ok, detail
+    checks_passed: Mapped[int] = mapped_column(Integer, default=0)
+    checks_total: Mapped[int] = mapped_column(Integer, default=0)
+    regressions: Mapped[int] = mapped_column(Integer, default=0)
+    smoke_ok: Mapped[bool | None] = mapped_column(Boolean)      # None: not tested
+    errors_count: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)       # the document's bytes
+    tokens: Mapped[int] = mapped_column(Integer, default=0)     # Usage.budget_tokens
+    method: Mapped[str | None] = mapped_column(String(32))      # document, edits, rewrite
+    note: Mapped[str | None] = mapped_column(Text)              # why it has no document
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

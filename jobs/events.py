@@ -101,6 +101,33 @@ class Verdict(JobEvent):
 
 
 @dataclass(frozen=True)
+class TryTested(JobEvent):
+    """One of several tries is complete and tested (``artifacts.tries.Tried.payload``:
+    its number, checks passing, regressions, smoke verdict, errors, size, tokens)."""
+    type: ClassVar[str] = "try"
+    number: int
+    of: int
+    result: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class TriesKept(JobEvent):
+    """The best try became ``version``: "3 tries: 2 pass all 6 checks; kept the
+    smaller one". The others are that version's alternatives."""
+    type: ClassVar[str] = "tries"
+    version: int
+    kept: int
+    summary: str
+    tries: list[dict[str, Any]]
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
 class Spent(JobEvent):
     """What one model answer cost; ``model`` is None in a blind arena battle."""
     type: ClassVar[str] = "usage"
@@ -126,7 +153,7 @@ class End(JobEvent):
 
 
 EVENTS: tuple[type[JobEvent], ...] = (Status, Stage, Delta, Retrying, Continuing, VersionMade,
-                                      ChecksWritten, Verdict, Spent, End)
+                                      ChecksWritten, Verdict, TryTested, TriesKept, Spent, End)
 # The pages subscribe to exactly these names, and the CLI prints each.
 JOB_EVENTS: tuple[str, ...] = tuple(cls.type for cls in EVENTS)
 _BY_TYPE: dict[str, type[JobEvent]] = {cls.type: cls for cls in EVENTS}

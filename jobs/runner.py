@@ -56,10 +56,16 @@ class JobLog:
         self._changes: dict[str, object] = {}
         self._last_flush = time.monotonic()
         self._cond = threading.Condition()
+        # Tries run in threads of their own: one event is numbered and stored at a time.
+        self._emitting = threading.RLock()
 
     def emit(self, what: JobEvent) -> None:
         if not isinstance(what, JobEvent):
             raise TypeError(f"{what!r} is not a job event (see jobs.events)")
+        with self._emitting:
+            self._emit(what)
+
+    def _emit(self, what: JobEvent) -> None:
         with self._cond:
             event = JobEventOut(seq=len(self.events) + 1, type=what.type, data=what.payload())
             self._pending.append(event)
@@ -81,6 +87,18 @@ class JobLog:
         self._changes["draft"] = self.draft
         self.emit(Delta(text))
 
+    def keep_alive(self) -> None:
+        """For work that streams nothing to the page (a try beside the one shown):
+        reads the cancel flag at the flush interval, and raises JobCancelled once
+        Stop was asked."""
+        if self.cancel_requested:
+            raise JobCancelled()
+        if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+            with self._emitting:
+                self.flush(read_cancel=True)
+        if self.cancel_requested:
+            raise JobCancelled()
+
     def restart_draft(self) -> None:
         """A new model call begins (a repair round, say): its answer is the new draft."""
         self.draft = ""
@@ -89,11 +107,13 @@ class JobLog:
         """Change job fields (status, artifact_id, result, ...) at the next flush."""
         self._changes.update(changes)
 
-    def flush(self) -> None:
+    def flush(self, read_cancel: bool = False) -> None:
+        """Store what is pending; ``read_cancel``: read the cancel flag even when
+        nothing is."""
         with self._cond:
             events, self._pending = self._pending, []
             changes, self._changes = self._changes, {}
-        if events or changes:
+        if events or changes or read_cancel:
             self.cancel_requested = self.store.update_job(self.job_id, events, **changes)
         self._last_flush = time.monotonic()
 

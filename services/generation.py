@@ -56,6 +56,24 @@ class Generation:
         if refusal:
             raise GenerationRefused(refusal, 429)
 
+    def check_tries(self, tries: int | None, account_id: str | None = None) -> int:
+        """How many tries a request gets (None: the default), once the day's
+        budgets have room for them all (``KILN_TRIES_TOKEN_ESTIMATE`` each): refused
+        before any request is sent."""
+        count = self.settings.tries_default if tries is None else tries
+        if not 1 <= count <= self.settings.tries_max:
+            raise GenerationRefused(
+                f"tries must be between 1 and {self.settings.tries_max} (KILN_TRIES_MAX); "
+                f"{count} were asked for.", 400)
+        left = self.budgets.of(account_id).left
+        needed = count * self.settings.tries_token_estimate
+        if count > 1 and left is not None and left < needed:
+            raise GenerationRefused(
+                f"{count} tries need about {needed:,} tokens ({count} × "
+                f"KILN_TRIES_TOKEN_ESTIMATE); today's budget has {max(left, 0):,} left. "
+                "Nothing was sent to the model: ask for fewer tries.", 429)
+        return count
+
     def check_model(self, model: str | None) -> str | None:
         """A model choice's label, once this installation can use it (ModelRefused
         says why not); None stays None: the installation's own model."""
@@ -67,37 +85,41 @@ class Generation:
 
     def start_create(self, prompt: str, owner: str | None, image: bytes | None = None,
                      account_id: str | None = None, model: str | None = None,
-                     purpose: str | None = None, files: Sequence[AttachedFile] = ()) -> JobOut:
+                     purpose: str | None = None, files: Sequence[AttachedFile] = (),
+                     tries: int | None = None) -> JobOut:
         """A new tool: its address exists at once (``lifecycle.reserve``), and the
         job writes its first version there. ``model``: a model other than the
         installation's (``generator.choice``); ``purpose``: "eval" or "arena" for a
-        tool kept out of the gallery."""
+        tool kept out of the gallery; ``tries``: how many answers to test and
+        choose from (None: ``KILN_TRIES_DEFAULT``)."""
         self.check_can_generate(prompt, account_id=account_id)
+        count = self.check_tries(tries, account_id)
         model = self.check_model(model)
         _image(image)  # a bad image is refused before anything is stored
         artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(prompt), owner,
                                      purpose=purpose)
         return self._submit("create", prompt, owner, account_id, artifact.id, image=image,
-                            model=model, purpose=purpose, files=files)
+                            model=model, purpose=purpose, files=files, tries=count)
 
     def start_follow_up(self, artifact_id: str, prompt: str, owner: str | None,
                         image: bytes | None = None, account_id: str | None = None,
                         base: int | None = None, model: str | None = None,
-                        files: Sequence[AttachedFile] = ()) -> JobOut:
+                        files: Sequence[AttachedFile] = (), tries: int | None = None) -> JobOut:
         """A change to version ``base`` (the one on the person's screen; None: the
         current one). A tool with no working version yet (its first generation
         failed or was stopped) is written anew, at the same address."""
         self.store.require_owner(artifact_id, owner)
         self.check_can_generate(prompt, account_id=account_id)
+        count = self.check_tries(tries, account_id)
         model = self.check_model(model)
         _image(image)
         if not self.store.get_artifact(artifact_id).version_count or \
                 self.store.get_version(artifact_id).failed:
             return self._submit("create", prompt, owner, account_id, artifact_id, image=image,
-                                model=model, files=files)
+                                model=model, files=files, tries=count)
         self._changeable(artifact_id, base)
         return self._submit("edit", prompt, owner, account_id, artifact_id, image=image,
-                            base=base, model=model, files=files)
+                            base=base, model=model, files=files, tries=count)
 
     def start_fix(self, artifact_id: str, owner: str | None, errors: list[ToolError],
                   prompt: str = "", account_id: str | None = None,
@@ -118,11 +140,11 @@ class Generation:
                 artifact_id: str | None = None, image: bytes | None = None,
                 errors: list[ToolError] | None = None, base: int | None = None,
                 model: str | None = None, purpose: str | None = None,
-                files: Sequence[AttachedFile] = ()) -> JobOut:
+                files: Sequence[AttachedFile] = (), tries: int = 1) -> JobOut:
         job = self.store.create_job(kind, prompt, owner, artifact_id, image=image,
                                     errors=[e.model_dump(mode="json") for e in errors or []],
                                     account_id=account_id, base_version=base, model=model,
-                                    purpose=purpose, files=files)
+                                    purpose=purpose, files=files, tries=tries)
         self.jobs.submit(job.id)
         return job
 
@@ -141,7 +163,7 @@ class Generation:
             prompt=job.prompt, owner_hash=given.owner_hash, account_id=given.account_id,
             image=_image(given.image), errors=[ToolError.model_validate(e) for e in given.errors],
             base_version=given.base_version, model=given.model, purpose=given.purpose,
-            files=[AttachedFile.model_validate(f) for f in given.files])
+            files=[AttachedFile.model_validate(f) for f in given.files], tries=given.tries)
         if job.kind == "create" and job.artifact_id is None:  # queued before addresses came first
             artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(job.prompt),
                                          owner_digest=given.owner_hash, purpose=given.purpose)

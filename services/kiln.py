@@ -13,7 +13,7 @@ from typing import Any, TYPE_CHECKING
 
 import workflow
 from artifacts import (ArtifactOut, Source, Store, VersionIn, VersionOut, checks_store,
-                       file_sets, lifecycle, links, quotas)
+                       file_sets, lifecycle, links, quotas, tries)
 from artifacts.checks import CheckSet, ChecksRefused, format_checks
 from artifacts.models import AttachedFile
 from artifacts.checks_store import CheckSetOut
@@ -66,7 +66,8 @@ class Kiln:
             settings=settings, store=self.store, test_now=self.verdicts.test_now,
             budget=self.budgets.of, libraries=libraries.prompt_section,
             page_url=self.page_url, raw_url=self.raw_url, describe_files=self.files.for_model,
-            add_files=lambda current, added: file_sets.merged(current, added, self.files.limits)))
+            add_files=lambda current, added: file_sets.merged(current, added, self.files.limits),
+            test_try=self.verdicts.test_try, keep_verdict=self.verdicts.keep_verdict))
         # What visitors' remixes and versions may hold a day (``artifacts.quotas``).
         self.visitor_quotas = VisitorQuotas(
             settings.visitor_daily_remixes, settings.visitor_daily_versions,
@@ -184,6 +185,19 @@ class Kiln:
                 writer: Writer | None = None) -> Created:
         old = self.store.get_version(artifact_id, number)
         return self.new_version(artifact_id, owner, old.html, Source.RESTORED, parent=number,
+                                writer=writer)
+
+    def use_alternative(self, artifact_id: str, owner: str | None, number: int, try_number: int,
+                        writer: Writer | None = None) -> Created:
+        """"Use this one instead": a new version from one of version ``number``'s
+        alternatives (a try not kept), made from that version, tested at once."""
+        self.store.require_owner(artifact_id, owner)
+        chosen = tries.alternative(self.store, artifact_id, number, try_number)
+        if not chosen.html:
+            raise tries.AlternativeNotFound(
+                f"Try {try_number} of version {number} gave no document to use"
+                + (f": {chosen.note}" if chosen.note else "."), 409)
+        return self.new_version(artifact_id, owner, chosen.html, Source.RESTORED, parent=number,
                                 writer=writer)
 
     def remix(self, artifact_id: str, number: int | None, owner: str,

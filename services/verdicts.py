@@ -243,6 +243,36 @@ class Verdicts:
             return None
         return self.test_in_lane(self.store.get_version(artifact_id, number), lane).result()
 
+    def test_try(self, artifact_id: str, html: str, files: Sequence[AttachedFile],
+                 checks_text: str | None, parent: int | None) -> SmokeReport | None:
+        """Test one try of a request before anything is stored: the smoke test and
+        ``checks_text`` (the checks it is to pass), a regression named where version
+        ``parent`` passed a check. Waits for the verdict; None when smoke testing is
+        off in this process or Chromium could not run. In the tool's own lane."""
+        if self.tester is None:
+            return None
+        parsed = CheckSet.parse(checks_text) if (checks_text or "").strip() else None
+        checks = None if parsed is None or parsed.empty else parsed
+        lane = MEMBER if self._member_tool(artifact_id) else VISITOR
+        try:
+            report = self.tester.submit(html, checks, lane=lane,
+                                        files=self._on_disk(files)).result()
+        except SmokeUnavailable as exc:
+            log.warning("a try for %s was not tested: %s", artifact_id, exc)
+            return None
+        if parent is not None and report.acceptance is not None:
+            found = checks_store.results(self.store, artifact_id, parent)
+            report = report.with_acceptance(mark_regressions(
+                report.acceptance, found.outcomes if found else []))
+        return report
+
+    def keep_verdict(self, version: VersionOut, report: SmokeReport) -> SmokeReport:
+        """A kept try's verdict, already tested, stored as its version's (against the
+        tool's current checks); its secret scan kept too."""
+        self.scan_for_secrets(version)
+        check_set_id, _ = self.checks_to_test(version.artifact_id)
+        return self.save(version.artifact_id, version.number, report, check_set_id)
+
     def test_now(self, version: VersionOut) -> SmokeReport | None:
         """Smoke-test one version, store the verdict and return it (for the repair
         loop); None when smoke testing is off or Chromium could not run."""

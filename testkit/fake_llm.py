@@ -10,7 +10,10 @@ answers, inject faults, and read back every request it received.
         fake.requests[0].body["system"]
 
 Answers can differ by the model a request names: ``fake.script_for("model-a", ...)``
-and ``fake.default_for["model-a"] = Script(...)`` come first for that model;
+and ``fake.default_for["model-a"] = Script(...)`` come first for that model; and
+by what a request says: ``fake.script_when("Try 2 of 3", ...)`` answers, before
+anything else, requests whose messages hold that text (requests sent at once
+then get their own answers whatever order they arrive in);
 ``fake.models`` is the list ``GET /v1/models`` (both SDKs) and Ollama's
 ``GET /api/tags`` give.
 
@@ -95,6 +98,7 @@ class FakeLLM:
         self.default_for: dict[str, Script] = {}   # by requested model, before ``default``
         self._queue: deque[Script] = deque()
         self._queues: dict[str, deque[Script]] = {}
+        self._when: list[tuple[str, deque[Script]]] = []  # by text the messages hold
         self._lock = threading.Lock()
         self._cache: set[str] = set()   # system prompts "cached" so far
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -122,12 +126,25 @@ class FakeLLM:
                 Script(s) if isinstance(s, str) else s for s in scripts)
         return self
 
+    def script_when(self, text: str, *scripts: Script | str) -> FakeLLM:
+        """Answers for requests whose messages hold ``text``, before any other queue."""
+        with self._lock:
+            self._when.append((text, deque(Script(s) if isinstance(s, str) else s
+                                           for s in scripts)))
+        return self
+
     @property
     def pending(self) -> int:
-        return len(self._queue) + sum(len(q) for q in self._queues.values())
+        return (len(self._queue) + sum(len(q) for q in self._queues.values())
+                + sum(len(q) for _, q in self._when))
 
-    def next_script(self, model: str | None = None) -> Script | None:
+    def next_script(self, model: str | None = None,
+                    body: dict[str, Any] | None = None) -> Script | None:
         with self._lock:
+            said = json.dumps((body or {}).get("messages") or [])
+            for text, queue in self._when:
+                if queue and json.dumps(text)[1:-1] in said:
+                    return queue.popleft()
             own = self._queues.get(model or "")
             if own:
                 return own.popleft()
@@ -292,7 +309,7 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             messages = body.get("messages") or []
             if fake.reject_prefill and messages and messages[-1].get("role") == "assistant":
                 return self._anthropic_error(400, "invalid_request_error", PREFILL_REFUSAL)
-            script = fake.next_script(body.get("model"))
+            script = fake.next_script(body.get("model"), body)
             if script is None:
                 return self._anthropic_error(500, "api_error", "fake server: no scripted answer")
             if script.status != 200:
@@ -353,7 +370,7 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
         def _openai(self, body: dict[str, Any]) -> None:
             if fake.api_key is not None and self._key() != fake.api_key:
                 return self._openai_error(401, "invalid_api_key", "Incorrect API key provided")
-            script = fake.next_script(body.get("model"))
+            script = fake.next_script(body.get("model"), body)
             if script is None:
                 return self._openai_error(500, "server_error", "fake server: no scripted answer")
             if script.status != 200:

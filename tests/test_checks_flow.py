@@ -12,59 +12,12 @@ import re
 import pytest
 
 from artifacts import checks_store
+from testkit.answers import CALC_CHECKS as CHECKS
+from testkit.answers import CALC_DOC as DOC
+from testkit.answers import checked_answer as answer
+from testkit.answers import edit_block as edit
 from testkit.clients import HttpBrowser, post_artifact
 from testkit.serving import make_settings, provider_overrides, serve_kiln
-
-# A tip calculator: the model's checks first, then the document.
-DOC = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Tip calculator</title></head>
-<body><h1>Tip calculator</h1>
-<label>Bill <input id="bill" type="number"></label>
-<button id="calc">Calculate</button>
-<p>Tip: <output id="tip"></output></p>
-<p id="summary" hidden>Each pays <output id="each"></output> <button id="copy">Copy summary</button></p>
-<p id="copied"></p>
-<script>
-const $ = (id) => document.getElementById(id);
-$('calc').onclick = () => {
-  const bill = Number($('bill').value);
-  $('tip').textContent = (bill * 0.15).toFixed(2);
-  $('each').textContent = (bill * 1.15).toFixed(2);
-  $('summary').hidden = false;
-};
-$('copy').onclick = async () => {
-  try { await navigator.clipboard.writeText('Each pays ' + $('each').textContent); $('copied').textContent = 'Copied'; }
-  catch { $('copied').textContent = 'Copy failed'; }
-};
-</script></body></html>"""
-CHECKS = """[
-  {"name": "computes a 15% tip", "steps": [
-    {"fill": "#bill", "text": "100"},
-    {"click": "#calc"},
-    {"expect": "#tip", "text": "15.00"}
-  ]},
-  {"name": "shows what each pays", "steps": [
-    {"fill": "#bill", "text": "100"},
-    {"click": "#calc"},
-    {"expect": "#each", "text": "115.00"}
-  ]},
-  {"name": "copies the summary", "steps": [
-    {"fill": "#bill", "text": "20"},
-    {"click": "#calc"},
-    {"click": "#copy"},
-    {"expect": "#copied", "text": "Copied"},
-    {"expect_no_errors": true}
-  ]}
-]"""
-
-
-def answer(doc=DOC, checks=CHECKS) -> str:
-    return f"A tip calculator.\n\n```kiln-checks\n{checks}\n```\n\n```html\n{doc}\n```\n"
-
-
-def edit(search: str, replace: str, note: str = "Done.") -> str:
-    return f"{note}\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n"
-
 
 @pytest.fixture
 def kiln_server(tmp_path, fake_llm):

@@ -11,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from artifacts import JobOut, checks_store, evals_store, json_limits, lifecycle
+from artifacts import JobOut, checks_store, evals_store, json_limits, lifecycle, tries
 from artifacts.models import AttachedFile
 from artifacts.tool_errors import Phase
 from generator.messages import IMAGE_TYPES as SHOWN_IMAGES
@@ -168,6 +168,22 @@ def restore(artifact_id: str) -> ResponseReturnValue:
     return created_json(kiln().restore(artifact_id, current_owner(), body.version, writer()))
 
 
+@bp.get("/artifacts/<artifact_id>/versions/<int:number>/alternatives")
+def version_alternatives(artifact_id: str, number: int) -> ResponseReturnValue:
+    """The tries a request asked for beside the one kept as this version, each with
+    how it fared (its document is not listed)."""
+    found = tries.alternatives(kiln().store, artifact_id, number)
+    return jsonify(alternatives=[a.summary() for a in found])
+
+
+@bp.post("/artifacts/<artifact_id>/versions/<int:number>/alternatives/<int:try_number>/use")
+@limits.writes
+def use_alternative(artifact_id: str, number: int, try_number: int) -> ResponseReturnValue:
+    """"Use this one instead": a new version from one of them (the owner's)."""
+    return created_json(kiln().use_alternative(artifact_id, current_owner(), number, try_number,
+                                               writer()))
+
+
 @bp.post("/artifacts/<artifact_id>/remix")
 @limits.writes
 def remix(artifact_id: str) -> ResponseReturnValue:
@@ -240,18 +256,29 @@ def job_json(job: JobOut, status: int = 202) -> ResponseReturnValue:
                    url=f"/a/{job.artifact_id}" if job.artifact_id else None), status
 
 
-def prompt_and_image() -> tuple[str, bytes | None, int | None]:
-    """A prompt as JSON, or as a form with an optional image file; and the
-    version it changes (``base``: the one on the person's screen)."""
+def prompt_and_image() -> tuple[str, bytes | None, int | None, int | None]:
+    """A prompt as JSON, or as a form with an optional image file; the version it
+    changes (``base``: the one on the person's screen); and how many tries it asks
+    for (None: the default)."""
     if request.mimetype == "multipart/form-data":
         image = request.files.get("image")
         base = request.form.get("base", type=int)
         if base is not None and base < 1:
             raise BadRequest("base: a version number starts at 1.")
+        raw = request.form.get("tries")
+        count = None if raw is None else _whole(raw)
         return (request.form.get("prompt", ""), (image.read() if image and image.filename else None),
-                base)
+                base, count)
     body = parse(PromptIn)
-    return body.prompt, None, body.base
+    return body.prompt, None, body.base, body.tries
+
+
+def _whole(text: str) -> int:
+    """A form's number of tries, strictly: "3", never "3.0" nor "three"."""
+    digits = text.strip()
+    if not (digits[1:] if digits.startswith("-") else digits).isdigit() or len(digits) > 6:
+        raise BadRequest("tries: a whole number of tries, such as 3.")
+    return int(digits)
 
 
 def attached(image: bytes | None) -> tuple[list[AttachedFile], bytes | None]:
@@ -271,26 +298,29 @@ def attached(image: bytes | None) -> tuple[list[AttachedFile], bytes | None]:
 @limits.generation
 def generate() -> ResponseReturnValue:
     access.require_member()
-    prompt, image, _ = prompt_and_image()
+    prompt, image, _, count = prompt_and_image()
     k = kiln()
     k.generation.check_can_generate(prompt, account_id=access.account_id())
+    k.generation.check_tries(count, access.account_id())
     files, image = attached(image)
     return job_json(k.generation.start_create(prompt, owner_for_write(), image,
-                                              account_id=access.account_id(), files=files))
+                                              account_id=access.account_id(), files=files,
+                                              tries=count))
 
 
 @bp.post("/artifacts/<artifact_id>/prompt")
 @limits.generation
 def follow_up(artifact_id: str) -> ResponseReturnValue:
     access.require_member()
-    prompt, image, base = prompt_and_image()
+    prompt, image, base, count = prompt_and_image()
     k = kiln()
     k.store.require_owner(artifact_id, current_owner())
     k.generation.check_can_generate(prompt, account_id=access.account_id())
+    k.generation.check_tries(count, access.account_id())
     files, image = attached(image)
     return job_json(k.generation.start_follow_up(artifact_id, prompt, current_owner(), image,
                                                  account_id=access.account_id(), base=base,
-                                                 files=files))
+                                                 files=files, tries=count))
 
 
 @bp.post("/artifacts/<artifact_id>/fix")

@@ -51,6 +51,9 @@ class MediaIn(_Strict):
 class PromptIn(_Strict):
     prompt: str = Field(max_length=1_000_000)
     base: int | None = Field(None, ge=1)  # the version on the person's screen
+    # How many answers to test and choose from; its bounds are settings, checked by
+    # the generation service (KILN_TRIES_MAX), which says why it refuses.
+    tries: int | None = Field(None, strict=True)
 
 
 class ChecksIn(_Strict):

@@ -119,3 +119,34 @@ def repair_prompt(document: str, errors: Iterable[ToolError], request: str = "",
     return render("repair", version, document=document, fence=fence_for(document),
                   errors="\n".join(lines).strip(), request=extra,
                   checks=checks_section(checks) if (checks or "").strip() else "")
+
+
+# -- tries (artifacts.tries): the code's text, in every version ---------------------
+# What each try after the first is asked to favour, so that the tries differ
+# (the providers take no temperature here): the emphasis of try 2, 3, ...
+TRY_EMPHASES = (
+    "Favour the simplest document that does the job: less code, fewer moving parts.",
+    "Take a different approach from the obvious one, in layout and in code.",
+    "Be especially careful with edge cases: empty, invalid and very large inputs.",
+    "Favour clear structure, plain names and accessible markup.",
+    "Favour robustness: handle every error the page could meet and say what went wrong.",
+)
+
+
+def try_emphasis(number: int, total: int) -> str:
+    """What try ``number`` of ``total`` (2 on; the first is asked as ever) favours."""
+    emphasis = TRY_EMPHASES[(number - 2) % len(TRY_EMPHASES)]
+    return f"(Try {number} of {total}: several answers are compared.) {emphasis}"
+
+
+def another_try(request: str, checks: str | None, number: int, total: int) -> str:
+    """A new tool's request for a try after the first (``create_prompt`` frames it,
+    in any version): the same request, to pass the acceptance checks the first
+    answer wrote (when it wrote any), with its own emphasis."""
+    text = request.strip()
+    if (checks or "").strip():
+        fence = fence_for(checks or "")
+        text += ("\n\nIts acceptance checks are written already; the document must pass every "
+                 f"one of them:\n\n{fence}kiln-checks\n{(checks or '').strip()}\n{fence}\n\n"
+                 "Answer with the document only: do not write or change the checks.")
+    return f"{text}\n\n{try_emphasis(number, total)}\n"
