@@ -6,7 +6,8 @@ with the standard csv module (the least any profile must do), in one run.
 Writes a CSV of about --mb megabytes (dates, text with quoted commas and
 newlines, integers, decimals, booleans, empty cells), then runs each reader in
 a fresh child process and prints its wall time and the child's peak resident
-memory (its own interpreter included, so the baseline's figure is the floor).
+memory (its own interpreter included, so the baseline's figure is the floor;
+read as VmHWM, which, unlike ru_maxrss, does not carry the parent's peak over exec).
 Target: the profile's peak memory at most 256 MB.
 """
 from __future__ import annotations
@@ -26,19 +27,19 @@ ROWS = [
     '2026-03-{d:02d},East,{i},{p},true,\n',
 ]
 BASELINE = """
-import csv, resource, sys
+import csv, re, sys
 rows = 0
 with open(sys.argv[1], newline="", encoding="utf-8") as f:
     for _ in csv.reader(f):
         rows += 1
-print(rows - 1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(rows - 1, re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read())[1])
 """
 PROFILE = """
-import resource, sys
+import re, sys
 sys.path.insert(0, sys.argv[2])
 from artifacts.file_profile import profile
 rows = profile(__import__("pathlib").Path(sys.argv[1])).facts["rows"]
-print(rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(rows, re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read())[1])
 """
 
 
