@@ -26,7 +26,7 @@ ROWS = [
     '2026-02-{d:02d},South,,{p}.25,no,"two\nlines, quoted"\n',
     '2026-03-{d:02d},East,{i},{p},true,\n',
 ]
-BASELINE = """
+BASELINE = r"""
 import csv, re, sys
 rows = 0
 with open(sys.argv[1], newline="", encoding="utf-8") as f:
@@ -34,7 +34,7 @@ with open(sys.argv[1], newline="", encoding="utf-8") as f:
         rows += 1
 print(rows - 1, re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read())[1])
 """
-PROFILE = """
+PROFILE = r"""
 import re, sys
 sys.path.insert(0, sys.argv[2])
 from artifacts.file_profile import profile
