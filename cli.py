@@ -197,17 +197,10 @@ def generate_command(prompt: str, image: str | None, data: tuple[str, ...],
 
 def _attach(kiln: Kiln, paths: tuple[str, ...]) -> list[AttachedFile]:
     """Data files named on the command line, kept (a refusal ends the command)."""
-    from artifacts.file_store import Upload
-
-    handles = [Path(p).open("rb") for p in paths]
     try:
-        return kiln.files.accept([Upload(Path(p).name, h) for p, h in zip(paths, handles,
-                                                                        strict=True)])
+        return kiln.files.accept_paths([(Path(p).name, Path(p)) for p in paths])
     except KilnError as exc:
         raise click.ClickException(exc.message) from None
-    finally:
-        for handle in handles:
-            handle.close()
 
 
 @click.command("export")

@@ -18,7 +18,7 @@ from .file_profile import Profile
 from .file_store import FileRefused, FileTooLarge, clean_name
 from .models import AttachedFile, VersionOut
 from .store import Store
-from .tables import DataFile, VersionFile
+from .tables import DataFile, Version, VersionFile
 
 MIME = {
     "csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json",
@@ -116,7 +116,6 @@ def forget_unnamed(store: Store, digests: Iterable[str]) -> list[str]:
 
 def tool_digests(store: Store, artifact_id: str) -> set[str]:
     """Every file any version of a tool names."""
-    from .tables import Version  # noqa: PLC0415 - kept beside its one use
     with store.reading() as session:
         return set(session.scalars(select(VersionFile.sha256).join(
             Version, Version.id == VersionFile.version_id).where(

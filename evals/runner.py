@@ -21,8 +21,7 @@ from artifacts.accounts import AccountOut
 from artifacts.checks import CheckSet
 from artifacts.errors import KilnError
 from artifacts.evals_store import ResultIn
-from artifacts.file_store import Upload
-from artifacts.models import AttachedFile, VersionOut
+from artifacts.models import VersionOut
 from generator import GenerationRefused, NotConfigured
 from generator.choice import ModelChoice, ModelRefused
 from services import Kiln
@@ -162,7 +161,7 @@ class EvalRunner:
             kiln.generation.check_can_generate(turn.prompt, account_id=owner.id)
             job = kiln.generation.start_create(turn.prompt, owner.key, account_id=owner.id,
                                                model=model.label, purpose=PURPOSE,
-                                               files=self._attach(files))
+                                               files=self.kiln.files.accept_paths(files))
         else:
             job = kiln.generation.start_follow_up(artifact_id, turn.prompt, owner.key, account_id=owner.id,
                                        model=model.label)
@@ -172,15 +171,6 @@ class EvalRunner:
         turn.version = job.result.get("version")
         turn.repairs = int(job.result.get("repairs") or 0)
         return artifact_id or job.artifact_id
-
-    def _attach(self, files: Sequence[tuple[str, Path]]) -> list[AttachedFile]:
-        handles = [path.open("rb") for _, path in files]
-        try:
-            return self.kiln.files.accept([Upload(name, handle) for (name, _), handle
-                                           in zip(files, handles, strict=True)])
-        finally:
-            for handle in handles:
-                handle.close()
 
     def _judge(self, version: VersionOut, checks: CheckSet) -> tuple[int, list[dict[str, Any]]]:
         """The case's checks on a version, run with its files."""

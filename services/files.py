@@ -4,6 +4,7 @@ new set), which is tested at once like any other."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,12 @@ class ToolFiles:
             self.disk.remove(d for d in new if file_sets.known(self.store, d) is None)
             raise
         return [file for file, _ in kept]
+
+    def accept_paths(self, files: Sequence[tuple[str, Path]]) -> list[AttachedFile]:
+        """``accept`` for files on disk, each (the name the tool reads it by, its path)."""
+        with ExitStack() as stack:
+            return self.accept([Upload(name, stack.enter_context(path.open("rb")))
+                                for name, path in files])
 
     def _keep_one(self, name: str, upload: Upload, new: set[str]
                   ) -> tuple[AttachedFile, dict[str, Any] | None]:
