@@ -218,6 +218,11 @@ class Settings(BaseSettings):
                     "owns: a remix by someone with only a share link, and its edits), in a "
                     "Chromium of its own at a lower CPU priority; members' versions never wait "
                     "behind them.")
+    smoke_job_share: int = Field(
+        0, ge=0, le=16,
+        description="Pages of a lane one job's tries may hold at once, tested or queued (the "
+                    "rest wait their turn, letting other people's versions past); 0: all the "
+                    "lane's pages but one, at least one, so no one job takes the whole tester.")
     smoke_waiting_per_visitor: int = Field(
         4, ge=0, le=1000,
         description="Versions one visitor may have waiting for a smoke test; past it a version "

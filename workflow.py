@@ -49,9 +49,10 @@ class Parts:
     describe_files: Callable[[list[AttachedFile]], str]
     add_files: Callable[[list[AttachedFile], list[AttachedFile]], list[AttachedFile]]
     # A try tested before anything is stored (the tool, its document and files, the
-    # checks it is to pass, the version regressions are named against), and a kept
-    # try's verdict stored as its version's. None: not tested in this process.
-    test_try: Callable[[str, str, list[AttachedFile], str | None, int | None],
+    # checks it is to pass, the version regressions are named against, the job whose
+    # share of the tester it takes), and a kept try's verdict stored as its version's.
+    # None: not tested in this process.
+    test_try: Callable[[str, str, list[AttachedFile], str | None, int | None, str],
                        SmokeReport | None] = lambda *_: None
     keep_verdict: Callable[[VersionOut, SmokeReport], SmokeReport] = lambda _, report: report
 
@@ -219,7 +220,8 @@ def _run_tries(parts: Parts, log: JobLog, count: int, artifact_id: str,
         result = ask()
         report = None
         if result.ok and result.html:
-            report = parts.test_try(artifact_id, result.html, files, checks_of(result), parent)
+            report = parts.test_try(artifact_id, result.html, files, checks_of(result), parent,
+                                    log.job_id)
         log.emit(ev.TryTested(number, count, _tried(number, result, report).payload()))
         return result, report
 
