@@ -115,6 +115,7 @@ def leaderboard(kiln: Kiln) -> list[dict[str, Any]]:
                     tally[0] += found.passed
                     tally[1] += found.total
     return [{"model": r.model, "score": r.score, "low": r.low, "high": r.high, "votes": r.votes,
+             "interval_known": r.interval_known,
              "check_pass_rate": (round(passed[r.model][0] / passed[r.model][1], 4)
                                  if passed.get(r.model, [0, 0])[1] else None)}
             for r in ranking.ratings(games)]

@@ -61,7 +61,13 @@ def test_three_models_with_ties_match_a_reference_fit():
     assert [r.model for r in ranking.ratings(games)] == sorted(expected, key=expected.get,
                                                                reverse=True)
     assert (found["A"].votes, found["B"].votes, found["C"].votes) == (5, 7, 4)
+    # Five votes or more, which disagree: an interval; C's four are too few.
+    assert (found["A"].interval_known, found["B"].interval_known,
+            found["C"].interval_known) == (True, True, False)
     assert ranking.ratings([]) == []
+    # Votes that all agree resample to themselves: a zero-width interval is not one.
+    same = ranking.ratings([("x", "y", 1.0)] * 6)
+    assert all(r.low == r.high and not r.interval_known for r in same)
 
 
 def test_votes_become_games_ties_and_both_bad_as_halves():
@@ -136,6 +142,9 @@ def test_a_battle_runs_both_models_blind_until_the_vote(arena_app, fake_llm):
     assert {row["model"]: row["score"] for row in board} == expected
     html = client.get("/arena/leaderboard").get_data(as_text=True)
     assert models["a"] in html and "95% interval" in html
+    # One vote says nothing of an interval: "too few votes", never "1131 – 1131".
+    assert [row["interval_known"] for row in board] == [False, False]
+    assert html.count("too few votes") == 2
 
 
 def test_the_tools_api_names_no_model_until_the_vote(arena_app):
