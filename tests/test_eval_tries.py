@@ -1,0 +1,235 @@
+"""`flask --app app eval --tries N --repair-or-resample ...`: the harness's
+arithmetic, not any model's. The fake provider (through the real anthropic SDK)
+answers each case's tries, repairs and resampled tries by a script of which
+pass the case's check, so the share of cases whose kept version passes is known
+in advance; the run must print exactly that, per contestant, with its tokens
+and time, store it, and plot it. Plus the options' refusals, and models per
+purpose in evals and the arena."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from app import create_app
+from artifacts import evals_store
+from generator import prompts
+from testkit.clients import Client
+from testkit.fake_llm import FakeLLM, Script
+from testkit.serving import make_settings, provider_overrides
+
+V = prompts.VERSION
+MODEL = f"anthropic:model-t@{V}"
+CHECK = [{"name": "says pass", "steps": [{"expect": "#verdict", "text_is": "pass"}]}]
+CASES = ("k0", "k1", "k2", "k3")
+
+# Which answers pass the case's check. A new tool's tries 1..3 (try 1 also writes
+# the check: the model's own checks are the case's, so the kept try is the one
+# that passes when any does); two repair rounds; the tries of a resample round
+# (as many as the request's tries, at least 2: "Try 1 of 2", "Try 2 of 2" for one
+# try; "Try 1 of 3" and the same "Try 2/3 of 3" as at first for three).
+TRIES = {"k0": (True, False, False), "k1": (False, True, False),
+         "k2": (False, False, False), "k3": (False, False, True)}
+REPAIRS = {"k0": (False, False), "k1": (False, True), "k2": (False, False),
+           "k3": (False, False)}
+RESAMPLED = {1: {"k0": (False, False), "k1": (False, False), "k2": (False, True),
+                 "k3": (True, False)},
+             3: {case: (case == "k2",) + TRIES[case][1:] for case in CASES}}
+
+
+def kept_passes(case: str, tries: int, strategy: str) -> bool:
+    """What Kiln's loop makes of the script: the best of the tries; else a repair;
+    then (a repair failed) another repair, or as many new tries (at least 2)."""
+    if any(TRIES[case][:tries]):
+        return True
+    if REPAIRS[case][0]:
+        return True
+    if strategy == "repair":
+        return REPAIRS[case][1]
+    return any(RESAMPLED[tries][case][:max(tries, 2)])
+
+
+def document(case: str, ok: bool, round_: int) -> str:
+    """A tool for ``case`` that passes its check or not; ``round_`` names what a
+    repair of it answers (0: a try, 1 and 2: repair rounds)."""
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>[{case}] "
+            f"verdict</title></head><body><h1>Case [{case}]</h1><!-- round r{round_} -->\n"
+            f"<p id=\"verdict\">{'pass' if ok else 'fail'}</p></body></html>")
+
+
+def answer(case: str, ok: bool, round_: int = 0, checks: bool = False) -> Script:
+    own = f"```kiln-checks\n{json.dumps(CHECK)}\n```\n\n" if checks else ""
+    return Script(f"Here it is.\n\n{own}```html\n{document(case, ok, round_)}\n```\n")
+
+
+def script(fake: FakeLLM) -> None:
+    """Every answer by what the request holds: the case's marker and the try, or
+    the round a repair is of. The first match answers (plenty of each)."""
+    many = 12
+    for case in CASES:
+        for number, ok in enumerate(TRIES[case][1:], 2):
+            fake.script_when((f"[{case}]", f"Try {number} of 3:"), *[answer(case, ok)] * many)
+        fake.script_when((f"[{case}]", "Try 1 of 3:"), *[answer(case, RESAMPLED[3][case][0])] * many)
+        for number, ok in enumerate(RESAMPLED[1][case], 1):
+            fake.script_when((f"[{case}]", f"Try {number} of 2:"), *[answer(case, ok)] * many)
+        for round_, ok in enumerate(REPAIRS[case], 1):
+            fake.script_when((f"[{case}]", "acceptance checks failed", f"round r{round_ - 1} "),
+                             *[answer(case, ok, round_)] * many)
+        fake.script_when(f"[{case}]", *[answer(case, TRIES[case][0], checks=True)] * many)
+
+
+def suite(tmp_path) -> str:
+    path = tmp_path / "verdicts.json"
+    path.write_text(json.dumps({"name": "verdicts", "cases": [
+        {"id": case, "prompt": f"Show the verdict of case [{case}] in #verdict",
+         "checks": CHECK} for case in CASES]}))
+    return str(path)
+
+
+@pytest.fixture
+def eval_app(tmp_path, fake_llm):
+    fake_llm.models = ["model-t", "model-f"]
+    app = create_app(make_settings(tmp_path, **{**provider_overrides(fake_llm),
+                                                "smoke_on_save": True}))
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["kiln"].close()
+
+
+def label(tries: int, strategy: str, model: str = MODEL) -> str:
+    return f"{model} · {tries} {'try' if tries == 1 else 'tries'} · {strategy}"
+
+
+@pytest.mark.browser
+def test_n_tries_against_repairs_print_the_pass_rates_the_script_implies(eval_app, fake_llm,
+                                                                        tmp_path):
+    script(fake_llm)
+    done = eval_app.test_cli_runner().invoke(args=[
+        "eval", suite(tmp_path), "--model", "anthropic:model-t", "--tries", "1", "--tries", "3",
+        "--repair-or-resample", "repair", "--repair-or-resample", "resample", "--json"])
+    assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    results, summary = lines[:-1], lines[-1]["summary"]
+    contestants = [(t, s) for t in (1, 3) for s in ("repair", "resample")]
+    assert list(summary) == [label(t, s) for t, s in contestants]
+    by = {(r["case"], r["model"]): r for r in results}
+    assert len(results) == len(by) == 16
+    for tries, strategy in contestants:
+        mine = summary[label(tries, strategy)]
+        implied = [kept_passes(case, tries, strategy) for case in CASES]
+        assert mine["pass_rate"] == sum(implied) / len(CASES), (tries, strategy)
+        for case, ok in zip(CASES, implied, strict=True):
+            line = by[(case, label(tries, strategy))]
+            assert line["ok"] is ok, (case, tries, strategy)
+            assert (line["tries"], line["after_failed_repair"]) == (tries, strategy)
+        assert mine["first_try_rate"] == sum(any(TRIES[c][:tries]) for c in CASES) / len(CASES)
+        assert (mine["model"], mine["tries"], mine["after_failed_repair"], mine["cases"]) == (
+            MODEL, tries, strategy, len(CASES))
+        tokens = [by[(c, label(tries, strategy))]["tokens"] for c in CASES]
+        assert all(t > 0 for t in tokens) and mine["tokens"] == sum(tokens)
+        assert mine["tokens_per_case"] == round(sum(tokens) / len(CASES), 1)
+        seconds = sum(by[(c, label(tries, strategy))]["seconds"] for c in CASES)
+        assert mine["seconds"] == pytest.approx(seconds, abs=0.02) and seconds > 0
+    # The script's figures, written out: what N tries buy against one try plus repairs.
+    assert [summary[label(t, s)]["pass_rate"] for t, s in contestants] == [0.5, 0.75, 0.75, 1.0]
+    assert [summary[label(t, s)]["mean_repairs"] for t, s in contestants] == [1.5, 0.75, 0.5, 0.25]
+    assert [summary[label(t, s)]["mean_resamples"] for t, s in contestants] == [0, 0.75, 0, 0.25]
+    # Every answer the script holds was asked for as the loop implies: a try, a
+    # repair, each try of a resample round (10 + 13 + 14 + 16 requests).
+    assert sum(1 for r in fake_llm.requests if r.body) == 53
+    # A resampled version says so; a repaired one too.
+    kiln = eval_app.extensions["kiln"]
+    made = by[("k2", label(1, "resample"))]["artifact"]
+    assert [v.source.value for v in kiln.store.list_versions(made)] == [
+        "generated", "repaired", "resampled"]
+
+    run = evals_store.list_runs(kiln.store)[0]
+    assert run.summary == summary and run.models == list(summary)
+    stored = {(r.case, r.model): r for r in evals_store.results(kiln.store, run.id)}
+    k2 = stored[("k2", label(3, "resample"))]
+    assert (k2.tries, k2.after_failed_repair, k2.repairs, k2.resamples, k2.ok) == (
+        3, "resample", 1, 1, True)
+    assert k2.turns[0]["tries"].startswith("3 tries: none pass")
+
+    # The report plots pass rate against tokens a case, one point per contestant.
+    page = Client(eval_app, "127.0.0.1:5000").get(f"/evals/{run.id}").get_data(as_text=True)
+    assert page.count("data-point=") == 4 and 'role="img"' in page
+    points = {int(n): (float(x), float(y)) for n, x, y in re.findall(
+        r'data-point="(\d+)" data-x="([\d.]+)" data-y="([\d.]+)"', page)}
+    ys = [points[n][1] for n in (1, 2, 3, 4)]
+    assert ys[0] > ys[1] == ys[2] > ys[3]   # 50% lowest on screen, 100% highest
+    xs = {n: points[n][0] for n in points}
+    per_case = [summary[label(t, s)]["tokens_per_case"] for t, s in contestants]
+    assert sorted(xs, key=xs.get) == sorted((1, 2, 3, 4), key=lambda n: per_case[n - 1])
+    assert "1 resample(s)" in page and "3 tries: none pass" in page
+    for tries, strategy in contestants:  # the table says what the plot shows
+        assert f"{label(tries, strategy)}, {summary[label(tries, strategy)]['pass_rate']:.0%}" \
+            in page.replace("&#34;", '"')
+
+
+def test_a_bad_tries_or_strategy_is_refused_before_anything_runs(eval_app, fake_llm, tmp_path):
+    runner = eval_app.test_cli_runner()
+    path = suite(tmp_path)
+    for args, says in (
+            (["--tries", "0"], "--tries 0: tries must be between 1 and 5 (KILN_TRIES_MAX)"),
+            (["--tries", "6"], "--tries 6: tries must be between 1 and 5"),
+            (["--tries", "-2"], "--tries -2"),
+            (["--tries", "three"], "'three' is not a valid integer"),
+            (["--tries", "3", "--tries", "3"], "--tries 3 is given twice"),
+            (["--repair-or-resample", "both"], "'both' is not one of 'repair', 'resample'"),
+            (["--repair-or-resample", "resample", "--repair-or-resample", "resample"],
+             "--repair-or-resample resample is given twice")):
+        refused = runner.invoke(args=["eval", path, "--model", "anthropic:model-t", *args])
+        assert refused.exit_code != 0 and says in refused.output, (args, refused.output)
+    # The day's budget must hold every try of the biggest contestant.
+    (tmp_path / "poor").mkdir()
+    poor = create_app(make_settings(tmp_path / "poor", **provider_overrides(fake_llm),
+                                    daily_token_budget=50_000, tries_token_estimate=20_000))
+    try:
+        refused = poor.test_cli_runner().invoke(args=["eval", path, "--tries", "3"])
+        assert refused.exit_code != 0 and "3 tries need about 60,000 tokens" in refused.output
+        assert evals_store.list_runs(poor.extensions["kiln"].store) == []
+    finally:
+        poor.extensions["kiln"].close()
+    assert not [r for r in fake_llm.requests if r.body]
+    assert evals_store.list_runs(eval_app.extensions["kiln"].store) == []
+
+
+def test_a_model_plan_is_checked_whole_before_anything_runs(eval_app, fake_llm, tmp_path):
+    runner = eval_app.test_cli_runner()
+    path = suite(tmp_path)
+    for spec, says in (
+            ("anthropic:model-t,draft=anthropic:model-f", "'draft' is not a purpose"),
+            ("anthropic:model-t,repair=anthropic:model-f,repair=anthropic:model-t",
+             "names the model for repair twice"),
+            ("anthropic:model-t,tries=openai:x", "KILN_OPENAI_BASE_URL"),
+            ("anthropic:model-t,follow_up=anthropic:model-zz", "has no model 'model-zz'"),
+            ("anthropic:model-t,anthropic:model-f", "two models for every purpose"),
+            ("anthropic:model-t,repair=gpt:x", "anthropic:NAME")):
+        refused = runner.invoke(args=["eval", path, "--model", spec])
+        assert refused.exit_code != 0 and says in refused.output, (spec, refused.output)
+        assert f"--model {spec}" in refused.output
+    twice = runner.invoke(args=["eval", path, "--model", "anthropic:model-t,repair=anthropic:model-f",
+                                "--model", f"anthropic:model-t@{V}, repair=anthropic:model-f"])
+    assert twice.exit_code != 0 and "is given twice" in twice.output
+    assert not [r for r in fake_llm.requests if r.body]
+
+
+@pytest.mark.browser
+def test_a_plan_sends_each_purpose_to_its_model(eval_app, fake_llm, tmp_path):
+    """One case, one try, a plan: the tool is written by model-t and, when its
+    check fails, repaired by model-f; the contestant is named by its plan."""
+    fake_llm.script_for("model-t", answer("k2", False, checks=True))
+    fake_llm.script_for("model-f", answer("k2", True, 1))
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"name": "one", "cases": [
+        {"id": "k2", "prompt": "Show the verdict of case [k2] in #verdict", "checks": CHECK}]}))
+    done = eval_app.test_cli_runner().invoke(args=[
+        "eval", str(path), "--model", "anthropic:model-t,repair=anthropic:model-f", "--json"])
+    assert done.exit_code == 0, done.output
+    result, summary = [json.loads(line) for line in done.stdout.splitlines()]
+    plan = f"anthropic:model-t@{V},repair=anthropic:model-f@{V}"
+    assert result["model"] == label(1, "repair", plan) and result["ok"] and result["repairs"] == 1
+    assert summary["summary"][label(1, "repair", plan)]["model"] == plan
+    assert [r.body["model"] for r in fake_llm.requests if r.body] == ["model-t", "model-f"]
