@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, get_args
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -23,6 +23,7 @@ from artifacts.smoke_report import SmokeReport
 from jobs import JobEvent
 from jobs import events as ev
 from services import Kiln
+from services.generation import AFTER_FAILED_REPAIR
 from settings import Settings
 
 
@@ -258,7 +259,7 @@ def export_command(artifact_id: str, output: str, number: int | None, standalone
               help="Tries per request, the best kept (again for more; default "
                    "KILN_TRIES_DEFAULT, at most KILN_TRIES_MAX).")
 @click.option("--repair-or-resample", "strategies", multiple=True,
-              type=click.Choice(get_args(Settings.model_fields["after_failed_repair"].annotation)),
+              type=click.Choice(AFTER_FAILED_REPAIR),
               help="What a round after a failed repair does: repair again, or ask for new "
                    "tries (again for both; default KILN_AFTER_FAILED_REPAIR). Every model, "
                    "tries and strategy combination is a contestant.")

@@ -3,15 +3,15 @@ a round after a failed repair did (another repair, or new tries) and how many
 resampling rounds it took; a contestant's label (model or plan, tries,
 strategy) is longer than a model's.
 
-Revision ID: 0018_triesevals
-Revises: 0017_tries
+Revision ID: 0019_triesevals
+Revises: 0018_resample
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_triesevals"
-down_revision = "0017_tries"
+revision = "0019_triesevals"
+down_revision = "0018_resample"
 branch_labels = None
 depends_on = None
 
