@@ -233,3 +233,51 @@ def test_a_plan_sends_each_purpose_to_its_model(eval_app, fake_llm, tmp_path):
     assert result["model"] == label(1, "repair", plan) and result["ok"] and result["repairs"] == 1
     assert summary["summary"][label(1, "repair", plan)]["model"] == plan
     assert [r.body["model"] for r in fake_llm.requests if r.body] == ["model-t", "model-f"]
+
+
+# -- the plot ---------------------------------------------------------------------------------
+
+def test_an_axis_ends_at_a_round_number_above_the_most():
+    from evals.report import nice_ceiling
+    assert [nice_ceiling(v) for v in (0, -3, 0.3, 1, 101, 2400, 3200, 8600, 10_000)] == [
+        1, 1, 0.5, 1, 200, 2500, 5000, 10_000, 10_000]
+
+
+def stored_run(kiln, kind: str, summary: dict, results: list[tuple[str, int]]) -> int:
+    run = evals_store.start_run(kiln.store, kind, "by hand", {"name": "by hand", "cases": [
+        {"id": "c", "prompt": "p"}]}, list(summary) or [r[0] for r in results], 1)
+    for n, (model, tokens) in enumerate(results, 1):
+        evals_store.add_result(kiln.store, run.id, evals_store.ResultIn(
+            case="c", model=model, run=n, ok=True, checks_passed=1, checks_total=1,
+            first_try_ok=True, repairs=0, follow_ups_ok=None, tokens=tokens, cost_usd=0.0,
+            seconds=1.0, artifact=None))
+    if summary:
+        evals_store.finish_run(kiln.store, run.id, summary)
+    return run.id
+
+
+def test_the_plot_reads_old_runs_escapes_labels_and_is_left_out_where_it_means_nothing(tmp_path):
+    app = create_app(make_settings(tmp_path))
+    try:
+        kiln, client = app.extensions["kiln"], Client(app, "127.0.0.1:5000")
+        hostile = '<script>alert(1)</script>"&'
+        # A run stored before the summary had tokens a case: from its results.
+        old = stored_run(kiln, "suite", {hostile: {"pass_rate": 0.5}, "b": {"pass_rate": 1.0}},
+                         [(hostile, 1000), (hostile, 3000), ("b", 500)])
+        page = client.get(f"/evals/{old}").get_data(as_text=True)
+        assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+        points = re.findall(r'data-point="(\d)" data-x="([\d.]+)" data-y="([\d.]+)"', page)
+        # x: 2,000 and 500 tokens a case on an axis to 2,000; y: 50% and 100%.
+        from evals.report import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH
+        assert [(n, float(x), float(y)) for n, x, y in points] == [
+            ("1", float(WIDTH - RIGHT), (TOP + HEIGHT - BOTTOM) / 2),
+            ("2", LEFT + (WIDTH - RIGHT - LEFT) / 4, float(TOP))]
+        assert ">2,000</text>" in page and "2,000 tokens a case" in page
+        # A run still going, and a Web-Bench run (tasks, not a pass rate a case): no plot.
+        running = stored_run(kiln, "suite", {}, [("a", 100)])
+        webbench = stored_run(kiln, "webbench", {"a": {"tasks_passed": 1, "tasks": 2,
+                                                       "pass_rate": 0.5}}, [("a", 100)])
+        for run_id in (running, webbench):
+            assert "data-eval-plot" not in client.get(f"/evals/{run_id}").get_data(as_text=True)
+    finally:
+        app.extensions["kiln"].close()
