@@ -168,6 +168,39 @@ def test_n_tries_against_repairs_print_the_pass_rates_the_script_implies(eval_ap
             in page.replace("&#34;", '"')
 
 
+EXTRA = {"name": "says extra", "steps": [{"expect": "#extra", "text_is": "yes"}]}
+
+
+@pytest.mark.browser
+def test_a_follow_up_asks_for_as_many_tries_and_the_one_passing_is_kept(eval_app, fake_llm,
+                                                                       tmp_path):
+    """Two tries a request: the follow-up's first answer misses what it adds, the
+    second has it; both write the check for it, so Kiln keeps the second and the
+    case's follow-up passes."""
+    both = f"```kiln-checks\n{json.dumps(CHECK + [EXTRA])}\n```\n\n"
+    for number, extra in ((2, "yes"), (1, "no")):  # the follow-up's request holds the tool
+        doc = document("k0", True, 0).replace("</body>", f'<p id="extra">{extra}</p></body>')
+        fake_llm.script_when(("[f0]", f"Try {number} of 2:") if number == 2 else "[f0]",
+                             f"Here.\n\n{both}```html\n{doc}\n```\n")
+    fake_llm.script_when("[k0]", *[answer("k0", True, checks=True)] * 2)  # both new-tool tries
+    path = tmp_path / "follow.json"
+    path.write_text(json.dumps({"name": "follow", "cases": [
+        {"id": "k0", "prompt": "Show the verdict of case [k0] in #verdict", "checks": CHECK,
+         "follow_ups": [{"prompt": "Say [f0] yes in #extra", "checks": [EXTRA]}]}]}))
+    done = eval_app.test_cli_runner().invoke(args=[
+        "eval", str(path), "--model", "anthropic:model-t", "--tries", "2", "--json"])
+    assert done.exit_code == 0, done.output
+    result, summary = [json.loads(line) for line in done.stdout.splitlines()]
+    assert result["ok"] and result["follow_ups_ok"] == 1 and result["repairs"] == 0, result
+    assert summary["summary"][label(2, "repair")]["pass_rate"] == 1.0
+    asked = [json.dumps(r.body["messages"]) for r in fake_llm.requests if r.body]
+    assert len(asked) == 4 and sum("Try 2 of 2:" in a for a in asked) == 2
+    kiln = eval_app.extensions["kiln"]
+    stored = evals_store.results(kiln.store, evals_store.list_runs(kiln.store)[0].id)[0]
+    assert [t["kept_try"] for t in stored.turns] == [1, 2]
+    assert stored.turns[1]["tries"].startswith("2 tries: 1 passes all 2 checks")
+
+
 def test_a_bad_tries_or_strategy_is_refused_before_anything_runs(eval_app, fake_llm, tmp_path):
     runner = eval_app.test_cli_runner()
     path = suite(tmp_path)
@@ -226,12 +259,19 @@ def test_a_plan_sends_each_purpose_to_its_model(eval_app, fake_llm, tmp_path):
     path.write_text(json.dumps({"name": "one", "cases": [
         {"id": "k2", "prompt": "Show the verdict of case [k2] in #verdict", "checks": CHECK}]}))
     done = eval_app.test_cli_runner().invoke(args=[
-        "eval", str(path), "--model", "anthropic:model-t,repair=anthropic:model-f", "--json"])
+        "eval", str(path), "--model", "anthropic:model-t,repair=anthropic:model-f"])
     assert done.exit_code == 0, done.output
-    result, summary = [json.loads(line) for line in done.stdout.splitlines()]
     plan = f"anthropic:model-t@{V},repair=anthropic:model-f@{V}"
-    assert result["model"] == label(1, "repair", plan) and result["ok"] and result["repairs"] == 1
-    assert summary["summary"][label(1, "repair", plan)]["model"] == plan
+    line, total = done.stdout.splitlines()
+    assert line.startswith(f"PASS k2 {label(1, 'repair', plan)} run 1: 1/1 checks, 1 repair(s), "
+                           "0 resample(s), ")
+    assert total.startswith(f"{label(1, 'repair', plan)}: pass rate 100%, first try 0%, 1.00 "
+                            "repairs and 0.00 resamples a case, ")
+    kiln = eval_app.extensions["kiln"]
+    run = evals_store.list_runs(kiln.store)[0]
+    result, = evals_store.results(kiln.store, run.id)
+    assert (result.model, result.ok, result.repairs) == (label(1, "repair", plan), True, 1)
+    assert run.summary[label(1, "repair", plan)]["model"] == plan
     assert [r.body["model"] for r in fake_llm.requests if r.body] == ["model-t", "model-f"]
 
 
