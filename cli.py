@@ -282,6 +282,9 @@ def eval_command(suite: str, path: str | None, models: tuple[str, ...],
     if suite == "webbench":
         if not path:
             raise click.UsageError("eval webbench PATH: the Web-Bench project's folder")
+        if tries or strategies:  # its columns are models; tries are for suites so far
+            raise click.UsageError("eval webbench takes --model, not --tries or "
+                                   "--repair-or-resample (those are for suites)")
         from evals.webbench_cli import run_webbench
 
         # Web-Bench serves the tools from a second Kiln of its own, on a free port.

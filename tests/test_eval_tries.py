@@ -225,6 +225,9 @@ def test_a_bad_tries_or_strategy_is_refused_before_anything_runs(eval_app, fake_
         assert evals_store.list_runs(poor.extensions["kiln"].store) == []
     finally:
         poor.extensions["kiln"].close()
+    # A Web-Bench run compares models only: the options are refused, not ignored.
+    webbench = runner.invoke(args=["eval", "webbench", str(tmp_path), "--tries", "3"])
+    assert webbench.exit_code != 0 and "not --tries or --repair-or-resample" in webbench.output
     assert not [r for r in fake_llm.requests if r.body]
     assert evals_store.list_runs(eval_app.extensions["kiln"].store) == []
 
