@@ -9,7 +9,7 @@ import secrets
 import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (AliasChoices, BaseModel, Field, ValidationError, field_validator,
@@ -92,6 +92,11 @@ DEFAULT_PRICES: dict[str, ModelPrice] = {
     "claude-sonnet-4-20250514": _price(3, 15, 0.30),
     "claude-haiku-4-5": _price(1, 5, 0.10),
 }
+
+
+# What a round spends its budget on once a repair round has failed (workflow._finish).
+AfterFailedRepair = Literal["repair", "resample"]
+AFTER_FAILED_REPAIR: tuple[str, ...] = get_args(AfterFailedRepair)
 
 
 class Settings(BaseSettings):
@@ -378,7 +383,7 @@ class Settings(BaseSettings):
         20_000, ge=0,
         description="The tokens one try is reckoned to spend when a request asks for several: "
                     "the day's budget must have room for tries × this before any is sent.")
-    after_failed_repair: Literal["repair", "resample"] = Field(
+    after_failed_repair: AfterFailedRepair = Field(
         "repair",
         description="What a round spends its budget on once a repair round has failed: "
                     "`repair` asks for another repair; `resample` asks for new tries against the "
