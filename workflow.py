@@ -363,7 +363,9 @@ class _FirstChecks:
 
 @dataclass(frozen=True)
 class _WritingChecks(_Voice):
-    """The first try of a new tool, watched for the end of its checks block."""
+    """The first try of a new tool, watched for the end of its checks block. Should
+    its answer start again once they were complete (a retry), the other tries keep
+    the checks they were asked with, and every try is tested against those."""
     first: _FirstChecks
 
     def delta(self, text: str) -> None:
