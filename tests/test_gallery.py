@@ -234,3 +234,30 @@ def test_an_example_over_the_installations_limits_is_refused_whole(visitors_app)
         assert session.scalar(select(func.count()).select_from(VisitorWrite)) == 0
     assert use(visitor, "bmi").status_code == 303  # one without files fits
 
+
+
+@settings_of(visitor_daily_remixes=1)
+def test_the_json_api_lists_the_examples_and_uses_one_as_the_form_does(visitors_app):
+    kiln = visitors_app.extensions["kiln"]
+    visitor = At(visitors_app, "198.51.100.7")
+    listed = visitor.get("/api/examples").json["examples"]
+    assert [e["id"] for e in listed] == [e.id for e in examples.gallery()]
+    explorer = next(e for e in listed if e["id"] == "json-explorer")
+    assert explorer == {"id": "json-explorer", "title": "JSON explorer",
+                        "line": examples.find("json-explorer").line, "kind": "Data tools",
+                        "checks": 4, "files": ["library.json"]}
+    unknown = visitor.post("/api/examples/no-such-example", json={})
+    assert unknown.status_code == 404 and "GET /api/examples" in unknown.json["error"]
+    no_token = visitor.http.post("/api/examples/bmi", json={}, headers={"Host": HOST},
+                                 environ_base={"REMOTE_ADDR": visitor.address})
+    assert no_token.status_code == 400
+    assert count_tools(kiln) == 0
+    made = visitor.post("/api/examples/bmi", json={})
+    assert made.status_code == 201, made.json
+    assert made.json["url"].endswith(f"/a/{made.json['id']}") and made.json["version"] == 1
+    assert checks_store.current_set(kiln.store, made.json["id"]).parsed.as_data() == \
+        examples.find("bmi").checks.as_data()
+    over = visitor.post("/api/examples/bmi", json={})
+    assert over.status_code == 429 and over.json["setting"] == "KILN_VISITOR_DAILY_REMIXES"
+    assert over.json["code"] == "quota" and int(over.headers["Retry-After"]) > 0
+    assert count_tools(kiln) == 1
