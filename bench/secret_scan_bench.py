@@ -44,7 +44,7 @@ MB = 1024 * 1024
 
 def real_pages() -> list[Path]:
     pages = sorted((ROOT / "tests/smoke_corpus").glob("*.html"))
-    pages += sorted((ROOT / "tests/eval_reference").rglob("*.html"))
+    pages += sorted((ROOT / "evals/suites/reference").rglob("*.html"))
     pages.append(ROOT / "bench/typical_tool.html")
     for lib in libraries.LIBRARIES:
         for path in (*lib.scripts, *lib.styles, *((lib.module,) if lib.module else ())):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING
 
@@ -212,6 +213,38 @@ class Kiln:
         notices: list[str] = []
         self.verdicts.stored(version, owner, notices)
         return Created(artifact, version, notices)
+
+    def start_from_example(self, title: str, html: str, checks: str,
+                           files: Sequence[tuple[str, Path]], owner: str,
+                           writer: Writer | None = None) -> Created:
+        """A person's own copy of a gallery example: a new tool whose first version
+        is the example's document with its files, whose current check set is the
+        example's checks, tested at once. A visitor's counts as a remix against
+        their daily quotas. All or nothing: a refusal (the quota, the document's
+        or the files' limits) keeps no tool, no files and no count."""
+        accepted = self.accept_upload(html, title)
+        parsed = CheckSet.parse(checks)
+        if parsed.errors or not parsed.checks:  # the gallery's own data: a defect, said so
+            raise ChecksRefused(parsed.errors or ["the example has no checks"])
+        visitor = writer if writer is not None and not writer.member else None
+        size = len(accepted.html.encode("utf-8")) + sum(path.stat().st_size for _, path in files)
+        with self._visitors_write(visitor, quotas.REMIX, size):
+            attached = self.files.accept_paths(files)
+            made: ArtifactOut | None = None
+            try:
+                made, version = self.store.create_artifact(accepted.title, VersionIn(
+                    html=accepted.html, source=Source.IMPORTED, files=attached,
+                    note=f"Started from the example “{accepted.title}”"), owner)
+                checks_store.add_set(self.store, made.id, checks, "import")
+            except BaseException:
+                if made is not None:
+                    self.delete_artifact(made.id, owner)  # its files' bytes go with it
+                else:
+                    self.files.forget({f.sha256 for f in attached})
+                raise
+            artifact = made
+        self.verdicts.stored(version, owner, accepted.notices)
+        return Created(artifact, version, accepted.notices)
 
     def set_checks(self, artifact_id: str, owner: str | None, checks: list[Any],
                    writer: Writer | None = None) -> CheckSetOut:

@@ -1,6 +1,6 @@
 """The built-in eval suites can be passed: for every case of ``evals/suites/kiln.yaml``
 and ``evals/suites/data.yaml``, and every follow-up, a reference tool
-(``tests/eval_reference/``) does what the prompt asks, and the checks the eval
+(``evals/suites/reference/``) does what the prompt asks, and the checks the eval
 judge applies at that turn all pass on it, run as the judge runs them
 (``evals.runner.Judge``: the smoke tester with ``checks_only``, and the case's
 files, read by the tool with ``kiln.files``). A check that a correct tool fails
@@ -9,6 +9,10 @@ is a defect of the suite.
 The reference for a case's first prompt is ``CASE.html``; after follow-up N it is
 ``CASE.N.html``. Broken variants of a few references show that the checks do
 catch a wrong tool.
+
+The home page's gallery (``evals/examples.py``) is made of these references:
+each example is one turn judged here, so this module is also what proves every
+example passes its own checks.
 """
 from __future__ import annotations
 
@@ -21,20 +25,19 @@ import pytest
 from artifacts import file_profile, file_sets
 from artifacts.checks import CheckSet
 from artifacts.models import AttachedFile
+from evals import examples
 from evals import suite as suites
 from evals.runner import Judge
 from mirror import libraries
 from testkit.serving import uses_mirror
 
-REFERENCE = Path(__file__).with_name("eval_reference")
+REFERENCE = examples.REFERENCES
 SUITE = suites.load("kiln")
 DATA = suites.load("data")
 SUITES = (SUITE, DATA)
 
 
-def reference_name(case_id: str, turn: int) -> str:
-    """The reference's file name for a turn (0: the first prompt)."""
-    return f"{case_id}.html" if turn == 0 else f"{case_id}.{turn}.html"
+reference_name = examples.reference_name
 
 
 TURNS = [(suite, case, turn) for suite in SUITES for case in suite.cases
@@ -193,3 +196,29 @@ def test_references_are_self_contained(path):
         version, _, file = version_path.partition("/")
         library = libraries.find(name, version)
         assert library is not None and file in library.scripts + library.styles, url
+
+
+# -- the gallery is made of these -------------------------------------------------------------
+
+def test_every_gallery_example_is_a_judged_turn_with_its_reference_checks_and_files():
+    """An example's document, checks and files are exactly a turn's judged above:
+    the browser test of that turn is the example's proof."""
+    gallery = examples.gallery()
+    assert len(gallery) >= 24
+    assert len({e.id for e in gallery}) == len(gallery), "two examples of one case"
+    assert {e.kind for e in gallery} == set(examples.KINDS), "a kind with no example"
+    judged_turns = {(s.name, c.id, t) for s, c, t in TURNS}
+    for entry, example in zip(examples.GALLERY, gallery, strict=True):
+        assert (entry.suite, entry.case, entry.turn) in judged_turns, entry
+        suite, case = CASES[entry.case]
+        assert suite.name == entry.suite
+        assert example.reference == REFERENCE / reference_name(case.id, entry.turn)
+        assert example.html.startswith("<!doctype html>")
+        # The checks as the copy stores them read back as the judge's, none lost.
+        stored = CheckSet.parse(example.checks_text)
+        assert not stored.errors and stored.as_data() == case.checks_for(entry.turn).as_data()
+        assert list(example.files) == suite.files(case)
+        assert example.title.strip() and example.line.strip() and len(example.line) <= 90
+    assert examples.find("no-such-example") is None
+    assert examples.find("Tip-Calculator") is None  # ids are exact
+    assert examples.find("tip-calculator") is gallery[0]

@@ -11,6 +11,7 @@ import pytest
 from app import create_app
 from artifacts import evals_store
 from evals import suite as suites
+from evals.examples import REFERENCES
 from generator import prompts
 from generator.choice import (ModelChoice, ModelRefused, forget_ollama, offered, parse_choice,
                               settings_for, usable)
@@ -527,7 +528,7 @@ def test_a_data_case_attaches_its_files_and_judges_the_tool_reading_them(tmp_pat
     """The model is told the case's files and writes a tool (the case's reference
     here) that reads them with kiln.files; the judge runs it with the same files.
     A tool that reads nothing the case attached fails."""
-    reference = (Path(__file__).with_name("eval_reference") / "csv-dashboard.html").read_text()
+    reference = (REFERENCES / "csv-dashboard.html").read_text()
     fake_llm.models = ["model-a", "model-b"]
     fake_llm.default_for["model-a"] = Script(f"Here it is.\n```html\n{reference}\n```\n")
     blind = reference.replace('"sales.csv"', '"elsewhere.csv"')

@@ -144,7 +144,7 @@ def test_placeholders_are_not_findings():
 
 def _real_pages() -> list[Path]:
     pages = sorted((ROOT / "tests/smoke_corpus").glob("*.html"))
-    pages += sorted((ROOT / "tests/eval_reference").rglob("*.html"))
+    pages += sorted((ROOT / "evals/suites/reference").rglob("*.html"))
     pages.append(ROOT / "bench/typical_tool.html")
     for lib in libraries.LIBRARIES:  # minified library code, as a tool may paste it in
         for path in (*lib.scripts, *lib.styles, *((lib.module,) if lib.module else ())):

@@ -9,11 +9,12 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
 
 from artifacts import JobOut, checks_store, evals_store, json_limits, lifecycle, tries
 from artifacts.models import AttachedFile
 from artifacts.tool_errors import Phase
+from evals import examples
 from generator.messages import IMAGE_TYPES as SHOWN_IMAGES
 from generator.messages import MAX_IMAGE_BYTES
 from services import Created
@@ -189,6 +190,27 @@ def use_alternative(artifact_id: str, number: int, try_number: int) -> ResponseR
 def remix(artifact_id: str) -> ResponseReturnValue:
     body = parse(RemixIn)
     return created_json(kiln().remix(artifact_id, body.version, owner_for_write(), writer()))
+
+
+@bp.get("/examples")
+def list_examples() -> ResponseReturnValue:
+    """The home page's gallery, for programs: what each example is and checks."""
+    return jsonify(examples=[{
+        "id": e.id, "title": e.title, "line": e.line, "kind": e.kind,
+        "checks": len(e.checks.checks), "files": [name for name, _ in e.files]}
+        for e in examples.gallery()])
+
+
+@bp.post("/examples/<example_id>")
+@limits.writes
+def use_example(example_id: str) -> ResponseReturnValue:
+    """"Use this example", as the home page's form does it (``pages.use_example``)."""
+    example = examples.find(example_id)
+    if example is None:
+        raise NotFound("There is no example by that name: GET /api/examples lists them.")
+    return created_json(kiln().start_from_example(example.title, example.html,
+                                                  example.checks_text, example.files,
+                                                  owner_for_write(), writer()))
 
 
 @bp.put("/artifacts/<artifact_id>/storage")

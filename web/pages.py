@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from artifacts import checks_store, evals_store, lifecycle, links
 from artifacts.htmlfile import BadHTML
+from evals import examples
 from generator import HOW_TO_CONFIGURE
 from generator.choice import ollama_models
 from mirror import libraries
@@ -48,7 +49,7 @@ def home_page(status: int = 200, **extra: Any) -> ResponseReturnValue:
     checks = checks_store.summaries(k.store, [(a.id, a.latest_version) for a in artifacts])
     unwritten = lifecycle.last_statuses(k.store, [a.id for a in artifacts if not a.version_count])
     return render_template("home.html", artifacts=artifacts, q=q, examples=EXAMPLES, checks=checks,
-                           unwritten=unwritten,
+                           unwritten=unwritten, gallery=examples.by_kind(),
                            model=model_in_use(k.settings), how_to_configure=HOW_TO_CONFIGURE,
                            local_models=ollama_models(k.settings), **extra), status
 
@@ -82,6 +83,22 @@ def import_page() -> ResponseReturnValue:
         flash(notice)
     url = f"/a/{created.artifact.id}"
     return jsonify(url=url, id=created.artifact.id) if wants_json else redirect(url, 303)
+
+
+@bp.post("/examples/<example_id>")
+@limits.writes
+def use_example(example_id: str) -> ResponseReturnValue:
+    """"Use this example": the person's own copy of a gallery example; for a
+    visitor, a remix under the visitors' quotas."""
+    example = examples.find(example_id)
+    if example is None:
+        abort(404, "There is no example by that name: pick one from the home page's gallery.")
+    created = kiln().start_from_example(example.title, example.html, example.checks_text,
+                                        example.files, owner_for_write(), writer())
+    flash(f"Started from the example “{example.title}”: this copy is yours to change.")
+    for notice in created.notices:
+        flash(notice)
+    return redirect(f"/a/{created.artifact.id}", 303)
 
 
 def frame_context(artifact_id: str, number: int | None, html: str,
