@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
 from services import Kiln
+from services.people import command
 from settings import INSTANCE_DIR, Settings, get_settings
 from web import (api, arena_pages, errors, eval_pages, files_api, hosts, limits, logs, mirror_files,
                  ownership, pages, sandbox_origin, signin, tool_api)
@@ -71,8 +72,8 @@ def start_banner(kiln: Kiln) -> str:
     if settings.access == "owner":
         lines.append(f"Sign in as the owner (this link works once, for "
                      f"{settings.login_link_hours:g} hours): {kiln.people.login_link()}")
-        lines.append("Another link: flask --app app login-link; a member's: "
-                     "flask --app app invite --name NAME")
+        lines.append(f"Another link: {command('login-link')}; a member's: "
+                     f"{command('invite', '--name', 'NAME')}")
     else:
         lines.append("KILN_ACCESS=open: anyone who can reach this server may generate with its model.")
     if settings.daily_token_budget == 0:

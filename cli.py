@@ -167,9 +167,18 @@ def import_command(files: tuple[str, ...], title: str | None, data: tuple[str, .
 @click.option("--tries", type=int, default=None,
               help="How many answers to ask for at once, each tested, the best kept "
                    "(default KILN_TRIES_DEFAULT, at most KILN_TRIES_MAX).")
+@click.option("--model", "models", multiple=True, metavar="MODEL|PURPOSE=MODEL",
+              help="The model to use (anthropic:NAME, openai:NAME, ollama:NAME, optionally "
+                   "@VERSION), or one purpose's (create, follow_up, repair, tries): repeat, "
+                   "e.g. --model anthropic:big --model repair=ollama:small. Default: "
+                   "KILN_MODEL_* and the provider's model.")
+@click.option("--after-failed-repair", type=click.Choice(["repair", "resample"]), default=None,
+              help="What a round does once a repair failed: repair again, or ask for new "
+                   "tries against the checks (default KILN_AFTER_FAILED_REPAIR).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def generate_command(prompt: str, image: str | None, data: tuple[str, ...],
-                     tries: int | None, as_json: bool) -> None:
+                     tries: int | None, models: tuple[str, ...], after_failed_repair: str | None,
+                     as_json: bool) -> None:
     """Generate a tool from PROMPT: write, store, smoke-test and repair it."""
     from generator import GenerationRefused, NotConfigured
 
@@ -180,7 +189,8 @@ def generate_command(prompt: str, image: str | None, data: tuple[str, ...],
         kiln.generation.check_tries(tries, owner.id)
         job = kiln.generation.start_create(prompt, owner.key, Path(image).read_bytes() if image else None,
                                            account_id=owner.id, files=_attach(kiln, data),
-                                           tries=tries)
+                                           tries=tries, model=",".join(models) or None,
+                                           after_failed_repair=after_failed_repair)
     except (NotConfigured, GenerationRefused, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     for event in kiln.jobs.events(job.id, heartbeat=1.0):
@@ -370,6 +380,8 @@ def progress_line(event: JobEvent) -> str | None:
                        if result["checks_total"] else
                        "smoke test " + ("passed" if result["smoke_ok"] else "not passed"))
                     + ("" if result["note"] is None else f" ({result['note']})"))
+        case ev.LeadingTry(number=number, of=total):
+            return f"try {number} of {total} is ahead"
         case ev.TriesKept(summary=summary):
             return summary
         case ev.Spent(input_tokens=tokens_in, output_tokens=tokens_out, cost_usd=cost):
@@ -403,10 +415,11 @@ def generation_summary(kiln: Kiln, job: JobOut) -> dict[str, Any]:
             versions=[{"number": v.number, "source": v.source.value, "failed": v.failed,
                        "smoke_ok": v.smoke.ok if v.smoke else None}
                       for v in kiln.store.list_versions(artifact.id)],
-            usage=artifact.usage.model_dump())
+            usage=artifact.usage.model_dump(),
+            repairs=job.result.get("repairs"), resamples=job.result.get("resamples"))
     # Of several tries: each one's result, the kept one marked (its event, also
-    # when the job failed after it).
+    # when the job failed after it; a resample round's are its version's).
     kept = [e for e in kiln.store.job_events(job.id) if e.type == ev.TriesKept.type]
     if kept:
-        summary.update(tries=kept[-1].data["tries"], tries_summary=kept[-1].data["summary"])
+        summary.update(tries=kept[0].data["tries"], tries_summary=kept[0].data["summary"])
     return summary

@@ -373,6 +373,24 @@ class Settings(BaseSettings):
         20_000, ge=0,
         description="The tokens one try is reckoned to spend when a request asks for several: "
                     "the day's budget must have room for tries × this before any is sent.")
+    after_failed_repair: Literal["repair", "resample"] = Field(
+        "repair",
+        description="What a round spends its budget on once a repair round has failed: "
+                    "`repair` asks for another repair; `resample` asks for new tries against the "
+                    "checks (as many as the request's tries, at least 2), the best kept as a "
+                    "version made by `resampled`.")
+    model_create: str = Field(
+        "", description="The model that writes new tools (`anthropic:NAME`, `openai:NAME`, "
+                        "`ollama:NAME`, optionally `@VERSION`); empty: the provider's model.")
+    model_follow_up: str = Field(
+        "", description="The model that answers follow-ups, such as a fast one for quick edits; "
+                        "empty: the provider's model.")
+    model_repair: str = Field(
+        "", description="The model that repairs a version that failed its test; empty: the "
+                        "provider's model.")
+    model_tries: str = Field(
+        "", description="The model for the tries beside the first when a request asks for "
+                        "several; empty: the first try's model.")
     # Finite by default, so a Kiln left running cannot spend without end; 0 (no limit)
     # only when an operator sets it on purpose. Why this figure: docs/security/server.md.
     daily_token_budget: int = Field(

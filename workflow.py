@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from artifacts.tool_errors import ToolError, fix_request, quote_source
 from generator import (Budget, Continuing, Event, GenerationResult, Image, Retrying, Stage,
                        generate, make_provider)
 from generator import prompts
-from generator.choice import parse_choice, settings_for
+from generator.choice import parse_plan, settings_for, settings_plan
 from jobs import JobCancelled, JobFailed, JobLog
 from jobs import events as ev
 from settings import Settings
@@ -71,6 +72,7 @@ class Request:
     purpose: str | None = None
     files: list[AttachedFile] = field(default_factory=list)  # attached to this request, kept
     tries: int = 1  # answers asked for, each tested, the best kept (``artifacts.tries``)
+    after_failed_repair: str = "repair"  # or "resample": what a round does once a repair failed
 
     @property
     def blind(self) -> bool:
@@ -87,18 +89,25 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
     result = _generate(parts, log, request, request.prompt, image=request.image,
                        files=request.files)
     several: _Tries | None = None
+
+    def another(checks: str | None, count: int) -> Callable[[int, _Shown], GenerationResult]:
+        """Try ``number`` of ``count`` asked for a document passing ``checks``."""
+        def ask(number: int, shown: _Shown) -> GenerationResult:
+            return _generate(parts, log, request, prompts.another_try(
+                request.prompt, checks, number, count), image=request.image,
+                files=request.files, purpose="tries", fallback="create",
+                shown=shown.of(number))
+        return ask
+
     if request.tries > 1:
         # The other tries are asked, in parallel, for a document that passes the
         # checks the first answer wrote; the first is tested meanwhile.
-        checks = result.checks
-
-        def another(number: int) -> GenerationResult:
-            return _generate(parts, log, request, prompts.another_try(
-                request.prompt, checks, number, request.tries), image=request.image,
-                files=request.files, quiet=True)
-        first = result
-        several = _run_tries(parts, log, request.tries, artifact_id, lambda: first, another,
-                             request.files, lambda _: checks, parent=None)
+        checks, first = result.checks, result
+        others = another(checks, request.tries)
+        several = _run_tries(
+            parts, _Shown(log, request.tries, first.raw_answer), artifact_id,
+            lambda number, shown: first if number == 1 else others(number, shown),
+            request.files, lambda _: checks, parent=None)
         result = dataclasses.replace(several.kept_result, checks=checks)
     version = parts.store.add_version(artifact_id, _version_in(result, Source.GENERATED,
                                                                request.prompt, files=request.files))
@@ -108,8 +117,13 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
     # Written first, kept before the version is tested: it is tested against them.
     _keep_checks(parts, log, result, version)
     _record(parts, log, request, request.prompt, result, version, several)
+
+    def resample(failing: VersionOut, count: int) -> Resampled:
+        checks = _current_checks(parts, artifact_id)
+        return _resample(parts, log, request, failing, count, another(checks, count),
+                         lambda _: checks, parent=None)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS,
-                   several=several)
+                   several=several, resample=resample)
 
 
 def title_from_prompt(prompt: str) -> str:
@@ -125,28 +139,40 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
     checks = _current_checks(parts, artifact_id)
     files = parts.add_files(current.files, request.files) if request.files else current.files
     log.emit(ev.Status("generating"))
+
+    def edit(count: int, first_is_asked: bool, checks: str | None
+             ) -> Callable[[int, _Shown], GenerationResult]:
+        """Edit answers against the same base; the first as asked (when
+        ``first_is_asked``), the others each with its own emphasis."""
+        def ask(number: int, shown: _Shown) -> GenerationResult:
+            as_asked = first_is_asked and number == 1
+            prompt = request.prompt if as_asked else (
+                request.prompt + "\n\n" + prompts.try_emphasis(number, count))
+            return _generate(parts, log, request, prompt, current_html=current.html,
+                             image=request.image, checks=checks, files=files,
+                             purpose="follow_up" if as_asked else "tries", fallback="follow_up",
+                             shown=shown.of(number))
+        return ask
+
     several: _Tries | None = None
-    if request.tries > 1:
-        # N edit answers against the same base, at once; the first is streamed.
-        def another(number: int) -> GenerationResult:
-            return _generate(parts, log, request, request.prompt + "\n\n" + prompts.try_emphasis(
-                number, request.tries), current_html=current.html, image=request.image,
-                checks=checks, files=files, quiet=True)
-        def leading() -> GenerationResult:
-            return _generate(parts, log, request, request.prompt, current_html=current.html,
-                             image=request.image, checks=checks, files=files)
-        several = _run_tries(parts, log, request.tries, artifact_id, leading, another, files,
+    if request.tries > 1:  # N edit answers against the same base, at once
+        several = _run_tries(parts, _Shown(log, request.tries), artifact_id,
+                             edit(request.tries, True, checks), files,
                              lambda tried: tried.checks or checks, parent=current.number)
         result = several.kept_result
     else:
-        result = _generate(parts, log, request, request.prompt, current_html=current.html,
-                           image=request.image, checks=checks, files=files)
+        result = edit(1, True, checks)(1, _Shown(log, 1))
     version = parts.store.add_version(artifact_id, _version_in(
         result, Source.GENERATED, request.prompt, parent=current.number, files=files))
     _keep_checks(parts, log, result, version, checks)
     _record(parts, log, request, request.prompt, result, version, several)
+
+    def resample(failing: VersionOut, count: int) -> Resampled:
+        now = _current_checks(parts, artifact_id)
+        return _resample(parts, log, request, failing, count, edit(count, False, now),
+                         lambda tried: tried.checks or now, parent=current.number)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS,
-                   several=several)
+                   several=several, resample=resample)
 
 
 def fix(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dict[str, Any]:
@@ -205,28 +231,103 @@ class _Tries:
         return [{**t.payload(), "kept": t.number == self.kept.number} for t in self.tried]
 
 
-def _run_tries(parts: Parts, log: JobLog, count: int, artifact_id: str,
-               first: Callable[[], GenerationResult], another: Callable[[int], GenerationResult],
-               files: list[AttachedFile], checks_of: Callable[[GenerationResult], str | None],
+class _Shown:
+    """What the page's draft shows of one or several answers streaming at once: the
+    leading try's. That is try 1 until a tested try with a document ranks best
+    (``artifacts.tries.rank``); then the draft restarts with that try's answer
+    (a ``leading`` event). The other tries stream nothing, but Stop still ends them."""
+
+    def __init__(self, log: JobLog, count: int, first: str = "") -> None:
+        self.log, self.count = log, count
+        self.answers = {number: "" for number in range(1, count + 1)}
+        self.answers[1] = first
+        self.leading = 1
+        self.tested: list[tries.Tried] = []
+        self._lock = threading.Lock()
+
+    def of(self, number: int) -> _Voice:
+        return _Voice(self, number)
+
+    def begin(self, number: int) -> None:
+        with self._lock:
+            self.answers[number] = ""
+            if number == self.leading:
+                self.log.restart_draft()
+
+    def delta(self, number: int, text: str) -> None:
+        with self._lock:
+            self.answers[number] += text
+            if number == self.leading:
+                self.log.delta(text)
+                return
+        self.log.keep_alive()
+
+    def event(self, number: int, event: Event) -> None:
+        with self._lock:
+            if isinstance(event, Stage):
+                self.answers[number] = ""
+            if number != self.leading:
+                return
+            if isinstance(event, Stage):
+                self.log.restart_draft()
+                self.log.emit(ev.Stage(event.name, event.detail))
+            elif isinstance(event, Retrying):
+                self.log.emit(ev.Retrying(event.attempt, event.wait_s, event.reason))
+            elif isinstance(event, Continuing):
+                self.log.emit(ev.Continuing(event.round))
+
+    def was_tested(self, tried: tries.Tried) -> None:
+        with self._lock:
+            self.tested.append(tried)
+            ahead = tries.best(self.tested)
+            if ahead.html is None or ahead.number == self.leading:
+                return
+            self.leading = ahead.number
+            self.log.restart_draft()
+            self.log.emit(ev.LeadingTry(ahead.number, self.count))
+            if self.answers[ahead.number]:
+                self.log.delta(self.answers[ahead.number])
+
+
+@dataclass(frozen=True)
+class _Voice:
+    """One generation's way to the page: through ``_Shown``, as try ``number``."""
+    shown: _Shown
+    number: int
+
+    def begin(self) -> None:
+        self.shown.begin(self.number)
+
+    def delta(self, text: str) -> None:
+        self.shown.delta(self.number, text)
+
+    def event(self, event: Event) -> None:
+        self.shown.event(self.number, event)
+
+
+def _run_tries(parts: Parts, shown: _Shown, artifact_id: str,
+               ask: Callable[[int, _Shown], GenerationResult], files: list[AttachedFile],
+               checks_of: Callable[[GenerationResult], str | None],
                parent: int | None) -> _Tries:
-    """Try 1 (``first``: streamed to the page) and tries 2..``count`` (``another``),
-    at once, each tested as soon as it is complete, against ``checks_of`` it
-    (regressions named against version ``parent``). A try that fails (no
-    document, edits that do not apply, the provider's error) is one that lost;
-    the others still count. Stop ends every try, then the job."""
-    def tested(number: int, ask: Callable[[], GenerationResult]
-               ) -> tuple[GenerationResult, SmokeReport | None]:
-        result = ask()
+    """Tries 1..``shown.count`` (``ask``), at once, each tested as soon as it is
+    complete, against ``checks_of`` it (regressions named against version
+    ``parent``). A try that fails (no document, edits that do not apply, the
+    provider's error) is one that lost; the others still count. Stop ends every
+    try, then the job."""
+    log, count = shown.log, shown.count
+
+    def tested(number: int) -> tuple[GenerationResult, SmokeReport | None]:
+        result = ask(number, shown)
         report = None
         if result.ok and result.html:
             report = parts.test_try(artifact_id, result.html, files, checks_of(result), parent)
-        log.emit(ev.TryTested(number, count, _tried(number, result, report).payload()))
+        tried = _tried(number, result, report)
+        log.emit(ev.TryTested(number, count, tried.payload()))
+        shown.was_tested(tried)
         return result, report
 
     with ThreadPoolExecutor(count, thread_name_prefix="kiln-try") as pool:
-        futures = [pool.submit(tested, 1, first)] + [
-            pool.submit(tested, number, lambda n=number: another(n))  # type: ignore[misc]
-            for number in range(2, count + 1)]
+        futures = [pool.submit(tested, number) for number in range(1, count + 1)]
         done = [_outcome(number, future) for number, future in enumerate(futures, 1)]
     if any(isinstance(outcome, JobCancelled) for outcome in done):
         raise JobCancelled()
@@ -284,38 +385,34 @@ def _generate(parts: Parts, log: JobLog, request: Request, prompt: str,
               errors: list[ToolError] | None = None, checks: str | None = None,
               failed_checks: list[Outcome] | None = None,
               secrets: secret_scan.Scan | None = None,
-              files: list[AttachedFile] | None = None, quiet: bool = False) -> GenerationResult:
-    """``quiet``: a try beside the one streamed to the page: its answer is not
-    streamed, but Stop still ends it (``JobLog.keep_alive``)."""
-    settings, version = parts.settings, prompts.VERSION
-    if request.model:  # checked when the job was asked for
-        choice = parse_choice(request.model)
-        settings, version = settings_for(settings, choice), choice.prompt_version
+              files: list[AttachedFile] | None = None, purpose: str = "create",
+              fallback: str | None = None, shown: _Voice | None = None) -> GenerationResult:
+    """``purpose`` (else ``fallback``) picks the model (``generator.choice.PURPOSES``);
+    ``shown``: one of several tries, whose answer the page sees only while it leads
+    (by default: the only answer)."""
+    settings, version = _model_for(parts.settings, request, purpose, fallback)
     provider = make_provider(settings)  # NotConfigured is checked before a job starts
-    if not quiet:
-        log.restart_draft()
-
-    def on_event(event: Event) -> None:
-        if quiet:
-            return
-        if isinstance(event, Stage):
-            log.restart_draft()
-            log.emit(ev.Stage(event.name, event.detail))
-        elif isinstance(event, Retrying):
-            log.emit(ev.Retrying(event.attempt, event.wait_s, event.reason))
-        elif isinstance(event, Continuing):
-            log.emit(ev.Continuing(event.round))
-
-    def keep_alive(_: str) -> None:
-        log.keep_alive()
-
-    return generate(provider, prompt, current_html, image, keep_alive if quiet else log.delta,
+    voice = shown or _Shown(log, 1).of(1)
+    voice.begin()
+    return generate(provider, prompt, current_html, image, voice.delta,
                     errors=errors,
-                    libraries=parts.libraries(), on_event=on_event, prices=settings.prices,
+                    libraries=parts.libraries(), on_event=voice.event, prices=settings.prices,
                     edit_retries=settings.edit_retries,
                     budget=parts.budget(request.account_id), checks=checks,
                     failed_checks=failed_checks or [], prompt_version=version,
                     secrets=secrets, files=parts.describe_files(files or []))
+
+
+def _model_for(settings: Settings, request: Request, purpose: str,
+               fallback: str | None) -> tuple[Settings, str]:
+    """The settings and prompt version for ``purpose`` (a plan naming none: for
+    ``fallback``): the request's own model or plan (checked when the job was asked
+    for), then KILN_MODEL_*, then the installation's model."""
+    for plan in ([parse_plan(request.model)] if request.model else []) + [settings_plan(settings)]:
+        choice = plan.choice(purpose, fallback)
+        if choice is not None:
+            return settings_for(settings, choice), choice.prompt_version
+    return settings, prompts.VERSION
 
 
 def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
@@ -329,7 +426,7 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
     secrets = secret_store.scan_of(parts.store, current.artifact_id, current.number)
     result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors,
                        checks=checks, failed_checks=failed_checks, secrets=secrets,
-                       files=current.files)
+                       files=current.files, purpose="repair")
     version = parts.store.add_version(current.artifact_id, _version_in(
         result, Source.REPAIRED, prompt or None, parent=current.number))
     _keep_checks(parts, log, result, version, checks)
@@ -342,15 +439,45 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
     return version
 
 
+# A resample round: the version it made and that version's verdict (its kept try's).
+Resampled = tuple[VersionOut, SmokeReport | None]
+
+
+def _resample(parts: Parts, log: JobLog, request: Request, failing: VersionOut, count: int,
+              ask: Callable[[int, _Shown], GenerationResult],
+              checks_of: Callable[[GenerationResult], str | None],
+              parent: int | None) -> Resampled:
+    """A round spent on ``count`` new tries against the checks instead of another
+    repair of ``failing``; the best becomes a version made by "resampled", whose
+    parent is the version it replaces, the others its alternatives."""
+    log.emit(ev.Status("resampling", failing.number))
+    checks = _current_checks(parts, failing.artifact_id)
+    several = _run_tries(parts, _Shown(log, count), failing.artifact_id, ask, failing.files,
+                         checks_of, parent)
+    result = several.kept_result
+    version = parts.store.add_version(failing.artifact_id, _version_in(
+        result, Source.RESAMPLED, None, parent=failing.number, files=failing.files))
+    _keep_checks(parts, log, result, version, checks)
+    asked = (f"Version {failing.number} still failed after a repair: {count} new tries "
+             "were asked for against the checks.")
+    _record(parts, log, request, asked, result, version, several, user_role="repair")
+    if not result.ok:
+        raise JobFailed(f"{several.summary}. "
+                        + (result.error or "No try produced a usable document."))
+    return version, several.kept_report
+
+
 def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResult | None,
-            version: VersionOut, auto_repairs: int,
-            several: _Tries | None = None) -> dict[str, Any]:
+            version: VersionOut, auto_repairs: int, several: _Tries | None = None,
+            resample: Callable[[VersionOut, int], Resampled] | None = None) -> dict[str, Any]:
     """Test the new version (a kept try's verdict is kept as it is) and repair it
-    while it fails, up to ``auto_repairs`` rounds."""
+    while it fails, up to ``auto_repairs`` rounds. Once a repair round has failed,
+    ``request.after_failed_repair`` "resample" spends the next rounds on new tries
+    (``resample``) instead, when the day's budget has room for them."""
     if result is not None and not result.ok:
         raise JobFailed((f"{several.summary}. " if several else "")
                         + (result.error or "The model's answer had no usable HTML document."))
-    rounds = 0
+    rounds = resamples = 0
     tested = several.kept_report if several else None
     while True:
         log.emit(ev.Status("testing", version.number))
@@ -365,17 +492,31 @@ def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResul
         if verdict.ok or rounds >= auto_repairs:
             break
         rounds += 1
+        count = max(request.tries, 2)
+        if rounds > 1 and resample and request.after_failed_repair == "resample" and \
+                _affords(parts, request, count):
+            version, tested = resample(version, count)
+            resamples += 1
+            continue
         # A regression (passed on the parent, fails now) is repaired like an error.
         version = _repair(parts, log, request, version, verdict.errors, verdict.failed_checks)
     log.emit(ev.Status("done", version.number))
     artifact = parts.store.get_artifact(version.artifact_id)
     final = parts.store.get_version(version.artifact_id, version.number)
-    return {"artifact_id": artifact.id, "version": version.number, "repairs": rounds,
+    return {"artifact_id": artifact.id, "version": version.number,
+            "repairs": rounds - resamples, "resamples": resamples,
             "url": parts.page_url(artifact.id, None), "raw_url": parts.raw_url(artifact.id, version.number),
             "smoke_ok": final.smoke.ok if final.smoke else None,
             "usage": artifact.usage.model_dump(),
             **({"tries": several.payload(), "tries_summary": several.summary,
                 "kept_try": several.kept.number} if several else {})}
+
+
+def _affords(parts: Parts, request: Request, count: int) -> bool:
+    """Whether the day's budget has room for ``count`` tries (as a request asking
+    for them is checked: ``KILN_TRIES_TOKEN_ESTIMATE`` each)."""
+    left = parts.budget(request.account_id).left
+    return left is None or left >= count * parts.settings.tries_token_estimate
 
 
 def _current_checks(parts: Parts, artifact_id: str) -> str | None:

@@ -50,6 +50,7 @@ class JobInputs:
     purpose: str | None = None
     files: list[Any] = field(default_factory=list)  # ``AttachedFile``s as JSON
     tries: int = 1  # answers asked for, the best kept (``artifacts.tries``)
+    after_failed_repair: str | None = None  # "repair", "resample"; None: the setting's
 
 
 def inputs(store: Store, job_id: str) -> JobInputs:
@@ -59,7 +60,7 @@ def inputs(store: Store, job_id: str) -> JobInputs:
             raise JobNotFound(f"no job {job_id!r}")
         return JobInputs(job.owner_hash, job.account_id, job.image, list(job.errors or []),
                          job.base_version, job.model, job.purpose, list(job.files or []),
-                         job.tries or 1)
+                         job.tries or 1, job.after_failed_repair)
 
 
 def beat(store: Store, worker: str) -> int:

@@ -18,6 +18,7 @@ class Source(str, Enum):
     REMIXED = "remixed"
     RESTORED = "restored"
     DATA = "data"  # the same document with a changed file set
+    RESAMPLED = "resampled"  # the best of new tries, after a repair round failed
 
 
 class Usage(BaseModel):

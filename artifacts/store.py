@@ -409,14 +409,15 @@ class Store:
                    errors: list[Any] | None = None, account_id: str | None = None,
                    base_version: int | None = None, model: str | None = None,
                    purpose: str | None = None, files: Sequence[AttachedFile] = (),
-                   tries: int = 1) -> JobOut:
+                   tries: int = 1, after_failed_repair: str | None = None) -> JobOut:
         with self.writing() as session:
             job = Job(id=new_artifact_id(), kind=kind, prompt=prompt,
                       owner_hash=owner_hash(owner_token), artifact_id=artifact_id,
                       status="queued", draft="", result={}, image=image, errors=errors or [],
                       files=[f.model_dump() for f in files],
                       account_id=account_id, heartbeat_at=utcnow(),
-                      base_version=base_version, model=model, purpose=purpose, tries=tries)
+                      base_version=base_version, model=model, purpose=purpose, tries=tries,
+                      after_failed_repair=after_failed_repair)
             session.add(job)
             session.flush()
             return JobOut.model_validate(job)

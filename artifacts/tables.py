@@ -216,12 +216,15 @@ class Job(Base):
     # (None: the current version).
     base_version: Mapped[int | None] = mapped_column(Integer)
     # The model (and prompt version) asked for, as ``generator.choice`` names it
-    # ("anthropic:claude-sonnet-5-5@v2"); None: the installation's own. And for a
+    # ("anthropic:claude-sonnet-5-5@v2", or a plan: a model for each purpose); None:
+    # the installation's own. And for a
     # first prompt, what the tool is for (``Artifact.purpose``).
     model: Mapped[str | None] = mapped_column(String(300))
     purpose: Mapped[str | None] = mapped_column(String(16))
     # How many tries it asks for (artifacts/tries.py): the best of them is kept.
     tries: Mapped[int] = mapped_column(Integer, default=1)
+    # "repair" or "resample" once a repair round has failed; None: the setting's.
+    after_failed_repair: Mapped[str | None] = mapped_column(String(16))
 
 
 class DeletedArtifact(Base):

@@ -68,6 +68,74 @@ def parse_choice(spec: str) -> ModelChoice:
     return ModelChoice(provider, name, version)
 
 
+# What a job asks a model for: its first answer (a new tool or a follow-up), a
+# repair round, and the tries beside the first.
+PURPOSES = ("create", "follow_up", "repair", "tries")
+PLAN_HOW = ("name a model, or a model for each purpose: MODEL,PURPOSE=MODEL,... (purposes: "
+            + ", ".join(PURPOSES) + ")")
+MAX_PLAN_CHARS = 300  # what a job row keeps of it
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """Which model each purpose uses: ``by_purpose`` first, then ``default`` (None:
+    whoever asks decides, in the end the installation's own model)."""
+    default: ModelChoice | None = None
+    by_purpose: tuple[tuple[str, ModelChoice], ...] = ()
+
+    def choice(self, purpose: str, fallback: str | None = None) -> ModelChoice | None:
+        """The model for ``purpose``; a purpose the plan does not name takes
+        ``fallback``'s (the tries beside a follow-up: the follow-up's), then the default."""
+        named = dict(self.by_purpose)
+        return named.get(purpose) or (named.get(fallback) if fallback else None) or self.default
+
+    def choices(self) -> list[ModelChoice]:
+        return ([self.default] if self.default else []) + [c for _, c in self.by_purpose]
+
+    @property
+    def label(self) -> str:
+        parts = [self.default.label] if self.default else []
+        return ",".join(parts + [f"{purpose}={choice.label}" for purpose, choice in self.by_purpose])
+
+
+def parse_plan(spec: str) -> ModelPlan:
+    """Read a model (``anthropic:NAME@v4``: every purpose) or a plan
+    (``anthropic:big,follow_up=openai:fast,repair=ollama:small``); ModelRefused
+    says what is wrong."""
+    spec = (spec or "").strip()
+    if len(spec) > MAX_PLAN_CHARS:
+        raise ModelRefused(f"A model plan is at most {MAX_PLAN_CHARS} characters; this one has "
+                           f"{len(spec)}.")
+    default: ModelChoice | None = None
+    named: dict[str, ModelChoice] = {}
+    for part in spec.split(","):
+        part = part.strip()
+        purpose, equals, model = part.partition("=")
+        if not equals:
+            if default is not None:
+                raise ModelRefused(f"{spec!r} names two models for every purpose; {PLAN_HOW}")
+            default = parse_choice(part)
+            continue
+        purpose = purpose.strip()
+        if purpose not in PURPOSES:
+            raise ModelRefused(f"{spec!r}: {purpose!r} is not a purpose; {PLAN_HOW}")
+        if purpose in named:
+            raise ModelRefused(f"{spec!r} names the model for {purpose} twice")
+        named[purpose] = parse_choice(model)
+    if default is None and not named:
+        raise ModelRefused(f"{spec!r}: {PLAN_HOW}")
+    ordered = tuple((p, named[p]) for p in PURPOSES if p in named)
+    return ModelPlan(default, ordered)
+
+
+def settings_plan(settings: Settings) -> ModelPlan:
+    """The models the installation's settings give each purpose
+    (``KILN_MODEL_CREATE`` ...); empty settings leave a purpose to the provider's model."""
+    named = {purpose: getattr(settings, f"model_{purpose}").strip() for purpose in PURPOSES}
+    return ModelPlan(None, tuple((purpose, parse_choice(spec))
+                                 for purpose, spec in named.items() if spec))
+
+
 def usable(settings: Settings, choice: ModelChoice) -> None:
     """Raise ModelRefused when this installation cannot reach the choice's provider."""
     if choice.provider == "anthropic" and not settings.anthropic_api_key:

@@ -23,7 +23,8 @@ class JobEvent:
 
 @dataclass(frozen=True)
 class Status(JobEvent):
-    """Where the loop is: queued, generating, repairing, testing, done."""
+    """Where the loop is: queued, generating, repairing, resampling (new tries once a
+    repair failed), testing, done."""
     type: ClassVar[str] = "status"
     stage: str
     version: int | None = None
@@ -114,6 +115,15 @@ class TryTested(JobEvent):
 
 
 @dataclass(frozen=True)
+class LeadingTry(JobEvent):
+    """Of several tries, ``number`` is ahead (tested, and ranks best so far): the
+    draft restarts with its answer, and the deltas that follow are its."""
+    type: ClassVar[str] = "leading"
+    number: int
+    of: int
+
+
+@dataclass(frozen=True)
 class TriesKept(JobEvent):
     """The best try became ``version``: "3 tries: 2 pass all 6 checks; kept the
     smaller one". The others are that version's alternatives."""
@@ -153,7 +163,8 @@ class End(JobEvent):
 
 
 EVENTS: tuple[type[JobEvent], ...] = (Status, Stage, Delta, Retrying, Continuing, VersionMade,
-                                      ChecksWritten, Verdict, TryTested, TriesKept, Spent, End)
+                                      ChecksWritten, Verdict, TryTested, LeadingTry, TriesKept, Spent,
+                                      End)
 # The pages subscribe to exactly these names, and the CLI prints each.
 JOB_EVENTS: tuple[str, ...] = tuple(cls.type for cls in EVENTS)
 _BY_TYPE: dict[str, type[JobEvent]] = {cls.type: cls for cls in EVENTS}

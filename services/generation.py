@@ -12,11 +12,13 @@ from artifacts.models import AttachedFile
 from artifacts.tool_errors import ToolError
 from generator import (HOW_TO_CONFIGURE, GenerationRefused, Image, NotConfigured, load_image,
                        provider_configured)
-from generator.choice import parse_choice, usable
+from generator.choice import parse_plan, settings_plan, usable
 from jobs import JobFailed, JobLog, Runner
 from settings import Settings
 
 from .budgets import Budgets
+
+AFTER_FAILED_REPAIR = ("repair", "resample")
 
 
 class Generation:
@@ -75,36 +77,50 @@ class Generation:
         return count
 
     def check_model(self, model: str | None) -> str | None:
-        """A model choice's label, once this installation can use it (ModelRefused
-        says why not); None stays None: the installation's own model."""
-        if model is None:
-            return None
-        choice = parse_choice(model)
-        usable(self.settings, choice)
-        return choice.label
+        """A model or a plan of models by purpose (``generator.choice.parse_plan``),
+        as its label, once this installation can use every model it names (and the
+        ones KILN_MODEL_* name): ModelRefused says why not. None stays None: the
+        settings' models."""
+        plans = [settings_plan(self.settings)] + ([parse_plan(model)] if model else [])
+        for plan in plans:
+            for choice in plan.choices():
+                usable(self.settings, choice)
+        return plans[-1].label if model else None
+
+    def check_after_failed_repair(self, after: str | None) -> str | None:
+        """``repair`` or ``resample`` (None: ``KILN_AFTER_FAILED_REPAIR``)."""
+        if after is not None and after not in AFTER_FAILED_REPAIR:
+            raise GenerationRefused(
+                f"after_failed_repair must be {' or '.join(AFTER_FAILED_REPAIR)}; "
+                f"{after!r} is neither.", 400)
+        return after
 
     def start_create(self, prompt: str, owner: str | None, image: bytes | None = None,
                      account_id: str | None = None, model: str | None = None,
                      purpose: str | None = None, files: Sequence[AttachedFile] = (),
-                     tries: int | None = None) -> JobOut:
+                     tries: int | None = None, after_failed_repair: str | None = None) -> JobOut:
         """A new tool: its address exists at once (``lifecycle.reserve``), and the
         job writes its first version there. ``model``: a model other than the
         installation's (``generator.choice``); ``purpose``: "eval" or "arena" for a
         tool kept out of the gallery; ``tries``: how many answers to test and
-        choose from (None: ``KILN_TRIES_DEFAULT``)."""
+        choose from (None: ``KILN_TRIES_DEFAULT``); ``after_failed_repair``: what a
+        round does once a repair failed (None: ``KILN_AFTER_FAILED_REPAIR``)."""
         self.check_can_generate(prompt, account_id=account_id)
         count = self.check_tries(tries, account_id)
         model = self.check_model(model)
+        after = self.check_after_failed_repair(after_failed_repair)
         _image(image)  # a bad image is refused before anything is stored
         artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(prompt), owner,
                                      purpose=purpose)
         return self._submit("create", prompt, owner, account_id, artifact.id, image=image,
-                            model=model, purpose=purpose, files=files, tries=count)
+                            model=model, purpose=purpose, files=files, tries=count,
+                            after_failed_repair=after)
 
     def start_follow_up(self, artifact_id: str, prompt: str, owner: str | None,
                         image: bytes | None = None, account_id: str | None = None,
                         base: int | None = None, model: str | None = None,
-                        files: Sequence[AttachedFile] = (), tries: int | None = None) -> JobOut:
+                        files: Sequence[AttachedFile] = (), tries: int | None = None,
+                        after_failed_repair: str | None = None) -> JobOut:
         """A change to version ``base`` (the one on the person's screen; None: the
         current one). A tool with no working version yet (its first generation
         failed or was stopped) is written anew, at the same address."""
@@ -112,20 +128,23 @@ class Generation:
         self.check_can_generate(prompt, account_id=account_id)
         count = self.check_tries(tries, account_id)
         model = self.check_model(model)
+        after = self.check_after_failed_repair(after_failed_repair)
         _image(image)
         if not self.store.get_artifact(artifact_id).version_count or \
                 self.store.get_version(artifact_id).failed:
             return self._submit("create", prompt, owner, account_id, artifact_id, image=image,
-                                model=model, files=files, tries=count)
+                                model=model, files=files, tries=count, after_failed_repair=after)
         self._changeable(artifact_id, base)
         return self._submit("edit", prompt, owner, account_id, artifact_id, image=image,
-                            base=base, model=model, files=files, tries=count)
+                            base=base, model=model, files=files, tries=count,
+                            after_failed_repair=after)
 
     def start_fix(self, artifact_id: str, owner: str | None, errors: list[ToolError],
                   prompt: str = "", account_id: str | None = None,
                   base: int | None = None) -> JobOut:
         self.store.require_owner(artifact_id, owner)
         self.check_can_generate(prompt, required=False, account_id=account_id)
+        self.check_model(None)
         self._changeable(artifact_id, base)
         return self._submit("fix", prompt, owner, account_id, artifact_id, errors=errors,
                             base=base)
@@ -140,11 +159,13 @@ class Generation:
                 artifact_id: str | None = None, image: bytes | None = None,
                 errors: list[ToolError] | None = None, base: int | None = None,
                 model: str | None = None, purpose: str | None = None,
-                files: Sequence[AttachedFile] = (), tries: int = 1) -> JobOut:
+                files: Sequence[AttachedFile] = (), tries: int = 1,
+                after_failed_repair: str | None = None) -> JobOut:
         job = self.store.create_job(kind, prompt, owner, artifact_id, image=image,
                                     errors=[e.model_dump(mode="json") for e in errors or []],
                                     account_id=account_id, base_version=base, model=model,
-                                    purpose=purpose, files=files, tries=tries)
+                                    purpose=purpose, files=files, tries=tries,
+                                    after_failed_repair=after_failed_repair)
         self.jobs.submit(job.id)
         return job
 
@@ -163,7 +184,8 @@ class Generation:
             prompt=job.prompt, owner_hash=given.owner_hash, account_id=given.account_id,
             image=_image(given.image), errors=[ToolError.model_validate(e) for e in given.errors],
             base_version=given.base_version, model=given.model, purpose=given.purpose,
-            files=[AttachedFile.model_validate(f) for f in given.files], tries=given.tries)
+            files=[AttachedFile.model_validate(f) for f in given.files], tries=given.tries,
+            after_failed_repair=given.after_failed_repair or self.settings.after_failed_repair)
         if job.kind == "create" and job.artifact_id is None:  # queued before addresses came first
             artifact = lifecycle.reserve(self.store, workflow.title_from_prompt(job.prompt),
                                          owner_digest=given.owner_hash, purpose=given.purpose)

@@ -3,11 +3,24 @@ the cookies; every change to who is signed in, and to what a browser owns,
 happens here (``artifacts.accounts`` holds the rules)."""
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from typing import NamedTuple
 
 from artifacts import Store, accounts
 from artifacts.accounts import AccountOut, BrowserHoldings
 from settings import Settings
+
+
+def command(*args: str) -> str:
+    """A Kiln command as it works when typed on this server, from where Kiln runs:
+    this Python's flask (a bare ``flask`` is not on a shell's path outside the
+    virtualenv)."""
+    python = os.path.relpath(sys.executable)
+    if python.startswith(".."):
+        python = sys.executable
+    return " ".join([shlex.quote(python), "-m", "flask", "--app", "app", *args])
 
 
 class SignedIn(NamedTuple):

@@ -55,6 +55,8 @@ def test_a_visitor_cannot_spend_the_model(client, kiln, fake_llm):
 def test_a_visitor_sees_what_they_can_do(client, kiln):
     home = client.get("/").get_data(as_text=True)
     assert "This Kiln is private" in home and "remix" in home
+    # The owner, come without a link, is told how to make one (as it works when typed).
+    assert "The owner? Run <code>" in home and "-m flask --app app login-link</code>" in home
     assert 'id="generate-form"' not in home and 'action="/import"' not in home
     share = client.get(f"/a/{shared_tool(kiln)}").get_data(as_text=True)
     assert "Remix" in share and "data-fix" not in share
@@ -273,6 +275,25 @@ def test_the_start_banner_prints_the_owners_link(kiln):
     token = re.search(r"/login/([\w-]+)", banner).group(1)
     assert accounts.peek_link(kiln.store, token).role == "owner"
     assert "tokens a day" in banner and "KILN_DAILY_TOKEN_BUDGET" in banner  # the budget is said
+
+
+def test_the_sign_in_command_works_as_printed(kiln, tmp_path):
+    """The banner's and the private home page's command for another link runs as
+    printed, in a shell without the virtualenv on its path, from where Kiln runs."""
+    import shlex
+    import subprocess
+    from pathlib import Path
+
+    from app import start_banner
+    printed = re.search(r"Another link: (.+?);", start_banner(kiln)).group(1)
+    assert not printed.startswith("flask ")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "KILN_DATABASE_URL": kiln.settings.resolved_database_url()}
+    ran = subprocess.run(shlex.split(printed), cwd=Path(__file__).parents[1], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    token = ran.stdout.strip().rsplit("/login/", 1)[1]
+    assert accounts.peek_link(kiln.store, token).role == "owner"
 
 
 def test_open_access_lets_anyone_generate(tmp_path, fake_llm):

@@ -127,6 +127,7 @@ def test_job_event_names_are_one_list(store):
                ev.ChecksWritten(2, 3, []), ev.Verdict(2, True, [], {}, None),
                ev.TryTested(1, 3, {"checks_passed": 2, "checks_total": 3, "smoke_ok": True,
                                    "note": None}),
+               ev.LeadingTry(2, 3),
                ev.TriesKept(2, 1, "3 tries: 2 pass all 3 checks; kept the smaller one", []),
                ev.Spent(1, 2, 0, 0, 0.01, None, True), ev.End("done", result={"version": 2})]
     assert [type(e) for e in samples] == list(ev.EVENTS)

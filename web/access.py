@@ -17,7 +17,7 @@ from flask import request, session
 
 from artifacts.accounts import AccountOut, BrowserHoldings
 from artifacts.errors import KilnError
-from services.people import SignedIn
+from services.people import SignedIn, command
 
 from . import kiln
 from .ownership import SIGN_IN_KEY, account, account_id, browser_token, current_owner
@@ -27,8 +27,8 @@ __all__ = ["NotMember", "account", "account_id", "current_owner", "may_generate"
 
 NOT_MEMBER = ("Only the owner of this Kiln and the people they invite can generate, import or "
               "ask the model for changes. Ask the owner for a sign-in link (they make one with "
-              "flask --app app invite). With a share link you can still view, download and remix "
-              "a tool, and change your remix by hand.")
+              f"{command('invite', '--name', 'NAME')}). With a share link you can still view, "
+              "download and remix a tool, and change your remix by hand.")
 
 
 class NotMember(KilnError, PermissionError):

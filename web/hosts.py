@@ -10,6 +10,7 @@ from flask import Flask, Response, g, request
 from sqlalchemy.exc import DBAPIError
 
 from sandbox import policy
+from services.people import command
 from settings import Settings, netloc_of
 
 from . import access, mirror_files, ownership, sandbox_origin
@@ -64,4 +65,5 @@ def init_app(app: Flask, settings: Settings) -> None:
         except DBAPIError:  # the error page for a database that is away still renders
             account, may_generate = None, False
         return {"kiln_settings": settings, "kiln_client_config": client_config(settings, app.url_map),
-                "kiln_account": account, "kiln_may_generate": may_generate}
+                "kiln_account": account, "kiln_may_generate": may_generate,
+                "kiln_login_command": command("login-link")}

@@ -125,6 +125,8 @@ def describe_version(version: VersionOut) -> str:
         return made.replace(" by", f"{after} by", 1) if parent else made
     if source == "repaired":
         return f"fixed{after} by the model"
+    if source == "resampled":
+        return f"tried anew{after} against the checks"
     if source == "restored":
         return f"restored{after}"
     if source == "edited":

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from artifacts import accounts
+from services.people import command
 
 from . import access, kiln, limits
 
@@ -13,7 +14,7 @@ bp = Blueprint("signin", __name__)
 MOVE_FIELD = "move_tools"  # the sign-in form's choice: "yes" moves this browser's tools
 
 LINK_GONE = ("This sign-in link is unknown, already used or expired: each link works once. "
-             "Ask the owner of this Kiln for a new one (flask --app app login-link).")
+             f"Ask the owner of this Kiln for a new one ({command('login-link')}).")
 
 
 @bp.get("/login/<token>")
