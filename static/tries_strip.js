@@ -1,8 +1,9 @@
 // Several tries while they run: one chip per try with its state, read from the
 // job's events as jobs/events.py defines them: `try` (one try complete and
 // tested: {number, of, result}), `leading` (the preview switched to the try that
-// is ahead: {try, count}) and `tries` (the best kept as a version: {version,
-// kept, summary, tries}). Before its `try` event a try is being written, or
+// is ahead, its answer so far coming next: {number, of}) and `tries` (the best
+// kept as a version: {version, kept, summary, tries}). A resample round (status
+// "resampling") starts the strip again for its own tries. Before its `try` event a try is being written, or
 // tested once its streamed document is complete (only the leading try streams).
 import { kilnUrl } from "./urls.js";
 
@@ -86,8 +87,8 @@ export class TriesStrip {
   }
 
   lead(d) {
-    this.grow(d.count);
-    this.leading = d.try;
+    this.grow(d.of);
+    this.leading = d.number;
     this.ahead = true;
     this.render();
   }

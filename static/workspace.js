@@ -445,8 +445,11 @@ export function initWorkspace(root, bridge) {
 
     followJob(job.events_url, {
       status: (d) => {
-        setStage(d.stage);
+        // A resample round asks for new tries once a repair failed: a strip of its own.
+        if (d.stage === "resampling") strip.reset(0);
+        setStage(d.stage === "resampling" ? "repairing" : d.stage);
         const words = {
+          resampling: `Asking for new tries: repairing v${d.version} did not make it pass`,
           queued: "Queued",
           generating: "Writing",
           testing: `Testing v${d.version} in headless Chromium`,
