@@ -8,6 +8,7 @@ alternatives' addresses that name nothing, someone else's tool or no number."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -367,5 +368,113 @@ def test_the_tries_control_adds_no_row_on_a_phone_and_the_tries_stack(kiln_serve
         assert second["y"] > first["y"] + first["height"] - 1  # one above the other
         assert first["width"] <= 390
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+
+
+# -- the strip, fed the events exactly as the job's stream carries them -------------------
+
+def test_the_strip_reads_the_events_as_they_are(live_server, page):
+    from jobs import events as ev
+
+    page.goto(live_server.app_origin)
+    page.evaluate("""async () => {
+        const { TriesStrip } = await import('/static/tries_strip.js');
+        const box = document.createElement('div');
+        box.innerHTML = '<ol data-tries-list></ol><span data-tries-showing></span>' +
+                        '<span data-tries-said hidden></span>';
+        document.body.append(box);
+        window.strip = new TriesStrip(box, 'tool-id');
+        window.strip.reset(3);
+        window.box = box;
+    }""")
+
+    def feed(method, event):
+        page.evaluate(f"d => window.strip.{method}(d)", event.payload())
+
+    def chips():
+        return page.eval_on_selector_all("[data-tries-list] li", "els => els.map(e => e.textContent)")
+
+    def showing():
+        return page.eval_on_selector("[data-tries-showing]", "e => e.textContent")
+
+    assert chips() == ["Try 1: writing…", "Try 2: writing…", "Try 3: writing…"]
+    assert showing() == "Showing try 1 as it is written"
+    page.evaluate("window.strip.streamed(true)")
+    assert chips()[0] == "Try 1: testing…"
+    first = tries.Tried(1, "<p>a</p>", passed=5, total=6, regressions=1, smoke_ok=True)
+    feed("tested", ev.TryTested(1, 3, first.payload()))
+    hostile = '<img src=x onerror="window.hit=1">' + "x" * 200
+    feed("tested", ev.TryTested(3, 3, tries.Tried(3, None, note=hostile).payload()))
+    assert chips()[0] == "Try 1: 5/6 checks, 1 regression"
+    assert chips()[2].startswith("Try 3: <img src=x") and chips()[2].endswith("…")
+    assert page.evaluate("document.querySelector('[data-tries-list] img') === null && !window.hit")
+    assert page.get_attribute("[data-try='3']", "title") == hostile
+    second = tries.Tried(2, "<p>b</p>", passed=6, total=6, smoke_ok=True)
+    feed("lead", ev.LeadingTry(2, 3))
+    assert showing() == "Showing try 2, ahead"
+    assert page.get_attribute("[data-try='2']", "aria-current") == "true"
+    page.evaluate("window.strip.streamed(true)")
+    assert chips()[1] == "Try 2: testing…"
+    feed("tested", ev.TryTested(2, 3, second.payload()))
+    assert chips()[1] == "Try 2: 6/6 checks"
+    page.evaluate("window.strip.streamed(false)")  # a tested try is not written again
+    assert chips()[1] == "Try 2: 6/6 checks"
+    no_document = tries.Tried(3, None, note="The answer held no usable document.")
+    kept = [first, second, no_document]
+    summary = tries.summary(kept)
+    feed("keptAs", ev.TriesKept(4, 2, summary, [
+        {**t.payload(), "kept": t.number == 2} for t in kept]))
+    assert chips() == ["Try 1: 5/6 checks, 1 regression", "Try 2: 6/6 checks, kept",
+                       "Try 3: no document"]
+    assert showing() == "Kept try 2"
+    said = page.eval_on_selector("[data-tries-said]", "e => e.textContent")
+    assert said == f"{summary} · Compare tries"
+    assert page.get_attribute("[data-tries-said] a", "href") == "/a/tool-id/v/4/tries"
+    # one try asked: no strip at all
+    page.evaluate("window.strip.reset(1)")
+    assert chips() == [] and page.evaluate("window.box.hidden") is True
+
+
+# -- accessibility -------------------------------------------------------------------------
+
+AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => `${v.id}: ${v.help} -> ${v.nodes.slice(0, 3).map(n => n.target.join(' '))}`);
+    }""")
+
+
+def test_the_tries_control_strip_and_comparison_have_no_serious_violations(kiln_server, browser):
+    assert AXE.exists(), "axe-core is missing: run scripts/setup (npm ci in tests/js)"
+    server = kiln_server
+    server.fake.script(answer(WRONG_EACH))
+    server.fake.script_when("Try 2 of 3", document(DOC))
+    server.fake.script_when("Try 3 of 3", error_script(400, "invalid_request_error", REFUSED))
+    # axe is injected as a script tag, which the pages' CSP refuses: bypassed for that only
+    context = browser.new_context(bypass_csp=True)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(server.app_origin)
+        page.get_by_label("Tries: how many answers").select_option("3")
+        assert serious_violations(page) == [], "home, 3 tries chosen"
+        page.fill("#prompt", "a tip calculator")
+        page.keyboard.press("Enter")
+        expect(page.locator("[data-tries-strip] [data-try]")).to_have_count(3, timeout=20_000)
+        artifact_id = wait_for_written(page, timeout=60_000)
+        expect(page.locator("[data-tries-summary]")).to_contain_text(WITH_REFUSAL)
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.goto(f"{server.app_origin}/a/{artifact_id}")
+            assert serious_violations(page) == [], f"workspace with its tries ({scheme})"
+            page.goto(f"{server.app_origin}/a/{artifact_id}/v/1/tries")
+            expect(page.locator("[data-try]")).to_have_count(3)
+            assert serious_violations(page) == [], f"the tries side by side ({scheme})"
     finally:
         context.close()
