@@ -341,6 +341,26 @@ def test_the_alternatives_api_and_page_say_what_the_job_said(kiln_server):
         "alternatives": [], "kept": None, "summary": None}
 
 
+def test_a_resampled_version_says_what_its_round_said(tmp_path, fake_llm):
+    # Once a repair failed, new tries against the checks: their version says so too.
+    with serve_kiln(tmp_path, **{**provider_overrides(fake_llm), "smoke_on_save": True,
+                                 "after_failed_repair": "resample"}) as server:
+        title = "<h1>Tip calculator</h1>"
+        fake_llm.script(answer(WRONG_EACH), edit(title, "<h1>Tips</h1>"))
+        fake_llm.script_when("Try 1 of 2", document(WRONG_BOTH))
+        fake_llm.script_when("Try 2 of 2", document(DOC))
+        me = HttpBrowser(server.app_origin)
+        started = me.post("/api/generate", json={"prompt": "a tip calculator"})
+        job = server.kiln.jobs.wait(started.json()["job_id"], 90)
+        assert job.status == "done" and job.result["version"] == 3, job.error
+        said = [data for _, kind, data in me.events(job.id) if kind == "tries"][-1]
+        listed = me.http.get(f"/api/artifacts/{job.artifact_id}/versions/3/alternatives").json()
+        assert (listed["summary"], listed["kept"]) == (said["summary"], said["kept"])
+        assert tries.tries_made(server.kiln.store, job.artifact_id) == {3: 2}
+        page = me.http.get(f"/a/{job.artifact_id}").text
+        assert said["summary"] in page and "2 tries</a>" in page
+
+
 # -- phones ------------------------------------------------------------------------------
 
 def test_the_tries_control_adds_no_row_on_a_phone_and_the_tries_stack(kiln_server, browser):
@@ -359,6 +379,14 @@ def test_the_tries_control_adds_no_row_on_a_phone_and_the_tries_stack(kiln_serve
             bar.locator(selector).bounding_box() for selector in
             ("[data-tries]", "label[for=attach]", "button[type=submit]"))}
         assert len(tops) == 1 or max(tops) - min(tops) < 12, tops  # one row
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # what 3 tries cost, said in full under the row (the keys' hint is not for phones)
+        expect(page.locator("#prompt-help")).to_be_hidden()
+        pick.select_option("3")
+        cost = page.locator("#prompt-help")
+        expect(cost).to_have_text("3 tries: about 3× the tokens")
+        box = cost.bounding_box()
+        assert box["height"] < 30 and box["x"] + box["width"] <= 390  # one line, on screen
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
         page.goto(f"{server.app_origin}/a/{artifact_id}/v/1/tries")
