@@ -95,7 +95,8 @@ def test_three_tries_from_the_home_page_strip_summary_compare_and_use(kiln_serve
     expect(pick.locator("option")).to_have_text(["1 try", "3 tries", "5 tries"])
     # by keyboard: focus it, choose 3; what it costs is said where the keys were
     pick.focus()
-    pick.select_option("3")
+    page.keyboard.press("ArrowDown")
+    expect(pick).to_have_value("3")
     expect(page.locator("#prompt-help")).to_have_text("3 tries: about 3× the tokens")
     assert pick.get_attribute("aria-describedby") == "prompt-help"
     page.fill("#prompt", "a tip calculator")
@@ -298,6 +299,16 @@ def test_an_alternative_is_served_as_its_version_and_nothing_else_is(kiln_server
     assert WRONG_EACH.split("<html", 1)[1] not in mixed
     # never on the app origin
     assert httpx.get(f"{server.app_origin}/raw/{artifact_id}/1/tries/1").status_code == 404
+    # the API beside it: no number is no route; someone else's try is not this owner's to use
+    me = server.me
+    for path in (f"/api/artifacts/{artifact_id}/versions/one/alternatives",
+                 f"/api/artifacts/{artifact_id}/versions/1/alternatives/first/use",
+                 f"/a/{artifact_id}/v/one/tries"):
+        answer_ = me.http.get(path) if "/use" not in path else me.post(path)
+        assert answer_.status_code == 404 and "Traceback" not in answer_.text, path
+    theirs_used = me.post(f"/api/artifacts/{other}/versions/1/alternatives/1/use")
+    assert theirs_used.status_code == 403 and "<h1>" not in theirs_used.text
+    assert server.kiln.store.get_artifact(other).latest_version == 1
 
 
 def made_with_three_for_someone_else(server) -> str:
