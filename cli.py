@@ -23,6 +23,7 @@ from artifacts.smoke_report import SmokeReport
 from jobs import JobEvent
 from jobs import events as ev
 from services import Kiln
+from services.generation import AFTER_FAILED_REPAIR
 from settings import Settings
 
 
@@ -249,15 +250,25 @@ def export_command(artifact_id: str, output: str, number: int | None, standalone
 @with_appcontext
 @click.argument("suite", metavar="SUITE|webbench|models")
 @click.argument("path", required=False)
-@click.option("--model", "models", multiple=True, metavar="PROVIDER:NAME[@VERSION]",
+@click.option("--model", "models", multiple=True, metavar="MODEL|PLAN",
               help="A model to evaluate (again for more): anthropic:NAME, openai:NAME, "
-                   "ollama:NAME, optionally @v1 for a prompt version. Default: the "
-                   "configured one; `eval models` lists what is offered here.")
+                   "ollama:NAME, optionally @v1 for a prompt version; or a plan of models "
+                   "per purpose (MODEL,follow_up=MODEL,repair=MODEL,tries=MODEL). Default: "
+                   "the configured one; `eval models` lists what is offered here.")
+@click.option("--tries", "tries", multiple=True, type=int, metavar="N",
+              help="Tries per request, the best kept (again for more; default "
+                   "KILN_TRIES_DEFAULT, at most KILN_TRIES_MAX).")
+@click.option("--repair-or-resample", "strategies", multiple=True,
+              type=click.Choice(AFTER_FAILED_REPAIR),
+              help="What a round after a failed repair does: repair again, or ask for new "
+                   "tries (again for both; default KILN_AFTER_FAILED_REPAIR). Every model, "
+                   "tries and strategy combination is a contestant.")
 @click.option("--runs", type=click.IntRange(1, 100), default=1, help="Times to run each case.")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=1,
               help="Cases in flight at once.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per result, then a summary.")
-def eval_command(suite: str, path: str | None, models: tuple[str, ...], runs: int,
+def eval_command(suite: str, path: str | None, models: tuple[str, ...],
+                 tries: tuple[int, ...], strategies: tuple[str, ...], runs: int,
                  concurrency: int, as_json: bool) -> None:
     """Run an eval SUITE (a JSON or YAML file, or a built-in suite: "kiln", "data")
     through Kiln's loop for each --model, judged by the cases' checks; or
@@ -271,6 +282,9 @@ def eval_command(suite: str, path: str | None, models: tuple[str, ...], runs: in
     if suite == "webbench":
         if not path:
             raise click.UsageError("eval webbench PATH: the Web-Bench project's folder")
+        if tries or strategies:  # its columns are models; tries are for suites so far
+            raise click.UsageError("eval webbench takes --model, not --tries or "
+                                   "--repair-or-resample (those are for suites)")
         from evals.webbench_cli import run_webbench
 
         # Web-Bench serves the tools from a second Kiln of its own, on a free port.
@@ -278,7 +292,7 @@ def eval_command(suite: str, path: str | None, models: tuple[str, ...], runs: in
         return
     if path:
         raise click.UsageError(f"eval takes one suite; {path!r} is one too many")
-    cli.run_suite(_kiln(), suite, models, runs, concurrency, as_json)
+    cli.run_suite(_kiln(), suite, models, runs, concurrency, as_json, tries, strategies)
 
 
 @click.command("smoke")

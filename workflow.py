@@ -1,8 +1,9 @@
 """The core loop, as background jobs run it: generate → store → test → repair.
 
 Each function here is a job's work: it streams progress into the job log,
-stores every version it makes (failed ones too, with the raw answer kept) and
-returns a summary. The parts never call each other; this module composes them.
+stores every version it makes and returns a summary. An answer with no usable
+document makes no version: the job fails with its error and keeps the answer as
+its draft, as Stop does. The parts never call each other; this module composes them.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from artifacts import (Source, Store, Usage, VersionIn, VersionOut, checks_store, lifecycle,
                        secret_scan, secret_store, tries)
@@ -109,6 +110,8 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
             lambda number, shown: first if number == 1 else others(number, shown),
             request.files, lambda _: checks, parent=None)
         result = dataclasses.replace(several.kept_result, checks=checks)
+    if not result.ok:
+        _no_document(parts, log, request, artifact_id, result, several)
     version = parts.store.add_version(artifact_id, _version_in(result, Source.GENERATED,
                                                                request.prompt, files=request.files))
     title = title_of(result.html or result.draft_html or "")
@@ -162,6 +165,8 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
         result = several.kept_result
     else:
         result = edit(1, True, checks)(1, _Shown(log, 1))
+    if not result.ok:
+        _no_document(parts, log, request, artifact_id, result, several)
     version = parts.store.add_version(artifact_id, _version_in(
         result, Source.GENERATED, request.prompt, parent=current.number, files=files))
     _keep_checks(parts, log, result, version, checks)
@@ -427,6 +432,9 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
     result = _generate(parts, log, request, prompt, current_html=current.html, errors=errors,
                        checks=checks, failed_checks=failed_checks, secrets=secrets,
                        files=current.files, purpose="repair")
+    if not result.ok:
+        _no_document(parts, log, request, current.artifact_id, result,
+                     default="The repair produced no usable document.")
     version = parts.store.add_version(current.artifact_id, _version_in(
         result, Source.REPAIRED, prompt or None, parent=current.number))
     _keep_checks(parts, log, result, version, checks)
@@ -434,8 +442,6 @@ def _repair(parts: Parts, log: JobLog, request: Request, current: VersionOut,
         fix_request(current.number, [], errors, [o.name for o in failed_checks]), secrets)
     _record(parts, log, request, f"{asked}\n{prompt}" if prompt else asked, result, version,
             user_role="repair")
-    if not result.ok:
-        raise JobFailed(result.error or "The repair produced no usable document.")
     return version
 
 
@@ -455,15 +461,15 @@ def _resample(parts: Parts, log: JobLog, request: Request, failing: VersionOut, 
     several = _run_tries(parts, _Shown(log, count), failing.artifact_id, ask, failing.files,
                          checks_of, parent)
     result = several.kept_result
+    if not result.ok:
+        _no_document(parts, log, request, failing.artifact_id, result, several,
+                     default="No try produced a usable document.")
     version = parts.store.add_version(failing.artifact_id, _version_in(
         result, Source.RESAMPLED, None, parent=failing.number, files=failing.files))
     _keep_checks(parts, log, result, version, checks)
     asked = (f"Version {failing.number} still failed after a repair: {count} new tries "
              "were asked for against the checks.")
     _record(parts, log, request, asked, result, version, several, user_role="repair")
-    if not result.ok:
-        raise JobFailed(f"{several.summary}. "
-                        + (result.error or "No try produced a usable document."))
     return version, several.kept_report
 
 
@@ -474,9 +480,6 @@ def _finish(parts: Parts, log: JobLog, request: Request, result: GenerationResul
     while it fails, up to ``auto_repairs`` rounds. Once a repair round has failed,
     ``request.after_failed_repair`` "resample" spends the next rounds on new tries
     (``resample``) instead, when the day's budget has room for them."""
-    if result is not None and not result.ok:
-        raise JobFailed((f"{several.summary}. " if several else "")
-                        + (result.error or "The model's answer had no usable HTML document."))
     rounds = resamples = 0
     tested = several.kept_report if several else None
     while True:
@@ -543,9 +546,8 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
                                 "version_number": version.number})
         for call in result.calls])
     parts.store.add_message(version.artifact_id, user_role, prompt, version.number)
-    answer = result.notes if result.ok else (result.raw_answer or result.error or "")
-    if answer:
-        parts.store.add_message(version.artifact_id, "assistant", answer, version.number)
+    if result.notes:
+        parts.store.add_message(version.artifact_id, "assistant", result.notes, version.number)
     log.emit(ev.VersionMade(version.number, version.source.value, version.failed, version.note,
                             result.method, parts.raw_url(version.artifact_id, version.number),
                             parts.page_url(version.artifact_id, version.number)))
@@ -554,6 +556,10 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
                                 [t for t in several.tried if t.number != several.kept.number])
         log.emit(ev.TriesKept(version.number, several.kept.number, several.summary,
                               several.payload()))
+    _spent(log, request, result)
+
+
+def _spent(log: JobLog, request: Request, result: GenerationResult) -> None:
     if request.blind:  # nor the cost, which would name the model by its price
         log.emit(ev.Spent(**result.usage.model_dump(exclude={"cost_usd"}), cost_usd=0.0,
                           model=None, price_known=False))
@@ -562,13 +568,25 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
                           price_known=result.price_known))
 
 
+def _no_document(parts: Parts, log: JobLog, request: Request, artifact_id: str,
+                 result: GenerationResult, several: _Tries | None = None,
+                 default: str = "The model's answer had no usable HTML document.") -> NoReturn:
+    """An answer with no usable document makes no version, as Stop makes none: the
+    tool keeps the versions it had (a new one stays "not written yet", with Try
+    again), the job its error and its draft (the answer as far as it got); what it
+    spent is logged, counted and shown."""
+    parts.store.log_model_calls([
+        call.model_copy(update={"job_id": log.job_id, "artifact_id": artifact_id})
+        for call in result.calls])
+    _spent(log, request, result)
+    raise JobFailed((f"{several.summary}. " if several else "") + (result.error or default))
+
+
 def _version_in(result: GenerationResult, source: Source, prompt: str | None,
                 parent: int | None = None,
                 files: list[AttachedFile] | None = None) -> VersionIn:
-    failed = not result.ok
+    """An answer with a document as a version (one without makes none: ``_no_document``)."""
     return VersionIn(
-        html=result.html if not failed else (result.draft_html or ""),
-        source=source, prompt=prompt, model=result.model, parent_number=parent,
-        usage=result.usage or Usage(), failed=failed,
-        note=(result.error if failed else (f"by {result.method}" if result.method else None)),
-        files=files)
+        html=result.html or "", source=source, prompt=prompt, model=result.model,
+        parent_number=parent, usage=result.usage or Usage(),
+        note=f"by {result.method}" if result.method else None, files=files)

@@ -53,7 +53,9 @@ class EvalRunOut(BaseModel):
 
 
 class ResultIn(BaseModel):
-    """One case's result, as the runner reports it (the JSON line's fields)."""
+    """One case's result, as the runner reports it (the JSON line's fields).
+    ``model`` is the contestant's label: the model (or plan), tries and what a
+    round after a failed repair does, each also a field of its own."""
     case: str
     model: str
     run: int
@@ -62,6 +64,9 @@ class ResultIn(BaseModel):
     checks_total: int
     first_try_ok: bool
     repairs: int
+    resamples: int = 0
+    tries: int = 1
+    after_failed_repair: str | None = None
     follow_ups_ok: int | None
     tokens: int
     cost_usd: float
@@ -93,7 +98,9 @@ def add_result(store: Store, run_id: int, result: ResultIn) -> None:
             run_id=run_id, case_id=result.case, model=result.model, run=result.run,
             artifact_id=result.artifact, ok=result.ok, checks_passed=result.checks_passed,
             checks_total=result.checks_total, first_try_ok=result.first_try_ok,
-            repairs=result.repairs, follow_ups_ok=result.follow_ups_ok, tokens=result.tokens,
+            repairs=result.repairs, resamples=result.resamples, tries=result.tries,
+            after_failed_repair=result.after_failed_repair,
+            follow_ups_ok=result.follow_ups_ok, tokens=result.tokens,
             cost_usd=result.cost_usd, seconds=result.seconds, error=result.error,
             turns=result.turns))
 
@@ -126,7 +133,9 @@ def results(store: Store, run_id: int) -> list[ResultOut]:
         return [ResultOut(
             id=r.id, created_at=r.created_at, case=r.case_id, model=r.model, run=r.run,
             ok=r.ok, checks_passed=r.checks_passed, checks_total=r.checks_total,
-            first_try_ok=r.first_try_ok, repairs=r.repairs, follow_ups_ok=r.follow_ups_ok,
+            first_try_ok=r.first_try_ok, repairs=r.repairs, resamples=r.resamples,
+            tries=r.tries, after_failed_repair=r.after_failed_repair,
+            follow_ups_ok=r.follow_ups_ok,
             tokens=r.tokens, cost_usd=r.cost_usd, seconds=r.seconds, artifact=r.artifact_id,
             error=r.error, turns=list(r.turns or [])) for r in rows]
 

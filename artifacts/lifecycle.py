@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from . import quotas
 from .models import ArtifactOut, JobOut
@@ -68,6 +68,19 @@ def last_job(store: Store, artifact_id: str) -> JobOut | None:
         job = session.scalar(select(Job).where(Job.artifact_id == artifact_id)
                              .order_by(Job.created_at.desc()).limit(1))
         return JobOut.model_validate(job) if job else None
+
+
+def last_statuses(store: Store, artifact_ids: list[str]) -> dict[str, str]:
+    """The newest job's status of each tool (one query): what a list says of a tool
+    with no version yet (being written, failed, stopped)."""
+    if not artifact_ids:
+        return {}
+    newest = (select(Job.artifact_id, func.max(Job.created_at).label("at"))
+              .where(Job.artifact_id.in_(artifact_ids)).group_by(Job.artifact_id).subquery())
+    with store.reading() as session:
+        rows = session.execute(select(Job.artifact_id, Job.status).join(
+            newest, (Job.artifact_id == newest.c.artifact_id) & (Job.created_at == newest.c.at)))
+        return {str(artifact_id): status for artifact_id, status in rows}
 
 
 @dataclass(frozen=True)

@@ -454,7 +454,7 @@ class EvalResult(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("eval_runs.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[str] = mapped_column(String(100))
-    model: Mapped[str] = mapped_column(String(300))
+    model: Mapped[str] = mapped_column(String(400))  # the contestant's label
     run: Mapped[int] = mapped_column(Integer)
     artifact_id: Mapped[str | None] = mapped_column(ForeignKey("artifacts.id", ondelete="SET NULL"))
     ok: Mapped[bool] = mapped_column(Boolean)
@@ -462,6 +462,9 @@ class EvalResult(Base):
     checks_total: Mapped[int] = mapped_column(Integer)
     first_try_ok: Mapped[bool] = mapped_column(Boolean)
     repairs: Mapped[int] = mapped_column(Integer)
+    resamples: Mapped[int] = mapped_column(Integer, default=0)
+    tries: Mapped[int] = mapped_column(Integer, default=1)
+    after_failed_repair: Mapped[str | None] = mapped_column(String(20))
     follow_ups_ok: Mapped[int | None] = mapped_column(Integer)
     tokens: Mapped[int] = mapped_column(Integer)
     cost_usd: Mapped[float] = mapped_column(Float)

@@ -35,7 +35,7 @@ from app import create_app  # noqa: E402
 from artifacts import accounts  # noqa: E402
 from artifacts.evals_store import ResultIn  # noqa: E402
 from evals import suite as suites  # noqa: E402
-from evals.runner import EvalRunner, Judge  # noqa: E402
+from evals.runner import Contestant, EvalRunner, Judge  # noqa: E402
 from generator.choice import installation_choice  # noqa: E402
 from testkit.fake_llm import FakeLLM, Script  # noqa: E402
 from testkit.serving import make_settings, provider_overrides  # noqa: E402
@@ -80,11 +80,12 @@ def measure(fake: FakeLLM, cases: int, concurrency: int, work: Path
         assert model is not None and kiln.verdicts.tester is not None
         runner = EvalRunner(kiln, owner, Judge(kiln.verdicts.tester))
         # Warm: the browser is launched and the first page loaded before timing.
-        runner.run(suite(1), [model], concurrency=1)
+        runner.run(suite(1), [Contestant(model.label)], concurrency=1)
         asked = len(fake.requests)
         results: list[ResultIn] = []
         started = time.perf_counter()
-        runner.run(suite(cases), [model], concurrency=concurrency, on_result=results.append)
+        runner.run(suite(cases), [Contestant(model.label)], concurrency=concurrency,
+                   on_result=results.append)
         wall = time.perf_counter() - started
         generations = sum(1 for r in fake.requests[asked:] if r.body)
         return results, wall, generations

@@ -1,5 +1,5 @@
-"""The arena: one prompt to two models (or two prompt versions) at once, a blind
-vote, and a Bradley–Terry leaderboard.
+"""The arena: one prompt to two models (or two prompt versions, or two plans of
+models per purpose) at once, a blind vote, and a Bradley–Terry leaderboard.
 
 The two contestants are put on sides A and B at random; until the vote, what
 Kiln shows of a battle never names them (and the jobs' own events leave the
@@ -13,7 +13,7 @@ from typing import Any
 
 from artifacts import checks_store, evals_store
 from artifacts.evals_store import BattleOut
-from generator.choice import ModelRefused, offered, parse_choice
+from generator.choice import ModelRefused, offered, parse_plan
 from jobs import FINISHED
 from services import Kiln
 
@@ -21,6 +21,7 @@ from . import ranking
 
 PURPOSE = "arena"
 SIDES = ("a", "b")
+MAX_LABEL_CHARS = 300  # what a battle keeps of a contestant's name
 
 
 class NotReady(ValueError):
@@ -28,17 +29,24 @@ class NotReady(ValueError):
 
 
 def pick(kiln: Kiln, models: list[str]) -> list[str]:
-    """Two different contestants the arena offers here, as labels."""
+    """Two different contestants, as labels: each a model the arena offers here,
+    or a plan (``generator.choice.parse_plan``) of models it offers."""
     if not isinstance(models, list) or len(models) != 2:
         raise ModelRefused("Name two models to compare: \"models\": [A, B].")
     here = offered(kiln.settings)
     labels = []
     for spec in models:
-        label = parse_choice(spec).label
-        if label not in here:
-            raise ModelRefused(f"{spec!r} is not a model this Kiln offers (it offers: "
-                               f"{', '.join(here) or 'none: configure a model first'})")
-        labels.append(label)
+        plan = parse_plan(spec)
+        for choice in plan.choices():
+            if choice.label not in here:
+                named = f"{spec!r}" if choice.label == plan.label else \
+                    f"{spec!r} names {choice.label}, which"
+                raise ModelRefused(f"{named} is not a model this Kiln offers (it offers: "
+                                   f"{', '.join(here) or 'none: configure a model first'})")
+        if len(plan.label) > MAX_LABEL_CHARS:
+            raise ModelRefused(f"{spec!r} is {len(plan.label)} characters written out in full; "
+                               f"the limit is {MAX_LABEL_CHARS}")
+        labels.append(plan.label)
     if labels[0] == labels[1]:
         raise ModelRefused("Choose two different models (or two prompt versions of one).")
     return labels
@@ -115,6 +123,7 @@ def leaderboard(kiln: Kiln) -> list[dict[str, Any]]:
                     tally[0] += found.passed
                     tally[1] += found.total
     return [{"model": r.model, "score": r.score, "low": r.low, "high": r.high, "votes": r.votes,
+             "interval_known": r.interval_known,
              "check_pass_rate": (round(passed[r.model][0] / passed[r.model][1], 4)
                                  if passed.get(r.model, [0, 0])[1] else None)}
             for r in ranking.ratings(games)]

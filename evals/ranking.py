@@ -26,6 +26,9 @@ Game = tuple[str, str, float]  # (a, b, a's points: 1, 0.5 or 0)
 BASE, SCALE = 1000.0, 400.0
 PRIOR = 0.5           # virtual points won (and lost) by each model against the reference
 BOOTSTRAP_ROUNDS = 200
+# Below this many votes a model's bootstrap interval says nothing (one vote
+# resampled is the same vote every time): the page says "too few votes".
+MIN_VOTES_FOR_INTERVAL = 5
 MAX_ITERATIONS = 10_000
 TOLERANCE = 1e-10
 
@@ -71,6 +74,11 @@ class Rating:
     low: float
     high: float
     votes: int
+
+    @property
+    def interval_known(self) -> bool:
+        """Whether the interval means something: enough votes, and they disagree."""
+        return self.votes >= MIN_VOTES_FOR_INTERVAL and self.high > self.low
 
 
 def ratings(games: Sequence[Game], prior: float = PRIOR, rounds: int = BOOTSTRAP_ROUNDS,

@@ -17,11 +17,11 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from artifacts import accounts, evals_store
 from artifacts.evals_store import ResultIn
 from generator import GenerationRefused, NotConfigured
-from generator.choice import ModelChoice, ModelRefused
+from generator.choice import ModelRefused
 from services import Kiln
 from settings import Settings
 
-from .cli import model_choices, say
+from .cli import model_plans, say
 from .runner import PURPOSE
 from .webbench import Project, ProjectError, VersionMount, run_specs, tools_missing
 
@@ -64,12 +64,12 @@ def run_webbench(kiln: Kiln, path: str, specs: Sequence[str], as_json: bool,
     missing = tools_missing()
     if missing:
         raise click.ClickException(missing)
-    models = model_choices(kiln, specs)
+    models = model_plans(kiln, specs)
     record = evals_store.start_run(kiln.store, "webbench", project.name, {
         "name": project.name, "path": str(project.path),
         "cases": [{"id": project.name, "prompt": project.tasks[0].description,
                    "follow_ups": [{"prompt": t.description} for t in project.tasks[1:]]}]},
-        [m.label for m in models], 1)
+        models, 1)
     say(f"eval run {record.id}: Web-Bench {project.name}, {len(project.tasks)} tasks x "
         f"{len(models)} model(s)")
     summary: dict[str, dict[str, float]] = {}
@@ -77,7 +77,7 @@ def run_webbench(kiln: Kiln, path: str, specs: Sequence[str], as_json: bool,
         for model in models:
             result = run_project(served, project, model, mount, base_url, as_json)
             evals_store.add_result(kiln.store, record.id, result)
-            summary[model.label] = {
+            summary[model] = {
                 "tasks_passed": result.checks_passed, "tasks": result.checks_total,
                 "pass_rate": round(result.checks_passed / result.checks_total, 4),
                 "tokens": result.tokens, "cost_usd": result.cost_usd, "seconds": result.seconds}
@@ -90,7 +90,7 @@ def run_webbench(kiln: Kiln, path: str, specs: Sequence[str], as_json: bool,
     say(f"stored as eval run {record.id}: {kiln.settings.app_origin}/evals/{record.id}")
 
 
-def run_project(kiln: Kiln, project: Project, model: ModelChoice, mount: VersionMount,
+def run_project(kiln: Kiln, project: Project, model: str, mount: VersionMount,
                 base_url: str, as_json: bool) -> ResultIn:
     """Every task in order until one fails, as Web-Bench counts them."""
     owner = accounts.ensure_owner(kiln.store)
@@ -108,10 +108,10 @@ def run_project(kiln: Kiln, project: Project, model: ModelChoice, mount: Version
         try:
             if artifact_id is None:
                 job = kiln.generation.start_create(task.description, owner.key, account_id=owner.id,
-                                        model=model.label, purpose=PURPOSE)
+                                        model=model, purpose=PURPOSE)
             else:
                 job = kiln.generation.start_follow_up(artifact_id, task.description, owner.key,
-                                           account_id=owner.id, model=model.label)
+                                           account_id=owner.id, model=model)
             job = kiln.jobs.wait(job.id)
         except (GenerationRefused, NotConfigured, ModelRefused, LookupError) as exc:
             turn.update(status="refused", error=str(exc))
@@ -134,7 +134,7 @@ def run_project(kiln: Kiln, project: Project, model: ModelChoice, mount: Version
     usage = kiln.store.get_artifact(artifact_id).usage if artifact_id else None
     passed = sum(t["ok"] for t in turns)
     return ResultIn(
-        case=project.name, model=model.label, run=1, ok=passed == len(project.tasks),
+        case=project.name, model=model, run=1, ok=passed == len(project.tasks),
         checks_passed=passed, checks_total=len(project.tasks), first_try_ok=first_try_ok,
         repairs=repairs, follow_ups_ok=max(passed - 1, 0), artifact=artifact_id,
         tokens=usage.budget_tokens if usage else 0,
@@ -143,16 +143,16 @@ def run_project(kiln: Kiln, project: Project, model: ModelChoice, mount: Version
         error=next((t["error"] for t in turns if t["error"]), None), turns=turns)
 
 
-def _show(turn: dict[str, Any], model: ModelChoice, as_json: bool, seconds: float) -> None:
+def _show(turn: dict[str, Any], model: str, as_json: bool, seconds: float) -> None:
     failed = [f"{t['file']}: {t['name']}" for t in turn["outcomes"] if not t["ok"]]
     if as_json:
-        click.echo(json.dumps({"task": turn["task"], "model": model.label, "ok": turn["ok"],
+        click.echo(json.dumps({"task": turn["task"], "model": model, "ok": turn["ok"],
                                "tests_passed": turn["passed"], "tests_total": turn["total"],
                                "failed": failed, "version": turn["version"],
                                "error": turn["error"], "seconds": round(seconds, 2)}))
     else:
-        click.echo(f"{'PASS' if turn['ok'] else 'FAIL'} {turn['task']} {model.label}: "
+        click.echo(f"{'PASS' if turn['ok'] else 'FAIL'} {turn['task']} {model}: "
                    f"{turn['passed']}/{turn['total']} tests")
-    say(f"[{model.label}] {turn['task']}: {turn['status']}, {turn['passed']}/{turn['total']} "
+    say(f"[{model}] {turn['task']}: {turn['status']}, {turn['passed']}/{turn['total']} "
         f"tests" + (f"; failing: {', '.join(failed[:3])}" if failed else "")
         + (f" ({turn['error']})" if turn["error"] else ""))

@@ -12,8 +12,9 @@ answers, inject faults, and read back every request it received.
 Answers can differ by the model a request names: ``fake.script_for("model-a", ...)``
 and ``fake.default_for["model-a"] = Script(...)`` come first for that model; and
 by what a request says: ``fake.script_when("Try 2 of 3", ...)`` answers, before
-anything else, requests whose messages hold that text (requests sent at once
-then get their own answers whatever order they arrive in);
+anything else, requests whose messages hold that text (``("[case-1]", "Try 2 of
+3")``: all of them; requests sent at once then get their own answers whatever
+order they arrive in);
 ``fake.models`` is the list ``GET /v1/models`` (both SDKs) and Ollama's
 ``GET /api/tags`` give.
 
@@ -98,7 +99,7 @@ class FakeLLM:
         self.default_for: dict[str, Script] = {}   # by requested model, before ``default``
         self._queue: deque[Script] = deque()
         self._queues: dict[str, deque[Script]] = {}
-        self._when: list[tuple[str, deque[Script]]] = []  # by text the messages hold
+        self._when: list[tuple[tuple[str, ...], deque[Script]]] = []  # by what messages hold
         self._lock = threading.Lock()
         self._cache: set[str] = set()   # system prompts "cached" so far
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -126,11 +127,13 @@ class FakeLLM:
                 Script(s) if isinstance(s, str) else s for s in scripts)
         return self
 
-    def script_when(self, text: str, *scripts: Script | str) -> FakeLLM:
-        """Answers for requests whose messages hold ``text``, before any other queue."""
+    def script_when(self, text: str | tuple[str, ...], *scripts: Script | str) -> FakeLLM:
+        """Answers for requests whose messages hold ``text`` (a tuple: every one of
+        them), before any other queue; the first such script_when that matches answers."""
+        texts = (text,) if isinstance(text, str) else tuple(text)
         with self._lock:
-            self._when.append((text, deque(Script(s) if isinstance(s, str) else s
-                                           for s in scripts)))
+            self._when.append((texts, deque(Script(s) if isinstance(s, str) else s
+                                            for s in scripts)))
         return self
 
     @property
@@ -142,8 +145,8 @@ class FakeLLM:
                     body: dict[str, Any] | None = None) -> Script | None:
         with self._lock:
             said = json.dumps((body or {}).get("messages") or [])
-            for text, queue in self._when:
-                if queue and json.dumps(text)[1:-1] in said:
+            for texts, queue in self._when:
+                if queue and all(json.dumps(text)[1:-1] in said for text in texts):
                     return queue.popleft()
             own = self._queues.get(model or "")
             if own:

@@ -61,7 +61,13 @@ def test_three_models_with_ties_match_a_reference_fit():
     assert [r.model for r in ranking.ratings(games)] == sorted(expected, key=expected.get,
                                                                reverse=True)
     assert (found["A"].votes, found["B"].votes, found["C"].votes) == (5, 7, 4)
+    # Five votes or more, which disagree: an interval; C's four are too few.
+    assert (found["A"].interval_known, found["B"].interval_known,
+            found["C"].interval_known) == (True, True, False)
     assert ranking.ratings([]) == []
+    # Votes that all agree resample to themselves: a zero-width interval is not one.
+    same = ranking.ratings([("x", "y", 1.0)] * 6)
+    assert all(r.low == r.high and not r.interval_known for r in same)
 
 
 def test_votes_become_games_ties_and_both_bad_as_halves():
@@ -136,6 +142,9 @@ def test_a_battle_runs_both_models_blind_until_the_vote(arena_app, fake_llm):
     assert {row["model"]: row["score"] for row in board} == expected
     html = client.get("/arena/leaderboard").get_data(as_text=True)
     assert models["a"] in html and "95% interval" in html
+    # One vote says nothing of an interval: "too few votes", never "1131 – 1131".
+    assert [row["interval_known"] for row in board] == [False, False]
+    assert html.count("too few votes") == 2
 
 
 def test_the_tools_api_names_no_model_until_the_vote(arena_app):
@@ -211,8 +220,30 @@ def test_the_leaderboard_follows_many_votes(arena_app):
     assert [row["votes"] for row in board] == [5, 5]
 
 
+def test_a_side_may_be_a_plan_of_models_per_purpose(arena_app, fake_llm):
+    """A plan whose new tools are written by model-b, against the installation's
+    model: each side's request goes to its own, and the vote names the plan."""
+    client = Client(arena_app, "127.0.0.1:5000")
+    plan = f"{OWN},create={OTHER}"
+    started = battle(client, [OWN, "anthropic:claude-sonnet-5-5, create=anthropic:model-b"])
+    finish(arena_app, started)
+    assert sorted(r.body["model"] for r in fake_llm.requests if r.body) == [
+        "claude-sonnet-5-5", "model-b"]
+    voted = client.post(f"/api/arena/{started['battle']}/vote", json={"winner": "tie"})
+    assert sorted(voted.get_json()["models"].values()) == sorted([OWN, plan])
+    board = client.get("/api/arena/leaderboard").get_json()
+    assert {row["model"] for row in board} == {OWN, plan}
+
+
 @pytest.mark.parametrize("body, status, says", [
     ({"prompt": "x", "models": [OWN, "anthropic:nope"]}, 400, "not a model this Kiln offers"),
+    ({"prompt": "x", "models": [OWN, f"{OWN},repair=anthropic:nope"]}, 400,
+     f"names anthropic:nope@{V}, which is not a model this Kiln offers"),
+    ({"prompt": "x", "models": [OWN, f"{OWN},draft={OTHER}"]}, 400, "'draft' is not a purpose"),
+    ({"prompt": "x", "models": [OWN, f"{OWN},repair={OTHER},repair={OWN}"]}, 400,
+     "names the model for repair twice"),
+    ({"prompt": "x", "models": [f"{OWN},tries={OTHER}", f"{OWN}, tries={OTHER}"]}, 400,
+     "two different"),
     ({"prompt": "x", "models": [OWN, OWN]}, 400, "two different"),
     ({"prompt": "x", "models": [OWN, "gpt:y"]}, 400, "anthropic:NAME"),
     ({"prompt": "x", "models": [OWN]}, 400, "models"),
@@ -287,7 +318,7 @@ def test_a_person_battles_and_votes_in_the_browser(tmp_path, fake_llm, page):
                     **provider_overrides(fake_llm)) as live:
         page.goto(f"{live.app_origin}/arena")
         page.fill("#arena-prompt", "A tip calculator")
-        page.select_option("select[name=model_b]", OTHER)
+        page.fill("input[name=model_b]", OTHER)
         page.get_by_role("button", name="Start the battle").click()
         page.wait_for_url(re.compile(r"/arena/[\w-]+$"))
         vote = page.get_by_role("button", name="B is better")

@@ -366,8 +366,12 @@ SUITE = {"name": "three", "cases": [
                                     {"expect": "#out", "text": "ABC"}]}]},
 ]}
 LINE_FIELDS = ["case", "model", "run", "ok", "checks_passed", "checks_total", "first_try_ok",
-               "repairs", "follow_ups_ok", "tokens", "cost_usd", "seconds", "artifact"]
-A, B = f"anthropic:model-a@{prompts.VERSION}", f"anthropic:model-b@{prompts.VERSION}"
+               "repairs", "resamples", "tries", "after_failed_repair", "follow_ups_ok", "tokens",
+               "cost_usd", "seconds", "artifact"]
+# A contestant: the model, one try a request (KILN_TRIES_DEFAULT), repair after a
+# failed repair (KILN_AFTER_FAILED_REPAIR).
+ONE = " · 1 try · repair"
+A, B = f"anthropic:model-a@{prompts.VERSION}{ONE}", f"anthropic:model-b@{prompts.VERSION}{ONE}"
 
 
 @pytest.fixture
@@ -408,8 +412,11 @@ def test_a_suite_run_judges_each_model_by_the_cases_checks(eval_app, fake_llm, t
     assert summary[A]["pass_rate"] == 1.0 and summary[A]["first_try_rate"] == 1.0
     assert summary[B]["pass_rate"] == 0.0 and summary[B]["mean_repairs"] >= 2
     assert summary[A]["tokens"] == sum(by[(c, A)]["tokens"] for c in ("greet", "counter", "upper"))
-    assert set(summary[A]) == {"pass_rate", "first_try_rate", "mean_repairs", "tokens",
-                               "cost_usd", "seconds"}
+    assert set(summary[A]) == {"model", "tries", "after_failed_repair", "cases", "pass_rate",
+                               "first_try_rate", "mean_repairs", "mean_resamples", "tokens",
+                               "tokens_per_case", "cost_usd", "seconds", "seconds_per_case"}
+    assert (summary[A]["model"], summary[A]["tries"], summary[A]["cases"]) == (
+        f"anthropic:model-a@{prompts.VERSION}", 1, 3)
     assert "stored as eval run" in done.stderr and "turn 2/2" in done.stderr
     # Every request named one of the two models; none asked for the installation's own.
     assert {r.body["model"] for r in fake_llm.requests if r.body} == {"model-a", "model-b"}
@@ -499,7 +506,7 @@ def test_runs_repeat_each_case_and_a_model_that_passes_once_in_two_gets_half(eva
         "eval", str(path), "--model", "anthropic:model-c", "--runs", "2", "--json"])
     assert done.exit_code == 0, done.output
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    label = f"anthropic:model-c@{prompts.VERSION}"
+    label = f"anthropic:model-c@{prompts.VERSION}{ONE}"
     assert [(r["case"], r["run"], r["ok"]) for r in lines[:-1]] == [("greet", 1, True),
                                                                     ("greet", 2, False)]
     assert lines[0]["artifact"] != lines[1]["artifact"]   # each run makes its own tool
@@ -541,12 +548,12 @@ def test_a_data_case_attaches_its_files_and_judges_the_tool_reading_them(tmp_pat
             "--model", "anthropic:model-b", "--json"])
         assert done.exit_code == 0, done.output
         results = {r["model"]: r for r in map(json.loads, done.stdout.splitlines()[:-1])}
-        assert results[f"anthropic:model-a@{prompts.VERSION}"]["ok"], results
-        assert not results[f"anthropic:model-b@{prompts.VERSION}"]["ok"]
+        assert results[f"anthropic:model-a@{prompts.VERSION}{ONE}"]["ok"], results
+        assert not results[f"anthropic:model-b@{prompts.VERSION}{ONE}"]["ok"]
         told = json.dumps([r.body["messages"] for r in fake_llm.requests if r.body])
         assert "sales.csv" in told and "kiln.files" in told
         kiln = app.extensions["kiln"]
-        made = results[f"anthropic:model-a@{prompts.VERSION}"]["artifact"]
+        made = results[f"anthropic:model-a@{prompts.VERSION}{ONE}"]["artifact"]
         assert [f.name for f in kiln.store.get_version(made, 1).files] == ["sales.csv"]
     finally:
         app.extensions["kiln"].close()

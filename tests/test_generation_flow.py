@@ -94,20 +94,29 @@ def test_cut_stream_keeps_the_draft_and_says_so(tmp_path, fake_llm):
         assert job.status == "failed"
         assert any(word in job.error.lower() for word in ("cut", "incomplete", "stopped"))
         assert job.draft == ANSWER[:120] and job.prompt == "tips"
-        artifact_id = job.artifact_id
-        failed = server.kiln.store.list_versions(artifact_id)[0]
-        assert failed.failed and failed.prompt == "tips" and failed.note == job.error
-        assert ANSWER[:120] in [m.content for m in server.kiln.store.messages(artifact_id)][1]
+        # No version: the tool is not written yet (as after Stop); what it spent counts.
+        store = server.kiln.store
+        assert store.list_versions(job.artifact_id) == []
+        assert store.get_artifact(job.artifact_id).version_count == 0
+        assert store.tokens_used_today() > 0
+        # A stranger with the link is told it was never written; the owner sees the failure.
+        stranger = HttpBrowser(server.app_origin).http.get(f"/a/{job.artifact_id}")
+        assert stranger.status_code == 404 and "never written" in stranger.text
+        page = me.http.get(f"/a/{job.artifact_id}").text
+        assert "Not written yet: the generation failed" in page and "Try again" in page
+        assert "Copy link" not in page and "Remix" not in page
 
 
-def test_answer_without_html_is_a_failed_version(server):
+def test_answer_without_html_makes_no_version(server):
     server.fake.script("I can't help with building that, sorry.")
     me = HttpBrowser(server.app_origin)
     job = finish(server, me.post("/api/generate", json={"prompt": "tips"}).json()["job_id"])
     assert job.status == "failed" and "HTML" in job.error
-    version = server.kiln.store.list_versions(job.artifact_id)[0]
-    assert version.failed and version.html == ""
-    assert "can't help" in server.kiln.store.messages(job.artifact_id)[1].content
+    assert server.kiln.store.list_versions(job.artifact_id) == []
+    assert "can't help" in job.draft
+    # The home page says it failed, not "no version yet".
+    home = me.http.get("/").text
+    assert "generation failed" in home
 
 
 def test_failed_follow_up_does_not_replace_the_working_version(server):
@@ -117,7 +126,7 @@ def test_failed_follow_up_does_not_replace_the_working_version(server):
     job = follow_up(server, me, artifact_id, "change")
     assert job.status == "failed"
     assert server.kiln.store.get_version(artifact_id).number == 1  # current stays the good one
-    assert server.kiln.store.get_artifact(artifact_id).latest_version == 2
+    assert server.kiln.store.get_artifact(artifact_id).latest_version == 1  # and none is added
 
 
 def test_no_provider_says_how_to_configure(live_server):

@@ -127,17 +127,20 @@ def test_a_job_that_fails_mid_stream_keeps_the_draft_and_the_prompt(tmp_path, fa
         page.fill("#prompt", "tips that will be cut")
         page.keyboard.press("Enter")
         page.wait_for_url(ARTIFACT_URL)
-        # the failed version is kept and shown in place, with the reason
+        # no version is made: the tool is not written yet, with the reason
         meta = page.locator(".ws-meta")
-        expect(meta).to_contain_text(re.compile("failed: .*(cut|incomplete)", re.I), timeout=20_000)
+        expect(meta).to_contain_text("Not written yet: the generation failed", timeout=20_000)
+        expect(page.locator(".turn.failed .error")).to_contain_text(
+            re.compile("cut|incomplete", re.I))
         expect(page.locator("#prompt")).to_have_value("tips that will be cut")
         expect(page.get_by_role("button", name="Try again")).to_be_enabled()
         page.locator("#tab-code").click()
         expect(page.locator("[data-code]")).to_contain_text("<title>Tip calculator</title>")
         # reloaded, the page still shows the error, the partial answer and the prompt
         page.reload()
-        expect(meta).to_contain_text(re.compile("failed: .*(cut|incomplete)", re.I))
-        expect(page.locator(".turn.version")).to_contain_text("failed")
+        expect(meta).to_contain_text("Not written yet: the generation failed")
+        expect(page.locator(".turn.failed .draft-text")).to_contain_text("<title>")
+        expect(page.locator(".turn.version")).to_have_count(0)
         expect(page.locator("#prompt")).to_have_value("tips that will be cut")
 
 

@@ -129,12 +129,18 @@ def test_a_second_browser_opens_the_address_while_the_tool_is_written(server, pa
 
 def test_a_tool_whose_first_version_failed_and_an_old_job_link(server, page):
     assert httpx.get(f"{server.app_origin}/a/no-such-tool").status_code == 404
-    server.fake.script("Sorry, I cannot help with that.")  # no HTML: the first version fails
+    server.fake.script("Sorry, I cannot help with that.")  # no HTML: no version is made
     page.goto(server.app_origin)
     page.fill("#prompt", "something odd")
     page.keyboard.press("Enter")
     artifact_id = wait_for_written(page)
-    expect(page.locator(".ws-meta")).to_contain_text("failed: The answer contains no HTML document.")
+    expect(page.locator(".ws-meta")).to_contain_text("Not written yet: the generation failed")
+    expect(page.locator(".turn.failed .error")).to_contain_text(
+        "The answer contains no HTML document.")
+    expect(page.locator(".turn.version")).to_have_count(0)
+    # Nothing to share yet: no link, download or remix is offered for it.
+    for name in ("Copy link", "Download", "Remix"):
+        expect(page.locator("#ws-menu").get_by_text(name, exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Try again")).to_be_visible()
     expect(page.locator("#prompt")).to_have_value("something odd")
     # An old /jobs/ link is the tool's address now, for the one who started it only.
@@ -146,7 +152,7 @@ def test_a_tool_whose_first_version_failed_and_an_old_job_link(server, page):
     server.fake.script(TIP_ANSWER)
     page.get_by_role("button", name="Try again").click()
     wait_for_written(page)
-    expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2 · written by the model")
+    expect(page.locator(".ws-meta")).to_contain_text("Version 1 of 1 · written by the model")
     assert page.url == f"{server.app_origin}/a/{artifact_id}"
 
 

@@ -46,7 +46,9 @@ def home_page(status: int = 200, **extra: Any) -> ResponseReturnValue:
     artifacts = (k.store.search_artifacts(current_owner(), q) if q
                  else k.store.list_artifacts(current_owner()))
     checks = checks_store.summaries(k.store, [(a.id, a.latest_version) for a in artifacts])
+    unwritten = lifecycle.last_statuses(k.store, [a.id for a in artifacts if not a.version_count])
     return render_template("home.html", artifacts=artifacts, q=q, examples=EXAMPLES, checks=checks,
+                           unwritten=unwritten,
                            model=model_in_use(k.settings), how_to_configure=HOW_TO_CONFIGURE,
                            local_models=ollama_models(k.settings), **extra), status
 
