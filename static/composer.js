@@ -254,6 +254,13 @@ export function wireComposer(
       count();
       prompt.focus();
     },
+    /** The tries a job asked for, offered again with its prompt (one the box
+     *  does not offer leaves the choice as it is). */
+    setTries(n) {
+      if (!triesPick || ![...triesPick.options].some((o) => Number(o.value) === n)) return;
+      triesPick.value = String(n);
+      showCost();
+    },
     becomeChange() {
       prompt.placeholder = "Ask for a change…";
       form.querySelector("label[for=prompt]").textContent = "Ask for a change";

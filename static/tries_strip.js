@@ -46,6 +46,7 @@ export class TriesStrip {
     this.leading = 1;
     this.ahead = false; // a `leading` event named the try the preview shows
     this.kept = null;
+    this.over = null; // how a job that kept none ended
     this.list.replaceChildren();
     this.showing.textContent = "";
     this.said.hidden = true;
@@ -106,6 +107,20 @@ export class TriesStrip {
     this.said.hidden = false;
   }
 
+  /** The job ended without keeping one (Stop, a failure): a try still being
+   *  written or tested never will be. */
+  ended(status) {
+    if (!this.active || this.kept !== null) return;
+    const text = status === "cancelled" ? "stopped" : "not finished";
+    for (const one of this.tries.values()) {
+      if (one.state === "writing" || one.state === "testing") {
+        Object.assign(one, { state: "failed", text });
+      }
+    }
+    this.over = status === "cancelled" ? "Stopped: every try ended" : "The tries did not finish";
+    this.render();
+  }
+
   render() {
     this.list.replaceChildren(
       ...[...this.tries].map(([n, one]) => {
@@ -114,15 +129,17 @@ export class TriesStrip {
         li.dataset.try = String(n);
         li.dataset.state = one.state;
         if (n === this.kept) li.classList.add("kept");
-        if (n === this.leading && this.kept === null) li.setAttribute("aria-current", "true");
+        if (n === this.leading && this.kept === null && !this.over)
+          li.setAttribute("aria-current", "true");
         const what = n === this.kept ? `${one.text}, kept` : one.text;
         li.textContent = `Try ${n}: ${what}`;
         if (one.note) li.title = one.note;
         return li;
       }),
     );
-    this.showing.textContent =
-      this.kept !== null
+    this.showing.textContent = this.over
+      ? this.over
+      : this.kept !== null
         ? `Kept try ${this.kept}`
         : !this.ahead
           ? `Showing try ${this.leading} as it is written`

@@ -380,7 +380,9 @@ export function initWorkspace(root, bridge) {
     let usage = null;
     streaming = true;
     // A job asking for several tries (its answer says; after a reload, the page).
-    strip.reset(Number(job.tries || root.dataset.jobTries) || 1);
+    const asked = Number(job.tries || root.dataset.jobTries) || 1;
+    strip.reset(asked);
+    composer?.setTries(asked); // asked again the same way after Stop or a failure
     if (promptText) {
       const you = document.createElement("li");
       you.className = "turn user";
@@ -518,6 +520,7 @@ export function initWorkspace(root, bridge) {
         const done = d.status === "done" && d.result?.artifact_id;
         if (done) setStage("done");
         else {
+          strip.ended(d.status);
           statusText.textContent = `${d.status === "cancelled" ? "Stopped" : "Failed"}${usageText()}`;
           liveError.hidden = false;
           liveError.textContent = d.error || "The generation failed.";
@@ -571,6 +574,9 @@ export function initWorkspace(root, bridge) {
         stream(job, text);
       },
     });
+    // A failed or stopped job's prompt is offered again, with its tries.
+    if (root.dataset.retry && root.dataset.jobTries)
+      composer.setTries(Number(root.dataset.jobTries));
   }
 
   // -- Fix it ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from testkit.clients import HttpBrowser
 from testkit.fake_llm import Script, error_script
 from testkit.pages import wait_for_written
 from testkit.serving import make_settings, provider_overrides, serve_kiln
+from testkit.signing import owner_cookie_name
 from web.client import tries_offered
 
 WRONG_EACH = DOC.replace("(bill * 1.15)", "(bill * 1.5)")      # fails "shows what each pays"
@@ -175,6 +176,34 @@ def test_three_tries_from_the_home_page_strip_summary_compare_and_use(kiln_serve
     expect(page.locator(".ws-meta")).to_contain_text("Version 2 of 2")
     assert server.kiln.store.get_version(artifact_id, 2).html == WRONG_EACH
     expect(page.locator("[data-tries-summary]")).to_have_count(0)
+
+
+def test_stop_during_tries_ends_every_chip_and_keeps_the_prompt_and_the_choice(kiln_server, page):
+    server = kiln_server
+    slow = {"tokens_per_second": 8, "chunk_chars": 4}
+    server.fake.script(Script(answer(WRONG_EACH), **slow))
+    server.fake.script_when("Try 2 of 3", Script(document(DOC), **slow))
+    server.fake.script_when("Try 3 of 3", Script(document(WRONG_BOTH), **slow))
+    page.goto(server.app_origin)
+    page.get_by_label("Tries: how many answers").select_option("3")
+    page.fill("#prompt", "a slow tip calculator")
+    page.keyboard.press("Enter")
+    strip = page.locator("[data-tries-strip]")
+    chips = strip.locator("[data-try]")
+    expect(chips).to_have_count(3, timeout=20_000)
+    expect(chips.nth(0)).to_have_text("Try 1: writing…")
+    page.get_by_role("button", name="Stop").click()
+    expect(chips).to_have_text(["Try 1: stopped", "Try 2: stopped", "Try 3: stopped"],
+                               timeout=20_000)
+    expect(strip.locator("[data-tries-showing]")).to_have_text("Stopped: every try ended")
+    expect(strip.locator("[aria-current]")).to_have_count(0)
+    expect(page.locator("#prompt")).to_have_value("a slow tip calculator")
+    expect(page.locator("#composer-tries")).to_have_value("3")
+    # and after a reload: the prompt and its tries, offered again
+    page.reload()
+    expect(page.locator("#prompt")).to_have_value("a slow tip calculator")
+    expect(page.locator("#composer-tries")).to_have_value("3")
+    expect(page.locator("#prompt-help")).to_have_text("3 tries: about 3× the tokens")
 
 
 EACH = "  $('each').textContent = (bill * 1.15).toFixed(2);"
@@ -399,6 +428,22 @@ def test_the_tries_control_adds_no_row_on_a_phone_and_the_tries_stack(kiln_serve
         box = cost.bounding_box()
         assert box["height"] < 30 and box["x"] + box["width"] <= 390  # one line, on screen
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        # the owner's workspace: the sentence and the way to compare fit the screen
+        name = owner_cookie_name(server.app)
+        context.add_cookies([{"name": name, "url": server.app_origin,
+                              "value": server.me.http.cookies.get(name)}])
+        page.goto(f"{server.app_origin}/a/{artifact_id}")
+        summary = page.locator("[data-tries-summary]")
+        expect(summary).to_contain_text(WITH_REFUSAL)
+        expect(summary.get_by_role("link", name="Compare tries")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.locator(".ws-switch [data-show-view=chat]").click()
+        bar = page.locator("#composer .composer-bar")
+        tops = {round(bar.locator(selector).bounding_box()["y"]) for selector in
+                ("[data-tries]", "label[for=attach]", "button[type=submit]")}
+        assert max(tops) - min(tops) < 12, tops  # the follow-up box: one row too
+        expect(page.locator(".turn.version .tries-chip")).to_have_text("3 tries")
 
         page.goto(f"{server.app_origin}/a/{artifact_id}/v/1/tries")
         sides = page.locator("[data-try]")

@@ -146,7 +146,8 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
         # Versions kept from several tries: the one on screen says how they fared.
         tries=tries_view(k.store, version) if version else None,
         tries_made=tries.tries_made(k.store, artifact_id),
-        job_tries=running.tries if running else 1,
+        # what the running job asked for, or the last one whose prompt is offered again
+        job_tries=last.tries if last else 1,
         # The secret scan: the owner's only (the share page above never has it).
         **secrets_view(lambda n: k.verdicts.secrets(artifact_id, n),
                        k.store.get_version(artifact_id).number if version else 0,
