@@ -23,8 +23,7 @@ from artifacts.smoke_report import SmokeReport
 from jobs import JobEvent
 from jobs import events as ev
 from services import Kiln
-from services.generation import AFTER_FAILED_REPAIR
-from settings import Settings
+from settings import AFTER_FAILED_REPAIR, Settings
 
 
 def _kiln() -> Kiln:
@@ -173,7 +172,7 @@ def import_command(files: tuple[str, ...], title: str | None, data: tuple[str, .
                    "@VERSION), or one purpose's (create, follow_up, repair, tries): repeat, "
                    "e.g. --model anthropic:big --model repair=ollama:small. Default: "
                    "KILN_MODEL_* and the provider's model.")
-@click.option("--after-failed-repair", type=click.Choice(["repair", "resample"]), default=None,
+@click.option("--after-failed-repair", type=click.Choice(AFTER_FAILED_REPAIR), default=None,
               help="What a round does once a repair failed: repair again, or ask for new "
                    "tries against the checks (default KILN_AFTER_FAILED_REPAIR).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")

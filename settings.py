@@ -9,7 +9,7 @@ import secrets
 import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (AliasChoices, BaseModel, Field, ValidationError, field_validator,
@@ -92,6 +92,11 @@ DEFAULT_PRICES: dict[str, ModelPrice] = {
     "claude-sonnet-4-20250514": _price(3, 15, 0.30),
     "claude-haiku-4-5": _price(1, 5, 0.10),
 }
+
+
+# What a round spends its budget on once a repair round has failed (workflow._finish).
+AfterFailedRepair = Literal["repair", "resample"]
+AFTER_FAILED_REPAIR: tuple[str, ...] = get_args(AfterFailedRepair)
 
 
 class Settings(BaseSettings):
@@ -218,6 +223,11 @@ class Settings(BaseSettings):
                     "owns: a remix by someone with only a share link, and its edits), in a "
                     "Chromium of its own at a lower CPU priority; members' versions never wait "
                     "behind them.")
+    smoke_job_share: int = Field(
+        0, ge=0, le=16,
+        description="Pages of a lane one job's tries may hold at once, tested or queued (the "
+                    "rest wait their turn, letting other people's versions past); 0: all the "
+                    "lane's pages but one, at least one, so no one job takes the whole tester.")
     smoke_waiting_per_visitor: int = Field(
         4, ge=0, le=1000,
         description="Versions one visitor may have waiting for a smoke test; past it a version "
@@ -373,7 +383,7 @@ class Settings(BaseSettings):
         20_000, ge=0,
         description="The tokens one try is reckoned to spend when a request asks for several: "
                     "the day's budget must have room for tries × this before any is sent.")
-    after_failed_repair: Literal["repair", "resample"] = Field(
+    after_failed_repair: AfterFailedRepair = Field(
         "repair",
         description="What a round spends its budget on once a repair round has failed: "
                     "`repair` asks for another repair; `resample` asks for new tries against the "

@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -25,6 +26,7 @@ from artifacts.tool_errors import ToolError, fix_request, quote_source
 from generator import (Budget, Continuing, Event, GenerationResult, Image, Retrying, Stage,
                        generate, make_provider)
 from generator import prompts
+from generator.checks_block import extract_checks
 from generator.choice import parse_plan, settings_for, settings_plan
 from jobs import JobCancelled, JobFailed, JobLog
 from jobs import events as ev
@@ -51,9 +53,10 @@ class Parts:
     describe_files: Callable[[list[AttachedFile]], str]
     add_files: Callable[[list[AttachedFile], list[AttachedFile]], list[AttachedFile]]
     # A try tested before anything is stored (the tool, its document and files, the
-    # checks it is to pass, the version regressions are named against), and a kept
-    # try's verdict stored as its version's. None: not tested in this process.
-    test_try: Callable[[str, str, list[AttachedFile], str | None, int | None],
+    # checks it is to pass, the version regressions are named against, the job whose
+    # share of the tester it takes), and a kept try's verdict stored as its version's.
+    # None: not tested in this process.
+    test_try: Callable[[str, str, list[AttachedFile], str | None, int | None, str],
                        SmokeReport | None] = lambda *_: None
     keep_verdict: Callable[[VersionOut, SmokeReport], SmokeReport] = lambda _, report: report
 
@@ -87,8 +90,6 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
     written, names it, unless the person renamed it meanwhile."""
     log.emit(ev.Status("generating"))
     reserved = parts.store.get_artifact(artifact_id).title
-    result = _generate(parts, log, request, request.prompt, image=request.image,
-                       files=request.files)
     several: _Tries | None = None
 
     def another(checks: str | None, count: int) -> Callable[[int, _Shown], GenerationResult]:
@@ -100,16 +101,26 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
                 shown=shown.of(number))
         return ask
 
+    def first(shown: _Voice) -> GenerationResult:
+        return _generate(parts, log, request, request.prompt, image=request.image,
+                         files=request.files, shown=shown)
+
     if request.tries > 1:
         # The other tries are asked, in parallel, for a document that passes the
-        # checks the first answer wrote; the first is tested meanwhile.
-        checks, first = result.checks, result
-        others = another(checks, request.tries)
-        several = _run_tries(
-            parts, _Shown(log, request.tries, first.raw_answer), artifact_id,
-            lambda number, shown: first if number == 1 else others(number, shown),
-            request.files, lambda _: checks, parent=None)
-        result = dataclasses.replace(several.kept_result, checks=checks)
+        # checks the first answer writes, as soon as they are written (the checks
+        # come before the document): they need not wait for its document.
+        written = _FirstChecks()
+
+        def ask(number: int, shown: _Shown) -> GenerationResult:
+            if number == 1:
+                with written.ending():
+                    return written.ended(first(_WritingChecks(shown, 1, written)))
+            return another(written.wait(), request.tries)(number, shown)
+        several = _run_tries(parts, _Shown(log, request.tries), artifact_id, ask, request.files,
+                             lambda _: written.checks, parent=None)
+        result = dataclasses.replace(several.kept_result, checks=written.checks)
+    else:
+        result = first(_Shown(log, 1).of(1))
     if not result.ok:
         _no_document(parts, log, request, artifact_id, result, several)
     version = parts.store.add_version(artifact_id, _version_in(result, Source.GENERATED,
@@ -310,6 +321,67 @@ class _Voice:
         self.shown.event(self.number, event)
 
 
+class _FirstChecks:
+    """The checks a new tool's first try writes, once complete, for the other
+    tries to be asked with: they wait for them, not for its document. Should the
+    first end without a whole checks block, the others are asked with what it
+    ended with (no checks at all, say); should it be stopped, they stop too."""
+
+    def __init__(self) -> None:
+        self.checks: str | None = None
+        self._stopped = False
+        self._known = threading.Event()
+
+    def written(self, checks: str) -> None:
+        if not self._known.is_set():
+            self.checks = checks
+            self._known.set()
+
+    def ended(self, result: GenerationResult) -> GenerationResult:
+        if not self._known.is_set():
+            self.checks = result.checks
+            self._known.set()
+        return result
+
+    @contextmanager
+    def ending(self) -> Iterator[None]:
+        """Around the first try: however it ends, the others are let go."""
+        try:
+            yield
+        except JobCancelled:
+            self._stopped = True
+            raise
+        finally:
+            self._known.set()
+
+    def wait(self) -> str | None:
+        self._known.wait()
+        if self._stopped:
+            raise JobCancelled()
+        return self.checks
+
+
+@dataclass(frozen=True)
+class _WritingChecks(_Voice):
+    """The first try of a new tool, watched for the end of its checks block. Should
+    its answer start again once they were complete (a retry), the other tries keep
+    the checks they were asked with, and every try is tested against those."""
+    first: _FirstChecks
+
+    def delta(self, text: str) -> None:
+        super().delta(text)
+        if "\n" not in text or self.first.checks is not None:
+            return
+        answer = self.shown.answers[self.number]
+        end = answer.rfind("\n") + 1
+        # A fence line has just been completed: the only time a block can close.
+        recent = answer[max(end - len(text) - 8, 0):end]
+        if "```" in recent or "~~~" in recent:
+            checks = extract_checks(answer[:end])
+            if checks is not None:
+                self.first.written(checks)
+
+
 def _run_tries(parts: Parts, shown: _Shown, artifact_id: str,
                ask: Callable[[int, _Shown], GenerationResult], files: list[AttachedFile],
                checks_of: Callable[[GenerationResult], str | None],
@@ -325,7 +397,8 @@ def _run_tries(parts: Parts, shown: _Shown, artifact_id: str,
         result = ask(number, shown)
         report = None
         if result.ok and result.html:
-            report = parts.test_try(artifact_id, result.html, files, checks_of(result), parent)
+            report = parts.test_try(artifact_id, result.html, files, checks_of(result), parent,
+                                    log.job_id)
         tried = _tried(number, result, report)
         log.emit(ev.TryTested(number, count, tried.payload()))
         shown.was_tested(tried)

@@ -14,11 +14,9 @@ from generator import (HOW_TO_CONFIGURE, GenerationRefused, Image, NotConfigured
                        provider_configured)
 from generator.choice import parse_plan, settings_plan, usable
 from jobs import JobFailed, JobLog, Runner
-from settings import Settings
+from settings import AFTER_FAILED_REPAIR, Settings
 
 from .budgets import Budgets
-
-AFTER_FAILED_REPAIR = ("repair", "resample")
 
 
 class Generation:

@@ -5,6 +5,7 @@ member's verdict up; in a web process with workers, the queue takes them."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from artifacts.secret_scan import Scan
 from artifacts.smoke_report import SmokeReport
 from artifacts.store import owner_hash
 from settings import Settings
-from tester.lanes import WaitingVersions
+from tester.lanes import JobShares, WaitingVersions, job_share
 from tester.smoke import MEMBER, VISITOR, Lane, SmokeTester, SmokeUnavailable
 from tester.smoke_run import FilesOnDisk
 
@@ -45,6 +46,8 @@ class Verdicts:
         # processes, the queue counts them in Redis).
         self._visitors_waiting = WaitingVersions(settings.smoke_waiting_per_visitor,
                                                  settings.smoke_waiting_visitors)
+        # Each job's share of a lane's pages, for its tries (KILN_SMOKE_JOB_SHARE).
+        self.job_shares = JobShares()
 
     def start(self, queue: QueueRunner | None = None) -> None:
         """Test here (the browser starts on the first test), or hand versions to
@@ -244,19 +247,26 @@ class Verdicts:
         return self.test_in_lane(self.store.get_version(artifact_id, number), lane).result()
 
     def test_try(self, artifact_id: str, html: str, files: Sequence[AttachedFile],
-                 checks_text: str | None, parent: int | None) -> SmokeReport | None:
+                 checks_text: str | None, parent: int | None, job: str | None = None
+                 ) -> SmokeReport | None:
         """Test one try of a request before anything is stored: the smoke test and
         ``checks_text`` (the checks it is to pass), a regression named where version
         ``parent`` passed a check. Waits for the verdict; None when smoke testing is
-        off in this process or Chromium could not run. In the tool's own lane."""
+        off in this process or Chromium could not run. In the tool's own lane, where
+        the tries of one ``job`` hold at most the job's share of the pages at once
+        (``tester.lanes.job_share``); a try of no job is held to nothing but the lane."""
         if self.tester is None:
             return None
         parsed = CheckSet.parse(checks_text) if (checks_text or "").strip() else None
         checks = None if parsed is None or parsed.empty else parsed
         lane = MEMBER if self._member_tool(artifact_id) else VISITOR
+        share = job_share(self.tester.concurrency[lane], self.settings.smoke_job_share)
+        held = (self.job_shares.held(f"{lane}:{job}", share) if job is not None
+                else contextlib.nullcontext())
         try:
-            report = self.tester.submit(html, checks, lane=lane,
-                                        files=self._on_disk(files)).result()
+            with held:
+                report = self.tester.submit(html, checks, lane=lane,
+                                            files=self._on_disk(files)).result()
         except SmokeUnavailable as exc:
             log.warning("a try for %s was not tested: %s", artifact_id, exc)
             return None
