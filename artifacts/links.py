@@ -23,6 +23,11 @@ def raw_url(sandbox_origin: str, artifact_id: str, number: int) -> str:
     return f"{sandbox_origin}/raw/{artifact_id}/{number}"
 
 
+def alternative_url(sandbox_origin: str, artifact_id: str, number: int, try_number: int) -> str:
+    """One of version ``number``'s alternatives (a try not kept), served beside it."""
+    return f"{raw_url(sandbox_origin, artifact_id, number)}/tries/{try_number}"
+
+
 def download_url(sandbox_origin: str, artifact_id: str, number: int) -> str:
     return f"{raw_url(sandbox_origin, artifact_id, number)}/download"
 

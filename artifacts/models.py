@@ -164,6 +164,7 @@ class JobOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     base_version: int | None = None
+    tries: int = 1  # answers asked for, the best kept (artifacts/tries.py)
 
 
 class JobEventOut(BaseModel):

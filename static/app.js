@@ -1,5 +1,6 @@
 // Kiln's pages load this one module (no inline scripts: CSP is script-src 'self').
 import { initArena } from "./arena.js";
+import { initCompareTries } from "./compare_tries.js";
 import { Bridge } from "./bridge.js";
 import { csrfToken } from "./api.js";
 import { wireErrorsPanel } from "./errors_panel.js";
@@ -104,5 +105,8 @@ if (toolPanel) initToolPanel(toolPanel);
 
 const share = document.querySelector("[data-share-page]");
 if (share) initShare(share);
+
+const compareTries = document.querySelector("[data-compare-tries-page]");
+if (compareTries) initCompareTries(compareTries);
 
 initArena();

@@ -3,7 +3,9 @@
 // a chip that removes it, one over a limit refused here with the reason before
 // anything is sent; a counter once the prompt nears its limit (the server refuses
 // a longer one with its reason, shown here: nothing is cut in silence); Stop while
-// the model writes. A refusal keeps the prompt and the files.
+// the model writes; how many tries to ask for (config.tries: what the server
+// allows), with what they cost said where the keys are. A refusal keeps the
+// prompt, the files and the tries chosen.
 import { post } from "./api.js";
 import { config } from "./config.js";
 import { carriesFiles, fileKind, filesOf, kindWords, refusal } from "./attachments.js";
@@ -18,6 +20,12 @@ export function promptCount(length, limit = LIMIT) {
     text: `${length.toLocaleString("en")} / ${limit.toLocaleString("en")}`,
     over: length > limit,
   };
+}
+
+/** What asking for `n` tries costs, in words ("3 tries: about 3× the tokens"):
+ *  each try is a whole answer, asked at once. Null for one. */
+export function triesCost(n) {
+  return n > 1 ? `${n} tries: about ${n}× the tokens` : null;
 }
 
 /** `name`, or "name-2.png" and so on when `taken` (lower case) holds it: two
@@ -45,6 +53,8 @@ export function wireComposer(
   const submit = form.querySelector("button[type=submit]");
   const stop = form.querySelector("[data-stop]");
   const counter = form.querySelector("[data-prompt-count]");
+  const triesPick = form.querySelector("[data-tries]");
+  const help = form.querySelector("[data-prompt-help]");
   let busy = false;
   let cancelUrl = null;
 
@@ -149,6 +159,13 @@ export function wireComposer(
   });
   prompt.addEventListener("input", count);
   count();
+  const showCost = () => {
+    const cost = triesPick && triesCost(Number(triesPick.value));
+    help.textContent = cost || help.dataset.keys;
+    help.toggleAttribute("data-cost", Boolean(cost));
+  };
+  triesPick?.addEventListener("change", showCost);
+  showCost();
 
   prompt.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -174,6 +191,7 @@ export function wireComposer(
     const body = new FormData();
     body.append("prompt", text);
     for (const { file, name } of attached) body.append("file", file, name);
+    if (triesPick) body.append("tries", triesPick.value);
     for (const [name, value] of Object.entries(extra())) {
       if (value !== null && value !== undefined && value !== "") body.append(name, String(value));
     }
@@ -235,6 +253,13 @@ export function wireComposer(
       prompt.value = text;
       count();
       prompt.focus();
+    },
+    /** The tries a job asked for, offered again with its prompt (one the box
+     *  does not offer leaves the choice as it is). */
+    setTries(n) {
+      if (!triesPick || ![...triesPick.options].some((o) => Number(o.value) === n)) return;
+      triesPick.value = String(n);
+      showCost();
     },
     becomeChange() {
       prompt.placeholder = "Ask for a change…";

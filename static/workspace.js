@@ -13,6 +13,7 @@ import { notesOf, renderNotes } from "./notes.js";
 import { notice } from "./notices.js";
 import { freshPage, swapRegions } from "./page_update.js";
 import { Recorder } from "./recorder.js";
+import { TriesStrip } from "./tries_strip.js";
 import { artifactUrls, kilnUrl } from "./urls.js";
 
 const STEPS = ["generating", "testing", "repairing", "done"];
@@ -33,6 +34,7 @@ const ROOT_KEYS = [
   "filesCount",
   "filesBytes",
   "filesNames",
+  "jobTries",
 ];
 
 export function wireTabs(root) {
@@ -360,6 +362,7 @@ export function initWorkspace(root, bridge) {
   const drafts =
     draftsBox &&
     new DraftPreview([...draftsBox.querySelectorAll("iframe")], draftsBox.dataset.draftUrl);
+  const strip = new TriesStrip($("[data-tries-strip]"), artifactId);
 
   function stream(job, promptText) {
     let answer = "";
@@ -376,6 +379,10 @@ export function initWorkspace(root, bridge) {
     let previewing = false;
     let usage = null;
     streaming = true;
+    // A job asking for several tries (its answer says; after a reload, the page).
+    const asked = Number(job.tries || root.dataset.jobTries) || 1;
+    strip.reset(asked);
+    composer?.setTries(asked); // asked again the same way after Stop or a failure
     if (promptText) {
       const you = document.createElement("li");
       you.className = "turn user";
@@ -418,6 +425,7 @@ export function initWorkspace(root, bridge) {
         $("[data-title]").textContent = title[1].trim();
         document.title = `${title[1].trim()} · Kiln`;
       }
+      if (strip.active) strip.streamed(Boolean(doc?.complete));
       const draft = doc ? renderable(doc.html) : edited;
       if (draft && drafts && /<body|<div|<main|<h1|<p/i.test(draft)) {
         if (!previewing) {
@@ -439,8 +447,11 @@ export function initWorkspace(root, bridge) {
 
     followJob(job.events_url, {
       status: (d) => {
-        setStage(d.stage);
+        // A resample round asks for new tries once a repair failed: a strip of its own.
+        if (d.stage === "resampling") strip.reset(0);
+        setStage(d.stage === "resampling" ? "repairing" : d.stage);
         const words = {
+          resampling: `Asking for new tries: repairing v${d.version} did not make it pass`,
           queued: "Queued",
           generating: "Writing",
           testing: `Testing v${d.version} in headless Chromium`,
@@ -458,6 +469,14 @@ export function initWorkspace(root, bridge) {
         statusText.textContent = `Writing · ${answer.length.toLocaleString()} characters${usageText()}`;
         schedule();
       },
+      try: (d) => strip.tested(d),
+      // The preview follows the try that is ahead: its answer so far comes next.
+      leading: (d) => {
+        strip.lead(d);
+        answer = "";
+        schedule();
+      },
+      tries: (d) => strip.keptAs(d),
       retrying: (d) => {
         statusText.textContent = `The model is busy (${d.reason}); retrying in ${Math.round(d.wait_s)} s`;
       },
@@ -501,6 +520,7 @@ export function initWorkspace(root, bridge) {
         const done = d.status === "done" && d.result?.artifact_id;
         if (done) setStage("done");
         else {
+          strip.ended(d.status);
           statusText.textContent = `${d.status === "cancelled" ? "Stopped" : "Failed"}${usageText()}`;
           liveError.hidden = false;
           liveError.textContent = d.error || "The generation failed.";
@@ -516,6 +536,9 @@ export function initWorkspace(root, bridge) {
             $("#artifact-frame").hidden = !$("#artifact-frame").dataset.frameSrc;
             $("[data-preview-empty]").hidden = !$("#artifact-frame").hidden;
             if (!number) showView("tool"); // a new tool: on a phone, show it
+            // The version on screen says how its tries fared; a repaired one does not,
+            // so the strip stays, with its sentence and the way to compare them.
+            if ($("[data-tries-summary]")) strip.reset(0);
           }
         } catch {
           notice("The page could not be brought up to date; reload it to see the result.");
@@ -551,6 +574,9 @@ export function initWorkspace(root, bridge) {
         stream(job, text);
       },
     });
+    // A failed or stopped job's prompt is offered again, with its tries.
+    if (root.dataset.retry && root.dataset.jobTries)
+      composer.setTries(Number(root.dataset.jobTries));
   }
 
   // -- Fix it ---------------------------------------------------------------

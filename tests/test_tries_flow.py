@@ -296,7 +296,7 @@ def test_a_try_bringing_a_regression_loses_to_one_passing_as_many_checks_without
     first = run(kiln_server, me)
     assert first.status == "done" and first.result["smoke_ok"] is True
     assert me.http.get(f"/api/artifacts/{first.artifact_id}/versions/1/alternatives").json() == {
-        "alternatives": []}
+        "alternatives": [], "kept": None, "summary": None}
     assert me.http.get(f"/api/artifacts/{first.artifact_id}/versions/9/alternatives"
                        ).status_code == 404
 

@@ -11,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest, NotFound
 
-from artifacts import JobOut, checks_store, evals_store, json_limits, lifecycle, tries
+from artifacts import JobOut, checks_store, evals_store, json_limits, lifecycle, links
 from artifacts.models import AttachedFile
 from artifacts.tool_errors import Phase
 from evals import examples
@@ -22,7 +22,8 @@ from services import Created
 from . import access, files_api, kiln, limits
 from .forms import (ChecksIn, FixIn, HostIn, ImportIn, MediaIn, NewVersionIn, PromptIn, RemixIn, RenameIn,
                     RestoreIn, StorageIn)
-from .present import acceptance_json, artifact_for, check_set_json, secrets_json, version_for
+from .present import (acceptance_json, artifact_for, check_set_json, secrets_json, tries_view,
+                      version_for)
 from .ownership import current_owner, owner_for_write
 from .tool_access import viewer_key
 from .writers import writer
@@ -173,8 +174,15 @@ def restore(artifact_id: str) -> ResponseReturnValue:
 def version_alternatives(artifact_id: str, number: int) -> ResponseReturnValue:
     """The tries a request asked for beside the one kept as this version, each with
     how it fared (its document is not listed)."""
-    found = tries.alternatives(kiln().store, artifact_id, number)
-    return jsonify(alternatives=[a.summary() for a in found])
+    k = kiln()
+    view = tries_view(k.store, k.store.get_version(artifact_id, number))
+    found = view.alternatives if view else []
+    return jsonify(
+        alternatives=[{**a.summary(), "raw_url": (links.alternative_url(
+            k.settings.sandbox_origin, artifact_id, number, a.try_number) if a.html else None)}
+            for a in found],
+        # the try kept as this version, and what the job said of them all
+        kept=view.kept if view else None, summary=view.summary if view else None)
 
 
 @bp.post("/artifacts/<artifact_id>/versions/<int:number>/alternatives/<int:try_number>/use")
@@ -275,6 +283,7 @@ def job_json(job: JobOut, status: int = 202) -> ResponseReturnValue:
     return jsonify(job_id=job.id, job_url=f"/api/jobs/{job.id}",
                    events_url=f"/api/jobs/{job.id}/events",
                    cancel_url=f"/api/jobs/{job.id}/cancel", artifact_id=job.artifact_id,
+                   tries=job.tries,
                    url=f"/a/{job.artifact_id}" if job.artifact_id else None), status
 
 

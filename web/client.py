@@ -28,6 +28,7 @@ from .present import NOTE_ATTRIBUTES, NOTE_PROTOCOLS, NOTE_TAGS
 ADDRESSES: dict[str, tuple[str, tuple[str, ...]]] = {
     "home": ("pages.home", ()),
     "page": ("pages.artifact", ("artifact_id",)),
+    "version_page": ("pages.artifact", ("artifact_id", "number")),
     "artifact": ("api.show", ("artifact_id",)),
     "version": ("api.version", ("artifact_id", "number")),
     "versions": ("api.new_version", ("artifact_id",)),
@@ -40,6 +41,9 @@ ADDRESSES: dict[str, tuple[str, tuple[str, ...]]] = {
     "media": ("api.allow_media", ("artifact_id",)),
     "media_kind": ("api.revoke_media", ("artifact_id", "kind")),
     "fix": ("api.fix", ("artifact_id",)),
+    "alternatives": ("api.version_alternatives", ("artifact_id", "number")),
+    "use_alternative": ("api.use_alternative", ("artifact_id", "number", "try_number")),
+    "compare_tries": ("pages.compare_tries", ("artifact_id", "number")),
     "job_events": ("api.job_events", ("job_id",)),
     "job_cancel": ("api.cancel", ("job_id",)),
     "complete": ("tool_api.complete", ("artifact_id",)),
@@ -67,6 +71,14 @@ def url_shapes(routes: Map) -> dict[str, str]:
     return shapes
 
 
+# What the prompt box offers (``tries_offered``): these, up to KILN_TRIES_MAX, and the default.
+TRIES_CHOICES = (1, 3, 5)
+
+
+def tries_offered(settings: Settings) -> list[int]:
+    return sorted({n for n in TRIES_CHOICES if n <= settings.tries_max} | {settings.tries_default})
+
+
 def client_config(settings: Settings, routes: Map) -> dict[str, object]:
     return {
         "urls": url_shapes(routes),
@@ -91,6 +103,10 @@ def client_config(settings: Settings, routes: Map) -> dict[str, object]:
         "ai_max_prompt_chars": settings.ai_max_prompt_chars,
         "network": network.page_config(settings),  # the refused classes and the channel's limits
         "max_prompt_chars": settings.max_prompt_chars,
+        # How many tries a request may ask for (the server checks again) and what
+        # the prompt box offers; none when only one is allowed.
+        "tries": {"max": settings.tries_max, "default": settings.tries_default,
+                  "offered": tries_offered(settings) if settings.tries_max > 1 else []},
         "max_title": TITLE_MAX,
         "frame_max_height": settings.frame_max_height_px,
         "consent_delay_ms": settings.consent_delay_ms,  # before Allow answers (static/consent.js)

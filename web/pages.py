@@ -7,7 +7,7 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
                    request, url_for)
 from flask.typing import ResponseReturnValue
 
-from artifacts import checks_store, evals_store, lifecycle, links
+from artifacts import checks_store, evals_store, lifecycle, links, tries
 from artifacts.htmlfile import BadHTML
 from evals import examples
 from generator import HOW_TO_CONFIGURE
@@ -19,7 +19,7 @@ from . import access, kiln, limits
 from .client import ADDRESSES
 from .ownership import current_owner, owner_for_write
 from .present import (acceptance_view, conversation, describe_version, human_size, job_state,
-                      line_diff, model_in_use, secrets_view, shared_files)
+                      line_diff, model_in_use, secrets_view, shared_files, tries_view, try_sides)
 from .tool_access import viewer_key
 from .writers import writer
 
@@ -160,6 +160,11 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
         # An arena tool before its battle's vote: no cost shown (it names the model).
         blind=evals_store.awaiting_vote(k.store, artifact_id),
         turns=conversation(k.store.messages(artifact_id), versions),
+        # Versions kept from several tries: the one on screen says how they fared.
+        tries=tries_view(k.store, version) if version else None,
+        tries_made=tries.tries_made(k.store, artifact_id),
+        # what the running job asked for, or the last one whose prompt is offered again
+        job_tries=last.tries if last else 1,
         # The secret scan: the owner's only (the share page above never has it).
         **secrets_view(lambda n: k.verdicts.secrets(artifact_id, n),
                        k.store.get_version(artifact_id).number if version else 0,
@@ -193,6 +198,24 @@ def diff(artifact_id: str) -> ResponseReturnValue:
     return render_template("diff.html", artifact=record, versions=versions, a=a, b=b,
                            diff=line_diff(a.html, b.html),
                            owned=k.store.is_owner(artifact_id, current_owner()))
+
+
+@bp.get("/a/<artifact_id>/v/<int:number>/tries")
+def compare_tries(artifact_id: str, number: int) -> ResponseReturnValue:
+    """A version kept from several tries beside its alternatives, each in its own
+    sandboxed frame (the arena's layout, no vote). Anyone with the tool's address
+    sees them, as they see its versions; "Use this one instead" is the owner's."""
+    k = kiln()
+    record = k.store.get_artifact(artifact_id)
+    version = k.store.get_version(artifact_id, number)
+    view = tries_view(k.store, version)
+    if view is None:
+        abort(404, f"Version {number} was made from one try: it has no alternatives.")
+    return render_template(
+        "tries.html", artifact=record, version=version, view=view,
+        owned=k.store.is_owner(artifact_id, current_owner()),
+        sides=try_sides(k.store, version, view, k.settings.sandbox_origin),
+        iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow())
 
 
 @bp.post("/a/<artifact_id>/remix")

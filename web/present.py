@@ -13,8 +13,8 @@ import bleach
 import markdown
 from markupsafe import Markup
 
-from artifacts import JobOut, MessageOut, Store, VersionOut, checks_store
-from artifacts.checks import Outcome
+from artifacts import JobOut, MessageOut, Store, VersionOut, checks_store, links, tries
+from artifacts.checks import Outcome, summary_of
 from artifacts.checks_store import CheckSetOut
 from artifacts.secret_scan import Scan, summary
 from generator import provider_configured
@@ -337,3 +337,88 @@ def secrets_json(scan: Scan) -> dict[str, Any]:
     """The owner's JSON view of a version's scan: kinds, lines, masked previews."""
     return {"count": scan.count, "findings": [f.model_dump() for f in scan.findings],
             "more": scan.more}
+
+
+# -- several tries: what a version's alternatives say beside it ---------------------------------
+
+@dataclass
+class TriesView:
+    """A version kept from several tries: which try it was, its alternatives (the
+    others), and the sentence the job said ("3 tries: 2 pass all 6 checks; kept the
+    smaller one"), said again from what was stored by the one rule that chose."""
+    kept: int
+    alternatives: list[tries.AlternativeOut]
+    summary: str
+
+    @property
+    def count(self) -> int:
+        return len(self.alternatives) + 1
+
+
+def tries_view(store: Store, version: VersionOut) -> TriesView | None:
+    """None for a version made from one try."""
+    found = tries.alternatives(store, version.artifact_id, version.number)
+    if not found:
+        return None
+    taken = {a.try_number for a in found}
+    kept = next(n for n in range(1, len(found) + 2) if n not in taken)
+    return TriesView(kept, found, tries.summary(
+        [_kept_as_tried(store, version, kept), *(_as_tried(a) for a in found)]))
+
+
+def _kept_as_tried(store: Store, version: VersionOut, number: int) -> tries.Tried:
+    """The kept try as it was judged: its verdict is its version's (kept as tested)."""
+    results = checks_store.results(store, version.artifact_id, version.number)
+    smoke = version.smoke
+    return tries.Tried(
+        number, version.html, passed=results.passed if results else 0,
+        total=results.total if results else 0,
+        regressions=results.regressions if results else 0,
+        smoke_ok=None if smoke is None else not any(
+            (check or {}).get("status") == "fail" for name, check in smoke.checks.items()
+            if name != "acceptance"),
+        errors=len(smoke.errors) if smoke else 0)
+
+
+def _as_tried(alternative: tries.AlternativeOut) -> tries.Tried:
+    return tries.Tried(alternative.try_number, alternative.html or None,
+                       passed=alternative.checks_passed, total=alternative.checks_total,
+                       regressions=alternative.regressions, smoke_ok=alternative.smoke_ok,
+                       errors=alternative.errors_count, tokens=alternative.tokens,
+                       method=alternative.method, note=alternative.note)
+
+
+@dataclass
+class TrySide:
+    """One try as the comparison shows it, beside the others."""
+    number: int
+    kept: bool
+    url: str | None         # its document on the sandbox origin; None: it gave none
+    checks: str             # "5/6 checks pass (1 regression)", or "no checks"
+    passes_all: bool
+    smoke_ok: bool | None
+    errors: int
+    size: int
+    tokens: int
+    note: str | None
+
+
+def try_sides(store: Store, version: VersionOut, view: TriesView,
+              sandbox_origin: str) -> list[TrySide]:
+    """Every try in the order asked: the kept one is the version itself (its tokens
+    are what the version spent less the others'), the rest its alternatives."""
+    kept = _kept_as_tried(store, version, view.kept)
+    spent = version.usage.budget_tokens - sum(a.tokens for a in view.alternatives)
+    sides = [TrySide(kept.number, True, links.raw_url(sandbox_origin, version.artifact_id,
+                                                      version.number),
+                     summary_of(kept.passed, kept.total, kept.regressions), kept.passes_all,
+                     kept.smoke_ok, kept.errors, kept.size, max(spent, 0), None)]
+    for a in view.alternatives:
+        sides.append(TrySide(
+            a.try_number, False,
+            links.alternative_url(sandbox_origin, version.artifact_id, version.number,
+                                  a.try_number) if a.html else None,
+            summary_of(a.checks_passed, a.checks_total, a.regressions),
+            bool(a.html) and a.checks_total > 0 and a.checks_passed == a.checks_total,
+            a.smoke_ok, a.errors_count, a.size, a.tokens, a.note))
+    return sorted(sides, key=lambda side: side.number)

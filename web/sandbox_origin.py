@@ -6,7 +6,7 @@ import re
 
 from flask import Blueprint, Response, abort, request
 
-from artifacts import links
+from artifacts import links, tries
 from sandbox import network
 from sandbox.documents import artifact_document, draft_viewer_document
 from sandbox.policy import Kind
@@ -28,6 +28,18 @@ def raw(artifact_id: str, number: int) -> Response:
     return mark(Response(artifact_document(version.html, storage, persist=viewer is not None,
                                            indexeddb=indexeddb, indexeddb_quota=quota),
                          mimetype="text/html"), Kind.ARTIFACT)
+
+
+@bp.get("/raw/<artifact_id>/<int:number>/tries/<int:try_number>")
+def alternative(artifact_id: str, number: int, try_number: int) -> Response:
+    """One of a version's alternatives, served as the version is (anyone with the
+    tool's address may open its versions; this origin never sees who asks), but
+    with no viewer's storage: a try being compared neither reads nor changes what
+    the tool keeps for the person comparing."""
+    found = tries.alternative(kiln().store, artifact_id, number, try_number)
+    if not found.html:
+        raise tries.AlternativeNotFound(f"Try {try_number} of version {number} gave no document.")
+    return mark(Response(artifact_document(found.html), mimetype="text/html"), Kind.ARTIFACT)
 
 
 @bp.get("/draft")
