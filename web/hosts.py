@@ -44,12 +44,14 @@ def init_app(app: Flask, settings: Settings) -> None:
         found = marked(response)
         if request.host.lower() == sandbox_host:
             kind = found.kind
+        elif found.kind is policy.Kind.ASSET:
+            kind = found.kind
         else:
             kind = policy.Kind.APP
             ownership.remember_owner(response)
         headers = policy.headers_for(
             kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
-            https=settings.https, filename=found.filename, host=found.host)
+            https=settings.https, filename=found.filename, host=found.host, etag=found.etag)
         if kind is policy.Kind.APP and "Cache-Control" in response.headers:
             del headers["Cache-Control"]
         response.headers.update(headers)
