@@ -193,6 +193,9 @@ def test_a_document_with_a_viewers_storage_is_never_kept(app, settings, kiln, sa
     replay = sandbox_client.get(raw_path(src), headers={"If-None-Match": '"anything"'})
     assert replay.status_code == 200 and "mine" not in replay.text
     assert replay.headers["Cache-Control"] == "no-store"
+    # "Nothing kept" vouches for no one: it reads no viewer's storage, whoever asks.
+    shared = sandbox_client.get(f"/raw/{tool}/1?st={NOTHING_KEPT}")
+    assert shared.status_code == 200 and "mine" not in shared.text and "ETag" in shared.headers
     bare = sandbox_client.get(f"/raw/{tool}/1")  # no token at all: nothing kept, nothing saved
     assert bare.headers["Cache-Control"] == "no-store" and '"persist":false' in bare.text
 
