@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -540,8 +540,12 @@ class Store:
 
     @staticmethod
     def _files_out(version: Version) -> list[AttachedFile]:
+        return Store._attached(version.files)
+
+    @staticmethod
+    def _attached(files: Iterable[VersionFile]) -> list[AttachedFile]:
         return [AttachedFile(name=f.name, sha256=f.sha256, size=f.data.size, kind=f.data.kind,
-                             mime=f.data.mime, encoding=f.data.encoding) for f in version.files]
+                             mime=f.data.mime, encoding=f.data.encoding) for f in files]
 
     @staticmethod
     def _version_out(version: Version, smoke: SmokeResult | None = None) -> VersionOut:
@@ -549,13 +553,15 @@ class Store:
             version, smoke, smoke is not None and smoke.thumbnail_png is not None))
 
     @staticmethod
-    def _info_fields(version: Version, smoke: SmokeResult | None,
-                     has_thumbnail: bool) -> dict[str, Any]:
+    def _info_fields(version: Version, smoke: SmokeResult | None, has_thumbnail: bool,
+                     files: list[AttachedFile] | None = None) -> dict[str, Any]:
+        """``files``: read apart already (None: from the version's relationship)."""
         return dict(
             artifact_id=version.artifact_id, number=version.number,
             source=Source(version.source), prompt=version.prompt, model=version.model,
             parent_number=version.parent_number, failed=version.failed, note=version.note,
-            created_at=version.created_at, files=Store._files_out(version),
+            created_at=version.created_at,
+            files=Store._files_out(version) if files is None else files,
             size=version.size, sha256=version.sha256,
             usage=Usage(input_tokens=version.input_tokens, output_tokens=version.output_tokens,
                         cache_read_tokens=version.cache_read_tokens,

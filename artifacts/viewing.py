@@ -13,16 +13,18 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, defer
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, defer, raiseload
 
 from .checks_store import AcceptanceOut, CheckSetOut, acceptance_of
 from .lifecycle import UNFINISHED
-from .models import VersionOut
+from .models import AttachedFile, VersionOut
 from .store import Store, fits_column
 from .tables import (AcceptanceRun, Artifact, ArtifactStorage, CheckSetRow, Job, NetworkGrant,
-                     SmokeResult, ToolData, ToolGrant, Version)
+                     SmokeResult, ToolData, ToolGrant, Version, VersionFile)
 from .tool_ai import MEDIA
 from .tool_data import INDEXEDDB
 
@@ -59,11 +61,52 @@ def page_view(store: Store, artifact_id: str, number: int | None, viewer: str) -
     """The tool, version ``number`` (None: the current one, the newest that did
     not fail) and ``viewer``'s grants and kept data. Raises as ``Store`` does
     for a tool that is missing or deleted, or a version it does not have."""
-    shown = aliased(Version)
-    current = aliased(CheckSetRow)
-    tested = aliased(CheckSetRow)
-    newest = aliased(Version)
-    pick = (shown.number == number if number is not None else shown.id == (
+    values = {"artifact_id": artifact_id, "viewer": viewer, "number": number or 0}
+    with store.reading() as session:
+        if number is not None and not fits_column(number):
+            Store._version(session, artifact_id, 0)  # 404 (410 for a deleted tool), asked simply
+        row = session.execute(_statement(number is not None), values).first()
+        if row is None:
+            Store._artifact(session, artifact_id)  # says whether it was deleted (410)
+        assert row is not None
+        (artifact, version, smoke, thumbnail, run, current_row, tested_row, job, host_list,
+         media_list, keeps, file_count) = row
+        if version is None and number is not None:
+            Store._version(session, artifact_id, number)  # raises VersionNotFound
+        held = set((media_list or "").split())
+        current_set = CheckSetOut.model_validate(current_row) if current_row else None
+        return PageView(
+            artifact=PageArtifact(artifact.id, artifact.title, artifact.owner_hash,
+                                  artifact.forked_from_id, artifact.forked_from_version,
+                                  artifact.created_at),
+            version=(VersionOut(html=version.html, **Store._info_fields(
+                version, smoke, bool(thumbnail),
+                _files(session, version.id) if file_count else []))
+                     if version is not None else None),
+            running=job, current_set=current_set,
+            tested_set=(CheckSetOut.model_validate(tested_row) if tested_row else current_set),
+            # The outcomes, if it was tested with checks: the third.
+            results=acceptance_of(session, run) if run is not None else None,
+            network_hosts=sorted((host_list or "").split()),
+            media_grants=[kind for kind in MEDIA if kind in held],
+            keeps_data=bool(keeps))
+
+
+def _files(session: Session, version_id: int) -> list[AttachedFile]:
+    """A version's files, in a second statement (only for one that has any)."""
+    return Store._attached(session.scalars(select(VersionFile).where(
+        VersionFile.version_id == version_id).order_by(VersionFile.position)))
+
+
+@cache
+def _statement(pinned: bool) -> Select[Any]:
+    """The one statement (two shapes: a pinned version, or the current one), built
+    once: only its values change from a request to the next."""
+    artifact_id: BindParameter[str] = bindparam("artifact_id")
+    viewer: BindParameter[str] = bindparam("viewer")
+    shown, newest = aliased(Version), aliased(Version)
+    current, tested = aliased(CheckSetRow), aliased(CheckSetRow)
+    pick = (shown.number == bindparam("number") if pinned else shown.id == (
         select(newest.id).where(newest.artifact_id == artifact_id)
         .order_by(newest.failed.asc(), newest.number.desc()).limit(1).scalar_subquery()))
     running = (select(Job.id).where(Job.artifact_id == artifact_id, Job.status.in_(UNFINISHED))
@@ -81,12 +124,9 @@ def page_view(store: Store, artifact_id: str, number: int | None, viewer: str) -
                        ArtifactStorage.viewer_hash == viewer),
         exists().where(ToolData.artifact_id == artifact_id, ToolData.scope == INDEXEDDB,
                        ToolData.viewer_hash == viewer))
-    with store.reading() as session:
-        if number is not None and not fits_column(number):
-            Store._version(session, artifact_id, 0)  # 404 (410 for a deleted tool), asked simply
-        row = session.execute(
-            select(Artifact, shown, SmokeResult, SmokeResult.thumbnail_png.is_not(None),
-                   AcceptanceRun, current, tested, running, hosts, media, kept)
+    files = select(func.count()).where(VersionFile.version_id == shown.id).scalar_subquery()
+    return (select(Artifact, shown, SmokeResult, SmokeResult.thumbnail_png.is_not(None),
+                   AcceptanceRun, current, tested, running, hosts, media, kept, files)
             .select_from(Artifact)
             .outerjoin(shown, and_(shown.artifact_id == Artifact.id, pick))
             .outerjoin(SmokeResult, SmokeResult.version_id == shown.id)
@@ -94,27 +134,4 @@ def page_view(store: Store, artifact_id: str, number: int | None, viewer: str) -
             .outerjoin(current, current.id == newest_set)
             .outerjoin(tested, tested.id == AcceptanceRun.check_set_id)
             .where(Artifact.id == artifact_id)
-            .options(defer(SmokeResult.thumbnail_png, raiseload=True))).first()
-        if row is None:
-            Store._artifact(session, artifact_id)  # says whether it was deleted (410)
-        assert row is not None
-        (artifact, version, smoke, thumbnail, run, current_row, tested_row, job, host_list,
-         media_list, keeps) = row
-        if version is None and number is not None:
-            Store._version(session, artifact_id, number)  # raises VersionNotFound
-        held = set((media_list or "").split())
-        current_set = CheckSetOut.model_validate(current_row) if current_row else None
-        return PageView(
-            artifact=PageArtifact(artifact.id, artifact.title, artifact.owner_hash,
-                                  artifact.forked_from_id, artifact.forked_from_version,
-                                  artifact.created_at),
-            # Its files come in a second statement (the relationship's own load).
-            version=(VersionOut(html=version.html, **Store._info_fields(
-                version, smoke, bool(thumbnail))) if version is not None else None),
-            running=job, current_set=current_set,
-            tested_set=(CheckSetOut.model_validate(tested_row) if tested_row else current_set),
-            # The outcomes, if it was tested with checks: the third.
-            results=acceptance_of(session, run) if run is not None else None,
-            network_hosts=sorted((host_list or "").split()),
-            media_grants=[kind for kind in MEDIA if kind in held],
-            keeps_data=bool(keeps))
+            .options(defer(SmokeResult.thumbnail_png, raiseload=True), raiseload(shown.files)))

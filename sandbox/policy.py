@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from enum import Enum
 
 from mirror.libraries import MIRROR_PREFIX
@@ -268,6 +269,7 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
     return headers
 
 
+@cache
 def fingerprint(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool = False) -> str:
     """A digest of the headers a response of ``kind`` gets: part of a cached
     document's validator, so a change of policy is never answered with a 304."""

@@ -2,6 +2,7 @@
 three statements, versions listed without their documents, and a version's
 document that a browser may keep and ask again for with its validator (never
 past the access check)."""
+import io
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import event
 
 from artifacts import checks_store, network_grants, owner_hash, tool_ai
 from artifacts.checks import Outcome
+from artifacts.file_store import Upload
 from artifacts.models import VersionIn
 from artifacts.links import NOTHING_KEPT
 from testkit.clients import Client
@@ -71,9 +73,10 @@ def raw_path(src):
 
 
 def tool_with_everything(kiln, viewer_hash):
-    """Two versions, checks and their results, and a viewer who allowed a host and
-    the camera and keeps storage: every part the share page shows."""
-    created = kiln.import_html(TOOL, owner="the-owner")
+    """Two versions with a file, checks and their results, and a viewer who allowed
+    a host and the camera and keeps storage: every part the share page shows."""
+    kept = kiln.files.accept([Upload("cities.csv", io.BytesIO(b"city,people\nOslo,709000\n"))])
+    created = kiln.import_html(TOOL, "the-owner", files=kept)
     tool = created.artifact.id
     kiln.store.add_version(tool, VersionIn(html=TOOL.replace("1", "2"), source="edited"))
     found = checks_store.add_set(kiln.store, tool, CHECKS, "person")
@@ -95,7 +98,7 @@ def test_the_share_page_is_one_session_of_at_most_three_statements(app, settings
     assert statements.sessions == 1
     # What it read is all there: the viewer's grants and the storage token their
     # kept data needs (a real one, single-use).
-    assert "api.example.com" in page.text
+    assert "api.example.com" in page.text and "cities.csv" in page.text
     assert f"st={NOTHING_KEPT}" not in frame_src(page.text)
 
 
@@ -107,6 +110,15 @@ def test_a_pinned_version_and_an_unknown_one(app, settings, kiln, statements):
     assert len(statements.queries) <= 3
     assert client.get(f"/a/{tool}/v/7").status_code == 404
     assert client.get(f"/a/{tool}/v/99999999999999999999").status_code == 404
+
+
+def test_the_floor_route_is_a_constant_through_the_same_hooks(client, sandbox_client, statements):
+    statements.clear()
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.text == "ok\n"
+    assert answer.headers["Cache-Control"] == "no-store" and "Content-Security-Policy" in answer.headers
+    assert statements.seen == []  # nothing read
+    assert sandbox_client.get("/healthz").status_code == 404  # the app origin's alone
 
 
 def test_listing_versions_never_reads_a_document(kiln, statements):

@@ -174,6 +174,14 @@ def share_page(view: viewing.PageView, number: int | None, viewer: str) -> Respo
                         media_grants=view.media_grants, frame_token=token))
 
 
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """For a load balancer or a process manager: the process answers. The same
+    constant every time, through the same hooks as every page (the floor a
+    page's own cost is measured against, in bench/load_bench.py)."""
+    return Response("ok\n", mimetype="text/plain")
+
+
 @bp.get("/jobs/<job_id>")
 def job(job_id: str) -> ResponseReturnValue:
     """A job's old address: the tool it writes."""
