@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from . import json_limits, quotas
 from .quotas import DataCaps, Held, Writer
 from .store import ArtifactNotFound, Store
-from .tables import Artifact, ArtifactStorage, ToolData, utcnow
+from .tables import Artifact, ToolData, utcnow
 from .errors import KilnError
 
 SCOPES = ("shared", "personal")
@@ -181,14 +181,6 @@ class ToolDataStore:
             return int(getattr(result, "rowcount", 0) or 0)
 
     # -- IndexedDB -------------------------------------------------------------------------
-    def load_viewer(self, artifact_id: str, viewer: str) -> tuple[dict[str, str], str | None]:
-        """What one viewer keeps for a tool's frame, in one session: its
-        ``localStorage`` and its IndexedDB snapshot (JSON text, or None)."""
-        with self.store.reading() as session:
-            row = session.get(ArtifactStorage, (artifact_id, viewer))
-            snapshot = session.get(ToolData, (artifact_id, INDEXEDDB, viewer, ""))
-            return (dict(row.data) if row else {}), (snapshot.value if snapshot else None)
-
     def load_indexeddb(self, artifact_id: str, viewer: str) -> str | None:
         with self.store.reading() as session:
             row = session.get(ToolData, (artifact_id, INDEXEDDB, viewer, ""))

@@ -135,3 +135,29 @@ def _statement(pinned: bool) -> Select[Any]:
             .outerjoin(tested, tested.id == AcceptanceRun.check_set_id)
             .where(Artifact.id == artifact_id)
             .options(defer(SmokeResult.thumbnail_png, raiseload=True), raiseload(shown.files)))
+
+
+@dataclass(frozen=True)
+class FrameReads:
+    html: str
+    storage: dict[str, str]  # the viewer's localStorage ({} without a viewer)
+    indexeddb: str | None    # their IndexedDB snapshot (JSON text)
+
+
+def frame_reads(store: Store, artifact_id: str, number: int, viewer: str | None) -> FrameReads:
+    """A version's document and what ``viewer`` keeps for the tool, in one session.
+    Raises as ``Store`` does for a tool that is missing or deleted, or a version
+    it does not have."""
+    with store.reading() as session:
+        html = session.scalar(select(Version.html).where(
+            Version.artifact_id == artifact_id, Version.number == number)) if (
+                fits_column(number)) else None
+        if html is None:
+            Store._version(session, artifact_id, number if fits_column(number) else 0)
+        assert html is not None
+        if viewer is None:
+            return FrameReads(html, {}, None)
+        kept = session.get(ArtifactStorage, (artifact_id, viewer))
+        snapshot = session.get(ToolData, (artifact_id, INDEXEDDB, viewer, ""))
+        return FrameReads(html, dict(kept.data) if kept else {},
+                          snapshot.value if snapshot else None)

@@ -237,3 +237,38 @@ def test_kilns_own_files_are_kept_at_fingerprinted_addresses(client):
 def test_assets_are_not_on_the_sandbox_origin(sandbox_client, client):
     fingerprint = re.search(r"/assets/([0-9a-f]{16})/", client.get("/").text).group(1)
     assert sandbox_client.get(f"/assets/{fingerprint}/app.js").status_code == 404
+
+
+def test_a_frame_with_a_viewers_storage_is_one_read_and_the_tokens_spending(app, settings, kiln,
+                                                                            sandbox_client,
+                                                                            statements):
+    client, me = viewer(app, settings)
+    tool = kiln.import_html(TOOL, owner="the-owner").artifact.id
+    kiln.store.save_storage(tool, me, {"count": "3"})
+    src = frame_src(client.get(f"/a/{tool}").text)
+    # A missing version spends nothing: the same token still works after.
+    assert sandbox_client.get(raw_path(src).replace(f"/{tool}/1?", f"/{tool}/9?")).status_code == 404
+    statements.clear()
+    served = sandbox_client.get(raw_path(src))
+    assert served.status_code == 200 and '"count":"3"' in served.text
+    # One session reads the document and what the viewer keeps; one write spends the token.
+    assert statements.sessions == 2 and len([s for s in statements.queries
+                                             if s.startswith("SELECT")]) == 3
+    assert len([s for s in statements.seen if s.startswith("BEGIN IMMEDIATE")]) == 1
+    again = sandbox_client.get(raw_path(src))  # spent: the document, without their storage
+    assert again.status_code == 200 and '"count":"3"' not in again.text
+
+
+def test_a_kiln_storage_read_is_one_session(app, settings, kiln, statements):
+    client, _ = viewer(app, settings)
+    tool = kiln.import_html(TOOL, owner="the-owner").artifact.id
+    client.get(f"/a/{tool}")
+    assert client.post(f"/api/artifacts/{tool}/data/personal",
+                       json={"op": "set", "key": "k", "value": "1"}).status_code == 200
+    for op, answer in (({"op": "get", "key": "k"}, {"value": "1"}), ({"op": "list"}, {"keys": ["k"]})):
+        statements.clear()
+        got = client.post(f"/api/artifacts/{tool}/data/personal", json=op)
+        assert got.status_code == 200 and answer.items() <= got.json.items()
+        assert statements.sessions == 1 and len(statements.queries) <= 2, statements.queries
+    gone = client.post("/api/artifacts/nope/data/personal", json={"op": "get", "key": "k"})
+    assert gone.status_code == 404

@@ -6,7 +6,7 @@ import re
 
 from flask import Blueprint, Response, abort, request
 
-from artifacts import links
+from artifacts import links, viewing
 from sandbox import network, policy
 from sandbox.documents import artifact_document, document_validator, draft_viewer_document
 from sandbox.policy import Kind
@@ -37,13 +37,16 @@ def raw(artifact_id: str, number: int) -> Response:
             return mark(Response(status=304), Kind.ARTIFACT, etag=etag_of(digest))
         return mark(Response(artifact_document(html, None, persist=True, indexeddb_quota=quota),
                              mimetype="text/html"), Kind.ARTIFACT, etag=etag_of(digest))
-    _, html = k.store.document(artifact_id, number)  # first: a missing one spends no token
-    assert html is not None
-    viewer = k.runtime.frame_viewer(artifact_id, token)
-    storage, indexeddb = k.runtime.data.load_viewer(artifact_id, viewer) if viewer else ({}, None)
-    return mark(Response(artifact_document(html, storage, persist=viewer is not None,
-                                           indexeddb=indexeddb,
-                                           indexeddb_quota=quota if viewer else 0),
+    # The token's signature names the viewer; the document and what they keep are
+    # read together, and the token is spent after (a missing version spends none).
+    # A token spent already gets the document without their storage.
+    claim = k.runtime.frame_claim(artifact_id, token)
+    read = viewing.frame_reads(k.store, artifact_id, number, claim.viewer_hash if claim else None)
+    vouched = claim is not None and k.runtime.spend_claim(claim)
+    return mark(Response(artifact_document(read.html, read.storage if vouched else None,
+                                           persist=vouched,
+                                           indexeddb=read.indexeddb if vouched else None,
+                                           indexeddb_quota=quota if vouched else 0),
                          mimetype="text/html"), Kind.ARTIFACT)
 
 
