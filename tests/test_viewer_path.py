@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import event
 
-from artifacts import checks_store, network_grants, owner_hash, tool_ai
+from artifacts import checks_store, network_grants, owner_hash, tool_ai, viewing
 from artifacts.checks import Outcome
 from artifacts.file_store import Upload
-from artifacts.models import VersionIn
+from artifacts.models import Source, VersionIn
 from artifacts.links import NOTHING_KEPT
 from testkit.clients import Client
 from testkit.signing import owner_cookie, owner_cookie_name
@@ -272,3 +272,27 @@ def test_a_kiln_storage_read_is_one_session(app, settings, kiln, statements):
         assert statements.sessions == 1 and len(statements.queries) <= 2, statements.queries
     gone = client.post("/api/artifacts/nope/data/personal", json={"op": "get", "key": "k"})
     assert gone.status_code == 404
+
+
+def test_the_page_view_reads_alike_on_sqlite_and_postgresql(store):
+    """What ``page_view`` reads with the dialects' own functions (grants joined into
+    one string, EXISTS as a column), on both databases."""
+    artifact, _ = store.create_artifact("Tool", VersionIn(html=TOOL, source=Source.IMPORTED),
+                                        "the-owner")
+    store.add_version(artifact.id, VersionIn(html="<p>broken</p>", source=Source.EDITED,
+                                             failed=True))
+    me = owner_hash("a-viewer")
+    for host in ("b.example.com", "a.example.com"):
+        network_grants.allow_host(store, artifact.id, me, host)
+    for kind in ("microphone", "camera", "ai"):
+        tool_ai.add_grant(store, artifact.id, me, kind)
+    view = viewing.page_view(store, artifact.id, None, me)
+    assert view.version.number == 1  # the newest that did not fail
+    assert view.network_hosts == ["a.example.com", "b.example.com"]
+    assert view.media_grants == ["camera", "microphone"] and not view.keeps_data
+    assert view.owned_by(owner_hash("the-owner")) and not view.owned_by(me)
+    store.save_storage(artifact.id, me, {"k": "v"})
+    assert viewing.page_view(store, artifact.id, 2, me).keeps_data
+    assert viewing.page_view(store, artifact.id, 2, me).version.failed
+    stranger = viewing.page_view(store, artifact.id, None, owner_hash("someone else"))
+    assert stranger.network_hosts == [] and stranger.media_grants == [] and not stranger.keeps_data

@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from flask import Flask, Response, g, request
+from jinja2.utils import htmlsafe_json_dumps
 from sqlalchemy.exc import DBAPIError
 
 from sandbox import policy
@@ -59,11 +60,19 @@ def init_app(app: Flask, settings: Settings) -> None:
             response.headers["X-Kiln-Process"] = str(os.getpid())
         return response
 
+    # The same for every page of this process (settings and routes are fixed once it
+    # serves): made at the first page, written as JSON once.
+    config: dict[str, Any] = {}
+
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         try:
             account, may_generate = access.account(), access.may_generate()
         except DBAPIError:  # the error page for a database that is away still renders
             account, may_generate = None, False
-        return {"kiln_settings": settings, "kiln_client_config": client_config(settings, app.url_map),
+        if not config:
+            made = client_config(settings, app.url_map)
+            config.update(kiln_client_config=made, kiln_client_config_json=htmlsafe_json_dumps(
+                made, dumps=app.json.dumps))
+        return {"kiln_settings": settings, **config,
                 "kiln_account": account, "kiln_may_generate": may_generate}
