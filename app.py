@@ -14,8 +14,8 @@ import cli
 from services import Kiln
 from services.people import command
 from settings import INSTANCE_DIR, Settings, get_settings
-from web import (api, arena_pages, errors, eval_pages, files_api, hosts, limits, logs, mirror_files,
-                 ownership, pages, sandbox_origin, signin, tool_api)
+from web import (api, arena_pages, assets, errors, eval_pages, files_api, hosts, limits, logs,
+                 mirror_files, ownership, pages, sandbox_origin, signin, tool_api)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(files_api.bp)
     app.register_blueprint(eval_pages.bp)
     app.register_blueprint(arena_pages.bp)
+    assets.init_app(app)
     errors.register(app)
     cli.init_app(app, create_app)
     return app

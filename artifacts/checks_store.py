@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .checks import CheckSet, Outcome, changes, summary_of
 from .store import Store
@@ -118,17 +118,23 @@ def results(store: Store, artifact_id: str, number: int) -> AcceptanceOut | None
     with store.reading() as session:
         version = _version(session, artifact_id, number)
         run = session.get(AcceptanceRun, version.id)
-        if run is None:
-            return None
-        rows = session.scalars(select(CheckResultRow).where(
-            CheckResultRow.version_id == version.id).order_by(CheckResultRow.position)).all()
-        return AcceptanceOut(
-            check_set_id=run.check_set_id, passed=run.passed, total=run.total,
-            regressions=run.regressions, created_at=run.created_at,
-            outcomes=[Outcome(name=r.name, ok=r.ok, detail=r.detail, step=r.step,
-                              step_text=r.step_text, expected=r.expected, actual=r.actual,
-                              regression=r.regression, key=r.key,
-                              has_screenshot=r.screenshot_png is not None) for r in rows])
+        return None if run is None else acceptance_of(session, run)
+
+
+def acceptance_of(session: Session, run: AcceptanceRun) -> AcceptanceOut:
+    """A run with its outcomes, read in one statement: whether each check has a
+    screenshot, never the screenshots themselves."""
+    rows = session.execute(
+        select(CheckResultRow, CheckResultRow.screenshot_png.is_not(None))
+        .options(defer(CheckResultRow.screenshot_png, raiseload=True))
+        .where(CheckResultRow.version_id == run.version_id).order_by(CheckResultRow.position))
+    return AcceptanceOut(
+        check_set_id=run.check_set_id, passed=run.passed, total=run.total,
+        regressions=run.regressions, created_at=run.created_at,
+        outcomes=[Outcome(name=r.name, ok=r.ok, detail=r.detail, step=r.step,
+                          step_text=r.step_text, expected=r.expected, actual=r.actual,
+                          regression=r.regression, key=r.key, has_screenshot=shot)
+                  for r, shot in rows])
 
 
 def screenshot(store: Store, artifact_id: str, number: int, position: int) -> bytes | None:

@@ -8,6 +8,12 @@ from urllib.parse import unquote_plus, urlencode
 URL_STATE_PARAM = "s"
 MAX_URL_STATE = 2048  # characters of query plus hash
 STORAGE_PARAM = "st"  # the raw URL's signed storage token
+# In place of a token: Kiln's page vouches that this viewer keeps nothing for
+# the tool yet, so what it keeps from now on is saved. The document is then the
+# same bytes for every such viewer, so a browser may keep it and ask again with
+# its validator (``sandbox.documents.document_validator``) instead of fetching it
+# whole. It reads nothing: a viewer with something kept gets a real token.
+NOTHING_KEPT = "none"
 # Times Kiln's page loads its frame again with the token, for a tool that
 # reloaded itself with a new query (and so without it).
 MAX_TOKEN_RELOADS = 3

@@ -1,11 +1,12 @@
 """Pydantic models: what the rest of Kiln reads and writes through the store."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .tool_errors import ToolError
 
@@ -109,10 +110,11 @@ class SmokeOut(BaseModel):
     created_at: datetime
 
 
-class VersionOut(BaseModel):
+class VersionInfo(BaseModel):
+    """A version as lists show it: everything but its document (``size`` and
+    ``sha256`` are the document's, kept beside it)."""
     artifact_id: str
     number: int
-    html: str
     source: Source
     prompt: str | None
     model: str | None
@@ -123,10 +125,25 @@ class VersionOut(BaseModel):
     created_at: datetime
     smoke: SmokeOut | None = None
     files: list[AttachedFile] = Field(default_factory=list)
+    size: int = 0     # bytes of the document (UTF-8)
+    sha256: str = ""  # of those bytes
 
-    @property
-    def size(self) -> int:
-        return len(self.html.encode("utf-8"))
+
+class VersionOut(VersionInfo):
+    """One version with its document."""
+    html: str
+
+    @model_validator(mode="after")
+    def _digest(self) -> VersionOut:
+        if not self.sha256:  # made here rather than read from the store
+            self.size, self.sha256 = document_digest(self.html)
+        return self
+
+
+def document_digest(html: str) -> tuple[int, str]:
+    """A document's size in bytes and its SHA-256 (hex), as versions keep them."""
+    data = html.encode("utf-8")
+    return len(data), hashlib.sha256(data).hexdigest()
 
 
 class MessageOut(BaseModel):

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import URL, make_url
 
-from .models import AttachedFile, VersionOut
+from .models import AttachedFile, VersionInfo
 from .store import Store
 from .tables import Artifact
 
@@ -140,9 +140,9 @@ def export_all(store: Store, directory: Path, files_root: Path | None = None) ->
         folder = directory / f"{_slug(artifact.title)}-{artifact_id}"
         (folder / "versions").mkdir(parents=True, exist_ok=True)
         versions = store.list_versions(artifact_id)
-        for version in versions:
-            (folder / "versions" / f"v{version.number}.html").write_text(version.html,
-                                                                          encoding="utf-8")
+        for version in versions:  # a list has no documents: each is read on its own
+            html = store.get_version(artifact_id, version.number).html
+            (folder / "versions" / f"v{version.number}.html").write_text(html, encoding="utf-8")
         current = store.get_version(artifact_id)
         (folder / "index.html").write_text(current.html, encoding="utf-8")
         if files_root is not None:
@@ -161,7 +161,7 @@ def export_all(store: Store, directory: Path, files_root: Path | None = None) ->
     return len(ids)
 
 
-def _export_files(folder: Path, versions: list[VersionOut], current: list[AttachedFile],
+def _export_files(folder: Path, versions: list[VersionInfo], current: list[AttachedFile],
                   files_root: Path) -> None:
     """A tool's attached files: every version's by content, the current ones by name."""
     for file in {f.sha256: f for v in versions for f in v.files}.values():

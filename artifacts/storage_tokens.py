@@ -19,6 +19,7 @@ page saves with the viewer's own cookie).
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -40,10 +41,18 @@ def mint(secret: str, artifact_id: str, viewer_hash: str) -> str:
     return _signer(secret).dumps([artifact_id, viewer_hash, secrets.token_urlsafe(16)])
 
 
-def redeem(store: Store, secret: str, artifact_id: str, token: str | None,
-           max_age_s: int) -> str | None:
-    """The viewer a token vouches for, the first time it is presented for this
-    tool within ``max_age_s`` of being made; None for anything else."""
+@dataclass(frozen=True)
+class Claim:
+    """What a token's signature says: whose storage, and the nonce to spend."""
+    viewer_hash: str
+    nonce: str
+    expires_at: datetime
+
+
+def claim(secret: str, artifact_id: str, token: str | None, max_age_s: int) -> Claim | None:
+    """What a token vouches for, by its signature alone (nothing read or spent):
+    None for a token that is missing, forged, another tool's or expired. Only
+    :func:`spend` makes it good, once."""
     if not token:
         return None
     try:
@@ -54,8 +63,15 @@ def redeem(store: Store, secret: str, artifact_id: str, token: str | None,
         return None
     if signed_id != artifact_id or not isinstance(viewer_hash, str) or not isinstance(nonce, str):
         return None
-    expires_at = signed_at.astimezone(UTC) + timedelta(seconds=max_age_s)
-    return viewer_hash if spend(store, nonce, expires_at) else None
+    return Claim(viewer_hash, nonce, signed_at.astimezone(UTC) + timedelta(seconds=max_age_s))
+
+
+def redeem(store: Store, secret: str, artifact_id: str, token: str | None,
+           max_age_s: int) -> str | None:
+    """The viewer a token vouches for, the first time it is presented for this
+    tool within ``max_age_s`` of being made; None for anything else."""
+    found = claim(secret, artifact_id, token, max_age_s)
+    return found.viewer_hash if found and spend(store, found.nonce, found.expires_at) else None
 
 
 def spend(store: Store, nonce: str, expires_at: datetime) -> bool:

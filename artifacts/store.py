@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -18,13 +18,14 @@ from typing import Any, cast
 
 from sqlalchemy import create_engine, event, func, or_, select, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from . import quotas
 from .errors import KilnError
 from .models import (ArtifactOut, AttachedFile, JobEventOut, JobOut, MessageOut, ModelCallIn,
-                     SmokeOut, Source, Usage, VersionIn, VersionOut)
+                     SmokeOut, Source, Usage, VersionIn, VersionInfo, VersionOut,
+                     document_digest)
 from .tables import (Artifact, ArtifactStorage, DeletedArtifact, Job, JobEvent, Message, ModelCall,
                      SmokeResult, Version, VersionFile, utcnow)
 
@@ -311,12 +312,35 @@ class Store:
                 raise VersionNotFound(f"artifact {artifact_id} has no version {number}")
             return self._version_out(version, self._smoke(session, version.id))
 
-    def list_versions(self, artifact_id: str) -> list[VersionOut]:
+    def document(self, artifact_id: str, number: int,
+                 unchanged: Callable[[str], bool] = lambda _: False) -> tuple[str, str | None]:
+        """A version's digest and document, in one session: the document is not
+        read when ``unchanged(digest)`` says the asker has it already (None)."""
         with self.reading() as session:
-            artifact = self._artifact(session, artifact_id)
-            smokes = {row.version_id: row for row in session.scalars(
-                select(SmokeResult).join(Version).where(Version.artifact_id == artifact.id))}
-            return [self._version_out(v, smokes.get(v.id)) for v in artifact.versions]
+            found = session.execute(select(Version.id, Version.sha256).where(
+                Version.artifact_id == artifact_id, Version.number == number)).first() if (
+                    fits_column(number)) else None
+            if found is None:
+                self._version(session, artifact_id, number)  # 404, or 410 for a deleted tool
+            assert found is not None
+            version_id, digest = found
+            if unchanged(digest):
+                return digest, None
+            return digest, session.scalar(select(Version.html).where(Version.id == version_id))
+
+    def list_versions(self, artifact_id: str) -> list[VersionInfo]:
+        """Every version, oldest first, without its document: a list never reads
+        the HTML (nor a screenshot), only the size and digest kept beside it."""
+        with self.reading() as session:
+            self._artifact(session, artifact_id)
+            rows = session.execute(
+                select(Version, SmokeResult, SmokeResult.thumbnail_png.is_not(None))
+                .options(defer(Version.html, raiseload=True),
+                         defer(SmokeResult.thumbnail_png, raiseload=True))
+                .outerjoin(SmokeResult, SmokeResult.version_id == Version.id)
+                .where(Version.artifact_id == artifact_id).order_by(Version.number))
+            return [VersionInfo(**self._info_fields(version, smoke, bool(thumbnail)))
+                    for version, smoke, thumbnail in rows]
 
     def tokens_used_today(self) -> int:
         """Tokens (``Usage.BUDGET_FIELDS``) of the generations since midnight UTC
@@ -503,7 +527,9 @@ class Store:
                      else query.order_by(Version.failed.asc(), Version.number.desc()).limit(1))
             before = session.scalar(query)
             files = [] if before is None else Store._files_out(before)
-        version = Version(artifact_id=artifact.id, number=number, html=new.html,
+        size, sha256 = document_digest(new.html)
+        version = Version(artifact_id=artifact.id, number=number, html=new.html, size=size,
+                          sha256=sha256,
                           source=new.source.value, prompt=new.prompt, model=new.model,
                           parent_number=new.parent_number, failed=new.failed, note=new.note,
                           **new.usage.model_dump())
@@ -515,22 +541,35 @@ class Store:
 
     @staticmethod
     def _files_out(version: Version) -> list[AttachedFile]:
+        return Store._attached(version.files)
+
+    @staticmethod
+    def _attached(files: Iterable[VersionFile]) -> list[AttachedFile]:
         return [AttachedFile(name=f.name, sha256=f.sha256, size=f.data.size, kind=f.data.kind,
-                             mime=f.data.mime, encoding=f.data.encoding) for f in version.files]
+                             mime=f.data.mime, encoding=f.data.encoding) for f in files]
 
     @staticmethod
     def _version_out(version: Version, smoke: SmokeResult | None = None) -> VersionOut:
-        return VersionOut(
-            artifact_id=version.artifact_id, number=version.number, html=version.html,
+        return VersionOut(html=version.html, **Store._info_fields(
+            version, smoke, smoke is not None and smoke.thumbnail_png is not None))
+
+    @staticmethod
+    def _info_fields(version: Version, smoke: SmokeResult | None, has_thumbnail: bool,
+                     files: list[AttachedFile] | None = None) -> dict[str, Any]:
+        """``files``: read apart already (None: from the version's relationship)."""
+        return dict(
+            artifact_id=version.artifact_id, number=version.number,
             source=Source(version.source), prompt=version.prompt, model=version.model,
             parent_number=version.parent_number, failed=version.failed, note=version.note,
-            created_at=version.created_at, files=Store._files_out(version),
+            created_at=version.created_at,
+            files=Store._files_out(version) if files is None else files,
+            size=version.size, sha256=version.sha256,
             usage=Usage(input_tokens=version.input_tokens, output_tokens=version.output_tokens,
                         cache_read_tokens=version.cache_read_tokens,
                         cache_write_tokens=version.cache_write_tokens, cost_usd=version.cost_usd),
             smoke=None if smoke is None else SmokeOut(
                 ok=smoke.ok, checks=smoke.checks, errors=smoke.errors,
-                duration_ms=smoke.duration_ms, has_thumbnail=smoke.thumbnail_png is not None,
+                duration_ms=smoke.duration_ms, has_thumbnail=has_thumbnail,
                 created_at=smoke.created_at),
         )
 
@@ -557,6 +596,11 @@ class Store:
                         cache_read_tokens=totals[4], cache_write_tokens=totals[5],
                         cost_usd=totals[6]),
             smoke_ok=smoke_ok, has_thumbnail=bool(has_thumbnail))
+
+
+def fits_column(number: int) -> bool:
+    """Whether a number from an address fits an integer column (larger ones are no version)."""
+    return -(2 ** 63) <= number < 2 ** 63
 
 
 def storage_size(data: dict[str, str]) -> int:

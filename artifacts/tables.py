@@ -47,6 +47,10 @@ class Version(Base):
     artifact_id: Mapped[str] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     html: Mapped[str] = mapped_column(Text)
+    # The document's UTF-8 length and SHA-256, kept so that a list of versions
+    # and a cached document's validator never read the document itself.
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
     source: Mapped[str] = mapped_column(String(16))
     prompt: Mapped[str | None] = mapped_column(Text)
     model: Mapped[str | None] = mapped_column(String(200))

@@ -4,9 +4,15 @@ default (``python app.py``, SQLite) and the production stack (gunicorn with 2
 threaded web workers, 1 job worker, Redis, PostgreSQL), in the same run, all on
 loopback, the fake provider answering at a fixed token rate.
 
-    .venv/bin/python -m bench.load_bench [--seconds 6] [--rate 100]
+    .venv/bin/python -m bench.load_bench [--seconds 6] [--rate 100] [--cpu-only]
 
-Prints, per stack and concurrency: requests, errors, throughput, p50/p99 latency,
+First, on the one-process default with nothing else running: the server's CPU
+per request for each path a viewer's browser asks (the share page, the tool's
+document whole and revalidated, a library file, one of Kiln's own files) and for
+a floor route (``/healthz``: a constant answer through the same hooks), as
+multiples of the floor; target: the share page at most 3x the floor.
+
+Then, per stack and concurrency: requests, errors, throughput, p50/p99 latency,
 and the SSE first-token overhead: how much later a client reads a first token
 through Kiln than straight from the provider, both during the load, timed from
 the moment the provider sent it (and, beside it, counted from the request,
@@ -21,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -28,7 +35,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -131,6 +140,80 @@ async def viewer(port: int, targets: list[tuple[str, str]], until: float, phase:
         writer.close()
 
 
+# -- CPU per request, read from the server's own process(es) ---------------------------
+
+CPU_REQUESTS = 400
+ROUNDS = 3
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system) so far of ``pid`` and every process below it
+    (gunicorn's workers under its master), all threads counted."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, grew = {pid}, True
+    while grew:
+        below = {p for p, (parent, _) in stats.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    return sum(stats[p][1] for p in tree if p in stats) / tick
+
+
+def cpu_per_request(pid: int, origin: str, sandbox: str, tool: str, n: int) -> dict[str, float]:
+    """Milliseconds of the server's CPU per request, one path at a time, one
+    request after another on a kept-alive connection (a returning viewer, with
+    their cookie), each path warmed first."""
+    paths: dict[str, tuple[str, str, dict[str, str]]] = {
+        "floor (/healthz)": (origin, "/healthz", {}),
+        "share page": (origin, f"/a/{tool}", {}),
+    }
+    with httpx.Client(timeout=30) as client:
+        page = client.get(f"{origin}/a/{tool}").text
+        frame = re.search(r'data-frame-src="([^"]*)"', page)
+        module = re.search(r'src="(/assets/[^"]+/app\.js)"', page)
+        document = urlsplit(html_unescape(frame.group(1))) if frame else None
+        if document is not None:
+            where = document.path + (f"?{document.query}" if document.query else "")
+            paths["document, whole"] = (sandbox, where, {})
+            etag = client.get(f"{sandbox}{where}").headers.get("ETag")
+            if etag:  # a document a browser may keep: what a repeat view asks
+                paths["document, 304"] = (sandbox, where, {"If-None-Match": etag})
+        paths["library file"] = (sandbox, INDEXEDDB_SHIM, {})
+        if module:
+            paths["Kiln's app.js"] = (origin, module.group(1), {})
+        spent: dict[str, float] = {}
+        for _ in range(ROUNDS):  # the least of each path's rounds: a busy moment is not its cost
+            for name, (base, path, headers) in paths.items():
+                for _ in range(n // 10):
+                    client.get(base + path, headers=headers)
+                before = process_cpu(pid)
+                for _ in range(n):
+                    answer = client.get(base + path, headers=headers)
+                    if answer.status_code not in (200, 304):
+                        raise SystemExit(f"{path} answered {answer.status_code}")
+                ms = (process_cpu(pid) - before) * 1000 / n
+                spent[name] = min(ms, spent.get(name, ms))
+    return spent
+
+
+def print_cpu(spent: dict[str, float], stack: str) -> None:
+    floor = spent["floor (/healthz)"]
+    print(f"CPU per request, {stack} ({CPU_REQUESTS} requests a path, one at a time, "
+          f"the least of {ROUNDS} rounds):")
+    for name, ms in spent.items():
+        print(f"  {name:<20}{ms:>8.2f} ms{ms / floor:>8.2f}x the floor")
+    ratio = spent["share page"] / floor
+    print(f"share page CPU / floor CPU: {ratio:.2f}x (target <= 3x: "
+          f"{'met' if ratio <= 3 else 'missed'})", flush=True)
+
+
 def prompt_name() -> str:
     return f"bench-{os.urandom(6).hex()}"
 
@@ -199,14 +282,27 @@ def first_tokens_sent(log: Path) -> dict[str, float]:
 
 
 def measure(name: str, port: int, origin: str, sandbox: str, fake_url: str, seconds: float,
-            results: dict, log: Path) -> None:
+            results: dict, log: Path, cpu_of: int | None = None, cpu_only: bool = False,
+            title: str = "") -> None:
     me = httpx.Client(base_url=origin, timeout=30)
     token = fetch_csrf_token(me)
     created = me.post("/api/artifacts", json={"html": TIP_DOC}, headers={"X-CSRFToken": token})
     created.raise_for_status()
     tool = created.json()["id"]
+    if cpu_of is not None:
+        print_cpu(cpu_per_request(cpu_of, origin, sandbox, tool, CPU_REQUESTS), name)
+    if cpu_only:
+        return
+    if title:
+        print(title)
+        print(f"{'stack':<11}{'conc':>5}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}"
+              f"{'p99 ms':>9}{'SSE +ms':>11}{'e2e +ms':>11}  streams")
+        print("(SSE +ms: a first token's trip provider → Kiln → client, minus provider → "
+              "client; e2e +ms: the same counted from the request, POST and stream included)")
     app_host, sandbox_host = origin.split("://")[1], sandbox.split("://")[1]
-    targets = [(app_host, f"/a/{tool}"), (sandbox_host, f"/raw/{tool}/1"),
+    # What a first view asks (a viewer who keeps nothing for the tool gets the
+    # document everyone gets: see artifacts.links.NOTHING_KEPT).
+    targets = [(app_host, f"/a/{tool}"), (sandbox_host, f"/raw/{tool}/1?st=none"),
                (sandbox_host, INDEXEDDB_SHIM)]
     warm: list = []  # the first generation imports the SDK and builds the prompt: not measured
     asyncio.run(first_delta_through_kiln(origin, me.cookies, token, warm, time.perf_counter() + 60))
@@ -228,6 +324,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="per concurrency level")
     parser.add_argument("--rate", type=float, default=100.0, help="the provider's tokens a second")
+    parser.add_argument("--cpu-only", action="store_true",
+                        help="only the CPU per request on the one-process default")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kiln-load-"))
     answer = work / "answer.txt"
@@ -244,12 +342,8 @@ def main() -> None:
                 "smoke_on_save": "0", "generate_rate_limit": "100000 per minute",
                 "write_rate_limit": "100000 per minute", "job_workers": str(GENERATIONS * 2)}
     results: dict = {}
-    print(f"Kiln load: viewers while {GENERATIONS} generations stream (fake provider at "
-          f"{args.rate:g} tokens/s), {args.seconds:g} s per level, loopback")
-    print(f"{'stack':<11}{'conc':>5}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}"
-          f"{'p99 ms':>9}{'SSE +ms':>11}{'e2e +ms':>11}  streams")
-    print("(SSE +ms: a first token's trip provider → Kiln → client, minus provider → client;"
-          " e2e +ms: the same counted from the request, POST and stream included)")
+    load_title = (f"Kiln load: viewers while {GENERATIONS} generations stream (fake provider "
+                  f"at {args.rate:g} tokens/s), {args.seconds:g} s per level, loopback")
     default = None
     try:
         port = free_port()
@@ -263,10 +357,12 @@ def main() -> None:
         origin = f"http://127.0.0.1:{port}"
         wait_for(lambda: _up(origin), "python app.py", timeout=60, process=default)
         measure("default", port, origin, f"http://localhost:{port}", fake_url, args.seconds,
-                results, sent_log)
+                results, sent_log, cpu_of=default.pid, cpu_only=args.cpu_only, title=load_title)
         default.terminate()
         default.wait(30)
         default = None
+        if args.cpu_only:
+            return
 
         postgres, redis_server = PostgresServer(), RedisServer()
         try:

@@ -4,6 +4,7 @@ viewer, and a version made to work offline. ``web.sandbox_origin`` serves them."
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -81,6 +82,23 @@ def artifact_document(html: str, storage: dict[str, Any] | None = None, persist:
     match = _LEADING_DOCTYPE.match(html)
     at = match.end() if match else 0
     return html[:at] + tag + html[at:]
+
+
+# Everything besides the version's bytes that a document served with nothing of
+# a viewer's in it is made of: the bootstrap (and the limits written into it),
+# the import map, the IndexedDB stand-in's address and where they are placed.
+# A new Kiln that changes any of them changes every document's validator.
+DOCUMENT_FINGERPRINT = hashlib.sha256("\n".join((
+    bootstrap_tag(persist=True), IMPORT_MAP_TAG, INDEXEDDB_SHIM, _LEADING_DOCTYPE.pattern,
+)).encode()).hexdigest()
+
+
+def document_validator(version_sha256: str, indexeddb_quota: int, policy_fingerprint: str) -> str:
+    """The ETag of a version's document as ``artifact_document(html, None, persist=True,
+    indexeddb_quota=...)`` makes it: the version's digest, the bootstrap's, the quota
+    written into it, and the headers it is served with (``policy.fingerprint``)."""
+    made_of = f"{version_sha256}\n{DOCUMENT_FINGERPRINT}\n{indexeddb_quota}\n{policy_fingerprint}"
+    return "d-" + hashlib.sha256(made_of.encode()).hexdigest()[:40]
 
 
 OFFLINE_KILN_JS = (Path(__file__).parent / "static" / "offline-kiln.js").read_text()

@@ -15,7 +15,9 @@ that back with :func:`marked` (an unmarked response is ``SANDBOX_OTHER``).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cache
 from enum import Enum
 
 from mirror.libraries import MIRROR_PREFIX
@@ -58,6 +60,7 @@ FRAME_SOURCES = "blob: data:"
 class Kind(str, Enum):
     APP = "app"                # Kiln's own pages and API
     ARTIFACT = "artifact"      # raw artifact HTML on the sandbox origin
+    ASSET = "asset"            # Kiln's own static file at a fingerprinted address (app origin)
     DOWNLOAD = "download"      # the same bytes, as an attachment
     LIBRARY = "library"        # a file of the library mirror (/lib/...)
     RELAY = "relay"            # the network relay for one host a viewer allowed (/net/HOST)
@@ -70,6 +73,7 @@ class Marked:
     kind: Kind
     filename: str | None = None  # a download's file name
     host: str | None = None      # the one host a relay may connect to
+    etag: str | None = None      # a document with nothing of a viewer's in it: its validator
 
 
 # Kiln's own pages may copy to and read from the clipboard (share links, the
@@ -180,9 +184,25 @@ def sandbox_other_csp() -> str:
                  "form-action": "'none'", "frame-ancestors": "'none'"})
 
 
+# What may be kept, and by whom (docs/security/server.md, "What browsers may keep").
+# Kiln's pages and API carry a CSRF token, the viewer's session and what they
+# own: never stored. A document carrying a viewer's storage, a relay and a
+# download: never stored either. A version's document with nothing of a
+# viewer's in it is the same bytes for everyone who has its link, yet the link
+# may stop working (the tool deleted): a browser keeps it for itself only and
+# asks again every time with its validator, so the access check still runs and
+# a 304 saves only the bytes. Library files and Kiln's fingerprinted static files
+# never change at their address: kept for a year without asking.
+NO_STORE = "no-store"
+REVALIDATE = "private, no-cache"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
 def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool = False,
-                filename: str | None = None, host: str | None = None) -> dict[str, str]:
-    """Every security header for one response of the given kind."""
+                filename: str | None = None, host: str | None = None,
+                etag: str | None = None) -> dict[str, str]:
+    """Every security header for one response of the given kind (``etag``: a
+    version's document that holds nothing of a viewer's, see ``REVALIDATE``)."""
     headers = {
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
@@ -193,7 +213,7 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
         # data across origins; modern browsers have none (header checkers ask for 0).
         "X-XSS-Protection": "0",
     }
-    if kind is Kind.APP:
+    if kind in (Kind.APP, Kind.ASSET):
         headers.update({
             "Content-Security-Policy": app_csp(sandbox_origin),
             "X-Frame-Options": "DENY",
@@ -201,15 +221,18 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
             "Cross-Origin-Resource-Policy": "same-origin",
             # Pages and API answers carry CSRF tokens and ownership: never store
             # them. (A response that chose its own caching, static files, keeps it.)
-            "Cache-Control": "no-store",
+            "Cache-Control": IMMUTABLE if kind is Kind.ASSET else NO_STORE,
         })
     elif kind in (Kind.ARTIFACT, Kind.DOWNLOAD):
         headers.update({
             "Content-Security-Policy": artifact_csp(app_origin, sandbox_origin),
             "Connection-Allowlist": CONNECTION_ALLOWLIST,
-            "Cache-Control": "no-store",
+            "Cache-Control": REVALIDATE if kind is Kind.ARTIFACT and etag else NO_STORE,
             "Cross-Origin-Resource-Policy": "same-origin",
         })
+        if kind is Kind.ARTIFACT and etag:
+            headers["ETag"] = f'"{etag}"'
+
         if kind is Kind.DOWNLOAD:
             safe = "".join(c for c in (filename or "artifact.html") if c.isalnum() or c in "-_.")
             headers["Content-Disposition"] = f'attachment; filename="{safe or "artifact.html"}"'
@@ -220,7 +243,7 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
             "Content-Security-Policy": sandbox_other_csp(),
             "X-Frame-Options": "DENY",
             # Files are addressed by exact version, so they never change.
-            "Cache-Control": "public, max-age=31536000, immutable",
+            "Cache-Control": IMMUTABLE,
             # Artifacts run in an opaque origin ("null"): module scripts and
             # @font-face are CORS requests from it, and classic scripts are
             # cross-origin no-cors loads, which CORP same-origin would block.
@@ -231,7 +254,7 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
         headers.update({
             "Content-Security-Policy": relay_csp(app_origin, host or "",
                                                  sandbox_origin.startswith("https://")),
-            "Cache-Control": "no-store",
+            "Cache-Control": NO_STORE,
             "Cross-Origin-Resource-Policy": "same-origin",
         })
     else:
@@ -241,6 +264,14 @@ def headers_for(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool
             "Cross-Origin-Resource-Policy": "same-origin",
         })
     # Each origin served over https tells browsers to use nothing else for it.
-    if https if kind is Kind.APP else sandbox_origin.startswith("https://"):
+    if https if kind in (Kind.APP, Kind.ASSET) else sandbox_origin.startswith("https://"):
         headers["Strict-Transport-Security"] = HSTS
     return headers
+
+
+@cache
+def fingerprint(kind: Kind, *, app_origin: str, sandbox_origin: str, https: bool = False) -> str:
+    """A digest of the headers a response of ``kind`` gets: part of a cached
+    document's validator, so a change of policy is never answered with a 304."""
+    headers = headers_for(kind, app_origin=app_origin, sandbox_origin=sandbox_origin, https=https)
+    return hashlib.sha256(repr(sorted(headers.items())).encode()).hexdigest()

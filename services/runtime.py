@@ -189,24 +189,26 @@ class ToolRuntime:
             viewer_address=None if viewer.owner else viewer.address)])
 
     # -- kiln.storage and the storage shims ---------------------------------------------
-    def use_data(self, artifact_id: str, viewer: Viewer, scope: str, op: str, key: str = "",
+    def use_data(self, artifact_id: str, viewer: str, scope: str, op: str, key: str = "",
                  value: str = "", prefix: str = "", if_revision: int | None = None,
                  writer: Writer | None = None) -> dict[str, Any]:
-        """One kiln.storage call. Writing shared data needs the viewer's consent;
-        a write counts against the caps as ``writer``'s (``artifacts.quotas``)."""
+        """One kiln.storage call for ``viewer`` (their key: whose personal data, and
+        whose consent). Writing shared data needs the viewer's consent; a write
+        counts against the caps as ``writer``'s (``artifacts.quotas``). A read is
+        one session: the tool looked up once, with the data."""
         if scope == "shared" and op in ("set", "delete") and not tool_ai.has_grant(
-                self.store, artifact_id, viewer.key, "shared"):
+                self.store, artifact_id, viewer, "shared"):
             raise ToolRefused("You have not agreed to share what you save in this tool.", 403,
                               "consent")
         if op == "get":
-            entry = self.data.get(artifact_id, scope, viewer.key, key)
+            entry = self.data.get(artifact_id, scope, viewer, key)
             return {"value": entry.value, "revision": entry.revision}
         if op == "set":
-            return {"revision": self.data.set(artifact_id, scope, viewer.key, key, value,
+            return {"revision": self.data.set(artifact_id, scope, viewer, key, value,
                                               if_revision, writer)}
         if op == "delete":
-            return {"deleted": self.data.delete(artifact_id, scope, viewer.key, key, if_revision)}
-        return {"keys": self.data.keys(artifact_id, scope, viewer.key, prefix)}
+            return {"deleted": self.data.delete(artifact_id, scope, viewer, key, if_revision)}
+        return {"keys": self.data.keys(artifact_id, scope, viewer, prefix)}
 
     def save_storage(self, artifact_id: str, writer: Writer, data: dict[str, str]) -> int:
         """The localStorage shim's data for this viewer; returns its size."""
@@ -221,6 +223,16 @@ class ToolRuntime:
         sees their cookies: one load of the tool's frame with their storage, for a
         short while (``artifacts.storage_tokens``)."""
         return storage_tokens.mint(self._secret, artifact_id, viewer_hash)
+
+    def frame_claim(self, artifact_id: str, token: str | None) -> storage_tokens.Claim | None:
+        """Whose storage a token asks for, by its signature alone; ``spend_claim``
+        makes it good once (None before: missing, forged, another tool's, expired)."""
+        return storage_tokens.claim(self._secret, artifact_id, token,
+                                    max(1, round(self.settings.storage_token_minutes * 60)))
+
+    def spend_claim(self, claim: storage_tokens.Claim) -> bool:
+        """True the first time this load's token is spent, never again."""
+        return storage_tokens.spend(self.store, claim.nonce, claim.expires_at)
 
     def frame_viewer(self, artifact_id: str, token: str | None) -> str | None:
         """Whose storage this load of the frame gets: None for a token that is

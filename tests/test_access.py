@@ -359,7 +359,7 @@ def test_the_share_links_api_gives_what_the_share_page_gives(app, client, other_
     listed_version_fields = {"artifact_id", "number", "failed", "smoke", "raw_url", "size",
                              "files"}
     version_fields = {"artifact_id", "number", "html", "failed", "smoke", "raw_url", "acceptance",
-                      "files"}
+                      "files", "size"}
     secret = "a tip calculator for the invoices of my client Ada Quux"
     fake_llm.script(TIP_ANSWER, TIP_ANSWER)
     sign_in(client, kiln)

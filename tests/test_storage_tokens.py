@@ -175,7 +175,13 @@ def test_a_token_a_tool_hands_on_in_a_link_reads_nothing(live_server, page, brow
     expect(frame.locator("#out")).to_have_text("secret=none")
     with page.expect_response(lambda r: r.url.endswith("/storage") and r.status == 200):
         frame.locator("#secret").fill("first viewer's secret")
-    page.wait_for_function("new URL(location.href).searchParams.get('s')?.startsWith('?stolen=')")
+    # Kept now: the page vouches for this viewer with a real, single-use token
+    # (before, with nothing kept, it had none to steal: see links.NOTHING_KEPT).
+    page.goto(made["url"])
+    expect(frame.locator("#out")).to_have_text("secret=first viewer's secret")
+    page.wait_for_function("""() => {
+        const s = new URL(location.href).searchParams.get('s');
+        return s?.startsWith('?stolen=') && s !== '?stolen=none'; }""")
     share = page.locator("#share-url").input_value()
     stolen = parse_qs(urlsplit(parse_qs(urlsplit(share).query)["s"][0]).query)["stolen"][0]
 

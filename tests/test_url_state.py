@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from artifacts.links import MAX_TOKEN_RELOADS, MAX_URL_STATE, frame_url, url_state
+from artifacts.links import MAX_TOKEN_RELOADS, MAX_URL_STATE, NOTHING_KEPT, frame_url, url_state
 from testkit.clients import post_artifact
 
 SEARCH_TOOL = """<!doctype html><html><head><title>Search</title></head><body>
@@ -86,10 +86,15 @@ def test_a_shared_link_cannot_plant_a_storage_token(live_server, page, browser):
     """A link carrying someone's token (?s=?st=...) must not make the viewer's tool
     read or write that person's storage."""
     created = post_artifact(live_server.app_origin, SEARCH_TOOL)
-    page.goto(created["url"])
+    with page.expect_response(lambda r: r.url.endswith("/storage") and r.status == 200):
+        page.goto(created["url"])
     frame = page.frame_locator("#artifact-frame")
     expect(frame.locator("#count")).to_have_text("visits=1")
+    # Something kept now: the page vouches for this viewer with a real token.
+    page.goto(created["url"])
+    expect(frame.locator("#count")).to_have_text("visits=2")
     theirs = parse_qs(urlsplit(page.locator("#artifact-frame").get_attribute("src")).query)["st"][0]
+    assert theirs != NOTHING_KEPT
     other = browser.new_context()
     try:
         victim = other.new_page()

@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from flask import Flask, Response, g, request
+from jinja2.utils import htmlsafe_json_dumps
 from sqlalchemy.exc import DBAPIError
 
 from sandbox import policy
@@ -45,12 +46,14 @@ def init_app(app: Flask, settings: Settings) -> None:
         found = marked(response)
         if request.host.lower() == sandbox_host:
             kind = found.kind
+        elif found.kind is policy.Kind.ASSET:
+            kind = found.kind
         else:
             kind = policy.Kind.APP
             ownership.remember_owner(response)
         headers = policy.headers_for(
             kind, app_origin=settings.app_origin, sandbox_origin=settings.sandbox_origin,
-            https=settings.https, filename=found.filename, host=found.host)
+            https=settings.https, filename=found.filename, host=found.host, etag=found.etag)
         if kind is policy.Kind.APP and "Cache-Control" in response.headers:
             del headers["Cache-Control"]
         response.headers.update(headers)
@@ -58,12 +61,20 @@ def init_app(app: Flask, settings: Settings) -> None:
             response.headers["X-Kiln-Process"] = str(os.getpid())
         return response
 
+    # The same for every page of this process (settings and routes are fixed once it
+    # serves): made at the first page, written as JSON once.
+    config: dict[str, Any] = {}
+
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         try:
             account, may_generate = access.account(), access.may_generate()
         except DBAPIError:  # the error page for a database that is away still renders
             account, may_generate = None, False
-        return {"kiln_settings": settings, "kiln_client_config": client_config(settings, app.url_map),
+        if not config:
+            made = client_config(settings, app.url_map)
+            config.update(kiln_client_config=made, kiln_client_config_json=htmlsafe_json_dumps(
+                made, dumps=app.json.dumps))
+        return {"kiln_settings": settings, **config,
                 "kiln_account": account, "kiln_may_generate": may_generate,
                 "kiln_login_command": command("login-link")}

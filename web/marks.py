@@ -13,11 +13,11 @@ ResponseT = TypeVar("ResponseT", bound=Response)
 
 
 def mark(response: ResponseT, kind: Kind, filename: str | None = None,
-         host: str | None = None) -> ResponseT:
+         host: str | None = None, etag: str | None = None) -> ResponseT:
     """Say what ``response`` is (and, for a download, its file name; for a relay,
-    its host); returns it."""
+    its host; for a document a browser may keep, its validator); returns it."""
     # Flask's Response has no slot for this: the mark rides on the object.
-    setattr(response, _MARK, Marked(kind, filename, host))
+    setattr(response, _MARK, Marked(kind, filename, host, etag))
     return response
 
 

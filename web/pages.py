@@ -7,7 +7,7 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
                    request, url_for)
 from flask.typing import ResponseReturnValue
 
-from artifacts import checks_store, evals_store, lifecycle, links, tries
+from artifacts import checks_store, evals_store, lifecycle, links, tries, viewing
 from artifacts.htmlfile import BadHTML
 from evals import examples
 from generator import HOW_TO_CONFIGURE
@@ -18,8 +18,9 @@ from sandbox import policy
 from . import access, kiln, limits
 from .client import ADDRESSES
 from .ownership import current_owner, owner_for_write
-from .present import (acceptance_view, conversation, describe_version, human_size, job_state,
-                      line_diff, model_in_use, secrets_view, shared_files, tries_view, try_sides)
+from .present import (acceptance_parts, acceptance_view, conversation, describe_version,
+                      human_size, job_state, line_diff, model_in_use, secrets_view, shared_files,
+                      tries_view, try_sides)
 from .tool_access import viewer_key
 from .writers import writer
 
@@ -101,15 +102,16 @@ def use_example(example_id: str) -> ResponseReturnValue:
     return redirect(f"/a/{created.artifact.id}", 303)
 
 
-def frame_context(artifact_id: str, number: int | None, html: str,
-                  files: bool = False) -> dict[str, Any]:
+def frame_context(artifact_id: str, number: int | None, html: str, files: bool = False, *,
+                  network_hosts: list[str], media_grants: list[str],
+                  frame_token: str) -> dict[str, Any]:
     """The tool's frame; with no version yet (one being written), the frame is
-    there, empty, for the bridge, and gets its address when the tool is ready."""
+    there, empty, for the bridge, and gets its address when the tool is ready.
+    ``frame_token`` vouches for the viewer to the sandbox origin (a storage token,
+    or ``links.NOTHING_KEPT``)."""
     k = kiln()
-    viewer = viewer_key()  # also names whose storage the tool sees
     context = dict(draft_url=links.draft_url(k.settings.sandbox_origin),
-                   network_hosts=k.runtime.network_hosts(artifact_id, viewer),
-                   media_grants=k.runtime.media_grants(artifact_id, viewer),
+                   network_hosts=network_hosts, media_grants=media_grants,
                    iframe_sandbox=policy.IFRAME_SANDBOX, iframe_allow=policy.iframe_allow(),
                    frame_url=None, raw_url=None, download_url=None, standalone_url=None)
     if number is None:
@@ -117,8 +119,7 @@ def frame_context(artifact_id: str, number: int | None, html: str,
     download_url = k.download_url(artifact_id, number)
     # A shared link may carry the tool's own URL state (?s=...): the tool gets it back.
     return context | dict(
-        frame_url=links.frame_url(k.raw_url(artifact_id, number),
-                                  k.runtime.frame_token(artifact_id, viewer),
+        frame_url=links.frame_url(k.raw_url(artifact_id, number), frame_token,
                                   request.args.get(links.URL_STATE_PARAM)),
         raw_url=k.raw_url(artifact_id, number), download_url=download_url,
         # Tools that load mirrored libraries or have files also come as one file
@@ -134,14 +135,17 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
     A tool whose first version is still being written has its address already:
     the owner watches it being written, anyone else is told it is coming."""
     k = kiln()
+    viewer = viewer_key()  # also names whose storage the tool sees
+    view = viewing.page_view(k.store, artifact_id, number, viewer)
+    if not view.owned_by(viewer):
+        return share_page(view, number, viewer)
     record = k.store.get_artifact(artifact_id)
     versions = k.store.list_versions(artifact_id)
-    version = k.store.get_version(artifact_id, number) if versions or number else None
-    owned = k.store.is_owner(artifact_id, current_owner())
+    version = view.version
     running = lifecycle.running_job(k.store, artifact_id)
     context = dict(
         artifact=record, version=version, pinned=number is not None, versions=versions,
-        owned=owned, running=running, share_url=k.page_url(artifact_id, number),
+        owned=True, running=running, share_url=k.page_url(artifact_id, number),
         latest_url=k.page_url(artifact_id),
         pinned_url=k.page_url(artifact_id, version.number) if version else None,
         version_label=describe_version(version) if version else "",
@@ -149,11 +153,9 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
                          if record.forked_from_id else None),
         acceptance=acceptance_view(k.store, artifact_id, version.number if version else None),
         **frame_context(artifact_id, version.number if version else None,
-                        version.html if version else "", bool(version and version.files)))
-    if not owned:
-        if version is None and running is None:
-            abort(404, "This tool was never written: its generation did not finish.")
-        return render_template("share.html", **context)
+                        version.html if version else "", bool(version and version.files),
+                        network_hosts=view.network_hosts, media_grants=view.media_grants,
+                        frame_token=k.runtime.frame_token(artifact_id, viewer)))
     last = running or lifecycle.last_job(k.store, artifact_id)
     return render_template(
         "workspace.html", model=model_in_use(k.settings),
@@ -170,6 +172,39 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
                        k.store.get_version(artifact_id).number if version else 0,
                        version.number if version else None),
         **job_state(last, running, versions), **context)
+
+
+def share_page(view: viewing.PageView, number: int | None, viewer: str) -> ResponseReturnValue:
+    """Everyone else's page of a tool, from what ``page_view`` read (nothing more
+    is read here: it is what most people ever open)."""
+    k, record, version = kiln(), view.artifact, view.version
+    if version is None and view.running is None:
+        abort(404, "This tool was never written: its generation did not finish.")
+    shown = version.number if version else None
+    # A viewer who keeps nothing for the tool gets the document everyone gets, which
+    # their browser may keep; one who keeps something gets it with a single-use token.
+    token = k.runtime.frame_token(record.id, viewer) if view.keeps_data else links.NOTHING_KEPT
+    return render_template(
+        "share.html", artifact=record, version=version, pinned=number is not None,
+        owned=False, running=view.running, share_url=k.page_url(record.id, number),
+        latest_url=k.page_url(record.id),
+        pinned_url=k.page_url(record.id, shown) if shown else None,
+        version_label=describe_version(version) if version else "",
+        forked_from_url=(k.page_url(record.forked_from_id, record.forked_from_version)
+                         if record.forked_from_id else None),
+        acceptance=acceptance_parts(record.id, shown, view.current_set,
+                                    view.results if shown else None, view.tested_set),
+        **frame_context(record.id, shown, version.html if version else "",
+                        bool(version and version.files), network_hosts=view.network_hosts,
+                        media_grants=view.media_grants, frame_token=token))
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """For a load balancer or a process manager: the process answers. The same
+    constant every time, through the same hooks as every page (the floor a
+    page's own cost is measured against, in bench/load_bench.py)."""
+    return Response("ok\n", mimetype="text/plain")
 
 
 @bp.get("/jobs/<job_id>")

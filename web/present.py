@@ -13,9 +13,9 @@ import bleach
 import markdown
 from markupsafe import Markup
 
-from artifacts import JobOut, MessageOut, Store, VersionOut, checks_store, links, tries
+from artifacts import JobOut, MessageOut, Store, VersionInfo, VersionOut, checks_store, links, tries
 from artifacts.checks import Outcome, summary_of
-from artifacts.checks_store import CheckSetOut
+from artifacts.checks_store import AcceptanceOut, CheckSetOut
 from artifacts.secret_scan import Scan, summary
 from generator import provider_configured
 from generator.checks_block import without_checks
@@ -113,7 +113,7 @@ _BY_MODEL = {"by document": "written by the model", "by edits": "changed by the 
              "by rewrite": "rewritten by the model"}
 
 
-def describe_version(version: VersionOut) -> str:
+def describe_version(version: VersionInfo) -> str:
     """"restored from v1", "changed from v3 by the model", "failed: the answer
     was cut off": never the stored words ("generated · by document")."""
     source, note, parent = version.source.value, version.note or "", version.parent_number
@@ -167,11 +167,11 @@ class Turn:
     role: str                     # "user", "assistant", "repair" or "version"
     text: str = ""                # what a person wrote (escaped by the template)
     html: Markup | None = None    # the model's notes, already sanitised
-    version: object | None = None  # the VersionOut this turn produced
+    version: object | None = None  # the VersionInfo this turn produced
     label: str = ""               # how that version came about (describe_version)
 
 
-def job_state(last: JobOut | None, running: JobOut | None, versions: list[VersionOut]) -> dict[str, Any]:
+def job_state(last: JobOut | None, running: JobOut | None, versions: list[VersionInfo]) -> dict[str, Any]:
     """What the workspace says of the tool's last job (``running``, if one is).
     A job that has made no version yet: its prompt is not in the conversation,
     and a failure (or Stop) is shown with its partial answer. With no working
@@ -185,7 +185,7 @@ def job_state(last: JobOut | None, running: JobOut | None, versions: list[Versio
                 retry_label="Retry" if last and last.status == "interrupted" else "Try again")
 
 
-def conversation(messages: list[MessageOut], versions: list[VersionOut]) -> list[Turn]:
+def conversation(messages: list[MessageOut], versions: list[VersionInfo]) -> list[Turn]:
     """The prompts and answers in order, each version after the turn that made it;
     versions made without a prompt (imported, edited, restored) stand alone."""
     by_version: dict[int | None, list[Any]] = {}
@@ -248,6 +248,13 @@ def acceptance_view(store: Store, artifact_id: str, number: int | None) -> dict[
     results = checks_store.results(store, artifact_id, number) if number else None
     tested = (checks_store.get_set(store, results.check_set_id)
               if results and (current is None or results.check_set_id != current.id) else current)
+    return acceptance_parts(artifact_id, number, current, results, tested)
+
+
+def acceptance_parts(artifact_id: str, number: int | None, current: CheckSetOut | None,
+                     results: AcceptanceOut | None, tested: CheckSetOut | None) -> dict[str, Any]:
+    """``acceptance_view`` from what was read already: the current set, this
+    version's result and the set it was tested against."""
     parsed = tested.parsed if tested else None
     outcomes: dict[str, tuple[int, Outcome]] = {}
     for i, o in enumerate(results.outcomes if results else [], 1):

@@ -6,9 +6,9 @@ import re
 
 from flask import Blueprint, Response, abort, request
 
-from artifacts import links, tries
-from sandbox import network
-from sandbox.documents import artifact_document, draft_viewer_document
+from artifacts import links, tries, viewing
+from sandbox import network, policy
+from sandbox.documents import artifact_document, document_validator, draft_viewer_document
 from sandbox.policy import Kind
 
 from . import kiln
@@ -20,13 +20,33 @@ bp = Blueprint("sandbox", __name__)
 @bp.get("/raw/<artifact_id>/<int:number>")
 def raw(artifact_id: str, number: int) -> Response:
     k = kiln()
-    version = k.store.get_version(artifact_id, number)  # first: a missing one spends no token
-    viewer = k.runtime.frame_viewer(artifact_id, request.args.get(links.STORAGE_PARAM))
-    storage = k.store.load_storage(artifact_id, viewer) if viewer else None
-    indexeddb = k.runtime.data.load_indexeddb(artifact_id, viewer) if viewer else None
-    quota = k.settings.indexeddb_max_bytes if viewer else 0  # nothing is kept without one
-    return mark(Response(artifact_document(version.html, storage, persist=viewer is not None,
-                                           indexeddb=indexeddb, indexeddb_quota=quota),
+    token = request.args.get(links.STORAGE_PARAM)
+    quota = k.settings.indexeddb_max_bytes
+    if token == links.NOTHING_KEPT:
+        # The same bytes for every viewer who keeps nothing for the tool: the
+        # browser asks again with its validator. The tool is looked up first all
+        # the same, so a deleted one is refused, never answered from a cache.
+        policy_digest = policy.fingerprint(Kind.ARTIFACT, app_origin=k.settings.app_origin,
+                                           sandbox_origin=k.settings.sandbox_origin,
+                                           https=k.settings.https)
+        def etag_of(digest: str) -> str:
+            return document_validator(digest, quota, policy_digest)
+        digest, html = k.store.document(artifact_id, number,
+                                        lambda d: request.if_none_match.contains_weak(etag_of(d)))
+        if html is None:
+            return mark(Response(status=304), Kind.ARTIFACT, etag=etag_of(digest))
+        return mark(Response(artifact_document(html, None, persist=True, indexeddb_quota=quota),
+                             mimetype="text/html"), Kind.ARTIFACT, etag=etag_of(digest))
+    # The token's signature names the viewer; the document and what they keep are
+    # read together, and the token is spent after (a missing version spends none).
+    # A token spent already gets the document without their storage.
+    claim = k.runtime.frame_claim(artifact_id, token)
+    read = viewing.frame_reads(k.store, artifact_id, number, claim.viewer_hash if claim else None)
+    vouched = claim is not None and k.runtime.spend_claim(claim)
+    return mark(Response(artifact_document(read.html, read.storage if vouched else None,
+                                           persist=vouched,
+                                           indexeddb=read.indexeddb if vouched else None,
+                                           indexeddb_quota=quota if vouched else 0),
                          mimetype="text/html"), Kind.ARTIFACT)
 
 

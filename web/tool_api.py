@@ -20,7 +20,7 @@ from generator.tool_ai import tool_prompt
 from . import kiln, limits
 from .api import parse
 from .forms import AISettingsIn, CompleteIn, DataIn, GrantIn
-from .tool_access import require_owner, viewer_of
+from .tool_access import require_owner, viewer_key, viewer_of
 from .writers import writer
 
 bp = Blueprint("tool_api", __name__, url_prefix="/api/artifacts/<artifact_id>")
@@ -59,7 +59,9 @@ def grant(artifact_id: str) -> ResponseReturnValue:
 def data(artifact_id: str, scope: str) -> ResponseReturnValue:
     """One kiln.storage call: get, set, delete or list, in the shared or personal scope."""
     body = parse(DataIn)
-    return jsonify(kiln().runtime.use_data(artifact_id, viewer_of(artifact_id), scope, body.op,
+    # Whose data it is, by the viewer's key alone: whether they own the tool
+    # changes nothing here, so it is not looked up.
+    return jsonify(kiln().runtime.use_data(artifact_id, viewer_key(), scope, body.op,
                                         body.key, body.value, body.prefix, body.if_revision,
                                         writer()))
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from drheader import Drheader
+
+from artifacts.links import NOTHING_KEPT
 
 # (which responses, rule) -> why the finding stands.
 ACCEPTED = {
@@ -42,10 +45,14 @@ def responses(kiln_server):
     page_url, raw_url = kiln_server.store("<!doctype html><title>x</title><p>x</p>")
     artifact_id = page_url.rsplit("/", 1)[1]
     app, sandbox = kiln_server.app_origin, kiln_server.settings.sandbox_origin
+    asset = re.search(r'src="(/assets/[^"]+)"', httpx.get(f"{app}/").text)
+    assert asset, "the page's module at its fingerprinted address"
     return {
         "app": [f"{app}/", page_url, f"{app}/api/artifacts/{artifact_id}", f"{app}/nope",
-                f"{app}/static/app.js"],
-        "artifact": [raw_url, f"{raw_url}/download"],
+                f"{app}/static/app.js", f"{app}{asset.group(1)}"],
+        # With a viewer's storage token (never stored) and for a viewer who keeps nothing
+        # (kept privately, revalidated).
+        "artifact": [raw_url, f"{raw_url}?st={NOTHING_KEPT}", f"{raw_url}/download"],
         "sandbox": [f"{sandbox}/nope"],
     }
 
