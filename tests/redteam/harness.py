@@ -35,11 +35,19 @@ RAW_TOO = {
 # the suite keeps on purpose: a leak that did not happen sends no signal to wait
 # for, and a late one (a beacon, a retried connection) comes after "done".
 GRACE_S = 0.3
-READY_TIMEOUT_S = 5.0
+# How long an artifact may take to say it is ready. Every artifact says so in a
+# passing run (those that crash are seen crashing), so this only bounds a failing
+# one: generous, for a busy machine loading a frame inside a frame.
+READY_TIMEOUT_S = 20.0
 # How long an artifact may take from its click to "done". Every artifact reaches
 # "done" in a passing run, so this only bounds a failing one; it is longer than
 # the prelude's own cap on waiting for its requests to settle (SETTLE_CAP_MS).
-RUNNING_TIMEOUT_S = 12.0
+RUNNING_TIMEOUT_S = 20.0
+# How long an artifact's buttons may take to become clickable once it is ready.
+# Each step tries for CLICK_TRY_MS only, so one slow page (a busy machine, a frame
+# inside a frame) never holds up the other runs' steps.
+CLICK_TIMEOUT_S = 15.0
+CLICK_TRY_MS = 250
 
 
 def render(template: str, sink: Sink, token: str) -> str:
@@ -154,6 +162,7 @@ class ArtifactRun:
         page.on("crash", self._crashed)
         self.state, self.deadline = "new", 0.0
         self.started = self.ended = 0.0
+        self.clicked = 0  # how many of its [data-click] elements were clicked
 
     def _console(self, message) -> None:
         text, token = message.text, self.run.token
@@ -180,7 +189,10 @@ class ArtifactRun:
             self.state, self.deadline = "loading", now + READY_TIMEOUT_S
         elif self.state == "loading" and (self.run.ready or self.run.done or now > self.deadline):
             if self.run.ready:
-                self._click()
+                self.state, self.deadline = "clicking", now + CLICK_TIMEOUT_S
+            else:
+                self.state, self.deadline = "running", now + RUNNING_TIMEOUT_S
+        elif self.state == "clicking" and (self._click(now > self.deadline) or now > self.deadline):
             self.state, self.deadline = "running", time.monotonic() + RUNNING_TIMEOUT_S
         elif self.state == "running" and (self.run.done or now > self.deadline):
             self.state, self.deadline = "grace", now + GRACE_S
@@ -206,15 +218,22 @@ class ArtifactRun:
             return
         self.run.dom = json.loads(raw) if raw else {}
 
-    def _click(self) -> None:
+    def _click(self, last: bool) -> bool:
+        """Click the artifact's [data-click] elements in order, each once; True once
+        all are clicked (or the page is gone). A button not clickable yet is tried
+        again at the next step; ``last``: the final try, whose failure is recorded."""
         if self.run.crashed:
-            return
-        target = self.target()
-        for element in target.locator("[data-click]").all():
-            try:
-                element.click(timeout=2_000, no_wait_after=True)
-            except Exception as exc:  # noqa: BLE001 - the page may already have navigated away
+            return True
+        buttons = self.target().locator("[data-click]")
+        try:
+            while self.clicked < buttons.count():
+                buttons.nth(self.clicked).click(timeout=CLICK_TRY_MS, no_wait_after=True)
+                self.clicked += 1
+        except Exception as exc:  # noqa: BLE001 - not clickable yet, or navigated away
+            if last:
                 self.run.results.setdefault("click-error", str(exc).splitlines()[0])
+            return False
+        return True
 
     def collect(self, sink: Sink) -> Run:
         events = sink.attributed(self.run.token) + sink.anonymous(self.started, self.ended)
