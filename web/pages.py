@@ -141,7 +141,8 @@ def artifact(artifact_id: str, number: int | None = None) -> ResponseReturnValue
         return share_page(view, number, viewer)
     record = k.store.get_artifact(artifact_id)
     versions = k.store.list_versions(artifact_id)
-    version = view.version
+    # A first version stored between the view's read and the list's: show it.
+    version = view.version or (k.store.get_version(artifact_id, number) if versions else None)
     running = lifecycle.running_job(k.store, artifact_id)
     context = dict(
         artifact=record, version=version, pinned=number is not None, versions=versions,
