@@ -296,3 +296,23 @@ def test_the_page_view_reads_alike_on_sqlite_and_postgresql(store):
     assert viewing.page_view(store, artifact.id, 2, me).version.failed
     stranger = viewing.page_view(store, artifact.id, None, owner_hash("someone else"))
     assert stranger.network_hosts == [] and stranger.media_grants == [] and not stranger.keeps_data
+
+
+def test_a_first_version_stored_between_the_view_and_the_list_is_shown(app, settings, kiln,
+                                                                         monkeypatch):
+    """The owner's page reads the tool's view, then its versions: a first version
+    stored in between (its generation ending) is shown, never a 500."""
+    from artifacts import lifecycle
+
+    client, me = viewer(app, settings, "the-owner")
+    tool = lifecycle.reserve(kiln.store, "being written", "the-owner").id
+    read = viewing.page_view
+
+    def then_stored(*args, **kwargs):
+        seen = read(*args, **kwargs)
+        kiln.store.add_version(tool, VersionIn(html=TOOL, source="generated"))
+        return seen
+    monkeypatch.setattr(viewing, "page_view", then_stored)
+    page = client.get(f"/a/{tool}")
+    assert page.status_code == 200, page.text[:300]
+    assert "Version 1 of 1" in page.text
