@@ -134,7 +134,7 @@ def create(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> dic
 
     def resample(failing: VersionOut, count: int) -> Resampled:
         checks = _current_checks(parts, artifact_id)
-        return _resample(parts, log, request, failing, count, another(checks, count),
+        return _resample(parts, log, request, failing, count, checks, another(checks, count),
                          lambda _: checks, parent=None)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS,
                    several=several, resample=resample)
@@ -185,7 +185,7 @@ def follow_up(parts: Parts, log: JobLog, artifact_id: str, request: Request) -> 
 
     def resample(failing: VersionOut, count: int) -> Resampled:
         now = _current_checks(parts, artifact_id)
-        return _resample(parts, log, request, failing, count, edit(count, False, now),
+        return _resample(parts, log, request, failing, count, now, edit(count, False, now),
                          lambda tried: tried.checks or now, parent=current.number)
     return _finish(parts, log, request, result, version, auto_repairs=MAX_AUTO_REPAIRS,
                    several=several, resample=resample)
@@ -523,14 +523,13 @@ Resampled = tuple[VersionOut, SmokeReport | None]
 
 
 def _resample(parts: Parts, log: JobLog, request: Request, failing: VersionOut, count: int,
-              ask: Callable[[int, _Shown], GenerationResult],
+              checks: str | None, ask: Callable[[int, _Shown], GenerationResult],
               checks_of: Callable[[GenerationResult], str | None],
               parent: int | None) -> Resampled:
     """A round spent on ``count`` new tries against the checks instead of another
     repair of ``failing``; the best becomes a version made by "resampled", whose
     parent is the version it replaces, the others its alternatives."""
     log.emit(ev.Status("resampling", failing.number))
-    checks = _current_checks(parts, failing.artifact_id)
     several = _run_tries(parts, _Shown(log, count), failing.artifact_id, ask, failing.files,
                          checks_of, parent)
     result = several.kept_result
@@ -614,10 +613,7 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
             version: VersionOut, several: _Tries | None = None, user_role: str = "user") -> None:
     """Keep the conversation and the model log, and tell listeners about the new version
     (and, of several tries, which was kept: the others are kept as its alternatives)."""
-    parts.store.log_model_calls([
-        call.model_copy(update={"job_id": log.job_id, "artifact_id": version.artifact_id,
-                                "version_number": version.number})
-        for call in result.calls])
+    _log_calls(parts, log, result, version.artifact_id, version.number)
     parts.store.add_message(version.artifact_id, user_role, prompt, version.number)
     if result.notes:
         parts.store.add_message(version.artifact_id, "assistant", result.notes, version.number)
@@ -630,6 +626,16 @@ def _record(parts: Parts, log: JobLog, request: Request, prompt: str, result: Ge
         log.emit(ev.TriesKept(version.number, several.kept.number, several.summary,
                               several.payload()))
     _spent(log, request, result)
+
+
+def _log_calls(parts: Parts, log: JobLog, result: GenerationResult, artifact_id: str,
+               number: int | None = None) -> None:
+    """Every model call an answer made, in the model log (what the budgets count),
+    with the job, the tool and the version it made (None: it made none)."""
+    parts.store.log_model_calls([
+        call.model_copy(update={"job_id": log.job_id, "artifact_id": artifact_id,
+                                "version_number": number})
+        for call in result.calls])
 
 
 def _spent(log: JobLog, request: Request, result: GenerationResult) -> None:
@@ -648,9 +654,7 @@ def _no_document(parts: Parts, log: JobLog, request: Request, artifact_id: str,
     tool keeps the versions it had (a new one stays "not written yet", with Try
     again), the job its error and its draft (the answer as far as it got); what it
     spent is logged, counted and shown."""
-    parts.store.log_model_calls([
-        call.model_copy(update={"job_id": log.job_id, "artifact_id": artifact_id})
-        for call in result.calls])
+    _log_calls(parts, log, result, artifact_id)
     _spent(log, request, result)
     raise JobFailed((f"{several.summary}. " if several else "") + (result.error or default))
 
